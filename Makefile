@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: Apache-2.0
+# secretctl build: `make` builds build/secretctl; see `make help`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VARIANT ?= release
+BUILD   ?= build
+ifeq ($(VARIANT),asan)
+BUILD   := build-asan
+endif
+
+CC      ?= cc
+Q       := $(if $(V),,@)
+PKGS    := libsodium sqlite3 libcjson yaml-0.1 libseccomp libcap
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wsign-conversion -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough -Wnull-dereference \
+	-Wduplicated-cond -Wlogical-op -Wformat-truncation=2 -Werror
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack
+
+ifeq ($(VARIANT),asan)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+OPT_LD := -fsanitize=address,undefined
+else
+OPT := -O2 -g -D_FORTIFY_SOURCE=3
+OPT_LD :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+CPPFLAGS += -I. -D_GNU_SOURCE -DSECRETCTL_VERSION='"$(VERSION)"'
+CFLAGS   += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS  += $(OPT_LD) $(HARDEN_LD)
+LDLIBS   += $(PKG_LIBS)
+
+# Library modules, in dependency order (no arrow back): see DESIGN.md.
+LIB_MODULES := common sanitizer supervisor policy vault mcp
+LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard $(m)/*.c))
+CLI_SRCS := $(wildcard cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libsecretctl.a
+BIN      := $(BUILD)/secretctl
+
+UNIT_SRCS := $(wildcard tests/unit/*/*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+# Helpers shared by unit tests (tests/unit/<module>/*-util.c are not tests).
+UNIT_TESTS := $(filter-out %-util,$(UNIT_BINS))
+UNIT_UTIL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %-util.c,$(UNIT_SRCS)))
+
+.PHONY: all deps demo check check-asan test install uninstall clean help bench fuzz analyze format-check headers-check
+
+all: $(BIN)
+
+help:
+	@echo "targets: all deps demo check check-asan bench fuzz install uninstall clean analyze"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_UTIL_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_UTIL_OBJS) $(LIB) $(LDLIBS) $(CHECK_LIBS)
+
+tests: $(UNIT_TESTS)
+
+# `make check`: install what is missing, build, run every test layer, one summary line.
+check: deps
+	$(MAKE) --no-print-directory all tests test-extras
+	BUILD=$(BUILD) tests/run-all.sh
+
+check-asan: deps
+	$(MAKE) --no-print-directory VARIANT=asan all tests test-extras
+	BUILD=build-asan SECRETCTL_ASAN=1 tests/run-all.sh
+
+test-extras:
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	scripts/demo.sh $(BIN)
+
+headers-check:
+	@scripts/headers-check.sh
+
+install: $(BIN)
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/secretctl
+	install -m 0644 docs/secretctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/secretctl.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/secretctl $(DESTDIR)$(PREFIX)/share/man/man1/secretctl.1
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+# Per-area extras (fuzz, bench, ...) live in mk/*.mk so areas do not edit one file.
+-include $(sort $(wildcard mk/*.mk))
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d) $(UNIT_SRCS:%.c=$(BUILD)/%.d)

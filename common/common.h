@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* common: the small shared pieces every module uses: secure buffers, byte buffers, error detail,
+ * cleanup helpers, durations, key globs, EINTR-safe fd I/O and process hardening. */
+#ifndef SECRETCTL_COMMON_H
+#define SECRETCTL_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* ---- error detail ------------------------------------------------------------------------- */
+
+#define RETERR_MSG_MAX 512
+
+/* Rich, user-facing detail for a failure; functions still return -errno.
+ * A NULL struct reterr * is allowed everywhere: detail is then dropped. */
+struct reterr {
+	char msg[RETERR_MSG_MAX];
+	int line;   /* 1-based source line of a parsed file, 0 if not applicable */
+	int column; /* 1-based column, 0 if not applicable */
+};
+
+/* Format msg into err (if non-NULL) and return code (a negative errno), so callers can write
+ * `return reterr_set(err, -EINVAL, "bad key %s", key);`. Never put secret bytes in msg. */
+int reterr_set(struct reterr *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Like reterr_set, with a YAML/line position. */
+int reterr_set_at(struct reterr *err, int code, int line, int column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* ---- secure memory ------------------------------------------------------------------------ */
+
+/* Secret bytes: a sodium_malloc'd region (guard pages, mlock'd, wiped on free).
+ * data is always NUL-terminated at data[len] for convenience (cap >= len + 1);
+ * the NUL is not part of the value, and values may contain NUL bytes. */
+struct secret {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Allocate an empty secret with room for cap bytes (+1 for the terminator). NULL on ENOMEM.
+ * Initialise libsodium first (secret_lib_init). */
+struct secret *secret_new(size_t cap);
+/* Allocate a secret holding a copy of len bytes from p. NULL on ENOMEM. */
+struct secret *secret_from(const void *p, size_t len);
+/* Wipe and free; NULL-safe; returns NULL. */
+struct secret *secret_free(struct secret *s);
+/* Append bytes; grows (re-allocating in secure memory, wiping the old region). -ENOMEM/-E2BIG. */
+int secret_append(struct secret **s, const void *p, size_t len);
+/* Constant-time equality of two secrets (lengths compared first; length is not hidden). */
+bool secret_equal(const struct secret *a, const struct secret *b);
+/* Initialise libsodium once; returns 0 or -EIO. Safe to call many times. */
+int secret_lib_init(void);
+
+/* ---- byte buffers (non-secret data; may hold NUL bytes) ----------------------------------- */
+
+struct buf {
+	char *data; /* NUL-terminated at data[len] when non-NULL */
+	size_t len;
+	size_t cap;
+};
+#define BUF_INIT { NULL, 0, 0 }
+
+void buf_init(struct buf *b);
+/* Free storage; the struct can be reused after buf_init. */
+void buf_release(struct buf *b);
+/* Take the data pointer (caller frees); buf is reset. Never returns NULL (empty string). */
+char *buf_detach(struct buf *b);
+int buf_append(struct buf *b, const void *p, size_t len);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void buf_reset(struct buf *b);
+
+/* ---- string vectors ----------------------------------------------------------------------- */
+
+/* NULL-terminated vector of malloc'd strings. */
+char **strv_free(char **v);
+size_t strv_len(char *const *v);
+/* Append a copy of s; *v may be NULL. -ENOMEM. */
+int strv_push(char ***v, const char *s);
+/* Split s at each sep into a new vector (empty items dropped). -ENOMEM. */
+int strv_split(const char *s, char sep, char ***ret);
+/* Join with sep into a malloc'd string; NULL on ENOMEM. */
+char *strv_join(char *const *v, const char *sep);
+
+/* ---- cleanup helpers ---------------------------------------------------------------------- */
+
+void cleanup_free(void *p);
+void cleanup_close(int *fd);
+void cleanup_secret(struct secret **s);
+void cleanup_strv(char ***v);
+void cleanup_buf(struct buf *b);
+#define AUTO_FREE __attribute__((cleanup(cleanup_free)))
+#define AUTO_CLOSE __attribute__((cleanup(cleanup_close)))
+#define AUTO_SECRET __attribute__((cleanup(cleanup_secret)))
+#define AUTO_STRV __attribute__((cleanup(cleanup_strv)))
+#define AUTO_BUF __attribute__((cleanup(cleanup_buf)))
+
+/* Hand ownership on: returns the pointer/fd and clears the variable. */
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) take_ptr_tmp = (p);                                                  \
+		(p) = NULL;                                                                        \
+		take_ptr_tmp;                                                                      \
+	})
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int take_fd_tmp = (fd);                                                            \
+		(fd) = -1;                                                                         \
+		take_fd_tmp;                                                                       \
+	})
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- fd I/O ------------------------------------------------------------------------------- */
+
+/* read()/write() retried on EINTR. Return bytes or -errno. */
+ssize_t fd_read(int fd, void *p, size_t len);
+/* Write everything (EINTR and short writes handled). 0 or -errno (-EPIPE when the reader left). */
+int fd_write_all(int fd, const void *p, size_t len);
+/* Read until EOF, at most max bytes; -E2BIG if more arrives. Result in *ret (buf_init'd by caller). */
+int fd_read_all(int fd, size_t max, struct buf *ret);
+/* Same, into secure memory. *ret is allocated on success (caller frees). */
+int fd_read_all_secret(int fd, size_t max, struct secret **ret);
+
+/* ---- parsing ------------------------------------------------------------------------------ */
+
+/* Parse a duration "90s", "5m", "12h", "30d", "2w", "1y", or a bare number of seconds; also
+ * "500ms" when allow_ms. Units may combine ("1h30m"). Result in milliseconds. -EINVAL/-ERANGE. */
+int parse_duration_ms(const char *s, bool allow_ms, int64_t *ret_ms);
+/* Parse an unsigned decimal integer in [min, max]. -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+/* Format a UNIX time (seconds) as RFC 3339 UTC ("2026-11-22T02:39:03Z"). out >= 21 bytes. */
+void parse_format_time(int64_t t, char out[static 32]);
+/* Parse RFC 3339 UTC back ("...Z"). -EINVAL. */
+int parse_time(const char *s, int64_t *ret);
+
+/* Key glob: '*' matches any run of characters except '/', '?' one such character; no other
+ * metacharacters. So "aws/<star>" matches "aws/key" but not "aws/x/key"; "**" is not special. */
+bool glob_match(const char *pattern, const char *key);
+/* True when pattern contains a glob metacharacter. */
+bool glob_is_pattern(const char *pattern);
+
+/* ---- time --------------------------------------------------------------------------------- */
+
+/* Wall clock in seconds. Tests may replace it through clock_set_fn (injectable clock). */
+int64_t clock_now(void);
+void clock_set_fn(int64_t (*fn)(void));
+
+/* ---- process hardening -------------------------------------------------------------------- */
+
+/* For processes that hold key material: not dumpable (no ptrace, no /proc/<pid>/mem by the same
+ * uid), RLIMIT_CORE 0 soft and hard. 0 or -errno. */
+int proc_harden(void);
+/* Overwrite the value of NAME in our own environment block in place (so /proc/<pid>/environ no
+ * longer shows it) and unsetenv it. No-op when unset. */
+void proc_scrub_env(const char *name);
+
+#endif

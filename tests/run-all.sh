@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Run every test layer and end with one line "N passed, N failed".
+#   unit:  every Check binary under $BUILD/tests/unit/
+#   TAP:   every bats file under tests/ (e2e, security, ...) and every executable tests/**/run.sh
+#          (data-driven suites: leak corpus, escape suite, fuzz replay), which print TAP.
+# Env: BUILD (build dir, default build), SECRETCTL_ASAN=1 for the sanitizer build,
+#      TESTS_FILTER=regex to run only matching test files.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export SECRETCTL_BIN
+SECRETCTL_BIN=$(realpath "$BUILD/secretctl")
+export SECRETCTL_BUILD
+SECRETCTL_BUILD=$(realpath "$BUILD")
+[ -x "$SECRETCTL_BIN" ] || { echo "run-all: $SECRETCTL_BIN not built"; echo "0 passed, 1 failed"; exit 1; }
+filter=${TESTS_FILTER:-.}
+passed=0 failed=0
+failures=()
+logdir=$(mktemp -d /tmp/secretctl-tests.XXXXXX)
+
+count_tap() { # file label
+	local ok nok
+	ok=$(grep -cE '^ok ' "$1" || true)
+	nok=$(grep -cE '^not ok ' "$1" || true)
+	passed=$((passed + ok)); failed=$((failed + nok))
+	[ "$nok" -gt 0 ] && failures+=("$2: $(grep -E '^not ok ' "$1" | head -5 | tr '\n' ';')")
+	echo "$2: $ok passed, $nok failed"
+}
+
+# Unit tests (Check). CK_FORK stays on: each test runs in its own process.
+while IFS= read -r t; do
+	[[ $t =~ $filter ]] || continue
+	name=${t#"$BUILD/"}
+	log="$logdir/$(echo "$name" | tr / _).log"
+	"$t" >"$log" 2>&1; rc=$?
+	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
+	if [[ $line =~ Checks:\ ([0-9]+),\ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]; then
+		n=${BASH_REMATCH[1]}; f=$((BASH_REMATCH[2] + BASH_REMATCH[3]))
+		passed=$((passed + n - f)); failed=$((failed + f))
+		if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
+			[ "$f" -gt 0 ] || failed=$((failed + 1))
+			failures+=("$name: $(grep -E ':[EF]:' "$log" | head -5 | tr '\n' ';')")
+		fi
+		echo "$name: $line"
+	else
+		failed=$((failed + 1)); failures+=("$name: no Check summary (exit $rc), see $log")
+		echo "$name: FAILED to run (exit $rc)"; tail -20 "$log"
+	fi
+done < <(find "$BUILD/tests/unit" -type f -perm -u+x 2>/dev/null | sort)
+
+# bats suites.
+command -v bats >/dev/null || { echo "run-all: bats missing (run make deps)"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+while IFS= read -r f; do
+	[[ $f =~ $filter ]] || continue
+	log="$logdir/$(echo "$f" | tr / _).tap"
+	bats --tap "$f" >"$log" 2>&1
+	count_tap "$log" "$f"
+	if ! grep -qE '^(ok|not ok) ' "$log"; then
+		failed=$((failed + 1)); failures+=("$f: produced no results"); tail -20 "$log"
+	fi
+done < <(find tests -name '*.bats' -type f | sort)
+
+# Data-driven suites printing TAP.
+while IFS= read -r f; do
+	[[ $f =~ $filter ]] || continue
+	log="$logdir/$(echo "$f" | tr / _).tap"
+	"$f" >"$log" 2>&1; rc=$?
+	count_tap "$log" "$f"
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
+		failed=$((failed + 1)); failures+=("$f: exit $rc"); tail -20 "$log"
+	fi
+done < <(find tests -name 'run.sh' -type f -perm -u+x | sort)
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "--- failures (logs in $logdir):"
+	printf '  %s\n' "${failures[@]}"
+fi
+total=$((passed + failed))
+if [ $total -eq 0 ]; then echo "run-all: no tests ran"; failed=1; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

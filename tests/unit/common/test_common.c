@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time. */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "common/common.h"
+
+START_TEST(test_duration)
+{
+	int64_t ms;
+	ck_assert_int_eq(parse_duration_ms("30d", false, &ms), 0);
+	ck_assert_int_eq(ms, 30LL * 86400 * 1000);
+	ck_assert_int_eq(parse_duration_ms("12h", false, &ms), 0);
+	ck_assert_int_eq(ms, 12LL * 3600 * 1000);
+	ck_assert_int_eq(parse_duration_ms("1y", false, &ms), 0);
+	ck_assert_int_eq(ms, 365LL * 86400 * 1000);
+	ck_assert_int_eq(parse_duration_ms("1h30m", false, &ms), 0);
+	ck_assert_int_eq(ms, 5400LL * 1000);
+	ck_assert_int_eq(parse_duration_ms("90", false, &ms), 0);
+	ck_assert_int_eq(ms, 90000);
+	ck_assert_int_eq(parse_duration_ms("250ms", true, &ms), 0);
+	ck_assert_int_eq(ms, 250);
+	ck_assert_int_eq(parse_duration_ms("250ms", false, &ms), -EINVAL);
+	ck_assert_int_eq(parse_duration_ms("", false, &ms), -EINVAL);
+	ck_assert_int_eq(parse_duration_ms("5x", false, &ms), -EINVAL);
+	ck_assert_int_eq(parse_duration_ms("-5s", false, &ms), -EINVAL);
+	ck_assert_int_eq(parse_duration_ms("1h30", false, &ms), -EINVAL);
+	ck_assert_int_eq(parse_duration_ms("99999999999999999999y", false, &ms), -ERANGE);
+}
+END_TEST
+
+START_TEST(test_glob)
+{
+	ck_assert(glob_match("aws/*", "aws/key"));
+	ck_assert(!glob_match("aws/*", "aws/x/key"));
+	ck_assert(!glob_match("aws/*", "aws"));
+	ck_assert(glob_match("*", "API_KEY"));
+	ck_assert(!glob_match("*", "a/b"));
+	ck_assert(glob_match("db/*/pass", "db/prod/pass"));
+	ck_assert(glob_match("API_?EY", "API_KEY"));
+	ck_assert(!glob_match("a?b", "a/b"));
+	ck_assert(glob_match("exact", "exact"));
+	ck_assert(!glob_match("exact", "exactly"));
+	ck_assert(glob_match("*_KEY", "API_KEY"));
+	ck_assert(glob_match("a*b*c", "aXXbYYc"));
+	ck_assert(!glob_match("a*b*c", "aXXbYY"));
+	ck_assert(glob_is_pattern("a*"));
+	ck_assert(!glob_is_pattern("a/b"));
+}
+END_TEST
+
+START_TEST(test_buf)
+{
+	struct buf b = BUF_INIT;
+	ck_assert_int_eq(buf_append(&b, "a\0b", 3), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_int_eq(buf_printf(&b, "%d-%s", 42, "x"), 0);
+	ck_assert_uint_eq(b.len, 7);
+	ck_assert_int_eq(memcmp(b.data, "a\0b42-x", 7), 0);
+	for (int i = 0; i < 10000; i++)
+		ck_assert_int_eq(buf_putc(&b, 'z'), 0);
+	ck_assert_uint_eq(b.len, 10007);
+	char *d = buf_detach(&b);
+	ck_assert_ptr_null(b.data);
+	free(d);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_secret)
+{
+	ck_assert_int_eq(secret_lib_init(), 0);
+	struct secret *a = secret_from("hunter22", 8);
+	struct secret *b = secret_new(0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(!secret_equal(a, b));
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(secret_append(&b, i % 2 ? "r2" : "hunte", i % 2 ? 2 : 5), 0);
+	ck_assert_uint_eq(b->len, 350);
+	secret_free(b);
+	b = secret_from("hunter22", 8);
+	ck_assert(secret_equal(a, b));
+	ck_assert_int_eq(b->data[8], 0);
+	secret_free(a);
+	secret_free(b);
+}
+END_TEST
+
+START_TEST(test_strv)
+{
+	char **v = NULL;
+	ck_assert_int_eq(strv_split("a,,b,c,", ',', &v), 0);
+	ck_assert_uint_eq(strv_len(v), 3);
+	char *j = strv_join(v, "+");
+	ck_assert_str_eq(j, "a+b+c");
+	free(j);
+	strv_free(v);
+}
+END_TEST
+
+START_TEST(test_time)
+{
+	char s[32];
+	parse_format_time(0, s);
+	ck_assert_str_eq(s, "1970-01-01T00:00:00Z");
+	int64_t t;
+	ck_assert_int_eq(parse_time("2026-11-22T02:39:03Z", &t), 0);
+	parse_format_time(t, s);
+	ck_assert_str_eq(s, "2026-11-22T02:39:03Z");
+	ck_assert_int_eq(parse_time("2026-11-22", &t), -EINVAL);
+}
+END_TEST
+
+static int64_t fake_now(void)
+{
+	return 12345;
+}
+
+START_TEST(test_clock)
+{
+	clock_set_fn(fake_now);
+	ck_assert_int_eq(clock_now(), 12345);
+	clock_set_fn(NULL);
+	ck_assert_int_gt(clock_now(), 1700000000);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_glob);
+	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_secret);
+	tcase_add_test(tc, test_strv);
+	tcase_add_test(tc, test_time);
+	tcase_add_test(tc, test_clock);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vault: the encrypted secret store (SQLite + libsodium) and its HMAC-chained audit log.
+ * Everything about a secret (name, value, fields, tags, notes, URL) is encrypted; nothing here
+ * prints. See docs/vault-format.md for the on-disk format and the key hierarchy. */
+#ifndef SECRETCTL_VAULT_H
+#define SECRETCTL_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+/* ---- limits (checked before anything is written) ------------------------------------------ */
+#define VAULT_KEY_MAX 256            /* key: 1..256 of [A-Za-z0-9._/-], no empty/./.. segment */
+#define VAULT_VALUE_MAX (1024 * 1024) /* one value or one field value */
+#define VAULT_NOTES_MAX (10 * 1024)
+#define VAULT_URL_MAX 2048
+#define VAULT_TAGS_MAX 10
+#define VAULT_TAG_MAX 64
+#define VAULT_FIELDS_MAX 64
+#define VAULT_FIELD_NAME_MAX 64      /* [A-Za-z0-9_.-] */
+#define VAULT_BINDINGS_MAX 64
+#define VAULT_PASSWORD_MIN 8
+#define VAULT_PASSWORD_MAX 128
+#define VAULT_SECRETS_MAX 100000     /* per vault */
+
+#define VAULT_DB_NAME "vault.db"
+#define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR"   /* default: $HOME/.secretctl */
+#define VAULT_PASSWORD_ENV "SECRETCTL_PASSWORD"
+
+/* KDF profiles (Argon2id via crypto_pwhash). TEST is deliberately weak: tests only. */
+enum vault_kdf {
+	VAULT_KDF_TEST,        /* opslimit 1, 8 MiB: never for real vaults */
+	VAULT_KDF_INTERACTIVE, /* libsodium INTERACTIVE: 2, 64 MiB */
+	VAULT_KDF_MODERATE,    /* libsodium MODERATE: 3, 256 MiB (default) */
+	VAULT_KDF_SENSITIVE,   /* libsodium SENSITIVE: 4, 1 GiB */
+};
+
+/* Parse "test|interactive|moderate|sensitive". -EINVAL otherwise. */
+int vault_kdf_parse(const char *s, enum vault_kdf *ret);
+
+/* ---- handle ------------------------------------------------------------------------------- */
+struct vault;
+
+/* Resolve the vault directory: $SECRETCTL_VAULT_DIR, else $HOME/.secretctl (secure_getenv).
+ * Returns a malloc'd path (caller frees) or NULL with err set. */
+char *vault_dir_default(struct reterr *err);
+
+/* Create a new vault in dir (created 0700 if missing; an existing dir must be ours, 0700-ish, not
+ * a symlink). Refuses (-EEXIST) when a vault already exists. password is borrowed.
+ * Writes the `vault.init` audit event. Can block for the KDF time. */
+int vault_create(const char *dir, const struct secret *password, enum vault_kdf kdf,
+		 struct reterr *err);
+
+/* Open an existing vault without unlocking it: checks dir and file (no symlink, owner = us, not
+ * group/world accessible), opens SQLite. -ENOENT when there is no vault (message says run init).
+ * *ret owned by caller (vault_free). */
+int vault_open(const char *dir, struct vault **ret, struct reterr *err);
+
+/* Free; wipes keys; NULL-safe; returns NULL. */
+struct vault *vault_free(struct vault *v);
+
+/* Source recorded in audit events made through this handle: "cli" (default) or "mcp". */
+void vault_set_source(struct vault *v, const char *source);
+
+/* Unlock with the master password (borrowed). Enforces the persisted cooldown (-EAGAIN with the
+ * remaining seconds in err; *ret_wait_s set when non-NULL), runs the KDF, checks the verifier
+ * (-EBADMSG "wrong password": counts a failure, queues a vault.unlock_failed event), checks the
+ * authenticated manifest (-EBADMSG naming the problem: rows deleted/rolled back/added), appends
+ * queued failure events then `vault.unlock`. Can block for the KDF time. */
+int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+		 struct reterr *err);
+
+/* Replace the master password: rewraps the data key only, in one transaction (the old password
+ * keeps working until commit). Vault must be unlocked. Audits `vault.password`. */
+int vault_change_password(struct vault *v, const struct secret *new_password, enum vault_kdf kdf,
+			  struct reterr *err);
+
+/* Number of unlock failures recorded since the last success, and the current cooldown. */
+int vault_cooldown(struct vault *v, unsigned *ret_failures, int64_t *ret_wait_s);
+
+/* ---- secrets ------------------------------------------------------------------------------ */
+
+/* Metadata: never secret values. All strings malloc'd, owned by the struct. */
+struct vault_field_meta {
+	char *name;
+	bool sensitive;
+};
+struct vault_binding {
+	char *env;   /* environment variable name */
+	char *field; /* field name */
+};
+struct vault_meta {
+	char *key;
+	char *notes; /* NULL when unset */
+	char *url;   /* NULL when unset */
+	char **tags; /* strv, never NULL (may be empty) */
+	int64_t created_at, updated_at;
+	int64_t expires_at; /* 0 = never */
+	bool has_value;     /* single value present (a secret may be fields only) */
+	size_t value_len;   /* length of the single value (so list/get can mask without decrypting) */
+	struct vault_field_meta *fields;
+	size_t nfields;
+	struct vault_binding *bindings;
+	size_t nbindings;
+};
+
+/* A decrypted secret. All value bytes live in one secure allocation (blob); value and
+ * field_values point into it. */
+struct vault_entry {
+	struct vault_meta meta;
+	struct secret *blob;
+	const unsigned char *value; /* NULL when !meta.has_value */
+	size_t value_len;
+	const unsigned char **field_values; /* meta.nfields pointers into blob (malloc'd array) */
+	size_t *field_lens;
+};
+
+void vault_meta_release(struct vault_meta *m);
+struct vault_meta *vault_meta_free(struct vault_meta *m);
+struct vault_entry *vault_entry_free(struct vault_entry *e);
+/* Free an array of n metas from vault_list. */
+void vault_meta_array_free(struct vault_meta *a, size_t n);
+
+/* Input for vault_set. Strings and secrets are borrowed. A NULL pointer field means "keep the
+ * current value" when updating (clear it by passing ""), "none" when creating. */
+struct vault_set_in {
+	const char *key;
+	const struct secret *value; /* NULL = keep (update) / none (create; then fields required) */
+	const char *notes;
+	const char *url;
+	char *const *tags;          /* NULL = keep */
+	bool set_expires;
+	int64_t expires_at;         /* with set_expires; 0 clears */
+	/* Fields: each given field is added or replaced; others are kept on update. */
+	const char *const *field_names;
+	const struct secret *const *field_values;
+	size_t nfields;
+	const char *const *sensitive; /* field names to mark sensitive */
+	size_t nsensitive;
+	const struct vault_binding *bindings; /* replaces the binding set when nbindings > 0 */
+	size_t nbindings;
+};
+
+/* Validate a key name (limits above). 0 or -EINVAL with err saying why. */
+int vault_key_check(const char *key, struct reterr *err);
+
+/* Create or update a secret in one transaction (audit `secret.set` in the same transaction).
+ * Updating keeps created_at and bumps updated_at. Limits -> -EINVAL/-E2BIG, nothing written.
+ * *ret_created (optional) tells whether the key was new. */
+int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
+	      struct reterr *err);
+
+/* Flags for vault_get. */
+#define VAULT_GET_NO_AUDIT (1u << 0) /* caller audits (e.g. run logs secret.run itself) */
+#define VAULT_GET_META_ONLY (1u << 1) /* do not decrypt values (blob NULL) */
+
+/* Read one secret. -ENOENT when absent. Audits `secret.get` unless VAULT_GET_NO_AUDIT.
+ * *ret owned by caller (vault_entry_free). */
+int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_entry **ret,
+	      struct reterr *err);
+
+/* List metadata of all secrets (values are not decrypted), sorted by key. When pattern is
+ * non-NULL only keys matching glob_match(pattern). Audits `secret.list` unless
+ * VAULT_GET_NO_AUDIT in flags. *ret is an array of *ret_n (vault_meta_array_free). */
+int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vault_meta **ret,
+	       size_t *ret_n, struct reterr *err);
+
+/* Delete a secret. -ENOENT when absent. Audits `secret.delete`. */
+int vault_delete(struct vault *v, const char *key, struct reterr *err);
+
+/* ---- audit log ---------------------------------------------------------------------------- */
+
+/* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
+struct audit_event {
+	const char *action;  /* "secret.run", ... */
+	const char *keys;    /* comma-separated key names */
+	const char *command; /* sanitized argv, space-joined */
+	bool success;
+	const char *error;   /* short reason on failure */
+	const char *detail;  /* extra JSON object text (exit code, duration, counts...) or NULL */
+};
+
+/* A stored entry, as read back. Strings malloc'd. */
+struct audit_record {
+	uint64_t seq;
+	int64_t ts;
+	char *action, *source, *keys, *command, *error, *detail;
+	bool success;
+};
+
+/* Append one event (timestamp now, source of the handle) in its own IMMEDIATE transaction.
+ * Vault must be unlocked. */
+int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *err);
+
+struct audit_query {
+	uint64_t limit;     /* 0 = all; else the newest `limit` entries */
+	int64_t since;      /* 0 = all; else ts >= since */
+	const char *source; /* NULL = all */
+};
+
+/* Read entries oldest first (after verifying nothing; use audit_verify for that).
+ * *ret array of *ret_n (audit_records_free). */
+int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+	       size_t *ret_n, struct reterr *err);
+void audit_records_free(struct audit_record *a, size_t n);
+
+/* Verify the whole chain and its authenticated head. 0 with *ret_count = entries checked, or
+ * -EBADMSG with err naming the first bad entry (seq) and what is wrong (edited, missing,
+ * reordered, inserted, truncated). *ret_bad_seq (optional) set on failure. */
+int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+		 struct reterr *err);
+
+#endif
