@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Structural checks of the tree, as TAP: module boundaries (DESIGN.md §3), file headers, and
+# banned functions (STYLE.md "Untrusted input").
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+n=0
+report() { n=$((n + 1)); if [ -z "$2" ]; then echo "ok $n $1"; else echo "not ok $n $1"; printf '#   %s\n' "$2" | head -20; fi; }
+
+mods="common sanitizer supervisor policy vault mcp cli"
+# 1. No file includes another module's internal header.
+bad=""
+for m in $mods; do
+	for f in $(git ls-files "*.c" "*.h" 2>/dev/null | grep -v "^$m/"); do
+		grep -Hn "#include \"$m/$m-internal.h\"" "$f" 2>/dev/null | grep -v '^tests/unit/'"$m"'/' && bad+="$f "
+	done
+done
+report "no module includes another module's internal header" "$bad"
+
+# 2. Dependency direction: library modules never include cli/ or mcp/; supervisor and sanitizer
+#    know nothing of vaults, policies or MCP; common depends on nothing.
+bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] 2>/dev/null)
+report "library modules do not include cli/ or mcp/" "$bad"
+bad=$(grep -Hn '#include "\(vault\|policy\|mcp\)/' sanitizer/*.[ch] supervisor/*.[ch] 2>/dev/null)
+report "sanitizer and supervisor do not include vault/, policy/ or mcp/" "$bad"
+bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|sanitizer\|supervisor\|cli\)/' common/*.[ch] 2>/dev/null)
+report "common/ depends on no other module" "$bad"
+
+# 3. Every C file starts with an SPDX tag.
+bad=""
+for f in $(git ls-files '*.c' '*.h'); do head -1 "$f" | grep -q 'SPDX-License-Identifier' || bad+="$f "; done
+report "every C file starts with an SPDX licence tag" "$bad"
+
+# 4. Banned functions in product code.
+bad=$(git ls-files '*.c' '*.h' | grep -v '^tests/' | xargs grep -HnwE 'strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|alloca' 2>/dev/null | grep -v '^\S*:[0-9]*:\s*/\?\*')
+report "no strcpy/strcat/sprintf/gets/atoi/alloca in product code" "$bad"
+echo "1..$n"
