@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of cli_resolve against a real (test-KDF) vault: globs, naming, prefixes, fields and
+ * bindings, reserved and duplicate names, expiry, --from-env and --env aliases. Unit tests link
+ * only the library, so resolve.c is compiled in here and the cli reporting functions it calls
+ * are replaced by ones that record the message for the assertions. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/resolve.c"
+
+/* Option vectors are char ** in cli.h; literals are const under -Wwrite-strings. */
+#define S(lit) ((char *)(lit))
+
+static char last_msg[1024];
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+int cli_exit_from_errno(int r)
+{
+	return r == -ENOENT ? CLI_ENOTFOUND : CLI_EIO;
+}
+
+static char dir[64];
+static struct vault *v;
+static int64_t fake_now;
+
+static int64_t clock_fake(void)
+{
+	return fake_now;
+}
+
+static void setup(void)
+{
+	struct reterr err = { .msg = "" };
+	struct secret *pw;
+
+	ck_assert_int_eq(secret_lib_init(), 0);
+	strcpy(dir, "/tmp/test_resolve.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	pw = secret_from("test password 123", 17);
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_msg(vault_create(dir, pw, VAULT_KDF_TEST, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vault_open(dir, &v, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vault_unlock(v, pw, NULL, &err) == 0, "%s", err.msg);
+	secret_free(pw);
+	unsetenv(POLICY_ENV);
+	setenv(VAULT_DIR_ENV, dir, 1);
+	last_msg[0] = '\0';
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	v = vault_free(v);
+	clock_set_fn(NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void put(const char *key, const char *value)
+{
+	struct reterr err = { .msg = "" };
+	struct secret *s = secret_from(value, strlen(value));
+	struct vault_set_in in = { .key = key, .value = s };
+	ck_assert_msg(vault_set(v, &in, NULL, &err) == 0, "set %s: %s", key, err.msg);
+	secret_free(s);
+}
+
+/* A secret with fields user=u-val, pass=p-val and optional bindings. */
+static void put_fields(const char *key, const char *value, const struct vault_binding *b,
+		       size_t nb)
+{
+	struct reterr err = { .msg = "" };
+	struct secret *val = value ? secret_from(value, strlen(value)) : NULL;
+	struct secret *u = secret_from("u-val", 5), *p = secret_from("p-val", 5);
+	const char *names[] = { "user", "pass.word" };
+	const struct secret *vals[] = { u, p };
+	struct vault_set_in in = {
+		.key = key,
+		.value = val,
+		.field_names = names,
+		.field_values = vals,
+		.nfields = 2,
+		.bindings = b,
+		.nbindings = nb,
+	};
+	ck_assert_msg(vault_set(v, &in, NULL, &err) == 0, "set %s: %s", key, err.msg);
+	secret_free(val);
+	secret_free(u);
+	secret_free(p);
+}
+
+/* Run cli_resolve with the given patterns (NULL-terminated) and options. */
+static int resolve(char **patterns, char **from_env, const char *alias, const char *prefix,
+		   struct cli_secrets **ret)
+{
+	struct cli_resolve_opts o = {
+		.patterns = patterns,
+		.from_env = from_env,
+		.env_alias = alias,
+		.env_prefix = prefix,
+	};
+	*ret = NULL;
+	return cli_resolve(v, &o, ret);
+}
+
+static const struct cli_secret_item *find(const struct cli_secrets *s, const char *env)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->items[i].env, env) == 0)
+			return &s->items[i];
+	return NULL;
+}
+
+static void has(const struct cli_secrets *s, const char *env, const char *key, const char *value)
+{
+	const struct cli_secret_item *it = find(s, env);
+	ck_assert_msg(it != NULL, "no %s", env);
+	if (key)
+		ck_assert_str_eq(it->key, key);
+	else
+		ck_assert_ptr_null(it->key);
+	ck_assert_uint_eq(it->value->len, strlen(value));
+	ck_assert_mem_eq(it->value->data, value, it->value->len);
+}
+
+static void fails(char **patterns, char **from_env, const char *alias, const char *prefix,
+		  int code, const char *needle)
+{
+	struct cli_secrets *s = NULL;
+	last_msg[0] = '\0';
+	ck_assert_int_eq(resolve(patterns, from_env, alias, prefix, &s), code);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(last_msg, needle), "message '%s' lacks '%s'", last_msg, needle);
+}
+
+START_TEST(test_exact_and_glob)
+{
+	struct cli_secrets *s;
+	put("db/password", "pw1");
+	put("db/host", "h1");
+	put("db/x/deep", "d");
+	put("api-key", "k1");
+
+	char *p1[] = { S("db/password"), NULL };
+	ck_assert_int_eq(resolve(p1, NULL, NULL, NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 1);
+	has(s, "DB_PASSWORD", "db/password", "pw1");
+	s = cli_secrets_free(s);
+
+	/* '*' stays within one segment; a key matched twice is injected once */
+	char *p2[] = { S("db/*"), S("db/host"), S("api-key"), NULL };
+	ck_assert_int_eq(resolve(p2, NULL, NULL, NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 3);
+	has(s, "DB_HOST", "db/host", "h1");
+	has(s, "DB_PASSWORD", "db/password", "pw1");
+	has(s, "API_KEY", "api-key", "k1");
+	ck_assert_ptr_null(find(s, "DB_X_DEEP"));
+	char *keys = cli_secrets_keys(s);
+	ck_assert_str_eq(keys, "db/host,db/password,api-key");
+	free(keys);
+	s = cli_secrets_free(s);
+
+	char *p3[] = { S("nope/*"), NULL };
+	fails(p3, NULL, NULL, NULL, CLI_ENOTFOUND, "'nope/*' matches no secret");
+	char *p4[] = { S("db/missing"), NULL };
+	fails(p4, NULL, NULL, NULL, CLI_ENOTFOUND, "no secret 'db/missing'");
+	char *p5[] = { S(""), NULL };
+	fails(p5, NULL, NULL, NULL, CLI_EUSAGE, "empty -k pattern");
+
+	/* nothing requested: an empty set */
+	ck_assert_int_eq(resolve(NULL, NULL, NULL, NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 0);
+	keys = cli_secrets_keys(s);
+	ck_assert_str_eq(keys, "");
+	free(keys);
+	cli_secrets_free(s);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	struct cli_secrets *s;
+	put("path", "evil");
+	put("db-pw", "a");
+	put("db/pw", "b");
+	put("9lives", "c");
+
+	char *p1[] = { S("path"), NULL };
+	fails(p1, NULL, NULL, NULL, CLI_EUSAGE, "PATH, which is reserved");
+	ck_assert_int_eq(resolve(p1, NULL, NULL, "APP_", &s), 0);
+	has(s, "APP_PATH", "path", "evil");
+	s = cli_secrets_free(s);
+	struct cli_resolve_opts o = { .patterns = p1, .allow_reserved = true };
+	ck_assert_int_eq(cli_resolve(v, &o, &s), 0);
+	has(s, "PATH", "path", "evil");
+	s = cli_secrets_free(s);
+
+	char *p2[] = { S("db-pw"), S("db/pw"), NULL };
+	fails(p2, NULL, NULL, NULL, CLI_EUSAGE, "db-pw and db/pw both set the environment "
+						"variable DB_PW");
+
+	char *p3[] = { S("9lives"), NULL };
+	fails(p3, NULL, NULL, NULL, CLI_EUSAGE, "valid environment variable name");
+	ck_assert_int_eq(resolve(p3, NULL, NULL, "X_", &s), 0);
+	has(s, "X_9LIVES", "9lives", "c");
+	s = cli_secrets_free(s);
+
+	fails(p3, NULL, NULL, "x_", CLI_EUSAGE, "--env-prefix 'x_'");
+	fails(p3, NULL, NULL, "9", CLI_EUSAGE, "--env-prefix '9'");
+	/* a prefix can also move a name into a reserved family */
+	char *p4[] = { S("db/pw"), NULL };
+	fails(p4, NULL, NULL, "LD_", CLI_EUSAGE, "LD_DB_PW, which is reserved");
+}
+END_TEST
+
+START_TEST(test_fields_and_bindings)
+{
+	struct cli_secrets *s;
+	put_fields("svc/creds", NULL, NULL, 0);
+	const struct vault_binding b[] = { { S("PGUSER"), S("user") },
+					   { S("PGPASSWORD"), S("pass.word") } };
+	put_fields("pg", "conn-string", b, 2);
+	const struct vault_binding bv[] = { { S("TOKEN"), S("") } };
+	put_fields("tok", "t-val", bv, 1);
+
+	char *p1[] = { S("svc/creds"), NULL };
+	ck_assert_int_eq(resolve(p1, NULL, NULL, NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 2);
+	has(s, "SVC_CREDS_USER", "svc/creds", "u-val");
+	has(s, "SVC_CREDS_PASS_WORD", "svc/creds", "p-val");
+	s = cli_secrets_free(s);
+
+	/* bindings name the variables (prefixed); the unbound single value keeps the key name */
+	char *p2[] = { S("pg"), NULL };
+	ck_assert_int_eq(resolve(p2, NULL, NULL, "APP_", &s), 0);
+	ck_assert_uint_eq(s->n, 3);
+	has(s, "APP_PGUSER", "pg", "u-val");
+	has(s, "APP_PGPASSWORD", "pg", "p-val");
+	has(s, "APP_PG", "pg", "conn-string");
+	char *keys = cli_secrets_keys(s);
+	ck_assert_str_eq(keys, "pg");
+	free(keys);
+	s = cli_secrets_free(s);
+
+	/* a binding to "" names the single value; unbound fields stay out */
+	char *p3[] = { S("tok"), NULL };
+	ck_assert_int_eq(resolve(p3, NULL, NULL, NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 1);
+	has(s, "TOKEN", "tok", "t-val");
+	cli_secrets_free(s);
+}
+END_TEST
+
+START_TEST(test_expired)
+{
+	struct reterr err = { .msg = "" };
+	struct cli_secrets *s;
+	struct secret *val = secret_from("old", 3);
+	int64_t now = clock_now();
+	struct vault_set_in in = {
+		.key = "old/token", .value = val, .set_expires = true, .expires_at = now + 100
+	};
+	ck_assert_int_eq(vault_set(v, &in, NULL, &err), 0);
+	secret_free(val);
+	put("old/other", "fine");
+
+	char *p1[] = { S("old/token"), NULL };
+	ck_assert_int_eq(resolve(p1, NULL, NULL, NULL, &s), 0);
+	cli_secrets_free(s);
+
+	fake_now = now + 1000;
+	clock_set_fn(clock_fake);
+	fails(p1, NULL, NULL, NULL, CLI_EUSAGE, "secret 'old/token' expired at");
+	char *p2[] = { S("old/*"), NULL };
+	fails(p2, NULL, NULL, NULL, CLI_EUSAGE, "secret 'old/token' expired at");
+	char *p3[] = { S("old/other"), NULL };
+	ck_assert_int_eq(resolve(p3, NULL, NULL, NULL, &s), 0);
+	cli_secrets_free(s);
+}
+END_TEST
+
+START_TEST(test_from_env)
+{
+	struct cli_secrets *s;
+	put("db/pw", "vault-pw");
+	setenv("MY_TOKEN", "tok-123", 1);
+	setenv("EMPTY_ONE", "", 1);
+	unsetenv("NOT_SET_ANYWHERE");
+
+	char *p[] = { S("db/pw"), NULL };
+	char *e1[] = { S("MY_TOKEN"), S("EMPTY_ONE"), NULL };
+	ck_assert_int_eq(resolve(p, e1, NULL, "APP_", &s), 0);
+	ck_assert_uint_eq(s->n, 3);
+	has(s, "APP_DB_PW", "db/pw", "vault-pw");
+	has(s, "MY_TOKEN", NULL, "tok-123"); /* no prefix for --from-env */
+	has(s, "EMPTY_ONE", NULL, "");
+	char *keys = cli_secrets_keys(s);
+	ck_assert_str_eq(keys, "db/pw");
+	free(keys);
+	s = cli_secrets_free(s);
+
+	/* without a vault when no pattern is given */
+	struct cli_resolve_opts o = { .from_env = e1 };
+	ck_assert_int_eq(cli_resolve(NULL, &o, &s), 0);
+	ck_assert_uint_eq(s->n, 2);
+	s = cli_secrets_free(s);
+
+	char *e2[] = { S("NOT_SET_ANYWHERE"), NULL };
+	fails(NULL, e2, NULL, NULL, CLI_EUSAGE, "--from-env NOT_SET_ANYWHERE: the variable is not "
+						"set");
+	char *e3[] = { S("BAD-NAME"), NULL };
+	fails(NULL, e3, NULL, NULL, CLI_EUSAGE, "not a valid environment variable name");
+	char *e4[] = { S("HOME"), NULL };
+	fails(NULL, e4, NULL, NULL, CLI_EUSAGE, "HOME, which is reserved");
+	char *e5[] = { S("MY_TOKEN"), S("MY_TOKEN"), NULL };
+	fails(NULL, e5, NULL, NULL, CLI_EUSAGE, "both set the environment variable MY_TOKEN");
+}
+END_TEST
+
+static void write_policy(const char *name, const char *yaml, mode_t mode)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fd_write_all(fd, yaml, strlen(yaml)), 0);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+START_TEST(test_env_alias)
+{
+	struct cli_secrets *s;
+	put("staging/db/password", "stage-pw");
+	put("staging/db/host", "stage-host");
+	put("prod/db/password", "prod-pw");
+	put("prod/special", "sp");
+	put("db/password", "plain-pw");
+	write_policy("policy.yaml",
+		     "version: 1\nenv_aliases:\n"
+		     "  staging: [{pattern: 'db/*', target: 'staging/db/*'}]\n"
+		     "  prod:\n"
+		     "    - {pattern: 'db/*', target: 'prod/db/*'}\n"
+		     "    - {pattern: 'special_key', target: 'prod/special'}\n"
+		     "  empty: []\n",
+		     0600);
+
+	/* names come from the pattern as written: the same in every environment */
+	char *p1[] = { S("db/*"), NULL };
+	ck_assert_int_eq(resolve(p1, NULL, "staging", NULL, &s), 0);
+	ck_assert_uint_eq(s->n, 2);
+	has(s, "DB_PASSWORD", "staging/db/password", "stage-pw");
+	has(s, "DB_HOST", "staging/db/host", "stage-host");
+	s = cli_secrets_free(s);
+
+	char *p2[] = { S("db/password"), S("special_key"), NULL };
+	ck_assert_int_eq(resolve(p2, NULL, "prod", "APP_", &s), 0);
+	ck_assert_uint_eq(s->n, 2);
+	has(s, "APP_DB_PASSWORD", "prod/db/password", "prod-pw");
+	has(s, "APP_SPECIAL_KEY", "prod/special", "sp");
+	char *keys = cli_secrets_keys(s);
+	ck_assert_str_eq(keys, "prod/db/password,prod/special");
+	free(keys);
+	s = cli_secrets_free(s);
+
+	/* an alias without a matching rule leaves the pattern alone */
+	ck_assert_int_eq(resolve(p1, NULL, "empty", NULL, &s), 0);
+	has(s, "DB_PASSWORD", "db/password", "plain-pw");
+	s = cli_secrets_free(s);
+
+	char *p3[] = { S("db/nothing*"), NULL };
+	fails(p3, NULL, "prod", NULL, CLI_ENOTFOUND,
+	      "'db/nothing*' (as 'prod/db/nothing*' under --env prod) matches no secret");
+	fails(p1, NULL, "dev", NULL, CLI_EUSAGE, "--env dev: no such alias");
+
+	/* $SECRETCTL_POLICY wins over the vault directory's file */
+	write_policy("other.yaml",
+		     "version: 1\nenv_aliases: {dev: [{pattern: 'db/*', target: 'prod/db/*'}]}\n",
+		     0600);
+	char other[128];
+	snprintf(other, sizeof(other), "%s/other.yaml", dir);
+	setenv(POLICY_ENV, other, 1);
+	char *p4[] = { S("db/password"), NULL };
+	ck_assert_int_eq(resolve(p4, NULL, "dev", NULL, &s), 0);
+	has(s, "DB_PASSWORD", "prod/db/password", "prod-pw");
+	s = cli_secrets_free(s);
+	fails(p4, NULL, "staging", NULL, CLI_EUSAGE, "--env staging: no such alias");
+
+	/* an unsafe or broken policy is refused with its path */
+	write_policy("other.yaml", "version: 1\n", 0666);
+	fails(p4, NULL, "dev", NULL, CLI_EUSAGE, "writable by group or others");
+	write_policy("other.yaml", "version: 1\nenv_alias: {}\n", 0600);
+	fails(p4, NULL, "dev", NULL, CLI_EUSAGE, "other.yaml:2:1: unknown key 'env_alias'");
+	setenv(POLICY_ENV, "/nonexistent/policy.yaml", 1);
+	fails(p4, NULL, "dev", NULL, CLI_ENOTFOUND, "no such policy file");
+	/* without --env the policy is not read at all */
+	ck_assert_int_eq(resolve(p4, NULL, NULL, NULL, &s), 0);
+	has(s, "DB_PASSWORD", "db/password", "plain-pw");
+	cli_secrets_free(s);
+	unsetenv(POLICY_ENV);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("resolve");
+	TCase *tc = tcase_create("resolve");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_exact_and_glob);
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_fields_and_bindings);
+	tcase_add_test(tc, test_expired);
+	tcase_add_test(tc, test_from_env);
+	tcase_add_test(tc, test_env_alias);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
