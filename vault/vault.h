@@ -24,6 +24,8 @@
 #define VAULT_PASSWORD_MIN 8
 #define VAULT_PASSWORD_MAX 128
 #define VAULT_SECRETS_MAX 100000     /* per vault */
+#define VAULT_ENV_NAME_MAX 128       /* binding env name: [A-Za-z_][A-Za-z0-9_]* */
+#define AUDIT_FIELD_MAX (64 * 1024)  /* each text field of an audit event */
 
 #define VAULT_DB_NAME "vault.db"
 #define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR"   /* default: $HOME/.secretctl */
@@ -124,7 +126,9 @@ struct vault_entry *vault_entry_free(struct vault_entry *e);
 void vault_meta_array_free(struct vault_meta *a, size_t n);
 
 /* Input for vault_set. Strings and secrets are borrowed. A NULL pointer field means "keep the
- * current value" when updating (clear it by passing ""), "none" when creating. */
+ * current value" when updating (clear it by passing ""), "none" when creating. An empty value
+ * (len 0) likewise removes the single value; a secret always keeps a value or a field.
+ * A binding's field names one of the secret's fields; "" names the single value. */
 struct vault_set_in {
 	const char *key;
 	const struct secret *value; /* NULL = keep (update) / none (create; then fields required) */
@@ -182,7 +186,7 @@ struct audit_event {
 	const char *detail;  /* extra JSON object text (exit code, duration, counts...) or NULL */
 };
 
-/* A stored entry, as read back. Strings malloc'd. */
+/* A stored entry, as read back. Strings malloc'd, never NULL (empty when unset). */
 struct audit_record {
 	uint64_t seq;
 	int64_t ts;

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vault audit log: encrypted entries in an HMAC chain, plus the authenticated head that binds the
+ * chain's tail to the secrets manifest (detects truncation and partial rollback). */
+#include "vault/vault-internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define AUDIT_CODEC_VERSION 1
+#define AUDIT_ACTION_MAX 64
+#define AUDIT_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 8 + 8)
+
+void vault_head_mac(const struct vault *v, const struct vault_state *st,
+		    unsigned char out[VAULT_MAC_BYTES])
+{
+	crypto_auth_hmacsha512256_state s;
+	unsigned char b[8];
+	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-head-v1", 12);
+	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
+	vault_le64(b, st->seq);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	crypto_auth_hmacsha512256_update(&s, st->last_mac, VAULT_MAC_BYTES);
+	vault_le64(b, st->gen);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	vault_le64(b, st->count);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	crypto_auth_hmacsha512256_update(&s, st->man_mac, VAULT_MAC_BYTES);
+	crypto_auth_hmacsha512256_final(&s, out);
+	sodium_memzero(&s, sizeof(s));
+}
+
+int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err)
+{
+	unsigned char hm[VAULT_MAC_BYTES];
+	sqlite3_stmt *q = NULL;
+	vault_head_mac(v, st, hm);
+	int r = vdb_prepare(v,
+			    "INSERT OR REPLACE INTO audit_head(one, seq, mac, head_mac) "
+			    "VALUES (1, ?, ?, ?)",
+			    &q, err);
+	if (r < 0)
+		return r;
+	int rc;
+	if ((rc = sqlite3_bind_int64(q, 1, (int64_t)st->seq)) != SQLITE_OK ||
+	    vdb_bind_blob(q, 2, st->last_mac, VAULT_MAC_BYTES) < 0 ||
+	    vdb_bind_blob(q, 3, hm, sizeof(hm)) < 0 || (rc = sqlite3_step(q)) != SQLITE_DONE)
+		r = vdb_fail(v, rc, err, "writing the audit head");
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* ---- entry encoding --------------------------------------------------------------------------- */
+
+static int put_field(struct buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned char t[4] = { (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16),
+			       (unsigned char)(n >> 24) };
+	int r = buf_append(b, t, 4);
+	return r < 0 ? r : buf_append(b, s ? s : "", n);
+}
+
+static void entry_ad(const struct vault *v, uint64_t seq, int64_t ts,
+		     unsigned char ad[AUDIT_AD_BYTES])
+{
+	memcpy(ad, "sctl-aud", 8);
+	for (int i = 0; i < 4; i++)
+		ad[8 + i] = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	memcpy(ad + 12, v->vault_id, VAULT_ID_BYTES);
+	vault_le64(ad + 12 + VAULT_ID_BYTES, seq);
+	vault_le64(ad + 20 + VAULT_ID_BYTES, (uint64_t)ts);
+}
+
+/* Chain MAC: the entry's identity (seq, ts), its length-prefixed fields (the plaintext payload
+ * is exactly that encoding) and the previous entry's MAC. */
+static void entry_mac(const struct vault *v, uint64_t seq, int64_t ts, const unsigned char *pt,
+		      size_t ptlen, const unsigned char prev[VAULT_MAC_BYTES],
+		      unsigned char out[VAULT_MAC_BYTES])
+{
+	crypto_auth_hmacsha512256_state s;
+	unsigned char b[8];
+	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-audit-v1", 13);
+	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
+	vault_le64(b, seq);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	vault_le64(b, (uint64_t)ts);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	vault_le64(b, ptlen);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	crypto_auth_hmacsha512256_update(&s, pt, ptlen);
+	crypto_auth_hmacsha512256_update(&s, prev, VAULT_MAC_BYTES);
+	crypto_auth_hmacsha512256_final(&s, out);
+	sodium_memzero(&s, sizeof(s));
+}
+
+static int event_check(const struct audit_event *ev, const char *source, struct reterr *err)
+{
+	size_t n = ev->action ? strlen(ev->action) : 0;
+	if (n == 0 || n > AUDIT_ACTION_MAX)
+		return reterr_set(err, -EINVAL, "audit action must be 1..%d characters",
+				  AUDIT_ACTION_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = ev->action[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return reterr_set(err, -EINVAL, "audit action has an invalid character");
+	}
+	const char *texts[] = { ev->keys, ev->command, ev->error, ev->detail, source };
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		if (texts[i] && strlen(texts[i]) > AUDIT_FIELD_MAX)
+			return reterr_set(err, -E2BIG, "audit event field too long (limit %d bytes)",
+					  AUDIT_FIELD_MAX);
+	return 0;
+}
+
+int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			int64_t ts, const char *source, struct reterr *err)
+{
+	struct buf pt = BUF_INIT;
+	unsigned char *ct = NULL;
+	sqlite3_stmt *q = NULL;
+	unsigned char nonce[VAULT_NONCE_BYTES], ad[AUDIT_AD_BYTES], mac[VAULT_MAC_BYTES];
+	int r = event_check(ev, source, err);
+	if (r < 0)
+		return r;
+	if (st->seq >= INT64_MAX)
+		return reterr_set(err, -EOVERFLOW, "audit sequence overflow");
+	uint64_t seq = st->seq + 1;
+	if ((r = buf_putc(&pt, AUDIT_CODEC_VERSION)) < 0 || (r = put_field(&pt, ev->action)) < 0 ||
+	    (r = put_field(&pt, source)) < 0 || (r = put_field(&pt, ev->keys)) < 0 ||
+	    (r = put_field(&pt, ev->command)) < 0 || (r = buf_putc(&pt, ev->success ? 1 : 0)) < 0 ||
+	    (r = put_field(&pt, ev->error)) < 0 || (r = put_field(&pt, ev->detail)) < 0 ||
+	    !(ct = malloc(pt.len + VAULT_TAG_BYTES))) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	randombytes_buf(nonce, sizeof(nonce));
+	entry_ad(v, seq, ts, ad);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, (const unsigned char *)pt.data, pt.len,
+						   ad, sizeof(ad), NULL, nonce,
+						   vault_key(v, VK_AUDIT_ENC));
+	entry_mac(v, seq, ts, (const unsigned char *)pt.data, pt.len, st->last_mac, mac);
+	if ((r = vdb_prepare(v,
+			     "INSERT INTO audit(seq, ts, nonce, payload, mac) VALUES (?, ?, ?, ?, ?)",
+			     &q, err)) < 0)
+		goto out;
+	int rc;
+	if ((rc = sqlite3_bind_int64(q, 1, (int64_t)seq)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(q, 2, ts)) != SQLITE_OK ||
+	    vdb_bind_blob(q, 3, nonce, sizeof(nonce)) < 0 ||
+	    vdb_bind_blob(q, 4, ct, pt.len + VAULT_TAG_BYTES) < 0 ||
+	    vdb_bind_blob(q, 5, mac, sizeof(mac)) < 0 || (rc = sqlite3_step(q)) != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "appending to the audit log");
+		goto out;
+	}
+	st->seq = seq;
+	memcpy(st->last_mac, mac, VAULT_MAC_BYTES);
+	r = vault_head_store(v, st, err);
+out:
+	sqlite3_finalize(q);
+	if (pt.data)
+		sodium_memzero(pt.data, pt.cap);
+	buf_release(&pt);
+	free(ct);
+	return r;
+}
+
+int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *err)
+{
+	struct vault_state st;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	if (!ev)
+		return reterr_set(err, -EINVAL, "no audit event");
+	if ((r = event_check(ev, v->source, err)) < 0 || (r = vdb_begin(v, err)) < 0)
+		return r;
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = audit_append_locked(v, &st, ev, clock_now(), v->source, err)) < 0 ||
+	    (r = vdb_commit(v, err)) < 0) {
+		vdb_rollback(v);
+		return r;
+	}
+	return 0;
+}
+
+/* ---- reading back ----------------------------------------------------------------------------- */
+
+struct entry_row {
+	int64_t seq, ts;
+	const unsigned char *nonce, *payload, *mac;
+	size_t payload_len;
+};
+
+static int entry_row_read(sqlite3_stmt *q, struct entry_row *e, bool with_mac)
+{
+	size_t n;
+	if (vdb_col_i64(q, 0, &e->seq) < 0 || vdb_col_i64(q, 1, &e->ts) < 0 ||
+	    vdb_col_blob(q, 2, VAULT_NONCE_BYTES, VAULT_NONCE_BYTES, &e->nonce, &n) < 0 ||
+	    vdb_col_blob(q, 3, VAULT_TAG_BYTES, AUDIT_PAYLOAD_MAX + VAULT_TAG_BYTES, &e->payload,
+			 &e->payload_len) < 0)
+		return -EBADMSG;
+	if (with_mac && vdb_col_blob(q, 4, VAULT_MAC_BYTES, VAULT_MAC_BYTES, &e->mac, &n) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Decrypt into pt (malloc'd, len in *ptlen). -EBADMSG when it does not authenticate. */
+static int entry_decrypt(const struct vault *v, const struct entry_row *e, unsigned char **pt,
+			 size_t *ptlen)
+{
+	unsigned char ad[AUDIT_AD_BYTES];
+	size_t n = e->payload_len - VAULT_TAG_BYTES;
+	unsigned char *p = malloc(n ? n : 1);
+	if (!p)
+		return -ENOMEM;
+	entry_ad(v, (uint64_t)e->seq, e->ts, ad);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, e->payload, e->payload_len, ad,
+						       sizeof(ad), e->nonce,
+						       vault_key(v, VK_AUDIT_ENC)) != 0) {
+		free(p);
+		return -EBADMSG;
+	}
+	*pt = p;
+	*ptlen = n;
+	return 0;
+}
+
+static int get_field(const unsigned char **p, size_t *n, char **ret)
+{
+	if (*n < 4)
+		return -EBADMSG;
+	size_t l = (size_t)(*p)[0] | (size_t)(*p)[1] << 8 | (size_t)(*p)[2] << 16 |
+		   (size_t)(*p)[3] << 24;
+	if (l > AUDIT_FIELD_MAX || l > *n - 4 || memchr(*p + 4, 0, l))
+		return -EBADMSG;
+	char *s = malloc(l + 1);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, *p + 4, l);
+	s[l] = 0;
+	*p += 4 + l;
+	*n -= 4 + l;
+	*ret = s;
+	return 0;
+}
+
+static void record_release(struct audit_record *a)
+{
+	free(a->action);
+	free(a->source);
+	free(a->keys);
+	free(a->command);
+	free(a->error);
+	free(a->detail);
+	memset(a, 0, sizeof(*a));
+}
+
+static int payload_decode(const unsigned char *p, size_t n, struct audit_record *a)
+{
+	int r = -EBADMSG;
+	if (n < 1 || p[0] != AUDIT_CODEC_VERSION)
+		goto fail;
+	p++, n--;
+	if ((r = get_field(&p, &n, &a->action)) < 0 || (r = get_field(&p, &n, &a->source)) < 0 ||
+	    (r = get_field(&p, &n, &a->keys)) < 0 || (r = get_field(&p, &n, &a->command)) < 0)
+		goto fail;
+	r = -EBADMSG;
+	if (n < 1 || p[0] > 1)
+		goto fail;
+	a->success = p[0];
+	p++, n--;
+	if ((r = get_field(&p, &n, &a->error)) < 0 || (r = get_field(&p, &n, &a->detail)) < 0)
+		goto fail;
+	if (n != 0) {
+		r = -EBADMSG;
+		goto fail;
+	}
+	return 0;
+fail:
+	record_release(a);
+	return r;
+}
+
+void audit_records_free(struct audit_record *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		record_release(&a[i]);
+	free(a);
+}
+
+int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+	       size_t *ret_n, struct reterr *err)
+{
+	struct audit_record *a = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	uint64_t limit = q ? q->limit : 0;
+	/* Newest first so `limit` stops early; reversed to oldest first at the end. */
+	if ((r = vdb_prepare(v,
+			     "SELECT seq, ts, nonce, payload FROM audit WHERE ts >= ? "
+			     "ORDER BY seq DESC",
+			     &st, err)) < 0)
+		return r;
+	int rc;
+	if ((rc = sqlite3_bind_int64(st, 1, q && q->since ? q->since : INT64_MIN)) != SQLITE_OK) {
+		r = vdb_fail(v, rc, err, "reading the audit log");
+		goto out;
+	}
+	while ((limit == 0 || n < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry_row e;
+		struct audit_record rec = { 0 };
+		unsigned char *pt = NULL;
+		size_t ptlen = 0;
+		if (entry_row_read(st, &e, false) < 0 || e.seq < 1) {
+			r = reterr_set(err, -EBADMSG,
+				       "an audit entry is malformed: run `secretctl audit verify`");
+			goto out;
+		}
+		r = entry_decrypt(v, &e, &pt, &ptlen);
+		if (r == 0) {
+			r = payload_decode(pt, ptlen, &rec);
+			sodium_memzero(pt, ptlen);
+			free(pt);
+		}
+		if (r < 0) {
+			reterr_set(err, r,
+				   r == -EBADMSG ? "audit entry seq %lld does not authenticate: run "
+						   "`secretctl audit verify`"
+						 : "cannot read audit entry seq %lld",
+				   (long long)e.seq);
+			goto out;
+		}
+		rec.seq = (uint64_t)e.seq;
+		rec.ts = e.ts;
+		if (q && q->source && strcmp(q->source, rec.source) != 0) {
+			record_release(&rec);
+			continue;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct audit_record *na = realloc(a, nc * sizeof(*na));
+			if (!na) {
+				record_release(&rec);
+				r = reterr_set(err, -ENOMEM, "out of memory");
+				goto out;
+			}
+			a = na;
+			cap = nc;
+		}
+		a[n++] = rec;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "reading the audit log");
+		goto out;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		struct audit_record t = a[i];
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = t;
+	}
+	if (!a && !(a = calloc(1, sizeof(*a)))) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	*ret = a;
+	*ret_n = n;
+	a = NULL;
+	n = 0;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	audit_records_free(a, n);
+	return r;
+}
+
+static int verify_fail(struct reterr *err, uint64_t *ret_bad, uint64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int verify_fail(struct reterr *err, uint64_t *ret_bad, uint64_t seq, const char *fmt, ...)
+{
+	char msg[RETERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ret_bad)
+		*ret_bad = seq;
+	return reterr_set(err, -EBADMSG, "%s", msg);
+}
+
+int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+		 struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	unsigned char prev[VAULT_MAC_BYTES] = { 0 }, mac[VAULT_MAC_BYTES];
+	struct vault_state st;
+	uint64_t expect = 1, count = 0;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	/* One read transaction: the chain and its head are seen at one instant. */
+	if ((r = vdb_exec(v, "BEGIN", err)) < 0)
+		return r;
+	if ((r = vdb_prepare(v, "SELECT seq, ts, nonce, payload, mac FROM audit ORDER BY seq", &q,
+			     err)) < 0)
+		goto out;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct entry_row e;
+		unsigned char *pt = NULL;
+		size_t ptlen = 0;
+		struct audit_record rec = { 0 };
+		if (entry_row_read(q, &e, true) < 0 || e.seq < 1) {
+			r = verify_fail(err, ret_bad_seq, expect,
+					"audit entry seq %llu is malformed (edited)",
+					(unsigned long long)expect);
+			goto out;
+		}
+		if ((uint64_t)e.seq != expect) {
+			r = verify_fail(err, ret_bad_seq, expect,
+					"audit entry seq %llu is missing (deleted; next present is "
+					"seq %llu)",
+					(unsigned long long)expect, (unsigned long long)e.seq);
+			goto out;
+		}
+		r = entry_decrypt(v, &e, &pt, &ptlen);
+		if (r == -ENOMEM)
+			goto out;
+		if (r < 0) {
+			r = verify_fail(err, ret_bad_seq, expect,
+					"audit entry seq %llu does not authenticate (edited, "
+					"reordered or forged)",
+					(unsigned long long)expect);
+			goto out;
+		}
+		entry_mac(v, (uint64_t)e.seq, e.ts, pt, ptlen, prev, mac);
+		r = payload_decode(pt, ptlen, &rec);
+		record_release(&rec);
+		sodium_memzero(pt, ptlen);
+		free(pt);
+		if (r == -ENOMEM)
+			goto out;
+		if (r < 0 || sodium_memcmp(mac, e.mac, VAULT_MAC_BYTES) != 0) {
+			r = verify_fail(err, ret_bad_seq, expect,
+					"audit entry seq %llu breaks the chain (edited, reordered, "
+					"inserted, or an entry before it was replaced)",
+					(unsigned long long)expect);
+			goto out;
+		}
+		memcpy(prev, e.mac, VAULT_MAC_BYTES);
+		count++;
+		expect++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "reading the audit log");
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((r = vdb_prepare(v, "SELECT seq, mac, head_mac FROM audit_head WHERE one = 1", &q,
+			     err)) < 0)
+		goto out;
+	int64_t hseq;
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW || vdb_col_i64(q, 0, &hseq) < 0 || hseq < 0 ||
+	    vdb_col_blob_exact(q, 1, st.last_mac, VAULT_MAC_BYTES) < 0 ||
+	    sqlite3_column_type(q, 2) != SQLITE_BLOB) {
+		r = verify_fail(err, ret_bad_seq, expect,
+				"the authenticated audit head is missing or malformed (after seq "
+				"%llu)",
+				(unsigned long long)count);
+		goto out;
+	}
+	uint64_t last = count;
+	if ((uint64_t)hseq > last) {
+		r = verify_fail(err, ret_bad_seq, last + 1,
+				"audit log truncated: entries seq %llu..%llu are missing",
+				(unsigned long long)(last + 1), (unsigned long long)hseq);
+		goto out;
+	}
+	if ((uint64_t)hseq < last) {
+		r = verify_fail(err, ret_bad_seq, (uint64_t)hseq + 1,
+				"audit entries seq %llu..%llu were added after the authenticated "
+				"head (inserted)",
+				(unsigned long long)hseq + 1, (unsigned long long)last);
+		goto out;
+	}
+	if (sodium_memcmp(st.last_mac, prev, VAULT_MAC_BYTES) != 0) {
+		r = verify_fail(err, ret_bad_seq, last ? last : 1,
+				"the audit head does not match entry seq %llu (tail replaced)",
+				(unsigned long long)last);
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	/* The head MAC also binds the manifest: reuse the state loader for the full check. */
+	if ((r = vault_state_load(v, &st, err)) < 0) {
+		if (ret_bad_seq)
+			*ret_bad_seq = last;
+		goto out;
+	}
+	if (ret_count)
+		*ret_count = count;
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	vdb_rollback(v);
+	return r;
+}

@@ -1,0 +1,1272 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vault storage: the vault directory and file checks, SQLite setup, the header with the wrapped
+ * data key (Argon2id KEK), unlock with its persisted cooldown, password change and the manifest. */
+#include "vault/vault-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+
+void vault_le64(unsigned char out[8], uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)(x >> (8 * i));
+}
+
+int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what)
+{
+	const char *msg = v && v->db ? sqlite3_errmsg(v->db) : sqlite3_errstr(rc);
+	int code;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: code = -EBUSY; break;
+	case SQLITE_NOMEM: code = -ENOMEM; break;
+	case SQLITE_FULL: code = -ENOSPC; break;
+	case SQLITE_READONLY: code = -EROFS; break;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+	case SQLITE_CANTOPEN: code = -EACCES; break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_SCHEMA:
+	case SQLITE_MISMATCH:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_ERROR: code = -EBADMSG; break;
+	default: code = -EIO; break;
+	}
+	if (code == -EBUSY)
+		return reterr_set(err, code, "vault is busy (another process held its lock for %d s) "
+					     "while %s", VAULT_BUSY_MS / 1000, what);
+	return reterr_set(err, code, "vault database error while %s: %s", what, msg);
+}
+
+int vdb_exec(struct vault *v, const char *sql, struct reterr *err)
+{
+	int rc = sqlite3_exec(v->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : vdb_fail(v, rc, err, "updating the vault");
+}
+
+int vdb_prepare(struct vault *v, const char *sql, sqlite3_stmt **ret, struct reterr *err)
+{
+	int rc = sqlite3_prepare_v2(v->db, sql, -1, ret, NULL);
+	if (rc != SQLITE_OK) {
+		*ret = NULL;
+		/* A missing table or column means this file is not (or no longer) our schema. */
+		return vdb_fail(v, rc, err, "reading the vault (is this a secretctl vault?)");
+	}
+	return 0;
+}
+
+int vdb_begin(struct vault *v, struct reterr *err)
+{
+	int rc = sqlite3_exec(v->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : vdb_fail(v, rc, err, "starting a write transaction");
+}
+
+int vdb_commit(struct vault *v, struct reterr *err)
+{
+	int rc = sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	int r = vdb_fail(v, rc, err, "committing");
+	vdb_rollback(v);
+	return r;
+}
+
+void vdb_rollback(struct vault *v)
+{
+	if (!sqlite3_get_autocommit(v->db))
+		(void)sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int vdb_col_blob(sqlite3_stmt *st, int col, size_t min, size_t max, const unsigned char **ret,
+		 size_t *ret_len)
+{
+	static const unsigned char empty[1];
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB)
+		return -EBADMSG;
+	const unsigned char *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	if (n < 0 || (size_t)n < min || (size_t)n > max)
+		return -EBADMSG;
+	if (!p) {
+		if (n != 0)
+			return -ENOMEM;
+		p = empty;
+	}
+	*ret = p;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len)
+{
+	const unsigned char *p;
+	size_t n;
+	int r = vdb_col_blob(st, col, len, len, &p, &n);
+	if (r < 0)
+		return r;
+	memcpy(out, p, len);
+	return 0;
+}
+
+int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+		return -EBADMSG;
+	*ret = sqlite3_column_int64(st, col);
+	return 0;
+}
+
+int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len)
+{
+	if (len > INT32_MAX)
+		return -E2BIG;
+	/* SQLITE_TRANSIENT: SQLite copies, so callers may wipe their buffers right after. */
+	return sqlite3_bind_blob(st, col, p ? p : "", (int)len, SQLITE_TRANSIENT) == SQLITE_OK
+		       ? 0
+		       : -ENOMEM;
+}
+
+/* ---- KDF profiles ----------------------------------------------------------------------------- */
+
+struct kdf_params {
+	int alg;
+	uint64_t ops;
+	uint64_t mem;
+};
+
+static struct kdf_params kdf_profile(enum vault_kdf kdf)
+{
+	struct kdf_params p = { crypto_pwhash_ALG_ARGON2ID13, 0, 0 };
+	switch (kdf) {
+	case VAULT_KDF_TEST:
+		p.ops = 1;
+		p.mem = 8u << 20;
+		break;
+	case VAULT_KDF_INTERACTIVE:
+		p.ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+		p.mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+		break;
+	case VAULT_KDF_SENSITIVE:
+		p.ops = crypto_pwhash_OPSLIMIT_SENSITIVE;
+		p.mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
+		break;
+	case VAULT_KDF_MODERATE:
+	default:
+		p.ops = crypto_pwhash_OPSLIMIT_MODERATE;
+		p.mem = crypto_pwhash_MEMLIMIT_MODERATE;
+		break;
+	}
+	return p;
+}
+
+int vault_kdf_parse(const char *s, enum vault_kdf *ret)
+{
+	static const struct {
+		const char *name;
+		enum vault_kdf kdf;
+	} names[] = {
+		{ "test", VAULT_KDF_TEST },
+		{ "interactive", VAULT_KDF_INTERACTIVE },
+		{ "moderate", VAULT_KDF_MODERATE },
+		{ "sensitive", VAULT_KDF_SENSITIVE },
+	};
+	for (size_t i = 0; s && i < ARRAY_SIZE(names); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*ret = names[i].kdf;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The header is hostile input too: bound what a forged header may make the KDF spend. */
+static bool kdf_params_sane(const struct kdf_params *p)
+{
+	return p->alg == crypto_pwhash_ALG_ARGON2ID13 && p->ops >= 1 && p->ops <= 32 &&
+	       p->mem >= (8u << 20) && p->mem <= crypto_pwhash_MEMLIMIT_SENSITIVE;
+}
+
+/* ---- header: the wrapped data key ------------------------------------------------------------- */
+
+struct vault_header {
+	int64_t format;
+	unsigned char vault_id[VAULT_ID_BYTES];
+	struct kdf_params kdf;
+	unsigned char salt[VAULT_SALT_BYTES];
+	unsigned char nonce[VAULT_NONCE_BYTES];
+	unsigned char wrapped[VAULT_KEY_BYTES + VAULT_TAG_BYTES];
+};
+
+#define WRAP_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 4 + 8 + 8 + VAULT_SALT_BYTES)
+
+/* AD of the wrapped data key: format version, vault id and every KDF parameter, so editing any
+ * header field makes the verifier fail instead of silently weakening the KDF. */
+static void wrap_ad(const struct vault_header *h, unsigned char ad[WRAP_AD_BYTES])
+{
+	unsigned char *p = ad;
+	memcpy(p, "sctl-wrp", 8);
+	p += 8;
+	uint32_t f = (uint32_t)h->format;
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)(f >> (8 * i));
+	memcpy(p, h->vault_id, VAULT_ID_BYTES);
+	p += VAULT_ID_BYTES;
+	uint32_t alg = (uint32_t)h->kdf.alg;
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)(alg >> (8 * i));
+	vault_le64(p, h->kdf.ops);
+	p += 8;
+	vault_le64(p, h->kdf.mem);
+	p += 8;
+	memcpy(p, h->salt, VAULT_SALT_BYTES);
+}
+
+static int header_load(struct vault *v, struct vault_header *h, struct reterr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = vdb_prepare(v,
+			    "SELECT format, vault_id, kdf_alg, kdf_ops, kdf_mem, kdf_salt, "
+			    "wrap_nonce, wrapped_key FROM header WHERE one = 1",
+			    &st, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? reterr_set(err, -EBADMSG, "vault header is missing")
+				      : vdb_fail(v, rc, err, "reading the vault header");
+		goto out;
+	}
+	int64_t alg, ops, mem;
+	if (vdb_col_i64(st, 0, &h->format) < 0 ||
+	    vdb_col_blob_exact(st, 1, h->vault_id, VAULT_ID_BYTES) < 0 ||
+	    vdb_col_i64(st, 2, &alg) < 0 || vdb_col_i64(st, 3, &ops) < 0 ||
+	    vdb_col_i64(st, 4, &mem) < 0 || vdb_col_blob_exact(st, 5, h->salt, VAULT_SALT_BYTES) < 0 ||
+	    vdb_col_blob_exact(st, 6, h->nonce, VAULT_NONCE_BYTES) < 0 ||
+	    vdb_col_blob_exact(st, 7, h->wrapped, sizeof(h->wrapped)) < 0) {
+		r = reterr_set(err, -EBADMSG, "vault header is malformed");
+		goto out;
+	}
+	if (h->format != VAULT_FORMAT) {
+		r = reterr_set(err, -EPROTO, "vault format %lld is not supported (this build: %d)",
+			       (long long)h->format, VAULT_FORMAT);
+		goto out;
+	}
+	if (alg < 0 || alg > INT32_MAX || ops < 0 || mem < 0) {
+		r = reterr_set(err, -EBADMSG, "vault header has invalid KDF parameters");
+		goto out;
+	}
+	h->kdf.alg = (int)alg;
+	h->kdf.ops = (uint64_t)ops;
+	h->kdf.mem = (uint64_t)mem;
+	if (!kdf_params_sane(&h->kdf)) {
+		r = reterr_set(err, -EBADMSG, "vault header has out-of-range KDF parameters");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Password -> KEK -> wrapped data key. kek is a secure scratch area of VAULT_KEY_BYTES. */
+static int header_wrap(struct vault_header *h, const struct secret *password,
+		       const unsigned char *dek, unsigned char *kek, struct reterr *err)
+{
+	randombytes_buf(h->salt, sizeof(h->salt));
+	randombytes_buf(h->nonce, sizeof(h->nonce));
+	if (crypto_pwhash(kek, VAULT_KEY_BYTES, (const char *)password->data, password->len,
+			  h->salt, h->kdf.ops, (size_t)h->kdf.mem, h->kdf.alg) != 0)
+		return reterr_set(err, -ENOMEM, "key derivation failed (not enough memory for "
+						"%llu MiB?)", (unsigned long long)(h->kdf.mem >> 20));
+	unsigned char ad[WRAP_AD_BYTES];
+	wrap_ad(h, ad);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(h->wrapped, NULL, dek, VAULT_KEY_BYTES, ad,
+						   sizeof(ad), NULL, h->nonce, kek);
+	sodium_memzero(kek, VAULT_KEY_BYTES);
+	return 0;
+}
+
+static int header_store(struct vault *v, const struct vault_header *h, bool insert,
+			struct reterr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = vdb_prepare(
+		v,
+		insert ? "INSERT INTO header(one, format, vault_id, created_at, kdf_alg, kdf_ops, "
+			 "kdf_mem, kdf_salt, wrap_nonce, wrapped_key) "
+			 "VALUES (1, ?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7, ?9)"
+		       : "UPDATE header SET format = ?1, vault_id = ?2, kdf_alg = ?3, kdf_ops = ?4, "
+			 "kdf_mem = ?5, kdf_salt = ?6, wrap_nonce = ?7, wrapped_key = ?9 "
+			 "WHERE one = 1 AND ?8 IS NOT NULL",
+		&st, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_int64(st, 1, h->format) != SQLITE_OK ||
+	    vdb_bind_blob(st, 2, h->vault_id, VAULT_ID_BYTES) < 0 ||
+	    sqlite3_bind_int64(st, 3, h->kdf.alg) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, (int64_t)h->kdf.ops) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, (int64_t)h->kdf.mem) != SQLITE_OK ||
+	    vdb_bind_blob(st, 6, h->salt, VAULT_SALT_BYTES) < 0 ||
+	    vdb_bind_blob(st, 7, h->nonce, VAULT_NONCE_BYTES) < 0 ||
+	    sqlite3_bind_int64(st, 8, clock_now()) != SQLITE_OK ||
+	    vdb_bind_blob(st, 9, h->wrapped, sizeof(h->wrapped)) < 0) {
+		r = reterr_set(err, -ENOMEM, "out of memory writing the vault header");
+		goto out;
+	}
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "writing the vault header");
+		goto out;
+	}
+	if (sqlite3_changes(v->db) != 1) {
+		r = reterr_set(err, -EBADMSG, "vault header is missing");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Derive the subkeys from the data key in slot VK_DATA. */
+static void keys_derive(struct vault *v)
+{
+	unsigned char *base = v->keys->data;
+	for (int k = VK_RECORD; k < VK_COUNT; k++)
+		crypto_kdf_derive_from_key(base + (size_t)k * VAULT_KEY_BYTES, VAULT_KEY_BYTES,
+					   (uint64_t)k, VAULT_KDF_CONTEXT, base);
+}
+
+static struct secret *keys_new(void)
+{
+	struct secret *s = secret_new((size_t)VK_COUNT * VAULT_KEY_BYTES);
+	if (s)
+		s->len = (size_t)VK_COUNT * VAULT_KEY_BYTES;
+	return s;
+}
+
+void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
+{
+	crypto_generichash(id, VAULT_HASH_BYTES, (const unsigned char *)key, strlen(key),
+			   vault_key(v, VK_NAME), VAULT_KEY_BYTES);
+}
+
+void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES])
+{
+	unsigned char *p = ad;
+	memcpy(p, "sctl-rec", 8);
+	p += 8;
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	memcpy(p, v->vault_id, VAULT_ID_BYTES);
+	p += VAULT_ID_BYTES;
+	memcpy(p, id, VAULT_HASH_BYTES);
+	p += VAULT_HASH_BYTES;
+	vault_le64(p, version);
+	p += 8;
+	*p = (unsigned char)kind;
+}
+
+/* ---- authenticated state: head + manifest ----------------------------------------------------- */
+
+/* Per-row tag: a PRF (HMAC with the manifest key) of the row's identity and version. */
+static void row_tag(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		    uint64_t version, unsigned char out[VAULT_MAC_BYTES])
+{
+	crypto_auth_hmacsha512256_state s;
+	unsigned char b[8];
+	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_MANIFEST), VAULT_KEY_BYTES);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-row-v1", 11);
+	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
+	crypto_auth_hmacsha512256_update(&s, id, VAULT_HASH_BYTES);
+	vault_le64(b, version);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	crypto_auth_hmacsha512256_final(&s, out);
+	sodium_memzero(&s, sizeof(s));
+}
+
+static void xor_into(unsigned char acc[VAULT_MAC_BYTES], const unsigned char t[VAULT_MAC_BYTES])
+{
+	for (size_t i = 0; i < VAULT_MAC_BYTES; i++)
+		acc[i] ^= t[i];
+}
+
+void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
+			unsigned char out[VAULT_MAC_BYTES])
+{
+	crypto_auth_hmacsha512256_state s;
+	unsigned char b[8];
+	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_MANIFEST), VAULT_KEY_BYTES);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-manifest-v1", 16);
+	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
+	vault_le64(b, st->gen);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	vault_le64(b, st->count);
+	crypto_auth_hmacsha512256_update(&s, b, 8);
+	crypto_auth_hmacsha512256_update(&s, st->man_acc, VAULT_MAC_BYTES);
+	crypto_auth_hmacsha512256_final(&s, out);
+	sodium_memzero(&s, sizeof(s));
+}
+
+int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err)
+{
+	/* Full recomputation over the rows as stored: the set of (id, version) pairs must be
+	 * exactly the one the manifest authenticates. */
+	sqlite3_stmt *q = NULL;
+	unsigned char acc[VAULT_MAC_BYTES] = { 0 }, t[VAULT_MAC_BYTES];
+	uint64_t have = 0;
+	int r = vdb_prepare(v, "SELECT id, version FROM secrets", &q, err);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		unsigned char id[VAULT_HASH_BYTES];
+		int64_t ver;
+		if (vdb_col_blob_exact(q, 0, id, sizeof(id)) < 0 || vdb_col_i64(q, 1, &ver) < 0 ||
+		    ver < 0) {
+			r = reterr_set(err, -EBADMSG,
+				       "vault integrity check failed: a secret row is malformed");
+			goto out;
+		}
+		row_tag(v, id, (uint64_t)ver, t);
+		xor_into(acc, t);
+		have++;
+	}
+	if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "checking the manifest");
+		goto out;
+	}
+	if (have < st->count)
+		r = reterr_set(err, -EBADMSG,
+			       "vault integrity check failed: %llu secret(s) missing (rows deleted "
+			       "outside secretctl)",
+			       (unsigned long long)(st->count - have));
+	else if (have > st->count)
+		r = reterr_set(err, -EBADMSG,
+			       "vault integrity check failed: %llu secret row(s) added outside "
+			       "secretctl",
+			       (unsigned long long)(have - st->count));
+	else if (sodium_memcmp(acc, st->man_acc, VAULT_MAC_BYTES) != 0)
+		r = reterr_set(err, -EBADMSG,
+			       "vault integrity check failed: secret rows do not match the manifest "
+			       "(a row was rolled back to an older version, replaced or altered)");
+	else
+		r = 0;
+out:
+	sodium_memzero(acc, sizeof(acc));
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	unsigned char mac[VAULT_MAC_BYTES];
+	if (st->gen > INT64_MAX || st->count > INT64_MAX)
+		return reterr_set(err, -EOVERFLOW, "manifest counter overflow");
+	vault_manifest_mac(v, st, mac);
+	int r = vdb_prepare(v,
+			    "INSERT OR REPLACE INTO manifest(one, generation, count, acc, mac) "
+			    "VALUES (1, ?, ?, ?, ?)",
+			    &q, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_int64(q, 1, (int64_t)st->gen) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 2, (int64_t)st->count) != SQLITE_OK ||
+	    vdb_bind_blob(q, 3, st->man_acc, VAULT_MAC_BYTES) < 0 ||
+	    vdb_bind_blob(q, 4, mac, VAULT_MAC_BYTES) < 0) {
+		r = reterr_set(err, -ENOMEM, "out of memory writing the manifest");
+		goto out;
+	}
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "writing the manifest");
+		goto out;
+	}
+	memcpy(st->man_mac, mac, VAULT_MAC_BYTES);
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_manifest_apply(struct vault *v, struct vault_state *st,
+			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
+			 bool remove, uint64_t new_version, struct reterr *err)
+{
+	/* Incremental: take the old row's tag out and the new one in. Rows we do not touch keep
+	 * their tags, so any tampering with them still shows at the next full check (unlock). */
+	unsigned char t[VAULT_MAC_BYTES];
+	if (had_old) {
+		row_tag(v, id, old_version, t);
+		xor_into(st->man_acc, t);
+		st->count--;
+	}
+	if (!remove) {
+		row_tag(v, id, new_version, t);
+		xor_into(st->man_acc, t);
+		st->count++;
+	}
+	st->gen++;
+	return vault_manifest_store(v, st, err);
+}
+
+static int state_read(struct vault *v, struct vault_state *st, unsigned char head_mac[],
+		      struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v,
+			    "SELECT h.seq, h.mac, h.head_mac, m.generation, m.count, m.mac, "
+			    "(SELECT max(seq) FROM audit), "
+			    "(SELECT mac FROM audit WHERE seq = h.seq), m.acc "
+			    "FROM audit_head h, manifest m WHERE h.one = 1 AND m.one = 1",
+			    &q, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? reterr_set(err, -EBADMSG,
+						   "vault integrity check failed: the "
+						   "authenticated head or manifest is missing")
+				      : vdb_fail(v, rc, err, "reading the vault state");
+		goto out;
+	}
+	int64_t seq, gen, count;
+	if (vdb_col_i64(q, 0, &seq) < 0 || seq < 0 ||
+	    vdb_col_blob_exact(q, 1, st->last_mac, VAULT_MAC_BYTES) < 0 ||
+	    vdb_col_blob_exact(q, 2, head_mac, VAULT_MAC_BYTES) < 0 || vdb_col_i64(q, 3, &gen) < 0 ||
+	    gen < 0 || vdb_col_i64(q, 4, &count) < 0 || count < 0 ||
+	    vdb_col_blob_exact(q, 5, st->man_mac, VAULT_MAC_BYTES) < 0 ||
+	    vdb_col_blob_exact(q, 8, st->man_acc, VAULT_MAC_BYTES) < 0) {
+		r = reterr_set(err, -EBADMSG,
+			       "vault integrity check failed: the authenticated head is malformed");
+		goto out;
+	}
+	st->seq = (uint64_t)seq;
+	st->gen = (uint64_t)gen;
+	st->count = (uint64_t)count;
+	int64_t maxseq = 0;
+	if (sqlite3_column_type(q, 6) != SQLITE_NULL && vdb_col_i64(q, 6, &maxseq) < 0)
+		maxseq = -1;
+	if (maxseq != seq) {
+		r = reterr_set(err, -EBADMSG,
+			       "vault integrity check failed: the audit log ends at seq %lld but its "
+			       "authenticated head says %lld (entries %s); run `secretctl audit "
+			       "verify`",
+			       (long long)maxseq, (long long)seq,
+			       maxseq < seq ? "deleted" : "added");
+		goto out;
+	}
+	if (seq > 0) {
+		unsigned char tail[VAULT_MAC_BYTES];
+		if (vdb_col_blob_exact(q, 7, tail, sizeof(tail)) < 0 ||
+		    sodium_memcmp(tail, st->last_mac, VAULT_MAC_BYTES) != 0) {
+			r = reterr_set(err, -EBADMSG,
+				       "vault integrity check failed: the last audit entry (seq "
+				       "%lld) does not match the authenticated head",
+				       (long long)seq);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err)
+{
+	unsigned char stored[VAULT_MAC_BYTES], want[VAULT_MAC_BYTES];
+	int r = state_read(v, st, stored, err);
+	if (r < 0)
+		return r;
+	vault_manifest_mac(v, st, want);
+	if (sodium_memcmp(st->man_mac, want, VAULT_MAC_BYTES) != 0)
+		return reterr_set(err, -EBADMSG,
+				  "vault integrity check failed: the manifest was altered");
+	vault_head_mac(v, st, want);
+	if (sodium_memcmp(stored, want, VAULT_MAC_BYTES) != 0)
+		return reterr_set(err, -EBADMSG,
+				  "vault integrity check failed: the authenticated head does not "
+				  "match (manifest or audit head replaced)");
+	return 0;
+}
+
+/* ---- directory and file checks ---------------------------------------------------------------- */
+
+char *vault_dir_default(struct reterr *err)
+{
+	const char *d = secure_getenv(VAULT_DIR_ENV);
+	char *p = NULL;
+	if (d && *d) {
+		p = strdup(d);
+	} else {
+		const char *home = secure_getenv("HOME");
+		if (!home || home[0] != '/') {
+			reterr_set(err, -ENOENT, "cannot locate the vault: set $%s or $HOME",
+				   VAULT_DIR_ENV);
+			return NULL;
+		}
+		if (asprintf(&p, "%s/.secretctl", home) < 0)
+			p = NULL;
+	}
+	if (!p)
+		reterr_set(err, -ENOMEM, "out of memory");
+	return p;
+}
+
+static int check_owned_private(const struct stat *sb, const char *what, const char *path,
+			       struct reterr *err)
+{
+	if (sb->st_uid != geteuid())
+		return reterr_set(err, -EACCES, "refusing %s %s: owned by uid %u, not by you (uid %u)",
+				  what, path, (unsigned)sb->st_uid, (unsigned)geteuid());
+	if (sb->st_mode & 077)
+		return reterr_set(err, -EACCES,
+				  "refusing %s %s: accessible by group/others (mode %04o); run "
+				  "`chmod %s %s`",
+				  what, path, (unsigned)(sb->st_mode & 07777),
+				  S_ISDIR(sb->st_mode) ? "700" : "600", path);
+	return 0;
+}
+
+/* Open the vault directory without following a symlink and check it is ours and private. */
+static int dir_open(const char *dir, struct reterr *err)
+{
+	struct stat sb;
+	if (lstat(dir, &sb) < 0)
+		return reterr_set(err, -errno, "cannot access vault directory %s: %s", dir,
+				  strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return reterr_set(err, -ELOOP, "refusing vault directory %s: it is a symlink", dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return reterr_set(err, -errno, "cannot open vault directory %s: %s", dir,
+				  strerror(errno));
+	int r = fstat(fd, &sb) < 0 ? -errno : 0;
+	if (r == 0)
+		r = check_owned_private(&sb, "vault directory", dir, err);
+	else
+		reterr_set(err, r, "cannot stat vault directory %s", dir);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int file_check(int fd, const char *path, struct reterr *err)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return reterr_set(err, -errno, "cannot stat %s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return reterr_set(err, -EINVAL, "refusing vault file %s: not a regular file", path);
+	return check_owned_private(&sb, "vault file", path, err);
+}
+
+/* A journal left by a crash is replayed by SQLite: it must be as trustworthy as the db. */
+static int journal_check(int dfd, const char *dir, struct reterr *err)
+{
+	struct stat sb;
+	if (fstatat(dfd, VAULT_DB_NAME "-journal", &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : reterr_set(err, -errno, "cannot stat the vault journal in %s",
+						    dir);
+	if (!S_ISREG(sb.st_mode))
+		return reterr_set(err, -EACCES,
+				  "refusing vault journal in %s: not a regular file (symlink?)", dir);
+	return check_owned_private(&sb, "vault journal in", dir, err);
+}
+
+static int db_setup(struct vault *v, struct reterr *err)
+{
+	int rc;
+	sqlite3_extended_result_codes(v->db, 0);
+	if ((rc = sqlite3_busy_timeout(v->db, VAULT_BUSY_MS)) != SQLITE_OK ||
+	    (rc = sqlite3_db_config(v->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_db_config(v->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL)) != SQLITE_OK)
+		return vdb_fail(v, rc, err, "configuring SQLite");
+	/* DELETE journal + FULL sync: a commit is durable when it returns, and there is no
+	 * shared-memory file (WAL) to protect. secure_delete overwrites freed pages. */
+	static const char *const pragmas[] = {
+		"PRAGMA journal_mode = DELETE", "PRAGMA synchronous = FULL",
+		"PRAGMA secure_delete = ON",    "PRAGMA temp_store = MEMORY",
+		"PRAGMA cell_size_check = ON",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(pragmas); i++) {
+		rc = sqlite3_exec(v->db, pragmas[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return vdb_fail(v, rc, err, "configuring SQLite");
+	}
+	return 0;
+}
+
+static int db_open(struct vault *v, int fd, struct reterr *err)
+{
+	int rc = sqlite3_open_v2(v->path, &v->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+					 SQLITE_OPEN_PRIVATECACHE | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK)
+		return vdb_fail(v, rc, err, "opening the vault database");
+	/* Same inode as the file we checked: nobody swapped it in between. */
+	struct stat a, b;
+	if (fstat(fd, &a) < 0 || lstat(v->path, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino)
+		return reterr_set(err, -EACCES, "vault file %s changed while it was being opened",
+				  v->path);
+	return db_setup(v, err);
+}
+
+static struct vault *vault_alloc(const char *dir)
+{
+	struct vault *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->dir = strdup(dir);
+	if (!v->dir || asprintf(&v->path, "%s/%s", dir, VAULT_DB_NAME) < 0) {
+		v->path = NULL;
+		return vault_free(v);
+	}
+	snprintf(v->source, sizeof(v->source), "cli");
+	return v;
+}
+
+struct vault *vault_free(struct vault *v)
+{
+	if (!v)
+		return NULL;
+	if (v->db)
+		sqlite3_close_v2(v->db);
+	secret_free(v->keys);
+	free(v->dir);
+	free(v->path);
+	free(v);
+	return NULL;
+}
+
+void vault_set_source(struct vault *v, const char *source)
+{
+	if (!v || !source || !*source || strlen(source) > VAULT_SOURCE_MAX)
+		return;
+	for (const char *p = source; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return;
+	snprintf(v->source, sizeof(v->source), "%s", source);
+}
+
+static int app_id_check(struct vault *v, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "PRAGMA application_id", &q, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW)
+		r = vdb_fail(v, rc, err, "reading the vault file header");
+	else if (sqlite3_column_int64(q, 0) != VAULT_APP_ID)
+		r = reterr_set(err, -EBADMSG, "%s is not a secretctl vault", v->path);
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_open(const char *dir, struct vault **ret, struct reterr *err)
+{
+	struct vault *v = NULL;
+	int dfd = -1, fd = -1, r;
+	if ((r = secret_lib_init()) < 0)
+		return reterr_set(err, r, "libsodium failed to initialise");
+	if (!dir || !*dir)
+		return reterr_set(err, -EINVAL, "no vault directory given");
+	dfd = dir_open(dir, err);
+	if (dfd < 0) {
+		r = dfd;
+		if (r == -ENOENT)
+			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
+		goto out;
+	}
+	fd = openat(dfd, VAULT_DB_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
+		else if (r == -ELOOP)
+			reterr_set(err, r, "refusing vault file %s/%s: it is a symlink", dir,
+				   VAULT_DB_NAME);
+		else
+			reterr_set(err, r, "cannot open %s/%s: %s", dir, VAULT_DB_NAME,
+				   strerror(-r));
+		goto out;
+	}
+	v = vault_alloc(dir);
+	if (!v) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = file_check(fd, v->path, err)) < 0 || (r = journal_check(dfd, dir, err)) < 0 ||
+	    (r = db_open(v, fd, err)) < 0 || (r = app_id_check(v, err)) < 0)
+		goto out;
+	struct vault_header h;
+	if ((r = header_load(v, &h, err)) < 0)
+		goto out;
+	memcpy(v->vault_id, h.vault_id, VAULT_ID_BYTES);
+	*ret = v;
+	v = NULL;
+	r = 0;
+out:
+	vault_free(v);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* ---- create ----------------------------------------------------------------------------------- */
+
+static const char schema_sql[] =
+	"PRAGMA application_id = 1396921430;"
+	"PRAGMA user_version = 1;"
+	"CREATE TABLE header(one INTEGER PRIMARY KEY CHECK (one = 1), format INTEGER NOT NULL,"
+	" vault_id BLOB NOT NULL, created_at INTEGER NOT NULL, kdf_alg INTEGER NOT NULL,"
+	" kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL, kdf_salt BLOB NOT NULL,"
+	" wrap_nonce BLOB NOT NULL, wrapped_key BLOB NOT NULL);"
+	/* A rowid table (rows can be large) with a unique index on the keyed name hash. */
+	"CREATE TABLE secrets(n INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
+	" version INTEGER NOT NULL, meta_nonce BLOB NOT NULL, meta BLOB NOT NULL,"
+	" value_nonce BLOB NOT NULL, value BLOB NOT NULL);"
+
+	"CREATE TABLE manifest(one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" generation INTEGER NOT NULL, count INTEGER NOT NULL, acc BLOB NOT NULL,"
+	" mac BLOB NOT NULL);"
+	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, nonce BLOB NOT NULL,"
+	" payload BLOB NOT NULL, mac BLOB NOT NULL);"
+	"CREATE TABLE audit_head(one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL,"
+	" mac BLOB NOT NULL, head_mac BLOB NOT NULL);"
+	"CREATE TABLE unlock_state(one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" failures INTEGER NOT NULL, last_failure INTEGER NOT NULL);"
+	"CREATE TABLE unlock_pending(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+	" source TEXT NOT NULL, reason TEXT NOT NULL);"
+	"INSERT INTO unlock_state VALUES (1, 0, 0);";
+
+_Static_assert(VAULT_APP_ID == 1396921430, "schema_sql spells VAULT_APP_ID in decimal");
+
+static int password_check(const struct secret *pw, struct reterr *err)
+{
+	if (!pw || pw->len < VAULT_PASSWORD_MIN)
+		return reterr_set(err, -EINVAL, "password too short (at least %d characters)",
+				  VAULT_PASSWORD_MIN);
+	if (pw->len > VAULT_PASSWORD_MAX)
+		return reterr_set(err, -E2BIG, "password too long (at most %d characters)",
+				  VAULT_PASSWORD_MAX);
+	return 0;
+}
+
+static int create_in(struct vault *v, int dfd, int fd, const struct secret *password,
+		     enum vault_kdf kdf, struct reterr *err)
+{
+	struct vault_header h = { .format = VAULT_FORMAT, .kdf = kdf_profile(kdf) };
+	struct vault_state st = { 0 };
+	int r;
+	randombytes_buf(h.vault_id, sizeof(h.vault_id));
+	memcpy(v->vault_id, h.vault_id, VAULT_ID_BYTES);
+	v->keys = keys_new();
+	struct secret *kek = secret_new(VAULT_KEY_BYTES);
+	if (!v->keys || !kek) {
+		secret_free(kek);
+		return reterr_set(err, -ENOMEM, "out of memory");
+	}
+	randombytes_buf(v->keys->data, VAULT_KEY_BYTES);
+	keys_derive(v);
+	r = header_wrap(&h, password, v->keys->data, kek->data, err);
+	secret_free(kek);
+	if (r < 0)
+		return r;
+	if (fsync(dfd) < 0)
+		return reterr_set(err, -errno, "cannot sync %s: %s", v->dir, strerror(errno));
+	if ((r = db_open(v, fd, err)) < 0 || (r = vdb_begin(v, err)) < 0)
+		return r;
+	if ((r = vdb_exec(v, schema_sql, err)) < 0 || (r = header_store(v, &h, true, err)) < 0)
+		goto fail;
+	if ((r = vault_manifest_store(v, &st, err)) < 0 ||
+	    (r = vault_head_store(v, &st, err)) < 0)
+		goto fail;
+	struct audit_event ev = { .action = "vault.init", .success = true };
+	if ((r = audit_append_locked(v, &st, &ev, clock_now(), v->source, err)) < 0 ||
+	    (r = vdb_commit(v, err)) < 0)
+		goto fail;
+	v->unlocked = true;
+	return 0;
+fail:
+	vdb_rollback(v);
+	return r;
+}
+
+int vault_create(const char *dir, const struct secret *password, enum vault_kdf kdf,
+		 struct reterr *err)
+{
+	struct vault *v = NULL;
+	int dfd = -1, fd = -1, r;
+	bool created = false;
+	/* Nothing we create may ever be wider than owner-only, whatever the caller's umask. */
+	mode_t old_mask = umask(077);
+	if ((r = secret_lib_init()) < 0) {
+		reterr_set(err, r, "libsodium failed to initialise");
+		goto out;
+	}
+	if (!dir || !*dir) {
+		r = reterr_set(err, -EINVAL, "no vault directory given");
+		goto out;
+	}
+	if ((r = password_check(password, err)) < 0)
+		goto out;
+	if ((unsigned)kdf > VAULT_KDF_SENSITIVE) {
+		r = reterr_set(err, -EINVAL, "unknown KDF profile");
+		goto out;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = reterr_set(err, -errno, "cannot create vault directory %s: %s", dir,
+			       strerror(errno));
+		goto out;
+	}
+	if ((dfd = dir_open(dir, err)) < 0) {
+		r = dfd;
+		goto out;
+	}
+	if (faccessat(dfd, VAULT_DB_NAME "-journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = reterr_set(err, -EEXIST,
+			       "%s holds a leftover %s-journal but no vault: remove it first", dir,
+			       VAULT_DB_NAME);
+		goto out;
+	}
+	/* Create the file 0600 ourselves before SQLite sees it: SQLite would use the umask. */
+	fd = openat(dfd, VAULT_DB_NAME, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			reterr_set(err, r, "a vault already exists in %s", dir);
+		else
+			reterr_set(err, r, "cannot create %s/%s: %s", dir, VAULT_DB_NAME,
+				   strerror(-r));
+		goto out;
+	}
+	created = true;
+	v = vault_alloc(dir);
+	if (!v) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = file_check(fd, v->path, err)) < 0)
+		goto out;
+	r = create_in(v, dfd, fd, password, kdf, err);
+out:
+	if (r < 0 && created) {
+		/* Leave no half-made vault behind: a retry must start clean. */
+		if (v && v->db) {
+			sqlite3_close_v2(v->db);
+			v->db = NULL;
+		}
+		(void)unlinkat(dfd, VAULT_DB_NAME, 0);
+		(void)unlinkat(dfd, VAULT_DB_NAME "-journal", 0);
+	}
+	vault_free(v);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	umask(old_mask);
+	return r;
+}
+
+/* ---- unlock and cooldown ---------------------------------------------------------------------- */
+
+static int64_t cooldown_for(int64_t failures)
+{
+	if (failures >= 20)
+		return 30 * 60;
+	if (failures >= 10)
+		return 5 * 60;
+	if (failures >= 5)
+		return 30;
+	return 0;
+}
+
+/* Failures and last failure time; an absent or malformed row reads as no failures (the counter
+ * is plaintext: it throttles guessing through this tool, not offline attacks). */
+static int cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
+			 struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "SELECT failures, last_failure FROM unlock_state WHERE one = 1", &q,
+			    err);
+	if (r < 0)
+		return r;
+	int64_t failures = 0, last = 0;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (vdb_col_i64(q, 0, &failures) < 0 || vdb_col_i64(q, 1, &last) < 0 || failures < 0)
+			failures = 0;
+	} else if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "reading the unlock state");
+	}
+	sqlite3_finalize(q);
+	if (r < 0)
+		return r;
+	int64_t cd = cooldown_for(failures), wait = 0;
+	if (cd > 0) {
+		int64_t now = clock_now();
+		if (__builtin_sub_overflow(last, now, &wait) ||
+		    __builtin_add_overflow(wait, cd, &wait))
+			wait = cd;
+		if (wait > cd) /* clock went backwards: never wait longer than the cooldown */
+			wait = cd;
+		if (wait < 0)
+			wait = 0;
+	}
+	*ret_failures = failures;
+	*ret_wait = wait;
+	return 0;
+}
+
+int vault_cooldown(struct vault *v, unsigned *ret_failures, int64_t *ret_wait_s)
+{
+	int64_t f, w;
+	int r = cooldown_read(v, &f, &w, NULL);
+	if (r < 0)
+		return r;
+	if (ret_failures)
+		*ret_failures = f > UINT32_MAX ? UINT32_MAX : (unsigned)f;
+	if (ret_wait_s)
+		*ret_wait_s = w;
+	return 0;
+}
+
+static int record_failure(struct vault *v, const char *reason, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_begin(v, err);
+	if (r < 0)
+		return r;
+	int64_t now = clock_now();
+	/* Keep the counter sane even if the row was edited or removed. */
+	r = vdb_exec(v,
+		     "INSERT OR REPLACE INTO unlock_state(one, failures, last_failure) VALUES (1, "
+		     "min(max(coalesce((SELECT failures FROM unlock_state WHERE one = 1 AND "
+		     "typeof(failures) = 'integer'), 0), 0), 1000000) + 1, 0)",
+		     err);
+	if (r < 0)
+		goto out;
+	if ((r = vdb_prepare(v, "UPDATE unlock_state SET last_failure = ? WHERE one = 1", &q,
+			     err)) < 0)
+		goto out;
+	int rc;
+	if ((rc = sqlite3_bind_int64(q, 1, now)) != SQLITE_OK || (rc = sqlite3_step(q)) != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "recording a failed unlock");
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((r = vdb_prepare(v,
+			     "INSERT INTO unlock_pending(ts, source, reason) SELECT ?, ?, ? "
+			     "WHERE (SELECT count(*) FROM unlock_pending) < ?",
+			     &q, err)) < 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(q, 1, now)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(q, 2, v->source, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(q, 4, VAULT_PENDING_MAX)) != SQLITE_OK ||
+	    (rc = sqlite3_step(q)) != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "recording a failed unlock");
+		goto out;
+	}
+	r = vdb_commit(v, err);
+out:
+	sqlite3_finalize(q);
+	if (r < 0)
+		vdb_rollback(v);
+	return r;
+}
+
+static int copy_text_col(sqlite3_stmt *q, int col, size_t max, char *out, size_t outsz)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	int n = sqlite3_column_bytes(q, col);
+	if (sqlite3_column_type(q, col) != SQLITE_TEXT || !t || n < 0 || (size_t)n > max ||
+	    memchr(t, 0, (size_t)n))
+		return snprintf(out, outsz, "invalid"), 0;
+	snprintf(out, outsz, "%s", (const char *)t);
+	return 0;
+}
+
+/* Move queued failure records into the audit log (we hold the keys now), then reset. */
+static int flush_failures(struct vault *v, struct vault_state *st, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "SELECT ts, source, reason FROM unlock_pending ORDER BY id", &q, err);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t ts = 0;
+		char source[VAULT_SOURCE_MAX + 1], reason[128];
+		if (vdb_col_i64(q, 0, &ts) < 0)
+			ts = 0;
+		copy_text_col(q, 1, VAULT_SOURCE_MAX, source, sizeof(source));
+		copy_text_col(q, 2, sizeof(reason) - 1, reason, sizeof(reason));
+		struct audit_event ev = {
+			.action = "vault.unlock_failed",
+			.success = false,
+			.error = reason,
+			.detail = "{\"queued\":true}",
+		};
+		if ((r = audit_append_locked(v, st, &ev, ts, source, err)) < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = vdb_fail(v, rc, err, "reading queued unlock failures");
+		goto out;
+	}
+	r = vdb_exec(v,
+		     "DELETE FROM unlock_pending;"
+		     "INSERT OR REPLACE INTO unlock_state(one, failures, last_failure) "
+		     "VALUES (1, 0, 0);",
+		     err);
+out:
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+		 struct reterr *err)
+{
+	struct vault_header h;
+	struct secret *keys = NULL, *kek = NULL;
+	int64_t failures, wait;
+	int r = cooldown_read(v, &failures, &wait, err);
+	if (r < 0)
+		return r;
+	if (ret_wait_s)
+		*ret_wait_s = wait;
+	if (wait > 0)
+		return reterr_set(err, -EAGAIN,
+				  "too many failed unlock attempts (%lld): try again in %lld s",
+				  (long long)failures, (long long)wait);
+	if ((r = header_load(v, &h, err)) < 0)
+		return r;
+	if (sodium_memcmp(h.vault_id, v->vault_id, VAULT_ID_BYTES) != 0)
+		return reterr_set(err, -EBADMSG, "vault header changed while open");
+	keys = keys_new();
+	kek = secret_new(VAULT_KEY_BYTES);
+	if (!keys || !kek) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	bool ok = false;
+	if (password && password->len >= 1 && password->len <= VAULT_PASSWORD_MAX) {
+		if (crypto_pwhash(kek->data, VAULT_KEY_BYTES, (const char *)password->data,
+				  password->len, h.salt, h.kdf.ops, (size_t)h.kdf.mem,
+				  h.kdf.alg) != 0) {
+			r = reterr_set(err, -ENOMEM,
+				       "key derivation failed (not enough memory for %llu MiB?)",
+				       (unsigned long long)(h.kdf.mem >> 20));
+			goto out;
+		}
+		unsigned char ad[WRAP_AD_BYTES];
+		wrap_ad(&h, ad);
+		/* The AEAD tag of the wrapped data key is the password verifier. */
+		ok = crypto_aead_xchacha20poly1305_ietf_decrypt(keys->data, NULL, NULL, h.wrapped,
+								 sizeof(h.wrapped), ad, sizeof(ad),
+								 h.nonce, kek->data) == 0;
+	}
+	if (!ok) {
+		r = record_failure(v, "wrong password", err);
+		if (r < 0)
+			goto out;
+		(void)cooldown_read(v, &failures, &wait, NULL);
+		if (ret_wait_s)
+			*ret_wait_s = wait;
+		if (wait > 0)
+			r = reterr_set(err, -EBADMSG,
+				       "wrong password (%lld failed attempts: next try in %lld s)",
+				       (long long)failures, (long long)wait);
+		else
+			r = reterr_set(err, -EBADMSG, "wrong password");
+		goto out;
+	}
+	struct secret *old = v->keys;
+	v->keys = keys;
+	keys = NULL;
+	keys_derive(v);
+	struct vault_state st;
+	if ((r = vdb_begin(v, err)) < 0)
+		goto fail;
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = vault_manifest_check(v, &st, err)) < 0 ||
+	    (r = flush_failures(v, &st, err)) < 0)
+		goto fail;
+	struct audit_event ev = { .action = "vault.unlock", .success = true };
+	if ((r = audit_append_locked(v, &st, &ev, clock_now(), v->source, err)) < 0 ||
+	    (r = vdb_commit(v, err)) < 0)
+		goto fail;
+	secret_free(old);
+	v->unlocked = true;
+	if (ret_wait_s)
+		*ret_wait_s = 0;
+	r = 0;
+	goto out;
+fail:
+	vdb_rollback(v);
+	/* Integrity failure with the right password: keep the handle locked, old keys (if any)
+	 * stay wiped too, nothing can be read from a vault that does not verify. */
+	secret_free(v->keys);
+	secret_free(old);
+	v->keys = NULL;
+	v->unlocked = false;
+out:
+	secret_free(keys);
+	secret_free(kek);
+	return r;
+}
+
+int vault_change_password(struct vault *v, const struct secret *new_password, enum vault_kdf kdf,
+			  struct reterr *err)
+{
+	struct vault_header h;
+	struct vault_state st;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	if ((r = password_check(new_password, err)) < 0)
+		return r;
+	if ((unsigned)kdf > VAULT_KDF_SENSITIVE)
+		return reterr_set(err, -EINVAL, "unknown KDF profile");
+	if ((r = header_load(v, &h, err)) < 0)
+		return r;
+	struct secret *kek = secret_new(VAULT_KEY_BYTES);
+	if (!kek)
+		return reterr_set(err, -ENOMEM, "out of memory");
+	/* KDF before taking the write lock: other writers are not held up for its duration. */
+	h.kdf = kdf_profile(kdf);
+	r = header_wrap(&h, new_password, vault_key(v, VK_DATA), kek->data, err);
+	secret_free(kek);
+	if (r < 0)
+		return r;
+	if ((r = vdb_begin(v, err)) < 0)
+		return r;
+	struct audit_event ev = { .action = "vault.password", .success = true };
+	if ((r = vault_state_load(v, &st, err)) < 0 || (r = header_store(v, &h, false, err)) < 0 ||
+	    (r = audit_append_locked(v, &st, &ev, clock_now(), v->source, err)) < 0 ||
+	    (r = vdb_commit(v, err)) < 0) {
+		vdb_rollback(v);
+		return r;
+	}
+	return 0;
+}

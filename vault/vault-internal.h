@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vault: module-private declarations shared by the storage, codec, secrets and audit files.
+ * Never included from another module (unit tests of vault/ may). */
+#ifndef SECRETCTL_VAULT_INTERNAL_H
+#define SECRETCTL_VAULT_INTERNAL_H
+
+#include <sqlite3.h>
+#include <sodium.h>
+
+#include "vault/vault.h"
+
+#define VAULT_FORMAT 1
+#define VAULT_APP_ID 0x53435456 /* "SCTV" in the SQLite header: identifies our files */
+#define VAULT_ID_BYTES 16
+#define VAULT_HASH_BYTES 32 /* keyed name hash = row id */
+#define VAULT_MAC_BYTES crypto_auth_hmacsha512256_BYTES
+#define VAULT_KEY_BYTES 32
+#define VAULT_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define VAULT_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define VAULT_SALT_BYTES crypto_pwhash_SALTBYTES
+#define VAULT_SOURCE_MAX 16
+#define VAULT_BUSY_MS 10000
+#define VAULT_PENDING_MAX 1000 /* queued unlock failures kept (plaintext, bounded) */
+#define VAULT_KDF_CONTEXT "sctlvlt1"
+
+/* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
+ * up generously. The db file is hostile input: nothing larger is ever allocated for a meta. */
+#define VAULT_META_MAX (256 * 1024)
+/* Largest value plaintext: the single value plus every field value at their maximum. */
+#define VAULT_VALUES_MAX ((size_t)(VAULT_FIELDS_MAX + 1) * (VAULT_VALUE_MAX + 8) + 64)
+/* Largest audit payload plaintext: seven length-prefixed fields. */
+#define AUDIT_PAYLOAD_MAX ((size_t)7 * (AUDIT_FIELD_MAX + 8) + 64)
+
+/* Subkey ids for crypto_kdf_derive_from_key; slot 0 of the key area holds the data key. */
+enum vault_subkey {
+	VK_DATA = 0,
+	VK_RECORD = 1,
+	VK_NAME = 2,
+	VK_MANIFEST = 3,
+	VK_AUDIT_MAC = 4,
+	VK_AUDIT_ENC = 5,
+	VK_COUNT
+};
+
+struct vault {
+	sqlite3 *db;
+	char *dir;
+	char *path;
+	char source[VAULT_SOURCE_MAX + 1];
+	unsigned char vault_id[VAULT_ID_BYTES];
+	bool unlocked;
+	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
+};
+
+/* Authenticated state read and re-checked at the start of every write transaction. */
+struct vault_state {
+	uint64_t seq;                           /* last audit seq */
+	unsigned char last_mac[VAULT_MAC_BYTES]; /* its chain MAC */
+	uint64_t gen;                           /* manifest generation */
+	uint64_t count;                         /* secrets in the manifest */
+	unsigned char man_acc[VAULT_MAC_BYTES];  /* XOR of the rows' tags */
+	unsigned char man_mac[VAULT_MAC_BYTES];
+};
+
+static inline const unsigned char *vault_key(const struct vault *v, enum vault_subkey k)
+{
+	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
+}
+
+/* ---- store.c: SQLite helpers ---------------------------------------------------------------- */
+
+/* Map an SQLite result code to -errno and describe it; what says which step failed. */
+int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what);
+int vdb_exec(struct vault *v, const char *sql, struct reterr *err);
+int vdb_prepare(struct vault *v, const char *sql, sqlite3_stmt **ret, struct reterr *err);
+/* BEGIN IMMEDIATE (waits up to the busy timeout for other writers). */
+int vdb_begin(struct vault *v, struct reterr *err);
+int vdb_commit(struct vault *v, struct reterr *err);
+void vdb_rollback(struct vault *v);
+/* Typed, bounded column readers: -EBADMSG when the stored type or length is wrong. A zero-length
+ * blob yields a non-NULL pointer. */
+int vdb_col_blob(sqlite3_stmt *st, int col, size_t min, size_t max, const unsigned char **ret,
+		 size_t *ret_len);
+int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
+int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
+int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
+
+/* Little-endian integer encoding used in every MAC and AD input. */
+void vault_le64(unsigned char out[8], uint64_t x);
+
+/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
+int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* Manifest: count, generation and the XOR of per-row tags PRF(id, version), under one MAC.
+ * check: full recomputation over the rows (unlock). apply: incremental update for one row
+ * change, then store. store: write st's manifest (and its MAC into st->man_mac). */
+void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
+			unsigned char out[VAULT_MAC_BYTES]);
+int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err);
+int vault_manifest_apply(struct vault *v, struct vault_state *st,
+			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
+			 bool remove, uint64_t new_version, struct reterr *err);
+int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------ */
+
+int vault_meta_encode(const struct vault_meta *m, struct buf *out);
+/* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
+int vault_meta_decode(const unsigned char *p, size_t n, struct vault_meta *m);
+/* Serialise the values into one new secure buffer. fv/fl: nf field values. */
+int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
+			const unsigned char *const *fv, const size_t *fl, size_t nf,
+			struct secret **ret);
+/* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
+int vault_values_decode(struct vault_entry *e);
+
+/* ---- crypto helpers (store.c) ----------------------------------------------------------------- */
+
+/* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
+#define VAULT_REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
+void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES]);
+void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+
+/* ---- audit.c ---------------------------------------------------------------------------------- */
+
+/* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
+int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			int64_t ts, const char *source, struct reterr *err);
+/* Write the authenticated head for st (used by create and every append). */
+int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
+void vault_head_mac(const struct vault *v, const struct vault_state *st,
+		    unsigned char out[VAULT_MAC_BYTES]);
+
+/* ---- secrets.c -------------------------------------------------------------------------------- */
+int vault_require_unlocked(const struct vault *v, struct reterr *err);
+
+#endif
