@@ -72,19 +72,24 @@ $(BUILD)/%.o: %.c
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(CLI_OBJS) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
-$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_UTIL_OBJS) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_UTIL_OBJS) $(LIB) $(LDLIBS) $(CHECK_LIBS)
+# A test links the *-util.o helpers of its own module directory only.
+unit_utils = $(filter $(dir $(1))%,$(UNIT_UTIL_OBJS))
+.SECONDEXPANSION:
+$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call unit_utils,$$@) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call unit_utils,$@) $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
 tests: $(UNIT_TESTS)
 
@@ -109,10 +114,10 @@ headers-check:
 install: $(BIN)
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/secretctl
-	install -m 0644 docs/secretctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/secretctl.1
+	install -m 0644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/secretctl $(DESTDIR)$(PREFIX)/share/man/man1/secretctl.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/secretctl $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/*.1)))
 
 clean:
 	rm -rf build build-asan build-fuzz
