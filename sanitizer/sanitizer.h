@@ -17,6 +17,13 @@
 				     * SAN_WARN_SECRET_LEN */
 #define SAN_WARN_SECRET_LEN 8
 #define SAN_IDLE_FLUSH_MS 75        /* quiet period after which san_flush_idle should be called */
+#define SAN_MIN_VARIANT_LEN 8       /* encoded variants shorter than this are not registered: a
+				     * 4-7 character fragment of base64/hex matches ordinary text */
+#define SAN_MIN_LINE_LEN 8          /* lines of a multi-line value registered on their own */
+#define SAN_REVEAL_LEN 4            /* a held partial match of d bytes whose shortest completion is
+				     * m bytes is "revealing" when d >= min(SAN_REVEAL_LEN, ceil(m/2)):
+				     * san_flush_idle keeps it held, san_finish redacts it */
+#define SAN_PATTERN_BYTES_MAX (64u * 1024 * 1024) /* all variants of all secrets (-E2BIG) */
 
 struct san_set;
 struct san_stream;
@@ -46,13 +53,18 @@ struct san_stream *san_stream_new(const struct san_set *set);
 /* Wipe held bytes and free; NULL-safe; returns NULL. */
 struct san_stream *san_stream_free(struct san_stream *st);
 
-/* Filter len bytes; emits everything that can no longer be part of a match. */
+/* Filter len bytes; emits everything that can no longer be part of a match. buf is borrowed; an
+ * emitted pointer is either into buf or valid only during the emit call. Any chunking of the same input gives the
+ * same output. After an error the stream must only be freed. Never blocks (emit may). */
 int san_feed(struct san_stream *st, const void *buf, size_t len, san_emit_fn emit, void *ctx);
-/* After SAN_IDLE_FLUSH_MS of quiet: release held bytes that are too short to reveal anything. */
+/* After SAN_IDLE_FLUSH_MS of quiet: release held bytes that are too short to reveal anything
+ * (everything except the longest "revealing" held partial match, see SAN_REVEAL_LEN); pending
+ * placeholders are emitted. */
 int san_flush_idle(struct san_stream *st, san_emit_fn emit, void *ctx);
-/* End of stream: releases the rest; a held partial match long enough to matter is redacted. */
+/* End of stream: releases the rest; a held partial match long enough to matter is redacted
+ * (fail closed). */
 int san_finish(struct san_stream *st, san_emit_fn emit, void *ctx);
-/* Bytes currently held back. */
+/* Input bytes whose output is not decided yet (held back, or inside a pending placeholder). */
 size_t san_stream_pending(const struct san_stream *st);
 /* Redactions made so far by this stream for the i-th name of the set. */
 uint64_t san_stream_count(const struct san_stream *st, size_t i);

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: Apache-2.0
+# Sanitizer extras: the benchmark input generator used by bench/20-sanitizer.sh. (The module and
+# its unit tests are built by the main Makefile rules.)
+BENCH_PROGS += $(BUILD)/bench/san_gen
+
+$(BUILD)/bench/san_gen: $(BUILD)/bench/san_gen.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<

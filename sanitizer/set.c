@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sanitizer: the secret set and its compilation into one Aho-Corasick automaton with a hashed
+ * 4-byte prefilter, stored in a single sodium_malloc region. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "sanitizer/sanitizer-internal.h"
+
+/* ---- secure growable arrays ------------------------------------------------------------------
+ * Build-time arrays hold pattern bytes, so they live in secure memory too. Growth doubles, so a
+ * set costs O(log size) sodium_malloc calls (each one costs guard pages and a mapping). */
+static int sgrow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp;
+	size_t ncap = *cap ? *cap : 1024, bytes;
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (__builtin_mul_overflow(ncap, 2, &ncap))
+			return -E2BIG;
+	}
+	if (__builtin_mul_overflow(ncap, elem, &bytes))
+		return -E2BIG;
+	void *n = sodium_malloc(bytes);
+	if (!n)
+		return -ENOMEM;
+	if (*p) {
+		memcpy(n, *p, *cap * elem);
+		sodium_free(*p);
+	}
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+struct san_set *san_set_new(void)
+{
+	if (secret_lib_init() < 0)
+		return NULL;
+	return calloc(1, sizeof(struct san_set));
+}
+
+static void free_values(struct san_set *set)
+{
+	if (set->values)
+		sodium_free(set->values);
+	set->values = NULL;
+	set->values_len = set->values_cap = 0;
+}
+
+struct san_set *san_set_free(struct san_set *set)
+{
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < set->nsecrets; i++) {
+		free(set->names[i]);
+		free(set->placeholders[i]);
+	}
+	free(set->names);
+	free(set->placeholders);
+	free(set->ph_len);
+	free(set->voff);
+	free(set->vlen);
+	free_values(set);
+	if (set->region)
+		sodium_free(set->region);
+	free(set);
+	return NULL;
+}
+
+static bool name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > SAN_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-' || c == '/'))
+			return false;
+	}
+	return true;
+}
+
+static int grow_plain(void *pp, size_t n, size_t elem)
+{
+	void **p = pp;
+	void *q = reallocarray(*p, n, elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	return 0;
+}
+
+int san_set_add(struct san_set *set, const char *name, const void *value, size_t len)
+{
+	int r;
+	if (!set || !name || (!value && len))
+		return -EINVAL;
+	if (set->compiled)
+		return -EBUSY;
+	if (!name_valid(name) || len < SAN_MIN_SECRET_LEN)
+		return -EINVAL;
+	if (len > SAN_VALUE_MAX || set->nsecrets >= SAN_SECRETS_MAX)
+		return -E2BIG;
+	if (set->nsecrets == set->cap_secrets) {
+		size_t nc = set->cap_secrets ? set->cap_secrets * 2 : 16;
+		if ((r = grow_plain(&set->names, nc, sizeof(char *))) < 0 ||
+		    (r = grow_plain(&set->placeholders, nc, sizeof(char *))) < 0 ||
+		    (r = grow_plain(&set->ph_len, nc, sizeof(size_t))) < 0 ||
+		    (r = grow_plain(&set->voff, nc, sizeof(size_t))) < 0 ||
+		    (r = grow_plain(&set->vlen, nc, sizeof(size_t))) < 0)
+			return r;
+		set->cap_secrets = nc;
+	}
+	if ((r = sgrow(&set->values, &set->values_cap, set->values_len + len, 1)) < 0)
+		return r;
+	size_t i = set->nsecrets;
+	struct buf ph = BUF_INIT;
+	char *nm = strdup(name);
+	if (!nm || buf_printf(&ph, "[REDACTED:%s]", name) < 0) {
+		free(nm);
+		buf_release(&ph);
+		return -ENOMEM;
+	}
+	set->names[i] = nm;
+	set->ph_len[i] = ph.len;
+	set->placeholders[i] = buf_detach(&ph);
+	memcpy(set->values + set->values_len, value, len);
+	set->voff[i] = set->values_len;
+	set->vlen[i] = len;
+	set->values_len += len;
+	set->nsecrets++;
+	return 0;
+}
+
+size_t san_set_size(const struct san_set *set)
+{
+	return set ? set->nsecrets : 0;
+}
+
+const char *san_set_name(const struct san_set *set, size_t i)
+{
+	return set && i < set->nsecrets ? set->names[i] : NULL;
+}
+
+/* ---- trie construction ------------------------------------------------------------------- */
+
+struct tnode {
+	uint32_t parent;
+	uint32_t depth;
+	uint16_t label;
+	uint8_t byte;
+	uint8_t term;
+};
+
+struct builder {
+	struct san_set *set;
+	struct tnode *tn; /* secure */
+	size_t ntn, cap_tn;
+	uint32_t *hash; /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
+	size_t hcap;    /* power of two */
+	size_t total;   /* pattern bytes inserted, for SAN_PATTERN_BYTES_MAX */
+	uint16_t label; /* secret being inserted */
+};
+
+static size_t hslot(uint32_t parent, uint8_t byte, size_t mask)
+{
+	uint64_t k = ((uint64_t)parent << 8 | byte) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(k >> 32) & mask;
+}
+
+static int hash_grow(struct builder *b)
+{
+	size_t ncap = b->hcap ? b->hcap * 2 : 1u << 16;
+	uint32_t *h = calloc(ncap, sizeof(uint32_t));
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->hcap; i++) {
+		uint32_t c = b->hash[i];
+		if (!c)
+			continue;
+		size_t s = hslot(b->tn[c].parent, b->tn[c].byte, ncap - 1);
+		while (h[s])
+			s = (s + 1) & (ncap - 1);
+		h[s] = c;
+	}
+	free(b->hash);
+	b->hash = h;
+	b->hcap = ncap;
+	return 0;
+}
+
+static int insert_pattern(void *ctx, const uint8_t *p, size_t len)
+{
+	struct builder *b = ctx;
+	uint32_t cur = 0;
+	int r;
+	if (len > SAN_PATTERN_BYTES_MAX - b->total)
+		return -E2BIG;
+	b->total += len;
+	for (size_t i = 0; i < len; i++) {
+		if ((b->ntn + 1) * 2 > b->hcap && (r = hash_grow(b)) < 0)
+			return r;
+		size_t mask = b->hcap - 1, s = hslot(cur, p[i], mask);
+		uint32_t c;
+		while ((c = b->hash[s]) && !(b->tn[c].parent == cur && b->tn[c].byte == p[i]))
+			s = (s + 1) & mask;
+		if (!c) {
+			if ((r = sgrow(&b->tn, &b->cap_tn, b->ntn + 1, sizeof(struct tnode))) < 0)
+				return r;
+			c = (uint32_t)b->ntn++;
+			b->tn[c] = (struct tnode){ .parent = cur, .depth = (uint32_t)i + 1, .byte = p[i] };
+			b->hash[s] = c;
+		}
+		cur = c;
+	}
+	if (!b->tn[cur].term) {
+		/* Equal strings from different secrets: the first secret added names the match. */
+		b->tn[cur].term = 1;
+		b->tn[cur].label = b->label;
+	}
+	return 0;
+}
+
+static uint32_t child_of(const struct san_node *nodes, uint32_t s, uint8_t c)
+{
+	const struct san_node *n = &nodes[s];
+	uint32_t lo = n->first, hi = n->first + n->nchild;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (nodes[mid].byte < c)
+			lo = mid + 1;
+		else if (nodes[mid].byte > c)
+			hi = mid;
+		else
+			return mid;
+	}
+	return 0;
+}
+
+/* Lay the trie out breadth-first with each node's children contiguous and sorted by byte, then
+ * compute failure links and outputs, the root table and the prefilter. */
+static int layout(struct builder *b)
+{
+	struct san_set *set = b->set;
+	size_t n = b->ntn;
+	uint32_t *cstart = NULL, *clist = NULL, *newid = NULL, *order = NULL;
+	int r = -ENOMEM;
+	size_t bits_log2 = 16, nbits, size;
+
+	cstart = calloc(n + 1, sizeof(uint32_t));
+	clist = malloc(n * sizeof(uint32_t));
+	newid = malloc(n * sizeof(uint32_t));
+	order = malloc(n * sizeof(uint32_t));
+	if (!cstart || !clist || !newid || !order)
+		goto out;
+	/* Children lists (CSR) grouped by parent. */
+	for (size_t i = 1; i < n; i++)
+		cstart[b->tn[i].parent + 1]++;
+	for (size_t i = 0; i < n; i++)
+		cstart[i + 1] += cstart[i];
+	{
+		uint32_t *fill = newid; /* reused as a cursor array before it gets its real use */
+		memcpy(fill, cstart, n * sizeof(uint32_t));
+		for (size_t i = 1; i < n; i++)
+			clist[fill[b->tn[i].parent]++] = (uint32_t)i;
+	}
+	for (size_t p = 0; p < n; p++) {
+		/* insertion sort by byte: lists are short except near the root */
+		for (uint32_t i = cstart[p] + 1; i < cstart[p + 1]; i++) {
+			uint32_t v = clist[i], j = i;
+			while (j > cstart[p] && b->tn[clist[j - 1]].byte > b->tn[v].byte) {
+				clist[j] = clist[j - 1];
+				j--;
+			}
+			clist[j] = v;
+		}
+	}
+	/* Prefilter. A scan that samples every k-th position finds every occurrence when the table
+	 * holds, for each pattern, its g-grams at offsets 0..k-1 and every pattern is at least
+	 * k+g-1 bytes long: the occurrence contains one sample with its whole gram. g is 8 when
+	 * the shortest pattern allows a useful stride with it, else 4; k is capped at 8 (more
+	 * grams, denser table, little gain). About 32 bits per gram (two probes each) keep false
+	 * candidates well under 1 % of samples. */
+	uint32_t min_len = UINT32_MAX;
+	for (size_t i = 1; i < n; i++)
+		if (b->tn[i].term && b->tn[i].depth < min_len)
+			min_len = b->tn[i].depth;
+	if (min_len == UINT32_MAX)
+		min_len = 4;
+	unsigned g = min_len >= 12 ? 8 : 4;
+	unsigned k = min_len - g + 1 > 8 ? 8 : (unsigned)(min_len - g + 1);
+	size_t ngrams = 0;
+	for (size_t i = 1; i < n; i++)
+		ngrams += b->tn[i].depth >= g && b->tn[i].depth < g + k;
+	while (bits_log2 < 23 && ((size_t)1 << bits_log2) < ngrams * 32)
+		bits_log2++;
+	nbits = (size_t)1 << bits_log2;
+	size = n * sizeof(struct san_node) + 256 * sizeof(uint32_t) + nbits / 8;
+	set->region = sodium_malloc(size);
+	if (!set->region)
+		goto out;
+	set->region_size = size;
+	memset(set->region, 0, size);
+	set->nodes = set->region;
+	set->root_next = (uint32_t *)(set->nodes + n);
+	set->bits = (uint64_t *)(set->root_next + 256);
+	set->hshift = (unsigned)(32 - bits_log2);
+	set->stride = k;
+	set->gram = g;
+	set->nnodes = (uint32_t)n;
+
+	/* BFS renumbering: order[new] = old. */
+	size_t head = 0, tail = 1;
+	order[0] = 0;
+	newid[0] = 0;
+	while (head < tail) {
+		uint32_t old = order[head];
+		struct san_node *nd = &set->nodes[head];
+		nd->first = (uint32_t)tail;
+		nd->nchild = (uint16_t)(cstart[old + 1] - cstart[old]);
+		nd->depth = b->tn[old].depth;
+		nd->byte = b->tn[old].byte;
+		for (uint32_t i = cstart[old]; i < cstart[old + 1]; i++) {
+			newid[clist[i]] = (uint32_t)tail;
+			order[tail++] = clist[i];
+		}
+		head++;
+	}
+	/* Failure links and outputs in BFS order (a node's fail target is shallower). */
+	for (size_t v = 1; v < n; v++) {
+		struct san_node *nd = &set->nodes[v];
+		uint32_t parent = newid[b->tn[order[v]].parent];
+		uint32_t f = 0;
+		if (parent != 0) {
+			f = set->nodes[parent].fail;
+			uint32_t c;
+			while (!(c = child_of(set->nodes, f, nd->byte)) && f != 0)
+				f = set->nodes[f].fail;
+			f = c;
+		}
+		nd->fail = f;
+		const struct tnode *t = &b->tn[order[v]];
+		if (t->term) {
+			nd->out_len = nd->depth;
+			nd->label = t->label;
+		} else {
+			nd->out_len = set->nodes[f].out_len;
+			nd->label = set->nodes[f].label;
+		}
+		if (nd->depth > set->max_depth)
+			set->max_depth = nd->depth;
+		set->npatterns += t->term;
+	}
+	for (unsigned c = 0; c < 256; c++)
+		set->root_next[c] = child_of(set->nodes, 0, (uint8_t)c);
+	for (size_t v = 1; v < n; v++) {
+		if (set->nodes[v].depth < g || set->nodes[v].depth >= g + k)
+			continue;
+		uint8_t pre[8];
+		uint32_t u = order[v], h1, h2;
+		for (unsigned j = g; j-- > 0;) {
+			pre[j] = b->tn[u].byte;
+			u = b->tn[u].parent;
+		}
+		if (g == 8) {
+			h1 = san_hash8(pre, SAN_HASH8_A, set->hshift);
+			h2 = san_hash8(pre, SAN_HASH8_B, set->hshift);
+		} else {
+			h1 = san_hash4(pre, SAN_HASH_A, set->hshift);
+			h2 = san_hash4(pre, SAN_HASH_B, set->hshift);
+		}
+		set->bits[h1 >> 6] |= 1ull << (h1 & 63);
+		set->bits[h2 >> 6] |= 1ull << (h2 & 63);
+		sodium_memzero(pre, sizeof(pre));
+	}
+	r = 0;
+out:
+	free(cstart);
+	free(clist);
+	free(newid);
+	free(order);
+	return r;
+}
+
+int san_set_compile(struct san_set *set)
+{
+	struct builder b = { .set = set };
+	int r;
+	if (!set)
+		return -EINVAL;
+	if (set->compiled)
+		return -EBUSY;
+	if ((r = sgrow(&b.tn, &b.cap_tn, 1, sizeof(struct tnode))) < 0)
+		return r;
+	b.tn[0] = (struct tnode){ 0 };
+	b.ntn = 1;
+	for (size_t i = 0; i < set->nsecrets; i++) {
+		b.label = (uint16_t)i;
+		r = san_variants(set->values + set->voff[i], set->vlen[i], insert_pattern, &b);
+		if (r < 0)
+			goto out;
+	}
+	if (b.ntn > UINT32_MAX / 2) {
+		r = -E2BIG;
+		goto out;
+	}
+	/* Only the trie is needed from here: drop the lookup table and the plain values before the
+	 * final region is allocated, which keeps the peak memory of a large set down. */
+	sodium_memzero(b.hash, b.hcap * sizeof(uint32_t));
+	free(b.hash);
+	b.hash = NULL;
+	free_values(set);
+	if ((r = layout(&b)) < 0)
+		goto out;
+	set->compiled = 1;
+	r = 0;
+out:
+	if (b.tn)
+		sodium_free(b.tn);
+	if (b.hash) {
+		sodium_memzero(b.hash, b.hcap * sizeof(uint32_t));
+		free(b.hash);
+	}
+	if (r < 0 && set->region) {
+		sodium_free(set->region);
+		set->region = NULL;
+		set->nodes = NULL;
+	}
+	return r;
+}
+
+uint32_t san_revealing(const struct san_set *set, uint32_t state, uint16_t *ret_label)
+{
+	const struct san_node *nodes = set->nodes;
+	for (uint32_t v = state; v != 0; v = nodes[v].fail) {
+		uint32_t d = nodes[v].depth;
+		/* Walk the subtree level by level: with the breadth-first layout each level below v is
+		 * one contiguous range. The first level holding a pattern end gives the shortest
+		 * completion; among equals the lowest label wins. */
+		uint32_t lo = nodes[v].first, hi = lo + nodes[v].nchild;
+		uint32_t limit = d >= SAN_REVEAL_LEN ? UINT32_MAX : 2 * d;
+		bool found = false;
+		uint16_t label = UINT16_MAX;
+		while (lo < hi && !found && nodes[lo].depth <= limit) {
+			uint32_t nlo = UINT32_MAX, nhi = 0;
+			for (uint32_t u = lo; u < hi; u++) {
+				if (nodes[u].out_len == nodes[u].depth) {
+					found = true;
+					if (nodes[u].label < label)
+						label = nodes[u].label;
+				}
+				if (nodes[u].nchild) {
+					if (nodes[u].first < nlo)
+						nlo = nodes[u].first;
+					nhi = nodes[u].first + nodes[u].nchild;
+				}
+			}
+			if (nlo == UINT32_MAX)
+				break;
+			lo = nlo;
+			hi = nhi;
+		}
+		if (found) {
+			*ret_label = label;
+			return v;
+		}
+	}
+	return 0;
+}
