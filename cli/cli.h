@@ -43,8 +43,9 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a negative errno from a module to an exit code (ENOENT->2, EBADMSG->4 or 3, ...). */
 int cli_exit_from_errno(int r);
 
-/* Obtain the master password: $SECRETCTL_PASSWORD (scrubbed from our environment in place),
- * else stdin when from_stdin, else a no-echo prompt on /dev/tty (twice when confirm).
+/* Obtain the master password: one line of stdin when from_stdin (an explicit flag wins), else
+ * $SECRETCTL_PASSWORD, else a no-echo prompt on /dev/tty (twice when confirm). The variable is
+ * scrubbed from our environment block in place whichever source is used.
  * Checks 8..128 characters. 0 and *ret (caller frees) or an exit code after printing why. */
 int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret);
 

@@ -1,11 +1,107 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli: placeholder until the doctor command lands. */
+/* cli: `secretctl doctor` shows which sandbox protections this kernel supports and what each
+ * profile of `secretctl run` will use, by trying each profile's real setup. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "supervisor/supervisor.h"
+
+static const char usage_text[] =
+	"usage: secretctl doctor\n"
+	"\n"
+	"Try each sandbox profile of 'secretctl run' on this machine (without running anything)\n"
+	"and print what works, what each profile uses, and what is missing. Exit 0 when the\n"
+	"standard profile works, 1 otherwise.\n";
+
+static void read_line(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "re");
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(out, (int)n, f))
+		out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+struct probe_case {
+	const char *label;
+	enum sup_profile profile;
+	bool deny_net;
+};
 
 int cmd_doctor(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("doctor: unavailable in this build");
-	return CLI_EIO;
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+		fputs(usage_text, help ? stdout : stderr);
+		return help ? CLI_OK : CLI_EUSAGE;
+	}
+	struct utsname u;
+	char buf[256];
+	if (uname(&u) == 0)
+		printf("kernel:        %s %s %s\n", u.sysname, u.release, u.machine);
+	printf("running as:    uid %u%s\n", (unsigned)geteuid(),
+	       geteuid() == 0 ? " (root: no user namespace needed)" : "");
+	read_line("/proc/sys/kernel/unprivileged_userns_clone", buf, sizeof(buf));
+	if (buf[0])
+		printf("unprivileged_userns_clone: %s\n", buf);
+	read_line("/proc/sys/user/max_user_namespaces", buf, sizeof(buf));
+	printf("max_user_namespaces: %s\n", buf[0] ? buf : "unknown");
+	read_line("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof(buf));
+	printf("seccomp actions: %s\n", buf[0] ? buf : "unavailable");
+	read_line("/proc/sys/dev/tty/legacy_tiocsti", buf, sizeof(buf));
+	if (buf[0])
+		printf("legacy TIOCSTI: %s%s\n", buf,
+		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
+	printf("pids cgroup:   %s\n",
+	       geteuid() == 0 && access("/sys/fs/cgroup/pids", W_OK) == 0
+		       ? "available (bounds the process tree of root runs)"
+		       : "not used (RLIMIT_NPROC bounds the tree inside the user namespace)");
+
+	static const struct probe_case cases[] = {
+		{ "standard", SUP_PROFILE_STANDARD, false },
+		{ "standard --network deny", SUP_PROFILE_STANDARD, true },
+		{ "strict", SUP_PROFILE_STRICT, true },
+		{ "off", SUP_PROFILE_OFF, false },
+	};
+	bool standard_ok = false;
+	printf("\nprofiles:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct sup_result res;
+		int r = sup_probe(cases[i].profile, cases[i].deny_net, &res);
+		if (r == 0) {
+			printf("  %-24s OK\n", cases[i].label);
+			if (i == 0)
+				standard_ok = true;
+		} else if (res.failed) {
+			printf("  %-24s UNAVAILABLE: %s failed: %s\n", cases[i].label, res.stage,
+			       strerror(res.stage_errno));
+		} else {
+			printf("  %-24s UNAVAILABLE: %s\n", cases[i].label, strerror(-r));
+		}
+		unsigned prot = r == 0 ? res.protections
+				       : sup_profile_protections(cases[i].profile,
+								  cases[i].deny_net);
+		printf("  %-24s uses:", "");
+		const char *sep = " ";
+		for (unsigned bit = 1; bit && bit <= SUP_PROT_PIDS_CGROUP; bit <<= 1) {
+			if (prot & bit) {
+				printf("%s%s", sep, sup_protection_name(bit));
+				sep = ", ";
+			}
+		}
+		printf("\n");
+	}
+	printf("\nnot protected by any profile: a process of the same user outside the sandbox can\n"
+	       "read the command's /proc/<pid>/environ; argv is visible in /proc; output the\n"
+	       "sanitizer cannot recognise (transformed secrets) is not redacted. See\n"
+	       "docs/sandbox.md.\n");
+	if (!standard_ok)
+		printf("\nsecretctl run will refuse to run (exit 125) unless --sandbox off is given.\n");
+	return standard_ok ? CLI_OK : CLI_EUSAGE;
 }

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli: master password input (environment, stdin, no-echo terminal prompt), terminal
+ * questions, process hardening and the open-and-unlock sequence every vault command shares. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+
+#include <sodium.h>
+
+#include "cli/cli-internal.h"
+#include "cli/cli.h"
+
+/* ---- terminal ----------------------------------------------------------------------------- */
+
+/* While echo is off, a signal must not leave the user's terminal silent: the handler restores
+ * the saved modes and re-raises with the default action. Only async-signal-safe calls. */
+static volatile sig_atomic_t tty_restore_fd = -1;
+static struct termios tty_saved;
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void tty_signal_handler(int sig)
+{
+	int saved_errno = errno;
+	if (tty_restore_fd >= 0)
+		(void)tcsetattr(tty_restore_fd, TCSAFLUSH, &tty_saved);
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	(void)sigaction(sig, &dfl, NULL);
+	(void)raise(sig);
+	errno = saved_errno;
+}
+
+static int tty_open(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -ENXIO : fd;
+}
+
+bool cli_have_tty(void)
+{
+	int fd = tty_open();
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Read one line from fd byte by byte into secure memory (no stdio buffer keeps a copy). */
+static int read_line_secret(int fd, size_t max, struct secret **ret)
+{
+	struct secret *s = secret_new(max + 1);
+	if (!s)
+		return -ENOMEM;
+	bool any = false;
+	for (;;) {
+		unsigned char c;
+		ssize_t n = fd_read(fd, &c, 1);
+		if (n < 0) {
+			secret_free(s);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		any = true;
+		if (c == '\n')
+			break;
+		if (s->len == max) {
+			sodium_memzero(&c, sizeof(c));
+			secret_free(s);
+			return -E2BIG;
+		}
+		s->data[s->len++] = c;
+		sodium_memzero(&c, sizeof(c));
+	}
+	if (!any) {
+		secret_free(s);
+		return -ENODATA;
+	}
+	if (s->len && s->data[s->len - 1] == '\r')
+		s->len--;
+	s->data[s->len] = 0;
+	*ret = s;
+	return 0;
+}
+
+int cli_read_stdin_line(size_t max, struct secret **ret)
+{
+	return read_line_secret(STDIN_FILENO, max, ret);
+}
+
+int cli_tty_read_secret(const char *prompt, size_t max, struct secret **ret)
+{
+	AUTO_CLOSE int fd = tty_open();
+	if (fd < 0)
+		return fd;
+	struct termios noecho;
+	if (tcgetattr(fd, &tty_saved) < 0)
+		return -ENXIO;
+	noecho = tty_saved;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	noecho.c_lflag |= ECHONL; /* the newline still shows, so the next output starts a line */
+
+	struct sigaction sa, old[ARRAY_SIZE(tty_signals)];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tty_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	tty_restore_fd = fd;
+	for (size_t i = 0; i < ARRAY_SIZE(tty_signals); i++)
+		(void)sigaction(tty_signals[i], &sa, &old[i]);
+
+	int r = 0;
+	if (tcsetattr(fd, TCSAFLUSH, &noecho) < 0)
+		r = -errno;
+	if (r == 0)
+		r = fd_write_all(fd, prompt, strlen(prompt));
+	if (r == 0)
+		r = read_line_secret(fd, max, ret);
+
+	(void)tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	tty_restore_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(tty_signals); i++)
+		(void)sigaction(tty_signals[i], &old[i], NULL);
+	return r;
+}
+
+int cli_tty_confirm(const char *question)
+{
+	AUTO_CLOSE int fd = tty_open();
+	if (fd < 0)
+		return fd;
+	int r = fd_write_all(fd, question, strlen(question));
+	if (r < 0)
+		return r;
+	char line[16];
+	size_t len = 0;
+	for (;;) {
+		char c;
+		ssize_t n = fd_read(fd, &c, 1);
+		if (n < 0)
+			return (int)n;
+		if (n == 0 || c == '\n')
+			break;
+		if (len < sizeof(line) - 1)
+			line[len++] = c;
+	}
+	line[len] = 0;
+	return !strcasecmp(line, "y") || !strcasecmp(line, "yes");
+}
+
+/* ---- passwords ---------------------------------------------------------------------------- */
+
+int cli_password_check(const struct secret *pw, const char *what)
+{
+	if (memchr(pw->data, 0, pw->len)) {
+		cli_error("the %s contains a NUL byte", what);
+		return CLI_EUSAGE;
+	}
+	/* At least 8 characters, at most 128 bytes: the vault bounds the KDF input in bytes. */
+	size_t chars = cli_utf8_chars(pw->data, pw->len);
+	if (chars < VAULT_PASSWORD_MIN || pw->len > VAULT_PASSWORD_MAX) {
+		cli_error("the %s must be %d to %d characters long (at most %d bytes)", what,
+			  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX, VAULT_PASSWORD_MAX);
+		return CLI_EUSAGE;
+	}
+	return CLI_OK;
+}
+
+/* Longest line read as a password: one byte more than allowed, so the check can say why. */
+#define PASSWORD_READ_MAX ((size_t)VAULT_PASSWORD_MAX + 1)
+
+int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret)
+{
+	AUTO_SECRET struct secret *pw = NULL;
+	int r;
+
+	if (secret_lib_init() < 0) {
+		cli_error("cannot initialise libsodium");
+		return CLI_EIO;
+	}
+	const char *env = secure_getenv(VAULT_PASSWORD_ENV);
+	if (from_stdin) {
+		/* An explicit --password-stdin wins over an inherited variable; the variable is
+		 * still wiped so no child or /proc reader sees it. */
+		proc_scrub_env(VAULT_PASSWORD_ENV);
+		r = cli_read_stdin_line(PASSWORD_READ_MAX, &pw);
+		if (r == -ENODATA) {
+			cli_error("--password-stdin: standard input is empty (expected the master "
+				  "password on the first line)");
+			return CLI_EAUTH;
+		}
+		if (r == -E2BIG) {
+			cli_error("the password must be %d to %d characters long",
+				  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX);
+			return CLI_EUSAGE;
+		}
+		if (r < 0) {
+			cli_error("cannot read the password from standard input: %s", strerror(-r));
+			return CLI_EIO;
+		}
+	} else if (env) {
+		pw = secret_from(env, strlen(env));
+		proc_scrub_env(VAULT_PASSWORD_ENV);
+		if (!pw) {
+			cli_error("out of secure memory (check 'ulimit -l')");
+			return CLI_EIO;
+		}
+	} else {
+		r = cli_tty_read_secret(prompt, PASSWORD_READ_MAX, &pw);
+		if (r == -ENXIO) {
+			cli_error("no master password: set %s, pass --password-stdin, or run on a "
+				  "terminal", VAULT_PASSWORD_ENV);
+			return CLI_EAUTH;
+		}
+		if (r == -E2BIG) {
+			cli_error("the password must be %d to %d characters long",
+				  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX);
+			return CLI_EUSAGE;
+		}
+		if (r < 0) {
+			cli_error("cannot read the password from the terminal: %s",
+				  r == -ENODATA ? "end of input" : strerror(-r));
+			return CLI_EAUTH;
+		}
+		r = cli_password_check(pw, "password");
+		if (r != CLI_OK)
+			return r;
+		if (confirm) {
+			AUTO_SECRET struct secret *again = NULL;
+			r = cli_tty_read_secret("Repeat the password: ", PASSWORD_READ_MAX, &again);
+			if (r < 0) {
+				cli_error("cannot read the password from the terminal: %s",
+					  r == -ENODATA ? "end of input" : strerror(-r));
+				return CLI_EAUTH;
+			}
+			if (!secret_equal(pw, again)) {
+				cli_error("the passwords do not match; nothing changed");
+				return CLI_EUSAGE;
+			}
+		}
+	}
+	r = cli_password_check(pw, "password");
+	if (r != CLI_OK)
+		return r;
+	*ret = TAKE_PTR(pw);
+	return CLI_OK;
+}
+
+void cli_harden(void)
+{
+	if (secret_lib_init() < 0)
+		cli_warn("cannot initialise libsodium");
+	int r = proc_harden();
+	if (r < 0)
+		cli_warn("cannot harden this process (no core dumps, not traceable): %s",
+			 strerror(-r));
+}
+
+int cli_vault_unlock(bool password_stdin, struct vault **ret)
+{
+	struct reterr err = { .msg = "" };
+	AUTO_SECRET struct secret *pw = NULL;
+	struct vault *v = NULL;
+	unsigned failures_before = 0, failures_after = 0;
+	int64_t wait_s = 0;
+	int rc;
+
+	AUTO_FREE char *dir = vault_dir_default(&err);
+	if (!dir) {
+		proc_scrub_env(VAULT_PASSWORD_ENV);
+		cli_error("%s", err.msg[0] ? err.msg : "cannot find the vault directory (set "
+			  VAULT_DIR_ENV " or HOME)");
+		return CLI_EUSAGE;
+	}
+	int r = vault_open(dir, &v, &err);
+	if (r < 0) {
+		proc_scrub_env(VAULT_PASSWORD_ENV);
+		if (r == -ENOENT)
+			cli_error("%s", err.msg[0] ? err.msg
+						    : "no vault here: run 'secretctl init' first");
+		else
+			cli_error("cannot open the vault in %s: %s", dir,
+				  err.msg[0] ? err.msg : strerror(-r));
+		return cli_exit_from_errno(r);
+	}
+	/* Refuse during a cooldown before asking for a password the vault will not check. */
+	if (vault_cooldown(v, &failures_before, &wait_s) == 0 && wait_s > 0) {
+		proc_scrub_env(VAULT_PASSWORD_ENV);
+		cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld "
+			  "seconds", (long long)wait_s);
+		vault_free(v);
+		return CLI_EAUTH;
+	}
+	rc = cli_password(password_stdin, false, "Master password: ", &pw);
+	if (rc != CLI_OK) {
+		vault_free(v);
+		return rc;
+	}
+	wait_s = 0;
+	r = vault_unlock(v, pw, &wait_s, &err);
+	if (r == 0) {
+		*ret = v;
+		return CLI_OK;
+	}
+	if (r == -EAGAIN) {
+		cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld "
+			  "seconds", (long long)wait_s);
+		rc = CLI_EAUTH;
+	} else if (r == -EBADMSG && vault_cooldown(v, &failures_after, &wait_s) == 0 &&
+		   failures_after > failures_before) {
+		/* A counted failure is a wrong password; anything else failing authentication
+		 * after the password was accepted is tampering. */
+		cli_error("wrong master password%s", wait_s > 0 ? " (further attempts are delayed)"
+							       : "");
+		rc = CLI_EAUTH;
+	} else if (r == -EBADMSG) {
+		/* The vault's message already says "integrity check failed" and why. */
+		cli_error("%s", err.msg[0] ? err.msg : "vault integrity check failed");
+		rc = CLI_EINTEGRITY;
+	} else {
+		cli_error("cannot unlock the vault: %s", err.msg[0] ? err.msg : strerror(-r));
+		rc = cli_exit_from_errno(r);
+	}
+	vault_free(v);
+	return rc;
+}

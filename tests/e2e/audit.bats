@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# SPDX-License-Identifier: Apache-2.0
+# audit list / verify / export, and tampering with the log or the secrets caught end to end.
+
+load helpers
+
+setup() {
+	e2e_setup
+	init_vault
+	put alpha 'audit-value-alpha-1'
+	put beta 'audit-value-beta-22' --tags t1
+	sc get alpha >/dev/null
+}
+
+@test "audit list: a table, oldest first, with the actions that happened" {
+	run -0 sc audit list
+	[[ ${lines[0]} == SEQ* ]]
+	[[ $output == *"vault.init"* ]]
+	[[ $output == *"secret.set"*"alpha"* ]]
+	[[ $output == *"secret.get"*"alpha"* ]]
+	[[ $output != *audit-value* ]]
+}
+
+@test "audit list --json, --limit, --since, --source" {
+	run -0 sc audit list --json
+	actions=$(jq -r '[.[].action] | join(" ")' <<<"$output")
+	[[ $actions == vault.init* ]]
+	[[ $actions == *"secret.set"*"secret.set"*"secret.get"* ]]
+	[ "$(jq -r '.[0].seq' <<<"$output")" = 1 ]
+	[ "$(jq -r '[.[] | .source] | unique | join(",")' <<<"$output")" = cli ]
+	run -0 sc audit list --json --limit 2
+	[ "$(jq length <<<"$output")" = 2 ]
+	# The newest two, oldest first: the second one is this command's own unlock.
+	[ "$(jq -r '.[1].action' <<<"$output")" = vault.unlock ]
+	run -0 sc audit list --json --source mcp
+	[ "$output" = "[]" ]
+	run -0 sc audit list --json --since 1h
+	[ "$(jq length <<<"$output")" -ge 5 ]
+	run -0 sc audit list --json --since 2099-01-01T00:00:00Z
+	[ "$output" = "[]" ]
+	run -1 --separate-stderr sc audit list --since yesterday
+	[[ $stderr == *"invalid --since"* ]]
+	run -1 sc audit list --limit -3
+}
+
+@test "audit verify counts the entries it checked" {
+	run -0 sc audit verify
+	[[ $output =~ ^"audit log OK: "([0-9]+)" entries verified"$ ]]
+	n=${BASH_REMATCH[1]}
+	run -0 sc audit export
+	# export saw one more entry: its own unlock.
+	[ "$(jq length <<<"$output")" -eq $((n + 1)) ]
+}
+
+@test "audit export: one JSON array for jq; jsonl one object per line; no values" {
+	run -0 sc audit export
+	[ "$(jq -r 'type' <<<"$output")" = array ]
+	[ "$(jq -r '.[] | select(.source == "cli") | .action' <<<"$output" | grep -c secret.set)" = 2 ]
+	[ "$(jq -r '.[] | select(.action == "secret.set") | .keys[0]' <<<"$output" | sort | xargs)" = "alpha beta" ]
+	[ "$(jq -r '.[0].ts' <<<"$output")" != null ]
+	[[ $output != *audit-value* ]]
+	[[ $output != *"$PW"* ]]
+	sc audit export --format jsonl >"$BATS_TEST_TMPDIR/log.jsonl"
+	while IFS= read -r line; do
+		[ "$(jq -r type <<<"$line")" = object ]
+	done <"$BATS_TEST_TMPDIR/log.jsonl"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/log.jsonl")" -ge 6 ]
+	run -0 sc audit export --since 2099-01-01T00:00:00Z
+	[ "$(jq length <<<"$output")" = 0 ]
+	run -1 --separate-stderr sc audit export --format csv
+	[[ $stderr == *"unknown --format 'csv'"* ]]
+	run -1 sc audit export --limit 3
+}
+
+@test "failed unlocks are recorded once the right password is used" {
+	run -3 env SECRETCTL_PASSWORD='wrong password 1' setsid -w "$BIN" list
+	run -0 sc audit export
+	[ "$(jq '[.[] | select(.action == "vault.unlock_failed" and .success == false)] | length' <<<"$output")" = 1 ]
+}
+
+@test "editing an audit row: verify exits 4 and names the entry" {
+	sqlite3 "$DB" "UPDATE audit SET payload = randomblob(length(payload)) WHERE seq = 3"
+	run -4 --separate-stderr sc audit verify
+	[[ $stderr == *"audit log FAILED at entry 3:"*"edited"* ]]
+}
+
+@test "deleting an audit row: verify exits 4 and names where the chain breaks" {
+	sqlite3 "$DB" "DELETE FROM audit WHERE seq = 2"
+	run -4 --separate-stderr sc audit verify
+	[[ $stderr == *"FAILED at entry 2:"*"missing"* ]]
+}
+
+@test "reordering timestamps: verify exits 4" {
+	sqlite3 "$DB" "UPDATE audit SET ts = ts - 86400 WHERE seq = 4"
+	run -4 --separate-stderr sc audit verify
+	[[ $stderr == *"FAILED at entry 4"* ]]
+}
+
+@test "truncating the log tail is caught" {
+	last=$(sqlite3 "$DB" "SELECT max(seq) FROM audit")
+	sqlite3 "$DB" "DELETE FROM audit WHERE seq = $last"
+	run -4 --separate-stderr sc audit verify
+	[[ $stderr == *"audit"* ]]
+}
+
+@test "tampering with secrets: a deleted row or a swapped blob is an integrity error (exit 4)" {
+	cp "$DB" "$BATS_TEST_TMPDIR/orig.db"
+	sqlite3 "$DB" "DELETE FROM secrets WHERE rowid IN (SELECT rowid FROM secrets LIMIT 1)" 2>/dev/null ||
+		sqlite3 "$DB" "DELETE FROM secrets WHERE id = (SELECT id FROM secrets LIMIT 1)"
+	run -4 --separate-stderr sc list
+	[[ $stderr == *"integrity"* ]]
+	cp "$BATS_TEST_TMPDIR/orig.db" "$DB"
+	sqlite3 "$DB" "UPDATE secrets SET value = (SELECT value FROM secrets ORDER BY id DESC LIMIT 1),
+		value_nonce = (SELECT value_nonce FROM secrets ORDER BY id DESC LIMIT 1)
+		WHERE id = (SELECT id FROM secrets ORDER BY id LIMIT 1)"
+	run --separate-stderr sc get alpha
+	a=$status
+	run --separate-stderr sc get beta
+	[ "$a" -eq 4 ] || [ "$status" -eq 4 ]
+	[[ $output != *audit-value-beta* ]] || [ "$a" -eq 4 ]
+}
+
+@test "audit: --help, unknown subcommand, misplaced options" {
+	run -0 sc_nopw audit --help
+	[[ $output == *"usage: secretctl audit list"* ]]
+	run -0 sc_nopw audit list --help
+	run -0 sc_nopw audit verify -h
+	run -1 --separate-stderr sc_nopw audit frobnicate
+	[[ $stderr == *"unknown subcommand 'frobnicate'"* ]]
+	run -1 sc_nopw audit
+	run -1 --separate-stderr sc_nopw audit verify --json
+	[[ $stderr == *"does not apply"* ]]
+	run -1 sc_nopw audit list --bogus
+}
