@@ -40,3 +40,12 @@ fuzz: fuzz-build
 			-artifact_prefix=$(FUZZ_DIR)/crash-$$n/ $(FUZZ_DIR)/corpus-$$n \
 			|| { echo "fuzz: $$n failed, inputs in $(FUZZ_DIR)/crash-$$n/"; exit 1; }; \
 	done
+
+# Seed corpora of the vault codec targets, written by the product's own encoders. Run once after
+# a codec change (`make fuzz-corpus`), review the diff under tests/fuzz/corpus/, keep the files.
+.PHONY: fuzz-corpus
+$(BUILD)/tests/fuzz/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz-corpus: $(BUILD)/tests/fuzz/gen_corpus
+	$(BUILD)/tests/fuzz/gen_corpus tests/fuzz/corpus

@@ -97,6 +97,17 @@ static void entry_mac(const struct vault *v, uint64_t seq, int64_t ts, const uns
 	sodium_memzero(&s, sizeof(s));
 }
 
+int vault_audit_payload_encode(const struct audit_event *ev, const char *source, struct buf *out)
+{
+	int r;
+	if ((r = buf_putc(out, AUDIT_CODEC_VERSION)) < 0 || (r = put_field(out, ev->action)) < 0 ||
+	    (r = put_field(out, source)) < 0 || (r = put_field(out, ev->keys)) < 0 ||
+	    (r = put_field(out, ev->command)) < 0 || (r = buf_putc(out, ev->success ? 1 : 0)) < 0 ||
+	    (r = put_field(out, ev->error)) < 0 || (r = put_field(out, ev->detail)) < 0)
+		return r;
+	return 0;
+}
+
 static int event_check(const struct audit_event *ev, const char *source, struct reterr *err)
 {
 	size_t n = ev->action ? strlen(ev->action) : 0;
@@ -130,10 +141,7 @@ int audit_append_locked(struct vault *v, struct vault_state *st, const struct au
 	if (st->seq >= INT64_MAX)
 		return reterr_set(err, -EOVERFLOW, "audit sequence overflow");
 	uint64_t seq = st->seq + 1;
-	if ((r = buf_putc(&pt, AUDIT_CODEC_VERSION)) < 0 || (r = put_field(&pt, ev->action)) < 0 ||
-	    (r = put_field(&pt, source)) < 0 || (r = put_field(&pt, ev->keys)) < 0 ||
-	    (r = put_field(&pt, ev->command)) < 0 || (r = buf_putc(&pt, ev->success ? 1 : 0)) < 0 ||
-	    (r = put_field(&pt, ev->error)) < 0 || (r = put_field(&pt, ev->detail)) < 0 ||
+	if ((r = vault_audit_payload_encode(ev, source, &pt)) < 0 ||
 	    !(ct = malloc(pt.len + VAULT_TAG_BYTES))) {
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -260,7 +268,7 @@ static void record_release(struct audit_record *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int payload_decode(const unsigned char *p, size_t n, struct audit_record *a)
+int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a)
 {
 	int r = -EBADMSG;
 	if (n < 1 || p[0] != AUDIT_CODEC_VERSION)
@@ -326,7 +334,7 @@ int audit_list(struct vault *v, const struct audit_query *q, struct audit_record
 		}
 		r = entry_decrypt(v, &e, &pt, &ptlen);
 		if (r == 0) {
-			r = payload_decode(pt, ptlen, &rec);
+			r = vault_audit_payload_decode(pt, ptlen, &rec);
 			sodium_memzero(pt, ptlen);
 			free(pt);
 		}
@@ -441,7 +449,7 @@ int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
 			goto out;
 		}
 		entry_mac(v, (uint64_t)e.seq, e.ts, pt, ptlen, prev, mac);
-		r = payload_decode(pt, ptlen, &rec);
+		r = vault_audit_payload_decode(pt, ptlen, &rec);
 		record_release(&rec);
 		sodium_memzero(pt, ptlen);
 		free(pt);

@@ -127,6 +127,13 @@ void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VA
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
 int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
 			int64_t ts, const char *source, struct reterr *err);
+/* Append the plaintext payload of one entry (codec in docs/vault-format.md) to out; strings
+ * borrowed, NULL encodes as empty. Lengths are not checked here (event_check does that before
+ * any append). -ENOMEM. */
+int vault_audit_payload_encode(const struct audit_event *ev, const char *source, struct buf *out);
+/* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
+ * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
+int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
 /* Write the authenticated head for st (used by create and every append). */
 int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
 void vault_head_mac(const struct vault *v, const struct vault_state *st,
