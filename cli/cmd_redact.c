@@ -120,6 +120,9 @@ static int filter(struct san_stream *st, unsigned char *ibuf, struct out *o)
 	/* A bigger pipe buffer lets the writer run ahead and makes each read larger (fewer system
 	 * calls per byte). Best effort: not a pipe, or above the system's limit, is fine. */
 	(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, REDACT_READ_SIZE * 4);
+	/* Same on the way out: one read's output fits in the pipe, so a writev rarely waits for the
+	 * reader downstream. */
+	(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, REDACT_READ_SIZE * 4);
 	for (;;) {
 		/* poll only when something is held: otherwise a blocking read waits just as well and
 		 * saves a system call per read. */

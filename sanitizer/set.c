@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sanitizer: the secret set and its compilation into one Aho-Corasick automaton with a hashed
- * 4-byte prefilter, stored in a single sodium_malloc region. */
+ * gram prefilter, stored in a single sodium_malloc region. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -284,21 +284,31 @@ static int layout(struct builder *b)
 	/* Prefilter. A scan that samples every k-th position finds every occurrence when the table
 	 * holds, for each pattern, its g-grams at offsets 0..k-1 and every pattern is at least
 	 * k+g-1 bytes long: the occurrence contains one sample with its whole gram. g is 8 when
-	 * the shortest pattern allows a useful stride with it, else 4; k is capped at 8 (more
-	 * grams, denser table, little gain). About 32 bits per gram (two probes each) keep false
-	 * candidates well under 1 % of samples. */
+	 * the shortest pattern allows a useful stride with it, else 4. A longer stride means fewer
+	 * samples per input byte (the scan's whole cost on ordinary text) but k grams per pattern
+	 * in the table: k is capped at SAN_STRIDE_MAX, and lowered (not below 8) while the grams
+	 * would need more than SAN_FILTER_BITS_MAX bits, so the table stays in the L2 cache. 64
+	 * bits per gram (32 when the table is at its maximum size) with two probes each keep false
+	 * candidates at 0.05-0.2 % of samples: each costs about stride + 5 automaton steps, which
+	 * are cache misses in a large automaton. */
 	uint32_t min_len = UINT32_MAX;
-	for (size_t i = 1; i < n; i++)
+	size_t at_depth[8 + SAN_STRIDE_MAX] = { 0 };
+	for (size_t i = 1; i < n; i++) {
 		if (b->tn[i].term && b->tn[i].depth < min_len)
 			min_len = b->tn[i].depth;
+		if (b->tn[i].depth < 8 + SAN_STRIDE_MAX)
+			at_depth[b->tn[i].depth]++;
+	}
 	if (min_len == UINT32_MAX)
 		min_len = 4;
 	unsigned g = min_len >= 12 ? 8 : 4;
-	unsigned k = min_len - g + 1 > 8 ? 8 : (unsigned)(min_len - g + 1);
+	unsigned k = min_len - g + 1 > SAN_STRIDE_MAX ? SAN_STRIDE_MAX : (unsigned)(min_len - g + 1);
 	size_t ngrams = 0;
-	for (size_t i = 1; i < n; i++)
-		ngrams += b->tn[i].depth >= g && b->tn[i].depth < g + k;
-	while (bits_log2 < 23 && ((size_t)1 << bits_log2) < ngrams * 32)
+	for (unsigned d = g; d < g + k; d++)
+		ngrams += at_depth[d];
+	while (k > 8 && ngrams * 32 > SAN_FILTER_BITS_MAX)
+		ngrams -= at_depth[g + --k];
+	while (((size_t)1 << bits_log2) < SAN_FILTER_BITS_MAX && ((size_t)1 << bits_log2) < ngrams * 64)
 		bits_log2++;
 	nbits = (size_t)1 << bits_log2;
 	size = n * sizeof(struct san_node) + 256 * sizeof(uint32_t) + nbits / 8;
@@ -313,6 +323,7 @@ static int layout(struct builder *b)
 	set->hshift = (unsigned)(32 - bits_log2);
 	set->stride = k;
 	set->gram = g;
+	set->bmi2 = __builtin_cpu_supports("bmi2");
 	set->nnodes = (uint32_t)n;
 
 	/* BFS renumbering: order[new] = old. */

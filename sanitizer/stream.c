@@ -250,19 +250,26 @@ static inline uint32_t step(const struct san_node *nodes, const uint32_t *root_n
 /* Sample positions i, i+k, i+2k, ... (k = stride) whose gram lies inside the chunk; return the
  * first sample whose gram is in the prefilter, or the first sample past the chunk. No occurrence
  * starts in [i, q-k] (the sample after each such start was rejected), so the caller steps the
- * automaton exactly from max(i, q-k+1) through q. */
+ * automaton exactly from max(i, q-k+1) through q.
+ * Almost every sample misses, so the main loop tests four samples with both probes each and
+ * one branch on the combined result: the loads are independent (the CPU overlaps their cache
+ * misses) and the branch is taken about once per 250 groups, so it is predicted. The group that
+ * hit is then searched sample by sample for the first one. No calls, no automaton. */
 #define PF_BIT(h) ((bits[(h) >> 6] >> ((h) & 63)) & 1)
+#define PF_TEST(HASH, MA, MB, at)                                                                  \
+	(PF_BIT(HASH(p + (at), MA, shift)) & PF_BIT(HASH(p + (at), MB, shift)))
 #define SKIP_BODY(G, HASH, MA, MB)                                                                 \
 	size_t q = i;                                                                              \
-	while (q + k + (G) <= len) {                                                               \
-		if (PF_BIT(HASH(p + q, MA, shift)) && PF_BIT(HASH(p + q, MB, shift)))              \
-			return q;                                                                  \
-		if (PF_BIT(HASH(p + q + k, MA, shift)) && PF_BIT(HASH(p + q + k, MB, shift)))      \
-			return q + k;                                                              \
-		q += 2 * (size_t)k;                                                                \
+	while (q + 3 * (size_t)k + (G) <= len) {                                                   \
+		uint64_t t = PF_TEST(HASH, MA, MB, q) | PF_TEST(HASH, MA, MB, q + k) |             \
+			     PF_TEST(HASH, MA, MB, q + 2 * (size_t)k) |                            \
+			     PF_TEST(HASH, MA, MB, q + 3 * (size_t)k);                             \
+		if (__builtin_expect(t != 0, 0))                                                   \
+			break;                                                                     \
+		q += 4 * (size_t)k;                                                                \
 	}                                                                                          \
 	while (q + (G) <= len) {                                                                   \
-		if (PF_BIT(HASH(p + q, MA, shift)) && PF_BIT(HASH(p + q, MB, shift)))              \
+		if (PF_TEST(HASH, MA, MB, q))                                                      \
 			return q;                                                                  \
 		q += k;                                                                            \
 	}                                                                                          \
@@ -279,7 +286,32 @@ static size_t skip8(const uint64_t *bits, unsigned shift, unsigned k, const uint
 {
 	SKIP_BODY(8, san_hash8, SAN_HASH8_A, SAN_HASH8_B)
 }
+
+/* The same loops built for BMI2: the table index and bit position are shifts by a count held in
+ * a register, one instruction each with BMI2 and three without (about half the cost of a sample,
+ * measured). Chosen at compile time of the set from what the CPU reports. */
+__attribute__((target("bmi2"))) static size_t
+skip4_bmi2(const uint64_t *bits, unsigned shift, unsigned k, const uint8_t *p, size_t i, size_t len)
+{
+	SKIP_BODY(4, san_hash4, SAN_HASH_A, SAN_HASH_B)
+}
+
+__attribute__((target("bmi2"))) static size_t
+skip8_bmi2(const uint64_t *bits, unsigned shift, unsigned k, const uint8_t *p, size_t i, size_t len)
+{
+	SKIP_BODY(8, san_hash8, SAN_HASH8_A, SAN_HASH8_B)
+}
+
+static size_t skip(const struct san_set *set, const uint8_t *p, size_t i, size_t len)
+{
+	if (set->gram == 8)
+		return set->bmi2 ? skip8_bmi2(set->bits, set->hshift, set->stride, p, i, len)
+				 : skip8(set->bits, set->hshift, set->stride, p, i, len);
+	return set->bmi2 ? skip4_bmi2(set->bits, set->hshift, set->stride, p, i, len)
+			 : skip4(set->bits, set->hshift, set->stride, p, i, len);
+}
 #undef SKIP_BODY
+#undef PF_TEST
 #undef PF_BIT
 
 int san_feed(struct san_stream *st, const void *buf, size_t len, san_emit_fn emit, void *ctx)
@@ -309,8 +341,7 @@ int san_feed(struct san_stream *st, const void *buf, size_t len, san_emit_fn emi
 			 * skip to where a pattern may start. */
 			if (st->hi > st->lo && (r = settle(st, UINT64_MAX)) < 0)
 				goto fail;
-			size_t q = set->gram == 8 ? skip8(set->bits, set->hshift, k, p, i, len)
-						  : skip4(set->bits, set->hshift, k, p, i, len);
+			size_t q = skip(set, p, i, len);
 			if (q >= i + k)
 				i = q - k + 1;
 			force = q + 1;
