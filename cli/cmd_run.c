@@ -336,7 +336,18 @@ int cmd_run(int argc, char **argv)
 	bool deny_net = o.network < 0 ? o.profile == SUP_PROFILE_STRICT : o.network == 1;
 	bool pty = o.pty < 0 ? isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) : o.pty == 1;
 
-	/* Before any secret is in memory: not dumpable, no core, password scrubbed. */
+	/* Before any secret is in memory: an unprivileged user's user namespace (its id maps need
+	 * a dumpable process), then not dumpable, no core, password scrubbed. */
+	if (o.profile != SUP_PROFILE_OFF) {
+		struct reterr uerr = { .msg = "" };
+		if (sup_userns_enter(&uerr) < 0) {
+			cli_error("run: the sandbox could not be set up: %s (user namespaces "
+				  "unavailable? see 'secretctl doctor'); refusing to run without it "
+				  "(--sandbox off runs unsandboxed, explicitly)",
+				  uerr.msg);
+			goto out;
+		}
+	}
 	cli_harden();
 	if (o.patterns) {
 		int r = cli_vault_unlock(o.password_stdin, &v);

@@ -94,3 +94,15 @@ main() {
 }
 
 main "$@"
+
+# ---- sandboxed run ------------------------------------------------------------------------
+section_run() {
+	say "Run a command with a secret injected, sandboxed, its output redacted"
+	run run -k openai/api-key --no-pty -- sh -c 'echo "key is $OPENAI_API_KEY"; printf %s "$OPENAI_API_KEY" | base64'
+	say "The command cannot see the vault, has no capabilities, and is under seccomp"
+	run run -k openai/api-key --no-pty -- sh -c 'ls -A "$0" | wc -l; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status' "$SECRETCTL_VAULT_DIR"
+	say "A timeout kills the whole tree (exit 124); the run is in the audit log"
+	run run -k openai/api-key --no-pty -t 1s -- sleep 30 || true
+	run audit list --limit 3
+}
+section_run

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Supervisor benchmarks, ratios within this one run:
+#   spawn:      secretctl exec (full standard sandbox) vs bwrap --unshare-all vs bare /bin/true
+#   throughput: secretctl exec -- cat 1GiB > /dev/null vs bare cat, and vs cat | cat (one pipe hop)
+set -euo pipefail
+BIN=${SECRETCTL_BIN:-build/secretctl}
+for t in hyperfine bwrap; do
+	command -v "$t" >/dev/null || { echo "bench/30-supervisor: $t missing (make bench installs it)"; exit 1; }
+done
+tmp=$(mktemp -d /var/tmp/sctl-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+export BENCH_TOKEN=bench-token-0123456789
+echo "## supervisor: spawn (median ms)"
+hyperfine -N -w 20 -r "${BENCH_RUNS:-200}" --export-json "$tmp/spawn.json" \
+	-n secretctl "$BIN exec --from-env BENCH_TOKEN -- /bin/true" \
+	-n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --die-with-parent --new-session /bin/true" \
+	-n bare "/bin/true" >/dev/null
+jq -r '.results[] | "\(.command)\t\(.median * 1000 * 100 | round / 100) ms"' "$tmp/spawn.json" | column -t
+jq -r '(.results | map({(.command): .median}) | add) as $m |
+	"ratio secretctl/bwrap: \($m.secretctl / $m.bwrap * 100 | round / 100) (target <= 0.5)\n" +
+	"ratio secretctl/bare:  \($m.secretctl / $m.bare * 100 | round / 100)"' "$tmp/spawn.json"
+
+echo
+echo "## supervisor: throughput, 1 GiB of output (median s)"
+# ~1 GiB of text; no trailing `head` (its early exit would fail the pipe under pipefail)
+head -c 805306368 /dev/urandom | base64 -w 100 >"$tmp/1g"
+hyperfine -w 1 -r "${BENCH_TPUT_RUNS:-5}" --export-json "$tmp/tput.json" \
+	-n secretctl "$BIN exec --from-env BENCH_TOKEN -- cat $tmp/1g > /dev/null" \
+	-n cat "cat $tmp/1g > /dev/null" \
+	-n cat-pipe "cat $tmp/1g | cat > /dev/null" >/dev/null
+jq -r '.results[] | "\(.command)\t\(.median * 1000 | round / 1000) s\t\(1088 / .median | round) MB/s"' "$tmp/tput.json" | column -t
+jq -r '(.results | map({(.command): .median}) | add) as $m |
+	"throughput secretctl/cat:      \($m.cat / $m.secretctl * 100 | round / 100) (target >= 0.8)\n" +
+	"throughput secretctl/cat|cat:  \($m["cat-pipe"] / $m.secretctl * 100 | round / 100)"' "$tmp/tput.json"

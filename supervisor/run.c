@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* supervisor: the parent side of a run: prepare pipes/PTY and the filter, clone into the
+ * namespaces, then one poll loop over output, stdin, the child's pidfd, a signalfd and the
+ * deadline, until the command's whole tree is gone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "supervisor/supervisor-internal.h"
+
+#define IO_CHUNK (256 * 1024)
+#define STDIN_BUF (64 * 1024)
+#define PIPE_SIZE (1024 * 1024) /* fewer wake-ups for bulk output; silently kept if refused */
+
+enum { S_SIG, S_PID, S_REPORT, S_STATUS, S_OUT, S_ERR, S_IN_SRC, S_IN_DST, S_N };
+
+struct run {
+	struct sup_spec *spec;
+	const struct sup_sinks *sinks;
+	struct sup_result *res;
+	bool sandbox;
+	pid_t pid;
+	int pidfd;
+	int fds[S_N];
+	int pty_master;
+	unsigned char *iobuf;
+	unsigned char *inbuf;
+	size_t in_len, in_off;
+	bool in_eof;
+	bool reaped;
+	bool have_status;
+	int status;
+	bool exec_done;
+	int64_t start, deadline, kill_at, last_out;
+	bool term_sent, kill_sent, idle_armed;
+	char cgroup[128];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void wipe_env(struct sup_spec *spec)
+{
+	/* The child has executed (or failed): the plaintext is not needed any more. */
+	spec->env = secret_free(spec->env);
+	spec->nenv = 0;
+}
+
+static void send_tree(struct run *r, int sig)
+{
+	if (r->reaped)
+		return;
+	if (r->sandbox)
+		(void)syscall(SYS_pidfd_send_signal, r->pidfd, sig, NULL, 0);
+	else
+		(void)kill(-r->pid, sig); /* the command leads its own process group */
+}
+
+static void kill_tree(struct run *r)
+{
+	if (r->reaped)
+		return;
+	send_tree(r, SIGCONT);
+	if (r->sandbox) /* the init's death kills every process of its pid namespace */
+		(void)syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+	else {
+		(void)kill(-r->pid, SIGKILL);
+		(void)syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+	}
+	r->kill_sent = true;
+}
+
+static int rl_value(int res, uint64_t want, struct rlimit *ret)
+{
+	struct rlimit cur;
+	if (getrlimit(res, &cur) < 0)
+		return -errno;
+	rlim_t v = want ? (rlim_t)want : cur.rlim_cur;
+	/* We cannot raise a hard limit (even root here lacks CAP_SYS_RESOURCE): clamp to it. */
+	if (cur.rlim_max != RLIM_INFINITY && (v == RLIM_INFINITY || v > cur.rlim_max))
+		v = cur.rlim_max;
+	ret->rlim_cur = ret->rlim_max = v;
+	return 0;
+}
+
+/* root only: a pids cgroup (v1 controller) bounds the tree, since RLIMIT_NPROC does not apply to
+ * uid 0. Best effort: without it the run still has its timeout. */
+static void cgroup_create(struct run *r, uint64_t max)
+{
+	static unsigned seq;
+	char path[192];
+	r->cgroup[0] = '\0';
+	if (geteuid() != 0 || !r->sandbox)
+		return;
+	int n = snprintf(r->cgroup, sizeof(r->cgroup), "/sys/fs/cgroup/pids/secretctl.%d.%u",
+			 (int)getpid(), seq++);
+	if (n < 0 || (size_t)n >= sizeof(r->cgroup) || mkdir(r->cgroup, 0700) < 0) {
+		r->cgroup[0] = '\0';
+		return;
+	}
+	n = snprintf(path, sizeof(path), "%s/pids.max", r->cgroup);
+	char val[32];
+	int vn = snprintf(val, sizeof(val), "%llu", (unsigned long long)max);
+	int fd = n > 0 && (size_t)n < sizeof(path) ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || vn <= 0 || write(fd, val, (size_t)vn) != vn) {
+		if (fd >= 0)
+			close(fd);
+		rmdir(r->cgroup);
+		r->cgroup[0] = '\0';
+		return;
+	}
+	close(fd);
+}
+
+static bool cgroup_attach(struct run *r)
+{
+	char path[192], val[32];
+	int n = snprintf(path, sizeof(path), "%s/cgroup.procs", r->cgroup);
+	int vn = snprintf(val, sizeof(val), "%d", (int)r->pid);
+	if (n < 0 || (size_t)n >= sizeof(path) || vn <= 0)
+		return false;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = write(fd, val, (size_t)vn) == vn;
+	close(fd);
+	return ok;
+}
+
+static void cgroup_remove(struct run *r)
+{
+	if (r->cgroup[0])
+		(void)rmdir(r->cgroup);
+}
+
+static void read_report(struct run *r)
+{
+	struct sup_report rep;
+	ssize_t n;
+	while ((n = read(r->fds[S_REPORT], &rep, sizeof(rep))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(rep) && !r->res->failed) {
+		r->res->failed = true;
+		snprintf(r->res->stage, sizeof(r->res->stage), "%s", sup_stage_name(rep.stage));
+		r->res->stage_errno = rep.err;
+		return; /* EOF follows */
+	}
+	if (n <= 0) {
+		close_fd(&r->fds[S_REPORT]);
+		r->exec_done = true;
+		wipe_env(r->spec);
+	}
+}
+
+static void read_status(struct run *r)
+{
+	int32_t v;
+	ssize_t n;
+	while ((n = read(r->fds[S_STATUS], &v, sizeof(v))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(v)) {
+		r->have_status = true;
+		r->status = v;
+	}
+	close_fd(&r->fds[S_STATUS]);
+}
+
+static void reap(struct run *r)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return;
+	r->reaped = true;
+	if (!r->sandbox) {
+		r->have_status = true;
+		r->status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+	}
+	/* The init's status pipe may still hold the command's status. */
+	if (r->fds[S_STATUS] >= 0)
+		read_status(r);
+	r->fds[S_PID] = -1; /* the pidfd itself stays open until the end (r->pidfd) */
+}
+
+/* Hand one chunk of output to the sink, honouring the per-stream cap. */
+static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned char *p, size_t n)
+{
+	uint64_t cap = r->spec->opts.max_output;
+	uint64_t before = r->res->bytes[s];
+	r->res->bytes[s] += n;
+	if (cap) {
+		if (before >= cap) {
+			r->res->truncated[s] = true;
+			return 0;
+		}
+		if (before + n > cap) {
+			n = (size_t)(cap - before);
+			r->res->truncated[s] = true;
+		}
+	}
+	if (!r->sinks || !r->sinks->out)
+		return 0;
+	int e = r->sinks->out(r->sinks->ctx, s, p, n);
+	if (e == -EPIPE) {
+		/* Our reader left: stop reading this stream, the child then meets EPIPE itself. */
+		close_fd(&r->fds[slot]);
+		(void)r->sinks->out(r->sinks->ctx, s, NULL, 0);
+		return 0;
+	}
+	return e;
+}
+
+static int read_output(struct run *r, int slot, enum sup_stream s)
+{
+	ssize_t n;
+	while ((n = read(r->fds[slot], r->iobuf, IO_CHUNK)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0) { /* EOF, or EIO from a PTY master once every slave is closed */
+		close_fd(&r->fds[slot]);
+		if (slot == S_OUT && r->pty_master >= 0)
+			r->pty_master = -1;
+		if (r->sinks && r->sinks->out)
+			return r->sinks->out(r->sinks->ctx, s, NULL, 0);
+		return 0;
+	}
+	r->last_out = now_ms();
+	r->idle_armed = true;
+	return deliver(r, slot, s, r->iobuf, (size_t)n);
+}
+
+static void stdin_done(struct run *r)
+{
+	/* Our stdin ended: a pipe gets EOF by closing; a PTY gets its EOF character. */
+	if (r->pty_master >= 0) {
+		struct termios t;
+		unsigned char eof = 4;
+		if (tcgetattr(r->pty_master, &t) == 0 && t.c_cc[VEOF])
+			eof = t.c_cc[VEOF];
+		ssize_t w = write(r->pty_master, &eof, 1);
+		(void)w;
+		r->fds[S_IN_DST] = -1;
+	} else {
+		close_fd(&r->fds[S_IN_DST]);
+	}
+}
+
+static void pump_stdin(struct run *r, short src_ev, short dst_ev)
+{
+	if ((src_ev & (POLLIN | POLLHUP | POLLERR)) && r->in_len == 0) {
+		ssize_t n;
+		while ((n = read(r->fds[S_IN_SRC], r->inbuf, STDIN_BUF)) < 0 && errno == EINTR)
+			;
+		if (n > 0) {
+			r->in_len = (size_t)n;
+			r->in_off = 0;
+			r->res->bytes[0] += (uint64_t)n;
+		} else if (!(n < 0 && errno == EAGAIN)) {
+			r->fds[S_IN_SRC] = -1; /* borrowed fd: never closed here */
+			r->in_eof = true;
+		}
+	}
+	if (r->in_len > 0 && (dst_ev & (POLLOUT | POLLERR | POLLHUP)) && r->fds[S_IN_DST] >= 0) {
+		ssize_t n = write(r->fds[S_IN_DST], r->inbuf + r->in_off, r->in_len);
+		if (n > 0) {
+			r->in_off += (size_t)n;
+			r->in_len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			/* The child closed its stdin: stop forwarding, keep running. */
+			r->in_len = 0;
+			r->fds[S_IN_SRC] = -1;
+			if (r->pty_master < 0)
+				close_fd(&r->fds[S_IN_DST]);
+			else
+				r->fds[S_IN_DST] = -1;
+		}
+	}
+	if (r->in_eof && r->in_len == 0 && r->fds[S_IN_DST] >= 0)
+		stdin_done(r);
+}
+
+static void on_signal(struct run *r)
+{
+	struct signalfd_siginfo si;
+	while (read(r->fds[S_SIG], &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGWINCH) {
+			struct winsize ws;
+			if (r->pty_master >= 0 && r->spec->opts.stdin_fd >= 0 &&
+			    ioctl(r->spec->opts.stdin_fd, TIOCGWINSZ, &ws) == 0)
+				(void)ioctl(r->pty_master, TIOCSWINSZ, &ws);
+			continue;
+		}
+		send_tree(r, sig);
+	}
+}
+
+static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	int p[2];
+	c->in_r = c->out_w = c->err_w = c->pty_slave = -1;
+	if (o->io == SUP_IO_PTY) {
+		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		char name[128];
+		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof(name))) {
+			int e = errno;
+			if (m >= 0)
+				close(m);
+			return reterr_set(err, -e, "cannot allocate a pseudo-terminal: %s",
+					  strerror(e));
+		}
+		r->pty_master = r->fds[S_OUT] = m;
+		c->pty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (c->pty_slave < 0)
+			return reterr_set(err, -errno, "cannot open %s: %s", name, strerror(errno));
+		/* The child's terminal starts like ours (modes and size) when we have one. */
+		struct termios t;
+		struct winsize ws;
+		if (o->stdin_fd >= 0 && tcgetattr(o->stdin_fd, &t) == 0)
+			(void)tcsetattr(c->pty_slave, TCSANOW, &t);
+		if (o->stdin_fd >= 0 && ioctl(o->stdin_fd, TIOCGWINSZ, &ws) == 0)
+			(void)ioctl(c->pty_slave, TIOCSWINSZ, &ws);
+		if (o->stdin_fd >= 0) {
+			r->fds[S_IN_SRC] = o->stdin_fd;
+			r->fds[S_IN_DST] = m;
+		}
+		return fcntl(m, F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
+	r->fds[S_OUT] = p[0];
+	c->out_w = p[1];
+	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
+	r->fds[S_ERR] = p[0];
+	c->err_w = p[1];
+	if (o->stdin_fd >= 0) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return reterr_set(err, -errno, "pipe: %s", strerror(errno));
+		c->in_r = p[0];
+		r->fds[S_IN_DST] = p[1];
+		r->fds[S_IN_SRC] = o->stdin_fd;
+		/* A child that stops reading must not block us: the write side never blocks. */
+		if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0)
+			return -errno;
+	} else {
+		c->in_r = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (c->in_r < 0)
+			return reterr_set(err, -errno, "/dev/null: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void fill_result(struct run *r)
+{
+	struct sup_result *res = r->res;
+	res->duration_ms = now_ms() - r->start;
+	if (r->spec->probe && !res->failed) {
+		res->exited = true; /* the probe child stops after its last setup stage */
+		return;
+	}
+	if (res->failed || !r->have_status) {
+		if (!res->failed && !res->timed_out) {
+			/* The init died without a status: it was killed from outside. */
+			res->signal = SIGKILL;
+		}
+		return;
+	}
+	if (WIFEXITED(r->status)) {
+		res->exited = true;
+		res->exit_code = WEXITSTATUS(r->status);
+	} else if (WIFSIGNALED(r->status)) {
+		res->signal = WTERMSIG(r->status);
+	}
+}
+
+static int tick(struct run *r)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	int64_t now = now_ms();
+	if (r->deadline && !r->term_sent && now >= r->deadline) {
+		r->res->timed_out = true;
+		r->term_sent = true;
+		r->kill_at = now + o->grace_ms;
+		send_tree(r, SIGTERM);
+	} else if (r->term_sent && !r->kill_sent && now >= r->kill_at) {
+		kill_tree(r);
+	}
+	if (o->idle_ms && r->idle_armed && now - r->last_out >= o->idle_ms) {
+		r->idle_armed = false;
+		if (r->sinks && r->sinks->idle)
+			return r->sinks->idle(r->sinks->ctx);
+	}
+	return 0;
+}
+
+static int poll_wait(const struct run *r)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	int64_t now = now_ms(), wait = INT64_MAX;
+	/* Once the tree is gone, whatever is still buffered is read without waiting: a leftover
+	 * writer outside a pid namespace (profile off) must not hold us. */
+	if (r->reaped)
+		return 0;
+	if (r->deadline && !r->term_sent)
+		wait = r->deadline - now;
+	else if (r->term_sent && !r->kill_sent)
+		wait = r->kill_at - now;
+	if (o->idle_ms && r->idle_armed && r->last_out + o->idle_ms - now < wait)
+		wait = r->last_out + o->idle_ms - now;
+	if (wait == INT64_MAX)
+		return -1;
+	if (wait < 0)
+		return 0;
+	return wait > INT32_MAX ? INT32_MAX : (int)wait;
+}
+
+static int loop(struct run *r)
+{
+	for (;;) {
+		bool outputs = r->fds[S_OUT] >= 0 || r->fds[S_ERR] >= 0;
+		if (r->reaped && r->fds[S_REPORT] < 0 && !outputs)
+			return 0;
+		struct pollfd pfd[S_N];
+		for (int i = 0; i < S_N; i++) {
+			pfd[i].fd = r->fds[i];
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		/* stdin: read only when the buffer is empty, write only when it holds data. */
+		if (r->in_len > 0)
+			pfd[S_IN_SRC].fd = -1;
+		else
+			pfd[S_IN_DST].fd = -1;
+		pfd[S_IN_DST].events = POLLOUT;
+		int n = poll(pfd, S_N, poll_wait(r));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0 && r->reaped) {
+			close_fd(&r->fds[S_OUT]);
+			close_fd(&r->fds[S_ERR]);
+			close_fd(&r->fds[S_REPORT]);
+			r->pty_master = -1;
+			continue;
+		}
+		/* Timers run on every pass: a command that never stops printing keeps poll busy. */
+		int e = tick(r);
+		if (e < 0)
+			return e;
+		if (n == 0)
+			continue;
+		if (pfd[S_SIG].revents)
+			on_signal(r);
+		if (pfd[S_REPORT].revents)
+			read_report(r);
+		if (pfd[S_STATUS].revents)
+			read_status(r);
+		for (int slot = S_OUT; slot <= S_ERR; slot++) {
+			if (pfd[slot].revents && r->fds[slot] >= 0) {
+				e = read_output(r, slot, slot == S_OUT ? SUP_STDOUT : SUP_STDERR);
+				if (e < 0)
+					return e;
+			}
+		}
+		if (pfd[S_IN_SRC].revents || pfd[S_IN_DST].revents)
+			pump_stdin(r, pfd[S_IN_SRC].revents, pfd[S_IN_DST].revents);
+		if (pfd[S_PID].revents)
+			reap(r);
+	}
+}
+
+int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_result *ret,
+	    struct reterr *err)
+{
+	if (!spec || !ret || spec->used)
+		return reterr_set(err, -EINVAL, "supervisor: a spec runs once");
+	spec->used = true;
+	memset(ret, 0, sizeof(*ret));
+	const struct sup_opts *o = &spec->opts;
+	struct run r = { .spec = spec, .sinks = sinks, .res = ret, .pidfd = -1, .pty_master = -1 };
+	struct sup_child c = { .spec = spec, .probe = spec->probe, .report_w = -1, .status_w = -1, .go_r = -1,
+			       .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1 };
+	for (int i = 0; i < S_N; i++)
+		r.fds[i] = -1;
+	int go_w = -1, rc = 0;
+	bool raw = false, sigs = false, pipe_ign = false;
+	struct termios saved_tio;
+	sigset_t fwd, oldmask;
+	struct sigaction old_pipe;
+
+	r.sandbox = o->profile != SUP_PROFILE_OFF;
+	c.prot = sup_profile_protections(o->profile, o->deny_network);
+	c.uid = geteuid();
+	c.gid = getegid();
+	r.iobuf = malloc(IO_CHUNK);
+	r.inbuf = malloc(STDIN_BUF);
+	if (!r.iobuf || !r.inbuf) {
+		rc = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = sup_spec_envp(spec, &c.envp)) < 0)
+		goto out;
+	if (r.sandbox && (rc = sup_seccomp_prog(&c.seccomp, err)) < 0)
+		goto out;
+	if ((rc = rl_value(RLIMIT_NOFILE, o->rlimit_nofile, &c.rl_nofile)) < 0 ||
+	    (rc = rl_value(RLIMIT_NPROC, o->rlimit_nproc, &c.rl_nproc)) < 0 ||
+	    (rc = rl_value(RLIMIT_FSIZE, o->rlimit_fsize, &c.rl_fsize)) < 0 ||
+	    (rc = rl_value(RLIMIT_AS, o->rlimit_as, &c.rl_as)) < 0) {
+		reterr_set(err, rc, "getrlimit: %s", strerror(-rc));
+		goto out;
+	}
+	c.set_as = o->rlimit_as != 0;
+
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto sys_fail;
+	r.fds[S_REPORT] = p[0];
+	c.report_w = p[1];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto sys_fail;
+	r.fds[S_STATUS] = p[0];
+	c.status_w = p[1];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto sys_fail;
+	c.go_r = p[0];
+	go_w = p[1];
+	if ((rc = make_stdio(&r, &c, err)) < 0)
+		goto out;
+
+	/* Forwarded signals arrive on a signalfd; SIGPIPE must not kill us when a child closes a
+	 * pipe we write (its stdin) or our own reader goes away. */
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	sigaddset(&fwd, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &fwd, &oldmask) < 0)
+		goto sys_fail;
+	sigs = true;
+	r.fds[S_SIG] = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r.fds[S_SIG] < 0)
+		goto sys_fail;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	if (sigaction(SIGPIPE, &ign, &old_pipe) < 0)
+		goto sys_fail;
+	pipe_ign = true;
+
+	cgroup_create(&r, o->rlimit_nproc ? o->rlimit_nproc : c.rl_nproc.rlim_cur);
+	if (r.cgroup[0])
+		c.prot |= SUP_PROT_PIDS_CGROUP;
+
+	unsigned long flags = SIGCHLD | CLONE_PIDFD;
+	/* A caller that entered its own user namespace (sup_userns_enter) already holds every
+	 * capability needed for the other namespaces; else the child gets a user namespace. */
+	c.new_userns = (c.prot & SUP_PROT_USERNS) && !sup_userns_entered();
+	if (c.new_userns)
+		flags |= CLONE_NEWUSER;
+	if (c.prot & SUP_PROT_PIDNS)
+		flags |= CLONE_NEWPID;
+	if (c.prot & SUP_PROT_MNTNS)
+		flags |= CLONE_NEWNS;
+	if (c.prot & SUP_PROT_IPCNS)
+		flags |= CLONE_NEWIPC;
+	if (c.prot & SUP_PROT_UTSNS)
+		flags |= CLONE_NEWUTS;
+	if (c.prot & SUP_PROT_CGROUPNS)
+		flags |= CLONE_NEWCGROUP;
+	if (c.prot & SUP_PROT_NETNS)
+		flags |= CLONE_NEWNET;
+
+	r.start = now_ms();
+	/* Raw clone: fork semantics (own copy of memory, child continues here) with the
+	 * namespaces created in the same step, and a pidfd for the poll loop. */
+	long pid = syscall(SYS_clone, flags, NULL, &r.pidfd, NULL, 0);
+	if (pid < 0) {
+		ret->failed = true;
+		snprintf(ret->stage, sizeof(ret->stage), "%s", sup_stage_name(SUP_ST_CLONE));
+		ret->stage_errno = errno;
+		wipe_env(spec);
+		goto done;
+	}
+	if (pid == 0) {
+		close(go_w);
+		sup_child_main(&c);
+	}
+	r.pid = (pid_t)pid;
+	r.fds[S_PID] = r.pidfd;
+	ret->protections = c.prot;
+	if (r.cgroup[0] && !cgroup_attach(&r))
+		ret->protections &= ~SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
+	close_fd(&c.report_w);
+	close_fd(&c.status_w);
+	close_fd(&c.go_r);
+	close_fd(&c.in_r);
+	close_fd(&c.out_w);
+	close_fd(&c.err_w);
+	close_fd(&c.pty_slave);
+	if (write(go_w, "g", 1) != 1) {
+		kill_tree(&r);
+	}
+	close_fd(&go_w);
+
+	if (r.pty_master >= 0 && o->stdin_fd >= 0 && isatty(o->stdin_fd) &&
+	    tcgetattr(o->stdin_fd, &saved_tio) == 0) {
+		/* Raw passthrough: our terminal's keys go to the child's terminal unchanged; the
+		 * child's line discipline does echo, ^C and friends. Restored on every path. */
+		struct termios t = saved_tio;
+		cfmakeraw(&t);
+		raw = tcsetattr(o->stdin_fd, TCSAFLUSH, &t) == 0;
+	}
+	if (o->timeout_ms)
+		r.deadline = r.start + o->timeout_ms;
+	rc = loop(&r);
+	if (rc < 0) {
+		kill_tree(&r);
+		reterr_set(err, rc, "supervisor: %s", strerror(-rc));
+		/* Wait for the tree so nothing outlives us even on this path. */
+		while (!r.reaped && r.pidfd >= 0) {
+			struct pollfd pf = { r.pidfd, POLLIN, 0 };
+			if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+				break;
+			reap(&r);
+		}
+	}
+done:
+	wipe_env(spec);
+	fill_result(&r);
+	goto out;
+sys_fail:
+	rc = reterr_set(err, -errno, "supervisor setup: %s", strerror(errno));
+	wipe_env(spec);
+out:
+	if (raw)
+		(void)tcsetattr(o->stdin_fd, TCSAFLUSH, &saved_tio);
+	if (pipe_ign)
+		(void)sigaction(SIGPIPE, &old_pipe, NULL);
+	if (sigs) {
+		/* Drop forwarded signals that arrived after the tree was gone, then unblock. */
+		if (r.fds[S_SIG] >= 0) {
+			struct signalfd_siginfo si;
+			while (read(r.fds[S_SIG], &si, sizeof(si)) > 0)
+				;
+		}
+		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
+	r.fds[S_PID] = -1;
+	for (int i = 0; i < S_N; i++) {
+		if (i == S_IN_SRC || (i == S_IN_DST && r.fds[i] == r.pty_master))
+			continue;
+		if (i == S_OUT && r.fds[i] == r.pty_master)
+			r.pty_master = -1;
+		close_fd(&r.fds[i]);
+	}
+	close_fd(&r.pty_master);
+	close_fd(&r.pidfd);
+	close_fd(&go_w);
+	close_fd(&c.report_w);
+	close_fd(&c.status_w);
+	close_fd(&c.go_r);
+	close_fd(&c.in_r);
+	close_fd(&c.out_w);
+	close_fd(&c.err_w);
+	close_fd(&c.pty_slave);
+	cgroup_remove(&r);
+	free(c.envp);
+	free(r.iobuf);
+	if (r.inbuf)
+		sodium_memzero(r.inbuf, STDIN_BUF);
+	free(r.inbuf);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* supervisor: the seccomp filter, built with libseccomp once per process and exported as BPF so
+ * the forked child only has to load it (no allocation, no code generation after clone). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <seccomp.h>
+
+#include "supervisor/supervisor-internal.h"
+
+/* Syscalls answered with EPERM. Each lets a process escape or see past the sandbox: read or write
+ * another process (ptrace family), reach kernel-wide state (keyrings, bpf, perf, modules),
+ * rearrange the filesystem view (mount API, pivot_root, chroot), leave the namespaces
+ * (unshare, setns), run syscalls the filter never sees (io_uring), or stall the kernel on our
+ * behalf (userfaultfd). */
+static const char *const denied[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_getfd",
+	"kcmp", "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+	"io_uring_setup", "io_uring_enter", "io_uring_register", "mount", "umount2", "fsopen",
+	"fsmount", "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "pivot_root",
+	"chroot", "unshare", "setns", "open_by_handle_at", "kexec_load", "kexec_file_load",
+	"init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct",
+	"iopl", "ioperm", "quotactl", "lookup_dcookie", "vhangup", "syslog", "uselib", "_sysctl",
+	"nfsservctl", "move_pages", "migrate_pages", "fanotify_init", "name_to_handle_at",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
+	"setdomainname", "landlock_create_ruleset",
+};
+
+/* Namespace flags refused on clone(2) (clone3 gets ENOSYS so libc falls back to clone, whose
+ * flags are a plain register seccomp can inspect). */
+static const uint64_t clone_ns_flags[] = { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS,
+					   CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
+					   CLONE_NEWNET };
+
+/* Terminal ioctls that push input into, or re-line-discipline, a terminal. The kernel compares
+ * only the low 32 bits of the command, so the rule masks: an equality match on 64 bits would be
+ * bypassed by setting a high bit. */
+static const uint64_t tty_denied[] = { TIOCSTI, TIOCLINUX, TIOCSETD };
+
+static struct sock_fprog prog_cache;
+static bool prog_ready;
+
+static int build(scmp_filter_ctx ctx, struct reterr *err)
+{
+	int r;
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0)
+		return reterr_set(err, r, "seccomp: bad-arch action: %s", strerror(-r));
+	/* We set no_new_privs ourselves, in its place in the setup order. */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0)
+		return reterr_set(err, r, "seccomp: nnp attribute: %s", strerror(-r));
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture (e.g. iopl elsewhere) */
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
+			return reterr_set(err, r, "seccomp: rule %s: %s", denied[i], strerror(-r));
+	}
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
+		return reterr_set(err, r, "seccomp: clone3: %s", strerror(-r));
+	for (size_t i = 0; i < ARRAY_SIZE(clone_ns_flags); i++) {
+		uint64_t f = clone_ns_flags[i];
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+					  SCMP_A0(SCMP_CMP_MASKED_EQ, f, f))) < 0)
+			return reterr_set(err, r, "seccomp: clone flags: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(tty_denied); i++) {
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+					  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+						  tty_denied[i]))) < 0)
+			return reterr_set(err, r, "seccomp: ioctl: %s", strerror(-r));
+	}
+	/* personality: EPERM unless the argument is 0, PER_LINUX32, UNAME26 or both. libseccomp
+	 * allows one comparison per argument and rule, so: anything above 0x20008, or any bit
+	 * below it other than the two allowed ones. (This also refuses the 0xffffffff query.) */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+				  SCMP_A0(SCMP_CMP_GT, 0x20008))) < 0)
+		return reterr_set(err, r, "seccomp: personality: %s", strerror(-r));
+	for (unsigned bit = 0; bit < 17; bit++) {
+		uint64_t m = 1ull << bit;
+		if (m == 0x8)
+			continue;
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
+					  SCMP_A0(SCMP_CMP_MASKED_EQ, m, m))) < 0)
+			return reterr_set(err, r, "seccomp: personality: %s", strerror(-r));
+	}
+	return 0;
+}
+
+int sup_seccomp_prog(const struct sock_fprog **ret, struct reterr *err)
+{
+	if (prog_ready) {
+		*ret = &prog_cache;
+		return 0;
+	}
+	/* Default ALLOW with a deny list keeps ordinary programs working; the filter's job is to
+	 * close the escape routes, the namespaces and the capability drop do the rest. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int memfd = -1, r;
+	unsigned char *bpf = NULL;
+	if (!ctx) {
+		r = reterr_set(err, -ENOMEM, "seccomp: out of memory");
+		goto out;
+	}
+	if ((r = build(ctx, err)) < 0)
+		goto out;
+	memfd = memfd_create("secretctl-seccomp", MFD_CLOEXEC);
+	if (memfd < 0) {
+		r = reterr_set(err, -errno, "seccomp: memfd: %s", strerror(errno));
+		goto out;
+	}
+	if ((r = seccomp_export_bpf(ctx, memfd)) < 0) {
+		r = reterr_set(err, r < 0 ? r : -EIO, "seccomp: export: %s", strerror(-r));
+		goto out;
+	}
+	struct stat st;
+	if (fstat(memfd, &st) < 0 || st.st_size <= 0 ||
+	    (size_t)st.st_size % sizeof(struct sock_filter) != 0 ||
+	    (size_t)st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		r = reterr_set(err, -EIO, "seccomp: exported filter has a bad size");
+		goto out;
+	}
+	size_t len = (size_t)st.st_size;
+	bpf = malloc(len);
+	if (!bpf) {
+		r = reterr_set(err, -ENOMEM, "seccomp: out of memory");
+		goto out;
+	}
+	ssize_t n = pread(memfd, bpf, len, 0);
+	if (n < 0 || (size_t)n != len) {
+		r = reterr_set(err, -EIO, "seccomp: reading the exported filter failed");
+		goto out;
+	}
+	prog_cache.len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog_cache.filter = (struct sock_filter *)(void *)bpf;
+	bpf = NULL;
+	prog_ready = true;
+	*ret = &prog_cache;
+	r = 0;
+out:
+	free(bpf);
+	if (memfd >= 0)
+		close(memfd);
+	if (ctx)
+		seccomp_release(ctx);
+	return r;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* supervisor: run one command in a sandbox (namespaces, seccomp, no capabilities, rlimits, hidden
+ * paths) with a clean environment, stream its output to caller-given sinks, enforce a timeout.
+ * Knows nothing of vaults, policies or MCP. Single-threaded: no threads may exist when sup_run
+ * is called (user namespaces and fork need a single-threaded process). */
+#ifndef SECRETCTL_SUPERVISOR_H
+#define SECRETCTL_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+#define SUP_ARGV_MAX 4096          /* arguments of the command */
+#define SUP_ENV_MAX 4096           /* environment entries */
+#define SUP_ENV_BYTES_MAX (4u << 20) /* whole environment block (secure memory) */
+#define SUP_PATHS_MAX 64           /* hidden or writable paths */
+#define SUP_GRACE_MS_DEFAULT 2000  /* SIGTERM -> SIGKILL grace period after a timeout */
+#define SUP_EXIT_TIMEOUT 124       /* exit codes as timeout(1)/env(1) */
+#define SUP_EXIT_FAILURE 125
+#define SUP_EXIT_NOEXEC 126
+#define SUP_EXIT_NOTFOUND 127
+
+enum sup_profile {
+	SUP_PROFILE_OFF,      /* no sandbox: clean env, rlimits, own session, timeout only */
+	SUP_PROFILE_STANDARD, /* namespaces (net only with network deny), seccomp, no caps, ... */
+	SUP_PROFILE_STRICT,   /* standard + read-only filesystem except cwd/writable, private /tmp */
+};
+
+enum sup_io {
+	SUP_IO_PIPE, /* stdout and stderr separate pipes; stdin per sup_opts.stdin_fd */
+	SUP_IO_PTY,  /* a new pseudo-terminal for 0/1/2; all output arrives as SUP_STDOUT */
+};
+
+enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
+
+/* Protections that were active for a run (sup_result.protections), or that a profile uses. */
+#define SUP_PROT_USERNS (1u << 0)
+#define SUP_PROT_PIDNS (1u << 1)
+#define SUP_PROT_MNTNS (1u << 2)
+#define SUP_PROT_IPCNS (1u << 3)
+#define SUP_PROT_UTSNS (1u << 4)
+#define SUP_PROT_CGROUPNS (1u << 5)
+#define SUP_PROT_NETNS (1u << 6)
+#define SUP_PROT_HIDDEN (1u << 7)   /* hidden paths covered */
+#define SUP_PROT_PROC (1u << 8)     /* fresh /proc */
+#define SUP_PROT_KEYRING (1u << 9)  /* fresh session keyring */
+#define SUP_PROT_RLIMITS (1u << 10)
+#define SUP_PROT_CAPS (1u << 11)    /* all capability sets empty */
+#define SUP_PROT_NNP (1u << 12)     /* no_new_privs */
+#define SUP_PROT_SECCOMP (1u << 13)
+#define SUP_PROT_READONLY (1u << 14) /* read-only root, private /tmp */
+#define SUP_PROT_PIDS_CGROUP (1u << 15) /* pids controller limits the tree (root only) */
+
+/* Everything about a run except argv and environment. Strings and vectors are copied by
+ * sup_spec_set_opts. Zero values mean "default" where noted. */
+struct sup_opts {
+	enum sup_profile profile;
+	bool deny_network;      /* new network namespace with only loopback */
+	enum sup_io io;
+	int stdin_fd;           /* pipe mode: our fd forwarded to the child's stdin through a pipe;
+				 * -1 gives the child /dev/null. PTY mode: forwarded to the PTY. */
+	const char *cwd;        /* NULL = our cwd */
+	char *const *hidden;    /* paths covered in the child's view (dirs: empty tmpfs; files:
+				 * /dev/null); missing paths are skipped */
+	char *const *writable;  /* strict: paths that stay writable (besides cwd) */
+	int64_t timeout_ms;     /* 0 = none */
+	int64_t grace_ms;       /* 0 = SUP_GRACE_MS_DEFAULT */
+	int idle_ms;            /* quiet period before sup_sinks.idle is called; 0 = never */
+	uint64_t max_output;    /* per stream, bytes handed to the sink; 0 = unlimited; the rest is
+				 * read and dropped (result.truncated) */
+	/* rlimits, each applied with hard = soft; 0 = keep our current soft value. CORE is 0. */
+	uint64_t rlimit_nofile, rlimit_nproc, rlimit_fsize, rlimit_as;
+};
+
+/* Output callbacks, called from sup_run only. out: len bytes of a stream (len 0 = that stream
+ * ended); return 0, -EPIPE to stop reading that stream (the child then sees EPIPE/SIGPIPE), or
+ * another negative errno to abort the run (the tree is killed). idle: after idle_ms of quiet
+ * following output. Either may be NULL. */
+struct sup_sinks {
+	int (*out)(void *ctx, enum sup_stream s, const void *buf, size_t len);
+	int (*idle)(void *ctx);
+	void *ctx;
+};
+
+struct sup_result {
+	bool exited;            /* normal exit: exit_code valid */
+	int exit_code;
+	int signal;             /* killed by this signal (0 if exited) */
+	bool timed_out;
+	bool failed;            /* setup failed or the command could not be executed */
+	char stage[32];         /* failed stage ("user namespace", "seccomp", "execve"...) */
+	int stage_errno;
+	int64_t duration_ms;
+	uint64_t bytes[3];      /* [0] stdin forwarded, [1] stdout, [2] stderr (all read) */
+	bool truncated[3];
+	unsigned protections;   /* SUP_PROT_* active */
+};
+
+struct sup_spec;
+
+/* New spec for argv (copied; argv[0] searched in the child's PATH). NULL on ENOMEM or an empty
+ * or too long argv. */
+struct sup_spec *sup_spec_new(char *const *argv);
+/* Wipe (environment in secure memory) and free; NULL-safe; returns NULL. */
+struct sup_spec *sup_spec_free(struct sup_spec *spec);
+
+/* Copy the clean base environment from envp (borrowed): PATH, HOME, USER, LOGNAME, LANG, LC_*,
+ * TERM, TZ, TMPDIR. Anything else, and every loader/shell start-up variable, is left out. */
+int sup_spec_env_base(struct sup_spec *spec, char *const *envp);
+/* Add NAME=value (copied into secure memory; replaces an earlier NAME). -EINVAL for a bad name or
+ * a value with NUL bytes, -EPERM for a name that is never passed (LD_PRELOAD, BASH_ENV,
+ * SECRETCTL_PASSWORD, ... see sup_env_denied), -E2BIG past the limits. */
+int sup_spec_env(struct sup_spec *spec, const char *name, const void *value, size_t len);
+/* True for environment names that the child never receives. */
+bool sup_env_denied(const char *name);
+
+/* Set the options (copied). -EINVAL for bad values, -E2BIG for too many paths. */
+int sup_spec_set_opts(struct sup_spec *spec, const struct sup_opts *o);
+
+/* Run the spec once; blocks until the command's tree is gone (or the timeout killed it). The
+ * environment is wiped as soon as the child has executed. SIGINT, SIGTERM, SIGHUP, SIGQUIT are
+ * forwarded to the tree, SIGWINCH resizes the PTY; SIGPIPE is ignored while running. Returns 0
+ * with *ret filled (also when the sandbox or exec failed: see ret->failed/stage), or -errno for a
+ * failure of the supervisor itself (err says what). */
+int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_result *ret,
+	    struct reterr *err);
+
+/* For a caller that is not root and is about to load secrets: move this process into a user
+ * namespace of its own now (uid and gid mapped to themselves), so that later runs create their
+ * other namespaces from here. Writing the id maps needs a dumpable process, and a non-dumpable
+ * process holding secrets must never become dumpable again, even for a moment: call this once,
+ * before PR_SET_DUMPABLE 0 (cli_harden) and before any secret is in memory. The process must be
+ * single-threaded. No-op for root or when already done. 0 or -errno (-EPERM/-EINVAL/-ENOSPC
+ * when user namespaces are unavailable; err says so). */
+int sup_userns_enter(struct reterr *err);
+
+/* Exit code for a result, following env(1)/timeout(1): child's code, 128+N for signal N,
+ * 124 timeout, 125 setup failure, 126 cannot execute, 127 not found. */
+int sup_exit_code(const struct sup_result *r);
+
+/* Protections a profile would use here (SUP_PROT_*), as decided by sup_spec_set_opts. */
+unsigned sup_profile_protections(enum sup_profile p, bool deny_network);
+/* Human name of one SUP_PROT_* bit ("user namespace", ...). */
+const char *sup_protection_name(unsigned bit);
+
+/* Probe the kernel: try one profile's full child setup without executing anything. Returns 0
+ * when it works, else fills stage/errno in *ret (failed=true). Blocks for a few milliseconds. */
+int sup_probe(enum sup_profile p, bool deny_network, struct sup_result *ret);
+
+#endif

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# SPDX-License-Identifier: Apache-2.0
+# secretctl run|exec end to end: every flag and exit code, mostly with --from-env (no vault),
+# a few with a real vault (secret.run audit events). Runs as whoever runs bats (CI: root and,
+# through .ci/run, the unprivileged user sctltest).
+
+load helpers
+
+setup() {
+	e2e_setup
+	export TOK='e2e-token-value-0123456789'
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+@test "run --help and exec --help" {
+	run -0 "$BIN" run --help
+	[[ $output == *"--from-env"* ]]
+	[[ $output == *"--sandbox"* ]]
+	run -0 "$BIN" exec --help
+}
+
+@test "injects --from-env and redacts stdout and stderr separately" {
+	run --separate-stderr -0 sc_nopw exec --from-env TOK -- sh -c 'echo "out $TOK"; echo "err $TOK" >&2'
+	[ "$output" = "out [REDACTED:TOK]" ]
+	[ "$stderr" = "err [REDACTED:TOK]" ]
+}
+
+@test "redacts encoded forms (base64)" {
+	run -0 sc_nopw exec --from-env TOK -- sh -c 'printf %s "$TOK" | base64'
+	[[ $output != *"$(printf %s "$TOK" | base64)"* ]]
+	[[ $output == *REDACTED* ]]
+}
+
+@test "exit codes: child code, 128+signal, 127, 126, 125 usage" {
+	run -7 sc_nopw exec -- sh -c 'exit 7'
+	run -143 sc_nopw exec -- sh -c 'kill -TERM $$'
+	run -127 sc_nopw exec -- no-such-command-xyz
+	[[ $output == *"cannot execute"* ]]
+	run -126 sc_nopw exec -- /etc/passwd
+	run -125 sc_nopw exec
+	run -125 sc_nopw exec --sandbox bogus -- true
+	run -125 sc_nopw exec --network maybe -- true
+	run -125 sc_nopw exec --timeout nonsense -- true
+}
+
+@test "--timeout: exit 124, the tree is killed" {
+	run -124 sc_nopw exec -t 500ms -- sh -c 'trap "" TERM; sleep 30'
+	[[ $output == *"timed out"* ]]
+	run -124 sc_nopw exec --timeout 1s -- sleep 30
+}
+
+@test "environment is clean: no LD_PRELOAD, BASH_ENV, SECRETCTL_PASSWORD, random vars" {
+	run -0 env BASH_ENV=/x NODE_OPTIONS=--y RANDOM_VAR=1 SECRETCTL_PASSWORD=pw-pw-pw-pw \
+		setsid -w "$BIN" exec -- env
+	[[ $output == *PATH=* ]]
+	[[ $output != *BASH_ENV* && $output != *NODE_OPTIONS* && $output != *RANDOM_VAR* ]]
+	[[ $output != *SECRETCTL_PASSWORD* && $output != *pw-pw-pw-pw* ]]
+}
+
+@test "--env-prefix renames injected variables" {
+	run -0 sc_nopw exec --from-env TOK --env-prefix APP_ -- sh -c 'echo "${TOK:-unset}"'
+	# --from-env keeps the caller's name (see secretctl-run(1))
+	[[ $output == *REDACTED* ]]
+}
+
+@test "--no-sanitize warns loudly and passes output through" {
+	run --separate-stderr -0 sc_nopw exec --from-env TOK --no-sanitize -- sh -c 'echo "$TOK"'
+	[ "$output" = "$TOK" ]
+	[[ $stderr == *"WARNING"*"NOT redacted"* ]]
+}
+
+@test "--sandbox off warns and still redacts" {
+	run --separate-stderr -0 sc_nopw exec --from-env TOK --sandbox off -- sh -c 'echo "$TOK"; grep Seccomp: /proc/self/status'
+	[[ $output == *"[REDACTED:TOK]"* ]]
+	[[ $output == *"Seccomp:	0"* ]]
+	[[ $stderr == *"WITHOUT the sandbox"* ]]
+	run -125 sc_nopw exec --sandbox off --network deny -- true
+}
+
+@test "--sandbox standard: no caps, no_new_privs, seccomp, own pid namespace" {
+	run -0 sc_nopw exec -- sh -c 'echo pid=$$; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+	[[ $output == *"pid=2"* ]]
+	[[ $output == *"CapEff:	0000000000000000"* ]]
+	[[ $output == *"NoNewPrivs:	1"* ]]
+	[[ $output == *"Seccomp:	2"* ]]
+}
+
+@test "--sandbox strict: read-only root, writable cwd, private /tmp, --writable" {
+	mkdir -p "$BATS_TEST_TMPDIR/extra"
+	run -0 sc_nopw exec --sandbox strict --writable "$BATS_TEST_TMPDIR/extra" -- sh -c \
+		'echo a > ./in-cwd && echo b > /tmp/private-x && echo c > '"$BATS_TEST_TMPDIR/extra/e"' && ! (echo d > /etc/strict-x) 2>/dev/null && echo fine'
+	[[ $output == *fine* ]]
+	[ -e "$BATS_TEST_TMPDIR/in-cwd" ]
+	[ -e "$BATS_TEST_TMPDIR/extra/e" ]
+	[ ! -e /tmp/private-x ] || [[ $BATS_TEST_TMPDIR == /tmp/* ]]
+	run -125 sc_nopw exec --writable /tmp -- true
+}
+
+@test "--network deny: only loopback; allow: the host's interfaces" {
+	run -0 sc_nopw exec --network deny -- cat /proc/net/dev
+	[[ $output == *"lo:"* ]]
+	[ "$(grep -c ':' <<<"$output")" -eq 1 ]
+}
+
+@test "--pty gives a terminal, --no-pty pipes" {
+	run -0 sc_nopw exec --pty -- sh -c 'tty'
+	[[ $output == */dev/pts/* ]]
+	run -1 sc_nopw exec --no-pty -- sh -c 'tty'
+	[[ $output == *"not a tty"* ]]
+	# PTY output is redacted too (CRLF from the terminal)
+	run -0 sc_nopw exec --pty --from-env TOK -- sh -c 'echo "$TOK"'
+	[[ $output == *"[REDACTED:TOK]"* ]]
+	[[ $output != *"$TOK"* ]]
+}
+
+@test "stdin is forwarded in pipe and PTY mode" {
+	run -0 bash -c 'echo hello-stdin | setsid -w "$0" exec -- cat' "$BIN"
+	[ "$output" = hello-stdin ]
+	run -0 bash -c 'echo hello-pty | setsid -w "$0" exec --pty -t 5s -- head -n1' "$BIN"
+	[[ $output == *hello-pty* ]]
+}
+
+@test "--limit sets rlimits with hard = soft" {
+	run -0 sc_nopw exec --limit nofile=100 --limit fsize=1M -- sh -c 'ulimit -n; ulimit -Hn; ulimit -f; ulimit -Hc'
+	[ "${lines[0]}" = 100 ]
+	[ "${lines[1]}" = 100 ]
+	[ "${lines[2]}" = 2048 ]
+	[ "${lines[3]}" = 0 ]
+	run -125 sc_nopw exec --limit bogus=1 -- true
+}
+
+@test "a secret shorter than the redaction minimum is refused" {
+	run -125 env SHORT=abc setsid -w "$BIN" exec --from-env SHORT -- true
+	[[ $output == *"cannot be redacted"* ]]
+}
+
+@test "--from-env of an unset variable fails before running" {
+	run -125 sc_nopw exec --from-env NOT_SET_ANYWHERE_XYZ -- true
+}
+
+@test "vault: -k injects, redacts, and records secret.run with sanitized argv" {
+	init_vault
+	put api/key 'vault-value-abcdef-123456'
+	run --separate-stderr -0 sc exec -k 'api/*' -- sh -c 'echo "v=$API_KEY"; exit 0' vault-value-abcdef-123456
+	[ "$output" = "v=[REDACTED:api/key]" ]
+	run -0 sc audit list --json
+	ev=$(jq -c '[.[] | select(.action == "secret.run")] | last' <<<"$output")
+	[ "$(jq -r '.keys | join(",")' <<<"$ev")" = api/key ]
+	[[ $ev != *vault-value-abcdef* ]]
+	[[ $(jq -r .command <<<"$ev") == *"[REDACTED:api/key]"* ]]
+	[ "$(jq -r '.detail.exit' <<<"$ev")" = 0 ]
+	[ "$(jq -r '.detail.sandbox' <<<"$ev")" = standard ]
+	[ "$(jq -r '.detail.redactions["api/key"]' <<<"$ev")" = 1 ]
+}
+
+@test "vault: the command cannot read the vault directory" {
+	init_vault
+	put api/key 'vault-value-abcdef-123456'
+	run -0 sc exec -k api/key -- sh -c 'cat "$0"/vault.db >/dev/null 2>&1 && echo READ || echo hidden' "$SECRETCTL_VAULT_DIR"
+	[ "$output" = hidden ]
+}
+
+@test "vault: a failed run and a timeout are audited" {
+	init_vault
+	put api/key 'vault-value-abcdef-123456'
+	run -124 sc exec -k api/key -t 300ms -- sleep 10
+	run -127 sc exec -k api/key -- no-such-command-xyz
+	run -0 sc audit list --json
+	n=$(jq '[.[] | select(.action == "secret.run" and .success == false)] | length' <<<"$output")
+	[ "$n" -ge 2 ]
+}
+
+@test "doctor reports each profile" {
+	run -0 "$BIN" doctor
+	[[ $output == *"standard"*"OK"* ]]
+	[[ $output == *"strict"* ]]
+	[[ $output == *"seccomp filter"* ]]
+}

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
+# A fork bomb hits the process limit (RLIMIT_NPROC in the user namespace, a pids cgroup for
+# root) and the timeout takes the tree down.
+# args: -t 2s --limit nproc=64
+# expect: exit=any
+# max-seconds: 8
+# after: sleep 0.5; ! pgrep -f 'sctl-forkbom[b]' >/dev/null
+sh -c 'b() { b | b & }; b; sleep 30' sctl-forkbomb 2>/dev/null

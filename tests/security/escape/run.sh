@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Escape suite: every cases/NN-name.sh runs INSIDE `secretctl exec` and tries one way out; its
+# header says what must happen. Printed as TAP. Each case runs as root and as the unprivileged
+# user sctltest (created when we are root and it is missing), in pipe mode and in PTY mode
+# (through `script -qec`). Header fields (one per line, "# field: value"):
+#   args:        extra secretctl options (e.g. --sandbox strict, -t 2s, --limit nproc=64)
+#   expect:      exit=N (secretctl's exit code), or exit=any
+#   expect-out:  an extended regex the output must match
+#   modes:       pipe, pty or "pipe pty" (default)
+#   max-seconds: wall-clock bound for the run (default 15)
+#   after:       a host-side shell check run after the case (exit 0 = pass; $UDIR is the
+#                case's directory, its tmp/ is the case's $3)
+#   output:      "discard" sends the output to /dev/null (huge outputs); checks then skip it
+#   sample-hwm:  "yes" samples the supervisor's VmHWM (kB) into $UDIR/hwm while it runs
+# Cases get: $1 supervisor pid, $2 vault dir, $3 a host-visible writable dir, $4 helper bin dir.
+# Everywhere: the output must not contain the secret, nor the word ESCAPED.
+# Env: SECRETCTL_BIN (default build/secretctl), ESCAPE_FILTER=regex on case names,
+#      ESCAPE_USERS="root sctltest" to choose the passes.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+BIN=${SECRETCTL_BIN:-$root/build/secretctl}
+BIN=$(realpath "$BIN")
+filter=${ESCAPE_FILTER:-.}
+SECRET="sk-escape-suite-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+
+users=()
+if [ -n "${ESCAPE_USERS:-}" ]; then
+	read -ra users <<<"$ESCAPE_USERS"
+elif [ "$(id -u)" -eq 0 ]; then
+	id sctltest >/dev/null 2>&1 || useradd -m sctltest >/dev/null 2>&1 || true
+	users=(root sctltest)
+else
+	users=("$(id -un)")
+fi
+
+# Work dir outside /tmp (private in strict mode is fine; it must be reachable by both users).
+work=$(mktemp -d /var/tmp/sctl-escape.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+mkdir -p "$work/bin"
+if ! cc -O2 -o "$work/bin/probe" "$here/helpers/probe.c" 2>"$work/cc.log"; then
+	notok "compile helpers/probe.c: $(head -3 "$work/cc.log" | tr '\n' ' ')"
+fi
+chmod 755 "$work/bin" "$work/bin/probe" 2>/dev/null
+
+field() { # file name
+	sed -n "s/^# $2: //p" "$1" | head -1
+}
+
+# Run one case as user $1 in mode $2. Sets the TAP line.
+run_case() {
+	local user=$1 mode=$2 case=$3 name args expect expect_out maxs after
+	name=$(basename "$case" .sh)
+	args=$(field "$case" args)
+	expect=$(field "$case" expect)
+	expect_out=$(field "$case" expect-out)
+	maxs=$(field "$case" max-seconds)
+	after=$(field "$case" after)
+	: "${expect:=exit=0}" "${maxs:=15}"
+	local udir="$work/$user-$mode-$name"
+	mkdir -p "$udir/vault" "$udir/tmp"
+	printf 'SQLite format 3\0 %s\n' "$SECRET" >"$udir/vault/vault.db"
+	chmod 700 "$udir/vault"
+	chmod 600 "$udir/vault/vault.db"
+	chmod 777 "$udir/tmp"
+	[ "$user" = root ] || chown -R "$user" "$udir/vault"
+	cp "$case" "$udir/case.sh"
+	chmod 777 "$udir"
+	chmod 755 "$udir/case.sh"
+	local inner
+	# `exec` keeps the pid: $$ of this sh is the supervisor's pid, passed to the case as $1.
+	# fd 7 is the vault file, opened by the caller: the command must not inherit it.
+	# shellcheck disable=SC2016
+	inner=$(printf 'echo $$ > sup.pid && cd %q && exec 7<%q && exec %q exec --from-env SCTL_SECRET %s -- sh ./case.sh "$$" %q %q %q' \
+		"$udir" "$udir/vault/vault.db" "$BIN" "$args" "$udir/vault" "$udir/tmp" "$work/bin")
+	local envs=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$udir" LANG=C.UTF-8
+		SCTL_SECRET="$SECRET" SECRETCTL_VAULT_DIR="$udir/vault" ESC_BIN="$work/bin"
+		SECRETCTL_PASSWORD=leaked-password-xyz BASH_ENV=/nonexistent NODE_OPTIONS=--inspect
+		TERM=xterm)
+	local cmd=()
+	[ "$user" = root ] || cmd=(runuser -u "$user" --)
+	local start end rc out="$udir/out" sink="$udir/out" sampler=""
+	[ "$(field "$case" output)" = discard ] && sink=/dev/null
+	: >"$out"
+	inner="cd $(printf %q "$udir") && $inner"
+	if [ "$(field "$case" sample-hwm)" = yes ]; then
+		(
+			for _ in $(seq 600); do
+				pid=$(cat "$udir/sup.pid" 2>/dev/null) && [ -n "$pid" ] && break
+				sleep 0.05
+			done
+			while h=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null) && [ -n "$h" ]; do
+				echo "$h" >"$udir/hwm"
+				sleep 0.2
+			done
+		) &
+		sampler=$!
+	fi
+	start=$(date +%s%N)
+	if [ "$mode" = pty ]; then
+		"${cmd[@]}" "${envs[@]}" timeout -k 5 "$((maxs + 10))" script -qec "$inner" /dev/null \
+			</dev/null >"$sink" 2>&1
+		rc=$?
+	else
+		"${cmd[@]}" "${envs[@]}" timeout -k 5 "$((maxs + 10))" sh -c "$inner" </dev/null >"$sink" 2>&1
+		rc=$?
+	fi
+	end=$(date +%s%N)
+	[ -n "$sampler" ] && wait "$sampler"
+	local ms=$(((end - start) / 1000000)) why=""
+	if [ "$expect" != "exit=any" ] && [ "$expect" != "exit=$rc" ]; then
+		why="exit $rc, expected ${expect#exit=}"
+	fi
+	if grep -qa "ESCAPED" "$out"; then why="$why; $(grep -a ESCAPED "$out" | head -2 | tr '\r\n' '  ')"; fi
+	if grep -qaF "$SECRET" "$out"; then why="$why; secret appeared in the output"; fi
+	if [ -n "$expect_out" ] && ! tr -d '\r' <"$out" | grep -qaE -- "$expect_out"; then
+		why="$why; output does not match /$expect_out/"
+	fi
+	if [ "$ms" -gt $((maxs * 1000)) ]; then why="$why; took ${ms} ms (max ${maxs}s)"; fi
+	if [ -n "$after" ]; then
+		if ! (cd "$udir" && SECRET="$SECRET" UDIR="$udir" bash -c "$after") >"$udir/after" 2>&1; then
+			why="$why; after-check failed: $(head -3 "$udir/after" | tr '\n' ' ')"
+		fi
+	fi
+	if [ -z "$why" ]; then
+		ok "$user $mode $name (${ms} ms)"
+		[ -s "$udir/after" ] && sed 's/^/# /' "$udir/after"
+	else
+		notok "$user $mode $name: ${why#; }"
+		sed 's/^/#   /' "$out" | tr -d '\r' | head -20
+	fi
+}
+
+for user in "${users[@]}"; do
+	if ! id "$user" >/dev/null 2>&1; then
+		notok "unprivileged pass: user $user does not exist and could not be created (as root: useradd -m $user)"
+		continue
+	fi
+	if [ "$user" != root ] && ! runuser -u "$user" -- test -x "$BIN" 2>/dev/null; then
+		notok "$user cannot execute $BIN: make the build directory readable (chmod o+rx on its parents)"
+		continue
+	fi
+	for case in "$here"/cases/[0-9]*.sh; do
+		name=$(basename "$case" .sh)
+		[[ $name =~ $filter ]] || continue
+		modes=$(field "$case" modes)
+		for mode in ${modes:-pipe pty}; do
+			run_case "$user" "$mode" "$case"
+		done
+	done
+done
+if [ "$(id -u)" -ne 0 ] && [ -z "${ESCAPE_USERS:-}" ]; then
+	echo "# not started as root: the root pass did not run"
+fi
+echo "1..$n"
