@@ -33,7 +33,7 @@ while IFS= read -r t; do
 	[[ $t =~ $filter ]] || continue
 	name=${t#"$BUILD/"}
 	log="$logdir/$(echo "$name" | tr / _).log"
-	"$t" >"$log" 2>&1; rc=$?
+	"$t" </dev/null >"$log" 2>&1; rc=$?
 	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1)
 	if [[ $line =~ Checks:\ ([0-9]+),\ Failures:\ ([0-9]+),\ Errors:\ ([0-9]+) ]]; then
 		n=${BASH_REMATCH[1]}; f=$((BASH_REMATCH[2] + BASH_REMATCH[3]))
@@ -54,7 +54,7 @@ command -v bats >/dev/null || { echo "run-all: bats missing (run make deps)"; ec
 while IFS= read -r f; do
 	[[ $f =~ $filter ]] || continue
 	log="$logdir/$(echo "$f" | tr / _).tap"
-	bats --tap "$f" >"$log" 2>&1
+	bats --tap "$f" </dev/null >"$log" 2>&1
 	count_tap "$log" "$f"
 	if ! grep -qE '^(ok|not ok) ' "$log"; then
 		failed=$((failed + 1)); failures+=("$f: produced no results"); tail -20 "$log"
@@ -65,7 +65,7 @@ done < <(find tests -name '*.bats' -type f | sort)
 while IFS= read -r f; do
 	[[ $f =~ $filter ]] || continue
 	log="$logdir/$(echo "$f" | tr / _).tap"
-	"$f" >"$log" 2>&1; rc=$?
+	"$f" </dev/null >"$log" 2>&1; rc=$?
 	count_tap "$log" "$f"
 	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
 		failed=$((failed + 1)); failures+=("$f: exit $rc"); tail -20 "$log"
