@@ -14,6 +14,14 @@ endif
 CC      ?= cc
 Q       := $(if $(V),,@)
 PKGS    := libsodium sqlite3 libcjson yaml-0.1 libseccomp libcap
+# Linked statically into the binary: each shared library costs every start (every `exec` run) a
+# load, relocations and symbol binding under -z now. cJSON stays shared (Debian ships no
+# libcjson.a); libseccomp is a build-time dependency only (mk/supervisor.mk generates the BPF).
+STATIC_PKGS := libsodium sqlite3 yaml-0.1 libcap
+SHARED_PKGS := libcjson
+# Libraries named by the static packages' private dependencies that stay shared (libc's parts;
+# --as-needed drops any the static archives do not actually use, e.g. zlib for SQLite).
+SYSTEM_LIBS := -lm -lz -lpthread -ldl -lrt
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wsign-conversion -Wstrict-prototypes \
@@ -31,7 +39,12 @@ OPT_LD :=
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+STATIC_PKG_LIBS = $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
+STATIC_ARCHIVES = $(filter-out $(SYSTEM_LIBS),$(filter -l%,$(STATIC_PKG_LIBS)))
+PKG_LIBS   = -Wl,-Bstatic $(STATIC_ARCHIVES) -Wl,-Bdynamic -Wl,--as-needed \
+	$(filter-out $(STATIC_ARCHIVES),$(STATIC_PKG_LIBS)) \
+	$(shell pkg-config --libs $(SHARED_PKGS) 2>/dev/null) -Wl,--no-as-needed
+SECCOMP_LIBS = $(shell pkg-config --libs libseccomp 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 

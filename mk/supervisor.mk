@@ -5,3 +5,23 @@
 .PHONY: check-unpriv
 check-unpriv: all tests
 	.ci/run unpriv $(BUILD)
+
+# The seccomp filter is generated at build time: supervisor/seccomp.c compiled with
+# -DSUP_SECCOMP_GEN builds the rules with libseccomp and prints the BPF, which the library's
+# seccomp.o includes as a constant program (no libseccomp at run time).
+SECCOMP_GEN := $(BUILD)/supervisor/seccomp-gen
+SECCOMP_INC := $(BUILD)/supervisor/seccomp-bpf.inc
+COMMON_OBJS := $(filter $(BUILD)/common/%,$(LIB_OBJS))
+
+$(SECCOMP_GEN): supervisor/seccomp.c supervisor/supervisor-internal.h $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CPPFLAGS) -DSUP_SECCOMP_GEN $(CFLAGS) -MF $@.d $(LDFLAGS) -o $@ $< \
+		$(COMMON_OBJS) $(SECCOMP_LIBS) $(LDLIBS)
+
+$(SECCOMP_INC): $(SECCOMP_GEN)
+	@echo "  GEN     $@"
+	$(Q)$(SECCOMP_GEN) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/supervisor/seccomp.o: $(SECCOMP_INC)
+$(BUILD)/supervisor/seccomp.o: CPPFLAGS += -I$(BUILD)/supervisor

@@ -62,6 +62,13 @@ struct san_set {
  * sample costs 2 ns up to 256 KiB, 2.5-3 ns at 512 KiB, 4 ns at 1 MiB). */
 #define SAN_STRIDE_MAX 32u
 #define SAN_FILTER_BITS_MAX ((size_t)1 << 22)
+/* The smallest table (bits; 128 bytes): the table is sized to 64 bits per gram between these two
+ * limits, so a set of one secret does not allocate (and zero and lock) a table for thousands. */
+#define SAN_FILTER_BITS_MIN_LOG2 10
+/* Builder sizing: the smallest growable array (elements) and the expected trie nodes per value
+ * byte (all the encoded forms of a secret together), used for the first allocation only. */
+#define SAN_BUILD_MIN 64u
+#define SAN_BUILD_EXPANSION 12u
 
 /* The two hashes of the 4 bytes at p for the prefilter, a Bloom filter with two probes: the
  * second probe cuts false candidates (each costs up to stride + depth automaton steps) by another

@@ -16,7 +16,7 @@
 static int sgrow(void *pp, size_t *cap, size_t need, size_t elem)
 {
 	void **p = pp;
-	size_t ncap = *cap ? *cap : 1024, bytes;
+	size_t ncap = *cap ? *cap : SAN_BUILD_MIN, bytes;
 	if (need <= *cap)
 		return 0;
 	while (ncap < need) {
@@ -164,6 +164,7 @@ struct builder {
 	size_t ntn, cap_tn;
 	uint32_t *hash; /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
 	size_t hcap;    /* power of two */
+	size_t hcap_hint; /* first size: fits the expected trie, so a small set never rehashes */
 	size_t total;   /* pattern bytes inserted, for SAN_PATTERN_BYTES_MAX */
 	uint16_t label; /* secret being inserted */
 };
@@ -176,7 +177,7 @@ static size_t hslot(uint32_t parent, uint8_t byte, size_t mask)
 
 static int hash_grow(struct builder *b)
 {
-	size_t ncap = b->hcap ? b->hcap * 2 : 1u << 16;
+	size_t ncap = b->hcap ? b->hcap * 2 : b->hcap_hint;
 	uint32_t *h = calloc(ncap, sizeof(uint32_t));
 	if (!h)
 		return -ENOMEM;
@@ -251,7 +252,7 @@ static int layout(struct builder *b)
 	size_t n = b->ntn;
 	uint32_t *cstart = NULL, *clist = NULL, *newid = NULL, *order = NULL;
 	int r = -ENOMEM;
-	size_t bits_log2 = 16, nbits, size;
+	size_t bits_log2 = SAN_FILTER_BITS_MIN_LOG2, nbits, size;
 
 	cstart = calloc(n + 1, sizeof(uint32_t));
 	clist = malloc(n * sizeof(uint32_t));
@@ -407,7 +408,18 @@ int san_set_compile(struct san_set *set)
 		return -EINVAL;
 	if (set->compiled)
 		return -EBUSY;
-	if ((r = sgrow(&b.tn, &b.cap_tn, 1, sizeof(struct tnode))) < 0)
+	/* First sizes from the values: the patterns of one secret (raw, hex, base64 variants,
+	 * escapes...) come to roughly SAN_BUILD_EXPANSION times its length in trie nodes. Sizing
+	 * the builder to the set keeps a one-secret set to a few pages, which matters because every
+	 * `exec` run compiles its set before the command starts; a large set still grows by
+	 * doubling. */
+	size_t expect = SAN_BUILD_MIN;
+	if (set->values_len < (SIZE_MAX / 4) / SAN_BUILD_EXPANSION)
+		expect += set->values_len * SAN_BUILD_EXPANSION;
+	b.hcap_hint = SAN_BUILD_MIN;
+	while (b.hcap_hint < 2 * expect && b.hcap_hint < ((size_t)1 << 24))
+		b.hcap_hint *= 2;
+	if ((r = sgrow(&b.tn, &b.cap_tn, expect, sizeof(struct tnode))) < 0)
 		return r;
 	b.tn[0] = (struct tnode){ 0 };
 	b.ntn = 1;

@@ -169,8 +169,7 @@ static void setup_rlimits(const struct sup_child *c)
 	CHECK(c, setrlimit(RLIMIT_NOFILE, &c->rl_nofile) == 0, SUP_ST_RLIMIT);
 	CHECK(c, setrlimit(RLIMIT_NPROC, &c->rl_nproc) == 0, SUP_ST_RLIMIT);
 	CHECK(c, setrlimit(RLIMIT_FSIZE, &c->rl_fsize) == 0, SUP_ST_RLIMIT);
-	if (c->set_as)
-		CHECK(c, setrlimit(RLIMIT_AS, &c->rl_as) == 0, SUP_ST_RLIMIT);
+	/* RLIMIT_AS is set by the command itself, just before execve (see exec_command). */
 }
 
 static void drop_caps(const struct sup_child *c)
@@ -281,6 +280,12 @@ __attribute__((noreturn)) static void exec_command(const struct sup_child *c)
 	/* Everything but 0/1/2 closes at execve: the report pipe stays usable until then, and a
 	 * successful execve closes it, which is how the parent learns the command started. */
 	CHECK(c, close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) == 0, SUP_ST_CLOSE_RANGE);
+	/* The address-space limit is the command's (rlimits are per process, not shared through
+	 * vfork): the init, whose memory the command borrows until execve, stays outside it, so a
+	 * runtime that maps memory on the init's behalf meanwhile (ASan remaps shadow around
+	 * vfork) cannot fail under a small --limit as. hard = soft, like the others. */
+	if (c->set_as)
+		CHECK(c, setrlimit(RLIMIT_AS, &c->rl_as) == 0, SUP_ST_RLIMIT);
 	int e = exec_search(c->spec->argv, c->envp);
 	fail(c, SUP_ST_EXEC, e, e == ENOENT ? SUP_EXIT_NOTFOUND : SUP_EXIT_NOEXEC);
 }
@@ -323,13 +328,6 @@ void sup_child_main(const struct sup_child *c)
 	bool sandbox = c->spec->opts.profile != SUP_PROFILE_OFF;
 	/* If the supervisor dies, so does the sandbox (its init takes the namespace along). */
 	CHECK(c, prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, SUP_ST_PARENT);
-	char go;
-	ssize_t n;
-	while ((n = read(c->go_r, &go, 1)) < 0 && errno == EINTR)
-		;
-	if (n != 1)
-		fail(c, SUP_ST_PARENT, n < 0 ? errno : EPIPE, SUP_EXIT_FAILURE);
-	close(c->go_r);
 
 	if (c->new_userns)
 		setup_userns(c);
@@ -350,6 +348,16 @@ void sup_child_main(const struct sup_child *c)
 	if (c->prot & SUP_PROT_SECCOMP)
 		CHECK(c, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, c->seccomp, 0, 0) == 0,
 		      SUP_ST_SECCOMP);
+	/* Wait for the go byte only now, right before anything can create a process: the
+	 * supervisor attaches us to the pids cgroup while the setup above runs (on another CPU),
+	 * and EOF tells us that it died. */
+	char go;
+	ssize_t n;
+	while ((n = read(c->go_r, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		fail(c, SUP_ST_PARENT, n < 0 ? errno : EPIPE, SUP_EXIT_FAILURE);
+	close(c->go_r);
 	if (c->probe)
 		_exit(0);
 	if (!sandbox)
@@ -362,7 +370,12 @@ void sup_child_main(const struct sup_child *c)
 	CHECK(c, sigprocmask(SIG_SETMASK, &all, NULL) == 0, SUP_ST_SIGNALS);
 	int sfd = signalfd(-1, &all, SFD_CLOEXEC);
 	CHECK(c, sfd >= 0, SUP_ST_SIGNALS);
-	pid_t cmd = fork();
+	/* vfork: the command borrows our memory until its execve instead of copying the page
+	 * tables of a whole supervisor (and exec then tearing that copy down again), which is a
+	 * good part of a short command's start-up. The init is suspended meanwhile; the command
+	 * only makes system calls and writes memory the init does not use again before its
+	 * execve or _exit. */
+	pid_t cmd = vfork();
 	CHECK(c, cmd >= 0, SUP_ST_FORK);
 	if (cmd == 0) {
 		close(sfd);

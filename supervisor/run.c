@@ -21,9 +21,10 @@
 
 #include "supervisor/supervisor-internal.h"
 
-#define IO_CHUNK (256 * 1024)
+#define IO_CHUNK (1024 * 1024) /* = the pipe size: one read empties a full pipe */
 #define STDIN_BUF (64 * 1024)
 #define PIPE_SIZE (1024 * 1024) /* fewer wake-ups for bulk output; silently kept if refused */
+#define OUT_BURST 8 /* full reads in a row before the next poll (8 MiB) */
 
 enum { S_SIG, S_PID, S_REPORT, S_STATUS, S_OUT, S_ERR, S_IN_SRC, S_IN_DST, S_N };
 
@@ -227,7 +228,13 @@ static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned ch
 		return 0;
 	int e = r->sinks->out(r->sinks->ctx, s, p, n);
 	if (e == -EPIPE) {
-		/* Our reader left: stop reading this stream, the child then meets EPIPE itself. */
+		/* Our reader left: stop reading this stream, the child then meets EPIPE itself (a
+		 * PTY: the terminal hangs up, SIGHUP, as when a terminal window closes). */
+		if (r->fds[slot] == r->pty_master) {
+			if (r->fds[S_IN_DST] == r->pty_master)
+				r->fds[S_IN_DST] = -1;
+			r->pty_master = -1;
+		}
 		close_fd(&r->fds[slot]);
 		(void)r->sinks->out(r->sinks->ctx, s, NULL, 0);
 		return 0;
@@ -241,18 +248,40 @@ static int read_output(struct run *r, int slot, enum sup_stream s)
 	while ((n = read(r->fds[slot], r->iobuf, IO_CHUNK)) < 0 && errno == EINTR)
 		;
 	if (n < 0 && errno == EAGAIN)
-		return 0;
+		return 1; /* drained */
 	if (n <= 0) { /* EOF, or EIO from a PTY master once every slave is closed */
-		close_fd(&r->fds[slot]);
-		if (slot == S_OUT && r->pty_master >= 0)
-			r->pty_master = -1;
+		if (r->fds[slot] == r->pty_master) {
+			/* Stop reading, but keep the master open until the tree is gone: closing it
+			 * hangs the terminal up, and the kernel then sends SIGHUP to the command's
+			 * session, which may still be alive (a command that closes 0/1/2 itself
+			 * before it exits, as coreutils do, or one that keeps running without a
+			 * terminal). sup_run closes it after the reap. */
+			r->fds[slot] = -1;
+		} else {
+			close_fd(&r->fds[slot]);
+		}
 		if (r->sinks && r->sinks->out)
 			return r->sinks->out(r->sinks->ctx, s, NULL, 0);
 		return 0;
 	}
 	r->last_out = now_ms();
 	r->idle_armed = true;
-	return deliver(r, slot, s, r->iobuf, (size_t)n);
+	int e = deliver(r, slot, s, r->iobuf, (size_t)n);
+	if (e < 0)
+		return e;
+	return (size_t)n < IO_CHUNK ? 1 : 0;
+}
+
+/* While output is flowing (every read fills the buffer) read on without a poll() per chunk; a
+ * bounded number of times, so timers, signals and the other stream still get their turn. */
+static int drain_output(struct run *r, int slot, enum sup_stream s)
+{
+	for (int i = 0; i < OUT_BURST && r->fds[slot] >= 0; i++) {
+		int e = read_output(r, slot, s);
+		if (e != 0)
+			return e < 0 ? e : 0;
+	}
+	return 0;
 }
 
 static void stdin_done(struct run *r)
@@ -358,10 +387,16 @@ static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
 	r->fds[S_OUT] = p[0];
 	c->out_w = p[1];
 	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
+	/* Our read ends never block: drain_output reads until EAGAIN. */
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
 	r->fds[S_ERR] = p[0];
 	c->err_w = p[1];
+	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
 	if (o->stdin_fd >= 0) {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return reterr_set(err, -errno, "pipe: %s", strerror(errno));
@@ -468,10 +503,13 @@ static int loop(struct run *r)
 			return -errno;
 		}
 		if (n == 0 && r->reaped) {
+			/* The tree is gone: nothing more can arrive. The master (if any) is closed
+			 * by sup_run's cleanup. */
+			if (r->fds[S_OUT] == r->pty_master)
+				r->fds[S_OUT] = -1;
 			close_fd(&r->fds[S_OUT]);
 			close_fd(&r->fds[S_ERR]);
 			close_fd(&r->fds[S_REPORT]);
-			r->pty_master = -1;
 			continue;
 		}
 		/* Timers run on every pass: a command that never stops printing keeps poll busy. */
@@ -488,7 +526,7 @@ static int loop(struct run *r)
 			read_status(r);
 		for (int slot = S_OUT; slot <= S_ERR; slot++) {
 			if (pfd[slot].revents && r->fds[slot] >= 0) {
-				e = read_output(r, slot, slot == S_OUT ? SUP_STDOUT : SUP_STDERR);
+				e = drain_output(r, slot, slot == S_OUT ? SUP_STDOUT : SUP_STDERR);
 				if (e < 0)
 					return e;
 			}
@@ -577,10 +615,6 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		goto sys_fail;
 	pipe_ign = true;
 
-	cgroup_create(&r, o->rlimit_nproc ? o->rlimit_nproc : c.rl_nproc.rlim_cur);
-	if (r.cgroup[0])
-		c.prot |= SUP_PROT_PIDS_CGROUP;
-
 	unsigned long flags = SIGCHLD | CLONE_PIDFD;
 	/* A caller that entered its own user namespace (sup_userns_enter) already holds every
 	 * capability needed for the other namespaces; else the child gets a user namespace. */
@@ -618,8 +652,11 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	r.pid = (pid_t)pid;
 	r.fds[S_PID] = r.pidfd;
 	ret->protections = c.prot;
-	if (r.cgroup[0] && !cgroup_attach(&r))
-		ret->protections &= ~SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
+	/* The child sets its sandbox up meanwhile and waits for the go byte only before it can
+	 * create a process, so the cgroup work overlaps with it. */
+	cgroup_create(&r, o->rlimit_nproc ? o->rlimit_nproc : c.rl_nproc.rlim_cur);
+	if (r.cgroup[0] && cgroup_attach(&r))
+		ret->protections |= SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
 	close_fd(&c.report_w);
 	close_fd(&c.status_w);
 	close_fd(&c.go_r);

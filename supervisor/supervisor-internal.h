@@ -69,7 +69,7 @@ struct sup_child {
 	bool probe;        /* stop after the last setup stage */
 	int report_w;      /* CLOEXEC: {stage, errno}; EOF in the parent = execve succeeded */
 	int status_w;      /* init -> parent: the command's wait status */
-	int go_r;          /* parent -> child: released (after the cgroup attach) */
+	int go_r;          /* parent -> child: may create processes (after the cgroup attach) */
 	int in_r, out_w, err_w; /* pipe mode stdio for the command */
 	int pty_slave;     /* PTY mode: 0/1/2 of the command */
 	uid_t uid;
@@ -86,8 +86,9 @@ bool sup_userns_entered(void);
 /* Write "id id 1" maps (and setgroups deny) for pid ("self" when 0). 0 or -errno with *ret_stage. */
 int sup_write_id_maps(uid_t uid, gid_t gid, int *ret_stage);
 
-/* seccomp.c: build the filter once and export it as BPF, so the child only loads it.
- * *ret points at static storage valid for the process lifetime. */
+/* seccomp.c: the filter, generated as BPF at build time from the libseccomp rules, so the
+ * child only loads it. *ret points at constant storage valid for the process lifetime.
+ * -ENOSYS when the build has no generated filter (a run then fails closed). */
 int sup_seccomp_prog(const struct sock_fprog **ret, struct reterr *err);
 
 /* child.c: the child side after clone; never returns. */
