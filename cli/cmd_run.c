@@ -369,8 +369,10 @@ int cmd_run(int argc, char **argv)
 		}
 		for (size_t i = 0; i < secrets->n; i++) {
 			const struct cli_secret_item *it = &secrets->items[i];
+			/* The placeholder names the variable the command sees ([REDACTED:DB_PASSWORD]),
+			 * which is what its output refers to; the error names the vault key. */
 			const char *name = it->key ? it->key : it->env;
-			int r = san_set_add(set, name, it->value->data, it->value->len);
+			int r = san_set_add(set, it->env, it->value->data, it->value->len);
 			if (r == -EINVAL) {
 				cli_error("run: secret %s is shorter than %d bytes and cannot be redacted "
 					  "reliably; refusing (--no-sanitize to run anyway)",

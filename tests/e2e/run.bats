@@ -143,15 +143,15 @@ setup() {
 	init_vault
 	put api/key 'vault-value-abcdef-123456'
 	run --separate-stderr -0 sc exec -k 'api/*' -- sh -c 'echo "v=$API_KEY"; exit 0' vault-value-abcdef-123456
-	[ "$output" = "v=[REDACTED:api/key]" ]
+	[ "$output" = "v=[REDACTED:API_KEY]" ]
 	run -0 sc audit list --json
 	ev=$(jq -c '[.[] | select(.action == "secret.run")] | last' <<<"$output")
 	[ "$(jq -r '.keys | join(",")' <<<"$ev")" = api/key ]
 	[[ $ev != *vault-value-abcdef* ]]
-	[[ $(jq -r .command <<<"$ev") == *"[REDACTED:api/key]"* ]]
+	[[ $(jq -r .command <<<"$ev") == *"[REDACTED:API_KEY]"* ]]
 	[ "$(jq -r '.detail.exit' <<<"$ev")" = 0 ]
 	[ "$(jq -r '.detail.sandbox' <<<"$ev")" = standard ]
-	[ "$(jq -r '.detail.redactions["api/key"]' <<<"$ev")" = 1 ]
+	[ "$(jq -r '.detail.redactions.API_KEY' <<<"$ev")" = 1 ]
 }
 
 @test "vault: the command cannot read the vault directory" {

@@ -11,7 +11,8 @@
 #   expect 'TEXT'           exact expected output (printf %b); optional
 #   run_case() { ... }      replaces the default pipeline: write the output to "$OUT" (for
 #                           run-based cases: `"$SECRETCTL_BIN" run --from-env S -- sh -c ...`)
-#   requires() { ... }      return non-zero to skip the case (prints the reason)
+#   requires() { ... }      return non-zero when a precondition is missing: the case FAILS
+#                           with that reason (a leak test that cannot run is not a pass)
 # Every case also checks that no secret's raw value appears in the output.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +35,7 @@ run_one() { # case-file; prints "ok"/"not ok ... reason" lines body on stdout, r
 		# shellcheck disable=SC1090
 		source "$case"
 		if declare -F requires >/dev/null && ! reason=$(requires); then
-			echo "SKIP $reason"; exit 0
+			echo "precondition missing: $reason"; exit 1
 		fi
 		mapfile -t args < <(redact_args)
 		check() {
