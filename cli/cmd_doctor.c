@@ -58,10 +58,19 @@ int cmd_doctor(int argc, char **argv)
 	if (buf[0])
 		printf("legacy TIOCSTI: %s%s\n", buf,
 		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
-	printf("pids cgroup:   %s\n",
-	       geteuid() == 0 && access("/sys/fs/cgroup/pids", W_OK) == 0
-		       ? "available (bounds the process tree of root runs)"
-		       : "not used (RLIMIT_NPROC bounds the tree inside the user namespace)");
+	switch (sup_nproc_bound()) {
+	case SUP_NPROC_RLIMIT:
+		printf("process limit: RLIMIT_NPROC (bounds the tree inside the user namespace)\n");
+		break;
+	case SUP_NPROC_CGROUP:
+		printf("process limit: pids cgroup (bounds the process tree of root runs)\n");
+		break;
+	case SUP_NPROC_NONE:
+		printf("process limit: NONE for root runs: no writable pids cgroup at "
+		       "/sys/fs/cgroup/pids and RLIMIT_NPROC does not apply to root; only --timeout "
+		       "ends a fork bomb, and `run --limit nproc=N` is refused\n");
+		break;
+	}
 
 	static const struct probe_case cases[] = {
 		{ "standard", SUP_PROFILE_STANDARD, false },

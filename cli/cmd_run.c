@@ -348,6 +348,17 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.profile != SUP_PROFILE_OFF && sup_nproc_bound() == SUP_NPROC_NONE) {
+		/* RLIMIT_NPROC does not bind uid 0; the pids cgroup is the only bound there. */
+		if (o.nproc) {
+			cli_error("run: cannot enforce --limit nproc: running as root and no writable "
+				  "pids cgroup at /sys/fs/cgroup/pids (RLIMIT_NPROC does not apply to "
+				  "root); refusing to run");
+			goto out;
+		}
+		cli_warn("run: running as root without a pids cgroup: the command's process count "
+			 "is NOT bounded (only --timeout ends a fork bomb); see 'secretctl doctor'");
+	}
 	cli_harden();
 	if (o.patterns) {
 		int r = cli_vault_unlock(o.password_stdin, &v);

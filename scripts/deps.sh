@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [extra-package...]   (root runs apt-get directly, others go through sudo)
 set -euo pipefail
 pkgs=(build-essential pkg-config libsodium-dev libsqlite3-dev libcjson-dev libyaml-dev libseccomp-dev
-	libcap-dev zlib1g-dev check bats jq sqlite3 binutils procps util-linux passwd psmisc "$@")
+	libcap-dev zlib1g-dev check bats jq sqlite3 time python3 binutils procps util-linux passwd psmisc "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -109,6 +109,15 @@ static int rl_value(int res, uint64_t want, struct rlimit *ret)
 	return 0;
 }
 
+#define SUP_PIDS_CGROUP_ROOT "/sys/fs/cgroup/pids"
+
+enum sup_nproc_bound sup_nproc_bound(void)
+{
+	if (geteuid() != 0)
+		return SUP_NPROC_RLIMIT;
+	return access(SUP_PIDS_CGROUP_ROOT, W_OK) == 0 ? SUP_NPROC_CGROUP : SUP_NPROC_NONE;
+}
+
 /* root only: a pids cgroup (v1 controller) bounds the tree, since RLIMIT_NPROC does not apply to
  * uid 0. Best effort: without it the run still has its timeout. */
 static void cgroup_create(struct run *r, uint64_t max)
@@ -118,7 +127,7 @@ static void cgroup_create(struct run *r, uint64_t max)
 	r->cgroup[0] = '\0';
 	if (geteuid() != 0 || !r->sandbox)
 		return;
-	int n = snprintf(r->cgroup, sizeof(r->cgroup), "/sys/fs/cgroup/pids/secretctl.%d.%u",
+	int n = snprintf(r->cgroup, sizeof(r->cgroup), SUP_PIDS_CGROUP_ROOT "/secretctl.%d.%u",
 			 (int)getpid(), seq++);
 	if (n < 0 || (size_t)n >= sizeof(r->cgroup) || mkdir(r->cgroup, 0700) < 0) {
 		r->cgroup[0] = '\0';

@@ -149,4 +149,14 @@ const char *sup_protection_name(unsigned bit);
  * when it works, else fills stage/errno in *ret (failed=true). Blocks for a few milliseconds. */
 int sup_probe(enum sup_profile p, bool deny_network, struct sup_result *ret);
 
+/* How the number of processes in a sandboxed tree is bounded on this machine. RLIMIT_NPROC does
+ * not apply to uid 0, so root runs need the v1 pids cgroup; without it (no /sys, read-only
+ * cgroupfs) only the timeout ends a fork bomb. */
+enum sup_nproc_bound {
+	SUP_NPROC_RLIMIT, /* unprivileged: RLIMIT_NPROC inside the user namespace */
+	SUP_NPROC_CGROUP, /* root: a pids cgroup per run */
+	SUP_NPROC_NONE,   /* root without a writable pids cgroup: unbounded but for the timeout */
+};
+enum sup_nproc_bound sup_nproc_bound(void);
+
 #endif

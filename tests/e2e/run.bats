@@ -177,3 +177,25 @@ setup() {
 	[[ $output == *"strict"* ]]
 	[[ $output == *"seccomp filter"* ]]
 }
+
+@test "process-count bound: RLIMIT_NPROC unprivileged; as root without a pids cgroup --limit nproc is refused" {
+	if [ "$(id -u)" -ne 0 ]; then
+		# The unprivileged path: RLIMIT_NPROC inside the user namespace, always available.
+		run -0 "$BIN" doctor
+		[[ $output == *"process limit: RLIMIT_NPROC"* ]]
+		X=abcdefgh1234 run -0 "$BIN" exec --from-env X --limit nproc=10 -- true
+		return
+	fi
+	# Hide the pids cgroup in a private mount namespace: the machine-independent way to reach
+	# the path a container or chroot without /sys takes.
+	run -0 unshare -m sh -c 'mount -t tmpfs -o ro none /sys/fs/cgroup/pids 2>/dev/null ||
+		{ mkdir -p /sys/fs/cgroup/pids 2>/dev/null; mount -t tmpfs -o ro none /sys/fs/cgroup/pids; }
+		X=abcdefgh1234 "$0" exec --from-env X --limit nproc=10 -- true; echo "rc=$?"
+		X=abcdefgh1234 "$0" exec --from-env X -- sh -c "echo ran"; echo "rc=$?"
+		"$0" doctor' "$BIN"
+	[[ $output == *"cannot enforce --limit nproc"* ]]
+	[[ ${lines[*]} == *"rc=125"* ]]
+	[[ $output == *"process count is NOT bounded"* ]]
+	[[ $output == *ran*rc=0* ]]
+	[[ $output == *"process limit: NONE for root runs"* ]]
+}
