@@ -182,7 +182,7 @@ static size_t put_u(uint8_t *out, uint32_t u, const char *h)
 }
 
 /* JSON string escaping as done by common encoders: `\"` and `\\` always; `\/` optional (PHP);
- * control bytes as short escapes or \u00XX; non-ASCII raw or as \uXXXX (UTF-16, surrogate pairs;
+ * control bytes as short escapes or \u00XX; non-ASCII raw or as \uHHHH (UTF-16, surrogate pairs;
  * Python's ensure_ascii); HTML-safe <>& as \u003c.. (Go); hex digits in either case. */
 static int gen_json(struct gen *g, const uint8_t *v, size_t n)
 {
@@ -325,7 +325,7 @@ int san_variants(const uint8_t *value, size_t len, san_pattern_fn fn, void *ctx)
 	int r;
 	if (len == 0 || len > SAN_VALUE_MAX)
 		return -EINVAL;
-	/* The widest form is \uXXXX for a control byte: 6 output bytes per input byte. */
+	/* The widest form is \uHHHH for a control byte: 6 output bytes per input byte. */
 	g.cap = 6 * len + 16;
 	g.out = sodium_malloc(g.cap);
 	g.tmp = sodium_malloc(len + 4);
