@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -115,6 +117,11 @@ enum sup_nproc_bound sup_nproc_bound(void)
 {
 	if (geteuid() != 0)
 		return SUP_NPROC_RLIMIT;
+	/* A writable directory is not enough: without /sys mounted, a plain directory at that path
+	 * would accept mkdir and "pids.max" files and bound nothing. */
+	struct statfs fs;
+	if (statfs(SUP_PIDS_CGROUP_ROOT, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
+		return SUP_NPROC_NONE;
 	return access(SUP_PIDS_CGROUP_ROOT, W_OK) == 0 ? SUP_NPROC_CGROUP : SUP_NPROC_NONE;
 }
 
@@ -125,7 +132,7 @@ static void cgroup_create(struct run *r, uint64_t max)
 	static unsigned seq;
 	char path[192];
 	r->cgroup[0] = '\0';
-	if (geteuid() != 0 || !r->sandbox)
+	if (!r->sandbox || sup_nproc_bound() != SUP_NPROC_CGROUP)
 		return;
 	int n = snprintf(r->cgroup, sizeof(r->cgroup), SUP_PIDS_CGROUP_ROOT "/secretctl.%d.%u",
 			 (int)getpid(), seq++);

@@ -57,7 +57,7 @@ chmod 755 "$work/bin" "$work/bin/probe" "$work/bin/secretctl" 2>/dev/null
 # Root runs are bounded by a pids cgroup; where none is writable (no /sys, read-only cgroupfs)
 # secretctl refuses `--limit nproc` as root. Cases state that path's outcome as NAME@root-nocgroup.
 nocgroup=no
-if [ "$(id -u)" -eq 0 ] && [ ! -w /sys/fs/cgroup/pids ]; then
+if [ "$(id -u)" -eq 0 ] && "$BIN" doctor 2>/dev/null | grep -q '^process limit: NONE'; then
 	nocgroup=yes
 	echo "# NOTE: no writable pids cgroup here: root passes test the fail-closed path (@root-nocgroup)"
 fi
