@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "common/common.h"
+#include "vault/vault.h"
 
 /* Environment variable holding the new password for `secretctl password` (scrubbed like
  * SECRETCTL_PASSWORD). */
@@ -65,5 +68,11 @@ int cli_tty_confirm(const char *question);
 /* Check a password's length (characters, VAULT_PASSWORD_MIN..MAX) and that it has no NUL byte;
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
+
+/* Options shared by `init` and `password`: --kdf PROFILE, --password-stdin, -h/--help, and no
+ * operands. cmd names the command in messages; usage prints its help. Returns -1 to go on,
+ * else the exit code to return. */
+int cli_parse_kdf_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
+		       enum vault_kdf *ret_kdf, bool *ret_password_stdin);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: `secretctl init` creates a new encrypted vault; it never overwrites an existing one. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,42 +27,11 @@ static void usage(FILE *f)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kdf", required_argument, NULL, 'k' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum vault_kdf kdf = VAULT_KDF_MODERATE;
-	bool password_stdin = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (vault_kdf_parse(optarg, &kdf) < 0) {
-				cli_error("init: unknown --kdf '%s' (use interactive, moderate, "
-					  "sensitive or test)", optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_EUSAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error("init: unexpected argument '%s'", argv[optind]);
-		usage(stderr);
-		return CLI_EUSAGE;
-	}
+	enum vault_kdf kdf;
+	bool password_stdin;
+	int rc = cli_parse_kdf_args(argc, argv, "init", usage, &kdf, &password_stdin);
+	if (rc >= 0)
+		return rc;
 
 	struct reterr err = { .msg = "" };
 	AUTO_FREE char *dir = vault_dir_default(&err);
@@ -90,7 +58,7 @@ int cmd_init(int argc, char **argv)
 
 	cli_harden();
 	AUTO_SECRET struct secret *pw = NULL;
-	int rc = cli_password(password_stdin, true, "New master password: ", &pw);
+	rc = cli_password(password_stdin, true, "New master password: ", &pw);
 	if (rc != CLI_OK)
 		return rc;
 	int r = vault_create(dir, pw, kdf, &err);

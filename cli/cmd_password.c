@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: `secretctl password` changes the master password; only the data key is rewrapped. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,41 +29,11 @@ static void usage(FILE *f)
 
 int cmd_password(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kdf", required_argument, NULL, 'k' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum vault_kdf kdf = VAULT_KDF_MODERATE;
-	bool password_stdin = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (vault_kdf_parse(optarg, &kdf) < 0) {
-				cli_error("password: unknown --kdf '%s' (use interactive, "
-					  "moderate, sensitive or test)", optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_EUSAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error("password: unexpected argument '%s'", argv[optind]);
-		return CLI_EUSAGE;
-	}
+	enum vault_kdf kdf;
+	bool password_stdin;
+	int rc = cli_parse_kdf_args(argc, argv, "password", usage, &kdf, &password_stdin);
+	if (rc >= 0)
+		return rc;
 	if (kdf == VAULT_KDF_TEST)
 		cli_warn("--kdf test is INSECURE: its password hash is cheap to "
 			 "brute-force; use it for test suites only");
@@ -79,7 +48,7 @@ int cmd_password(int argc, char **argv)
 
 	cli_harden();
 	struct vault *v = NULL;
-	int rc = cli_vault_unlock(password_stdin, &v);
+	rc = cli_vault_unlock(password_stdin, &v);
 	if (rc != CLI_OK) {
 		proc_scrub_env(CLI_NEW_PASSWORD_ENV);
 		return rc;

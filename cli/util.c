@@ -2,6 +2,7 @@
 /* cli: error reporting, errno -> exit code mapping, and the output helpers shared by the vault
  * commands (a stack-buffered writer for secret bytes, JSON escaping, masking, --since). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -240,4 +241,48 @@ int cli_parse_since(const char *s, int64_t *ret_ts)
 		return -EINVAL;
 	*ret_ts = clock_now() - ms / 1000;
 	return 0;
+}
+
+int cli_parse_kdf_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
+		       enum vault_kdf *ret_kdf, bool *ret_password_stdin)
+{
+	static const struct option opts[] = {
+		{ "kdf", required_argument, NULL, 'k' },
+		{ "password-stdin", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum vault_kdf kdf = VAULT_KDF_MODERATE;
+	bool password_stdin = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (vault_kdf_parse(optarg, &kdf) < 0) {
+				cli_error("%s: unknown --kdf '%s' (use interactive, moderate, "
+					  "sensitive or test)", cmd, optarg);
+				return CLI_EUSAGE;
+			}
+			break;
+		case 'P':
+			password_stdin = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_OK;
+		default:
+			usage(stderr);
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+		usage(stderr);
+		return CLI_EUSAGE;
+	}
+	*ret_kdf = kdf;
+	*ret_password_stdin = password_stdin;
+	return -1;
 }
