@@ -373,17 +373,26 @@ fail:
 	return r;
 }
 
+/* Shared start of san_flush_idle and san_finish: no input chunk, output goes to emit, and the
+ * held partial match that could reveal a secret (node 0 when none) is returned, its name's
+ * label in *ret_label. */
+static uint32_t begin_release(struct san_stream *st, san_emit_fn emit, void *ctx,
+			      uint16_t *ret_label)
+{
+	st->emit = emit;
+	st->ctx = ctx;
+	st->chunk = NULL;
+	st->chunk_base = st->pos;
+	return san_revealing(st->set, st->state, ret_label);
+}
+
 int san_flush_idle(struct san_stream *st, san_emit_fn emit, void *ctx)
 {
 	int r;
 	uint16_t label;
 	if (!st || !emit)
 		return -EINVAL;
-	st->emit = emit;
-	st->ctx = ctx;
-	st->chunk = NULL;
-	st->chunk_base = st->pos;
-	uint32_t v = san_revealing(st->set, st->state, &label);
+	uint32_t v = begin_release(st, emit, ctx, &label);
 	uint64_t keep = st->pos - st->set->nodes[v].depth;
 	/* Spans ending before the revealing partial are released with their placeholder; one that
 	 * touches it stays pending, since the partial may still complete into it. With nothing
@@ -399,11 +408,7 @@ int san_finish(struct san_stream *st, san_emit_fn emit, void *ctx)
 	uint16_t label;
 	if (!st || !emit)
 		return -EINVAL;
-	st->emit = emit;
-	st->ctx = ctx;
-	st->chunk = NULL;
-	st->chunk_base = st->pos;
-	uint32_t v = san_revealing(st->set, st->state, &label);
+	uint32_t v = begin_release(st, emit, ctx, &label);
 	if (v) {
 		/* Fail closed: a partial match long enough to reveal part of a secret is redacted. */
 		r = add_span(st, st->pos - st->set->nodes[v].depth, st->pos, label, true);

@@ -366,8 +366,22 @@ static void on_signal(struct run *r)
 	}
 }
 
+/* One output channel: the child writes *ret_w; our read end *ret_r is large and never blocks
+ * (drain_output reads until EAGAIN). */
+static int output_pipe(int *ret_r, int *ret_w, struct reterr *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
+	*ret_r = p[0];
+	*ret_w = p[1];
+	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
+	return fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
+}
+
 static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
 {
+	int rc;
 	const struct sup_opts *o = &r->spec->opts;
 	int p[2];
 	c->in_r = c->out_w = c->err_w = c->pty_slave = -1;
@@ -398,21 +412,9 @@ static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
 		}
 		return fcntl(m, F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
 	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
-	r->fds[S_OUT] = p[0];
-	c->out_w = p[1];
-	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
-	/* Our read ends never block: drain_output reads until EAGAIN. */
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return reterr_set(err, -errno, "pipe: %s", strerror(errno));
-	r->fds[S_ERR] = p[0];
-	c->err_w = p[1];
-	(void)fcntl(p[0], F_SETPIPE_SZ, PIPE_SIZE);
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
+	if ((rc = output_pipe(&r->fds[S_OUT], &c->out_w, err)) < 0 ||
+	    (rc = output_pipe(&r->fds[S_ERR], &c->err_w, err)) < 0)
+		return rc;
 	if (o->stdin_fd >= 0) {
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return reterr_set(err, -errno, "pipe: %s", strerror(errno));
