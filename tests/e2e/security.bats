@@ -20,12 +20,19 @@ setup() {
 	sc list >/dev/null
 	sc audit list >/dev/null
 	[ -s "$DB" ]
-	run strings -n 3 "$DB"
-	[[ $output != *[zZ][qQ]* ]]
-	# The whole directory (journal or temporary files included) and a UTF-16 scan.
-	run bash -c "cat '$SECRETCTL_VAULT_DIR'/* | strings -n 3; cat '$SECRETCTL_VAULT_DIR'/* | strings -el -n 3"
-	[[ $output != *[zZ][qQ]* ]]
-	run -1 grep -ral zq "$SECRETCTL_VAULT_DIR"
+	# Look for each plaintext token whole (and a distinctive part of each): ciphertext is random
+	# bytes, and a two-letter probe like "zq" turns up in random data now and then.
+	markers=(zqkeyname zqsecretvalue 0123456789 zqtagone zqtagtwo zqnotetext zqurl.example
+		zqmulti zqfieldname zqfieldvalue ZQENVNAME)
+	run bash -c "strings -n 3 '$DB'; cat '$SECRETCTL_VAULT_DIR'/* | strings -n 3;
+		cat '$SECRETCTL_VAULT_DIR'/* | strings -el -n 3"
+	[ "$status" -eq 0 ]
+	local seen=${output,,}
+	for m in "${markers[@]}"; do
+		[[ $seen != *"${m,,}"* ]] || { echo "found $m in the vault directory"; false; }
+		# Raw bytes too, the journal and temporary files included.
+		run -1 grep -railF -- "$m" "$SECRETCTL_VAULT_DIR"
+	done
 }
 
 @test "SECRETCTL_PASSWORD is scrubbed from the process environment; core dumps are off" {
