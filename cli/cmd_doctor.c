@@ -34,6 +34,28 @@ struct probe_case {
 	bool deny_net;
 };
 
+static void print_nproc_bound(const char *label, uint64_t limit)
+{
+	switch (sup_nproc_bound(limit)) {
+	case SUP_NPROC_RLIMIT:
+		printf("%s RLIMIT_NPROC (bounds the tree inside the user namespace)\n", label);
+		break;
+	case SUP_NPROC_PIDMAX:
+		printf("%s pid_max of each run's own pid namespace (Linux >= 6.14; bounds root runs "
+		       "at 300 processes or more)\n", label);
+		break;
+	case SUP_NPROC_CGROUP:
+		printf("%s pids cgroup (bounds the process tree of root runs; its attach costs a "
+		       "kernel RCU grace period, often 10-20 ms per run)\n", label);
+		break;
+	case SUP_NPROC_NONE:
+		printf("%s NONE for root runs: no writable pids cgroup at /sys/fs/cgroup/pids, no "
+		       "per-namespace pid_max, and RLIMIT_NPROC does not apply to root; only --timeout "
+		       "ends a fork bomb, and `run --limit nproc=N` is refused\n", label);
+		break;
+	}
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -58,19 +80,9 @@ int cmd_doctor(int argc, char **argv)
 	if (buf[0])
 		printf("legacy TIOCSTI: %s%s\n", buf,
 		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
-	switch (sup_nproc_bound()) {
-	case SUP_NPROC_RLIMIT:
-		printf("process limit: RLIMIT_NPROC (bounds the tree inside the user namespace)\n");
-		break;
-	case SUP_NPROC_CGROUP:
-		printf("process limit: pids cgroup (bounds the process tree of root runs)\n");
-		break;
-	case SUP_NPROC_NONE:
-		printf("process limit: NONE for root runs: no writable pids cgroup at "
-		       "/sys/fs/cgroup/pids and RLIMIT_NPROC does not apply to root; only --timeout "
-		       "ends a fork bomb, and `run --limit nproc=N` is refused\n");
-		break;
-	}
+	print_nproc_bound("process limit:", sup_nproc_default());
+	if (sup_nproc_bound(sup_nproc_default()) == SUP_NPROC_PIDMAX)
+		print_nproc_bound("process limit (--limit nproc below 300):", SUP_PID_MAX_MIN - 1);
 
 	static const struct probe_case cases[] = {
 		{ "standard", SUP_PROFILE_STANDARD, false },
@@ -98,7 +110,7 @@ int cmd_doctor(int argc, char **argv)
 								  cases[i].deny_net);
 		printf("  %-24s uses:", "");
 		const char *sep = " ";
-		for (unsigned bit = 1; bit && bit <= SUP_PROT_PIDS_CGROUP; bit <<= 1) {
+		for (unsigned bit = 1; bit && bit <= SUP_PROT_KERNFS_RO; bit <<= 1) {
 			if (prot & bit) {
 				printf("%s%s", sep, sup_protection_name(bit));
 				sep = ", ";

@@ -348,16 +348,20 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (o.profile != SUP_PROFILE_OFF && sup_nproc_bound() == SUP_NPROC_NONE) {
-		/* RLIMIT_NPROC does not bind uid 0; the pids cgroup is the only bound there. */
+	if (o.profile != SUP_PROFILE_OFF &&
+	    sup_nproc_bound(o.nproc ? o.nproc : sup_nproc_default()) == SUP_NPROC_NONE) {
+		/* RLIMIT_NPROC does not bind uid 0; pid_max (>= 300) or a pids cgroup must. */
 		if (o.nproc) {
-			cli_error("run: cannot enforce --limit nproc: running as root and no writable "
-				  "pids cgroup at /sys/fs/cgroup/pids (RLIMIT_NPROC does not apply to "
-				  "root); refusing to run");
+			cli_error("run: cannot enforce --limit nproc=%llu: running as root, and neither "
+				  "a per-namespace pid_max (Linux >= 6.14, limits of %d or more) nor a "
+				  "writable pids cgroup at /sys/fs/cgroup/pids is available "
+				  "(RLIMIT_NPROC does not apply to root); refusing to run",
+				  (unsigned long long)o.nproc, SUP_PID_MAX_MIN);
 			goto out;
 		}
-		cli_warn("run: running as root without a pids cgroup: the command's process count "
-			 "is NOT bounded (only --timeout ends a fork bomb); see 'secretctl doctor'");
+		cli_warn("run: running as root without a process bound (no per-namespace pid_max, no "
+			 "pids cgroup): the command's process count is NOT bounded (only --timeout "
+			 "ends a fork bomb); see 'secretctl doctor'");
 	}
 	cli_harden();
 	if (o.patterns) {

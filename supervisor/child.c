@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/keyctl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -16,6 +18,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/seccomp.h>
@@ -121,6 +125,120 @@ static void attach_writable(const struct sup_child *c, const int *fds, const cha
 	}
 }
 
+/* A /dev of our own, as bwrap's --dev: a tmpfs with the harmless character devices bound in
+ * from the host, a devpts instance and a /dev/shm of its own. Without it a root command (no
+ * capabilities, but still uid 0 for file permissions) could open the disks and read or rewrite
+ * them under any hidden path. */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static void setup_dev(const struct sup_child *c)
+{
+	int fds[ARRAY_SIZE(dev_nodes)];
+	char path[64];
+	/* Detached copies of the nodes first: the tmpfs hides the originals. */
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+		fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (fds[i] < 0 && errno != ENOENT)
+			fail(c, SUP_ST_DEV, errno, SUP_EXIT_FAILURE);
+	}
+	/* PTY mode: the command's terminal is a node of the host's devpts (allocated before the
+	 * clone); keep that devpts visible so ttyname() and /dev/tty work. */
+	int pts = -1;
+	if (c->pty_slave >= 0) {
+		pts = open_tree(AT_FDCWD, "/dev/pts", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		CHECK(c, pts >= 0, SUP_ST_DEV);
+	}
+	CHECK(c,
+	      mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=0755,size=64k,nr_inodes=64") == 0,
+	      SUP_ST_DEV);
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		if (fds[i] < 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+		int f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		CHECK(c, f >= 0, SUP_ST_DEV);
+		close(f);
+		CHECK(c, move_mount(fds[i], "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) == 0,
+		      SUP_ST_DEV);
+		close(fds[i]);
+	}
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" },       { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		CHECK(c, symlink(links[i][0], links[i][1]) == 0, SUP_ST_DEV);
+	CHECK(c, mkdir("/dev/pts", 0755) == 0 && mkdir("/dev/shm", 01777) == 0, SUP_ST_DEV);
+	if (pts >= 0) {
+		CHECK(c, move_mount(pts, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH) == 0,
+		      SUP_ST_DEV);
+		close(pts);
+	} else {
+		/* A devpts of its own: the command can make terminals (script, ssh -t) but cannot
+		 * open anyone else's. No gid= option: group 5 may not exist in a user namespace. */
+		CHECK(c,
+		      mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+			    "newinstance,ptmxmode=0666,mode=0620") == 0,
+		      SUP_ST_DEV);
+	}
+	CHECK(c,
+	      mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0,
+	      SUP_ST_DEV);
+}
+
+/* Make one path read-only (with everything mounted below it); a path that is not there is
+ * skipped. Bound onto itself first when it is not a mount of its own, so only it changes. */
+static void make_ro(const struct sup_child *c, const char *path, bool bind)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return;
+		fail(c, SUP_ST_KERNFS_RO, errno, SUP_EXIT_FAILURE);
+	}
+	if (bind)
+		CHECK(c, mount(path, path, NULL, MS_BIND | MS_REC, NULL) == 0, SUP_ST_KERNFS_RO);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	CHECK(c, mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) == 0,
+	      SUP_ST_KERNFS_RO);
+}
+
+/* The kernel's own knobs: uid 0 may write most of /proc/sys and /sys by file permission alone,
+ * capabilities or not (core_pattern, sysrq-trigger, cgroup.procs ...). */
+static void kernfs_ro(const struct sup_child *c)
+{
+	struct statfs fs;
+	/* Only a real sysfs mount: on a bare directory mount_setattr would hit the root mount. */
+	if (statfs("/sys", &fs) == 0 && fs.f_type == SYSFS_MAGIC)
+		make_ro(c, "/sys", false);
+	static const char *const proc_ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
+					       "/proc/bus", "/proc/fs" };
+	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++)
+		make_ro(c, proc_ro[i], true);
+}
+
+/* The pid namespace's own pid_max (Linux >= 6.14) caps the number of pids, i.e. processes and
+ * threads, in the sandbox: the fork-bomb bound for root, where RLIMIT_NPROC does not apply.
+ * Written while we still hold CAP_SYS_ADMIN, read back, and then made read-only with the rest of
+ * /proc/sys (uid 0 may otherwise write it back up without any capability). */
+static void set_pid_max(const struct sup_child *c)
+{
+	char want[24], got[24];
+	int n = snprintf(want, sizeof(want), "%llu", (unsigned long long)c->pid_max);
+	int fd = open("/proc/sys/kernel/pid_max", O_RDWR | O_CLOEXEC);
+	CHECK(c, fd >= 0, SUP_ST_PID_MAX);
+	CHECK(c, n > 0 && write(fd, want, (size_t)n) == n, SUP_ST_PID_MAX);
+	ssize_t r = pread(fd, got, sizeof(got) - 1, 0);
+	CHECK(c, r > 0, SUP_ST_PID_MAX);
+	got[r] = '\0';
+	errno = EIO;
+	CHECK(c, strtoull(got, NULL, 10) == c->pid_max, SUP_ST_PID_MAX);
+	close(fd);
+}
+
 static void setup_mounts(const struct sup_child *c)
 {
 	const struct sup_opts *o = &c->spec->opts;
@@ -128,6 +246,8 @@ static void setup_mounts(const struct sup_child *c)
 	CHECK(c, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, SUP_ST_MOUNT_PRIVATE);
 	for (size_t i = 0; o->hidden && o->hidden[i]; i++)
 		hide_path(c, o->hidden[i]);
+	if (c->prot & SUP_PROT_DEV)
+		setup_dev(c);
 	if (c->prot & SUP_PROT_READONLY) {
 		int fds[WRITABLE_MAX];
 		const char *paths[WRITABLE_MAX];
@@ -146,6 +266,10 @@ static void setup_mounts(const struct sup_child *c)
 	/* A /proc of the new pid namespace: our supervisor and every other host process vanish. */
 	CHECK(c, mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0,
 	      SUP_ST_PROC);
+	if (c->prot & SUP_PROT_PID_MAX)
+		set_pid_max(c);
+	if (c->prot & SUP_PROT_KERNFS_RO)
+		kernfs_ro(c);
 }
 
 static void setup_loopback(const struct sup_child *c)
@@ -182,7 +306,8 @@ static void drop_caps(const struct sup_child *c)
 	int max = cap_max_bits();
 	for (int cap = 0; cap < max; cap++)
 		CHECK(c, cap_drop_bound((cap_value_t)cap) == 0, SUP_ST_CAPS);
-	CHECK(c, cap_reset_ambient() == 0, SUP_ST_CAPS);
+	/* One call (libcap's cap_reset_ambient asks about every capability first). */
+	CHECK(c, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == 0, SUP_ST_CAPS);
 	cap_t empty = cap_init();
 	CHECK(c, empty != NULL, SUP_ST_CAPS);
 	CHECK(c, cap_set_proc(empty) == 0, SUP_ST_CAPS);

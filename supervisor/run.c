@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
@@ -15,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -112,11 +114,41 @@ static int rl_value(int res, uint64_t want, struct rlimit *ret)
 }
 
 #define SUP_PIDS_CGROUP_ROOT "/sys/fs/cgroup/pids"
+#define SUP_PID_MAX_LIMIT 4194304 /* PID_MAX_LIMIT on 64-bit */
 
-enum sup_nproc_bound sup_nproc_bound(void)
+bool sup_pidns_pid_max(void)
+{
+	/* Decided by version, not by trying: on an older kernel pid_max is global, and writing it
+	 * from a child pid namespace would change the whole machine's limit. */
+	struct utsname u;
+	if (uname(&u) < 0)
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long major = strtoul(u.release, &end, 10);
+	if (errno || end == u.release || *end != '.')
+		return false;
+	const char *p = end + 1;
+	unsigned long minor = strtoul(p, &end, 10);
+	if (errno || end == p)
+		return false;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
+uint64_t sup_nproc_default(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return (uint64_t)rl.rlim_cur;
+}
+
+enum sup_nproc_bound sup_nproc_bound(uint64_t limit)
 {
 	if (geteuid() != 0)
 		return SUP_NPROC_RLIMIT;
+	if (limit >= SUP_PID_MAX_MIN && sup_pidns_pid_max())
+		return SUP_NPROC_PIDMAX;
 	/* A writable directory is not enough: without /sys mounted, a plain directory at that path
 	 * would accept mkdir and "pids.max" files and bound nothing. */
 	struct statfs fs;
@@ -132,7 +164,7 @@ static void cgroup_create(struct run *r, uint64_t max)
 	static unsigned seq;
 	char path[192];
 	r->cgroup[0] = '\0';
-	if (!r->sandbox || sup_nproc_bound() != SUP_NPROC_CGROUP)
+	if (!r->sandbox || sup_nproc_bound(max) != SUP_NPROC_CGROUP)
 		return;
 	int n = snprintf(r->cgroup, sizeof(r->cgroup), SUP_PIDS_CGROUP_ROOT "/secretctl.%d.%u",
 			 (int)getpid(), seq++);
@@ -597,6 +629,15 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		goto out;
 	}
 	c.set_as = o->rlimit_as != 0;
+	uint64_t nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c.rl_nproc.rlim_cur;
+	if (c.rl_nproc.rlim_cur == RLIM_INFINITY && !o->rlimit_nproc)
+		nproc = UINT64_MAX;
+	if (r.sandbox && (c.prot & SUP_PROT_PIDNS) && (c.prot & SUP_PROT_PROC) &&
+	    sup_nproc_bound(nproc) == SUP_NPROC_PIDMAX) {
+		/* pids 1..nproc: the init and the command's tree. The kernel's ceiling is 2^22. */
+		c.pid_max = nproc >= SUP_PID_MAX_LIMIT ? SUP_PID_MAX_LIMIT : nproc + 1;
+		c.prot |= SUP_PROT_PID_MAX;
+	}
 
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -672,7 +713,7 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	ret->protections = c.prot;
 	/* The child sets its sandbox up meanwhile and waits for the go byte only before it can
 	 * create a process, so the cgroup work overlaps with it. */
-	cgroup_create(&r, o->rlimit_nproc ? o->rlimit_nproc : c.rl_nproc.rlim_cur);
+	cgroup_create(&r, nproc);
 	if (r.cgroup[0] && cgroup_attach(&r))
 		ret->protections |= SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
 	close_fd(&c.report_w);

@@ -249,7 +249,8 @@ unsigned sup_profile_protections(enum sup_profile p, bool deny_network)
 		return SUP_PROT_RLIMITS;
 	unsigned m = SUP_PROT_PIDNS | SUP_PROT_MNTNS | SUP_PROT_IPCNS | SUP_PROT_UTSNS |
 		     SUP_PROT_CGROUPNS | SUP_PROT_HIDDEN | SUP_PROT_PROC | SUP_PROT_KEYRING |
-		     SUP_PROT_RLIMITS | SUP_PROT_CAPS | SUP_PROT_NNP | SUP_PROT_SECCOMP;
+		     SUP_PROT_RLIMITS | SUP_PROT_CAPS | SUP_PROT_NNP | SUP_PROT_SECCOMP |
+		     SUP_PROT_DEV | SUP_PROT_KERNFS_RO;
 	/* root already owns its namespaces' capabilities; everyone else needs a user namespace. */
 	if (geteuid() != 0)
 		m |= SUP_PROT_USERNS;
@@ -279,6 +280,9 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_SECCOMP: return "seccomp filter";
 	case SUP_PROT_READONLY: return "read-only filesystem, private /tmp";
 	case SUP_PROT_PIDS_CGROUP: return "pids cgroup";
+	case SUP_PROT_PID_MAX: return "pid namespace pid_max";
+	case SUP_PROT_DEV: return "private /dev";
+	case SUP_PROT_KERNFS_RO: return "read-only /sys and /proc/sys";
 	default: return "unknown";
 	}
 }
@@ -296,6 +300,9 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_TMP] = "private /tmp",
 	[SUP_ST_WRITABLE] = "writable paths",
 	[SUP_ST_PROC] = "fresh /proc",
+	[SUP_ST_DEV] = "private /dev",
+	[SUP_ST_KERNFS_RO] = "read-only /sys and /proc/sys",
+	[SUP_ST_PID_MAX] = "pid namespace pid_max",
 	[SUP_ST_NET] = "network namespace (loopback)",
 	[SUP_ST_CHDIR] = "working directory",
 	[SUP_ST_KEYRING] = "session keyring",

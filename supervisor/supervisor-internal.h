@@ -37,6 +37,9 @@ enum sup_stage {
 	SUP_ST_TMP,
 	SUP_ST_WRITABLE,
 	SUP_ST_PROC,
+	SUP_ST_DEV,
+	SUP_ST_KERNFS_RO,
+	SUP_ST_PID_MAX,
 	SUP_ST_NET,
 	SUP_ST_CHDIR,
 	SUP_ST_KEYRING,
@@ -78,6 +81,7 @@ struct sup_child {
 	const struct sock_fprog *seccomp;
 	struct rlimit rl_nofile, rl_nproc, rl_fsize, rl_as;
 	bool set_as;
+	uint64_t pid_max;  /* SUP_PROT_PID_MAX: written to the new pid namespace's pid_max */
 };
 
 const char *sup_stage_name(int stage);

@@ -52,6 +52,9 @@ enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
 #define SUP_PROT_SECCOMP (1u << 13)
 #define SUP_PROT_READONLY (1u << 14) /* read-only root, private /tmp */
 #define SUP_PROT_PIDS_CGROUP (1u << 15) /* pids controller limits the tree (root only) */
+#define SUP_PROT_PID_MAX (1u << 16) /* the pid namespace's own pid_max limits the tree */
+#define SUP_PROT_DEV (1u << 17)     /* private /dev: a few device nodes, own devpts and shm */
+#define SUP_PROT_KERNFS_RO (1u << 18) /* /sys, /proc/sys, /proc/sysrq-trigger ... read-only */
 
 /* Everything about a run except argv and environment. Strings and vectors are copied by
  * sup_spec_set_opts. Zero values mean "default" where noted. */
@@ -149,14 +152,23 @@ const char *sup_protection_name(unsigned bit);
  * when it works, else fills stage/errno in *ret (failed=true). Blocks for a few milliseconds. */
 int sup_probe(enum sup_profile p, bool deny_network, struct sup_result *ret);
 
-/* How the number of processes in a sandboxed tree is bounded on this machine. RLIMIT_NPROC does
- * not apply to uid 0, so root runs need the v1 pids cgroup; without it (no /sys, read-only
- * cgroupfs) only the timeout ends a fork bomb. */
+/* How the number of processes in a sandboxed tree of at most `limit` processes (threads count,
+ * the sandbox's init too) is bounded on this machine. RLIMIT_NPROC does not apply to uid 0, so
+ * root runs use the pid namespace's own pid_max (Linux >= 6.14; it cannot express fewer than
+ * SUP_PID_MAX_MIN processes) or else a v1 pids cgroup, whose attach costs a full RCU grace
+ * period (often 10-20 ms); without either (no /sys, read-only cgroupfs, old kernel) only the
+ * timeout ends a fork bomb. */
+#define SUP_PID_MAX_MIN 300
 enum sup_nproc_bound {
 	SUP_NPROC_RLIMIT, /* unprivileged: RLIMIT_NPROC inside the user namespace */
+	SUP_NPROC_PIDMAX, /* root: pid_max of the run's pid namespace */
 	SUP_NPROC_CGROUP, /* root: a pids cgroup per run */
-	SUP_NPROC_NONE,   /* root without a writable pids cgroup: unbounded but for the timeout */
+	SUP_NPROC_NONE,   /* root, nothing usable: unbounded but for the timeout */
 };
-enum sup_nproc_bound sup_nproc_bound(void);
+enum sup_nproc_bound sup_nproc_bound(uint64_t limit);
+/* The process limit a run gets when sup_opts.rlimit_nproc is 0: our RLIMIT_NPROC soft value. */
+uint64_t sup_nproc_default(void);
+/* Whether this kernel keeps a pid_max per pid namespace (Linux >= 6.14). */
+bool sup_pidns_pid_max(void);
 
 #endif

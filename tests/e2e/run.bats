@@ -7,11 +7,11 @@ bats_require_minimum_version 1.5.0
 
 load helpers
 
-# As root without a writable pids cgroup (a chroot without /sys) every run warns on stderr
-# that the process count is unbounded (tested on its own below); tests comparing exact output
-# drop that one line.
+# As root without any process bound (kernel older than 6.14 and no writable pids cgroup, e.g. a
+# chroot without /sys) every run warns on stderr that the process count is unbounded (tested on
+# its own below); tests comparing exact output drop that one line.
 drop_nproc_warning() {
-	local w='^secretctl: warning: run: running as root without a pids cgroup'
+	local w='^secretctl: warning: run: running as root without a process bound'
 	output=$(grep -v "$w" <<<"$output")
 	[ -z "${stderr+x}" ] || stderr=$(grep -v "$w" <<<"$stderr")
 	mapfile -t lines <<<"$output"
@@ -194,7 +194,7 @@ setup() {
 	[[ $output == *"seccomp filter"* ]]
 }
 
-@test "process-count bound: RLIMIT_NPROC unprivileged; as root without a pids cgroup --limit nproc is refused" {
+@test "process-count bound: RLIMIT_NPROC unprivileged; root: pid_max, else pids cgroup, else refused" {
 	if [ "$(id -u)" -ne 0 ]; then
 		# The unprivileged path: RLIMIT_NPROC inside the user namespace, always available.
 		run -0 "$BIN" doctor
@@ -202,16 +202,30 @@ setup() {
 		X=abcdefgh1234 run -0 "$BIN" exec --from-env X --limit nproc=10 -- true
 		return
 	fi
+	run -0 "$BIN" doctor
+	pidmax=no
+	[[ $output != *"process limit: pid_max"* ]] || pidmax=yes
 	# Hide the pids cgroup in a private mount namespace: the machine-independent way to reach
 	# the path a container or chroot without /sys takes.
 	# (Where the directory does not exist, e.g. a root without /sys, we are on that path already.)
 	run -0 unshare -m sh -c '[ ! -d /sys/fs/cgroup/pids ] || mount -t tmpfs -o ro none /sys/fs/cgroup/pids
 		X=abcdefgh1234 "$0" exec --from-env X --limit nproc=10 -- true; echo "rc=$?"
 		X=abcdefgh1234 "$0" exec --from-env X -- sh -c "echo ran"; echo "rc=$?"
+		X=abcdefgh1234 "$0" exec --from-env X --limit nproc=300 -- sh -c "cat /proc/sys/kernel/pid_max"; echo "rc=$?"
 		"$0" doctor' "$BIN"
-	[[ $output == *"cannot enforce --limit nproc"* ]]
+	# Below 300 processes only a pids cgroup can bound root: refused without one.
+	[[ $output == *"cannot enforce --limit nproc=10"* ]]
 	[[ ${lines[*]} == *"rc=125"* ]]
-	[[ $output == *"process count is NOT bounded"* ]]
 	[[ $output == *ran*rc=0* ]]
-	[[ $output == *"process limit: NONE for root runs"* ]]
+	if [ "$pidmax" = yes ]; then
+		# The pid namespace's own pid_max bounds the default and any limit from 300 up: no
+		# warning, and the command sees pids 1..300.
+		[[ $output != *"NOT bounded"* ]]
+		[[ $output == *$'\n301\nrc=0'* ]]
+		[[ $output == *"process limit: pid_max"* ]]
+		[[ $output == *"process limit (--limit nproc below 300): NONE"* ]]
+	else
+		[[ $output == *"process count is NOT bounded"* ]]
+		[[ $output == *"process limit: NONE for root runs"* ]]
+	fi
 }

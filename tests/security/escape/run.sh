@@ -6,8 +6,9 @@
 # (through `script -qec`). Header fields (one per line, "# field: value"):
 #   args:        extra secretctl options (e.g. --sandbox strict, -t 2s, --limit nproc=64)
 #   expect:      exit=N (secretctl's exit code), or exit=any
-#   NAME@root-nocgroup: overrides NAME for root passes on machines without a writable pids
-#                cgroup (see `secretctl doctor`), where `--limit nproc` is refused (125)
+#   NAME@root-nocgroup: overrides NAME for root passes on machines where `secretctl doctor`
+#                reports no process bound for small limits (no writable pids cgroup), where
+#                `--limit nproc` below 300 is refused (125)
 #   expect-out:  an extended regex the output must match
 #   modes:       pipe, pty or "pipe pty" (default)
 #   max-seconds: wall-clock bound for the run (default 15)
@@ -54,10 +55,11 @@ fi
 cp "$BIN" "$work/bin/secretctl" && BIN=$work/bin/secretctl
 chmod 755 "$work/bin" "$work/bin/probe" "$work/bin/secretctl" 2>/dev/null
 
-# Root runs are bounded by a pids cgroup; where none is writable (no /sys, read-only cgroupfs)
-# secretctl refuses `--limit nproc` as root. Cases state that path's outcome as NAME@root-nocgroup.
+# Root runs are bounded by their pid namespace's pid_max (Linux >= 6.14, limits of 300 and up)
+# or a pids cgroup; where neither applies (no /sys, read-only cgroupfs) secretctl refuses
+# `--limit nproc` as root. Cases state that path's outcome as NAME@root-nocgroup.
 nocgroup=no
-if [ "$(id -u)" -eq 0 ] && "$BIN" doctor 2>/dev/null | grep -q '^process limit: NONE'; then
+if [ "$(id -u)" -eq 0 ] && "$BIN" doctor 2>/dev/null | grep -q '^process limit.*: NONE'; then
 	nocgroup=yes
 	echo "# NOTE: no writable pids cgroup here: root passes test the fail-closed path (@root-nocgroup)"
 fi

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# A fork bomb hits the process limit (RLIMIT_NPROC in the user namespace, a pids cgroup for
-# root) and the timeout takes the tree down. As root without a writable pids cgroup the limit
-# cannot be enforced, so the run is refused before anything starts.
+# A fork bomb hits the process limit (RLIMIT_NPROC in the user namespace; for root a pids
+# cgroup, since 64 is below what a pid namespace's pid_max can express) and the timeout takes
+# the tree down. As root without a writable pids cgroup the limit cannot be enforced, so the run
+# is refused before anything starts (24-pid-max covers root's pid_max path).
 # args: -t 2s --limit nproc=64
 # expect: exit=any
 # expect@root-nocgroup: exit=125

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -143,6 +144,38 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "rlimit_core")) {
 		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 		return result("raise RLIMIT_CORE", setrlimit(RLIMIT_CORE, &rl));
+	}
+	if (!strcmp(cmd, "forkcount") && argc > 2) {
+		/* Fork idle children until the kernel refuses or the cap is reached; report how
+		 * many there were, then take them down again. */
+		long cap = strtol(argv[2], NULL, 10), n = 0;
+		pid_t *kids = calloc((size_t)cap, sizeof(*kids));
+		if (!kids)
+			return 2;
+		int err = 0;
+		while (n < cap) {
+			pid_t p = fork();
+			if (p == 0) {
+				pause();
+				_exit(0);
+			}
+			if (p < 0) {
+				err = errno;
+				break;
+			}
+			kids[n++] = p;
+		}
+		for (long i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
+		while (wait(NULL) > 0)
+			;
+		if (n >= cap) {
+			printf("ESCAPED no process limit: %ld forks\n", n);
+			return 1;
+		}
+		printf("bounded at %ld\n", n);
+		fprintf(stderr, "fork: %s\n", strerror(err));
+		return 0;
 	}
 	if (!strcmp(cmd, "membomb")) {
 		/* Touch memory until the address-space limit stops us. */
