@@ -47,19 +47,26 @@ int secret_lib_init(void)
 	return sodium_init() < 0 ? -EIO : 0;
 }
 
+/* A secret is one sodium_malloc region: the header, then the value, so each secret costs one
+ * mapping, one set of guard pages and one mlock rather than two. sodium_malloc returns the end of
+ * its region minus the size asked for, so the size is rounded up to the header's alignment (the
+ * way libsodium documents for structures); the padding goes between the header and the value, which
+ * then ends exactly at the region's end: a write past data[cap] still hits the guard page. */
+#define SECRET_ALIGN _Alignof(struct secret)
+
 struct secret *secret_new(size_t cap)
 {
-	size_t total;
-	if (__builtin_add_overflow(cap, 1, &total))
+	size_t data_size, total;
+	if (__builtin_add_overflow(cap, 1, &data_size) ||
+	    __builtin_add_overflow(data_size, sizeof(struct secret), &total) ||
+	    __builtin_add_overflow(total, SECRET_ALIGN - 1, &total))
 		return NULL;
-	struct secret *s = sodium_malloc(sizeof(*s));
-	if (!s)
+	total &= ~(SECRET_ALIGN - 1);
+	unsigned char *region = sodium_malloc(total);
+	if (!region)
 		return NULL;
-	s->data = sodium_malloc(total);
-	if (!s->data) {
-		sodium_free(s);
-		return NULL;
-	}
+	struct secret *s = (struct secret *)(void *)region;
+	s->data = region + total - data_size;
 	s->data[0] = 0;
 	s->len = 0;
 	s->cap = cap;
@@ -82,31 +89,42 @@ struct secret *secret_free(struct secret *s)
 {
 	if (!s)
 		return NULL;
-	sodium_free(s->data); /* sodium_free wipes before unmapping */
-	sodium_free(s);
+	sodium_free(s); /* header and value are one region; sodium_free wipes it before unmapping */
 	return NULL;
+}
+
+/* Move the value of *sp into a new secret with room for cap bytes (cap >= len): the region is
+ * fixed-size, so growing means a new region; the old one is wiped and freed. -ENOMEM leaves *sp
+ * as it was. */
+static int secret_regrow(struct secret **sp, size_t cap)
+{
+	struct secret *s = *sp, *n = secret_new(cap);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n->data, s->data, s->len);
+	n->len = s->len;
+	n->data[n->len] = 0;
+	secret_free(s);
+	*sp = n;
+	return 0;
 }
 
 int secret_append(struct secret **sp, const void *p, size_t len)
 {
-	struct secret *s = *sp;
 	size_t need;
-	if (__builtin_add_overflow(s->len, len, &need))
+	int r;
+	if (__builtin_add_overflow((*sp)->len, len, &need))
 		return -E2BIG;
-	if (need > s->cap) {
-		size_t ncap = s->cap ? s->cap : 64;
+	if (need > (*sp)->cap) {
+		size_t ncap = (*sp)->cap ? (*sp)->cap : 64;
 		while (ncap < need) {
 			if (__builtin_mul_overflow(ncap, 2, &ncap))
 				return -E2BIG;
 		}
-		struct secret *n = secret_new(ncap);
-		if (!n)
-			return -ENOMEM;
-		memcpy(n->data, s->data, s->len);
-		n->len = s->len;
-		secret_free(s);
-		*sp = s = n;
+		if ((r = secret_regrow(sp, ncap)) < 0)
+			return r;
 	}
+	struct secret *s = *sp;
 	if (len)
 		memcpy(s->data + s->len, p, len);
 	s->len = need;
@@ -390,16 +408,11 @@ int fd_read_all_secret(int fd, size_t max, struct secret **ret)
 				secret_free(s);
 				return -E2BIG;
 			}
-			size_t ncap = s->cap * 2;
-			struct secret *n = secret_new(ncap);
-			if (!n) {
+			int r = secret_regrow(&s, s->cap * 2);
+			if (r < 0) {
 				secret_free(s);
-				return -ENOMEM;
+				return r;
 			}
-			memcpy(n->data, s->data, s->len);
-			n->len = s->len;
-			secret_free(s);
-			s = n;
 		}
 		ssize_t n = fd_read(fd, s->data + s->len, s->cap - s->len);
 		if (n < 0) {

@@ -33,9 +33,11 @@ int reterr_set_at(struct reterr *err, int code, int line, int column, const char
 
 /* ---- secure memory ------------------------------------------------------------------------ */
 
-/* Secret bytes: a sodium_malloc'd region (guard pages, mlock'd, wiped on free).
- * data is always NUL-terminated at data[len] for convenience (cap >= len + 1);
- * the NUL is not part of the value, and values may contain NUL bytes. */
+/* Secret bytes: a sodium_malloc'd region (guard pages, mlock'd, wiped on free) that holds this
+ * header and, after it, the cap + 1 bytes data points to; so data is fixed for the secret's life
+ * and growing (secret_append) makes a new secret. data is always NUL-terminated at data[len] for
+ * convenience (len <= cap, and data has room for cap + 1 bytes); the NUL is not part of the
+ * value, and values may contain NUL bytes. */
 struct secret {
 	unsigned char *data;
 	size_t len;
@@ -49,7 +51,8 @@ struct secret *secret_new(size_t cap);
 struct secret *secret_from(const void *p, size_t len);
 /* Wipe and free; NULL-safe; returns NULL. */
 struct secret *secret_free(struct secret *s);
-/* Append bytes; grows (re-allocating in secure memory, wiping the old region). -ENOMEM/-E2BIG. */
+/* Append bytes; grows by replacing *s with a new secret (the old region is wiped and freed, so
+ * pointers into the old data go stale). -ENOMEM/-E2BIG, *s unchanged. */
 int secret_append(struct secret **s, const void *p, size_t len);
 /* Constant-time equality of two secrets (lengths compared first; length is not hidden). */
 bool secret_equal(const struct secret *a, const struct secret *b);

@@ -17,6 +17,13 @@ typedef int (*san_pattern_fn)(void *ctx, const uint8_t *p, size_t len);
  * already filtered by the minimum lengths. Duplicates may be reported more than once (the set
  * builder's trie merges them). Scratch memory is secure and wiped. 0 or -errno. */
 int san_variants(const uint8_t *value, size_t len, san_pattern_fn fn, void *ctx);
+/* Bytes of scratch san_variants_in needs for a value of len bytes (len <= SAN_VALUE_MAX). */
+size_t san_variants_scratch(size_t len);
+/* san_variants with the caller's scratch (borrowed): san_variants_scratch(len) bytes of secure
+ * memory, left holding encoded forms of the value for the caller to wipe or overwrite. Lets the
+ * set builder share one region among all its values. 0 or -errno. */
+int san_variants_in(const uint8_t *value, size_t len, uint8_t *scratch, san_pattern_fn fn,
+		    void *ctx);
 
 /* Automaton node. Children of a node are contiguous and sorted by byte (breadth-first layout),
  * so the nodes of one depth below a node also form a contiguous range. */
@@ -65,10 +72,13 @@ struct san_set {
 /* The smallest table (bits; 128 bytes): the table is sized to 64 bits per gram between these two
  * limits, so a set of one secret does not allocate (and zero and lock) a table for thousands. */
 #define SAN_FILTER_BITS_MIN_LOG2 10
-/* Builder sizing: the smallest growable array (elements) and the expected trie nodes per value
- * byte (all the encoded forms of a secret together), used for the first allocation only. */
+/* Builder sizing, for the first allocations only: the smallest trie (nodes, hash slots), the
+ * expected trie nodes per value byte (all the encoded forms of a secret together), and the first
+ * values arena (bytes): with sodium_malloc's 16-byte canary it fills the one 4 KiB page that even
+ * a smaller arena would map and lock, so a set of a few secrets never regrows it. */
 #define SAN_BUILD_MIN 64u
 #define SAN_BUILD_EXPANSION 12u
+#define SAN_VALUES_FIRST 4000u
 
 /* The two hashes of the 4 bytes at p for the prefilter, a Bloom filter with two probes: the
  * second probe cuts false candidates (each costs up to stride + depth automaton steps) by another

@@ -11,12 +11,17 @@
 #include "sanitizer/sanitizer-internal.h"
 
 /* ---- secure growable arrays ------------------------------------------------------------------
- * Build-time arrays hold pattern bytes, so they live in secure memory too. Growth doubles, so a
- * set costs O(log size) sodium_malloc calls (each one costs guard pages and a mapping). */
-static int sgrow(void *pp, size_t *cap, size_t need, size_t elem)
+ * Both arrays grown here hold secret-derived bytes, so both stay in secure memory: the values
+ * arena holds the plaintext values, and every trie node of the builder holds a pattern byte (the
+ * parent links spell each pattern out). The caller sizes the first allocation to hold a small set
+ * whole (see san_set_add and san_set_compile), so that one never regrows; from there growth
+ * doubles, so a large set costs O(log size) sodium_malloc calls (each one costs guard pages, a
+ * mapping and an mlock). borrowed: *pp lies inside a larger region that its owner frees, so the
+ * old elements are only wiped. */
+static int sgrow(void *pp, size_t *cap, size_t need, size_t elem, bool borrowed)
 {
 	void **p = pp;
-	size_t ncap = *cap ? *cap : SAN_BUILD_MIN, bytes;
+	size_t ncap = *cap ? *cap : need, bytes;
 	if (need <= *cap)
 		return 0;
 	while (ncap < need) {
@@ -30,7 +35,10 @@ static int sgrow(void *pp, size_t *cap, size_t need, size_t elem)
 		return -ENOMEM;
 	if (*p) {
 		memcpy(n, *p, *cap * elem);
-		sodium_free(*p);
+		if (borrowed)
+			sodium_memzero(*p, *cap * elem);
+		else
+			sodium_free(*p);
 	}
 	*p = n;
 	*cap = ncap;
@@ -117,7 +125,14 @@ int san_set_add(struct san_set *set, const char *name, const void *value, size_t
 			return r;
 		set->cap_secrets = nc;
 	}
-	if ((r = sgrow(&set->values, &set->values_cap, set->values_len + len, 1)) < 0)
+	size_t need;
+	if (__builtin_add_overflow(set->values_len, len, &need))
+		return -E2BIG;
+	/* The first arena is as large as the page sodium_malloc maps for it anyway, so a set of a
+	 * few secrets fills it without a second allocation. */
+	if (!set->values_cap && need < SAN_VALUES_FIRST)
+		need = SAN_VALUES_FIRST;
+	if ((r = sgrow(&set->values, &set->values_cap, need, 1, false)) < 0)
 		return r;
 	size_t i = set->nsecrets;
 	struct buf ph = BUF_INIT;
@@ -160,7 +175,9 @@ struct tnode {
 
 struct builder {
 	struct san_set *set;
-	struct tnode *tn; /* secure */
+	void *arena;      /* secure: the first node array, then the san_variants_in scratch */
+	uint8_t *scratch; /* in arena, san_variants_scratch(longest value) bytes */
+	struct tnode *tn; /* secure: in arena until it outgrows it, then a region of its own */
 	size_t ntn, cap_tn;
 	uint32_t *hash; /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
 	size_t hcap;    /* power of two */
@@ -212,7 +229,8 @@ static int insert_pattern(void *ctx, const uint8_t *p, size_t len)
 		while ((c = b->hash[s]) && !(b->tn[c].parent == cur && b->tn[c].byte == p[i]))
 			s = (s + 1) & mask;
 		if (!c) {
-			if ((r = sgrow(&b->tn, &b->cap_tn, b->ntn + 1, sizeof(struct tnode))) < 0)
+			if ((r = sgrow(&b->tn, &b->cap_tn, b->ntn + 1, sizeof(struct tnode),
+				       (void *)b->tn == b->arena)) < 0)
 				return r;
 			c = (uint32_t)b->ntn++;
 			b->tn[c] = (struct tnode){ .parent = cur, .depth = (uint32_t)i + 1, .byte = p[i] };
@@ -400,6 +418,21 @@ out:
 	return r;
 }
 
+/* True when an encoding rewrites some byte of v (anything but letters, digits and "-._"): the
+ * URL, JSON and shell forms then part from the raw form and from each other. Measured trie nodes
+ * per value byte: 7-10 for tokens with at most one such byte, 12-24 for printable passwords, 19
+ * for a PEM key; binary values (20-50) may still grow the array. */
+static bool escapes_some_byte(const uint8_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = v[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return true;
+	}
+	return false;
+}
+
 int san_set_compile(struct san_set *set)
 {
 	struct builder b = { .set = set };
@@ -409,23 +442,58 @@ int san_set_compile(struct san_set *set)
 	if (set->compiled)
 		return -EBUSY;
 	/* First sizes from the values: the patterns of one secret (raw, hex, base64 variants,
-	 * escapes...) come to roughly SAN_BUILD_EXPANSION times its length in trie nodes. Sizing
-	 * the builder to the set keeps a one-secret set to a few pages, which matters because every
-	 * `exec` run compiles its set before the command starts; a large set still grows by
-	 * doubling. */
-	size_t expect = SAN_BUILD_MIN;
-	if (set->values_len < (SIZE_MAX / 4) / SAN_BUILD_EXPANSION)
-		expect += set->values_len * SAN_BUILD_EXPANSION;
+	 * escapes...) come to roughly SAN_BUILD_EXPANSION times its length in trie nodes, or up to
+	 * twice that when an escape rewrites one of its bytes (see escapes_some_byte). Sizing the
+	 * builder to the set keeps a one-secret set to a few pages and one allocation, which
+	 * matters because every `exec` run compiles its set before the command starts; a large
+	 * set still grows by doubling. */
+	size_t expect = SAN_BUILD_MIN, vmax = 0;
+	for (size_t i = 0; i < set->nsecrets; i++) {
+		size_t n = set->vlen[i], per = SAN_BUILD_EXPANSION;
+		if (escapes_some_byte(set->values + set->voff[i], n))
+			per *= 2;
+		/* n <= SAN_VALUE_MAX: the product cannot overflow, the sum saturates */
+		if (__builtin_add_overflow(expect, n * per, &expect))
+			expect = SIZE_MAX;
+		vmax = n > vmax ? n : vmax;
+	}
+	/* A trie has at most one node per pattern byte, plus the root. */
+	const size_t nodes_max = (size_t)SAN_PATTERN_BYTES_MAX + 1;
+	if (expect > nodes_max)
+		expect = nodes_max;
 	b.hcap_hint = SAN_BUILD_MIN;
 	while (b.hcap_hint < 2 * expect && b.hcap_hint < ((size_t)1 << 24))
 		b.hcap_hint *= 2;
-	if ((r = sgrow(&b.tn, &b.cap_tn, expect, sizeof(struct tnode))) < 0)
-		return r;
+	/* The node array is rounded up to a power of two like its later sizes (headroom for values
+	 * whose forms branch more than the estimate), within that bound. */
+	b.cap_tn = SAN_BUILD_MIN;
+	while (b.cap_tn < expect)
+		b.cap_tn *= 2;
+	if (b.cap_tn > nodes_max)
+		b.cap_tn = nodes_max;
+	/* The first node array and the scratch that san_variants_in encodes every value into
+	 * (sized for the longest) share one region: one allocation for the builder, not one per
+	 * value plus the nodes. The nodes come first: with the size a multiple of their alignment,
+	 * the region's start is aligned (sodium_malloc returns its end minus the size). The
+	 * scratch comes last, against the guard page. */
+	size_t nodes_bytes, scratch_bytes = san_variants_scratch(vmax), total;
+	const size_t align = _Alignof(struct tnode);
+	if (__builtin_mul_overflow(b.cap_tn, sizeof(struct tnode), &nodes_bytes) ||
+	    __builtin_add_overflow(nodes_bytes, scratch_bytes, &total) ||
+	    __builtin_add_overflow(total, align - 1, &total))
+		return -E2BIG;
+	total &= ~(align - 1);
+	b.arena = sodium_malloc(total);
+	if (!b.arena)
+		return -ENOMEM;
+	b.tn = b.arena;
+	b.scratch = (uint8_t *)b.arena + total - scratch_bytes;
 	b.tn[0] = (struct tnode){ 0 };
 	b.ntn = 1;
 	for (size_t i = 0; i < set->nsecrets; i++) {
 		b.label = (uint16_t)i;
-		r = san_variants(set->values + set->voff[i], set->vlen[i], insert_pattern, &b);
+		r = san_variants_in(set->values + set->voff[i], set->vlen[i], b.scratch,
+				    insert_pattern, &b);
 		if (r < 0)
 			goto out;
 	}
@@ -433,19 +501,28 @@ int san_set_compile(struct san_set *set)
 		r = -E2BIG;
 		goto out;
 	}
-	/* Only the trie is needed from here: drop the lookup table and the plain values before the
-	 * final region is allocated, which keeps the peak memory of a large set down. */
+	/* Only the trie is needed from here: drop the lookup table, the plain values and the
+	 * scratch (the whole arena once the nodes have moved out of it) before the final region is
+	 * allocated, which keeps the peak memory of a large set down. */
 	sodium_memzero(b.hash, b.hcap * sizeof(uint32_t));
 	free(b.hash);
 	b.hash = NULL;
 	free_values(set);
+	if ((void *)b.tn != b.arena) {
+		sodium_free(b.arena);
+		b.arena = NULL;
+	} else {
+		sodium_memzero(b.scratch, scratch_bytes);
+	}
 	if ((r = layout(&b)) < 0)
 		goto out;
 	set->compiled = 1;
 	r = 0;
 out:
-	if (b.tn)
+	if (b.tn && (void *)b.tn != b.arena)
 		sodium_free(b.tn);
+	if (b.arena)
+		sodium_free(b.arena);
 	if (b.hash) {
 		sodium_memzero(b.hash, b.hcap * sizeof(uint32_t));
 		free(b.hash);

@@ -12,7 +12,7 @@ struct gen {
 	void *ctx;
 	uint8_t *out; /* scratch, secure, cap bytes */
 	size_t cap;
-	uint8_t *tmp; /* second scratch (value with neighbours for base64 alignments) */
+	uint8_t *tmp; /* second scratch, same region (value with neighbours for base64 forms) */
 };
 
 static int put(struct gen *g, const uint8_t *p, size_t n, size_t min)
@@ -319,40 +319,51 @@ static int gen_lines(struct gen *g, const uint8_t *v, size_t n)
 	return 0;
 }
 
-int san_variants(const uint8_t *value, size_t len, san_pattern_fn fn, void *ctx)
+size_t san_variants_scratch(size_t len)
 {
-	struct gen g = { .fn = fn, .ctx = ctx };
+	/* tmp: the value with up to 2 neighbour bytes or a newline (base64 forms), then out: the
+	 * widest form is \uHHHH for a control byte, 6 output bytes per input byte. */
+	return (len + 4) + (6 * len + 16);
+}
+
+int san_variants_in(const uint8_t *value, size_t len, uint8_t *scratch, san_pattern_fn fn,
+		    void *ctx)
+{
 	int r;
 	if (len == 0 || len > SAN_VALUE_MAX)
 		return -EINVAL;
-	/* The widest form is \uHHHH for a control byte: 6 output bytes per input byte. */
-	g.cap = 6 * len + 16;
-	g.out = sodium_malloc(g.cap);
-	g.tmp = sodium_malloc(len + 4);
-	if (!g.out || !g.tmp) {
-		r = -ENOMEM;
-		goto out;
-	}
+	/* Both scratch buffers are bytes, so carving them from one region needs no alignment. out
+	 * goes last: its writes vary in width, and at the end of a sodium_malloc region (where
+	 * san_variants and the set builder place the scratch) a write past it hits the guard
+	 * page. */
+	struct gen g = { .fn = fn, .ctx = ctx, .tmp = scratch, .out = scratch + len + 4,
+			 .cap = 6 * len + 16 };
 	if ((r = put(&g, value, len, 1)) < 0)
-		goto out;
+		return r;
 	if (memchr(value, '\n', len) && (r = gen_lines(&g, value, len)) < 0)
-		goto out;
+		return r;
 	if ((r = gen_hex(&g, value, len)) < 0)
-		goto out;
+		return r;
 	for (int url = 0; url < 2; url++) {
 		const char *alpha = url ? b64_url : b64_std;
 		if ((r = gen_b64_standalone(&g, value, len, alpha)) < 0 ||
 		    (r = gen_b64_aligned(&g, value, len, alpha)) < 0)
-			goto out;
+			return r;
 	}
 	if ((r = gen_url(&g, value, len)) < 0 || (r = gen_json(&g, value, len)) < 0 ||
 	    (r = gen_shell(&g, value, len)) < 0)
-		goto out;
-	r = 0;
-out:
-	if (g.out)
-		sodium_free(g.out);
-	if (g.tmp)
-		sodium_free(g.tmp);
+		return r;
+	return 0;
+}
+
+int san_variants(const uint8_t *value, size_t len, san_pattern_fn fn, void *ctx)
+{
+	if (len == 0 || len > SAN_VALUE_MAX)
+		return -EINVAL;
+	uint8_t *scratch = sodium_malloc(san_variants_scratch(len));
+	if (!scratch)
+		return -ENOMEM;
+	int r = san_variants_in(value, len, scratch, fn, ctx);
+	sodium_free(scratch); /* wipes the encoded forms */
 	return r;
 }

@@ -88,6 +88,73 @@ START_TEST(test_secret)
 }
 END_TEST
 
+/* A secret is one region: the header, then data with room for cap + 1 bytes. Filling all of it
+ * leaves the header intact; the value stays NUL-terminated; growing keeps the value. */
+START_TEST(test_secret_layout)
+{
+	static const size_t caps[] = { 0, 1, 7, 8, 9, 22, 4095, 4096, 4097, 70000 };
+	ck_assert_int_eq(secret_lib_init(), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(caps); i++) {
+		struct secret *s = secret_new(caps[i]);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_uint_eq((uintptr_t)s % _Alignof(struct secret), 0);
+		ck_assert_ptr_nonnull(s->data);
+		ck_assert(s->data >= (unsigned char *)(s + 1));
+		ck_assert_uint_eq(s->len, 0);
+		ck_assert_uint_eq(s->cap, caps[i]);
+		ck_assert_int_eq(s->data[0], 0);
+		memset(s->data, 0xA5, caps[i] + 1);
+		ck_assert_uint_eq(s->cap, caps[i]);
+		ck_assert_uint_eq(s->len, 0);
+		for (size_t j = 0; j <= caps[i]; j++)
+			ck_assert_uint_eq(s->data[j], 0xA5);
+		ck_assert_ptr_null(secret_free(s));
+	}
+	ck_assert_ptr_null(secret_new(SIZE_MAX)); /* size overflow, not a short region */
+
+	/* values may hold NULs; the terminator sits after them */
+	struct secret *s = secret_from("a\0b", 3);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->len, 3);
+	ck_assert_int_eq(memcmp(s->data, "a\0b", 4), 0);
+
+	/* grow through several new regions: content, length and terminator kept */
+	unsigned char want[10000];
+	for (size_t j = 0; j < sizeof(want); j++)
+		want[j] = (unsigned char)(j * 7 + 1);
+	memcpy(want, "a\0b", 3);
+	for (size_t at = 3; at < sizeof(want);) {
+		size_t n = at % 2 ? 1 : 997;
+		if (n > sizeof(want) - at)
+			n = sizeof(want) - at;
+		ck_assert_int_eq(secret_append(&s, want + at, n), 0);
+		at += n;
+		ck_assert_uint_eq(s->len, at);
+		ck_assert_uint_ge(s->cap, at);
+		ck_assert(s->data >= (unsigned char *)(s + 1));
+		ck_assert_int_eq(memcmp(s->data, want, at), 0);
+		ck_assert_int_eq(s->data[at], 0);
+	}
+	ck_assert_int_eq(secret_append(&s, "", 0), 0);
+	ck_assert_uint_eq(s->len, sizeof(want));
+	secret_free(s);
+
+	/* fd_read_all_secret grows past its first 4096 bytes the same way */
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fd_write_all(p[1], want, sizeof(want)), 0);
+	close(p[1]);
+	s = NULL;
+	ck_assert_int_eq(fd_read_all_secret(p[0], 1 << 20, &s), 0);
+	close(p[0]);
+	ck_assert_uint_eq(s->len, sizeof(want));
+	ck_assert_int_eq(memcmp(s->data, want, sizeof(want)), 0);
+	ck_assert_int_eq(s->data[s->len], 0);
+	secret_free(s);
+	ck_assert_ptr_null(secret_free(NULL));
+}
+END_TEST
+
 START_TEST(test_strv)
 {
 	char **v = NULL;
@@ -135,6 +202,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_buf);
 	tcase_add_test(tc, test_secret);
+	tcase_add_test(tc, test_secret_layout);
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_clock);
