@@ -25,3 +25,9 @@ $(SECCOMP_INC): $(SECCOMP_GEN)
 
 $(BUILD)/supervisor/seccomp.o: $(SECCOMP_INC)
 $(BUILD)/supervisor/seccomp.o: CPPFLAGS += -I$(BUILD)/supervisor
+
+# bench/30-supervisor.sh: the pipe-throughput floor.
+BENCH_PROGS += $(BUILD)/bench/pipe_drain
+
+$(BUILD)/bench/pipe_drain: $(BUILD)/bench/pipe_drain.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
