@@ -60,7 +60,9 @@ struct run_opts {
 
 struct run_io {
 	struct san_stream *st[3];
+	struct san_set *set; /* compiled by sink_started, once the child exists */
 	bool sanitize;
+	bool compiled;
 };
 
 static int emit_fd(void *ctx, const void *buf, size_t len)
@@ -78,6 +80,23 @@ static int sink_out(void *ctx, enum sup_stream s, const void *buf, size_t len)
 	if (!len)
 		return san_finish(io->st[s], emit_fd, &fd);
 	return san_feed(io->st[s], buf, len, emit_fd, &fd);
+}
+
+/* Called by the supervisor right after the clone: building the automaton overlaps with the
+ * child's sandbox setup on the other CPU instead of delaying the command's start. */
+static int sink_started(void *ctx)
+{
+	struct run_io *io = ctx;
+	if (!io->sanitize)
+		return 0;
+	int r = san_set_compile(io->set);
+	if (r < 0)
+		return r;
+	for (int s = SUP_STDOUT; s <= SUP_STDERR; s++)
+		if (!(io->st[s] = san_stream_new(io->set)))
+			return -ENOMEM;
+	io->compiled = true;
+	return 0;
 }
 
 static int sink_idle(void *ctx)
@@ -399,17 +418,7 @@ int cmd_run(int argc, char **argv)
 				goto out;
 			}
 		}
-		int r = san_set_compile(set);
-		if (r < 0) {
-			cli_error("run: cannot build the redaction set: %s", strerror(-r));
-			goto out;
-		}
-		for (int s = SUP_STDOUT; s <= SUP_STDERR; s++) {
-			if (!(io.st[s] = san_stream_new(set))) {
-				cli_error("out of memory");
-				goto out;
-			}
-		}
+		io.set = set; /* compiled by sink_started, in parallel with the sandbox setup */
 	} else {
 		fprintf(stderr, "secretctl: WARNING: --no-sanitize: output is NOT redacted; any "
 				"secret the command prints appears in clear text\n");
@@ -418,10 +427,6 @@ int cmd_run(int argc, char **argv)
 		cli_warn("run: --sandbox off: the command runs WITHOUT the sandbox (it can read "
 			 "the vault files and signal or trace this process); output is still %s",
 			 io.sanitize ? "redacted" : "NOT redacted");
-	if (sanitize_argv(io.sanitize ? set : NULL, cmd, &cmdline) < 0) {
-		cli_error("out of memory");
-		goto out;
-	}
 
 	spec = sup_spec_new(cmd);
 	if (!spec || sup_spec_env_base(spec, environ) < 0) {
@@ -473,11 +478,19 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: invalid sandbox options: %s", strerror(-r));
 		goto out;
 	}
-	struct sup_sinks sinks = { sink_out, sink_idle, &io };
+	struct sup_sinks sinks = { sink_out, sink_idle, &io, sink_started };
 	struct sup_result res;
 	struct reterr err = { .msg = "" };
 	r = sup_run(spec, &sinks, &res, &err);
 	spec = sup_spec_free(spec);
+	/* The command line as the audit log and our errors show it: redacted with the compiled
+	 * set; should building it have failed, it is withheld rather than shown unredacted. */
+	if (io.sanitize && !io.compiled ? buf_puts(&cmdline, "[command withheld]") < 0
+					: sanitize_argv(io.sanitize ? set : NULL, cmd, &cmdline) < 0) {
+		cli_error("out of memory");
+		rc = SUP_EXIT_FAILURE;
+		goto out;
+	}
 	if (r < 0) {
 		cli_error("run: %s", err.msg[0] ? err.msg : strerror(-r));
 		memset(&res, 0, sizeof(res));

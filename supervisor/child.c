@@ -189,35 +189,25 @@ static void setup_dev(const struct sup_child *c)
 	      SUP_ST_DEV);
 }
 
-/* Make one path read-only (with everything mounted below it); a path that is not there is
- * skipped. Bound onto itself first when it is not a mount of its own, so only it changes. */
-static void make_ro(const struct sup_child *c, const char *path, bool bind)
+/* Make the mount at path read-only, with everything mounted below it. */
+static void make_ro(const struct sup_child *c, const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return;
-		fail(c, SUP_ST_KERNFS_RO, errno, SUP_EXIT_FAILURE);
-	}
-	if (bind)
-		CHECK(c, mount(path, path, NULL, MS_BIND | MS_REC, NULL) == 0, SUP_ST_KERNFS_RO);
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	CHECK(c, mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) == 0,
 	      SUP_ST_KERNFS_RO);
 }
 
 /* The kernel's own knobs: uid 0 may write most of /proc/sys and /sys by file permission alone,
- * capabilities or not (core_pattern, sysrq-trigger, cgroup.procs ...). */
+ * capabilities or not (core_pattern, sysrq-trigger, cgroup.procs ...). The whole fresh /proc
+ * turns read-only, not just /proc/sys and friends: one mount flag instead of a bind mount per
+ * path, each of which costs again when the namespace is torn down. */
 static void kernfs_ro(const struct sup_child *c)
 {
 	struct statfs fs;
 	/* Only a real sysfs mount: on a bare directory mount_setattr would hit the root mount. */
 	if (statfs("/sys", &fs) == 0 && fs.f_type == SYSFS_MAGIC)
-		make_ro(c, "/sys", false);
-	static const char *const proc_ro[] = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
-					       "/proc/bus", "/proc/fs" };
-	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++)
-		make_ro(c, proc_ro[i], true);
+		make_ro(c, "/sys");
+	make_ro(c, "/proc");
 }
 
 /* The pid namespace's own pid_max (Linux >= 6.14) caps the number of pids, i.e. processes and

@@ -257,6 +257,18 @@ static void reap(struct run *r)
 }
 
 /* Hand one chunk of output to the sink, honouring the per-stream cap. */
+/* Error paths: take the tree down and wait for it, so nothing outlives us even then. */
+static void kill_and_wait(struct run *r)
+{
+	kill_tree(r);
+	while (!r->reaped && r->pidfd >= 0) {
+		struct pollfd pf = { r->pidfd, POLLIN, 0 };
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			break;
+		reap(r);
+	}
+}
+
 static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned char *p, size_t n)
 {
 	uint64_t cap = r->spec->opts.max_output;
@@ -727,6 +739,11 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		kill_tree(&r);
 	}
 	close_fd(&go_w);
+	if (sinks && sinks->started && (rc = sinks->started(sinks->ctx)) < 0) {
+		reterr_set(err, rc, "supervisor: preparing the output failed: %s", strerror(-rc));
+		kill_and_wait(&r);
+		goto done;
+	}
 
 	if (r.pty_master >= 0 && o->stdin_fd >= 0 && isatty(o->stdin_fd) &&
 	    tcgetattr(o->stdin_fd, &saved_tio) == 0) {
@@ -740,15 +757,8 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		r.deadline = r.start + o->timeout_ms;
 	rc = loop(&r);
 	if (rc < 0) {
-		kill_tree(&r);
 		reterr_set(err, rc, "supervisor: %s", strerror(-rc));
-		/* Wait for the tree so nothing outlives us even on this path. */
-		while (!r.reaped && r.pidfd >= 0) {
-			struct pollfd pf = { r.pidfd, POLLIN, 0 };
-			if (poll(&pf, 1, -1) < 0 && errno != EINTR)
-				break;
-			reap(&r);
-		}
+		kill_and_wait(&r);
 	}
 done:
 	wipe_env(spec);

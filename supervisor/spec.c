@@ -282,7 +282,7 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_PIDS_CGROUP: return "pids cgroup";
 	case SUP_PROT_PID_MAX: return "pid namespace pid_max";
 	case SUP_PROT_DEV: return "private /dev";
-	case SUP_PROT_KERNFS_RO: return "read-only /sys and /proc/sys";
+	case SUP_PROT_KERNFS_RO: return "read-only /proc and /sys";
 	default: return "unknown";
 	}
 }
@@ -301,7 +301,7 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_WRITABLE] = "writable paths",
 	[SUP_ST_PROC] = "fresh /proc",
 	[SUP_ST_DEV] = "private /dev",
-	[SUP_ST_KERNFS_RO] = "read-only /sys and /proc/sys",
+	[SUP_ST_KERNFS_RO] = "read-only /proc and /sys",
 	[SUP_ST_PID_MAX] = "pid namespace pid_max",
 	[SUP_ST_NET] = "network namespace (loopback)",
 	[SUP_ST_CHDIR] = "working directory",

@@ -54,7 +54,7 @@ enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
 #define SUP_PROT_PIDS_CGROUP (1u << 15) /* pids controller limits the tree (root only) */
 #define SUP_PROT_PID_MAX (1u << 16) /* the pid namespace's own pid_max limits the tree */
 #define SUP_PROT_DEV (1u << 17)     /* private /dev: a few device nodes, own devpts and shm */
-#define SUP_PROT_KERNFS_RO (1u << 18) /* /sys, /proc/sys, /proc/sysrq-trigger ... read-only */
+#define SUP_PROT_KERNFS_RO (1u << 18) /* /proc and /sys read-only (the kernel's knobs) */
 
 /* Everything about a run except argv and environment. Strings and vectors are copied by
  * sup_spec_set_opts. Zero values mean "default" where noted. */
@@ -85,6 +85,11 @@ struct sup_sinks {
 	int (*out)(void *ctx, enum sup_stream s, const void *buf, size_t len);
 	int (*idle)(void *ctx);
 	void *ctx;
+	/* Optional: called once right after the child is created, while it sets its sandbox up
+	 * on another CPU and before any output is read, so work the sinks need (building the
+	 * redaction set) overlaps with that setup instead of delaying it. A negative return kills
+	 * the tree and fails the run with that error. */
+	int (*started)(void *ctx);
 };
 
 struct sup_result {

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -57,7 +58,7 @@ static int run_cmd(enum sup_profile p, char *const *argv, char *const *envp,
 		o = *extra;
 	o.profile = p;
 	ck_assert_int_eq(sup_spec_set_opts(s, &o), 0);
-	struct sup_sinks sk = { cap_out, cap_idle, c };
+	struct sup_sinks sk = { cap_out, cap_idle, c, NULL };
 	struct reterr err = { .msg = "" };
 	ck_assert_int_eq(sup_run(s, &sk, res, &err), 0);
 	sup_spec_free(s);
@@ -430,6 +431,79 @@ START_TEST(test_run_daemon_dies_with_run)
 }
 END_TEST
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct started_ctx {
+	unsigned calls;
+	int ret;
+	bool saw_output_before; /* output reached a sink before started ran */
+	struct cap cap;
+};
+
+static int st_out(void *ctx, enum sup_stream s, const void *p, size_t n)
+{
+	struct started_ctx *sc = ctx;
+	if (n && !sc->calls)
+		sc->saw_output_before = true;
+	return cap_out(&sc->cap, s, p, n);
+}
+
+static int st_started(void *ctx)
+{
+	struct started_ctx *sc = ctx;
+	sc->calls++;
+	return sc->ret;
+}
+
+static int run_started(struct started_ctx *sc, char *const *argv, struct sup_result *res,
+		       struct reterr *err)
+{
+	struct sup_spec *s = sup_spec_new(argv);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(sup_spec_env_base(s, base_env), 0);
+	struct sup_opts o = { .profile = SUP_PROFILE_STANDARD, .io = SUP_IO_PIPE, .stdin_fd = -1,
+			      .timeout_ms = 10000 };
+	ck_assert_int_eq(sup_spec_set_opts(s, &o), 0);
+	struct sup_sinks sk = { st_out, NULL, sc, st_started };
+	int r = sup_run(s, &sk, res, err);
+	sup_spec_free(s);
+	return r;
+}
+
+START_TEST(test_run_started_callback)
+{
+	/* Called exactly once, before any output reaches a sink. */
+	char *const hello[] = { A("/bin/echo"), A("hello"), NULL };
+	struct started_ctx sc = { 0, 0, false, { BUF_INIT, BUF_INIT, 0, { false }, 0 } };
+	struct sup_result res;
+	struct reterr err = { .msg = "" };
+	ck_assert_int_eq(run_started(&sc, hello, &res, &err), 0);
+	ck_assert_uint_eq(sc.calls, 1);
+	ck_assert(!sc.saw_output_before);
+	ck_assert_str_eq(sc.cap.out.data, "hello\n");
+	ck_assert_int_eq(sup_exit_code(&res), 0);
+	buf_release(&sc.cap.out);
+	buf_release(&sc.cap.err);
+
+	/* A failing callback fails the run with its error and takes the tree down: the command
+	 * would otherwise run for 30 s. */
+	char *const slow[] = { A("/bin/sleep"), A("30"), NULL };
+	struct started_ctx bad = { 0, -ENOMEM, false, { BUF_INIT, BUF_INIT, 0, { false }, 0 } };
+	int64_t t0 = mono_ms();
+	ck_assert_int_eq(run_started(&bad, slow, &res, &err), -ENOMEM);
+	ck_assert_uint_eq(bad.calls, 1);
+	ck_assert_int_lt(mono_ms() - t0, 10000);
+	ck_assert_ptr_nonnull(strstr(err.msg, "preparing the output failed"));
+	buf_release(&bad.cap.out);
+	buf_release(&bad.cap.err);
+}
+END_TEST
+
 START_TEST(test_run_spec_once)
 {
 	char *const argv[] = { A("/bin/true"), NULL };
@@ -477,6 +551,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_run_max_output_and_idle);
 	tcase_add_test(tc, test_run_sink_epipe_stops_stream);
 	tcase_add_test(tc, test_run_daemon_dies_with_run);
+	tcase_add_test(tc, test_run_started_callback);
 	tcase_add_test(tc, test_run_spec_once);
 	tcase_add_test(tc, test_probe_standard);
 	suite_add_tcase(s, tc);
