@@ -75,4 +75,8 @@ int cli_password_check(const struct secret *pw, const char *what);
 int cli_parse_kdf_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
 		       enum vault_kdf *ret_kdf, bool *ret_password_stdin);
 
+/* run/exec: processes (and threads) in the command's tree unless --limit nproc says otherwise;
+ * a fork bomb stops here. */
+#define CLI_RUN_NPROC_DEFAULT 4096
+
 #endif

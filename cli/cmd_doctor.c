@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli-internal.h"
 #include "supervisor/supervisor.h"
 
 static const char usage_text[] =
@@ -80,8 +81,8 @@ int cmd_doctor(int argc, char **argv)
 	if (buf[0])
 		printf("legacy TIOCSTI: %s%s\n", buf,
 		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
-	print_nproc_bound("process limit:", sup_nproc_default());
-	if (sup_nproc_bound(sup_nproc_default()) == SUP_NPROC_PIDMAX)
+	print_nproc_bound("process limit:", CLI_RUN_NPROC_DEFAULT);
+	if (sup_nproc_bound(CLI_RUN_NPROC_DEFAULT) == SUP_NPROC_PIDMAX)
 		print_nproc_bound("process limit (--limit nproc below 300):", SUP_PID_MAX_MIN - 1);
 
 	static const struct probe_case cases[] = {

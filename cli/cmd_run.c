@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli-internal.h"
 #include "policy/policy.h"
 #include "sanitizer/sanitizer.h"
 #include "supervisor/supervisor.h"
 
 extern char **environ;
 
-#define RUN_NPROC_DEFAULT 4096 /* processes in the command's tree (a fork bomb stops here) */
 
 static const char usage_text[] =
 	"usage: secretctl run|exec [options] -- COMMAND [ARGS...]\n"
@@ -368,7 +368,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (o.profile != SUP_PROFILE_OFF &&
-	    sup_nproc_bound(o.nproc ? o.nproc : sup_nproc_default()) == SUP_NPROC_NONE) {
+	    sup_nproc_bound(o.nproc ? o.nproc : CLI_RUN_NPROC_DEFAULT) == SUP_NPROC_NONE) {
 		/* RLIMIT_NPROC does not bind uid 0; pid_max (>= 300) or a pids cgroup must. */
 		if (o.nproc) {
 			cli_error("run: cannot enforce --limit nproc=%llu: running as root, and neither "
@@ -470,7 +470,7 @@ int cmd_run(int argc, char **argv)
 		.profile = o.profile, .deny_network = deny_net,
 		.io = pty ? SUP_IO_PTY : SUP_IO_PIPE, .stdin_fd = in_fd, .cwd = cwd,
 		.hidden = hidden, .writable = o.writable, .timeout_ms = o.timeout_ms,
-		.idle_ms = SAN_IDLE_FLUSH_MS, .rlimit_nproc = o.nproc ? o.nproc : RUN_NPROC_DEFAULT,
+		.idle_ms = SAN_IDLE_FLUSH_MS, .rlimit_nproc = o.nproc ? o.nproc : CLI_RUN_NPROC_DEFAULT,
 		.rlimit_nofile = o.nofile, .rlimit_fsize = o.fsize, .rlimit_as = o.as,
 	};
 	int r = sup_spec_set_opts(spec, &so);

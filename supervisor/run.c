@@ -135,14 +135,6 @@ bool sup_pidns_pid_max(void)
 	return major > 6 || (major == 6 && minor >= 14);
 }
 
-uint64_t sup_nproc_default(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NPROC, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return UINT64_MAX;
-	return (uint64_t)rl.rlim_cur;
-}
-
 enum sup_nproc_bound sup_nproc_bound(uint64_t limit)
 {
 	if (geteuid() != 0)

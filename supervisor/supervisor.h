@@ -171,8 +171,6 @@ enum sup_nproc_bound {
 	SUP_NPROC_NONE,   /* root, nothing usable: unbounded but for the timeout */
 };
 enum sup_nproc_bound sup_nproc_bound(uint64_t limit);
-/* The process limit a run gets when sup_opts.rlimit_nproc is 0: our RLIMIT_NPROC soft value. */
-uint64_t sup_nproc_default(void);
 /* Whether this kernel keeps a pid_max per pid namespace (Linux >= 6.14). */
 bool sup_pidns_pid_max(void);
 
