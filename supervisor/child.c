@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
@@ -131,7 +132,44 @@ static void attach_writable(const struct sup_child *c, const int *fds, const cha
  * them under any hidden path. */
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
-static void setup_dev(const struct sup_child *c)
+/* PTY mode: the command's terminal is made in the sandbox's own devpts, so it is /dev/pts/0
+ * inside (ttyname() and tty work) and no host terminal is reachable; the master goes back to the
+ * supervisor over the socket. TIOCGPTPEER opens the slave through the master, never by name. */
+static void make_pty(struct sup_child *c)
+{
+	int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(c, m >= 0, SUP_ST_PTY);
+	int unlock = 0;
+	CHECK(c, ioctl(m, TIOCSPTLCK, &unlock) == 0, SUP_ST_PTY);
+	int slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	CHECK(c, slave >= 0, SUP_ST_PTY);
+	/* The command's terminal starts like the caller's (modes and size). */
+	if (c->pty_tio_set)
+		(void)tcsetattr(slave, TCSANOW, &c->pty_tio);
+	if (c->pty_ws_set)
+		(void)ioctl(slave, TIOCSWINSZ, &c->pty_ws);
+	char byte = 'm';
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &m, sizeof(int));
+	CHECK(c, sendmsg(c->pty_sock, &msg, MSG_NOSIGNAL) == 1, SUP_ST_PTY);
+	close(m);
+	close(c->pty_sock);
+	c->pty_sock = -1;
+	c->pty_slave = slave;
+}
+
+static void setup_dev(struct sup_child *c)
 {
 	int fds[ARRAY_SIZE(dev_nodes)];
 	char path[64];
@@ -141,13 +179,6 @@ static void setup_dev(const struct sup_child *c)
 		fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fds[i] < 0 && errno != ENOENT)
 			fail(c, SUP_ST_DEV, errno, SUP_EXIT_FAILURE);
-	}
-	/* PTY mode: the command's terminal is a node of the host's devpts (allocated before the
-	 * clone); keep that devpts visible so ttyname() and /dev/tty work. */
-	int pts = -1;
-	if (c->pty_slave >= 0) {
-		pts = open_tree(AT_FDCWD, "/dev/pts", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		CHECK(c, pts >= 0, SUP_ST_DEV);
 	}
 	CHECK(c,
 	      mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -171,18 +202,14 @@ static void setup_dev(const struct sup_child *c)
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		CHECK(c, symlink(links[i][0], links[i][1]) == 0, SUP_ST_DEV);
 	CHECK(c, mkdir("/dev/pts", 0755) == 0 && mkdir("/dev/shm", 01777) == 0, SUP_ST_DEV);
-	if (pts >= 0) {
-		CHECK(c, move_mount(pts, "", AT_FDCWD, "/dev/pts", MOVE_MOUNT_F_EMPTY_PATH) == 0,
-		      SUP_ST_DEV);
-		close(pts);
-	} else {
-		/* A devpts of its own: the command can make terminals (script, ssh -t) but cannot
-		 * open anyone else's. No gid= option: group 5 may not exist in a user namespace. */
-		CHECK(c,
-		      mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-			    "newinstance,ptmxmode=0666,mode=0620") == 0,
-		      SUP_ST_DEV);
-	}
+	/* A devpts of its own: the command can make terminals (script, ssh -t) but cannot open
+	 * anyone else's. No gid= option: group 5 may not exist in a user namespace. */
+	CHECK(c,
+	      mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		    "newinstance,ptmxmode=0666,mode=0620") == 0,
+	      SUP_ST_DEV);
+	if (c->pty_sock >= 0)
+		make_pty(c);
 	CHECK(c,
 	      mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0,
 	      SUP_ST_DEV);
@@ -228,7 +255,7 @@ static void set_pid_max(const struct sup_child *c)
 	close(fd);
 }
 
-static void setup_mounts(const struct sup_child *c)
+static void setup_mounts(struct sup_child *c)
 {
 	const struct sup_opts *o = &c->spec->opts;
 	/* Nothing we mount may propagate back to the host's mount namespace. */
@@ -437,8 +464,12 @@ __attribute__((noreturn)) static void init_loop(const struct sup_child *c, pid_t
 	}
 }
 
-void sup_child_main(const struct sup_child *c)
+void sup_child_main(const struct sup_child *parent_view)
 {
+	/* Our own copy (the parent's is its stack, copied by the clone anyway): setup fills in
+	 * what it creates here, such as the terminal. */
+	struct sup_child local = *parent_view;
+	struct sup_child *c = &local;
 	bool sandbox = c->spec->opts.profile != SUP_PROFILE_OFF;
 	/* If the supervisor dies, so does the sandbox (its init takes the namespace along). */
 	CHECK(c, prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0, SUP_ST_PARENT);

@@ -14,6 +14,8 @@
 #include <sys/statfs.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -41,6 +43,7 @@ struct run {
 	int pidfd;
 	int fds[S_N];
 	int pty_master;
+	int pty_sock; /* PTY mode in a sandbox: the child sends the master here */
 	unsigned char *iobuf;
 	unsigned char *inbuf;
 	size_t in_len, in_off;
@@ -415,12 +418,58 @@ static int output_pipe(int *ret_r, int *ret_w, struct reterr *err)
 	return fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
 }
 
+/* PTY mode in a sandbox: take the master the child made (make_pty in child.c). EOF means the
+ * child failed first; its report says where. */
+static int recv_pty(struct run *r, struct reterr *err)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+	while ((n = recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	close_fd(&r->pty_sock);
+	if (n < 0)
+		return reterr_set(err, -errno, "receiving the terminal: %s", strerror(errno));
+	if (n == 0)
+		return 0;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int m = -1;
+	if (n != 1 || (msg.msg_flags & MSG_CTRUNC) || !cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return reterr_set(err, -EPROTO, "receiving the terminal: malformed message");
+	memcpy(&m, CMSG_DATA(cm), sizeof(int));
+	r->pty_master = r->fds[S_OUT] = m;
+	if (r->spec->opts.stdin_fd >= 0) {
+		r->fds[S_IN_SRC] = r->spec->opts.stdin_fd;
+		r->fds[S_IN_DST] = m;
+	}
+	return fcntl(m, F_SETFL, O_NONBLOCK) < 0 ? -errno : 0;
+}
+
 static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
 {
 	int rc;
 	const struct sup_opts *o = &r->spec->opts;
 	int p[2];
-	c->in_r = c->out_w = c->err_w = c->pty_slave = -1;
+	c->in_r = c->out_w = c->err_w = c->pty_slave = c->pty_sock = -1;
+	if (o->io == SUP_IO_PTY && (c->prot & SUP_PROT_DEV)) {
+		/* The child makes the terminal in the sandbox's own devpts and sends us the master
+		 * (recv_pty); it starts like ours (modes and size) when we have one. */
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+			return reterr_set(err, -errno, "socketpair: %s", strerror(errno));
+		r->pty_sock = sp[0];
+		c->pty_sock = sp[1];
+		c->pty_tio_set = o->stdin_fd >= 0 && tcgetattr(o->stdin_fd, &c->pty_tio) == 0;
+		c->pty_ws_set = o->stdin_fd >= 0 && ioctl(o->stdin_fd, TIOCGWINSZ, &c->pty_ws) == 0;
+		return 0;
+	}
 	if (o->io == SUP_IO_PTY) {
 		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 		char name[128];
@@ -600,9 +649,11 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	spec->used = true;
 	memset(ret, 0, sizeof(*ret));
 	const struct sup_opts *o = &spec->opts;
-	struct run r = { .spec = spec, .sinks = sinks, .res = ret, .pidfd = -1, .pty_master = -1 };
+	struct run r = { .spec = spec, .sinks = sinks, .res = ret, .pidfd = -1, .pty_master = -1,
+			 .pty_sock = -1 };
 	struct sup_child c = { .spec = spec, .probe = spec->probe, .report_w = -1, .status_w = -1, .go_r = -1,
-			       .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1 };
+			       .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1,
+			       .pty_sock = -1 };
 	for (int i = 0; i < S_N; i++)
 		r.fds[i] = -1;
 	int go_w = -1, rc = 0;
@@ -727,6 +778,11 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	close_fd(&c.out_w);
 	close_fd(&c.err_w);
 	close_fd(&c.pty_slave);
+	close_fd(&c.pty_sock);
+	if (r.pty_sock >= 0 && (rc = recv_pty(&r, err)) < 0) {
+		kill_and_wait(&r);
+		goto done;
+	}
 	if (write(go_w, "g", 1) != 1) {
 		kill_tree(&r);
 	}
@@ -791,6 +847,8 @@ out:
 	close_fd(&c.out_w);
 	close_fd(&c.err_w);
 	close_fd(&c.pty_slave);
+	close_fd(&c.pty_sock);
+	close_fd(&r.pty_sock);
 	cgroup_remove(&r);
 	free(c.envp);
 	free(r.iobuf);

@@ -301,6 +301,7 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_WRITABLE] = "writable paths",
 	[SUP_ST_PROC] = "fresh /proc",
 	[SUP_ST_DEV] = "private /dev",
+	[SUP_ST_PTY] = "pseudo-terminal",
 	[SUP_ST_KERNFS_RO] = "read-only /proc and /sys",
 	[SUP_ST_PID_MAX] = "pid namespace pid_max",
 	[SUP_ST_NET] = "network namespace (loopback)",

@@ -5,7 +5,9 @@
 #define SECRETCTL_SUPERVISOR_INTERNAL_H
 
 #include <linux/filter.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <termios.h>
 #include <sys/types.h>
 
 #include "supervisor/supervisor.h"
@@ -38,6 +40,7 @@ enum sup_stage {
 	SUP_ST_WRITABLE,
 	SUP_ST_PROC,
 	SUP_ST_DEV,
+	SUP_ST_PTY,
 	SUP_ST_KERNFS_RO,
 	SUP_ST_PID_MAX,
 	SUP_ST_NET,
@@ -75,6 +78,12 @@ struct sup_child {
 	int go_r;          /* parent -> child: may create processes (after the cgroup attach) */
 	int in_r, out_w, err_w; /* pipe mode stdio for the command */
 	int pty_slave;     /* PTY mode: 0/1/2 of the command */
+	/* PTY mode in a sandbox: the child opens the terminal in its own devpts and passes the
+	 * master back over this socket (SCM_RIGHTS), with these modes and size applied. */
+	int pty_sock;
+	bool pty_tio_set, pty_ws_set;
+	struct termios pty_tio;
+	struct winsize pty_ws;
 	uid_t uid;
 	gid_t gid;
 	char **envp;       /* pointers into spec->env (secure memory) */

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # /dev is the sandbox's own: the harmless character devices work, no disk, memory or other
 # device is there to open (uid 0 could read a disk under every hidden path), /dev/shm is private,
-# and new terminals come from the sandbox's own devpts (pipe mode).
+# and terminals, the command's own in PTY mode included, come from the sandbox's own devpts.
 # expect: exit=0
 # expect-out: private dev ok
 # after: [ ! -e /dev/shm/sctl-escape-shm-probe ]
@@ -17,9 +17,13 @@ for d in /dev/mem /dev/kmem /dev/port /dev/sda /dev/vda /dev/nvme0n1 /dev/kmsg /
 	[ ! -e "$d" ] || { echo "ESCAPED $d present"; exit 1; }
 done
 echo x >/dev/shm/sctl-escape-shm-probe || { echo "/dev/shm not writable"; exit 1; }
-# A fresh devpts (pipe mode) lists no terminal but the ones made inside.
-if [ ! -t 0 ] && [ ! -t 1 ]; then
-	n=$(ls /dev/pts | grep -c '^[0-9]')
+# The sandbox's own devpts lists no terminal but the ones made inside: none in pipe mode, the
+# command's own (/dev/pts/0) in PTY mode.
+n=$(ls /dev/pts | grep -c '^[0-9]')
+if [ -t 0 ]; then
+	[ "$(tty)" = /dev/pts/0 ] || { echo "PTY mode: tty says $(tty)"; exit 1; }
+	[ "$n" -eq 1 ] || { echo "ESCAPED other terminals visible in /dev/pts: $(ls /dev/pts | tr '\n' ' ')"; exit 1; }
+else
 	[ "$n" -eq 0 ] || { echo "ESCAPED host terminals visible in /dev/pts: $(ls /dev/pts | tr '\n' ' ')"; exit 1; }
 fi
 echo "private dev ok"
