@@ -7,5 +7,6 @@
 # expect: exit=any
 # expect@root-nocgroup: exit=125
 # max-seconds: 8
-# after: sleep 0.5; ! pgrep -f 'sctl-forkbom[b]' >/dev/null
-sh -c 'b() { b | b & }; b; sleep 30' sctl-forkbomb 2>/dev/null
+# after: sleep 0.5; ! pgrep -f "sctl-forkbom[b]:$UDIR/tmp" >/dev/null
+# (The bomb's name carries this case's directory: other test runs on the machine have their own.)
+sh -c 'b() { b | b & }; b; sleep 30' "sctl-forkbomb:$3" 2>/dev/null
