@@ -111,7 +111,7 @@ int cmd_doctor(int argc, char **argv)
 								  cases[i].deny_net);
 		printf("  %-24s uses:", "");
 		const char *sep = " ";
-		for (unsigned bit = 1; bit && bit <= SUP_PROT_KERNFS_RO; bit <<= 1) {
+		for (unsigned bit = 1; bit && bit <= SUP_PROT_LAST; bit <<= 1) {
 			if (prot & bit) {
 				printf("%s%s", sep, sup_protection_name(bit));
 				sep = ", ";

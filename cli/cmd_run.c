@@ -334,6 +334,30 @@ static void report_failure(const struct sup_result *res, const char *cmdline)
 		  res->stage, strerror(res->stage_errno), hint);
 }
 
+/* The caller's key agents: whoever can connect signs or decrypts with the caller's keys (ssh
+ * into their servers, sign commits). Their variables are not passed on, but the sockets sit at
+ * guessable paths; the sandbox covers them. (The supervisor already covers /run/user/<uid>,
+ * where they usually live.) */
+static int hide_agents(char ***hidden)
+{
+	const char *ssh = getenv("SSH_AUTH_SOCK");
+	if (ssh && ssh[0] == '/' && strv_push(hidden, ssh) < 0)
+		return -ENOMEM;
+	const char *home = getenv("HOME");
+	if (!home || home[0] != '/')
+		return 0;
+	static const char *const gpg[] = { "S.gpg-agent", "S.gpg-agent.ssh", "S.gpg-agent.extra",
+					   "S.gpg-agent.browser" };
+	for (size_t i = 0; i < ARRAY_SIZE(gpg); i++) {
+		AUTO_FREE char *p = NULL;
+		if (asprintf(&p, "%s/.gnupg/%s", home, gpg[i]) < 0)
+			return -ENOMEM;
+		if (strv_push(hidden, p) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .pty = -1, .profile = SUP_PROFILE_STANDARD, .network = -1 };
@@ -456,7 +480,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	const char *pol = secure_getenv(POLICY_ENV);
-	if (pol && pol[0] == '/' && strv_push(&hidden, pol) < 0) {
+	if ((pol && pol[0] == '/' && strv_push(&hidden, pol) < 0) || hide_agents(&hidden) < 0) {
 		cli_error("out of memory");
 		goto out;
 	}

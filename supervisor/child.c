@@ -72,6 +72,20 @@ static void hide_path(const struct sup_child *c, const char *path)
 	}
 }
 
+/* Host services that run whatever they are asked to, outside any sandbox, for whoever can
+ * connect: the system and session buses (systemd-run), systemd's private socket, container
+ * engines (a privileged container), the X server (keystrokes into other windows). Connecting to
+ * a unix socket needs no write access to its mount, so even strict mode would leave them open.
+ * Directories turn into an empty tmpfs, sockets into /dev/null. The caller's /run/user/<uid>
+ * (session bus, systemd --user, gpg-agent, wayland, pipewire) is added at run time. */
+static const char *const ipc_paths[] = {
+	"/run/dbus",          "/run/systemd/private", "/run/docker.sock",
+	"/var/run/docker.sock", "/run/docker",        "/run/containerd",
+	"/run/podman",        "/run/crio",            "/run/libvirt",
+	"/run/snapd.socket",  "/run/snapd-snap.socket", "/tmp/.X11-unix",
+	"/tmp/.ICE-unix",
+};
+
 /* Create the directories of path that are missing (the private /tmp starts empty). */
 static int mkdir_p(const char *path)
 {
@@ -262,6 +276,11 @@ static void setup_mounts(struct sup_child *c)
 	CHECK(c, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, SUP_ST_MOUNT_PRIVATE);
 	for (size_t i = 0; o->hidden && o->hidden[i]; i++)
 		hide_path(c, o->hidden[i]);
+	if (c->prot & SUP_PROT_IPC) {
+		for (size_t i = 0; i < ARRAY_SIZE(ipc_paths); i++)
+			hide_path(c, ipc_paths[i]);
+		hide_path(c, c->run_user_dir);
+	}
 	if (c->prot & SUP_PROT_DEV)
 		setup_dev(c);
 	if (c->prot & SUP_PROT_READONLY) {

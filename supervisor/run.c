@@ -666,6 +666,8 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	c.prot = sup_profile_protections(o->profile, o->deny_network);
 	c.uid = geteuid();
 	c.gid = getegid();
+	/* The caller's runtime directory, by its real uid (what logind named it after). */
+	snprintf(c.run_user_dir, sizeof(c.run_user_dir), "/run/user/%u", (unsigned)getuid());
 	r.iobuf = malloc(IO_CHUNK);
 	r.inbuf = malloc(STDIN_BUF);
 	if (!r.iobuf || !r.inbuf) {

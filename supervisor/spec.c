@@ -250,7 +250,7 @@ unsigned sup_profile_protections(enum sup_profile p, bool deny_network)
 	unsigned m = SUP_PROT_PIDNS | SUP_PROT_MNTNS | SUP_PROT_IPCNS | SUP_PROT_UTSNS |
 		     SUP_PROT_CGROUPNS | SUP_PROT_HIDDEN | SUP_PROT_PROC | SUP_PROT_KEYRING |
 		     SUP_PROT_RLIMITS | SUP_PROT_CAPS | SUP_PROT_NNP | SUP_PROT_SECCOMP |
-		     SUP_PROT_DEV | SUP_PROT_KERNFS_RO;
+		     SUP_PROT_DEV | SUP_PROT_KERNFS_RO | SUP_PROT_IPC;
 	/* root already owns its namespaces' capabilities; everyone else needs a user namespace. */
 	if (geteuid() != 0)
 		m |= SUP_PROT_USERNS;
@@ -283,6 +283,7 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_PID_MAX: return "pid namespace pid_max";
 	case SUP_PROT_DEV: return "private /dev";
 	case SUP_PROT_KERNFS_RO: return "read-only /proc and /sys";
+	case SUP_PROT_IPC: return "host IPC sockets hidden";
 	default: return "unknown";
 	}
 }

@@ -91,6 +91,7 @@ struct sup_child {
 	struct rlimit rl_nofile, rl_nproc, rl_fsize, rl_as;
 	bool set_as;
 	uint64_t pid_max;  /* SUP_PROT_PID_MAX: written to the new pid namespace's pid_max */
+	char run_user_dir[32]; /* SUP_PROT_IPC: "/run/user/<uid>" of the caller */
 };
 
 const char *sup_stage_name(int stage);

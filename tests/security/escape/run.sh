@@ -16,6 +16,9 @@
 #                case's directory, its tmp/ is the case's $3)
 #   output:      "discard" sends the output to /dev/null (huge outputs); checks then skip it
 #   sample-hwm:  "yes" samples the supervisor's VmHWM (kB) into $UDIR/hwm while it runs
+#   host-listen: "yes" starts host unix-socket listeners for the case: $UDIR/agent.sock (also
+#                passed to secretctl as SSH_AUTH_SOCK) and /run/user/<uid>/secretctl-escape.sock,
+#                each first checked to be reachable from outside the sandbox
 # Cases get: $1 supervisor pid, $2 vault dir, $3 a host-visible writable dir, $4 helper bin dir.
 # Everywhere: the output must not contain the secret, nor the word ESCAPED.
 # Env: SECRETCTL_BIN (default build/secretctl), ESCAPE_FILTER=regex on case names,
@@ -123,6 +126,33 @@ run_case() {
 		) &
 		sampler=$!
 	fi
+	local listeners=() made_run_user=""
+	if [ "$(field "$case" host-listen)" = yes ]; then
+		local uid ru sock
+		uid=$(id -u "$user")
+		ru=/run/user/$uid
+		if [ ! -d "$ru" ]; then
+			mkdir -p "$ru" && chown "$user" "$ru" && chmod 700 "$ru" && made_run_user=$ru
+		fi
+		for sock in "$udir/agent.sock" "$ru/secretctl-escape.sock"; do
+			python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+s.listen(8); time.sleep(120)' "$sock" &
+			listeners+=($!)
+			for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+			# The case is only meaningful if the service is reachable without the sandbox.
+			# (probe exits 1 on a successful connect: capture first, pipefail is on.)
+			local reach
+			reach=$("${cmd[@]}" "$work/bin/probe" connect "$sock" 2>&1)
+			if [[ $reach != *ESCAPED* ]]; then
+				notok "$user $mode $name: test listener $sock not reachable from outside"
+				kill "${listeners[@]}" 2>/dev/null
+				[ -z "$made_run_user" ] || rm -rf "$made_run_user"
+				return
+			fi
+		done
+		envs+=(SSH_AUTH_SOCK="$udir/agent.sock")
+	fi
 	start=$(date +%s%N)
 	if [ "$mode" = pty ]; then
 		"${cmd[@]}" "${envs[@]}" timeout -k 5 "$((maxs + 10))" script -qec "$inner" /dev/null \
@@ -133,6 +163,12 @@ run_case() {
 		rc=$?
 	fi
 	end=$(date +%s%N)
+	if [ ${#listeners[@]} -gt 0 ]; then
+		kill "${listeners[@]}" 2>/dev/null
+		wait "${listeners[@]}" 2>/dev/null
+		rm -f "/run/user/$(id -u "$user")/secretctl-escape.sock"
+		[ -z "$made_run_user" ] || rm -rf "$made_run_user"
+	fi
 	[ -n "$sampler" ] && wait "$sampler"
 	local ms=$(((end - start) / 1000000)) why=""
 	if [ "$expect" != "exit=any" ] && [ "$expect" != "exit=$rc" ]; then

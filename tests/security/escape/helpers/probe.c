@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -144,6 +145,19 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "rlimit_core")) {
 		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 		return result("raise RLIMIT_CORE", setrlimit(RLIMIT_CORE, &rl));
+	}
+	if (!strcmp(cmd, "connect") && argc > 2) {
+		/* A host service's unix socket: connecting must fail (hidden or covered). */
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		if (strlen(argv[2]) >= sizeof(a.sun_path))
+			return 2;
+		memcpy(a.sun_path, argv[2], strlen(argv[2]) + 1);
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0)
+			return result("unix socket", -1);
+		char what[160];
+		snprintf(what, sizeof(what), "connect %s", argv[2]);
+		return result(what, connect(s, (void *)&a, sizeof(a)));
 	}
 	if (!strcmp(cmd, "forkcount") && argc > 2) {
 		/* Fork idle children until the kernel refuses or the cap is reached; report how
