@@ -349,6 +349,27 @@ static void drop_caps(const struct sup_child *c)
 	cap_free(empty);
 }
 
+/* Landlock scopes (ABI 6): the sandbox can neither connect to an abstract unix socket made
+ * outside it nor signal a process outside it. An empty ruleset otherwise: no filesystem or
+ * network rules. The struct is spelled out because the build's kernel headers may predate it. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ull << 0)
+#define LL_SCOPE_SIGNAL (1ull << 1)
+
+static void landlock_scope(const struct sup_child *c)
+{
+	struct ll_ruleset_attr attr = { 0, 0,
+					LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL };
+	long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	CHECK(c, fd >= 0, SUP_ST_LANDLOCK);
+	CHECK(c, syscall(SYS_landlock_restrict_self, (int)fd, 0) == 0, SUP_ST_LANDLOCK);
+	close((int)fd);
+}
+
 static int move_high(int fd)
 {
 	/* Keep the fds we dup onto 0/1/2 out of that range first, so no dup2 clobbers another. */
@@ -509,6 +530,8 @@ void sup_child_main(const struct sup_child *parent_view)
 		drop_caps(c);
 	if (c->prot & SUP_PROT_NNP)
 		CHECK(c, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, SUP_ST_NNP);
+	if (c->prot & SUP_PROT_SCOPE)
+		landlock_scope(c);
 	if (c->prot & SUP_PROT_SECCOMP)
 		CHECK(c, prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, c->seccomp, 0, 0) == 0,
 		      SUP_ST_SECCOMP);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include <sodium.h>
 
@@ -258,6 +259,10 @@ unsigned sup_profile_protections(enum sup_profile p, bool deny_network)
 		m |= SUP_PROT_READONLY;
 	if (deny_network)
 		m |= SUP_PROT_NETNS;
+	/* Defence in depth where the kernel has it (Linux >= 6.12): without a network namespace,
+	 * abstract unix sockets (an X server listens on one) are otherwise reachable. */
+	if (sup_landlock_abi() >= SUP_LANDLOCK_SCOPE_ABI)
+		m |= SUP_PROT_SCOPE;
 	return m;
 }
 
@@ -284,6 +289,7 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_DEV: return "private /dev";
 	case SUP_PROT_KERNFS_RO: return "read-only /proc and /sys";
 	case SUP_PROT_IPC: return "host IPC sockets hidden";
+	case SUP_PROT_SCOPE: return "landlock scopes (abstract sockets, signals)";
 	default: return "unknown";
 	}
 }
@@ -312,6 +318,7 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_SECUREBITS] = "securebits",
 	[SUP_ST_CAPS] = "capability drop",
 	[SUP_ST_NNP] = "no_new_privs",
+	[SUP_ST_LANDLOCK] = "landlock scopes",
 	[SUP_ST_SECCOMP] = "seccomp",
 	[SUP_ST_SIGNALS] = "signal setup",
 	[SUP_ST_FORK] = "fork",
@@ -343,4 +350,15 @@ int sup_exit_code(const struct sup_result *r)
 	if (r->signal > 0 && r->signal < NSIG)
 		return 128 + r->signal;
 	return SUP_EXIT_FAILURE;
+}
+
+int sup_landlock_abi(void)
+{
+	static int abi = -1;
+	if (abi < 0) {
+		long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
+				 1u /* LANDLOCK_CREATE_RULESET_VERSION */);
+		abi = v > 0 ? (int)v : 0;
+	}
+	return abi;
 }

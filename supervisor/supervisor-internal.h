@@ -50,6 +50,7 @@ enum sup_stage {
 	SUP_ST_SECUREBITS,
 	SUP_ST_CAPS,
 	SUP_ST_NNP,
+	SUP_ST_LANDLOCK,
 	SUP_ST_SECCOMP,
 	SUP_ST_SIGNALS,
 	SUP_ST_FORK,
@@ -104,6 +105,10 @@ int sup_write_id_maps(uid_t uid, gid_t gid, int *ret_stage);
  * child only loads it. *ret points at constant storage valid for the process lifetime.
  * -ENOSYS when the build has no generated filter (a run then fails closed). */
 int sup_seccomp_prog(const struct sock_fprog **ret, struct reterr *err);
+
+/* The kernel's Landlock ABI version (0 without Landlock). Scopes need 6 (Linux 6.12). */
+int sup_landlock_abi(void);
+#define SUP_LANDLOCK_SCOPE_ABI 6
 
 /* child.c: the child side after clone; never returns. */
 __attribute__((noreturn)) void sup_child_main(const struct sup_child *c);

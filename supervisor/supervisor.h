@@ -56,7 +56,8 @@ enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
 #define SUP_PROT_DEV (1u << 17)     /* private /dev: a few device nodes, own devpts and shm */
 #define SUP_PROT_KERNFS_RO (1u << 18) /* /proc and /sys read-only (the kernel's knobs) */
 #define SUP_PROT_IPC (1u << 19)     /* host IPC sockets hidden (D-Bus, systemd, containers, X11) */
-#define SUP_PROT_LAST SUP_PROT_IPC
+#define SUP_PROT_SCOPE (1u << 20)   /* Landlock scopes: no abstract sockets or signals outside */
+#define SUP_PROT_LAST SUP_PROT_SCOPE
 
 /* Everything about a run except argv and environment. Strings and vectors are copied by
  * sup_spec_set_opts. Zero values mean "default" where noted. */

@@ -9,6 +9,7 @@
 #   NAME@root-nocgroup: overrides NAME for root passes on machines where `secretctl doctor`
 #                reports no process bound for small limits (no writable pids cgroup), where
 #                `--limit nproc` below 300 is refused (125)
+#   NAME@nolandlock: overrides NAME where the kernel has no Landlock scopes (see below)
 #   expect-out:  an extended regex the output must match
 #   modes:       pipe, pty or "pipe pty" (default)
 #   max-seconds: wall-clock bound for the run (default 15)
@@ -17,8 +18,9 @@
 #   output:      "discard" sends the output to /dev/null (huge outputs); checks then skip it
 #   sample-hwm:  "yes" samples the supervisor's VmHWM (kB) into $UDIR/hwm while it runs
 #   host-listen: "yes" starts host unix-socket listeners for the case: $UDIR/agent.sock (also
-#                passed to secretctl as SSH_AUTH_SOCK) and /run/user/<uid>/secretctl-escape.sock,
-#                each first checked to be reachable from outside the sandbox
+#                passed to secretctl as SSH_AUTH_SOCK), a socket in /run/user/<uid> whose path is
+#                in $UDIR/run-user-sock, and an abstract socket whose name is in
+#                $UDIR/abstract-name, each first checked to be reachable from outside the sandbox
 # Cases get: $1 supervisor pid, $2 vault dir, $3 a host-visible writable dir, $4 helper bin dir.
 # Everywhere: the output must not contain the secret, nor the word ESCAPED.
 # Env: SECRETCTL_BIN (default build/secretctl), ESCAPE_FILTER=regex on case names,
@@ -66,11 +68,21 @@ if [ "$(id -u)" -eq 0 ] && "$BIN" doctor 2>/dev/null | grep -q '^process limit.*
 	nocgroup=yes
 	echo "# NOTE: no writable pids cgroup here: root passes test the fail-closed path (@root-nocgroup)"
 fi
-variant=""
+# Landlock scopes (Linux >= 6.12) keep abstract unix sockets out of reach without a network
+# namespace; where `secretctl doctor` does not list them, cases state the fallback as
+# NAME@nolandlock. ESCAPE_VARIANT=nolandlock forces that path here, to test it too.
+nolandlock=no
+if [ "${ESCAPE_VARIANT:-}" = nolandlock ] || ! "$BIN" doctor 2>/dev/null | grep -q 'landlock scopes'; then
+	nolandlock=yes
+	echo "# NOTE: no Landlock scopes (or ESCAPE_VARIANT=nolandlock): cases use their @nolandlock lines"
+fi
+variants=()
 
-field() { # file name; the @variant line wins when the current pass has one
-	local v=""
-	[ -n "$variant" ] && v=$(sed -n "s/^# $2@$variant: //p" "$1" | head -1)
+field() { # file name; the line of the first variant of this pass that has one wins
+	local v="" var
+	for var in "${variants[@]}"; do
+		[ -n "$v" ] || v=$(sed -n "s/^# $2@$var: //p" "$1" | head -1)
+	done
 	[ -n "$v" ] || v=$(sed -n "s/^# $2: //p" "$1" | head -1)
 	printf '%s\n' "$v"
 }
@@ -79,8 +91,9 @@ field() { # file name; the @variant line wins when the current pass has one
 run_case() {
 	local user=$1 mode=$2 case=$3 name args expect expect_out maxs after
 	name=$(basename "$case" .sh)
-	variant=""
-	[ "$user" = root ] && [ "$nocgroup" = yes ] && variant=root-nocgroup
+	variants=()
+	[ "$user" = root ] && [ "$nocgroup" = yes ] && variants+=(root-nocgroup)
+	[ "$nolandlock" = yes ] && variants+=(nolandlock)
 	args=$(field "$case" args)
 	expect=$(field "$case" expect)
 	expect_out=$(field "$case" expect-out)
@@ -134,12 +147,18 @@ run_case() {
 		if [ ! -d "$ru" ]; then
 			mkdir -p "$ru" && chown "$user" "$ru" && chmod 700 "$ru" && made_run_user=$ru
 		fi
-		for sock in "$udir/agent.sock" "$ru/secretctl-escape.sock"; do
+		for sock in "$udir/agent.sock" "$ru/secretctl-escape-$$-$n.sock" "@secretctl-escape-$$-$n"; do
 			python3 -c 'import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+p = sys.argv[1]; s = socket.socket(socket.AF_UNIX)
+if p[0] == "@": s.bind("\0" + p[1:])
+else: s.bind(p); os.chmod(p, 0o777)
 s.listen(8); time.sleep(120)' "$sock" &
 			listeners+=($!)
-			for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+			for _ in $(seq 100); do
+				[ -S "$sock" ] && break
+				[[ $sock == @* ]] && grep -q " @${sock#@}$" /proc/net/unix && break
+				sleep 0.05
+			done
 			# The case is only meaningful if the service is reachable without the sandbox.
 			# (probe exits 1 on a successful connect: capture first, pipefail is on.)
 			local reach
@@ -147,11 +166,14 @@ s.listen(8); time.sleep(120)' "$sock" &
 			if [[ $reach != *ESCAPED* ]]; then
 				notok "$user $mode $name: test listener $sock not reachable from outside"
 				kill "${listeners[@]}" 2>/dev/null
-				[ -z "$made_run_user" ] || rm -rf "$made_run_user"
+				rm -f "$ru/secretctl-escape-$$-$n.sock"
+				[ -z "$made_run_user" ] || rmdir "$made_run_user" 2>/dev/null
 				return
 			fi
 		done
 		envs+=(SSH_AUTH_SOCK="$udir/agent.sock")
+		echo "@secretctl-escape-$$-$n" >"$udir/abstract-name"
+		echo "$ru/secretctl-escape-$$-$n.sock" >"$udir/run-user-sock"
 	fi
 	start=$(date +%s%N)
 	if [ "$mode" = pty ]; then
@@ -166,8 +188,9 @@ s.listen(8); time.sleep(120)' "$sock" &
 	if [ ${#listeners[@]} -gt 0 ]; then
 		kill "${listeners[@]}" 2>/dev/null
 		wait "${listeners[@]}" 2>/dev/null
-		rm -f "/run/user/$(id -u "$user")/secretctl-escape.sock"
-		[ -z "$made_run_user" ] || rm -rf "$made_run_user"
+		rm -f "/run/user/$(id -u "$user")/secretctl-escape-$$-$n.sock"
+		# Only if empty: another test run on the machine may be using it too.
+		[ -z "$made_run_user" ] || rmdir "$made_run_user" 2>/dev/null
 	fi
 	[ -n "$sampler" ] && wait "$sampler"
 	local ms=$(((end - start) / 1000000)) why=""

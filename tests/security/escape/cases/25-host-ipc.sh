@@ -8,5 +8,5 @@
 # expect: exit=0
 # expect-out: host ipc hidden
 $4/probe connect "$(dirname "$3")/agent.sock" || exit 1
-$4/probe connect "/run/user/$(id -u)/secretctl-escape.sock" || exit 1
+$4/probe connect "$(cat "$(dirname "$3")/run-user-sock")" || exit 1
 echo "host ipc hidden"

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,17 +148,23 @@ int main(int argc, char **argv)
 		return result("raise RLIMIT_CORE", setrlimit(RLIMIT_CORE, &rl));
 	}
 	if (!strcmp(cmd, "connect") && argc > 2) {
-		/* A host service's unix socket: connecting must fail (hidden or covered). */
+		/* A host service's unix socket: connecting must fail (hidden or covered). A name
+		 * starting with '@' is an abstract socket. */
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		if (strlen(argv[2]) >= sizeof(a.sun_path))
 			return 2;
 		memcpy(a.sun_path, argv[2], strlen(argv[2]) + 1);
+		socklen_t alen = sizeof(a);
+		if (argv[2][0] == '@') {
+			a.sun_path[0] = '\0';
+			alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(argv[2]));
+		}
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (s < 0)
 			return result("unix socket", -1);
 		char what[160];
 		snprintf(what, sizeof(what), "connect %s", argv[2]);
-		return result(what, connect(s, (void *)&a, sizeof(a)));
+		return result(what, connect(s, (void *)&a, alen));
 	}
 	if (!strcmp(cmd, "forkcount") && argc > 2) {
 		/* Fork idle children until the kernel refuses or the cap is reached; report how
