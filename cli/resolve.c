@@ -457,6 +457,11 @@ static int resolve_all(struct resolver *rs, struct vault *v)
 		/* Named as given, without --env-prefix: the caller chose this name. */
 		ret = add_item(rs, env, NULL, val, strlen(val));
 	}
+	/* The values now live in secure memory only: wipe them from our environment block (which
+	 * /proc/<pid>/environ shows, and which the sandbox's init would inherit), as for
+	 * SECRETCTL_PASSWORD. Only after the loop: a name may be given twice. */
+	for (size_t i = 0; ret == 0 && o->from_env && o->from_env[i]; i++)
+		proc_scrub_env(o->from_env[i]);
 	return ret;
 }
 

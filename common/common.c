@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -54,6 +55,53 @@ int secret_lib_init(void)
  * then ends exactly at the region's end: a write past data[cap] still hits the guard page. */
 #define SECRET_ALIGN _Alignof(struct secret)
 
+/* Live secure regions: addresses and sizes only (no secret bytes), in plain memory. Freeing
+ * searches from the end, where the region just allocated usually is. */
+static struct secure_region {
+	void *p;
+	size_t n;
+} *regions;
+static size_t nregions, capregions;
+
+void *secure_alloc(size_t n)
+{
+	if (nregions == capregions) {
+		size_t nc = capregions ? capregions * 2 : 32;
+		struct secure_region *g = reallocarray(regions, nc, sizeof(*g));
+		if (!g)
+			return NULL;
+		regions = g;
+		capregions = nc;
+	}
+	void *p = sodium_malloc(n);
+	if (p)
+		regions[nregions++] = (struct secure_region){ p, n };
+	return p;
+}
+
+void secure_free(void *p)
+{
+	if (!p)
+		return;
+	for (size_t i = nregions; i-- > 0;) {
+		if (regions[i].p == p) {
+			regions[i] = regions[--nregions];
+			break;
+		}
+	}
+	sodium_free(p);
+}
+
+void secure_forget_all(void)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	for (size_t i = 0; i < nregions; i++) {
+		uintptr_t a = (uintptr_t)regions[i].p & ~(pg - 1);
+		uintptr_t e = ((uintptr_t)regions[i].p + regions[i].n + pg - 1) & ~(pg - 1);
+		(void)madvise((void *)a, e - a, MADV_DONTNEED);
+	}
+}
+
 struct secret *secret_new(size_t cap)
 {
 	size_t data_size, total;
@@ -62,7 +110,7 @@ struct secret *secret_new(size_t cap)
 	    __builtin_add_overflow(total, SECRET_ALIGN - 1, &total))
 		return NULL;
 	total &= ~(SECRET_ALIGN - 1);
-	unsigned char *region = sodium_malloc(total);
+	unsigned char *region = secure_alloc(total);
 	if (!region)
 		return NULL;
 	struct secret *s = (struct secret *)(void *)region;
@@ -89,7 +137,7 @@ struct secret *secret_free(struct secret *s)
 {
 	if (!s)
 		return NULL;
-	sodium_free(s); /* header and value are one region; sodium_free wipes it before unmapping */
+	secure_free(s); /* header and value are one region; wiped before unmapping */
 	return NULL;
 }
 

@@ -59,6 +59,18 @@ bool secret_equal(const struct secret *a, const struct secret *b);
 /* Initialise libsodium once; returns 0 or -EIO. Safe to call many times. */
 int secret_lib_init(void);
 
+/* Raw secure regions (sodium_malloc: guard pages, mlock'd, wiped on free) for modules that
+ * manage their own layout; secrets are made of them too. Every live region is recorded, so that
+ * a process created by fork can drop its copy of all of them at once (secure_forget_all).
+ * secure_alloc returns NULL on ENOMEM; secure_free is NULL-safe. */
+void *secure_alloc(size_t n);
+void secure_free(void *p);
+/* In a child made by fork (or clone without CLONE_VM) that will never free them: drop this
+ * process's copy-on-write view of every live secure region (MADV_DONTNEED: the pages read as
+ * zeros from now on; the parent's are untouched). The sandbox's init calls it once the command
+ * has started, so it holds no copy of the supervisor's secrets while the command runs. */
+void secure_forget_all(void);
+
 /* ---- byte buffers (non-secret data; may hold NUL bytes) ----------------------------------- */
 
 struct buf {

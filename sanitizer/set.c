@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sanitizer: the secret set and its compilation into one Aho-Corasick automaton with a hashed
- * gram prefilter, stored in a single sodium_malloc region. */
+ * gram prefilter, stored in a single secure (sodium_malloc) region. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ static int sgrow(void *pp, size_t *cap, size_t need, size_t elem, bool borrowed)
 	}
 	if (__builtin_mul_overflow(ncap, elem, &bytes))
 		return -E2BIG;
-	void *n = sodium_malloc(bytes);
+	void *n = secure_alloc(bytes);
 	if (!n)
 		return -ENOMEM;
 	if (*p) {
@@ -39,7 +39,7 @@ static int sgrow(void *pp, size_t *cap, size_t need, size_t elem, bool borrowed)
 		if (borrowed)
 			sodium_memzero(*p, *cap * elem);
 		else
-			sodium_free(*p);
+			secure_free(*p);
 	}
 	*p = n;
 	*cap = ncap;
@@ -56,7 +56,7 @@ struct san_set *san_set_new(void)
 static void free_values(struct san_set *set)
 {
 	if (set->values)
-		sodium_free(set->values);
+		secure_free(set->values);
 	set->values = NULL;
 	set->values_len = set->values_cap = 0;
 }
@@ -76,7 +76,7 @@ struct san_set *san_set_free(struct san_set *set)
 	free(set->vlen);
 	free_values(set);
 	if (set->region)
-		sodium_free(set->region);
+		secure_free(set->region);
 	free(set);
 	return NULL;
 }
@@ -343,7 +343,7 @@ static int layout(struct builder *b)
 		bits_log2++;
 	nbits = (size_t)1 << bits_log2;
 	size = n * sizeof(struct san_node) + 256 * sizeof(uint32_t) + nbits / 8;
-	set->region = sodium_malloc(size);
+	set->region = secure_alloc(size);
 	if (!set->region)
 		goto out;
 	set->region_size = size;
@@ -495,7 +495,7 @@ int san_set_compile(struct san_set *set)
 	    __builtin_add_overflow(total, align - 1, &total))
 		return -E2BIG;
 	total &= ~(align - 1);
-	b.arena = sodium_malloc(total);
+	b.arena = secure_alloc(total);
 	if (!b.arena)
 		return -ENOMEM;
 	b.tn = b.arena;
@@ -521,7 +521,7 @@ int san_set_compile(struct san_set *set)
 	b.hash = NULL;
 	free_values(set);
 	if ((void *)b.tn != b.arena) {
-		sodium_free(b.arena);
+		secure_free(b.arena);
 		b.arena = NULL;
 	} else {
 		sodium_memzero(b.scratch, scratch_bytes);
@@ -532,15 +532,15 @@ int san_set_compile(struct san_set *set)
 	r = 0;
 out:
 	if (b.tn && (void *)b.tn != b.arena)
-		sodium_free(b.tn);
+		secure_free(b.tn);
 	if (b.arena)
-		sodium_free(b.arena);
+		secure_free(b.arena);
 	if (b.hash) {
 		sodium_memzero(b.hash, b.hcap * sizeof(uint32_t));
 		free(b.hash);
 	}
 	if (r < 0 && set->region) {
-		sodium_free(set->region);
+		secure_free(set->region);
 		set->region = NULL;
 		set->nodes = NULL;
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
 
 /* A merged span [start, end) in absolute stream positions, named after its leftmost-longest
@@ -59,7 +60,7 @@ struct san_stream *san_stream_free(struct san_stream *st)
 	if (!st)
 		return NULL;
 	if (st->hold)
-		sodium_free(st->hold);
+		secure_free(st->hold);
 	free(st->spans);
 	free(st->counts);
 	free(st);
@@ -195,14 +196,14 @@ static int release_and_hold(struct san_stream *st, uint64_t limit)
 		size_t nc = st->hold_cap ? st->hold_cap : 4096;
 		while (nc < need)
 			nc *= 2;
-		uint8_t *n = sodium_malloc(nc);
+		uint8_t *n = secure_alloc(nc);
 		if (!n)
 			return -ENOMEM;
 		if (keep < hend) {
 			memcpy(n, st->hold + (keep - st->hold_base), (size_t)(hend - keep));
 		}
 		if (st->hold)
-			sodium_free(st->hold);
+			secure_free(st->hold);
 		st->hold = n;
 		st->hold_cap = nc;
 	} else if (keep < hend) {

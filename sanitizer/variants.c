@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
 
 struct gen {
@@ -360,10 +361,10 @@ int san_variants(const uint8_t *value, size_t len, san_pattern_fn fn, void *ctx)
 {
 	if (len == 0 || len > SAN_VALUE_MAX)
 		return -EINVAL;
-	uint8_t *scratch = sodium_malloc(san_variants_scratch(len));
+	uint8_t *scratch = secure_alloc(san_variants_scratch(len));
 	if (!scratch)
 		return -ENOMEM;
 	int r = san_variants_in(value, len, scratch, fn, ctx);
-	sodium_free(scratch); /* wipes the encoded forms */
+	secure_free(scratch); /* wipes the encoded forms */
 	return r;
 }

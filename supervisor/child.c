@@ -578,8 +578,10 @@ void sup_child_main(const struct sup_child *parent_view)
 	if (keep_hi - keep_lo > 1)
 		(void)close_range((unsigned)keep_lo + 1, (unsigned)keep_hi - 1, 0);
 	(void)close_range((unsigned)keep_hi + 1, ~0u, 0);
-	/* Our copy of the environment block is a copy-on-write page of the supervisor's: wipe it. */
-	for (size_t i = 0; c->envp[i]; i++)
-		explicit_bzero(c->envp[i], strlen(c->envp[i]));
+	/* The command has its own memory now (execve done or failed). Our copy-on-write snapshot
+	 * of the supervisor still maps its secure regions: the environment block, and whatever else
+	 * the caller holds (redaction values, vault keys). Drop them all: from here on the init holds
+	 * no secret bytes while the command runs. */
+	secure_forget_all();
 	init_loop(c, cmd, sfd);
 }

@@ -150,6 +150,33 @@ setup() {
 	[[ $output == *"cannot be redacted"* ]]
 }
 
+@test "--from-env values are wiped from secretctl's environment block and its init's" {
+	local fifo="$BATS_TEST_TMPDIR/go"
+	mkfifo "$fifo"
+	# The command blocks on the fifo, so the processes stay up while we look at them (at most
+	# 10 s: a failed assertion below must not leave it waiting).
+	TOK="$TOK" "$BIN" exec -t 10s --from-env TOK -- sh -c "read x < '$fifo'" >/dev/null 2>&1 &
+	local sup=$! init=""
+	for _ in $(seq 100); do
+		init=$(pgrep -P "$sup" | head -1)
+		[ -n "$init" ] && [ -n "$(pgrep -P "$init")" ] && break
+		sleep 0.05
+	done
+	[ -n "$init" ]
+	for p in "$sup" "$init"; do
+		if [ "$(id -u)" -eq 0 ]; then
+			# root may read a non-dumpable process's environment: the value must be gone.
+			run -0 bash -c "tr '\\0' '\\n' < /proc/$p/environ"
+			[[ $output != *"$TOK"* ]]
+		else
+			# Anyone else, the same user included, may not read it at all.
+			run ! cat "/proc/$p/environ"
+		fi
+	done
+	echo go >"$fifo"
+	wait "$sup"
+}
+
 @test "--from-env of an unset variable fails before running" {
 	run -125 sc_nopw exec --from-env NOT_SET_ANYWHERE_XYZ -- true
 }

@@ -317,8 +317,13 @@ START_TEST(test_from_env)
 	ck_assert_str_eq(keys, "db/pw");
 	free(keys);
 	s = cli_secrets_free(s);
+	/* The values now live in secure memory only: gone from our environment. */
+	ck_assert_ptr_null(getenv("MY_TOKEN"));
+	ck_assert_ptr_null(getenv("EMPTY_ONE"));
 
 	/* without a vault when no pattern is given */
+	setenv("MY_TOKEN", "tok-123", 1);
+	setenv("EMPTY_ONE", "", 1);
 	struct cli_resolve_opts o = { .from_env = e1 };
 	ck_assert_int_eq(cli_resolve(NULL, &o, &s), 0);
 	ck_assert_uint_eq(s->n, 2);
@@ -329,8 +334,13 @@ START_TEST(test_from_env)
 						"set");
 	char *e3[] = { S("BAD-NAME"), NULL };
 	fails(NULL, e3, NULL, NULL, CLI_EUSAGE, "not a valid environment variable name");
-	char *e4[] = { S("HOME"), NULL };
+	char *e4[] = { S("MY_TOKEN"), S("HOME"), NULL };
+	setenv("HOME", "/home/resolve-test", 1);
+	setenv("MY_TOKEN", "tok-123", 1);
 	fails(NULL, e4, NULL, NULL, CLI_EUSAGE, "HOME, which is reserved");
+	/* A failed resolve leaves the environment alone, the names before the bad one included. */
+	ck_assert_str_eq(getenv("HOME"), "/home/resolve-test");
+	ck_assert_str_eq(getenv("MY_TOKEN"), "tok-123");
 	char *e5[] = { S("MY_TOKEN"), S("MY_TOKEN"), NULL };
 	fails(NULL, e5, NULL, NULL, CLI_EUSAGE, "both set the environment variable MY_TOKEN");
 }

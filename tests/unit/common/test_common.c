@@ -3,6 +3,8 @@
 #include <check.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/common.h"
 
@@ -90,6 +92,52 @@ END_TEST
 
 /* A secret is one region: the header, then data with room for cap + 1 bytes. Filling all of it
  * leaves the header intact; the value stays NUL-terminated; growing keeps the value. */
+START_TEST(test_secure_forget_all)
+{
+	/* A forked child drops its copy of every live secure region; the parent keeps its own. */
+	ck_assert_int_eq(secret_lib_init(), 0);
+	struct secret *a = secret_from("forget-me-0123456789", 20);
+	unsigned char *raw = secure_alloc(10000);
+	struct secret *gone = secret_from("freed-before-fork", 17);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(raw);
+	ck_assert_ptr_nonnull(gone);
+	memset(raw, 0x5a, 10000);
+	secret_free(gone); /* unregistered: forget_all must not touch its (unmapped) pages */
+	unsigned char *value = a->data; /* the header is in the region too: keep the pointer */
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		secure_forget_all();
+		size_t nz = 0;
+		for (size_t i = 0; i < 10000; i++)
+			nz += raw[i] != 0;
+		/* The header went too (a->data reads NULL): look at the value's bytes. */
+		for (size_t i = 0; i < 20; i++)
+			nz += value[i] != 0;
+		char ok = nz == 0;
+		ssize_t w = write(p[1], &ok, 1);
+		_exit(w == 1 ? 0 : 1);
+	}
+	close(p[1]);
+	char ok = 0;
+	ck_assert_int_eq(read(p[0], &ok, 1), 1);
+	close(p[0]);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_msg(ok, "the child still saw secret bytes after secure_forget_all");
+	/* The parent's copies are intact and free normally (canaries untouched). */
+	ck_assert_int_eq(memcmp(a->data, "forget-me-0123456789", 20), 0);
+	for (size_t i = 0; i < 10000; i++)
+		ck_assert_int_eq(raw[i], 0x5a);
+	secure_free(raw);
+	secret_free(a);
+}
+END_TEST
+
 START_TEST(test_secret_layout)
 {
 	static const size_t caps[] = { 0, 1, 7, 8, 9, 22, 4095, 4096, 4097, 70000 };
@@ -201,6 +249,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_secure_forget_all);
 	tcase_add_test(tc, test_secret);
 	tcase_add_test(tc, test_secret_layout);
 	tcase_add_test(tc, test_strv);
