@@ -140,12 +140,6 @@ static void attach_writable(const struct sup_child *c, const int *fds, const cha
 	}
 }
 
-/* A /dev of our own, as bwrap's --dev: a tmpfs with the harmless character devices bound in
- * from the host, a devpts instance and a /dev/shm of its own. Without it a root command (no
- * capabilities, but still uid 0 for file permissions) could open the disks and read or rewrite
- * them under any hidden path. */
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-
 /* PTY mode: the command's terminal is made in the sandbox's own devpts, so it is /dev/pts/0
  * inside (ttyname() and tty work) and no host terminal is reachable; the master goes back to the
  * supervisor over the socket. TIOCGPTPEER opens the slave through the master, never by name. */
@@ -182,6 +176,12 @@ static void make_pty(struct sup_child *c)
 	c->pty_sock = -1;
 	c->pty_slave = slave;
 }
+
+/* A /dev of our own, as bwrap's --dev: a tmpfs with the harmless character devices bound in
+ * from the host, a devpts instance and a /dev/shm of its own. Without it a root command (no
+ * capabilities, but still uid 0 for file permissions) could open the disks and read or rewrite
+ * them under any hidden path. */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 static void setup_dev(struct sup_child *c)
 {

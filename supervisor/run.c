@@ -119,10 +119,8 @@ static int rl_value(int res, uint64_t want, struct rlimit *ret)
 #define SUP_PIDS_CGROUP_ROOT "/sys/fs/cgroup/pids"
 #define SUP_PID_MAX_LIMIT 4194304 /* PID_MAX_LIMIT on 64-bit */
 
-bool sup_pidns_pid_max(void)
+static bool kernel_at_least_6_14(void)
 {
-	/* Decided by version, not by trying: on an older kernel pid_max is global, and writing it
-	 * from a child pid namespace would change the whole machine's limit. */
 	struct utsname u;
 	if (uname(&u) < 0)
 		return false;
@@ -136,6 +134,16 @@ bool sup_pidns_pid_max(void)
 	if (errno || end == p)
 		return false;
 	return major > 6 || (major == 6 && minor >= 14);
+}
+
+bool sup_pidns_pid_max(void)
+{
+	/* Decided by version, not by trying: on an older kernel pid_max is global, and writing it
+	 * from a child pid namespace would change the whole machine's limit. Asked once. */
+	static int known = -1;
+	if (known < 0)
+		known = kernel_at_least_6_14();
+	return known;
 }
 
 enum sup_nproc_bound sup_nproc_bound(uint64_t limit)
@@ -152,15 +160,13 @@ enum sup_nproc_bound sup_nproc_bound(uint64_t limit)
 	return access(SUP_PIDS_CGROUP_ROOT, W_OK) == 0 ? SUP_NPROC_CGROUP : SUP_NPROC_NONE;
 }
 
-/* root only: a pids cgroup (v1 controller) bounds the tree, since RLIMIT_NPROC does not apply to
- * uid 0. Best effort: without it the run still has its timeout. */
+/* root, when sup_nproc_bound chose it: a pids cgroup (v1 controller) bounds the tree, since
+ * RLIMIT_NPROC does not apply to uid 0. Best effort: without it the run still has its timeout. */
 static void cgroup_create(struct run *r, uint64_t max)
 {
 	static unsigned seq;
 	char path[192];
 	r->cgroup[0] = '\0';
-	if (!r->sandbox || sup_nproc_bound(max) != SUP_NPROC_CGROUP)
-		return;
 	int n = snprintf(r->cgroup, sizeof(r->cgroup), SUP_PIDS_CGROUP_ROOT "/secretctl.%d.%u",
 			 (int)getpid(), seq++);
 	if (n < 0 || (size_t)n >= sizeof(r->cgroup) || mkdir(r->cgroup, 0700) < 0) {
@@ -252,6 +258,19 @@ static void reap(struct run *r)
 }
 
 /* Hand one chunk of output to the sink, honouring the per-stream cap. */
+/* Our copies of the descriptors only the child uses (closed once it has its own). */
+static void close_child_ends(struct sup_child *c)
+{
+	close_fd(&c->report_w);
+	close_fd(&c->status_w);
+	close_fd(&c->go_r);
+	close_fd(&c->in_r);
+	close_fd(&c->out_w);
+	close_fd(&c->err_w);
+	close_fd(&c->pty_slave);
+	close_fd(&c->pty_sock);
+}
+
 /* Error paths: take the tree down and wait for it, so nothing outlives us even then. */
 static void kill_and_wait(struct run *r)
 {
@@ -686,11 +705,10 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		goto out;
 	}
 	c.set_as = o->rlimit_as != 0;
+	/* (RLIM_INFINITY is UINT64_MAX: "no limit" stays the largest limit.) */
 	uint64_t nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c.rl_nproc.rlim_cur;
-	if (c.rl_nproc.rlim_cur == RLIM_INFINITY && !o->rlimit_nproc)
-		nproc = UINT64_MAX;
-	if (r.sandbox && (c.prot & SUP_PROT_PIDNS) && (c.prot & SUP_PROT_PROC) &&
-	    sup_nproc_bound(nproc) == SUP_NPROC_PIDMAX) {
+	enum sup_nproc_bound bound = r.sandbox ? sup_nproc_bound(nproc) : SUP_NPROC_RLIMIT;
+	if ((c.prot & SUP_PROT_PIDNS) && (c.prot & SUP_PROT_PROC) && bound == SUP_NPROC_PIDMAX) {
 		/* pids 1..nproc: the init and the command's tree. The kernel's ceiling is 2^22. */
 		c.pid_max = nproc >= SUP_PID_MAX_LIMIT ? SUP_PID_MAX_LIMIT : nproc + 1;
 		c.prot |= SUP_PROT_PID_MAX;
@@ -770,17 +788,11 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	ret->protections = c.prot;
 	/* The child sets its sandbox up meanwhile and waits for the go byte only before it can
 	 * create a process, so the cgroup work overlaps with it. */
-	cgroup_create(&r, nproc);
+	if (bound == SUP_NPROC_CGROUP)
+		cgroup_create(&r, nproc);
 	if (r.cgroup[0] && cgroup_attach(&r))
 		ret->protections |= SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
-	close_fd(&c.report_w);
-	close_fd(&c.status_w);
-	close_fd(&c.go_r);
-	close_fd(&c.in_r);
-	close_fd(&c.out_w);
-	close_fd(&c.err_w);
-	close_fd(&c.pty_slave);
-	close_fd(&c.pty_sock);
+	close_child_ends(&c);
 	if (r.pty_sock >= 0 && (rc = recv_pty(&r, err)) < 0) {
 		kill_and_wait(&r);
 		goto done;
@@ -842,14 +854,7 @@ out:
 	close_fd(&r.pty_master);
 	close_fd(&r.pidfd);
 	close_fd(&go_w);
-	close_fd(&c.report_w);
-	close_fd(&c.status_w);
-	close_fd(&c.go_r);
-	close_fd(&c.in_r);
-	close_fd(&c.out_w);
-	close_fd(&c.err_w);
-	close_fd(&c.pty_slave);
-	close_fd(&c.pty_sock);
+	close_child_ends(&c);
 	close_fd(&r.pty_sock);
 	cgroup_remove(&r);
 	free(c.envp);
