@@ -482,6 +482,28 @@ int fd_read_all_secret(int fd, size_t max, struct secret **ret)
 
 /* ---- parsing ------------------------------------------------------------------------------ */
 
+int parse_bytes(const char *s, uint64_t *ret)
+{
+	char *end;
+	if (!s || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	uint64_t mul = 1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mul = 1024; end++; break;
+	case 'm': case 'M': mul = 1024 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024ull * 1024 * 1024; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end || v == 0 || __builtin_mul_overflow((uint64_t)v, mul, ret))
+		return -EINVAL;
+	return 0;
+}
+
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	if (!s || !*s)
@@ -627,9 +649,17 @@ void clock_set_fn(int64_t (*fn)(void))
 
 int proc_harden(void)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -errno;
+	/* Soft 0: no core file of this process. Hard at most 1, not 0: a sandboxed command gets
+	 * exactly 1, the value that also stops a core_pattern pipe helper, and a hard limit can
+	 * never be raised again once lowered (not even by root, without CAP_SYS_RESOURCE). */
+	if (getrlimit(RLIMIT_CORE, &rl) < 0)
+		return -errno;
+	rl.rlim_cur = 0;
+	if (rl.rlim_max > 1)
+		rl.rlim_max = 1;
 	if (setrlimit(RLIMIT_CORE, &rl) < 0)
 		return -errno;
 	return 0;

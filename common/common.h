@@ -144,11 +144,60 @@ int fd_read_all(int fd, size_t max, struct buf *ret);
 /* Same, into secure memory. *ret is allocated on success (caller frees). */
 int fd_read_all_secret(int fd, size_t max, struct secret **ret);
 
+/* ---- secret-safe output writer ------------------------------------------------------------ */
+
+/* Buffered writer over a stack buffer: secret values pass through it instead of stdio (whose
+ * buffer is ordinary heap memory that is never wiped); the buffer is wiped after every flush.
+ * It writes to an fd (outbuf_init_fd) or appends to a struct buf (outbuf_init_buf: for
+ * non-secret text only, such as metadata JSON sent between processes). Errors are sticky;
+ * outbuf_finish flushes, wipes and reports the first one (-EPIPE when the reader left). Never
+ * blocks except in write(2). */
+struct outbuf {
+	int fd;
+	struct buf *b;
+	int err;
+	size_t len;
+	unsigned char stage[4096];
+};
+
+void outbuf_init_fd(struct outbuf *o, int fd);
+/* b is borrowed and must outlive the writer. */
+void outbuf_init_buf(struct outbuf *o, struct buf *b);
+void outbuf_write(struct outbuf *o, const void *p, size_t n);
+void outbuf_puts(struct outbuf *o, const char *s);
+/* Formatted text; meant for metadata, never secret bytes (the formatting goes through a stack
+ * temporary that is wiped). */
+void outbuf_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string literal (quotes included) of n bytes: control characters escaped, and every
+ * byte that is not part of well-formed UTF-8 written as U+FFFD (binary data belongs in
+ * base64). */
+void outbuf_json_str(struct outbuf *o, const void *p, size_t n);
+/* JSON string of a C string, or null when s is NULL. */
+void outbuf_json_cstr(struct outbuf *o, const char *s);
+void outbuf_json_bool(struct outbuf *o, bool v);
+/* An RFC 3339 UTC time as a JSON string, or null for 0. */
+void outbuf_json_time(struct outbuf *o, int64_t t);
+/* A JSON array of the strings of a strv (NULL gives []). */
+void outbuf_json_strv(struct outbuf *o, char *const *v);
+/* Bytes with every non-printable byte (and backslash) shown as \xNN: safe on a terminal. */
+void outbuf_escaped(struct outbuf *o, const void *p, size_t n);
+/* Flush and wipe. 0 or the first error. */
+int outbuf_finish(struct outbuf *o);
+
+/* True when p[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const void *p, size_t n);
+/* Number of UTF-8 characters (bytes that are not continuation bytes). */
+size_t utf8_chars(const void *p, size_t n);
+
 /* ---- parsing ------------------------------------------------------------------------------ */
 
 /* Parse a duration "90s", "5m", "12h", "30d", "2w", "1y", or a bare number of seconds; also
  * "500ms" when allow_ms. Units may combine ("1h30m"). Result in milliseconds. -EINVAL/-ERANGE. */
 int parse_duration_ms(const char *s, bool allow_ms, int64_t *ret_ms);
+/* Parse a size: a positive decimal number of bytes, optionally followed by K, M or G (binary
+ * multiples; either case): "4096", "512K", "1M". -EINVAL for anything else, zero, or an
+ * overflow. */
+int parse_bytes(const char *s, uint64_t *ret);
 /* Parse an unsigned decimal integer in [min, max]. -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 /* Format a UNIX time (seconds) as RFC 3339 UTC ("2026-11-22T02:39:03Z"). out >= 21 bytes. */
@@ -171,7 +220,8 @@ void clock_set_fn(int64_t (*fn)(void));
 /* ---- process hardening -------------------------------------------------------------------- */
 
 /* For processes that hold key material: not dumpable (no ptrace, no /proc/<pid>/mem by the same
- * uid), RLIMIT_CORE 0 soft and hard. 0 or -errno. */
+ * uid, no core dump of any kind), RLIMIT_CORE soft 0 and hard at most 1 (the sandbox gives its
+ * commands exactly 1: see supervisor/child.c). 0 or -errno. */
 int proc_harden(void);
 /* Overwrite the value of NAME in our own environment block in place (so /proc/<pid>/environ no
  * longer shows it) and unsetenv it. No-op when unset. */
