@@ -1049,13 +1049,18 @@ int vault_cooldown(struct vault *v, unsigned *ret_failures, int64_t *ret_wait_s)
 	return 0;
 }
 
-static int record_failure(struct vault *v, const char *reason, struct reterr *err)
+/* Queue a vault.unlock_failed event (written to the audit log at the next unlock); when count,
+ * it also counts toward the cooldown. */
+static int record_failure(struct vault *v, const char *reason, bool count, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	int r = vdb_begin(v, err);
 	if (r < 0)
 		return r;
 	int64_t now = clock_now();
+	int rc;
+	if (!count)
+		goto queue;
 	/* Keep the counter sane even if the row was edited or removed. */
 	r = vdb_exec(v,
 		     "INSERT OR REPLACE INTO unlock_state(one, failures, last_failure) VALUES (1, "
@@ -1067,13 +1072,13 @@ static int record_failure(struct vault *v, const char *reason, struct reterr *er
 	if ((r = vdb_prepare(v, "UPDATE unlock_state SET last_failure = ? WHERE one = 1", &q,
 			     err)) < 0)
 		goto out;
-	int rc;
 	if ((rc = sqlite3_bind_int64(q, 1, now)) != SQLITE_OK || (rc = sqlite3_step(q)) != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "recording a failed unlock");
 		goto out;
 	}
 	sqlite3_finalize(q);
 	q = NULL;
+queue:
 	if ((r = vdb_prepare(v,
 			     "INSERT INTO unlock_pending(ts, source, reason) SELECT ?, ?, ? "
 			     "WHERE (SELECT count(*) FROM unlock_pending) < ?",
@@ -1187,18 +1192,18 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 								 h.nonce, kek->data) == 0;
 	}
 	if (!ok) {
-		r = record_failure(v, "wrong password", err);
+		r = record_failure(v, "wrong password", true, err);
 		if (r < 0)
 			goto out;
 		(void)cooldown_read(v, &failures, &wait, NULL);
 		if (ret_wait_s)
 			*ret_wait_s = wait;
 		if (wait > 0)
-			r = reterr_set(err, -EBADMSG,
+			r = reterr_set(err, -EKEYREJECTED,
 				       "wrong password (%lld failed attempts: next try in %lld s)",
 				       (long long)failures, (long long)wait);
 		else
-			r = reterr_set(err, -EBADMSG, "wrong password");
+			r = reterr_set(err, -EKEYREJECTED, "wrong password");
 		goto out;
 	}
 	struct secret *old = v->keys;
@@ -1234,6 +1239,11 @@ out:
 	secret_free(keys);
 	secret_free(kek);
 	return r;
+}
+
+int vault_note_unlock_failure(struct vault *v, const char *reason, struct reterr *err)
+{
+	return record_failure(v, reason, false, err);
 }
 
 int vault_change_password(struct vault *v, const struct secret *new_password, enum vault_kdf kdf,

@@ -68,11 +68,17 @@ void vault_set_source(struct vault *v, const char *source);
 
 /* Unlock with the master password (borrowed). Enforces the persisted cooldown (-EAGAIN with the
  * remaining seconds in err; *ret_wait_s set when non-NULL), runs the KDF, checks the verifier
- * (-EBADMSG "wrong password": counts a failure, queues a vault.unlock_failed event), checks the
- * authenticated manifest (-EBADMSG naming the problem: rows deleted/rolled back/added), appends
- * queued failure events then `vault.unlock`. Can block for the KDF time. */
+ * (-EKEYREJECTED "wrong password": counts a failure, queues a vault.unlock_failed event), checks
+ * the authenticated manifest (-EBADMSG naming the problem: rows deleted/rolled back/added, a
+ * damaged header), appends queued failure events then `vault.unlock`. Can block for the KDF
+ * time. */
 int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
 		 struct reterr *err);
+
+/* Record a failed attempt to unlock that never reached the KDF (no password given): a
+ * vault.unlock_failed event with reason (copied; never secret) is queued and written to the
+ * audit log at the next unlock. Does not count toward the cooldown. */
+int vault_note_unlock_failure(struct vault *v, const char *reason, struct reterr *err);
 
 /* Replace the master password: rewraps the data key only, in one transaction (the old password
  * keeps working until commit). Vault must be unlocked. Audits `vault.password`. */
