@@ -11,6 +11,7 @@ check-unpriv: all tests
 # seccomp.o includes as a constant program (no libseccomp at run time).
 SECCOMP_GEN := $(BUILD)/supervisor/seccomp-gen
 SECCOMP_INC := $(BUILD)/supervisor/seccomp-bpf.inc
+SECCOMP_CONFINE_INC := $(BUILD)/supervisor/seccomp-confine-bpf.inc
 COMMON_OBJS := $(filter $(BUILD)/common/%,$(LIB_OBJS))
 
 $(SECCOMP_GEN): supervisor/seccomp.c supervisor/supervisor-internal.h $(COMMON_OBJS)
@@ -21,9 +22,13 @@ $(SECCOMP_GEN): supervisor/seccomp.c supervisor/supervisor-internal.h $(COMMON_O
 
 $(SECCOMP_INC): $(SECCOMP_GEN)
 	@echo "  GEN     $@"
-	$(Q)$(SECCOMP_GEN) >$@.tmp && mv $@.tmp $@
+	$(Q)$(SECCOMP_GEN) sandbox >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/supervisor/seccomp.o: $(SECCOMP_INC)
+$(SECCOMP_CONFINE_INC): $(SECCOMP_GEN)
+	@echo "  GEN     $@"
+	$(Q)$(SECCOMP_GEN) confine >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/supervisor/seccomp.o: $(SECCOMP_INC) $(SECCOMP_CONFINE_INC)
 $(BUILD)/supervisor/seccomp.o: CPPFLAGS += -I$(BUILD)/supervisor
 
 # bench/30-supervisor.sh: the pipe-throughput floor.

@@ -269,24 +269,110 @@ static void set_pid_max(const struct sup_child *c)
 	close(fd);
 }
 
+/* The throwaway $HOME layer (standard): an overlay whose upper layer is a tmpfs that vanishes
+ * with the mount namespace, so tools can write their caches and settings (~/.cache, ~/.npm,
+ * ~/.config) while ~/.bashrc, ~/.ssh/authorized_keys, ~/.config/systemd/user and the like
+ * stay as they were on the host. The staging tmpfs lives in the fresh /tmp and is detached
+ * once the overlay holds it. A $HOME whose path overlayfs cannot take (',' ':' '\\') stays
+ * read-only instead. */
+/* A $HOME under /tmp, /var/tmp or /dev/shm (a CI job's, a test's) would vanish under the
+ * private tmpfs: a detached copy taken before is put back, read-only like the rest. */
+static bool under_private_tmp(const char *path)
+{
+	static const char *const tmps[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
+	for (size_t i = 0; i < ARRAY_SIZE(tmps); i++)
+		if (!strncmp(path, tmps[i], strlen(tmps[i])))
+			return true;
+	return false;
+}
+
+static int clone_home(const struct sup_child *c)
+{
+	if (!c->home[0] || !under_private_tmp(c->home))
+		return -1;
+	int fd = open_tree(AT_FDCWD, c->home, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0 && errno != ENOENT && errno != EACCES)
+		fail(c, SUP_ST_HOME, errno, SUP_EXIT_FAILURE);
+	return fd;
+}
+
+static void restore_home(const struct sup_child *c, int fd)
+{
+	if (fd < 0)
+		return;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	CHECK(c, mkdir_p(c->home) == 0, SUP_ST_HOME);
+	CHECK(c, move_mount(fd, "", AT_FDCWD, c->home, MOVE_MOUNT_F_EMPTY_PATH) == 0, SUP_ST_HOME);
+	CHECK(c, mount_setattr(AT_FDCWD, c->home, AT_RECURSIVE, &attr, sizeof(attr)) == 0,
+	      SUP_ST_HOME);
+	close(fd);
+}
+
+static void home_layer(const struct sup_child *c)
+{
+	static const char stage[] = "/tmp/.secretctl-home-layer";
+	char opts[3 * 4096 + 128];
+	const char *h = c->home;
+	struct stat st;
+	if (!h[0] || strpbrk(h, ",:\\") || stat(h, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	/* A $HOME that is a private tmp directory itself is a throwaway already. */
+	if (!strcmp(h, "/tmp") || !strcmp(h, "/var/tmp") || !strcmp(h, "/dev/shm"))
+		return;
+	CHECK(c, mkdir(stage, 0700) == 0, SUP_ST_HOME);
+	CHECK(c, mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") == 0,
+	      SUP_ST_HOME);
+	CHECK(c, mkdir("/tmp/.secretctl-home-layer/upper", 0700) == 0 &&
+			 mkdir("/tmp/.secretctl-home-layer/work", 0700) == 0,
+	      SUP_ST_HOME);
+	/* The upper layer's root takes the lower directory's owner and mode, as $HOME had them
+	 * (an owner or group this user namespace does not map stays ours: EINVAL). */
+	if (chown("/tmp/.secretctl-home-layer/upper", st.st_uid, st.st_gid) < 0 &&
+	    chown("/tmp/.secretctl-home-layer/upper", st.st_uid, (gid_t)-1) < 0)
+		CHECK(c, errno == EINVAL, SUP_ST_HOME);
+	CHECK(c, chmod("/tmp/.secretctl-home-layer/upper", st.st_mode & 07777) == 0, SUP_ST_HOME);
+	int n = snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", h,
+			 stage, stage);
+	errno = ENAMETOOLONG;
+	CHECK(c, n > 0 && (size_t)n < sizeof(opts) - 16, SUP_ST_HOME);
+	/* In a user namespace overlayfs keeps its metadata in user.* xattrs. */
+	if (mount("overlay", h, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
+		memcpy(opts + n, ",userxattr", 11);
+		CHECK(c, mount("overlay", h, "overlay", MS_NOSUID | MS_NODEV, opts) == 0,
+		      SUP_ST_HOME);
+	}
+	CHECK(c, umount2(stage, MNT_DETACH) == 0 && rmdir(stage) == 0, SUP_ST_HOME);
+}
+
+/* Every host unix socket bound when the run started (the parent read /proc/net/unix) is covered
+ * by /dev/null, except those the caller allowed: by construction, not by a list of services
+ * (tmux, screen, an ssh ControlMaster, an IDE helper, a user's own service...). Connecting to a
+ * socket needs no write access to its mount, so read-only mounts alone would not stop it. */
+static void cover_sockets(const struct sup_child *c)
+{
+	for (char **p = c->cover_sockets; p && *p; p++) {
+		struct stat st;
+		/* Gone, hidden already, or not reachable by us (the child has less than us). */
+		if (lstat(*p, &st) < 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (mount("/dev/null", *p, NULL, MS_BIND, NULL) < 0 && errno != ENOENT &&
+		    errno != EACCES)
+			fail(c, SUP_ST_SOCKETS, errno, SUP_EXIT_FAILURE);
+	}
+}
+
 static void setup_mounts(struct sup_child *c)
 {
 	const struct sup_opts *o = &c->spec->opts;
 	/* Nothing we mount may propagate back to the host's mount namespace. */
 	CHECK(c, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, SUP_ST_MOUNT_PRIVATE);
-	for (size_t i = 0; o->hidden && o->hidden[i]; i++)
-		hide_path(c, o->hidden[i]);
-	if (c->prot & SUP_PROT_IPC) {
-		for (size_t i = 0; i < ARRAY_SIZE(ipc_paths); i++)
-			hide_path(c, ipc_paths[i]);
-		hide_path(c, c->run_user_dir);
-	}
 	if (c->prot & SUP_PROT_DEV)
 		setup_dev(c);
 	if (c->prot & SUP_PROT_READONLY) {
 		int fds[WRITABLE_MAX];
 		const char *paths[WRITABLE_MAX];
 		size_t nw = clone_writable(c, fds, paths);
+		int home_fd = clone_home(c);
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 		CHECK(c, mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) == 0,
 		      SUP_ST_READONLY);
@@ -296,8 +382,23 @@ static void setup_mounts(struct sup_child *c)
 			    errno != ENOENT)
 				fail(c, SUP_ST_TMP, errno, SUP_EXIT_FAILURE);
 		}
+		restore_home(c, home_fd);
+		if (c->prot & SUP_PROT_HOME_LAYER)
+			home_layer(c);
 		attach_writable(c, fds, paths, nw);
 	}
+	/* Hidden paths last: the $HOME layer shows its lower directory without the mounts below
+	 * it, and the writable clones were taken before anything was hidden, so either could
+	 * bring the vault directory back if it were hidden first. */
+	for (size_t i = 0; o->hidden && o->hidden[i]; i++)
+		hide_path(c, o->hidden[i]);
+	if (c->prot & SUP_PROT_IPC) {
+		for (size_t i = 0; i < ARRAY_SIZE(ipc_paths); i++)
+			hide_path(c, ipc_paths[i]);
+		hide_path(c, c->run_user_dir);
+	}
+	if (c->prot & SUP_PROT_SOCKETS)
+		cover_sockets(c);
 	/* A /proc of the new pid namespace: our supervisor and every other host process vanish. */
 	CHECK(c, mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0,
 	      SUP_ST_PROC);
@@ -322,9 +423,12 @@ static void setup_loopback(const struct sup_child *c)
 
 static void setup_rlimits(const struct sup_child *c)
 {
-	/* hard = soft everywhere, so the command cannot raise any of them back; core 0 first. */
-	struct rlimit core = { 0, 0 };
-	CHECK(c, setrlimit(RLIMIT_CORE, &core) == 0, SUP_ST_RLIMIT);
+	/* hard = soft everywhere, so the command cannot raise any of them back. The core limit is
+	 * 1, not 0: 0 stops core files but not a core_pattern helper ("|/usr/lib/systemd/
+	 * systemd-coredump ..." stores the crashing process's environment, its secrets, in the
+	 * journal), while 1 stops both (the kernel refuses a pipe dump at exactly 1, and a core
+	 * file is never that small). The seccomp filter keeps the command from lowering it. */
+	CHECK(c, setrlimit(RLIMIT_CORE, &c->rl_core) == 0, SUP_ST_RLIMIT);
 	CHECK(c, setrlimit(RLIMIT_NOFILE, &c->rl_nofile) == 0, SUP_ST_RLIMIT);
 	CHECK(c, setrlimit(RLIMIT_NPROC, &c->rl_nproc) == 0, SUP_ST_RLIMIT);
 	CHECK(c, setrlimit(RLIMIT_FSIZE, &c->rl_fsize) == 0, SUP_ST_RLIMIT);
@@ -467,7 +571,19 @@ __attribute__((noreturn)) static void exec_command(const struct sup_child *c)
 	 * vfork) cannot fail under a small --limit as. hard = soft, like the others. */
 	if (c->set_as)
 		CHECK(c, setrlimit(RLIMIT_AS, &c->rl_as) == 0, SUP_ST_RLIMIT);
-	int e = exec_search(c->spec->argv, c->envp);
+	int e;
+	if (c->spec->exec_file) {
+		struct stat st;
+		/* The file judged must be the file that runs: a symlink swapped since is refused. */
+		if ((c->spec->exec_dev || c->spec->exec_ino) &&
+		    (stat(c->spec->exec_file, &st) < 0 || (uint64_t)st.st_dev != c->spec->exec_dev ||
+		     (uint64_t)st.st_ino != c->spec->exec_ino))
+			fail(c, SUP_ST_EXEC, ESTALE, SUP_EXIT_NOEXEC);
+		exec_path(c->spec->exec_file, c->spec->argv, c->envp);
+		e = errno;
+	} else {
+		e = exec_search(c->spec->argv, c->envp);
+	}
 	fail(c, SUP_ST_EXEC, e, e == ENOENT ? SUP_EXIT_NOTFOUND : SUP_EXIT_NOEXEC);
 }
 

@@ -32,7 +32,7 @@
 #define PIPE_SIZE (1024 * 1024) /* fewer wake-ups for bulk output; silently kept if refused */
 #define OUT_BURST 8 /* full reads in a row before the next poll (8 MiB) */
 
-enum { S_SIG, S_PID, S_REPORT, S_STATUS, S_OUT, S_ERR, S_IN_SRC, S_IN_DST, S_N };
+enum { S_SIG, S_PID, S_REPORT, S_STATUS, S_OUT, S_ERR, S_IN_SRC, S_IN_DST, S_CANCEL, S_N };
 
 struct run {
 	struct sup_spec *spec;
@@ -54,7 +54,9 @@ struct run {
 	bool exec_done;
 	int64_t start, deadline, kill_at, last_out;
 	bool term_sent, kill_sent, idle_armed;
+	bool abandon; /* the tree is gone and we were told to stop: queued output is dropped */
 	char cgroup[128];
+	struct sup_out io;
 };
 
 static int64_t now_ms(void)
@@ -160,6 +162,77 @@ enum sup_nproc_bound sup_nproc_bound(uint64_t limit)
 	return access(SUP_PIDS_CGROUP_ROOT, W_OK) == 0 ? SUP_NPROC_CGROUP : SUP_NPROC_NONE;
 }
 
+int sup_nproc_check(uint64_t limit, bool required, struct reterr *err)
+{
+	if (sup_nproc_bound(limit) != SUP_NPROC_NONE)
+		return 0;
+	/* RLIMIT_NPROC does not bind uid 0; pid_max (>= 300) or a pids cgroup must. */
+	if (required)
+		return reterr_set(err, -EPERM,
+				  "cannot enforce a limit of %llu processes: running as root, and "
+				  "neither a per-namespace pid_max (Linux >= 6.14, limits of %d or more) "
+				  "nor a writable pids cgroup at %s is available (RLIMIT_NPROC does not "
+				  "apply to root)",
+				  (unsigned long long)limit, SUP_PID_MAX_MIN, SUP_PIDS_CGROUP_ROOT);
+	reterr_set(err, 1,
+		   "running as root without a process bound (no per-namespace pid_max, no pids "
+		   "cgroup): the command's process count is NOT bounded (only the timeout ends a "
+		   "fork bomb); see 'secretctl doctor'");
+	return 1;
+}
+
+/* The pathname unix sockets bound in our network namespace, from /proc/net/unix ("Num RefCount
+ * Protocol Flags Type St Inode Path": the path is the rest of the line), minus the allowed
+ * ones and duplicates. Abstract sockets ("@...") are Landlock's and the network namespace's. */
+static int host_sockets(char *const *allowed, char ***ret, struct reterr *err)
+{
+	AUTO_BUF struct buf b = BUF_INIT;
+	AUTO_CLOSE int fd = open("/proc/net/unix", O_RDONLY | O_CLOEXEC);
+	char **v = NULL;
+	size_t n = 0;
+	int e;
+	if (fd < 0)
+		return reterr_set(err, -errno, "/proc/net/unix: %s", strerror(errno));
+	/* 16 MiB: well over SUP_SOCKETS_MAX lines of at most ~150 bytes. */
+	if ((e = fd_read_all(fd, 16u << 20, &b)) < 0)
+		return reterr_set(err, e, "/proc/net/unix: %s", strerror(-e));
+	char *line = b.data, *end = b.data + b.len;
+	while (line && line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl)
+			*nl = '\0';
+		/* Skip seven fields; the path is the rest (it may hold spaces). */
+		char *p = line;
+		for (int f = 0; f < 7 && p; f++) {
+			p += strspn(p, " ");
+			p = strchr(p, ' ');
+		}
+		if (p && *(p += strspn(p, " ")) == '/') {
+			bool skip = false;
+			for (size_t i = 0; allowed && allowed[i] && !skip; i++)
+				skip = !strcmp(allowed[i], p);
+			for (size_t i = 0; i < n && !skip; i++)
+				skip = !strcmp(v[i], p);
+			if (!skip) {
+				if (n >= SUP_SOCKETS_MAX) {
+					strv_free(v);
+					return reterr_set(err, -E2BIG,
+							  "more than %d unix sockets on this host",
+							  SUP_SOCKETS_MAX);
+				}
+				if (strv_push(&v, p) < 0) {
+					strv_free(v);
+					return reterr_set(err, -ENOMEM, "out of memory");
+				}
+				n++;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	*ret = v;
+	return 0;
+}
+
 /* root, when sup_nproc_bound chose it: a pids cgroup (v1 controller) bounds the tree, since
  * RLIMIT_NPROC does not apply to uid 0. Best effort: without it the run still has its timeout. */
 static void cgroup_create(struct run *r, uint64_t max)
@@ -216,7 +289,8 @@ static void read_report(struct run *r)
 		;
 	if (n == (ssize_t)sizeof(rep) && !r->res->failed) {
 		r->res->failed = true;
-		snprintf(r->res->stage, sizeof(r->res->stage), "%s", sup_stage_name(rep.stage));
+		r->res->stage = rep.stage > SUP_ST_NONE && rep.stage < SUP_ST_COUNT ? (enum sup_stage)rep.stage
+									   : SUP_ST_PARENT;
 		r->res->stage_errno = rep.err;
 		return; /* EOF follows */
 	}
@@ -283,6 +357,32 @@ static void kill_and_wait(struct run *r)
 	}
 }
 
+/* Our reader of stream s left (EPIPE): stop reading it, so that the command meets EPIPE or
+ * SIGPIPE on its next write, as in a pipeline (a PTY: the terminal hangs up, SIGHUP, as when a
+ * terminal window closes). The sink is told the stream ended and writes nothing more. */
+static void stream_gone(struct run *r, int slot, enum sup_stream s)
+{
+	if (r->fds[slot] < 0)
+		return;
+	if (r->fds[slot] == r->pty_master) {
+		if (r->fds[S_IN_DST] == r->pty_master)
+			r->fds[S_IN_DST] = -1;
+		r->pty_master = -1;
+	}
+	close_fd(&r->fds[slot]);
+	if (r->sinks && r->sinks->out)
+		(void)r->sinks->out(r->sinks->ctx, &r->io, s, NULL, 0);
+}
+
+/* After a write to the caller failed: every stream whose destination died goes too. */
+static void gone_streams(struct run *r)
+{
+	if (sup_out_dead(&r->io, SUP_STDOUT))
+		stream_gone(r, S_OUT, SUP_STDOUT);
+	if (sup_out_dead(&r->io, SUP_STDERR))
+		stream_gone(r, S_ERR, SUP_STDERR);
+}
+
 static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned char *p, size_t n)
 {
 	uint64_t cap = r->spec->opts.max_output;
@@ -300,17 +400,9 @@ static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned ch
 	}
 	if (!r->sinks || !r->sinks->out)
 		return 0;
-	int e = r->sinks->out(r->sinks->ctx, s, p, n);
+	int e = r->sinks->out(r->sinks->ctx, &r->io, s, p, n);
 	if (e == -EPIPE) {
-		/* Our reader left: stop reading this stream, the child then meets EPIPE itself (a
-		 * PTY: the terminal hangs up, SIGHUP, as when a terminal window closes). */
-		if (r->fds[slot] == r->pty_master) {
-			if (r->fds[S_IN_DST] == r->pty_master)
-				r->fds[S_IN_DST] = -1;
-			r->pty_master = -1;
-		}
-		close_fd(&r->fds[slot]);
-		(void)r->sinks->out(r->sinks->ctx, s, NULL, 0);
+		stream_gone(r, slot, s);
 		return 0;
 	}
 	return e;
@@ -334,8 +426,10 @@ static int read_output(struct run *r, int slot, enum sup_stream s)
 		} else {
 			close_fd(&r->fds[slot]);
 		}
-		if (r->sinks && r->sinks->out)
-			return r->sinks->out(r->sinks->ctx, s, NULL, 0);
+		if (r->sinks && r->sinks->out) {
+			int e = r->sinks->out(r->sinks->ctx, &r->io, s, NULL, 0);
+			return e == -EPIPE ? 0 : e;
+		}
 		return 0;
 	}
 	r->last_out = now_ms();
@@ -346,11 +440,18 @@ static int read_output(struct run *r, int slot, enum sup_stream s)
 	return (size_t)n < IO_CHUNK ? 1 : 0;
 }
 
+/* The caller's reader is behind on stream s: read no more of it until it catches up (the
+ * command then waits in its own write, with its pipe full). */
+static bool backlogged(const struct run *r, enum sup_stream s)
+{
+	return sup_out_pending(&r->io, s) > SUP_QUEUE_HIGH;
+}
+
 /* While output is flowing (every read fills the buffer) read on without a poll() per chunk; a
  * bounded number of times, so timers, signals and the other stream still get their turn. */
 static int drain_output(struct run *r, int slot, enum sup_stream s)
 {
-	for (int i = 0; i < OUT_BURST && r->fds[slot] >= 0; i++) {
+	for (int i = 0; i < OUT_BURST && r->fds[slot] >= 0 && !backlogged(r, s); i++) {
 		int e = read_output(r, slot, s);
 		if (e != 0)
 			return e < 0 ? e : 0;
@@ -418,6 +519,12 @@ static void on_signal(struct run *r)
 			if (r->pty_master >= 0 && r->spec->opts.stdin_fd >= 0 &&
 			    ioctl(r->spec->opts.stdin_fd, TIOCGWINSZ, &ws) == 0)
 				(void)ioctl(r->pty_master, TIOCSWINSZ, &ws);
+			continue;
+		}
+		if (r->reaped) {
+			/* Nothing left to forward to: only queued output keeps us, and we were
+			 * asked to stop. */
+			r->abandon = true;
 			continue;
 		}
 		send_tree(r, sig);
@@ -573,8 +680,11 @@ static int tick(struct run *r)
 	}
 	if (o->idle_ms && r->idle_armed && now - r->last_out >= o->idle_ms) {
 		r->idle_armed = false;
-		if (r->sinks && r->sinks->idle)
-			return r->sinks->idle(r->sinks->ctx);
+		if (r->sinks && r->sinks->idle) {
+			int e = r->sinks->idle(r->sinks->ctx, &r->io);
+			gone_streams(r);
+			return e == -EPIPE ? 0 : e;
+		}
 	}
 	return 0;
 }
@@ -584,9 +694,10 @@ static int poll_wait(const struct run *r)
 	const struct sup_opts *o = &r->spec->opts;
 	int64_t now = now_ms(), wait = INT64_MAX;
 	/* Once the tree is gone, whatever is still buffered is read without waiting: a leftover
-	 * writer outside a pid namespace (profile off) must not hold us. */
+	 * writer outside a pid namespace (profile off) must not hold us. Unless the caller's reader
+	 * is behind: then we wait for it (or a signal), as the last stage of a pipeline would. */
 	if (r->reaped)
-		return 0;
+		return backlogged(r, SUP_STDOUT) || backlogged(r, SUP_STDERR) ? -1 : 0;
 	if (r->deadline && !r->term_sent)
 		wait = r->deadline - now;
 	else if (r->term_sent && !r->kill_sent)
@@ -600,13 +711,16 @@ static int poll_wait(const struct run *r)
 	return wait > INT32_MAX ? INT32_MAX : (int)wait;
 }
 
+/* The caller's destinations with output waiting: polled for POLLOUT after the S_N slots. */
+enum { D_OUT = S_N, D_ERR, P_N };
+
 static int loop(struct run *r)
 {
 	for (;;) {
 		bool outputs = r->fds[S_OUT] >= 0 || r->fds[S_ERR] >= 0;
-		if (r->reaped && r->fds[S_REPORT] < 0 && !outputs)
+		if (r->abandon || (r->reaped && r->fds[S_REPORT] < 0 && !outputs))
 			return 0;
-		struct pollfd pfd[S_N];
+		struct pollfd pfd[P_N];
 		for (int i = 0; i < S_N; i++) {
 			pfd[i].fd = r->fds[i];
 			pfd[i].events = POLLIN;
@@ -618,7 +732,14 @@ static int loop(struct run *r)
 		else
 			pfd[S_IN_DST].fd = -1;
 		pfd[S_IN_DST].events = POLLOUT;
-		int n = poll(pfd, S_N, poll_wait(r));
+		/* A stream whose reader is behind is not read: it waits in the command's pipe. */
+		if (backlogged(r, SUP_STDOUT))
+			pfd[S_OUT].fd = -1;
+		if (backlogged(r, SUP_STDERR))
+			pfd[S_ERR].fd = -1;
+		pfd[D_OUT] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDOUT), .events = POLLOUT };
+		pfd[D_ERR] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDERR), .events = POLLOUT };
+		int n = poll(pfd, P_N, poll_wait(r));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -642,10 +763,22 @@ static int loop(struct run *r)
 			continue;
 		if (pfd[S_SIG].revents)
 			on_signal(r);
+		if (pfd[S_CANCEL].revents) {
+			/* The caller gave up on this run (an MCP cancel, its client gone): no grace
+			 * period, the whole tree goes now. Output still buffered is read below. */
+			r->fds[S_CANCEL] = -1; /* borrowed */
+			r->res->cancelled = true;
+			kill_tree(r);
+		}
 		if (pfd[S_REPORT].revents)
 			read_report(r);
 		if (pfd[S_STATUS].revents)
 			read_status(r);
+		if (pfd[D_OUT].revents)
+			(void)sup_out_flush(&r->io, SUP_STDOUT);
+		if (pfd[D_ERR].revents)
+			(void)sup_out_flush(&r->io, SUP_STDERR);
+		gone_streams(r);
 		for (int slot = S_OUT; slot <= S_ERR; slot++) {
 			if (pfd[slot].revents && r->fds[slot] >= 0) {
 				e = drain_output(r, slot, slot == S_OUT ? SUP_STDOUT : SUP_STDERR);
@@ -653,10 +786,33 @@ static int loop(struct run *r)
 					return e;
 			}
 		}
+		gone_streams(r);
 		if (pfd[S_IN_SRC].revents || pfd[S_IN_DST].revents)
 			pump_stdin(r, pfd[S_IN_SRC].revents, pfd[S_IN_DST].revents);
 		if (pfd[S_PID].revents)
 			reap(r);
+	}
+}
+
+/* The tree is gone and every byte read: deliver what is still queued, waiting for the reader as
+ * the last stage of a pipeline does, unless a signal tells us to stop. */
+static void drain_queues(struct run *r)
+{
+	while (!r->abandon && (sup_out_pending(&r->io, SUP_STDOUT) ||
+			       sup_out_pending(&r->io, SUP_STDERR))) {
+		struct pollfd pfd[3] = {
+			{ .fd = sup_out_pollfd(&r->io, SUP_STDOUT), .events = POLLOUT },
+			{ .fd = sup_out_pollfd(&r->io, SUP_STDERR), .events = POLLOUT },
+			{ .fd = r->fds[S_SIG], .events = POLLIN },
+		};
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+			return;
+		if (pfd[2].revents)
+			on_signal(r);
+		if (pfd[0].revents)
+			(void)sup_out_flush(&r->io, SUP_STDOUT);
+		if (pfd[1].revents)
+			(void)sup_out_flush(&r->io, SUP_STDERR);
 	}
 }
 
@@ -687,6 +843,14 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	c.gid = getegid();
 	/* The caller's runtime directory, by its real uid (what logind named it after). */
 	snprintf(c.run_user_dir, sizeof(c.run_user_dir), "/run/user/%u", (unsigned)getuid());
+	if ((c.prot & SUP_PROT_SOCKETS) && (rc = host_sockets(o->sockets, &c.cover_sockets, err)) < 0)
+		goto out;
+	if (c.prot & SUP_PROT_READONLY) {
+		/* The $HOME the command gets: its environment's, resolved. */
+		const char *home = sup_spec_getenv(spec, "HOME");
+		if (!home || home[0] != '/' || !realpath(home, c.home) || !strcmp(c.home, "/"))
+			c.home[0] = '\0';
+	}
 	r.iobuf = malloc(IO_CHUNK);
 	r.inbuf = malloc(STDIN_BUF);
 	if (!r.iobuf || !r.inbuf) {
@@ -705,6 +869,16 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		goto out;
 	}
 	c.set_as = o->rlimit_as != 0;
+	/* Core limit 1 (no core file, no core_pattern helper) when our hard limit allows it; a hard
+	 * limit of 0 set before us cannot be raised, and then a helper is not stopped. */
+	struct rlimit core;
+	if (getrlimit(RLIMIT_CORE, &core) < 0) {
+		rc = reterr_set(err, -errno, "getrlimit: %s", strerror(errno));
+		goto out;
+	}
+	c.rl_core.rlim_cur = c.rl_core.rlim_max = core.rlim_max >= 1 ? 1 : 0;
+	if (core.rlim_max >= 1)
+		c.prot |= SUP_PROT_NOCORE;
 	/* (RLIM_INFINITY is UINT64_MAX: "no limit" stays the largest limit.) */
 	uint64_t nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c.rl_nproc.rlim_cur;
 	enum sup_nproc_bound bound = r.sandbox ? sup_nproc_bound(nproc) : SUP_NPROC_RLIMIT;
@@ -729,6 +903,10 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	go_w = p[1];
 	if ((rc = make_stdio(&r, &c, err)) < 0)
 		goto out;
+	if ((rc = sup_out_open(&r.io, o->out_fd)) < 0) {
+		reterr_set(err, rc, "output: %s", strerror(-rc));
+		goto out;
+	}
 
 	/* Forwarded signals arrive on a signalfd; SIGPIPE must not kill us when a child closes a
 	 * pipe we write (its stdin) or our own reader goes away. */
@@ -774,7 +952,7 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	long pid = syscall(SYS_clone, flags, NULL, &r.pidfd, NULL, 0);
 	if (pid < 0) {
 		ret->failed = true;
-		snprintf(ret->stage, sizeof(ret->stage), "%s", sup_stage_name(SUP_ST_CLONE));
+		ret->stage = SUP_ST_CLONE;
 		ret->stage_errno = errno;
 		wipe_env(spec);
 		goto done;
@@ -817,11 +995,18 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 	}
 	if (o->timeout_ms)
 		r.deadline = r.start + o->timeout_ms;
+	r.fds[S_CANCEL] = o->cancel_fd > 0 ? o->cancel_fd : -1;
 	rc = loop(&r);
 	if (rc < 0) {
 		reterr_set(err, rc, "supervisor: %s", strerror(-rc));
 		kill_and_wait(&r);
 	}
+	/* The terminal goes back to its modes before we wait for a reader. */
+	if (raw) {
+		(void)tcsetattr(o->stdin_fd, TCSAFLUSH, &saved_tio);
+		raw = false;
+	}
+	drain_queues(&r);
 done:
 	wipe_env(spec);
 	fill_result(&r);
@@ -845,7 +1030,7 @@ out:
 	}
 	r.fds[S_PID] = -1;
 	for (int i = 0; i < S_N; i++) {
-		if (i == S_IN_SRC || (i == S_IN_DST && r.fds[i] == r.pty_master))
+		if (i == S_IN_SRC || i == S_CANCEL || (i == S_IN_DST && r.fds[i] == r.pty_master))
 			continue;
 		if (i == S_OUT && r.fds[i] == r.pty_master)
 			r.pty_master = -1;
@@ -857,7 +1042,9 @@ out:
 	close_child_ends(&c);
 	close_fd(&r.pty_sock);
 	cgroup_remove(&r);
+	sup_out_close(&r.io);
 	free(c.envp);
+	strv_free(c.cover_sockets);
 	free(r.iobuf);
 	if (r.inbuf)
 		sodium_memzero(r.inbuf, STDIN_BUF);

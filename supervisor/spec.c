@@ -49,14 +49,28 @@ static bool env_name_valid(const char *name)
 
 struct sup_spec *sup_spec_new(char *const *argv)
 {
-	if (!argv || !argv[0] || !argv[0][0] || strv_len(argv) > SUP_ARGV_MAX)
+	size_t n = argv ? strv_len(argv) : 0, bytes = 0;
+	if (!argv || !argv[0] || !argv[0][0] || n > SUP_ARGV_MAX || secret_lib_init() < 0)
 		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(argv[i]) + 1;
+		if (l > SUP_ENV_BYTES_MAX || (bytes += l) > SUP_ENV_BYTES_MAX)
+			return NULL;
+	}
 	struct sup_spec *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	for (size_t i = 0; argv[i]; i++) {
-		if (strv_push(&s->argv, argv[i]) < 0)
-			return sup_spec_free(s);
+	/* The strings go to secure memory: an argument may carry a secret the caller expanded
+	 * into it ("curl -H 'Authorization: Bearer $TOKEN'"). */
+	s->argv_mem = secret_new(bytes);
+	s->argv = calloc(n + 1, sizeof(*s->argv));
+	if (!s->argv_mem || !s->argv)
+		return sup_spec_free(s);
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(argv[i]) + 1;
+		s->argv[i] = (char *)s->argv_mem->data + s->argv_mem->len;
+		memcpy(s->argv[i], argv[i], l);
+		s->argv_mem->len += l;
 	}
 	s->opts.profile = SUP_PROFILE_STANDARD;
 	s->opts.stdin_fd = -1;
@@ -67,13 +81,30 @@ struct sup_spec *sup_spec_free(struct sup_spec *s)
 {
 	if (!s)
 		return NULL;
-	strv_free(s->argv);
+	free(s->argv);
+	secret_free(s->argv_mem);
 	secret_free(s->env);
+	free(s->exec_file);
 	free(s->cwd);
 	strv_free(s->hidden);
 	strv_free(s->writable);
+	strv_free(s->sockets);
 	free(s);
 	return NULL;
+}
+
+int sup_spec_set_exec(struct sup_spec *s, const char *path, uint64_t dev, uint64_t ino)
+{
+	if (!s || s->used || !path || path[0] != '/')
+		return -EINVAL;
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	free(s->exec_file);
+	s->exec_file = copy;
+	s->exec_dev = dev;
+	s->exec_ino = ino;
+	return 0;
 }
 
 /* Remove an entry NAME=... from the block, wiping the bytes that move. */
@@ -117,6 +148,21 @@ static int env_put(struct sup_spec *s, const char *name, const void *value, size
 		return r;
 	s->nenv++;
 	return 0;
+}
+
+const char *sup_spec_getenv(const struct sup_spec *s, const char *name)
+{
+	size_t nlen = strlen(name);
+	if (!s->env)
+		return NULL;
+	const unsigned char *p = s->env->data, *end = p + s->env->len;
+	while (p < end) {
+		size_t elen = strlen((const char *)p) + 1;
+		if (elen > nlen && !memcmp(p, name, nlen) && p[nlen] == '=')
+			return (const char *)p + nlen + 1;
+		p += elen;
+	}
+	return NULL;
 }
 
 int sup_spec_env_base(struct sup_spec *s, char *const *envp)
@@ -211,33 +257,40 @@ int sup_spec_set_opts(struct sup_spec *s, const struct sup_opts *o)
 	    o->profile != SUP_PROFILE_STRICT)
 		return -EINVAL;
 	if ((o->io != SUP_IO_PIPE && o->io != SUP_IO_PTY) || o->timeout_ms < 0 ||
-	    o->grace_ms < 0 || o->idle_ms < 0 || (o->cwd && o->cwd[0] != '/'))
+	    o->grace_ms < 0 || o->idle_ms < 0 || o->cancel_fd < 0 || (o->cwd && o->cwd[0] != '/'))
 		return -EINVAL;
 	/* Without a mount namespace nothing can be hidden: refuse rather than pretend. */
 	if (o->profile == SUP_PROFILE_OFF && o->deny_network)
 		return -EINVAL;
-	char **hidden = NULL, **writable = NULL, *cwd = NULL;
+	char **hidden = NULL, **writable = NULL, **sockets = NULL, *cwd = NULL;
+	if (strv_len(o->hidden) > SUP_PATHS_MAX || strv_len(o->writable) > SUP_PATHS_MAX ||
+	    strv_len(o->sockets) > SUP_PATHS_MAX)
+		return -E2BIG;
 	int r = strv_copy(o->hidden, &hidden);
-	if (r < 0)
-		return r;
-	if ((r = strv_copy(o->writable, &writable)) < 0) {
-		strv_free(hidden);
-		return r;
-	}
-	if (o->cwd && !(cwd = strdup(o->cwd))) {
+	if (r == 0)
+		r = strv_copy(o->writable, &writable);
+	if (r == 0)
+		r = strv_copy(o->sockets, &sockets);
+	if (r == 0 && o->cwd && !(cwd = strdup(o->cwd)))
+		r = -ENOMEM;
+	if (r < 0) {
 		strv_free(hidden);
 		strv_free(writable);
-		return -ENOMEM;
+		strv_free(sockets);
+		return r;
 	}
 	strv_free(s->hidden);
 	strv_free(s->writable);
+	strv_free(s->sockets);
 	free(s->cwd);
 	s->hidden = hidden;
 	s->writable = writable;
+	s->sockets = sockets;
 	s->cwd = cwd;
 	s->opts = *o;
 	s->opts.hidden = s->hidden;
 	s->opts.writable = s->writable;
+	s->opts.sockets = s->sockets;
 	s->opts.cwd = s->cwd;
 	if (!s->opts.grace_ms)
 		s->opts.grace_ms = SUP_GRACE_MS_DEFAULT;
@@ -255,8 +308,11 @@ unsigned sup_profile_protections(enum sup_profile p, bool deny_network)
 	/* root already owns its namespaces' capabilities; everyone else needs a user namespace. */
 	if (geteuid() != 0)
 		m |= SUP_PROT_USERNS;
-	if (p == SUP_PROFILE_STRICT)
-		m |= SUP_PROT_READONLY;
+	/* Nothing written outside the working directory, the writable paths and a private /tmp
+	 * survives the run: a command cannot plant code that runs later on the host. */
+	m |= SUP_PROT_READONLY | SUP_PROT_SOCKETS;
+	if (p == SUP_PROFILE_STANDARD)
+		m |= SUP_PROT_HOME_LAYER;
 	if (deny_network)
 		m |= SUP_PROT_NETNS;
 	/* Defence in depth where the kernel has it (Linux >= 6.12): without a network namespace,
@@ -279,17 +335,20 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_HIDDEN: return "hidden vault/policy paths";
 	case SUP_PROT_PROC: return "fresh /proc";
 	case SUP_PROT_KEYRING: return "fresh session keyring";
-	case SUP_PROT_RLIMITS: return "rlimits (core 0, hard = soft)";
+	case SUP_PROT_RLIMITS: return "rlimits (hard = soft)";
 	case SUP_PROT_CAPS: return "no capabilities";
 	case SUP_PROT_NNP: return "no_new_privs";
 	case SUP_PROT_SECCOMP: return "seccomp filter";
-	case SUP_PROT_READONLY: return "read-only filesystem, private /tmp";
+	case SUP_PROT_READONLY: return "read-only filesystem but cwd and writable paths, private /tmp";
+	case SUP_PROT_SOCKETS: return "host unix sockets covered";
+	case SUP_PROT_HOME_LAYER: return "throwaway $HOME layer";
 	case SUP_PROT_PIDS_CGROUP: return "pids cgroup";
 	case SUP_PROT_PID_MAX: return "pid namespace pid_max";
 	case SUP_PROT_DEV: return "private /dev";
 	case SUP_PROT_KERNFS_RO: return "read-only /proc and /sys";
 	case SUP_PROT_IPC: return "host IPC sockets hidden";
 	case SUP_PROT_SCOPE: return "landlock scopes (abstract sockets, signals)";
+	case SUP_PROT_NOCORE: return "no core dump, no core helper";
 	default: return "unknown";
 	}
 }
@@ -306,6 +365,8 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_READONLY] = "read-only root",
 	[SUP_ST_TMP] = "private /tmp",
 	[SUP_ST_WRITABLE] = "writable paths",
+	[SUP_ST_HOME] = "throwaway $HOME layer (--sandbox strict keeps $HOME read-only instead)",
+	[SUP_ST_SOCKETS] = "host sockets covered",
 	[SUP_ST_PROC] = "fresh /proc",
 	[SUP_ST_DEV] = "private /dev",
 	[SUP_ST_PTY] = "pseudo-terminal",
@@ -329,9 +390,9 @@ static const char *const stage_names[SUP_ST_COUNT] = {
 	[SUP_ST_EXEC] = "execve",
 };
 
-const char *sup_stage_name(int stage)
+const char *sup_stage_name(enum sup_stage stage)
 {
-	if (stage < 0 || stage >= SUP_ST_COUNT || !stage_names[stage])
+	if ((int)stage < 0 || stage >= SUP_ST_COUNT || !stage_names[stage])
 		return "unknown";
 	return stage_names[stage];
 }
@@ -341,7 +402,7 @@ int sup_exit_code(const struct sup_result *r)
 	if (r->timed_out)
 		return SUP_EXIT_TIMEOUT;
 	if (r->failed) {
-		if (strcmp(r->stage, stage_names[SUP_ST_EXEC]) != 0)
+		if (r->stage != SUP_ST_EXEC)
 			return SUP_EXIT_FAILURE;
 		return r->stage_errno == ENOENT ? SUP_EXIT_NOTFOUND : SUP_EXIT_NOEXEC;
 	}

@@ -13,7 +13,10 @@
 #include "supervisor/supervisor.h"
 
 struct sup_spec {
-	char **argv;
+	char **argv;          /* pointers into argv_mem */
+	struct secret *argv_mem; /* the argument strings back to back (secure memory) */
+	char *exec_file;      /* sup_spec_set_exec: run this file instead of searching argv[0] */
+	uint64_t exec_dev, exec_ino; /* ... and it must still be this file (0: not checked) */
 	/* Environment entries "NAME=value\0" back to back, in secure memory. */
 	struct secret *env;
 	size_t nenv;
@@ -21,45 +24,9 @@ struct sup_spec {
 	char *cwd;
 	char **hidden;
 	char **writable;
+	char **sockets;
 	bool probe; /* sup_probe: stop after the last setup stage */
 	bool used; /* sup_run wipes the environment: a spec runs once */
-};
-
-/* Setup stages of the child, reported to the parent as {stage, errno} before _exit. */
-enum sup_stage {
-	SUP_ST_NONE,
-	SUP_ST_CLONE,
-	SUP_ST_PARENT, /* the supervisor died before releasing the child */
-	SUP_ST_SETGROUPS,
-	SUP_ST_UIDMAP,
-	SUP_ST_GIDMAP,
-	SUP_ST_MOUNT_PRIVATE,
-	SUP_ST_HIDE,
-	SUP_ST_READONLY,
-	SUP_ST_TMP,
-	SUP_ST_WRITABLE,
-	SUP_ST_PROC,
-	SUP_ST_DEV,
-	SUP_ST_PTY,
-	SUP_ST_KERNFS_RO,
-	SUP_ST_PID_MAX,
-	SUP_ST_NET,
-	SUP_ST_CHDIR,
-	SUP_ST_KEYRING,
-	SUP_ST_RLIMIT,
-	SUP_ST_SECUREBITS,
-	SUP_ST_CAPS,
-	SUP_ST_NNP,
-	SUP_ST_LANDLOCK,
-	SUP_ST_SECCOMP,
-	SUP_ST_SIGNALS,
-	SUP_ST_FORK,
-	SUP_ST_SETSID,
-	SUP_ST_CTTY,
-	SUP_ST_STDIO,
-	SUP_ST_CLOSE_RANGE,
-	SUP_ST_EXEC,
-	SUP_ST_COUNT
 };
 
 struct sup_report {
@@ -89,13 +56,43 @@ struct sup_child {
 	gid_t gid;
 	char **envp;       /* pointers into spec->env (secure memory) */
 	const struct sock_fprog *seccomp;
-	struct rlimit rl_nofile, rl_nproc, rl_fsize, rl_as;
+	struct rlimit rl_nofile, rl_nproc, rl_fsize, rl_as, rl_core;
 	bool set_as;
 	uint64_t pid_max;  /* SUP_PROT_PID_MAX: written to the new pid namespace's pid_max */
 	char run_user_dir[32]; /* SUP_PROT_IPC: "/run/user/<uid>" of the caller */
+	char **cover_sockets; /* SUP_PROT_SOCKETS: host socket paths to cover (parent's heap) */
+	char home[4096];      /* SUP_PROT_READONLY: the command's $HOME, resolved ("" = none) */
+};
+/* ---- the caller's side of the output (out.c) ---------------------------------------------- */
+
+/* Queued output for one destination. */
+struct sup_outq {
+	int fd;
+	bool own;  /* a description opened here (O_NONBLOCK), closed at the end */
+	bool sock; /* written with send(MSG_DONTWAIT) */
+	bool dead; /* the reader left: nothing more is written */
+	struct buf q;
+	size_t off;
 };
 
-const char *sup_stage_name(int stage);
+struct sup_out {
+	struct sup_outq *o[3]; /* per stream; stdout and stderr may share one */
+	struct sup_outq store[3];
+};
+
+/* The command's streams are read no further while more than this waits for the caller. */
+#define SUP_QUEUE_HIGH (1024u * 1024)
+
+int sup_out_open(struct sup_out *io, const int out_fd[3]);
+void sup_out_close(struct sup_out *io);
+int sup_out_flush(struct sup_out *io, enum sup_stream s); /* 0, or -EPIPE: the reader left */
+size_t sup_out_pending(const struct sup_out *io, enum sup_stream s);
+bool sup_out_dead(const struct sup_out *io, enum sup_stream s);
+int sup_out_pollfd(const struct sup_out *io, enum sup_stream s); /* fd for POLLOUT, or -1 */
+
+/* The value of NAME in the spec's environment block, or NULL (points into secure memory; use
+ * before sup_run wipes it). */
+const char *sup_spec_getenv(const struct sup_spec *s, const char *name);
 /* True once sup_userns_enter moved this process into its own user namespace. */
 bool sup_userns_entered(void);
 /* Write "id id 1" maps (and setgroups deny) for pid ("self" when 0). 0 or -errno with *ret_stage. */
