@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* policy: the policy model, its schema check over the YAML tree, safe file loading and
- * env-alias rewriting. Top-level sections are a table so later sections (command rules, sandbox
- * profiles) are one parser and one row each. */
+/* policy: the schema helpers over the YAML tree, the top-level section table, version and
+ * env_aliases, safe file loading and env-alias rewriting. The command, key and sandbox sections
+ * are in rules.c, decisions in decide.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,30 +11,6 @@
 
 #include "policy/policy.h"
 #include "policy/policy-internal.h"
-
-/* One env_aliases rule: "db/<star>" -> "staging/db/<star>" (prefix) or "special" ->
- * "prod/special" (exact). */
-struct policy_rule {
-	char *pattern;
-	char *target;
-	size_t plen; /* bytes of pattern before '*' (whole pattern when !prefix) */
-	size_t tlen; /* same for target */
-	bool prefix;
-};
-
-struct policy_alias {
-	char *name;
-	struct policy_rule *rules;
-	size_t nrules;
-};
-
-struct policy {
-	unsigned version;
-	struct policy_alias *aliases;
-	size_t naliases;
-};
-
-#define POLICY_VERSION 1
 
 struct policy *policy_free(struct policy *p)
 {
@@ -50,22 +26,21 @@ struct policy *policy_free(struct policy *p)
 		free(a->name);
 	}
 	free(p->aliases);
+	policy_rules_release(p);
 	free(p);
 	return NULL;
 }
 
 /* ---- schema helpers ----------------------------------------------------------------------- */
 
-/* A scalar from the file, fit for an error message: bounded, non-printable bytes shown as '?',
- * so a hostile file cannot put terminal escapes into our diagnostics. */
-static const char *show(const struct ynode *n, char out[static 72])
+const char *policy_show(const char *s, size_t len, char out[static YSHOW_MAX])
 {
 	size_t i, o = 0;
-	for (i = 0; i < n->len && o < 64; i++) {
-		unsigned char c = (unsigned char)n->str[i];
+	for (i = 0; i < len && o < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
 		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
-	if (i < n->len) {
+	if (i < len) {
 		memcpy(out + o, "...", 3);
 		o += 3;
 	}
@@ -73,7 +48,14 @@ static const char *show(const struct ynode *n, char out[static 72])
 	return out;
 }
 
-static int expect(const struct ynode *n, enum ynode_type t, const char *what, struct reterr *err)
+const char *ynode_show(const struct ynode *n, char out[static YSHOW_MAX])
+{
+	if (n->type != YNODE_SCALAR)
+		return ynode_type_name(n->type);
+	return policy_show(n->str, n->len, out);
+}
+
+int ynode_expect(const struct ynode *n, enum ynode_type t, const char *what, struct reterr *err)
 {
 	if (n->type == t)
 		return 0;
@@ -82,9 +64,9 @@ static int expect(const struct ynode *n, enum ynode_type t, const char *what, st
 }
 
 /* Mapping keys must be distinct scalars; libyaml does not check either. */
-static int check_map_keys(const struct ynode *map, const char *what, struct reterr *err)
+int ynode_check_map_keys(const struct ynode *map, const char *what, struct reterr *err)
 {
-	char buf[72];
+	char buf[YSHOW_MAX];
 	for (size_t i = 0; i < map->nkids; i += 2) {
 		const struct ynode *k = map->kids[i];
 		if (k->type != YNODE_SCALAR)
@@ -95,13 +77,13 @@ static int check_map_keys(const struct ynode *map, const char *what, struct rete
 			if (o->len == k->len && memcmp(o->str, k->str, k->len) == 0)
 				return reterr_set_at(err, -EINVAL, k->line, k->column,
 						     "duplicate key '%s' in %s (first at line %d)",
-						     show(k, buf), what, o->line);
+						     ynode_show(k, buf), what, o->line);
 		}
 	}
 	return 0;
 }
 
-static bool scalar_is(const struct ynode *n, const char *s)
+bool ynode_is(const struct ynode *n, const char *s)
 {
 	size_t l = strlen(s);
 	return n->type == YNODE_SCALAR && n->len == l && memcmp(n->str, s, l) == 0;
@@ -110,7 +92,7 @@ static bool scalar_is(const struct ynode *n, const char *s)
 /* Alias names appear on command lines (--env NAME) and in messages. */
 static int check_alias_name(const struct ynode *n, struct reterr *err)
 {
-	char buf[72];
+	char buf[YSHOW_MAX];
 	bool ok = n->len >= 1 && n->len <= POLICY_ALIAS_NAME_MAX;
 	for (size_t i = 0; ok && i < n->len; i++) {
 		char c = n->str[i];
@@ -120,7 +102,7 @@ static int check_alias_name(const struct ynode *n, struct reterr *err)
 	if (!ok)
 		return reterr_set_at(err, -EINVAL, n->line, n->column,
 				     "alias name '%s' must be 1-%d characters of [A-Za-z0-9_.-]",
-				     show(n, buf), POLICY_ALIAS_NAME_MAX);
+				     ynode_show(n, buf), POLICY_ALIAS_NAME_MAX);
 	return 0;
 }
 
@@ -129,7 +111,7 @@ static int check_alias_name(const struct ynode *n, struct reterr *err)
 static int check_rule_key(const struct ynode *n, const char *what, bool *ret_prefix,
 			  struct reterr *err)
 {
-	char buf[72];
+	char buf[YSHOW_MAX];
 	const char *s = n->str;
 	size_t len = n->len, lit;
 	bool prefix;
@@ -146,7 +128,7 @@ static int check_rule_key(const struct ynode *n, const char *what, bool *ret_pre
 			return reterr_set_at(
 				err, -EINVAL, n->line, n->column,
 				"%s '%s': only [A-Za-z0-9._/-] and one final '*' are allowed", what,
-				show(n, buf));
+				ynode_show(n, buf));
 	}
 	/* Complete segments (followed by '/', or the last one of an exact key) must be proper
 	 * key segments; a prefix may end inside a segment ("db/pass*"). */
@@ -161,14 +143,14 @@ static int check_rule_key(const struct ynode *n, const char *what, bool *ret_pre
 		    (seg == 2 && s[start] == '.' && s[start + 1] == '.'))
 			return reterr_set_at(err, -EINVAL, n->line, n->column,
 					     "%s '%s' has an empty, '.' or '..' segment", what,
-					     show(n, buf));
+					     ynode_show(n, buf));
 		start = i + 1;
 	}
 	*ret_prefix = prefix;
 	return 0;
 }
 
-static char *dup_scalar(const struct ynode *n)
+char *ynode_strdup(const struct ynode *n)
 {
 	char *s = malloc(n->len + 1);
 	if (s)
@@ -180,11 +162,11 @@ static char *dup_scalar(const struct ynode *n)
 
 static int parse_version(struct policy *p, const struct ynode *v, struct reterr *err)
 {
-	char buf[72];
-	if (v->type != YNODE_SCALAR || !v->plain || !scalar_is(v, "1"))
+	char buf[YSHOW_MAX];
+	if (v->type != YNODE_SCALAR || !v->plain || !ynode_is(v, "1"))
 		return reterr_set_at(err, -EINVAL, v->line, v->column,
 				     "unsupported policy version '%s' (this release reads version 1)",
-				     v->type == YNODE_SCALAR ? show(v, buf) : ynode_type_name(v->type));
+				     v->type == YNODE_SCALAR ? ynode_show(v, buf) : ynode_type_name(v->type));
 	p->version = POLICY_VERSION;
 	return 0;
 }
@@ -193,35 +175,35 @@ static int parse_rule(struct policy_rule *rule, const struct ynode *m, struct re
 {
 	const struct ynode *pat = NULL, *tgt = NULL;
 	bool ppre = false, tpre = false;
-	char buf[72];
+	char buf[YSHOW_MAX];
 	int r;
 
-	r = expect(m, YNODE_MAP, "an alias rule", err);
+	r = ynode_expect(m, YNODE_MAP, "an alias rule", err);
 	if (r < 0)
 		return r;
-	r = check_map_keys(m, "an alias rule", err);
+	r = ynode_check_map_keys(m, "an alias rule", err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < m->nkids; i += 2) {
 		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
-		if (scalar_is(k, "pattern"))
+		if (ynode_is(k, "pattern"))
 			pat = v;
-		else if (scalar_is(k, "target"))
+		else if (ynode_is(k, "target"))
 			tgt = v;
 		else
 			return reterr_set_at(err, -EINVAL, k->line, k->column,
 					     "unknown key '%s' in an alias rule (expected 'pattern' "
 					     "and 'target')",
-					     show(k, buf));
+					     ynode_show(k, buf));
 	}
 	if (!pat || !tgt)
 		return reterr_set_at(err, -EINVAL, m->line, m->column,
 				     "alias rule needs both 'pattern' and 'target' (missing '%s')",
 				     pat ? "target" : "pattern");
-	r = expect(pat, YNODE_SCALAR, "'pattern'", err);
+	r = ynode_expect(pat, YNODE_SCALAR, "'pattern'", err);
 	if (r < 0)
 		return r;
-	r = expect(tgt, YNODE_SCALAR, "'target'", err);
+	r = ynode_expect(tgt, YNODE_SCALAR, "'target'", err);
 	if (r < 0)
 		return r;
 	r = check_rule_key(pat, "pattern", &ppre, err);
@@ -235,10 +217,10 @@ static int parse_rule(struct policy_rule *rule, const struct ynode *m, struct re
 				     ppre ? "target '%s' must end with '*' like its pattern"
 					  : "target '%s' must not end with '*': its pattern is an "
 					    "exact key",
-				     show(tgt, buf));
+				     ynode_show(tgt, buf));
 
-	rule->pattern = dup_scalar(pat);
-	rule->target = dup_scalar(tgt);
+	rule->pattern = ynode_strdup(pat);
+	rule->target = ynode_strdup(tgt);
 	if (!rule->pattern || !rule->target)
 		return -ENOMEM; /* the caller frees what was set */
 	rule->prefix = ppre;
@@ -250,14 +232,14 @@ static int parse_rule(struct policy_rule *rule, const struct ynode *m, struct re
 static int parse_alias(struct policy_alias *a, const struct ynode *k, const struct ynode *v,
 		       struct reterr *err)
 {
-	char buf[72];
+	char buf[YSHOW_MAX];
 	int r = check_alias_name(k, err);
 	if (r < 0)
 		return r;
-	a->name = dup_scalar(k);
+	a->name = ynode_strdup(k);
 	if (!a->name)
 		return -ENOMEM;
-	r = expect(v, YNODE_SEQ, "an alias (a list of {pattern, target} rules)", err);
+	r = ynode_expect(v, YNODE_SEQ, "an alias (a list of {pattern, target} rules)", err);
 	if (r < 0)
 		return r;
 	if (v->nkids > POLICY_ALIAS_RULES_MAX)
@@ -279,11 +261,11 @@ static int parse_alias(struct policy_alias *a, const struct ynode *k, const stru
 			if (strcmp(a->rules[j].pattern, a->rules[i].pattern) == 0) {
 				const struct ynode *pn = v->kids[i];
 				for (size_t q = 0; q < pn->nkids; q += 2)
-					if (scalar_is(pn->kids[q], "pattern"))
+					if (ynode_is(pn->kids[q], "pattern"))
 						pn = pn->kids[q + 1];
 				return reterr_set_at(err, -EINVAL, pn->line, pn->column,
 						     "duplicate pattern '%s' in alias '%s'",
-						     show(pn, buf), a->name);
+						     ynode_show(pn, buf), a->name);
 			}
 	}
 	return 0;
@@ -291,14 +273,14 @@ static int parse_alias(struct policy_alias *a, const struct ynode *k, const stru
 
 static int parse_env_aliases(struct policy *p, const struct ynode *v, struct reterr *err)
 {
-	int r = expect(v, YNODE_MAP, "'env_aliases'", err);
+	int r = ynode_expect(v, YNODE_MAP, "'env_aliases'", err);
 	if (r < 0)
 		return r;
 	size_t n = v->nkids / 2;
 	if (n > POLICY_ALIASES_MAX)
 		return reterr_set_at(err, -E2BIG, v->line, v->column,
 				     "'env_aliases' has more than %d aliases", POLICY_ALIASES_MAX);
-	r = check_map_keys(v, "'env_aliases'", err);
+	r = ynode_check_map_keys(v, "'env_aliases'", err);
 	if (r < 0)
 		return r;
 	if (n == 0)
@@ -320,50 +302,54 @@ static const struct policy_section {
 	int (*parse)(struct policy *p, const struct ynode *value, struct reterr *err);
 } sections[] = {
 	{ "version", parse_version },
+	{ "default_action", policy_parse_default_action },
+	{ "allowed_commands", policy_parse_allowed_commands },
+	{ "denied_commands", policy_parse_denied_commands },
+	{ "allowed_keys", policy_parse_allowed_keys },
+	{ "denied_keys", policy_parse_denied_keys },
 	{ "env_aliases", parse_env_aliases },
+	{ "sandbox", policy_parse_sandbox },
+	{ "commands", policy_parse_commands },
+	{ "max_concurrent_runs", policy_parse_max_concurrent_runs },
 };
 
-/* Keys of the reference tool's MCP policy that this release does not read yet: named in the
- * refusal so a user copying such a file knows what to remove. */
-static const char *const later_keys[] = {
-	"default_action",
-	"allowed_commands",
-	"denied_commands",
-};
+static int unknown_key(const struct ynode *k, struct reterr *err)
+{
+	char buf[YSHOW_MAX], known[256];
+	size_t o = 0;
+	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
+		int n = snprintf(known + o, sizeof(known) - o, "%s%s", s ? ", " : "",
+				 sections[s].key);
+		if (n < 0 || (size_t)n >= sizeof(known) - o)
+			break;
+		o += (size_t)n;
+	}
+	return reterr_set_at(err, -EINVAL, k->line, k->column, "unknown key '%s' (known keys: %s)",
+			     ynode_show(k, buf), known);
+}
 
 static int parse_root(struct policy *p, const struct ynode *root, struct reterr *err)
 {
-	char buf[72];
 	bool have_version = false;
 	int r;
 
 	if (!root)
 		return reterr_set_at(err, -EINVAL, 1, 1,
 				     "empty policy: expected a mapping starting with 'version: 1'");
-	r = expect(root, YNODE_MAP, "the policy", err);
+	r = ynode_expect(root, YNODE_MAP, "the policy", err);
 	if (r < 0)
 		return r;
-	r = check_map_keys(root, "the policy", err);
+	r = ynode_check_map_keys(root, "the policy", err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < root->nkids; i += 2) {
 		const struct ynode *k = root->kids[i], *v = root->kids[i + 1];
 		const struct policy_section *sec = NULL;
 		for (size_t s = 0; s < ARRAY_SIZE(sections); s++)
-			if (scalar_is(k, sections[s].key))
+			if (ynode_is(k, sections[s].key))
 				sec = &sections[s];
-		if (!sec) {
-			for (size_t l = 0; l < ARRAY_SIZE(later_keys); l++)
-				if (scalar_is(k, later_keys[l]))
-					return reterr_set_at(
-						err, -EINVAL, k->line, k->column,
-						"'%s' is not supported by this release (command "
-						"rules are not read yet): remove it",
-						later_keys[l]);
-			return reterr_set_at(err, -EINVAL, k->line, k->column,
-					     "unknown key '%s' (known keys: version, env_aliases)",
-					     show(k, buf));
-		}
+		if (!sec)
+			return unknown_key(k, err);
 		r = sec->parse(p, v, err);
 		if (r < 0)
 			return r;
@@ -373,14 +359,16 @@ static int parse_root(struct policy *p, const struct ynode *root, struct reterr 
 	if (!have_version)
 		return reterr_set_at(err, -EINVAL, root->line, root->column,
 				     "missing 'version: 1'");
-	return 0;
+	return policy_parse_finish(p, err);
 }
 
 static struct policy *policy_new_empty(void)
 {
 	struct policy *p = calloc(1, sizeof(*p));
-	if (p)
+	if (p) {
 		p->version = POLICY_VERSION;
+		policy_rules_init(p);
+	}
 	return p;
 }
 
@@ -395,11 +383,12 @@ int policy_load_buf(const void *data, size_t len, struct policy **ret, struct re
 	r = ydoc_parse(data, len, &root, err);
 	if (r < 0)
 		return r;
-	p = calloc(1, sizeof(*p));
+	p = policy_new_empty();
 	if (!p) {
 		ynode_free(root);
 		return -ENOMEM;
 	}
+	p->version = 0;
 	r = parse_root(p, root, err);
 	ynode_free(root);
 	if (r < 0) {
@@ -444,11 +433,17 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 				  "%s: policy is owned by uid %u, not by you (uid %u): use a file "
 				  "you own",
 				  path, (unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
+	/* Whoever can write it redirects secrets; whoever can read it learns which commands and
+	 * keys an agent may use. The reference tool asks for 0600 too. */
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
 		return reterr_set(err, -EACCES,
-				  "%s: policy is writable by group or others (mode %04o): run "
-				  "'chmod go-w %s'",
-				  path, (unsigned)(st.st_mode & 07777), path);
+				  "%s: policy is %s by group or others (mode %04o; it must be 0600 "
+				  "or stricter): run 'chmod 600 %s'",
+				  path,
+				  st.st_mode & (S_IWGRP | S_IWOTH)   ? "writable"
+				  : st.st_mode & (S_IRGRP | S_IROTH) ? "readable"
+								     : "accessible",
+				  (unsigned)(st.st_mode & 07777), path);
 	if (st.st_size > POLICY_FILE_MAX)
 		return reterr_set(err, -E2BIG, "%s: policy larger than %d bytes", path,
 				  POLICY_FILE_MAX);
@@ -468,33 +463,59 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 	return 0;
 }
 
-int policy_load_default(const char *vault_dir, struct policy **ret, char **ret_path,
-			struct reterr *err)
+/* Load path into *ret; with $SECRETCTL_POLICY or --policy a missing file says where the name
+ * came from. */
+static int load_named(const char *path, const char *origin, struct policy **ret,
+		      struct reterr *err)
 {
+	int r = policy_load(path, ret, err);
+	if (r == -ENOENT)
+		reterr_set(err, r, "%s (from %s): no such policy file", path, origin);
+	return r;
+}
+
+int policy_load_default(const char *vault_dir, const char *explicit_path, unsigned flags,
+			struct policy **ret, char **ret_path, struct reterr *err)
+{
+	static const char *const names[] = { POLICY_FILE_NAME, POLICY_LEGACY_FILE_NAME };
 	AUTO_FREE char *path = NULL;
 	const char *env = secure_getenv(POLICY_ENV);
-	int r;
+	int r = -ENOENT;
 
-	if (env && *env) {
-		path = strdup(env);
+	if ((explicit_path && *explicit_path) || (env && *env)) {
+		bool expl = explicit_path && *explicit_path;
+		path = strdup(expl ? explicit_path : env);
 		if (!path)
 			return -ENOMEM;
-		r = policy_load(path, ret, err);
-		if (r == -ENOENT)
-			reterr_set(err, r, "%s (from $%s): no such policy file", path, POLICY_ENV);
+		r = load_named(path, expl ? "--policy" : "$" POLICY_ENV, ret, err);
 	} else {
 		if (!vault_dir || !*vault_dir)
 			return reterr_set(err, -EINVAL, "no vault directory to look for %s in",
 					  POLICY_FILE_NAME);
-		if (asprintf(&path, "%s/%s", vault_dir, POLICY_FILE_NAME) < 0) {
-			path = NULL;
-			return -ENOMEM;
+		for (size_t i = 0; i < ARRAY_SIZE(names) && r == -ENOENT; i++) {
+			free(path);
+			if (asprintf(&path, "%s/%s", vault_dir, names[i]) < 0) {
+				path = NULL;
+				return -ENOMEM;
+			}
+			r = policy_load(path, ret, err);
 		}
-		r = policy_load(path, ret, err);
 		if (r == -ENOENT) {
-			/* No policy file is the common case: nothing is aliased. */
-			*ret = policy_new_empty();
-			r = *ret ? 0 : -ENOMEM;
+			free(path);
+			if (asprintf(&path, "%s/%s", vault_dir, POLICY_FILE_NAME) < 0) {
+				path = NULL;
+				return -ENOMEM;
+			}
+			if (flags & POLICY_LOAD_REQUIRED) {
+				r = reterr_set(err, -ENOENT,
+					       "no policy file: create %s (see 'man secretctl-policy') "
+					       "and run 'chmod 600 %s'",
+					       path, path);
+			} else {
+				/* No policy file is the common case for the CLI: nothing is aliased. */
+				*ret = policy_new_empty();
+				r = *ret ? 0 : -ENOMEM;
+			}
 		}
 	}
 	if (r < 0)

@@ -190,9 +190,14 @@ START_TEST(test_schema_errors)
 	load_bad("version: [1]\n", -EINVAL, 1, 10, "unsupported policy version");
 	load_bad("version: 1\nversion: 1\n", -EINVAL, 2, 1, "duplicate key 'version'");
 	load_bad("version: 1\nfoo: bar\n", -EINVAL, 2, 1, "unknown key 'foo'");
-	load_bad("version: 1\nallowed_commands: [aws]\n", -EINVAL, 2, 1,
-		 "'allowed_commands' is not supported");
-	load_bad("version: 1\ndefault_action: deny\n", -EINVAL, 2, 1, "'default_action'");
+	/* the message names every key this release reads */
+	load_bad("version: 1\nallowed_command: [aws]\n", -EINVAL, 2, 1,
+		 "unknown key 'allowed_command' (known keys: version, default_action, "
+		 "allowed_commands, denied_commands, allowed_keys, denied_keys, env_aliases, "
+		 "sandbox, commands, max_concurrent_runs)");
+	/* the reference tool's keys are read now, not refused */
+	policy_free(load_ok("version: 1\nallowed_commands: [aws]\ndefault_action: deny\n"
+			    "denied_commands: [rm]\n"));
 	load_bad("version: 1\n? [a]\n: b\n", -EINVAL, 2, 3, "plain strings");
 	load_bad("version: 1\nenv_aliases: [a]\n", -EINVAL, 2, 14,
 		 "'env_aliases' must be a mapping");
@@ -377,10 +382,14 @@ START_TEST(test_file_ok)
 	rewrite_is(p, "staging", "db/x", 1, "staging/db/x");
 	policy_free(p);
 	free(path);
-	path = write_file("ro.yaml", "version: 1\n", 0444); /* readable by all is fine */
-	ck_assert_int_eq(policy_load(path, &p, &err), 0);
-	policy_free(p);
-	free(path);
+	/* stricter than 0600 is fine */
+	static const mode_t fine[] = { 0400, 0200, 0700, 0500 };
+	for (size_t i = 0; i < ARRAY_SIZE(fine); i++) {
+		path = write_file("ro.yaml", "version: 1\n", fine[i]);
+		ck_assert_msg(policy_load(path, &p, &err) == 0, "mode %o: %s", fine[i], err.msg);
+		policy_free(p);
+		free(path);
+	}
 }
 END_TEST
 
@@ -398,12 +407,34 @@ START_TEST(test_file_errors)
 	ck_assert_ptr_nonnull(strstr(err.msg, "bad.yaml:2:1: unknown key 'nope'"));
 	free(path);
 
-	/* group- or world-writable */
+	/* any permission bit for group or others: 0600 or stricter only, like the reference */
 	path = write_file("gw.yaml", "version: 1\n", 0620);
 	ck_assert_int_eq(policy_load(path, &p, &err), -EACCES);
-	ck_assert_ptr_nonnull(strstr(err.msg, "chmod go-w"));
-	ck_assert_int_eq(chmod(path, 0602), 0);
-	ck_assert_int_eq(policy_load(path, &p, &err), -EACCES);
+	ck_assert_ptr_nonnull(strstr(err.msg, "writable by group or others (mode 0620"));
+	char *hint = NULL;
+	ck_assert_int_ge(asprintf(&hint, "run 'chmod 600 %s'", path), 0);
+	ck_assert_msg(strstr(err.msg, hint), "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	static const struct {
+		mode_t mode;
+		const char *what;
+	} unsafe[] = {
+		{ 0602, "writable by group or others (mode 0602" },
+		{ 0644, "readable by group or others (mode 0644" },
+		{ 0640, "readable by group or others (mode 0640" },
+		{ 0604, "readable by group or others (mode 0604" },
+		{ 0610, "accessible by group or others (mode 0610" },
+		{ 0601, "accessible by group or others (mode 0601" },
+		{ 0666, "writable by group or others (mode 0666" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(unsafe); i++) {
+		ck_assert_int_eq(chmod(path, unsafe[i].mode), 0);
+		ck_assert_int_eq(policy_load(path, &p, &err), -EACCES);
+		ck_assert_msg(strstr(err.msg, unsafe[i].what) && strstr(err.msg, hint) &&
+				      strstr(err.msg, "0600 or stricter"),
+			      "mode %o: %s", unsafe[i].mode, err.msg);
+	}
+	free(hint);
 
 	/* a symlink, even to a good file */
 	ck_assert_int_eq(chmod(path, 0600), 0);
@@ -452,16 +483,16 @@ START_TEST(test_load_default)
 
 	unsetenv(POLICY_ENV);
 	/* no file in the vault dir: empty policy */
-	ck_assert_int_eq(policy_load_default(tmpdir, &p, &used, &err), 0);
-	ck_assert_ptr_nonnull(strstr(used, "/policy.yaml"));
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, &used, &err), 0);
+	ck_assert_ptr_nonnull(strstr(used, "/mcp-policy.yaml"));
 	ck_assert_ptr_null(rewrite(p, "staging", "db/x", -ENOENT));
 	p = policy_free(p);
 	free(used);
-	ck_assert_int_eq(policy_load_default(NULL, &p, NULL, &err), -EINVAL);
+	ck_assert_int_eq(policy_load_default(NULL, NULL, 0, &p, NULL, &err), -EINVAL);
 
 	/* the vault dir's file */
 	path = write_file("policy.yaml", example, 0600);
-	ck_assert_int_eq(policy_load_default(tmpdir, &p, NULL, &err), 0);
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, NULL, &err), 0);
 	rewrite_is(p, "staging", "db/x", 1, "staging/db/x");
 	p = policy_free(p);
 	free(path);
@@ -471,7 +502,7 @@ START_TEST(test_load_default)
 					"target: 'dev/a'}]}\n",
 			  0600);
 	setenv(POLICY_ENV, path, 1);
-	ck_assert_int_eq(policy_load_default(NULL, &p, &used, &err), 0);
+	ck_assert_int_eq(policy_load_default(NULL, NULL, 0, &p, &used, &err), 0);
 	ck_assert_str_eq(used, path);
 	rewrite_is(p, "dev", "a", 1, "dev/a");
 	ck_assert_ptr_null(rewrite(p, "staging", "db/x", -ENOENT));
@@ -479,9 +510,83 @@ START_TEST(test_load_default)
 	free(used);
 	free(path);
 	setenv(POLICY_ENV, "/nonexistent/policy.yaml", 1);
-	ck_assert_int_eq(policy_load_default(tmpdir, &p, NULL, &err), -ENOENT);
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, NULL, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "SECRETCTL_POLICY"));
 	unsetenv(POLICY_ENV);
+}
+END_TEST
+
+START_TEST(test_load_default_order)
+{
+	struct policy *p = NULL;
+	struct reterr err = { .msg = "" };
+	char *used = NULL, *want;
+	unsetenv(POLICY_ENV);
+
+	/* REQUIRED and no file: -ENOENT naming the file to create and the chmod */
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, POLICY_LOAD_REQUIRED, &p, &used, &err),
+			 -ENOENT);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_null(used);
+	want = NULL;
+	ck_assert_int_ge(asprintf(&want, "create %s/mcp-policy.yaml", tmpdir), 0);
+	ck_assert_msg(strstr(err.msg, want), "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "chmod 600"));
+	free(want);
+
+	/* the legacy name is read when mcp-policy.yaml is absent, and named */
+	free(write_file("policy.yaml", "version: 1\nenv_aliases: {old: []}\n", 0600));
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, POLICY_LOAD_REQUIRED, &p, &used, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(used, "/policy.yaml"));
+	ck_assert_ptr_null(strstr(used, "mcp-policy"));
+	rewrite_is(p, "old", "x", 0, "x");
+	p = policy_free(p);
+	free(used);
+
+	/* mcp-policy.yaml wins over policy.yaml */
+	free(write_file("mcp-policy.yaml", "version: 1\nenv_aliases: {new: []}\n", 0600));
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, &used, &err), 0);
+	ck_assert_ptr_nonnull(strstr(used, "/mcp-policy.yaml"));
+	rewrite_is(p, "new", "x", 0, "x");
+	ck_assert_ptr_null(rewrite(p, "old", "x", -ENOENT));
+	p = policy_free(p);
+	free(used);
+
+	/* an unsafe mcp-policy.yaml is an error, never a fall-back to policy.yaml */
+	char *m = NULL;
+	ck_assert_int_ge(asprintf(&m, "%s/mcp-policy.yaml", tmpdir), 0);
+	ck_assert_int_eq(chmod(m, 0644), 0);
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, NULL, &err), -EACCES);
+	ck_assert_ptr_nonnull(strstr(err.msg, "chmod 600"));
+	ck_assert_int_eq(chmod(m, 0600), 0);
+
+	/* --policy wins over $SECRETCTL_POLICY, which wins over the vault directory */
+	char *env = write_file("env.yaml", "version: 1\nenv_aliases: {env: []}\n", 0600);
+	char *expl = write_file("expl.yaml", "version: 1\nenv_aliases: {expl: []}\n", 0600);
+	setenv(POLICY_ENV, env, 1);
+	ck_assert_int_eq(policy_load_default(tmpdir, NULL, 0, &p, &used, &err), 0);
+	ck_assert_str_eq(used, env);
+	p = policy_free(p);
+	free(used);
+	ck_assert_int_eq(policy_load_default(NULL, expl, 0, &p, &used, &err), 0);
+	ck_assert_str_eq(used, expl);
+	rewrite_is(p, "expl", "x", 0, "x");
+	p = policy_free(p);
+	free(used);
+	/* a missing --policy file is an error naming --policy, even without REQUIRED */
+	ck_assert_int_eq(policy_load_default(tmpdir, "/nonexistent/p.yaml", 0, &p, NULL, &err),
+			 -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/p.yaml (from --policy)"));
+	/* an empty --policy means "not given" */
+	ck_assert_int_eq(policy_load_default(tmpdir, "", 0, &p, &used, &err), 0);
+	ck_assert_str_eq(used, env);
+	p = policy_free(p);
+	free(used);
+	unsetenv(POLICY_ENV);
+	free(env);
+	free(expl);
+	free(m);
 }
 END_TEST
 
@@ -581,6 +686,7 @@ int main(void)
 	tcase_add_test(tf, test_file_ok);
 	tcase_add_test(tf, test_file_errors);
 	tcase_add_test(tf, test_load_default);
+	tcase_add_test(tf, test_load_default_order);
 	suite_add_tcase(s, tf);
 
 	TCase *te = tcase_create("env");
