@@ -35,6 +35,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
 int cmd_run(int argc, char **argv);   /* also `exec` */
 int cmd_doctor(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_mcp_server(int argc, char **argv);
+int cmd_mcp_config(int argc, char **argv);
 
 /* Print "secretctl: <msg>" to stderr (one line). Never pass secret bytes. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -55,38 +58,5 @@ int cli_vault_unlock(bool password_stdin, struct vault **ret);
 
 /* Harden this process (non-dumpable, no core) before any secret is loaded. */
 void cli_harden(void);
-
-/* ---- secrets for run / exec / redact (cli/resolve.c) --------------------------------------- */
-
-/* What the user asked for: -k globs, --from-env names, --env alias, --env-prefix. */
-struct cli_resolve_opts {
-	char **patterns;       /* -k PATTERN... (strv, may be NULL) */
-	char **from_env;       /* --from-env NAME... (strv, may be NULL) */
-	const char *env_alias; /* --env ALIAS or NULL */
-	const char *env_prefix; /* --env-prefix P or NULL */
-	bool allow_reserved;   /* allow env names such as PATH/HOME (never: tests only) */
-};
-
-/* One resolved secret: environment name, vault key (NULL for --from-env), value (secure). */
-struct cli_secret_item {
-	char *env;
-	char *key;
-	struct secret *value;
-};
-struct cli_secrets {
-	struct cli_secret_item *items;
-	size_t n;
-};
-
-/* Resolve secrets: vault keys matching the patterns (after env-alias rewriting; "aws/<star>"
- * matches one level; key -> env name: '/' and '-' become '_', upper-cased, prefixed with
- * env_prefix; multi-field secrets inject their bindings), plus --from-env variables. v may be
- * NULL when no pattern is given. Refuses (exit code after printing) a pattern matching nothing,
- * duplicate env names, and reserved names (PATH, HOME, ...) unless a prefix moves them.
- * Does not audit (the caller records secret.run). 0 and *ret (cli_secrets_free), or exit code. */
-int cli_resolve(struct vault *v, const struct cli_resolve_opts *o, struct cli_secrets **ret);
-struct cli_secrets *cli_secrets_free(struct cli_secrets *s);
-/* Comma-separated vault keys of a resolved set (for the audit log); malloc'd. */
-char *cli_secrets_keys(const struct cli_secrets *s);
 
 #endif

@@ -90,7 +90,7 @@ static int width(const char *s, int cur, int cap)
 
 /* A padded table for reading (scripts use --json). Every stored string is shown with control
  * bytes escaped, so a crafted key name or command line cannot drive the terminal. */
-static void print_table(struct cli_out *o, const struct audit_record *a, size_t n)
+static void print_table(struct outbuf *o, const struct audit_record *a, size_t n)
 {
 	int seqw = 3, srcw = 6, actw = 6, keyw = 4;
 	for (size_t i = 0; i < n; i++) {
@@ -102,36 +102,36 @@ static void print_table(struct cli_out *o, const struct audit_record *a, size_t 
 		actw = width(a[i].action, actw, 32);
 		keyw = width(a[i].keys, keyw, 40);
 	}
-	cli_out_printf(o, "%*s  %-20s  %-*s  %-*s  %-6s  %-*s  %s\n", seqw, "SEQ", "TIME", srcw,
+	outbuf_printf(o, "%*s  %-20s  %-*s  %-*s  %-6s  %-*s  %s\n", seqw, "SEQ", "TIME", srcw,
 		       "SOURCE", actw, "ACTION", "RESULT", keyw, "KEYS", "DETAIL");
 	for (size_t i = 0; i < n; i++) {
 		char ts[32];
 		parse_format_time(a[i].ts, ts);
-		cli_out_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
+		outbuf_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
 		const char *cols[] = { cell(a[i].source), cell(a[i].action),
 				       a[i].success ? "ok" : "FAILED", cell(a[i].keys) };
 		const int widths[] = { srcw, actw, 6, keyw };
 		for (size_t c = 0; c < ARRAY_SIZE(cols); c++) {
 			size_t len = strlen(cols[c]);
-			cli_out_escaped(o, cols[c], len);
+			outbuf_escaped(o, cols[c], len);
 			for (size_t k = len; k < (size_t)widths[c] + 2; k++)
-				cli_out_puts(o, " ");
+				outbuf_puts(o, " ");
 		}
 		if (!a[i].success && a[i].error && a[i].error[0]) {
-			cli_out_escaped(o, a[i].error, strlen(a[i].error));
-			cli_out_puts(o, " ");
+			outbuf_escaped(o, a[i].error, strlen(a[i].error));
+			outbuf_puts(o, " ");
 		}
 		const char *d = a[i].command && a[i].command[0] ? a[i].command : a[i].detail;
-		cli_out_escaped(o, cell(d), strlen(cell(d)));
-		cli_out_puts(o, "\n");
+		outbuf_escaped(o, cell(d), strlen(cell(d)));
+		outbuf_puts(o, "\n");
 	}
 }
 
 /* Write records as one JSON array (lines = false) or one object per line. */
-static int print_json(struct cli_out *o, const struct audit_record *a, size_t n, bool lines)
+static int print_json(struct outbuf *o, const struct audit_record *a, size_t n, bool lines)
 {
 	if (!lines)
-		cli_out_puts(o, "[");
+		outbuf_puts(o, "[");
 	for (size_t i = 0; i < n; i++) {
 		cJSON *j = record_json(&a[i]);
 		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
@@ -139,14 +139,14 @@ static int print_json(struct cli_out *o, const struct audit_record *a, size_t n,
 		if (!text)
 			return -ENOMEM;
 		if (!lines && i)
-			cli_out_puts(o, ",\n");
-		cli_out_puts(o, text);
+			outbuf_puts(o, ",\n");
+		outbuf_puts(o, text);
 		if (lines)
-			cli_out_puts(o, "\n");
+			outbuf_puts(o, "\n");
 		free(text);
 	}
 	if (!lines)
-		cli_out_puts(o, "]\n");
+		outbuf_puts(o, "]\n");
 	return 0;
 }
 
@@ -279,8 +279,8 @@ int cmd_audit(int argc, char **argv)
 			  err.msg[0] ? err.msg : strerror(-r));
 		return cli_exit_from_errno(r);
 	}
-	struct cli_out o;
-	cli_out_init(&o, STDOUT_FILENO);
+	struct outbuf o;
+	outbuf_init_fd(&o, STDOUT_FILENO);
 	rc = CLI_OK;
 	if (sub == AUDIT_LIST && !json)
 		print_table(&o, recs, n);
@@ -288,7 +288,7 @@ int cmd_audit(int argc, char **argv)
 		rc = CLI_EIO;
 	if (rc != CLI_OK)
 		cli_error("audit %s: out of memory", argv[0]);
-	r = cli_out_finish(&o);
+	r = outbuf_finish(&o);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
 		cli_error("audit %s: cannot write the output: %s", argv[0], strerror(-r));
 		rc = CLI_EIO;

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli-internal.h"
+#include "broker/broker.h"
 #include "supervisor/supervisor.h"
 
 static const char usage_text[] =
@@ -81,8 +83,27 @@ int cmd_doctor(int argc, char **argv)
 	if (buf[0])
 		printf("legacy TIOCSTI: %s%s\n", buf,
 		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
-	print_nproc_bound("process limit:", CLI_RUN_NPROC_DEFAULT);
-	if (sup_nproc_bound(CLI_RUN_NPROC_DEFAULT) == SUP_NPROC_PIDMAX)
+	read_line("/proc/sys/kernel/core_pattern", buf, sizeof(buf));
+	if (buf[0] == '|') {
+		struct rlimit rl;
+		bool stopped = getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_max >= 1;
+		printf("core dumps:    WARNING: core_pattern pipes crashes to a helper (%s);\n"
+		       "               such a helper (systemd-coredump) keeps the crashing process's\n"
+		       "               environment, that is, injected secrets.\n", buf);
+		if (stopped)
+			printf("               Sandboxed commands run with a core limit of 1, which the\n"
+			       "               kernel treats as 'no helper', and cannot change it; with\n"
+			       "               --sandbox off a command can.\n");
+		else
+			printf("               Your hard core limit is 0, so the sandbox cannot set the\n"
+			       "               1 that stops the helper: raise it (ulimit -H -c 1) or\n"
+			       "               disable the helper.\n");
+	} else if (buf[0]) {
+		printf("core dumps:    core_pattern '%s' (sandboxed commands: core limit 1, no core)\n",
+		       buf);
+	}
+	print_nproc_bound("process limit:", BROKER_NPROC_DEFAULT);
+	if (sup_nproc_bound(BROKER_NPROC_DEFAULT) == SUP_NPROC_PIDMAX)
 		print_nproc_bound("process limit (--limit nproc below 300):", SUP_PID_MAX_MIN - 1);
 
 	static const struct probe_case cases[] = {
@@ -101,7 +122,7 @@ int cmd_doctor(int argc, char **argv)
 			if (i == 0)
 				standard_ok = true;
 		} else if (res.failed) {
-			printf("  %-24s UNAVAILABLE: %s failed: %s\n", cases[i].label, res.stage,
+			printf("  %-24s UNAVAILABLE: %s failed: %s\n", cases[i].label, sup_stage_name(res.stage),
 			       strerror(res.stage_errno));
 		} else {
 			printf("  %-24s UNAVAILABLE: %s\n", cases[i].label, strerror(-r));

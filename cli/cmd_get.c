@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "broker/broker.h"
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
@@ -37,48 +38,48 @@ static void usage(FILE *f)
 
 enum get_mode { GET_VALUE, GET_FIELD, GET_FIELDS, GET_META };
 
-static void out_time(struct cli_out *o, int64_t t, bool json)
+static void out_time(struct outbuf *o, int64_t t, bool json)
 {
 	char ts[32];
 	if (!t) {
-		cli_out_puts(o, json ? "null" : "never");
+		outbuf_puts(o, json ? "null" : "never");
 		return;
 	}
 	parse_format_time(t, ts);
 	if (json)
-		cli_out_json_cstr(o, ts);
+		outbuf_json_cstr(o, ts);
 	else
-		cli_out_puts(o, ts);
+		outbuf_puts(o, ts);
 }
 
 /* Text metadata values may hold anything the user typed: keep newlines (indented under their
  * label) and show other control bytes escaped so they cannot drive the terminal. */
-static void out_text_block(struct cli_out *o, const char *s)
+static void out_text_block(struct outbuf *o, const char *s)
 {
 	const char *p = s;
 	for (;;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		cli_out_escaped(o, p, n);
+		outbuf_escaped(o, p, n);
 		if (!nl)
 			break;
-		cli_out_puts(o, "\n           ");
+		outbuf_puts(o, "\n           ");
 		p = nl + 1;
 	}
 }
 
 /* "value": "..." (or "value_base64") for a JSON object member, masked on request. */
-static int out_json_value(struct cli_out *o, const unsigned char *p, size_t n, bool masked)
+static int out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool masked)
 {
 	if (masked) {
-		cli_out_puts(o, "\"value\":\"");
+		outbuf_puts(o, "\"value\":\"");
 		cli_out_masked(o, p, n);
-		cli_out_puts(o, "\"");
+		outbuf_puts(o, "\"");
 		return 0;
 	}
-	if (cli_utf8_valid(p, n)) {
-		cli_out_puts(o, "\"value\":");
-		cli_out_json_str(o, p, n);
+	if (utf8_valid(p, n)) {
+		outbuf_puts(o, "\"value\":");
+		outbuf_json_str(o, p, n);
 		return 0;
 	}
 	size_t enc_len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
@@ -86,89 +87,71 @@ static int out_json_value(struct cli_out *o, const unsigned char *p, size_t n, b
 	if (!enc)
 		return -ENOMEM;
 	sodium_bin2base64((char *)enc->data, enc_len, p, n, sodium_base64_VARIANT_ORIGINAL);
-	cli_out_puts(o, "\"value_base64\":\"");
-	cli_out_write(o, enc->data, strlen((const char *)enc->data));
-	cli_out_puts(o, "\"");
+	outbuf_puts(o, "\"value_base64\":\"");
+	outbuf_write(o, enc->data, strlen((const char *)enc->data));
+	outbuf_puts(o, "\"");
 	secret_free(enc);
 	return 0;
 }
 
-static void out_meta_json_open(struct cli_out *o, const struct vault_meta *m)
+struct field_values {
+	const struct vault_entry *e;
+	bool masked;
+};
+
+/* get --fields --json: each field's value inside its metadata object. */
+static int field_value(struct outbuf *o, size_t i, void *ctx)
 {
-	cli_out_puts(o, "{\"key\":");
-	cli_out_json_cstr(o, m->key);
-	cli_out_printf(o, ",\"has_value\":%s,\"value_length\":%zu", m->has_value ? "true" : "false",
-		       m->has_value ? m->value_len : (size_t)0);
-	cli_out_puts(o, ",\"tags\":[");
-	for (size_t i = 0; m->tags && m->tags[i]; i++) {
-		if (i)
-			cli_out_puts(o, ",");
-		cli_out_json_cstr(o, m->tags[i]);
-	}
-	cli_out_puts(o, "],\"notes\":");
-	cli_out_json_cstr(o, m->notes);
-	cli_out_puts(o, ",\"url\":");
-	cli_out_json_cstr(o, m->url);
-	cli_out_puts(o, ",\"created_at\":");
-	out_time(o, m->created_at, true);
-	cli_out_puts(o, ",\"updated_at\":");
-	out_time(o, m->updated_at, true);
-	cli_out_puts(o, ",\"expires_at\":");
-	out_time(o, m->expires_at, true);
-	cli_out_puts(o, ",\"bindings\":[");
-	for (size_t i = 0; i < m->nbindings; i++) {
-		cli_out_puts(o, i ? ",{\"env\":" : "{\"env\":");
-		cli_out_json_cstr(o, m->bindings[i].env);
-		cli_out_puts(o, ",\"field\":");
-		cli_out_json_cstr(o, m->bindings[i].field);
-		cli_out_puts(o, "}");
-	}
-	cli_out_puts(o, "]");
+	const struct field_values *fv = ctx;
+	const struct vault_entry *e = fv->e;
+	outbuf_puts(o, ",");
+	return out_json_value(o, e->field_values[i], e->field_lens[i],
+			      fv->masked || e->meta.fields[i].sensitive);
 }
 
-static void out_meta_text(struct cli_out *o, const struct vault_meta *m)
+static void out_meta_text(struct outbuf *o, const struct vault_meta *m)
 {
 	int64_t now = clock_now();
-	cli_out_puts(o, "key:       ");
-	cli_out_escaped(o, m->key, strlen(m->key));
+	outbuf_puts(o, "key:       ");
+	outbuf_escaped(o, m->key, strlen(m->key));
 	if (m->has_value)
-		cli_out_printf(o, "\nvalue:     (%zu bytes, hidden)", m->value_len);
+		outbuf_printf(o, "\nvalue:     (%zu bytes, hidden)", m->value_len);
 	else
-		cli_out_puts(o, "\nvalue:     (none)");
-	cli_out_puts(o, "\nfields:    ");
+		outbuf_puts(o, "\nvalue:     (none)");
+	outbuf_puts(o, "\nfields:    ");
 	for (size_t i = 0; i < m->nfields; i++) {
 		if (i)
-			cli_out_puts(o, ", ");
-		cli_out_escaped(o, m->fields[i].name, strlen(m->fields[i].name));
+			outbuf_puts(o, ", ");
+		outbuf_escaped(o, m->fields[i].name, strlen(m->fields[i].name));
 		if (m->fields[i].sensitive)
-			cli_out_puts(o, " (sensitive)");
+			outbuf_puts(o, " (sensitive)");
 	}
-	cli_out_puts(o, "\nbindings:  ");
+	outbuf_puts(o, "\nbindings:  ");
 	for (size_t i = 0; i < m->nbindings; i++) {
-		cli_out_printf(o, "%s%s=%s", i ? ", " : "", m->bindings[i].env,
+		outbuf_printf(o, "%s%s=%s", i ? ", " : "", m->bindings[i].env,
 			       m->bindings[i].field);
 	}
-	cli_out_puts(o, "\ntags:      ");
+	outbuf_puts(o, "\ntags:      ");
 	for (size_t i = 0; m->tags && m->tags[i]; i++) {
 		if (i)
-			cli_out_puts(o, ", ");
-		cli_out_escaped(o, m->tags[i], strlen(m->tags[i]));
+			outbuf_puts(o, ", ");
+		outbuf_escaped(o, m->tags[i], strlen(m->tags[i]));
 	}
-	cli_out_puts(o, "\nnotes:     ");
+	outbuf_puts(o, "\nnotes:     ");
 	if (m->notes)
 		out_text_block(o, m->notes);
-	cli_out_puts(o, "\nurl:       ");
+	outbuf_puts(o, "\nurl:       ");
 	if (m->url)
-		cli_out_escaped(o, m->url, strlen(m->url));
-	cli_out_puts(o, "\ncreated:   ");
+		outbuf_escaped(o, m->url, strlen(m->url));
+	outbuf_puts(o, "\ncreated:   ");
 	out_time(o, m->created_at, false);
-	cli_out_puts(o, "\nupdated:   ");
+	outbuf_puts(o, "\nupdated:   ");
 	out_time(o, m->updated_at, false);
-	cli_out_puts(o, "\nexpires:   ");
+	outbuf_puts(o, "\nexpires:   ");
 	out_time(o, m->expires_at, false);
 	if (m->expires_at && m->expires_at <= now)
-		cli_out_puts(o, " (expired)");
-	cli_out_puts(o, "\n");
+		outbuf_puts(o, " (expired)");
+	outbuf_puts(o, "\n");
 }
 
 static int find_field(const struct vault_entry *e, const char *name)
@@ -264,8 +247,8 @@ int cmd_get(int argc, char **argv)
 		return cli_exit_from_errno(r);
 	}
 
-	struct cli_out o;
-	cli_out_init(&o, STDOUT_FILENO);
+	struct outbuf o;
+	outbuf_init_fd(&o, STDOUT_FILENO);
 	const struct vault_meta *m = &e->meta;
 	const unsigned char *val = NULL;
 	size_t val_len = 0;
@@ -296,55 +279,46 @@ int cmd_get(int argc, char **argv)
 	/* Flush anything stdio holds before writing around it. */
 	fflush(stdout);
 	if (json) {
-		out_meta_json_open(&o, m);
+		struct field_values fv = { e, masked };
+		struct broker_render_opts ro = { .open_end = true,
+						 .field_extra = mode == GET_FIELDS ? field_value : NULL,
+						 .ctx = &fv };
+		r = broker_render_meta(&o, m, &ro);
 		if (mode == GET_FIELD) {
-			cli_out_puts(&o, ",\"field\":");
-			cli_out_json_cstr(&o, field);
+			outbuf_puts(&o, ",\"field\":");
+			outbuf_json_cstr(&o, field);
 		}
-		if (mode == GET_VALUE || mode == GET_FIELD) {
-			cli_out_puts(&o, ",");
+		if (r == 0 && (mode == GET_VALUE || mode == GET_FIELD)) {
+			outbuf_puts(&o, ",");
 			r = out_json_value(&o, val, val_len, masked);
 		}
-		cli_out_puts(&o, ",\"fields\":[");
-		for (size_t i = 0; i < m->nfields && r == 0; i++) {
-			cli_out_puts(&o, i ? ",{\"name\":" : "{\"name\":");
-			cli_out_json_cstr(&o, m->fields[i].name);
-			cli_out_printf(&o, ",\"sensitive\":%s",
-				       m->fields[i].sensitive ? "true" : "false");
-			if (mode == GET_FIELDS) {
-				cli_out_puts(&o, ",");
-				r = out_json_value(&o, e->field_values[i], e->field_lens[i],
-						   masked || m->fields[i].sensitive);
-			}
-			cli_out_puts(&o, "}");
-		}
-		cli_out_puts(&o, "]}\n");
+		outbuf_puts(&o, "}\n");
 	} else if (mode == GET_META) {
 		out_meta_text(&o, m);
 	} else if (mode == GET_FIELDS) {
 		for (size_t i = 0; i < m->nfields; i++) {
-			cli_out_escaped(&o, m->fields[i].name, strlen(m->fields[i].name));
-			cli_out_puts(&o, ": ");
+			outbuf_escaped(&o, m->fields[i].name, strlen(m->fields[i].name));
+			outbuf_puts(&o, ": ");
 			if (masked || m->fields[i].sensitive)
 				cli_out_masked(&o, e->field_values[i], e->field_lens[i]);
 			else
-				cli_out_escaped(&o, e->field_values[i], e->field_lens[i]);
-			cli_out_puts(&o, "\n");
+				outbuf_escaped(&o, e->field_values[i], e->field_lens[i]);
+			outbuf_puts(&o, "\n");
 		}
 	} else if (masked) {
 		cli_out_masked(&o, val, val_len);
-		cli_out_puts(&o, "\n");
+		outbuf_puts(&o, "\n");
 	} else {
-		cli_out_write(&o, val, val_len);
+		outbuf_write(&o, val, val_len);
 		if (isatty(STDOUT_FILENO))
-			cli_out_puts(&o, "\n");
+			outbuf_puts(&o, "\n");
 	}
 	if (r < 0) {
 		cli_error("get: out of secure memory");
 		rc = CLI_EIO;
 	}
 out:
-	r = cli_out_finish(&o);
+	r = outbuf_finish(&o);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
 		cli_error("get: cannot write the output: %s", strerror(-r));
 		rc = CLI_EIO;

@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cJSON.h>
-
+#include "broker/broker.h"
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
@@ -40,62 +39,9 @@ static bool has_tag(const struct vault_meta *m, const char *tag)
 	return false;
 }
 
-static cJSON *time_json(int64_t t)
-{
-	char ts[32];
-	if (!t)
-		return cJSON_CreateNull();
-	parse_format_time(t, ts);
-	return cJSON_CreateString(ts);
-}
-
-/* Metadata only: cJSON never sees a value. NULL on ENOMEM. */
-static cJSON *meta_json(const struct vault_meta *m)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "key", m->key);
-	cJSON_AddBoolToObject(o, "has_value", m->has_value);
-	cJSON_AddNumberToObject(o, "value_length", m->has_value ? (double)m->value_len : 0);
-	cJSON *tags = cJSON_AddArrayToObject(o, "tags");
-	cJSON *fields = cJSON_AddArrayToObject(o, "fields");
-	cJSON *bindings = cJSON_AddArrayToObject(o, "bindings");
-	if (!tags || !fields || !bindings)
-		goto fail;
-	for (size_t i = 0; m->tags && m->tags[i]; i++)
-		cJSON_AddItemToArray(tags, cJSON_CreateString(m->tags[i]));
-	for (size_t i = 0; i < m->nfields; i++) {
-		cJSON *f = cJSON_CreateObject();
-		if (!f)
-			goto fail;
-		cJSON_AddStringToObject(f, "name", m->fields[i].name);
-		cJSON_AddBoolToObject(f, "sensitive", m->fields[i].sensitive);
-		cJSON_AddItemToArray(fields, f);
-	}
-	for (size_t i = 0; i < m->nbindings; i++) {
-		cJSON *b = cJSON_CreateObject();
-		if (!b)
-			goto fail;
-		cJSON_AddStringToObject(b, "env", m->bindings[i].env);
-		cJSON_AddStringToObject(b, "field", m->bindings[i].field);
-		cJSON_AddItemToArray(bindings, b);
-	}
-	cJSON_AddItemToObject(o, "notes", m->notes ? cJSON_CreateString(m->notes)
-						   : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "url", m->url ? cJSON_CreateString(m->url) : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "created_at", time_json(m->created_at));
-	cJSON_AddItemToObject(o, "updated_at", time_json(m->updated_at));
-	cJSON_AddItemToObject(o, "expires_at", time_json(m->expires_at));
-	return o;
-fail:
-	cJSON_Delete(o);
-	return NULL;
-}
-
 /* One table row; columns padded for reading (scripts use --json). Keys never need escaping
  * (vault_key_check allows only [A-Za-z0-9._/-]); tags come last as they vary most. */
-static void print_long(struct cli_out *o, const struct vault_meta *m, int64_t now, int keyw)
+static void print_long(struct outbuf *o, const struct vault_meta *m, int64_t now, int keyw)
 {
 	char upd[32], ts[32], exp[48], size[32];
 	parse_format_time(m->updated_at, upd);
@@ -110,13 +56,13 @@ static void print_long(struct cli_out *o, const struct vault_meta *m, int64_t no
 	else
 		snprintf(size, sizeof(size), "-");
 	AUTO_FREE char *tags = strv_join(m->tags, ",");
-	cli_out_printf(o, "%-*s  %7s  %6zu  %-20s  %-20s  ", keyw, m->key, size, m->nfields, upd,
+	outbuf_printf(o, "%-*s  %7s  %6zu  %-20s  %-20s  ", keyw, m->key, size, m->nfields, upd,
 		       exp);
 	if (tags && tags[0])
-		cli_out_escaped(o, tags, strlen(tags));
+		outbuf_escaped(o, tags, strlen(tags));
 	else
-		cli_out_puts(o, "-");
-	cli_out_puts(o, "\n");
+		outbuf_puts(o, "-");
+	outbuf_puts(o, "\n");
 }
 
 int cmd_list(int argc, char **argv)
@@ -190,9 +136,8 @@ int cmd_list(int argc, char **argv)
 	}
 
 	int64_t now = clock_now();
-	cJSON *arr = json ? cJSON_CreateArray() : NULL;
-	struct cli_out o;
-	cli_out_init(&o, STDOUT_FILENO);
+	struct outbuf o;
+	outbuf_init_fd(&o, STDOUT_FILENO);
 	rc = CLI_OK;
 	/* Filter once, so the table can size its key column. */
 	int keyw = 3;
@@ -213,42 +158,30 @@ int cmd_list(int argc, char **argv)
 		kept++;
 	}
 	if (long_fmt && !json)
-		cli_out_printf(&o, "%-*s  %7s  %6s  %-20s  %-20s  %s\n", keyw, "KEY", "SIZE",
+		outbuf_printf(&o, "%-*s  %7s  %6s  %-20s  %-20s  %s\n", keyw, "KEY", "SIZE",
 			       "FIELDS", "UPDATED", "EXPIRES", "TAGS");
+	if (json)
+		outbuf_puts(&o, "[");
 	for (size_t i = 0; i < kept; i++) {
 		const struct vault_meta *m = &metas[i];
 		if (json) {
-			cJSON *item = arr ? meta_json(m) : NULL;
-			if (!item) {
-				rc = CLI_EIO;
-				break;
-			}
-			cJSON_AddItemToArray(arr, item);
+			if (i)
+				outbuf_puts(&o, ",");
+			broker_render_meta(&o, m, NULL);
 		} else if (long_fmt) {
 			print_long(&o, m, now, keyw);
 		} else {
-			cli_out_escaped(&o, m->key, strlen(m->key));
-			cli_out_puts(&o, "\n");
+			outbuf_escaped(&o, m->key, strlen(m->key));
+			outbuf_puts(&o, "\n");
 		}
 	}
-	if (json && rc == CLI_OK) {
-		char *text = cJSON_PrintUnformatted(arr);
-		if (text) {
-			cli_out_puts(&o, text);
-			cli_out_puts(&o, "\n");
-			free(text);
-		} else {
-			rc = CLI_EIO;
-		}
-	}
-	if (rc != CLI_OK)
-		cli_error("list: out of memory");
-	r = cli_out_finish(&o);
+	if (json)
+		outbuf_puts(&o, "]\n");
+	r = outbuf_finish(&o);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
 		cli_error("list: cannot write the output: %s", strerror(-r));
 		rc = CLI_EIO;
 	}
-	cJSON_Delete(arr);
 	vault_meta_array_free(metas, n);
 	vault_free(v);
 	return rc;

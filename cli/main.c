@@ -17,6 +17,9 @@ static const struct cli_command commands[] = {
 	{ "exec", cmd_run, "same as run (CI spelling)" },
 	{ "redact", cmd_redact, "filter stdin to stdout, redacting secrets" },
 	{ "doctor", cmd_doctor, "show which sandbox protections this kernel supports" },
+	{ "policy", cmd_policy, "validate the policy file, or check what it allows" },
+	{ "mcp-server", cmd_mcp_server, "serve MCP on stdio for an AI agent (never shows values)" },
+	{ "mcp-config", cmd_mcp_config, "print the MCP client configuration for this binary" },
 };
 
 static void usage(FILE *f)

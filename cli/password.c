@@ -160,7 +160,7 @@ int cli_password_check(const struct secret *pw, const char *what)
 		return CLI_EUSAGE;
 	}
 	/* At least 8 characters, at most 128 bytes: the vault bounds the KDF input in bytes. */
-	size_t chars = cli_utf8_chars(pw->data, pw->len);
+	size_t chars = utf8_chars(pw->data, pw->len);
 	if (chars < VAULT_PASSWORD_MIN || pw->len > VAULT_PASSWORD_MAX) {
 		cli_error("the %s must be %d to %d characters long (at most %d bytes)", what,
 			  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX, VAULT_PASSWORD_MAX);
@@ -309,10 +309,8 @@ int cli_vault_unlock(bool password_stdin, struct vault **ret)
 		cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld "
 			  "seconds", (long long)wait_s);
 		rc = CLI_EAUTH;
-	} else if (r == -EBADMSG && vault_cooldown(v, &failures_after, &wait_s) == 0 &&
-		   failures_after > failures_before) {
-		/* A counted failure is a wrong password; anything else failing authentication
-		 * after the password was accepted is tampering. */
+	} else if (r == -EKEYREJECTED) {
+		(void)vault_cooldown(v, &failures_after, &wait_s);
 		cli_error("wrong master password%s", wait_s > 0 ? " (further attempts are delayed)"
 							       : "");
 		rc = CLI_EAUTH;

@@ -105,7 +105,29 @@ setup() {
 	[ -e "$BATS_TEST_TMPDIR/in-cwd" ]
 	[ -e "$BATS_TEST_TMPDIR/extra/e" ]
 	[ ! -e /tmp/private-x ] || [[ $BATS_TEST_TMPDIR == /tmp/* ]]
-	run -125 sc_nopw exec --writable /tmp -- true
+	run -125 sc_nopw exec --sandbox off --writable /tmp -- true
+}
+
+@test "standard: nothing written outside cwd, --writable and a private /tmp survives the run" {
+	mkdir -p "$BATS_TEST_TMPDIR/keep" "$BATS_TEST_TMPDIR/home" "$BATS_TEST_TMPDIR/work"
+	cd "$BATS_TEST_TMPDIR/work"
+	# $HOME writes work (caches) and vanish; cwd and --writable persist; /etc is read-only.
+	run -0 env HOME="$BATS_TEST_TMPDIR/home" "$BIN" exec --writable "$BATS_TEST_TMPDIR/keep" -- sh -c \
+		'echo x > "$HOME/.bashrc" && cat "$HOME/.bashrc" && mkdir -p "$HOME/.cache/t" &&
+		 echo y > ./in-cwd && echo z > '"$BATS_TEST_TMPDIR/keep/k"' &&
+		 ! (echo w > /etc/secretctl-persist-test) 2>/dev/null && echo fine'
+	drop_nproc_warning
+	[ "${lines[0]}" = x ]
+	[[ $output == *fine* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/home/.bashrc" ]
+	[ ! -e "$BATS_TEST_TMPDIR/home/.cache" ]
+	[ -e "$BATS_TEST_TMPDIR/work/in-cwd" ]
+	[ -e "$BATS_TEST_TMPDIR/keep/k" ]
+	[ ! -e /etc/secretctl-persist-test ]
+	# strict: $HOME is read-only instead
+	run -0 env HOME="$BATS_TEST_TMPDIR/home" "$BIN" exec --sandbox strict -- sh -c \
+		'! (echo x > "$HOME/.bashrc") 2>/dev/null && echo ro'
+	[[ $output == *ro* ]]
 }
 
 @test "--network deny: only loopback; allow: the host's interfaces" {
@@ -241,7 +263,7 @@ setup() {
 		X=abcdefgh1234 "$0" exec --from-env X --limit nproc=300 -- sh -c "cat /proc/sys/kernel/pid_max"; echo "rc=$?"
 		"$0" doctor' "$BIN"
 	# Below 300 processes only a pids cgroup can bound root: refused without one.
-	[[ $output == *"cannot enforce --limit nproc=10"* ]]
+	[[ $output == *"cannot enforce a limit of 10 processes"* ]]
 	[[ ${lines[*]} == *"rc=125"* ]]
 	[[ $output == *ran*rc=0* ]]
 	if [ "$pidmax" = yes ]; then

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 n=0
 report() { n=$((n + 1)); if [ -z "$2" ]; then echo "ok $n $1"; else echo "not ok $n $1"; printf '#   %s\n' "$2" | head -20; fi; }
 
-mods="common sanitizer supervisor policy vault mcp cli"
+mods="common sanitizer supervisor policy vault broker mcp cli"
 # 1. No file includes another module's internal header.
 bad=""
 for m in $mods; do
@@ -19,14 +19,24 @@ for m in $mods; do
 done
 report "no module includes another module's internal header" "$bad"
 
-# 2. Dependency direction: library modules never include cli/ or mcp/; supervisor and sanitizer
-#    know nothing of vaults, policies or MCP; common depends on nothing.
-bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] 2>/dev/null)
-report "library modules do not include cli/ or mcp/" "$bad"
-bad=$(grep -Hn '#include "\(vault\|policy\|mcp\)/' sanitizer/*.[ch] supervisor/*.[ch] 2>/dev/null)
-report "sanitizer and supervisor do not include vault/, policy/ or mcp/" "$bad"
-bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|sanitizer\|supervisor\|cli\)/' common/*.[ch] 2>/dev/null)
+# 2. Dependency direction (DESIGN.md §3): cli, mcp -> broker -> policy, vault, supervisor,
+#    sanitizer -> common. Library modules never include cli/ or mcp/; broker never includes
+#    the front ends; the four below broker never include it; supervisor and sanitizer know
+#    nothing of vaults, policies or MCP; common depends on nothing.
+bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] broker/*.[ch] 2>/dev/null)
+report "library modules (broker included) do not include cli/ or mcp/" "$bad"
+bad=$(grep -Hn '#include "broker/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] 2>/dev/null)
+report "modules below broker do not include broker/" "$bad"
+bad=$(grep -Hn '#include "cli/' mcp/*.[ch] 2>/dev/null)
+report "mcp/ does not include cli/" "$bad"
+bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|broker\)/' sanitizer/*.[ch] supervisor/*.[ch] 2>/dev/null)
+report "sanitizer and supervisor do not include vault/, policy/, broker/ or mcp/" "$bad"
+bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|sanitizer\|supervisor\|cli\|broker\)/' common/*.[ch] 2>/dev/null)
 report "common/ depends on no other module" "$bad"
+# The run path lives in broker/ only: the front ends never drive the supervisor or the
+# sanitizer themselves.
+bad=$(grep -Hn '\b\(sup_run\|sup_spec_new\|san_set_new\|san_feed\|san_stream_new\)\s*(' cli/*.c mcp/*.c 2>/dev/null)
+report "cli/ and mcp/ hold no step of the run path (no sup_run, no sanitizer calls)" "$bad"
 
 # 3. Every C file starts with an SPDX tag.
 bad=""

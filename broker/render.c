@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* broker: how a secret's metadata and a masked value are written as JSON, once for every front
+ * end (list --json, get --json, MCP). Metadata only: no value passes through here unmasked. */
+#include <string.h>
+
+#include "broker/broker-internal.h"
+
+int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
+		       const struct broker_render_opts *ro)
+{
+	int e = 0;
+	outbuf_puts(o, "{\"key\":");
+	outbuf_json_cstr(o, m->key);
+	outbuf_printf(o, ",\"has_value\":%s,\"value_length\":%zu,\"field_count\":%zu,",
+		      m->has_value ? "true" : "false", m->has_value ? m->value_len : 0,
+		      m->nfields);
+	outbuf_puts(o, "\"fields\":[");
+	for (size_t i = 0; i < m->nfields; i++) {
+		outbuf_puts(o, i ? ",{\"name\":" : "{\"name\":");
+		outbuf_json_cstr(o, m->fields[i].name);
+		outbuf_printf(o, ",\"sensitive\":%s", m->fields[i].sensitive ? "true" : "false");
+		if (ro && ro->field_extra && e == 0)
+			e = ro->field_extra(o, i, ro->ctx);
+		outbuf_puts(o, "}");
+	}
+	outbuf_puts(o, "],\"bindings\":[");
+	for (size_t i = 0; i < m->nbindings; i++) {
+		outbuf_puts(o, i ? ",{\"env\":" : "{\"env\":");
+		outbuf_json_cstr(o, m->bindings[i].env);
+		outbuf_puts(o, ",\"field\":");
+		outbuf_json_cstr(o, m->bindings[i].field);
+		outbuf_puts(o, "}");
+	}
+	outbuf_puts(o, "],\"tags\":");
+	outbuf_json_strv(o, m->tags);
+	outbuf_puts(o, ",\"notes\":");
+	outbuf_json_cstr(o, m->notes);
+	outbuf_puts(o, ",\"url\":");
+	outbuf_json_cstr(o, m->url);
+	outbuf_printf(o, ",\"has_notes\":%s,\"has_url\":%s,",
+		      m->notes && m->notes[0] ? "true" : "false",
+		      m->url && m->url[0] ? "true" : "false");
+	outbuf_puts(o, "\"created_at\":");
+	outbuf_json_time(o, m->created_at);
+	outbuf_puts(o, ",\"updated_at\":");
+	outbuf_json_time(o, m->updated_at);
+	outbuf_puts(o, ",\"expires_at\":");
+	outbuf_json_time(o, m->expires_at);
+	if (!ro || !ro->open_end)
+		outbuf_puts(o, "}");
+	return e;
+}
+
+void broker_render_masked(struct outbuf *o, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t shown = n <= 4 ? 0 : n <= 8 ? 2 : 4;
+	/* Only printable ASCII is ever shown: half a UTF-8 character or a control byte is not a
+	 * useful hint and would not be valid JSON text. */
+	for (size_t i = n - shown; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			shown = 0;
+	/* At most BROKER_MASK_STARS stars: value_length tells the length, and a 1 MiB value must
+	 * not make a 1 MiB answer. */
+	size_t stars = n - shown < BROKER_MASK_STARS ? n - shown : BROKER_MASK_STARS;
+	outbuf_puts(o, "\"");
+	for (size_t i = 0; i < stars; i++)
+		outbuf_write(o, "*", 1);
+	for (size_t i = n - shown; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			outbuf_write(o, "\\", 1);
+		outbuf_write(o, s + i, 1);
+	}
+	outbuf_puts(o, "\"");
+}
