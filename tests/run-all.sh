@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Run every test layer and end with one line "N passed, N failed".
 #   unit:  every Check binary under $BUILD/tests/unit/
-#   TAP:   every bats file under tests/ (e2e, security, ...) and every executable tests/**/run.sh
-#          (data-driven suites: leak corpus, escape suite, fuzz replay), which print TAP.
+#   TAP:   every bats file under tests/ (e2e, security, mcp, ...) and every executable
+#          tests/**/run.sh (data-driven suites: leak corpus, escape suite, fuzz replay), which print
+#          TAP. tests/mcp/node_modules (the npm MCP toolchain) is never scanned.
 # Env: BUILD (build dir, default build), SECRETCTL_ASAN=1 for the sanitizer build,
 #      TESTS_FILTER=regex to run only matching test files.
 set -uo pipefail
@@ -59,7 +60,7 @@ while IFS= read -r f; do
 	if ! grep -qE '^(ok|not ok) ' "$log"; then
 		failed=$((failed + 1)); failures+=("$f: produced no results"); tail -20 "$log"
 	fi
-done < <(find tests -name '*.bats' -type f | sort)
+done < <(find tests -path tests/mcp/node_modules -prune -o -name '*.bats' -type f -print | sort)
 
 # Data-driven suites printing TAP.
 while IFS= read -r f; do
@@ -70,7 +71,7 @@ while IFS= read -r f; do
 	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
 		failed=$((failed + 1)); failures+=("$f: exit $rc"); tail -20 "$log"
 	fi
-done < <(find tests -name 'run.sh' -type f -perm -u+x | sort)
+done < <(find tests -path tests/mcp/node_modules -prune -o -name 'run.sh' -type f -perm -u+x -print | sort)
 
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "--- failures (logs in $logdir):"
