@@ -21,10 +21,27 @@
 #                passed to secretctl as SSH_AUTH_SOCK), a socket in /run/user/<uid> whose path is
 #                in $UDIR/run-user-sock, and an abstract socket whose name is in
 #                $UDIR/abstract-name, each first checked to be reachable from outside the sandbox
+#   host-services: "yes" starts, as the case's user, the host services an attacker would drive
+#                through their sockets: a tmux server (default socket, /tmp/tmux-<uid>), a tmux
+#                server at a socket in $HOME, a GNU screen session, a listener at an ssh
+#                ControlMaster path (~/.ssh/cm-*) and listeners at random paths under $HOME and
+#                /var/tmp; each is checked reachable from outside first; their socket paths are
+#                listed in $UDIR/host-sockets
+#   reader:      "slow" reads the output only after 6 s ((sleep 6; cat)), "head" through
+#                `head -1` (pipe mode only)
+#   cleanup:     a host-side shell command run after the case and its after-check, whatever
+#                happened (removes what an escape would have left, e.g. under --sandbox off)
 # Cases get: $1 supervisor pid, $2 vault dir, $3 a host-visible writable dir, $4 helper bin dir.
+# The case runs in $UDIR (its working directory: writable and kept); its $HOME is $UDIR.home,
+# outside it (the standard profile's throwaway $HOME layer applies there).
 # Everywhere: the output must not contain the secret, nor the word ESCAPED.
 # Env: SECRETCTL_BIN (default build/secretctl), ESCAPE_FILTER=regex on case names,
-#      ESCAPE_USERS="root sctltest" to choose the passes.
+#      ESCAPE_USERS="root sctltest" to choose the passes, ESCAPE_WEAKEN=off to run every case
+#      with --sandbox off instead of its own sandbox options (the self-check: every case whose
+#      header says "about: sandbox" must then fail; tests/security/selfcheck/run.sh).
+#   about:       "sandbox" for a case the sandbox itself must stop (it fails under
+#                ESCAPE_WEAKEN=off); cases about the supervisor (timeouts, limits, the clean
+#                environment) hold without the sandbox too
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -47,8 +64,14 @@ else
 	users=("$(id -un)")
 fi
 
-# Work dir outside /tmp (private in strict mode is fine; it must be reachable by both users).
-work=$(mktemp -d /var/tmp/sctl-escape.XXXXXX)
+# Work dir outside /tmp and /var/tmp, which are private inside the sandbox, so the helpers stay
+# visible to the cases; reachable by both users. (A non-root run uses its $HOME: readable
+# inside, through the throwaway layer.)
+if [ "$(id -u)" -eq 0 ]; then
+	work=$(mktemp -d /var/lib/sctl-escape.XXXXXX)
+else
+	work=$(mktemp -d "$HOME/.sctl-escape.XXXXXX")
+fi
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 mkdir -p "$work/bin"
@@ -87,6 +110,68 @@ field() { # file name; the line of the first variant of this pass that has one w
 	printf '%s\n' "$v"
 }
 
+# Host services for host-services cases, started as the case's user. Each socket must first be
+# reachable from outside the sandbox (probe connect "escapes"), or the case would prove nothing.
+# Pids go to the array named by $3; socket paths to $2/host-sockets.
+start_services() { # user udir pids-array-name
+	local user=$1 udir=$2 home="$2.home" rnd sock log="$2/services.log"
+	local -n pids=$3
+	local as=()
+	[ "$user" = root ] || as=(runuser -u "$user" --)
+	rnd=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	: >"$udir/host-sockets"
+	local socks=("$home/.ssh/cm-escape-$rnd" "$home/.escape-$rnd/svc.sock" "/var/tmp/sctl-escape-$rnd.sock")
+	mkdir -p "$home/.escape-$rnd" && chown "$user" "$home/.escape-$rnd"
+	for sock in "${socks[@]}"; do
+		"${as[@]}" python3 -c 'import os, socket, sys, time
+p = sys.argv[1]; s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(8); time.sleep(120)' "$sock" >>"$log" 2>&1 &
+		pids+=($!)
+	done
+	# A real tmux server on its default socket, and one on a socket in $HOME; a GNU screen
+	# session (its socket in /run/screen/S-<user>).
+	"${as[@]}" env HOME="$home" tmux -L "escape-$rnd" new-session -d -s esc sleep 120 >>"$log" 2>&1 || return 1
+	socks+=("/tmp/tmux-$(id -u "$user")/escape-$rnd")
+	"${as[@]}" env HOME="$home" tmux -S "$home/.tmux-$rnd" new-session -d -s esc sleep 120 >>"$log" 2>&1 || return 1
+	socks+=("$home/.tmux-$rnd")
+	"${as[@]}" env HOME="$home" screen -dmS "escape-$rnd" sleep 120 >>"$log" 2>&1 || return 1
+	for _ in $(seq 100); do
+		sock=$(ls -d /run/screen/S-"$user"/*."escape-$rnd" 2>/dev/null | head -1)
+		[ -n "$sock" ] && break
+		sleep 0.05
+	done
+	[ -n "$sock" ] || { echo "screen socket not found" >>"$log"; return 1; }
+	socks+=("$sock")
+	echo "escape-$rnd" >"$udir/service-name"
+	for sock in "${socks[@]}"; do
+		for _ in $(seq 100); do
+			[ -S "$sock" ] && break
+			sleep 0.05
+		done
+		local reach
+		reach=$("${as[@]}" "$work/bin/probe" connect "$sock" 2>&1)
+		[[ $reach == *ESCAPED* ]] || { echo "$sock not reachable from outside: $reach" >>"$log"; return 1; }
+		echo "$sock" >>"$udir/host-sockets"
+	done
+	return 0
+}
+
+stop_services() { # user udir pids...
+	local user=$1 udir=$2 name
+	shift 2
+	name=$(cat "$udir/service-name" 2>/dev/null)
+	local as=()
+	[ "$user" = root ] || as=(runuser -u "$user" --)
+	if [ -n "$name" ]; then
+		"${as[@]}" env HOME="$udir.home" tmux -L "$name" kill-server 2>/dev/null
+		"${as[@]}" env HOME="$udir.home" tmux -S "$udir.home/.tmux-${name#escape-}" kill-server 2>/dev/null
+		"${as[@]}" env HOME="$udir.home" screen -S "$name" -X quit 2>/dev/null
+	fi
+	[ $# -eq 0 ] || kill "$@" 2>/dev/null
+	[ $# -eq 0 ] || wait "$@" 2>/dev/null
+	grep '^/var/tmp/' "$udir/host-sockets" 2>/dev/null | xargs -r rm -f
+	return 0
+}
+
 # Run one case as user $1 in mode $2. Sets the TAP line.
 run_case() {
 	local user=$1 mode=$2 case=$3 name args expect expect_out maxs after
@@ -95,6 +180,11 @@ run_case() {
 	[ "$user" = root ] && [ "$nocgroup" = yes ] && variants+=(root-nocgroup)
 	[ "$nolandlock" = yes ] && variants+=(nolandlock)
 	args=$(field "$case" args)
+	if [ "${ESCAPE_WEAKEN:-}" = off ]; then
+		# Keep the supervisor's options (timeouts, limits), drop the sandbox's.
+		args=$(sed -E 's/--sandbox [a-z]+//g; s/--network [a-z]+//g; s/--(writable|allow-socket) [^ ]+//g' <<<"$args")
+		args="$args --sandbox off"
+	fi
 	expect=$(field "$case" expect)
 	expect_out=$(field "$case" expect-out)
 	maxs=$(field "$case" max-seconds)
@@ -116,7 +206,10 @@ run_case() {
 	# shellcheck disable=SC2016
 	inner=$(printf 'echo $$ > sup.pid && cd %q && exec 7<%q && exec %q exec --from-env SCTL_SECRET %s -- sh ./case.sh "$$" %q %q %q' \
 		"$udir" "$udir/vault/vault.db" "$BIN" "$args" "$udir/vault" "$udir/tmp" "$work/bin")
-	local envs=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$udir" LANG=C.UTF-8
+	mkdir -p "$udir.home/.ssh"
+	[ "$user" = root ] || chown -R "$user" "$udir.home"
+	chmod 700 "$udir.home"
+	local envs=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$udir.home" LANG=C.UTF-8
 		SCTL_SECRET="$SECRET" SECRETCTL_VAULT_DIR="$udir/vault" ESC_BIN="$work/bin"
 		SECRETCTL_PASSWORD=leaked-password-xyz BASH_ENV=/nonexistent NODE_OPTIONS=--inspect
 		TERM=xterm)
@@ -175,6 +268,26 @@ s.listen(8); time.sleep(120)' "$sock" &
 		echo "@secretctl-escape-$$-$n" >"$udir/abstract-name"
 		echo "$ru/secretctl-escape-$$-$n.sock" >"$udir/run-user-sock"
 	fi
+	local services=()
+	if [ "$(field "$case" host-services)" = yes ]; then
+		if ! start_services "$user" "$udir" services; then
+			notok "$user $mode $name: a host service could not be started or reached: $(cat "$udir/services.log" 2>/dev/null | head -3 | tr '\n' ' ')"
+			stop_services "$user" "$udir" "${services[@]}"
+			return
+		fi
+	fi
+	local reader rcmd=""
+	reader=$(field "$case" reader)
+	case $reader in
+	slow) rcmd='(sleep 6; cat)' ;;
+	head) rcmd='head -1' ;;
+	esac
+	if [ -n "$rcmd" ]; then
+		# The supervisor's exit status, not the reader's: through a file.
+		# shellcheck disable=SC2016
+		inner=$(printf 'cd %q && exec 7<%q && { %q exec --from-env SCTL_SECRET %s -- sh ./case.sh "$$" %q %q %q; echo $? > rc; } | %s; exit $(cat rc)' \
+			"$udir" "$udir/vault/vault.db" "$BIN" "$args" "$udir/vault" "$udir/tmp" "$work/bin" "$rcmd")
+	fi
 	start=$(date +%s%N)
 	if [ "$mode" = pty ]; then
 		"${cmd[@]}" "${envs[@]}" timeout -k 5 "$((maxs + 10))" script -qec "$inner" /dev/null \
@@ -193,6 +306,7 @@ s.listen(8); time.sleep(120)' "$sock" &
 		[ -z "$made_run_user" ] || rmdir "$made_run_user" 2>/dev/null
 	fi
 	[ -n "$sampler" ] && wait "$sampler"
+	[ ${#services[@]} -eq 0 ] || stop_services "$user" "$udir" "${services[@]}"
 	local ms=$(((end - start) / 1000000)) why=""
 	if [ "$expect" != "exit=any" ] && [ "$expect" != "exit=$rc" ]; then
 		why="exit $rc, expected ${expect#exit=}"
@@ -208,6 +322,9 @@ s.listen(8); time.sleep(120)' "$sock" &
 			why="$why; after-check failed: $(head -3 "$udir/after" | tr '\n' ' ')"
 		fi
 	fi
+	local cleanup
+	cleanup=$(field "$case" cleanup)
+	[ -z "$cleanup" ] || (cd "$udir" && UDIR="$udir" bash -c "$cleanup") >/dev/null 2>&1
 	if [ -z "$why" ]; then
 		ok "$user $mode $name (${ms} ms)"
 		[ -s "$udir/after" ] && sed 's/^/# /' "$udir/after"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # The command runs with no capabilities, no_new_privs and a seccomp filter.
+# about: sandbox
 # expect: exit=0
 # expect-out: all-protections-present
 s=$(cat /proc/self/status)

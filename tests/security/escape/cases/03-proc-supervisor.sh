@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The supervisor is invisible in the sandbox's /proc: not its environ, not its memory, and the
 # init (pid 1) shows neither.
+# about: sandbox
 # expect: exit=0
 # expect-out: supervisor-invisible
 sup=$1

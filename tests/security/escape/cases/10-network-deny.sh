@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # --network deny: no TCP, UDP or raw sockets to the outside; loopback works.
 # args: --network deny
+# about: sandbox
 # expect: exit=0
 # expect-out: denied raw socket
 $4/probe tcp || exit 1

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # io_uring, bpf, perf_event_open, userfaultfd, unshare, setns, mount and friends, x32 numbers,
 # personality flags that weaken the process.
+# about: sandbox
 # expect: exit=0
 # expect-out: denied io_uring_setup
 p=$4/probe

@@ -3,6 +3,7 @@
 # permission alone, without any capability: core_pattern (a program run as host root on the
 # next crash), sysrq-trigger (reboot), cgroup.procs (leave the process limit), pid_max (raise
 # it). Each is only opened for appending (nothing is written), which a read-only mount refuses.
+# about: sandbox
 # expect: exit=0
 # expect-out: kernel knobs read-only
 for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/pid_max /proc/sys/vm/drop_caches \

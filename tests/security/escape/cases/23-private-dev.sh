@@ -2,6 +2,7 @@
 # /dev is the sandbox's own: the harmless character devices work, no disk, memory or other
 # device is there to open (uid 0 could read a disk under every hidden path), /dev/shm is private,
 # and terminals, the command's own in PTY mode included, come from the sandbox's own devpts.
+# about: sandbox
 # expect: exit=0
 # expect-out: private dev ok
 # after: [ ! -e /dev/shm/sctl-escape-shm-probe ]

@@ -3,6 +3,7 @@
 # a fork bomb stops at the limit (pid_max for root on Linux >= 6.14, RLIMIT_NPROC in the user
 # namespace otherwise) and the limit cannot be raised from inside.
 # args: -t 10s --limit nproc=400
+# about: sandbox
 # expect: exit=0
 # expect-out: bounded at [0-9]+
 # max-seconds: 20

@@ -5,6 +5,7 @@
 # checks they are reachable from outside the sandbox. (The system bus, systemd's private socket,
 # container engines and X11 are covered the same way; they are not created on a test machine.)
 # host-listen: yes
+# about: sandbox
 # expect: exit=0
 # expect-out: host ipc hidden
 $4/probe connect "$(dirname "$3")/agent.sock" || exit 1

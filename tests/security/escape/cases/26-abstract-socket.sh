@@ -6,6 +6,7 @@
 # runs with it (and can be forced with ESCAPE_VARIANT=nolandlock).
 # args@nolandlock: --network deny
 # host-listen: yes
+# about: sandbox
 # expect: exit=0
 # expect-out: abstract socket denied
 name=$(cat "$(dirname "$3")/abstract-name")

@@ -147,6 +147,25 @@ int main(int argc, char **argv)
 		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 		return result("raise RLIMIT_CORE", setrlimit(RLIMIT_CORE, &rl));
 	}
+	if (!strcmp(cmd, "family") && argc > 2) {
+		/* Socket families a command never needs: refused (EAFNOSUPPORT), whatever the
+		 * network namespace. AF_VSOCK reaches the hypervisor from a VM. */
+		if (!strcmp(argv[2], "vsock"))
+			return result("socket(AF_VSOCK)", socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+		if (!strcmp(argv[2], "vsock-pair")) {
+			int sv[2];
+			return result("socketpair(AF_VSOCK)", socketpair(40, SOCK_STREAM, 0, sv));
+		}
+		if (!strcmp(argv[2], "packet"))
+			return result("socket(AF_PACKET)", socket(AF_PACKET, SOCK_RAW, 0));
+		if (!strcmp(argv[2], "netlink-audit"))
+			return result("socket(AF_NETLINK, NETLINK_AUDIT)",
+				      socket(AF_NETLINK, SOCK_RAW, 9 /* NETLINK_AUDIT */));
+		if (!strcmp(argv[2], "family-hi-bits"))
+			return result("socket(AF_VSOCK | 1 << 32)",
+				      syscall(SYS_socket, 40L | (1L << 32), (long)SOCK_STREAM, 0L));
+		return 2;
+	}
 	if (!strcmp(cmd, "connect") && argc > 2) {
 		/* A host service's unix socket: connecting must fail (hidden or covered). A name
 		 * starting with '@' is an abstract socket. */
