@@ -13,7 +13,9 @@ DRAIN=${PIPE_DRAIN:-${BUILD:-build}/bench/pipe_drain}
 for t in hyperfine bwrap; do
 	command -v "$t" >/dev/null || { echo "bench/30-supervisor: $t missing (make bench installs it)"; exit 1; }
 done
-tmp=$(mktemp -d /var/tmp/sctl-bench.XXXXXX)
+# Not under /tmp or /var/tmp: the sandbox gives commands private ones, so `cat FILE` would not
+# find the file there.
+if [ "$(id -u)" -eq 0 ]; then tmp=$(mktemp -d /var/lib/sctl-bench.XXXXXX); else tmp=$(mktemp -d "$HOME/.sctl-bench.XXXXXX"); fi
 trap 'rm -rf "$tmp"' EXIT
 export BENCH_TOKEN=bench-token-0123456789
 echo "## supervisor: spawn (median and min ms; the VM is shared, so compare within one run)"

@@ -49,3 +49,7 @@ $(BUILD)/tests/fuzz/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(LIB)
 
 fuzz-corpus: $(BUILD)/tests/fuzz/gen_corpus
 	$(BUILD)/tests/fuzz/gen_corpus tests/fuzz/corpus
+
+# Header dependencies of the fuzz objects (the main Makefile includes only the library's, the
+# CLI's and the unit tests'): a changed header rebuilds the replay binaries.
+-include $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/replay.d
