@@ -41,6 +41,13 @@ int reterr_set_at(struct reterr *err, int code, int line, int column, const char
 	return code;
 }
 
+const char *reterr_str(const struct reterr *err, int code)
+{
+	if (err && err->msg[0])
+		return err->msg;
+	return strerror(code < 0 ? -code : code);
+}
+
 /* ---- secure memory ------------------------------------------------------------------------ */
 
 int secret_lib_init(void)

@@ -30,6 +30,11 @@ int reterr_set(struct reterr *err, int code, const char *fmt, ...)
 /* Like reterr_set, with a YAML/line position. */
 int reterr_set_at(struct reterr *err, int code, int line, int column, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* An empty detail, for declarations: `struct reterr err = RETERR_INIT;`. */
+#define RETERR_INIT { .msg = "" }
+/* What to tell the user about a failure: err's detail when one was set, else strerror(-code).
+ * Borrowed from err or static; never NULL. */
+const char *reterr_str(const struct reterr *err, int code);
 
 /* ---- secure memory ------------------------------------------------------------------------ */
 
