@@ -46,4 +46,11 @@ report "every C file starts with an SPDX licence tag" "$bad"
 # 4. Banned functions in product code.
 bad=$(git ls-files '*.c' '*.h' | grep -v '^tests/' | xargs grep -HnE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|alloca)\s*\(' 2>/dev/null | grep -vE '^[^:]*:[0-9]*:\s*(/\*|\*)')
 report "no strcpy/strcat/sprintf/gets/atoi/alloca in product code" "$bad"
+# 5. Commands stay small: the dispatcher does the setup, helpers do the work (cli/command.c).
+#    A function body is from a line starting with its name to the first line that is "}".
+bad=$(for f in $(git ls-files 'cli/*.c'); do
+	awk -v f="$f" -v max=80 '/^[a-z_][a-z_0-9 *]*\(/ && !/;$/ { name = $0; start = FNR }
+		/^}/ { if (start && FNR - start > max) print f ":" start ": " FNR - start " lines: " name; start = 0 }' "$f"
+done)
+report "no function in cli/ is longer than 80 lines" "$bad"
 echo "1..$n"
