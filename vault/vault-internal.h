@@ -67,8 +67,11 @@ static inline const unsigned char *vault_key(const struct vault *v, enum vault_s
 	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
 }
 
-/* ---- store.c: SQLite helpers ---------------------------------------------------------------- */
+/* ---- db.c: SQLite helpers ------------------------------------------------------------------- */
 
+/* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
+ * caller checked; then configure the connection (busy timeout, defensive, pragmas). */
+int vdb_open(struct vault *v, int fd, struct reterr *err);
 /* Map an SQLite result code to -errno and describe it; what says which step failed. */
 int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what);
 int vdb_exec(struct vault *v, const char *sql, struct reterr *err);
