@@ -17,72 +17,12 @@ void vault_le64(unsigned char out[8], uint64_t x)
 		out[i] = (unsigned char)(x >> (8 * i));
 }
 
-/* ---- KDF profiles ----------------------------------------------------------------------------- */
-
-struct kdf_params {
-	int alg;
-	uint64_t ops;
-	uint64_t mem;
-};
-
-static struct kdf_params kdf_profile(enum vault_kdf kdf)
-{
-	struct kdf_params p = { crypto_pwhash_ALG_ARGON2ID13, 0, 0 };
-	switch (kdf) {
-	case VAULT_KDF_TEST:
-		p.ops = 1;
-		p.mem = 8u << 20;
-		break;
-	case VAULT_KDF_INTERACTIVE:
-		p.ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-		p.mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
-		break;
-	case VAULT_KDF_SENSITIVE:
-		p.ops = crypto_pwhash_OPSLIMIT_SENSITIVE;
-		p.mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
-		break;
-	case VAULT_KDF_MODERATE:
-	default:
-		p.ops = crypto_pwhash_OPSLIMIT_MODERATE;
-		p.mem = crypto_pwhash_MEMLIMIT_MODERATE;
-		break;
-	}
-	return p;
-}
-
-int vault_kdf_parse(const char *s, enum vault_kdf *ret)
-{
-	static const struct {
-		const char *name;
-		enum vault_kdf kdf;
-	} names[] = {
-		{ "test", VAULT_KDF_TEST },
-		{ "interactive", VAULT_KDF_INTERACTIVE },
-		{ "moderate", VAULT_KDF_MODERATE },
-		{ "sensitive", VAULT_KDF_SENSITIVE },
-	};
-	for (size_t i = 0; s && i < ARRAY_SIZE(names); i++) {
-		if (strcmp(s, names[i].name) == 0) {
-			*ret = names[i].kdf;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* The header is hostile input too: bound what a forged header may make the KDF spend. */
-static bool kdf_params_sane(const struct kdf_params *p)
-{
-	return p->alg == crypto_pwhash_ALG_ARGON2ID13 && p->ops >= 1 && p->ops <= 32 &&
-	       p->mem >= (8u << 20) && p->mem <= crypto_pwhash_MEMLIMIT_SENSITIVE;
-}
-
 /* ---- header: the wrapped data key ------------------------------------------------------------- */
 
 struct vault_header {
 	int64_t format;
 	unsigned char vault_id[VAULT_ID_BYTES];
-	struct kdf_params kdf;
+	struct vault_kdf_params kdf;
 	unsigned char salt[VAULT_SALT_BYTES];
 	unsigned char nonce[VAULT_NONCE_BYTES];
 	unsigned char wrapped[VAULT_KEY_BYTES + VAULT_TAG_BYTES];
@@ -149,7 +89,7 @@ static int header_load(struct vault *v, struct vault_header *h, struct reterr *e
 	h->kdf.alg = (int)alg;
 	h->kdf.ops = (uint64_t)ops;
 	h->kdf.mem = (uint64_t)mem;
-	if (!kdf_params_sane(&h->kdf)) {
+	if (!vault_kdf_params_sane(&h->kdf)) {
 		r = reterr_set(err, -EBADMSG, "vault header has out-of-range KDF parameters");
 		goto out;
 	}
@@ -217,23 +157,6 @@ static int header_store(struct vault *v, const struct vault_header *h, bool inse
 out:
 	sqlite3_finalize(st);
 	return r;
-}
-
-/* Derive the subkeys from the data key in slot VK_DATA. */
-static void keys_derive(struct vault *v)
-{
-	unsigned char *base = v->keys->data;
-	for (int k = VK_RECORD; k < VK_COUNT; k++)
-		crypto_kdf_derive_from_key(base + (size_t)k * VAULT_KEY_BYTES, VAULT_KEY_BYTES,
-					   (uint64_t)k, VAULT_KDF_CONTEXT, base);
-}
-
-static struct secret *keys_new(void)
-{
-	struct secret *s = secret_new((size_t)VK_COUNT * VAULT_KEY_BYTES);
-	if (s)
-		s->len = (size_t)VK_COUNT * VAULT_KEY_BYTES;
-	return s;
 }
 
 void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
@@ -718,19 +641,19 @@ static int password_check(const struct secret *pw, struct reterr *err)
 static int create_in(struct vault *v, int dfd, int fd, const struct secret *password,
 		     enum vault_kdf kdf, struct reterr *err)
 {
-	struct vault_header h = { .format = VAULT_FORMAT, .kdf = kdf_profile(kdf) };
+	struct vault_header h = { .format = VAULT_FORMAT, .kdf = vault_kdf_profile(kdf) };
 	struct vault_state st = { 0 };
 	int r;
 	randombytes_buf(h.vault_id, sizeof(h.vault_id));
 	memcpy(v->vault_id, h.vault_id, VAULT_ID_BYTES);
-	v->keys = keys_new();
+	v->keys = vault_keys_new();
 	struct secret *kek = secret_new(VAULT_KEY_BYTES);
 	if (!v->keys || !kek) {
 		secret_free(kek);
 		return reterr_set(err, -ENOMEM, "out of memory");
 	}
 	randombytes_buf(v->keys->data, VAULT_KEY_BYTES);
-	keys_derive(v);
+	vault_keys_derive(v);
 	r = header_wrap(&h, password, v->keys->data, kek->data, err);
 	secret_free(kek);
 	if (r < 0)
@@ -1013,7 +936,7 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 		return r;
 	if (sodium_memcmp(h.vault_id, v->vault_id, VAULT_ID_BYTES) != 0)
 		return reterr_set(err, -EBADMSG, "vault header changed while open");
-	keys = keys_new();
+	keys = vault_keys_new();
 	kek = secret_new(VAULT_KEY_BYTES);
 	if (!keys || !kek) {
 		r = reterr_set(err, -ENOMEM, "out of memory");
@@ -1054,7 +977,7 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 	struct secret *old = v->keys;
 	v->keys = keys;
 	keys = NULL;
-	keys_derive(v);
+	vault_keys_derive(v);
 	struct vault_state st;
 	if ((r = vdb_begin(v, err)) < 0)
 		goto fail;
@@ -1109,7 +1032,7 @@ int vault_change_password(struct vault *v, const struct secret *new_password, en
 	if (!kek)
 		return reterr_set(err, -ENOMEM, "out of memory");
 	/* KDF before taking the write lock: other writers are not held up for its duration. */
-	h.kdf = kdf_profile(kdf);
+	h.kdf = vault_kdf_profile(kdf);
 	r = header_wrap(&h, new_password, vault_key(v, VK_DATA), kek->data, err);
 	secret_free(kek);
 	if (r < 0)

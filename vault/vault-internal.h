@@ -67,7 +67,7 @@ static inline const unsigned char *vault_key(const struct vault *v, enum vault_s
 	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
 }
 
-/* ---- db.c: SQLite helpers ------------------------------------------------------------------- */
+/* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
 
 /* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
  * caller checked; then configure the connection (busy timeout, defensive, pragmas). */
@@ -88,6 +88,25 @@ int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
 int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
 int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
 
+/* ---- kdf.c: password KDF profiles, subkeys --------------------------------------------------- */
+
+/* Argon2id parameters: a profile's, or those a vault header stores. */
+struct vault_kdf_params {
+	int alg;
+	uint64_t ops;
+	uint64_t mem;
+};
+
+/* The parameters of a profile (an unknown one reads as MODERATE). */
+struct vault_kdf_params vault_kdf_profile(enum vault_kdf kdf);
+/* Whether stored parameters are within what any profile uses: the header is hostile input, this
+ * bounds what a forged one can make the KDF spend. */
+bool vault_kdf_params_sane(const struct vault_kdf_params *p);
+/* A secure area for the data key and its subkeys (VK_COUNT keys), or NULL (ENOMEM). */
+struct secret *vault_keys_new(void);
+/* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
+void vault_keys_derive(struct vault *v);
+
 /* Little-endian integer encoding used in every MAC and AD input. */
 void vault_le64(unsigned char out[8], uint64_t x);
 
@@ -105,7 +124,7 @@ int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 bool remove, uint64_t new_version, struct reterr *err);
 int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
 
-/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------ */
+/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
 
 int vault_meta_encode(const struct vault_meta *m, struct buf *out);
 /* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
@@ -117,7 +136,7 @@ int vault_values_encode(bool has_value, const unsigned char *value, size_t value
 /* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
 int vault_values_decode(struct vault_entry *e);
 
-/* ---- crypto helpers (store.c) ----------------------------------------------------------------- */
+/* ---- crypto helpers (store.c) ---------------------------------------------------------------- */
 
 /* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
 #define VAULT_REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
@@ -125,7 +144,7 @@ void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BY
 		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES]);
 void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
 
-/* ---- audit.c ---------------------------------------------------------------------------------- */
+/* ---- audit.c --------------------------------------------------------------------------------- */
 
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
 int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
@@ -142,7 +161,7 @@ int vault_head_store(struct vault *v, const struct vault_state *st, struct reter
 void vault_head_mac(const struct vault *v, const struct vault_state *st,
 		    unsigned char out[VAULT_MAC_BYTES]);
 
-/* ---- secrets.c -------------------------------------------------------------------------------- */
+/* ---- secrets.c ------------------------------------------------------------------------------- */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
 #endif
