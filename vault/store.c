@@ -9,14 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- small helpers ---------------------------------------------------------------------------- */
-
-void vault_le64(unsigned char out[8], uint64_t x)
-{
-	for (int i = 0; i < 8; i++)
-		out[i] = (unsigned char)(x >> (8 * i));
-}
-
 /* ---- header: the wrapped data key ------------------------------------------------------------- */
 
 struct vault_header {

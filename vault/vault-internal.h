@@ -67,6 +67,14 @@ static inline const unsigned char *vault_key(const struct vault *v, enum vault_s
 	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
 }
 
+/* Little-endian integer encoding used in every MAC and AD input. Inline: every layer of the
+ * module uses it, and a function in one file would tie them all to that file. */
+static inline void vault_le64(unsigned char out[8], uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)(x >> (8 * i));
+}
+
 /* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
 
 /* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
@@ -107,8 +115,6 @@ struct secret *vault_keys_new(void);
 /* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
 void vault_keys_derive(struct vault *v);
 
-/* Little-endian integer encoding used in every MAC and AD input. */
-void vault_le64(unsigned char out[8], uint64_t x);
 
 /* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
 int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
