@@ -9,147 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- header: the wrapped data key ------------------------------------------------------------- */
-
-struct vault_header {
-	int64_t format;
-	unsigned char vault_id[VAULT_ID_BYTES];
-	struct vault_kdf_params kdf;
-	unsigned char salt[VAULT_SALT_BYTES];
-	unsigned char nonce[VAULT_NONCE_BYTES];
-	unsigned char wrapped[VAULT_KEY_BYTES + VAULT_TAG_BYTES];
-};
-
-#define WRAP_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 4 + 8 + 8 + VAULT_SALT_BYTES)
-
-/* AD of the wrapped data key: format version, vault id and every KDF parameter, so editing any
- * header field makes the verifier fail instead of silently weakening the KDF. */
-static void wrap_ad(const struct vault_header *h, unsigned char ad[WRAP_AD_BYTES])
-{
-	unsigned char *p = ad;
-	memcpy(p, "sctl-wrp", 8);
-	p += 8;
-	uint32_t f = (uint32_t)h->format;
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)(f >> (8 * i));
-	memcpy(p, h->vault_id, VAULT_ID_BYTES);
-	p += VAULT_ID_BYTES;
-	uint32_t alg = (uint32_t)h->kdf.alg;
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)(alg >> (8 * i));
-	vault_le64(p, h->kdf.ops);
-	p += 8;
-	vault_le64(p, h->kdf.mem);
-	p += 8;
-	memcpy(p, h->salt, VAULT_SALT_BYTES);
-}
-
-static int header_load(struct vault *v, struct vault_header *h, struct reterr *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r = vdb_prepare(v,
-			    "SELECT format, vault_id, kdf_alg, kdf_ops, kdf_mem, kdf_salt, "
-			    "wrap_nonce, wrapped_key FROM header WHERE one = 1",
-			    &st, err);
-	if (r < 0)
-		return r;
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		r = rc == SQLITE_DONE ? reterr_set(err, -EBADMSG, "vault header is missing")
-				      : vdb_fail(v, rc, err, "reading the vault header");
-		goto out;
-	}
-	int64_t alg, ops, mem;
-	if (vdb_col_i64(st, 0, &h->format) < 0 ||
-	    vdb_col_blob_exact(st, 1, h->vault_id, VAULT_ID_BYTES) < 0 ||
-	    vdb_col_i64(st, 2, &alg) < 0 || vdb_col_i64(st, 3, &ops) < 0 ||
-	    vdb_col_i64(st, 4, &mem) < 0 || vdb_col_blob_exact(st, 5, h->salt, VAULT_SALT_BYTES) < 0 ||
-	    vdb_col_blob_exact(st, 6, h->nonce, VAULT_NONCE_BYTES) < 0 ||
-	    vdb_col_blob_exact(st, 7, h->wrapped, sizeof(h->wrapped)) < 0) {
-		r = reterr_set(err, -EBADMSG, "vault header is malformed");
-		goto out;
-	}
-	if (h->format != VAULT_FORMAT) {
-		r = reterr_set(err, -EPROTO, "vault format %lld is not supported (this build: %d)",
-			       (long long)h->format, VAULT_FORMAT);
-		goto out;
-	}
-	if (alg < 0 || alg > INT32_MAX || ops < 0 || mem < 0) {
-		r = reterr_set(err, -EBADMSG, "vault header has invalid KDF parameters");
-		goto out;
-	}
-	h->kdf.alg = (int)alg;
-	h->kdf.ops = (uint64_t)ops;
-	h->kdf.mem = (uint64_t)mem;
-	if (!vault_kdf_params_sane(&h->kdf)) {
-		r = reterr_set(err, -EBADMSG, "vault header has out-of-range KDF parameters");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Password -> KEK -> wrapped data key. kek is a secure scratch area of VAULT_KEY_BYTES. */
-static int header_wrap(struct vault_header *h, const struct secret *password,
-		       const unsigned char *dek, unsigned char *kek, struct reterr *err)
-{
-	randombytes_buf(h->salt, sizeof(h->salt));
-	randombytes_buf(h->nonce, sizeof(h->nonce));
-	if (crypto_pwhash(kek, VAULT_KEY_BYTES, (const char *)password->data, password->len,
-			  h->salt, h->kdf.ops, (size_t)h->kdf.mem, h->kdf.alg) != 0)
-		return reterr_set(err, -ENOMEM, "key derivation failed (not enough memory for "
-						"%llu MiB?)", (unsigned long long)(h->kdf.mem >> 20));
-	unsigned char ad[WRAP_AD_BYTES];
-	wrap_ad(h, ad);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(h->wrapped, NULL, dek, VAULT_KEY_BYTES, ad,
-						   sizeof(ad), NULL, h->nonce, kek);
-	sodium_memzero(kek, VAULT_KEY_BYTES);
-	return 0;
-}
-
-static int header_store(struct vault *v, const struct vault_header *h, bool insert,
-			struct reterr *err)
-{
-	sqlite3_stmt *st = NULL;
-	int r = vdb_prepare(
-		v,
-		insert ? "INSERT INTO header(one, format, vault_id, created_at, kdf_alg, kdf_ops, "
-			 "kdf_mem, kdf_salt, wrap_nonce, wrapped_key) "
-			 "VALUES (1, ?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7, ?9)"
-		       : "UPDATE header SET format = ?1, vault_id = ?2, kdf_alg = ?3, kdf_ops = ?4, "
-			 "kdf_mem = ?5, kdf_salt = ?6, wrap_nonce = ?7, wrapped_key = ?9 "
-			 "WHERE one = 1 AND ?8 IS NOT NULL",
-		&st, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_int64(st, 1, h->format) != SQLITE_OK ||
-	    vdb_bind_blob(st, 2, h->vault_id, VAULT_ID_BYTES) < 0 ||
-	    sqlite3_bind_int64(st, 3, h->kdf.alg) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (int64_t)h->kdf.ops) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, (int64_t)h->kdf.mem) != SQLITE_OK ||
-	    vdb_bind_blob(st, 6, h->salt, VAULT_SALT_BYTES) < 0 ||
-	    vdb_bind_blob(st, 7, h->nonce, VAULT_NONCE_BYTES) < 0 ||
-	    sqlite3_bind_int64(st, 8, clock_now()) != SQLITE_OK ||
-	    vdb_bind_blob(st, 9, h->wrapped, sizeof(h->wrapped)) < 0) {
-		r = reterr_set(err, -ENOMEM, "out of memory writing the vault header");
-		goto out;
-	}
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		r = vdb_fail(v, rc, err, "writing the vault header");
-		goto out;
-	}
-	if (sqlite3_changes(v->db) != 1) {
-		r = reterr_set(err, -EBADMSG, "vault header is missing");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	return r;
-}
+/* ---- crypto helpers ---------------------------------------------------------------------------- */
 
 void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
 {
@@ -575,7 +435,7 @@ int vault_open(const char *dir, struct vault **ret, struct reterr *err)
 	    (r = vdb_open(v, fd, err)) < 0 || (r = app_id_check(v, err)) < 0)
 		goto out;
 	struct vault_header h;
-	if ((r = header_load(v, &h, err)) < 0)
+	if ((r = vault_header_load(v, &h, err)) < 0)
 		goto out;
 	memcpy(v->vault_id, h.vault_id, VAULT_ID_BYTES);
 	*ret = v;
@@ -646,7 +506,7 @@ static int create_in(struct vault *v, int dfd, int fd, const struct secret *pass
 	}
 	randombytes_buf(v->keys->data, VAULT_KEY_BYTES);
 	vault_keys_derive(v);
-	r = header_wrap(&h, password, v->keys->data, kek->data, err);
+	r = vault_header_wrap(&h, password, v->keys->data, kek->data, err);
 	secret_free(kek);
 	if (r < 0)
 		return r;
@@ -654,7 +514,7 @@ static int create_in(struct vault *v, int dfd, int fd, const struct secret *pass
 		return reterr_set(err, -errno, "cannot sync %s: %s", v->dir, strerror(errno));
 	if ((r = vdb_open(v, fd, err)) < 0 || (r = vdb_begin(v, err)) < 0)
 		return r;
-	if ((r = vdb_exec(v, schema_sql, err)) < 0 || (r = header_store(v, &h, true, err)) < 0)
+	if ((r = vdb_exec(v, schema_sql, err)) < 0 || (r = vault_header_store(v, &h, true, err)) < 0)
 		goto fail;
 	if ((r = vault_manifest_store(v, &st, err)) < 0 ||
 	    (r = vault_head_store(v, &st, err)) < 0)
@@ -924,7 +784,7 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 		return reterr_set(err, -EAGAIN,
 				  "too many failed unlock attempts (%lld): try again in %lld s",
 				  (long long)failures, (long long)wait);
-	if ((r = header_load(v, &h, err)) < 0)
+	if ((r = vault_header_load(v, &h, err)) < 0)
 		return r;
 	if (sodium_memcmp(h.vault_id, v->vault_id, VAULT_ID_BYTES) != 0)
 		return reterr_set(err, -EBADMSG, "vault header changed while open");
@@ -944,12 +804,7 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 				       (unsigned long long)(h.kdf.mem >> 20));
 			goto out;
 		}
-		unsigned char ad[WRAP_AD_BYTES];
-		wrap_ad(&h, ad);
-		/* The AEAD tag of the wrapped data key is the password verifier. */
-		ok = crypto_aead_xchacha20poly1305_ietf_decrypt(keys->data, NULL, NULL, h.wrapped,
-								 sizeof(h.wrapped), ad, sizeof(ad),
-								 h.nonce, kek->data) == 0;
+		ok = vault_header_unwrap(&h, kek->data, keys->data);
 	}
 	if (!ok) {
 		r = record_failure(v, "wrong password", true, err);
@@ -1018,21 +873,21 @@ int vault_change_password(struct vault *v, const struct secret *new_password, en
 		return r;
 	if ((unsigned)kdf > VAULT_KDF_SENSITIVE)
 		return reterr_set(err, -EINVAL, "unknown KDF profile");
-	if ((r = header_load(v, &h, err)) < 0)
+	if ((r = vault_header_load(v, &h, err)) < 0)
 		return r;
 	struct secret *kek = secret_new(VAULT_KEY_BYTES);
 	if (!kek)
 		return reterr_set(err, -ENOMEM, "out of memory");
 	/* KDF before taking the write lock: other writers are not held up for its duration. */
 	h.kdf = vault_kdf_profile(kdf);
-	r = header_wrap(&h, new_password, vault_key(v, VK_DATA), kek->data, err);
+	r = vault_header_wrap(&h, new_password, vault_key(v, VK_DATA), kek->data, err);
 	secret_free(kek);
 	if (r < 0)
 		return r;
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	struct audit_event ev = { .action = "vault.password", .success = true };
-	if ((r = vault_state_load(v, &st, err)) < 0 || (r = header_store(v, &h, false, err)) < 0 ||
+	if ((r = vault_state_load(v, &st, err)) < 0 || (r = vault_header_store(v, &h, false, err)) < 0 ||
 	    (r = audit_append_locked(v, &st, &ev, clock_now(), v->source, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0) {
 		vdb_rollback(v);

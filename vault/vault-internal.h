@@ -130,6 +130,31 @@ int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 bool remove, uint64_t new_version, struct reterr *err);
 int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
 
+/* ---- header.c: the header row and the wrapped data key --------------------------------------- */
+
+struct vault_header {
+	int64_t format;
+	unsigned char vault_id[VAULT_ID_BYTES];
+	struct vault_kdf_params kdf;
+	unsigned char salt[VAULT_SALT_BYTES];
+	unsigned char nonce[VAULT_NONCE_BYTES];
+	unsigned char wrapped[VAULT_KEY_BYTES + VAULT_TAG_BYTES];
+};
+
+/* Read and check the header row (format, KDF bounds). -EBADMSG malformed, -EPROTO other format. */
+int vault_header_load(struct vault *v, struct vault_header *h, struct reterr *err);
+/* New salt and nonce; derive the password's key with h->kdf into kek (secure scratch of
+ * VAULT_KEY_BYTES, wiped after) and wrap dek under it. password borrowed. Blocks for the KDF. */
+int vault_header_wrap(struct vault_header *h, const struct secret *password,
+		      const unsigned char *dek, unsigned char *kek, struct reterr *err);
+/* Unwrap the data key into dek with the password's key kek: false when it does not
+ * authenticate (wrong password, or an edited header). */
+bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
+			 unsigned char *dek);
+/* Write h: insert (create) or update the existing row (password change). */
+int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
+		       struct reterr *err);
+
 /* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
 
 int vault_meta_encode(const struct vault_meta *m, struct buf *out);
