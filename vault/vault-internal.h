@@ -115,9 +115,7 @@ struct secret *vault_keys_new(void);
 /* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
 void vault_keys_derive(struct vault *v);
 
-
-/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
-int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+/* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
 
 /* Manifest: count, generation and the XOR of per-row tags PRF(id, version), under one MAC.
  * check: full recomputation over the rows (unlock). apply: incremental update for one row
@@ -129,6 +127,15 @@ int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
 			 bool remove, uint64_t new_version, struct reterr *err);
 int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* ---- head.c: the authenticated head (audit tail + manifest) ---------------------------------- */
+
+/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
+int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+/* Write the authenticated head for st (used by create and every append). */
+int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
+void vault_head_mac(const struct vault *v, const struct vault_state *st,
+		    unsigned char out[VAULT_MAC_BYTES]);
 
 /* ---- header.c: the header row and the wrapped data key --------------------------------------- */
 
@@ -187,10 +194,6 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
-/* Write the authenticated head for st (used by create and every append). */
-int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
-void vault_head_mac(const struct vault *v, const struct vault_state *st,
-		    unsigned char out[VAULT_MAC_BYTES]);
 
 /* ---- secrets.c ------------------------------------------------------------------------------- */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
