@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- crypto helpers ---------------------------------------------------------------------------- */
+/* ---- crypto helpers -------------------------------------------------------------------------- */
 
 void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
 {
@@ -34,92 +34,7 @@ void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BY
 	*p = (unsigned char)kind;
 }
 
-/* ---- directory and file checks ---------------------------------------------------------------- */
-
-char *vault_dir_default(struct reterr *err)
-{
-	const char *d = secure_getenv(VAULT_DIR_ENV);
-	char *p = NULL;
-	if (d && *d) {
-		p = strdup(d);
-	} else {
-		const char *home = secure_getenv("HOME");
-		if (!home || home[0] != '/') {
-			reterr_set(err, -ENOENT, "cannot locate the vault: set $%s or $HOME",
-				   VAULT_DIR_ENV);
-			return NULL;
-		}
-		if (asprintf(&p, "%s/.secretctl", home) < 0)
-			p = NULL;
-	}
-	if (!p)
-		reterr_set(err, -ENOMEM, "out of memory");
-	return p;
-}
-
-static int check_owned_private(const struct stat *sb, const char *what, const char *path,
-			       struct reterr *err)
-{
-	if (sb->st_uid != geteuid())
-		return reterr_set(err, -EACCES, "refusing %s %s: owned by uid %u, not by you (uid %u)",
-				  what, path, (unsigned)sb->st_uid, (unsigned)geteuid());
-	if (sb->st_mode & 077)
-		return reterr_set(err, -EACCES,
-				  "refusing %s %s: accessible by group/others (mode %04o); run "
-				  "`chmod %s %s`",
-				  what, path, (unsigned)(sb->st_mode & 07777),
-				  S_ISDIR(sb->st_mode) ? "700" : "600", path);
-	return 0;
-}
-
-/* Open the vault directory without following a symlink and check it is ours and private. */
-static int dir_open(const char *dir, struct reterr *err)
-{
-	struct stat sb;
-	if (lstat(dir, &sb) < 0)
-		return reterr_set(err, -errno, "cannot access vault directory %s: %s", dir,
-				  strerror(errno));
-	if (S_ISLNK(sb.st_mode))
-		return reterr_set(err, -ELOOP, "refusing vault directory %s: it is a symlink", dir);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return reterr_set(err, -errno, "cannot open vault directory %s: %s", dir,
-				  strerror(errno));
-	int r = fstat(fd, &sb) < 0 ? -errno : 0;
-	if (r == 0)
-		r = check_owned_private(&sb, "vault directory", dir, err);
-	else
-		reterr_set(err, r, "cannot stat vault directory %s", dir);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static int file_check(int fd, const char *path, struct reterr *err)
-{
-	struct stat sb;
-	if (fstat(fd, &sb) < 0)
-		return reterr_set(err, -errno, "cannot stat %s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return reterr_set(err, -EINVAL, "refusing vault file %s: not a regular file", path);
-	return check_owned_private(&sb, "vault file", path, err);
-}
-
-/* A journal left by a crash is replayed by SQLite: it must be as trustworthy as the db. */
-static int journal_check(int dfd, const char *dir, struct reterr *err)
-{
-	struct stat sb;
-	if (fstatat(dfd, VAULT_DB_NAME "-journal", &sb, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0
-				       : reterr_set(err, -errno, "cannot stat the vault journal in %s",
-						    dir);
-	if (!S_ISREG(sb.st_mode))
-		return reterr_set(err, -EACCES,
-				  "refusing vault journal in %s: not a regular file (symlink?)", dir);
-	return check_owned_private(&sb, "vault journal in", dir, err);
-}
+/* ---- the handle: open, source, free ---------------------------------------------------------- */
 
 static struct vault *vault_alloc(const char *dir)
 {
@@ -181,7 +96,7 @@ int vault_open(const char *dir, struct vault **ret, struct reterr *err)
 		return reterr_set(err, r, "libsodium failed to initialise");
 	if (!dir || !*dir)
 		return reterr_set(err, -EINVAL, "no vault directory given");
-	dfd = dir_open(dir, err);
+	dfd = vault_dir_open(dir, err);
 	if (dfd < 0) {
 		r = dfd;
 		if (r == -ENOENT)
@@ -206,7 +121,7 @@ int vault_open(const char *dir, struct vault **ret, struct reterr *err)
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = file_check(fd, v->path, err)) < 0 || (r = journal_check(dfd, dir, err)) < 0 ||
+	if ((r = vault_file_check(fd, v->path, err)) < 0 || (r = vault_journal_check(dfd, dir, err)) < 0 ||
 	    (r = vdb_open(v, fd, err)) < 0 || (r = app_id_check(v, err)) < 0)
 		goto out;
 	struct vault_header h;
@@ -225,7 +140,7 @@ out:
 	return r;
 }
 
-/* ---- create ----------------------------------------------------------------------------------- */
+/* ---- create ---------------------------------------------------------------------------------- */
 
 static const char schema_sql[] =
 	"PRAGMA application_id = 1396921430;"
@@ -332,7 +247,7 @@ int vault_create(const char *dir, const struct secret *password, enum vault_kdf 
 			       strerror(errno));
 		goto out;
 	}
-	if ((dfd = dir_open(dir, err)) < 0) {
+	if ((dfd = vault_dir_open(dir, err)) < 0) {
 		r = dfd;
 		goto out;
 	}
@@ -359,7 +274,7 @@ int vault_create(const char *dir, const struct secret *password, enum vault_kdf 
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = file_check(fd, v->path, err)) < 0)
+	if ((r = vault_file_check(fd, v->path, err)) < 0)
 		goto out;
 	r = create_in(v, dfd, fd, password, kdf, err);
 out:
@@ -381,7 +296,7 @@ out:
 	return r;
 }
 
-/* ---- unlock and cooldown ---------------------------------------------------------------------- */
+/* ---- unlock and cooldown --------------------------------------------------------------------- */
 
 static int64_t cooldown_for(int64_t failures)
 {

@@ -75,6 +75,17 @@ static inline void vault_le64(unsigned char out[8], uint64_t x)
 		out[i] = (unsigned char)(x >> (8 * i));
 }
 
+/* ---- files.c: the vault directory and file checks -------------------------------------------- */
+
+/* Open dir (O_DIRECTORY, no symlink) and check it is ours and private. Returns the fd or -errno
+ * with err saying why (-ENOENT when it does not exist). */
+int vault_dir_open(const char *dir, struct reterr *err);
+/* fd (at path, for messages) must be a regular file, ours, private. */
+int vault_file_check(int fd, const char *path, struct reterr *err);
+/* A journal SQLite would replay must be as trustworthy as the db: absent, or a regular file,
+ * ours, private. */
+int vault_journal_check(int dfd, const char *dir, struct reterr *err);
+
 /* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
 
 /* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
