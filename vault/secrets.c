@@ -7,15 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int vault_require_unlocked(const struct vault *v, struct reterr *err)
-{
-	if (!v || !v->db)
-		return reterr_set(err, -EINVAL, "no vault open");
-	if (!v->unlocked || !v->keys)
-		return reterr_set(err, -EACCES, "vault is locked: unlock it first");
-	return 0;
-}
-
 /* ---- ownership helpers ------------------------------------------------------------------------ */
 
 void vault_meta_release(struct vault_meta *m)

@@ -73,6 +73,15 @@ void vault_set_source(struct vault *v, const char *source)
 	snprintf(v->source, sizeof(v->source), "%s", source);
 }
 
+int vault_require_unlocked(const struct vault *v, struct reterr *err)
+{
+	if (!v || !v->db)
+		return reterr_set(err, -EINVAL, "no vault open");
+	if (!v->unlocked || !v->keys)
+		return reterr_set(err, -EACCES, "vault is locked: unlock it first");
+	return 0;
+}
+
 static int app_id_check(struct vault *v, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;

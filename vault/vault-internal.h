@@ -173,6 +173,12 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
 		       struct reterr *err);
 
+/* ---- store.c: the handle --------------------------------------------------------------------- */
+
+/* 0 when v is open and unlocked; else -EINVAL (no vault) or -EACCES (locked) with err set.
+ * Every verb that needs the keys starts with it. */
+int vault_require_unlocked(const struct vault *v, struct reterr *err);
+
 /* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
 
 int vault_meta_encode(const struct vault_meta *m, struct buf *out);
@@ -205,8 +211,5 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
-
-/* ---- secrets.c ------------------------------------------------------------------------------- */
-int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
 #endif
