@@ -7,53 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- ownership helpers ------------------------------------------------------------------------ */
-
-void vault_meta_release(struct vault_meta *m)
-{
-	if (!m)
-		return;
-	free(m->key);
-	free(m->notes);
-	free(m->url);
-	strv_free(m->tags);
-	for (size_t i = 0; i < m->nfields; i++)
-		free(m->fields[i].name);
-	free(m->fields);
-	for (size_t i = 0; i < m->nbindings; i++) {
-		free(m->bindings[i].env);
-		free(m->bindings[i].field);
-	}
-	free(m->bindings);
-	memset(m, 0, sizeof(*m));
-}
-
-struct vault_meta *vault_meta_free(struct vault_meta *m)
-{
-	vault_meta_release(m);
-	free(m);
-	return NULL;
-}
-
-struct vault_entry *vault_entry_free(struct vault_entry *e)
-{
-	if (!e)
-		return NULL;
-	vault_meta_release(&e->meta);
-	secret_free(e->blob);
-	free(e->field_values);
-	free(e->field_lens);
-	free(e);
-	return NULL;
-}
-
-void vault_meta_array_free(struct vault_meta *a, size_t n)
-{
-	for (size_t i = 0; a && i < n; i++)
-		vault_meta_release(&a[i]);
-	free(a);
-}
-
 /* ---- validation (before anything is written; never echoes the rejected bytes) --------------- */
 
 static bool is_alnum(char c)
