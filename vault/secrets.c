@@ -160,6 +160,33 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 
 /* ---- row crypto ------------------------------------------------------------------------------- */
 
+/* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
+#define REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
+
+/* The row id of a key: a keyed hash, so the db holds no name in clear. */
+static void name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
+{
+	crypto_generichash(id, VAULT_HASH_BYTES, (const unsigned char *)key, strlen(key),
+			   vault_key(v, VK_NAME), VAULT_KEY_BYTES);
+}
+
+static void record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      uint64_t version, char kind, unsigned char ad[REC_AD_BYTES])
+{
+	unsigned char *p = ad;
+	memcpy(p, "sctl-rec", 8);
+	p += 8;
+	for (int i = 0; i < 4; i++)
+		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	memcpy(p, v->vault_id, VAULT_ID_BYTES);
+	p += VAULT_ID_BYTES;
+	memcpy(p, id, VAULT_HASH_BYTES);
+	p += VAULT_HASH_BYTES;
+	vault_le64(p, version);
+	p += 8;
+	*p = (unsigned char)kind;
+}
+
 struct row {
 	int64_t version;
 	const unsigned char *mnonce, *meta, *vnonce, *value;
@@ -212,12 +239,12 @@ static int scratch_reserve(struct scratch *s, size_t n)
 static int meta_open(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		     const struct row *row, struct scratch *scratch, struct vault_meta *m)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	size_t n = row->meta_len - VAULT_TAG_BYTES;
 	int r = scratch_reserve(scratch, n);
 	if (r < 0)
 		return r;
-	vault_record_ad(v, id, (uint64_t)row->version, 'm', ad);
+	record_ad(v, id, (uint64_t)row->version, 'm', ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(scratch->p, NULL, NULL, row->meta,
 						       row->meta_len, ad, sizeof(ad), row->mnonce,
 						       vault_key(v, VK_RECORD)) != 0)
@@ -230,12 +257,12 @@ static int meta_open(const struct vault *v, const unsigned char id[VAULT_HASH_BY
 static int values_open(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		       const struct row *row, struct vault_entry *e)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	size_t n = row->value_len - VAULT_TAG_BYTES;
 	e->blob = secret_new(n);
 	if (!e->blob)
 		return -ENOMEM;
-	vault_record_ad(v, id, (uint64_t)row->version, 'v', ad);
+	record_ad(v, id, (uint64_t)row->version, 'v', ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(e->blob->data, NULL, NULL, row->value,
 						       row->value_len, ad, sizeof(ad), row->vnonce,
 						       vault_key(v, VK_RECORD)) != 0)
@@ -249,12 +276,12 @@ static int seal(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		char kind, const unsigned char *pt, size_t len,
 		unsigned char nonce[VAULT_NONCE_BYTES], unsigned char **ret)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	unsigned char *ct = malloc(len + VAULT_TAG_BYTES);
 	if (!ct)
 		return -ENOMEM;
 	randombytes_buf(nonce, VAULT_NONCE_BYTES);
-	vault_record_ad(v, id, version, kind, ad);
+	record_ad(v, id, version, kind, ad);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, len, ad, sizeof(ad), NULL, nonce,
 						   vault_key(v, VK_RECORD));
 	*ret = ct;
@@ -490,7 +517,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		return reterr_set(err, -EINVAL, "nothing to set");
 	if ((r = input_check(in, err)) < 0)
 		return r;
-	vault_name_hash(v, in->key, id);
+	name_hash(v, in->key, id);
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	if ((r = vault_state_load(v, &st, err)) < 0)
@@ -576,7 +603,7 @@ int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_ent
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return reterr_set(err, -ENOMEM, "out of memory");
-	vault_name_hash(v, key, id);
+	name_hash(v, key, id);
 	if (audit) {
 		/* Read and audit in one write transaction: no read escapes the log. */
 		if ((r = vdb_begin(v, err)) < 0)
@@ -730,7 +757,7 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 		return r;
 	if ((r = vault_key_check(key, err)) < 0)
 		return r;
-	vault_name_hash(v, key, id);
+	name_hash(v, key, id);
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	if ((r = vault_state_load(v, &st, err)) < 0)

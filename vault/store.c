@@ -9,31 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- crypto helpers -------------------------------------------------------------------------- */
-
-void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
-{
-	crypto_generichash(id, VAULT_HASH_BYTES, (const unsigned char *)key, strlen(key),
-			   vault_key(v, VK_NAME), VAULT_KEY_BYTES);
-}
-
-void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES])
-{
-	unsigned char *p = ad;
-	memcpy(p, "sctl-rec", 8);
-	p += 8;
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
-	memcpy(p, v->vault_id, VAULT_ID_BYTES);
-	p += VAULT_ID_BYTES;
-	memcpy(p, id, VAULT_HASH_BYTES);
-	p += VAULT_HASH_BYTES;
-	vault_le64(p, version);
-	p += 8;
-	*p = (unsigned char)kind;
-}
-
 /* ---- the handle: open, source, free ---------------------------------------------------------- */
 
 static struct vault *vault_alloc(const char *dir)

@@ -191,14 +191,6 @@ int vault_values_encode(bool has_value, const unsigned char *value, size_t value
 /* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
 int vault_values_decode(struct vault_entry *e);
 
-/* ---- crypto helpers (store.c) ---------------------------------------------------------------- */
-
-/* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
-#define VAULT_REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
-void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES]);
-void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
-
 /* ---- audit.c --------------------------------------------------------------------------------- */
 
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
