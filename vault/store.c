@@ -153,17 +153,6 @@ static const char schema_sql[] =
 
 _Static_assert(VAULT_APP_ID == 1396921430, "schema_sql spells VAULT_APP_ID in decimal");
 
-static int password_check(const struct secret *pw, struct reterr *err)
-{
-	if (!pw || pw->len < VAULT_PASSWORD_MIN)
-		return reterr_set(err, -EINVAL, "password too short (at least %d characters)",
-				  VAULT_PASSWORD_MIN);
-	if (pw->len > VAULT_PASSWORD_MAX)
-		return reterr_set(err, -E2BIG, "password too long (at most %d characters)",
-				  VAULT_PASSWORD_MAX);
-	return 0;
-}
-
 static int create_in(struct vault *v, int dfd, int fd, const struct secret *password,
 		     enum vault_kdf kdf, struct reterr *err)
 {
@@ -220,7 +209,7 @@ int vault_create(const char *dir, const struct secret *password, enum vault_kdf 
 		r = reterr_set(err, -EINVAL, "no vault directory given");
 		goto out;
 	}
-	if ((r = password_check(password, err)) < 0)
+	if ((r = vault_password_check(password, err)) < 0)
 		goto out;
 	if ((unsigned)kdf > VAULT_KDF_SENSITIVE) {
 		r = reterr_set(err, -EINVAL, "unknown KDF profile");
@@ -543,7 +532,7 @@ int vault_change_password(struct vault *v, const struct secret *new_password, en
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)
 		return r;
-	if ((r = password_check(new_password, err)) < 0)
+	if ((r = vault_password_check(new_password, err)) < 0)
 		return r;
 	if ((unsigned)kdf > VAULT_KDF_SENSITIVE)
 		return reterr_set(err, -EINVAL, "unknown KDF profile");

@@ -173,6 +173,11 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
 		       struct reterr *err);
 
+/* ---- password.c: the master password --------------------------------------------------------- */
+
+/* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
+int vault_password_check(const struct secret *pw, struct reterr *err);
+
 /* ---- store.c: the handle --------------------------------------------------------------------- */
 
 /* 0 when v is open and unlocked; else -EINVAL (no vault) or -EACCES (locked) with err set.
