@@ -180,6 +180,8 @@ int vault_password_check(const struct secret *pw, struct reterr *err);
 
 /* ---- store.c: the handle --------------------------------------------------------------------- */
 
+/* A handle for the vault in dir (paths set, source "cli", no db yet), or NULL (ENOMEM). */
+struct vault *vault_alloc(const char *dir);
 /* 0 when v is open and unlocked; else -EINVAL (no vault) or -EACCES (locked) with err set.
  * Every verb that needs the keys starts with it. */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
