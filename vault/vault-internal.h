@@ -186,6 +186,18 @@ struct vault *vault_alloc(const char *dir);
  * Every verb that needs the keys starts with it. */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
+/* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
+
+/* Failures recorded since the last unlock and the seconds left to wait (0: none). */
+int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
+			struct reterr *err);
+/* In its own transaction: queue a vault.unlock_failed event with reason (borrowed) for the audit
+ * log; when count, also count it toward the cooldown. */
+int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err);
+/* Inside the unlock's transaction: append the queued failure events to the audit log (st is
+ * advanced), then clear the queue and the counter. */
+int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
+
 /* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
 
 int vault_meta_encode(const struct vault_meta *m, struct buf *out);
