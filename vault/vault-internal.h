@@ -178,7 +178,7 @@ int vault_header_store(struct vault *v, const struct vault_header *h, bool inser
 /* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
 int vault_password_check(const struct secret *pw, struct reterr *err);
 
-/* ---- store.c: the handle --------------------------------------------------------------------- */
+/* ---- open.c: the handle ---------------------------------------------------------------------- */
 
 /* A handle for the vault in dir (paths set, source "cli", no db yet), or NULL (ENOMEM). */
 struct vault *vault_alloc(const char *dir);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault storage: the vault directory and file checks, SQLite setup, the header with the wrapped
- * data key (Argon2id KEK), unlock with its persisted cooldown, password change and the manifest. */
+/* vault handle: opening an existing vault (directory, file and journal checks, SQLite, the
+ * header it must have), its audit source, freeing it, and the unlocked check of keyed verbs. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* ---- the handle: open, source, free ---------------------------------------------------------- */
 
 struct vault *vault_alloc(const char *dir)
 {
