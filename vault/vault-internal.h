@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault: module-private declarations shared by the storage, codec, secrets and audit files.
- * Never included from another module (unit tests of vault/ may). */
+/* vault: module-private declarations, one section per file that defines them, bottom layer
+ * first. A file uses only what lower layers declare, never a file that uses it back
+ * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
+ *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
+ *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *   2  head.c open.c                    the authenticated head; the handle (open, free)
+ *   3  audit.c                          the audit log
+ *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   5  create.c unlock.c                vault_create, vault_unlock
+ * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
 
@@ -126,27 +134,17 @@ struct secret *vault_keys_new(void);
 /* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
 void vault_keys_derive(struct vault *v);
 
-/* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
+/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
 
-/* Manifest: count, generation and the XOR of per-row tags PRF(id, version), under one MAC.
- * check: full recomputation over the rows (unlock). apply: incremental update for one row
- * change, then store. store: write st's manifest (and its MAC into st->man_mac). */
-void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
-			unsigned char out[VAULT_MAC_BYTES]);
-int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err);
-int vault_manifest_apply(struct vault *v, struct vault_state *st,
-			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
-			 bool remove, uint64_t new_version, struct reterr *err);
-int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
-
-/* ---- head.c: the authenticated head (audit tail + manifest) ---------------------------------- */
-
-/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
-int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
-/* Write the authenticated head for st (used by create and every append). */
-int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
-void vault_head_mac(const struct vault *v, const struct vault_state *st,
-		    unsigned char out[VAULT_MAC_BYTES]);
+int vault_meta_encode(const struct vault_meta *m, struct buf *out);
+/* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
+int vault_meta_decode(const unsigned char *p, size_t n, struct vault_meta *m);
+/* Serialise the values into one new secure buffer. fv/fl: nf field values. */
+int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
+			const unsigned char *const *fv, const size_t *fl, size_t nf,
+			struct secret **ret);
+/* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
+int vault_values_decode(struct vault_entry *e);
 
 /* ---- header.c: the header row and the wrapped data key --------------------------------------- */
 
@@ -173,10 +171,27 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
 		       struct reterr *err);
 
-/* ---- password.c: the master password --------------------------------------------------------- */
+/* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
 
-/* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
-int vault_password_check(const struct secret *pw, struct reterr *err);
+/* Manifest: count, generation and the XOR of per-row tags PRF(id, version), under one MAC.
+ * check: full recomputation over the rows (unlock). apply: incremental update for one row
+ * change, then store. store: write st's manifest (and its MAC into st->man_mac). */
+void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
+			unsigned char out[VAULT_MAC_BYTES]);
+int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err);
+int vault_manifest_apply(struct vault *v, struct vault_state *st,
+			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
+			 bool remove, uint64_t new_version, struct reterr *err);
+int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* ---- head.c: the authenticated head (audit tail + manifest) ---------------------------------- */
+
+/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
+int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+/* Write the authenticated head for st (used by create and every append). */
+int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
+void vault_head_mac(const struct vault *v, const struct vault_state *st,
+		    unsigned char out[VAULT_MAC_BYTES]);
 
 /* ---- open.c: the handle ---------------------------------------------------------------------- */
 
@@ -185,6 +200,19 @@ struct vault *vault_alloc(const char *dir);
 /* 0 when v is open and unlocked; else -EINVAL (no vault) or -EACCES (locked) with err set.
  * Every verb that needs the keys starts with it. */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
+
+/* ---- audit.c: appending inside a transaction, the payload codec ------------------------------ */
+
+/* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
+int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			int64_t ts, const char *source, struct reterr *err);
+/* Append the plaintext payload of one entry (codec in docs/vault-format.md) to out; strings
+ * borrowed, NULL encodes as empty. Lengths are not checked here (event_check does that before
+ * any append). -ENOMEM. */
+int vault_audit_payload_encode(const struct audit_event *ev, const char *source, struct buf *out);
+/* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
+ * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
+int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
 
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 
@@ -198,29 +226,9 @@ int vault_failure_record(struct vault *v, const char *reason, bool count, struct
  * advanced), then clear the queue and the counter. */
 int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
 
-/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
+/* ---- password.c: the master password --------------------------------------------------------- */
 
-int vault_meta_encode(const struct vault_meta *m, struct buf *out);
-/* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
-int vault_meta_decode(const unsigned char *p, size_t n, struct vault_meta *m);
-/* Serialise the values into one new secure buffer. fv/fl: nf field values. */
-int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
-			const unsigned char *const *fv, const size_t *fl, size_t nf,
-			struct secret **ret);
-/* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
-int vault_values_decode(struct vault_entry *e);
-
-/* ---- audit.c --------------------------------------------------------------------------------- */
-
-/* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
-int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
-			int64_t ts, const char *source, struct reterr *err);
-/* Append the plaintext payload of one entry (codec in docs/vault-format.md) to out; strings
- * borrowed, NULL encodes as empty. Lengths are not checked here (event_check does that before
- * any append). -ENOMEM. */
-int vault_audit_payload_encode(const struct audit_event *ev, const char *source, struct buf *out);
-/* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
- * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
-int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
+/* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
+int vault_password_check(const struct secret *pw, struct reterr *err);
 
 #endif
