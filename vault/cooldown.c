@@ -22,7 +22,7 @@ static int64_t cooldown_for(int64_t failures)
 /* Failures and last failure time; an absent or malformed row reads as no failures (the counter
  * is plaintext: it throttles guessing through this tool, not offline attacks). */
 int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
-			 struct reterr *err)
+			struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	int r = vdb_prepare(v, "SELECT failures, last_failure FROM unlock_state WHERE one = 1", &q,

@@ -79,7 +79,7 @@ out:
 
 /* Password -> KEK -> wrapped data key. kek is a secure scratch area of VAULT_KEY_BYTES. */
 int vault_header_wrap(struct vault_header *h, const struct secret *password,
-		       const unsigned char *dek, unsigned char *kek, struct reterr *err)
+		      const unsigned char *dek, unsigned char *kek, struct reterr *err)
 {
 	randombytes_buf(h->salt, sizeof(h->salt));
 	randombytes_buf(h->nonce, sizeof(h->nonce));
@@ -96,7 +96,7 @@ int vault_header_wrap(struct vault_header *h, const struct secret *password,
 }
 
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
-			struct reterr *err)
+		       struct reterr *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = vdb_prepare(
