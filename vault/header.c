@@ -83,10 +83,9 @@ int vault_header_wrap(struct vault_header *h, const struct secret *password,
 {
 	randombytes_buf(h->salt, sizeof(h->salt));
 	randombytes_buf(h->nonce, sizeof(h->nonce));
-	if (crypto_pwhash(kek, VAULT_KEY_BYTES, (const char *)password->data, password->len,
-			  h->salt, h->kdf.ops, (size_t)h->kdf.mem, h->kdf.alg) != 0)
-		return reterr_set(err, -ENOMEM, "key derivation failed (not enough memory for "
-						"%llu MiB?)", (unsigned long long)(h->kdf.mem >> 20));
+	int r = vault_kdf_derive(&h->kdf, h->salt, password, kek, err);
+	if (r < 0)
+		return r;
 	unsigned char ad[WRAP_AD_BYTES];
 	wrap_ad(h, ad);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(h->wrapped, NULL, dek, VAULT_KEY_BYTES, ad,

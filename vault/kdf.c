@@ -60,6 +60,17 @@ bool vault_kdf_params_sane(const struct vault_kdf_params *p)
 	       p->mem >= (8u << 20) && p->mem <= crypto_pwhash_MEMLIMIT_SENSITIVE;
 }
 
+int vault_kdf_derive(const struct vault_kdf_params *p, const unsigned char salt[VAULT_SALT_BYTES],
+		     const struct secret *password, unsigned char *kek, struct reterr *err)
+{
+	if (crypto_pwhash(kek, VAULT_KEY_BYTES, (const char *)password->data, password->len, salt,
+			  p->ops, (size_t)p->mem, p->alg) != 0)
+		return reterr_set(err, -ENOMEM,
+				  "key derivation failed (not enough memory for %llu MiB?)",
+				  (unsigned long long)(p->mem >> 20));
+	return 0;
+}
+
 /* ---- the data key's subkeys ------------------------------------------------------------------ */
 
 /* Derive the subkeys from the data key in slot VK_DATA. */

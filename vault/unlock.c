@@ -32,14 +32,8 @@ int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wa
 	}
 	bool ok = false;
 	if (password && password->len >= 1 && password->len <= VAULT_PASSWORD_MAX) {
-		if (crypto_pwhash(kek->data, VAULT_KEY_BYTES, (const char *)password->data,
-				  password->len, h.salt, h.kdf.ops, (size_t)h.kdf.mem,
-				  h.kdf.alg) != 0) {
-			r = reterr_set(err, -ENOMEM,
-				       "key derivation failed (not enough memory for %llu MiB?)",
-				       (unsigned long long)(h.kdf.mem >> 20));
+		if ((r = vault_kdf_derive(&h.kdf, h.salt, password, kek->data, err)) < 0)
 			goto out;
-		}
 		ok = vault_header_unwrap(&h, kek->data, keys->data);
 	}
 	if (!ok) {

@@ -129,6 +129,10 @@ struct vault_kdf_params vault_kdf_profile(enum vault_kdf kdf);
 /* Whether stored parameters are within what any profile uses: the header is hostile input, this
  * bounds what a forged one can make the KDF spend. */
 bool vault_kdf_params_sane(const struct vault_kdf_params *p);
+/* Argon2id of password (borrowed) with p and salt into kek (VAULT_KEY_BYTES, secure memory).
+ * -ENOMEM when the KDF cannot get its memory. Blocks for the KDF time. */
+int vault_kdf_derive(const struct vault_kdf_params *p, const unsigned char salt[VAULT_SALT_BYTES],
+		     const struct secret *password, unsigned char *kek, struct reterr *err);
 /* A secure area for the data key and its subkeys (VK_COUNT keys), or NULL (ENOMEM). */
 struct secret *vault_keys_new(void);
 /* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
