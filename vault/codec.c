@@ -325,13 +325,6 @@ void vault_meta_release(struct vault_meta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-struct vault_meta *vault_meta_free(struct vault_meta *m)
-{
-	vault_meta_release(m);
-	free(m);
-	return NULL;
-}
-
 struct vault_entry *vault_entry_free(struct vault_entry *e)
 {
 	if (!e)
