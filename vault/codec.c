@@ -325,14 +325,20 @@ void vault_meta_release(struct vault_meta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-struct vault_entry *vault_entry_free(struct vault_entry *e)
+void vault_entry_release(struct vault_entry *e)
 {
-	if (!e)
-		return NULL;
 	vault_meta_release(&e->meta);
 	secret_free(e->blob);
 	free(e->field_values);
 	free(e->field_lens);
+	memset(e, 0, sizeof(*e));
+}
+
+struct vault_entry *vault_entry_free(struct vault_entry *e)
+{
+	if (!e)
+		return NULL;
+	vault_entry_release(e);
 	free(e);
 	return NULL;
 }

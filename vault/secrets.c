@@ -575,10 +575,7 @@ out:
 	buf_release(&mb);
 	secret_free(values);
 	vault_meta_release(&m);
-	vault_meta_release(&old.meta);
-	secret_free(old.blob);
-	free(old.field_values);
-	free(old.field_lens);
+	vault_entry_release(&old);
 	sodium_memzero(fv, sizeof(fv));
 	sodium_memzero(fl, sizeof(fl));
 	return r;
@@ -787,6 +784,6 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 out:
 	sqlite3_finalize(q);
 	vdb_rollback(v);
-	vault_meta_release(&e.meta);
+	vault_entry_release(&e);
 	return r;
 }

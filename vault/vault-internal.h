@@ -138,7 +138,7 @@ struct secret *vault_keys_new(void);
 /* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
 void vault_keys_derive(struct vault *v);
 
-/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------- */
+/* ---- codec.c: the meta and value blobs, and what they decode into ---------------------------- */
 
 int vault_meta_encode(const struct vault_meta *m, struct buf *out);
 /* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
@@ -149,6 +149,9 @@ int vault_values_encode(bool has_value, const unsigned char *value, size_t value
 			struct secret **ret);
 /* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
 int vault_values_decode(struct vault_entry *e);
+/* Release what an entry on the stack holds (meta, blob, field arrays) and zero it; the
+ * vault_entry_free of an entry that is not on the heap. */
+void vault_entry_release(struct vault_entry *e);
 
 /* ---- header.c: the header row and the wrapped data key --------------------------------------- */
 
