@@ -8,14 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The wait after repeated wrong passwords (docs/vault-format.md, "Cooldown"): from `failures`
+ * failed attempts on, the next attempt waits `seconds` after the last failure. Longest first. */
+static const struct {
+	int64_t failures;
+	int64_t seconds;
+} cooldown_schedule[] = {
+	{ 20, 30 * 60 },
+	{ 10, 5 * 60 },
+	{ 5, 30 },
+};
+
+/* The counter saturates here, so an edited row cannot make it overflow. */
+#define FAILURES_MAX 1000000
+/* An integer macro as SQL text: the statement and the C code share one constant. */
+#define SQL_INT(x) SQL_INT_TEXT(x)
+#define SQL_INT_TEXT(x) #x
+
 static int64_t cooldown_for(int64_t failures)
 {
-	if (failures >= 20)
-		return 30 * 60;
-	if (failures >= 10)
-		return 5 * 60;
-	if (failures >= 5)
-		return 30;
+	for (size_t i = 0; i < ARRAY_SIZE(cooldown_schedule); i++)
+		if (failures >= cooldown_schedule[i].failures)
+			return cooldown_schedule[i].seconds;
 	return 0;
 }
 
@@ -85,7 +99,7 @@ int vault_failure_record(struct vault *v, const char *reason, bool count, struct
 	r = vdb_exec(v,
 		     "INSERT OR REPLACE INTO unlock_state(one, failures, last_failure) VALUES (1, "
 		     "min(max(coalesce((SELECT failures FROM unlock_state WHERE one = 1 AND "
-		     "typeof(failures) = 'integer'), 0), 0), 1000000) + 1, 0)",
+		     "typeof(failures) = 'integer'), 0), 0), " SQL_INT(FAILURES_MAX) ") + 1, 0)",
 		     err);
 	if (r < 0)
 		goto out;
