@@ -10,7 +10,7 @@
 
 #define AUDIT_CODEC_VERSION 1
 #define AUDIT_ACTION_MAX 64
-#define AUDIT_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 8 + 8)
+#define AUDIT_AD_BYTES (VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD) + 4 + VAULT_ID_BYTES + 8 + 8)
 
 /* ---- entry encoding --------------------------------------------------------------------------- */
 
@@ -26,12 +26,15 @@ static int put_field(struct buf *b, const char *s)
 static void entry_ad(const struct vault *v, uint64_t seq, int64_t ts,
 		     unsigned char ad[AUDIT_AD_BYTES])
 {
-	memcpy(ad, "sctl-aud", 8);
+	unsigned char *p = ad;
+	memcpy(p, VAULT_DOMAIN_AUDIT_AD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD));
+	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD);
 	for (int i = 0; i < 4; i++)
-		ad[8 + i] = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
-	memcpy(ad + 12, v->vault_id, VAULT_ID_BYTES);
-	vault_le64(ad + 12 + VAULT_ID_BYTES, seq);
-	vault_le64(ad + 20 + VAULT_ID_BYTES, (uint64_t)ts);
+		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	memcpy(p, v->vault_id, VAULT_ID_BYTES);
+	p += VAULT_ID_BYTES;
+	vault_le64(p, seq);
+	vault_le64(p + 8, (uint64_t)ts);
 }
 
 /* Chain MAC: the entry's identity (seq, ts), its length-prefixed fields (the plaintext payload
@@ -43,7 +46,8 @@ static void entry_mac(const struct vault *v, uint64_t seq, int64_t ts, const uns
 	crypto_auth_hmacsha512256_state s;
 	unsigned char b[8];
 	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-audit-v1", 13);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)VAULT_DOMAIN_AUDIT_MAC,
+					 VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_MAC));
 	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
 	vault_le64(b, seq);
 	crypto_auth_hmacsha512256_update(&s, b, 8);

@@ -12,7 +12,8 @@ void vault_head_mac(const struct vault *v, const struct vault_state *st,
 	crypto_auth_hmacsha512256_state s;
 	unsigned char b[8];
 	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-head-v1", 12);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)VAULT_DOMAIN_HEAD,
+					 VAULT_DOMAIN_LEN(VAULT_DOMAIN_HEAD));
 	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
 	vault_le64(b, st->seq);
 	crypto_auth_hmacsha512256_update(&s, b, 8);

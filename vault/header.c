@@ -6,15 +6,16 @@
 #include <errno.h>
 #include <string.h>
 
-#define WRAP_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 4 + 8 + 8 + VAULT_SALT_BYTES)
+#define WRAP_AD_BYTES \
+	(VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP) + 4 + VAULT_ID_BYTES + 4 + 8 + 8 + VAULT_SALT_BYTES)
 
 /* AD of the wrapped data key: format version, vault id and every KDF parameter, so editing any
  * header field makes the verifier fail instead of silently weakening the KDF. */
 static void wrap_ad(const struct vault_header *h, unsigned char ad[WRAP_AD_BYTES])
 {
 	unsigned char *p = ad;
-	memcpy(p, "sctl-wrp", 8);
-	p += 8;
+	memcpy(p, VAULT_DOMAIN_WRAP, VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP));
+	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP);
 	uint32_t f = (uint32_t)h->format;
 	for (int i = 0; i < 4; i++)
 		*p++ = (unsigned char)(f >> (8 * i));

@@ -13,7 +13,8 @@ static void row_tag(const struct vault *v, const unsigned char id[VAULT_HASH_BYT
 	crypto_auth_hmacsha512256_state s;
 	unsigned char b[8];
 	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_MANIFEST), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-row-v1", 11);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)VAULT_DOMAIN_ROW,
+					 VAULT_DOMAIN_LEN(VAULT_DOMAIN_ROW));
 	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
 	crypto_auth_hmacsha512256_update(&s, id, VAULT_HASH_BYTES);
 	vault_le64(b, version);
@@ -34,7 +35,8 @@ void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
 	crypto_auth_hmacsha512256_state s;
 	unsigned char b[8];
 	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_MANIFEST), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-manifest-v1", 16);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)VAULT_DOMAIN_MANIFEST,
+					 VAULT_DOMAIN_LEN(VAULT_DOMAIN_MANIFEST));
 	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
 	vault_le64(b, st->gen);
 	crypto_auth_hmacsha512256_update(&s, b, 8);

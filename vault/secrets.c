@@ -161,7 +161,8 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 /* ---- row crypto ------------------------------------------------------------------------------- */
 
 /* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
-#define REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
+#define REC_AD_BYTES \
+	(VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD) + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
 
 /* The row id of a key: a keyed hash, so the db holds no name in clear. */
 static void name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
@@ -174,8 +175,8 @@ static void record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_B
 		      uint64_t version, char kind, unsigned char ad[REC_AD_BYTES])
 {
 	unsigned char *p = ad;
-	memcpy(p, "sctl-rec", 8);
-	p += 8;
+	memcpy(p, VAULT_DOMAIN_RECORD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD));
+	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD);
 	for (int i = 0; i < 4; i++)
 		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
 	memcpy(p, v->vault_id, VAULT_ID_BYTES);

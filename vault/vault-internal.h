@@ -31,6 +31,18 @@
 #define VAULT_PENDING_MAX 1000 /* queued unlock failures kept (plaintext, bounded) */
 #define VAULT_KDF_CONTEXT "sctlvlt1"
 
+/* Domain-separation prefixes (docs/vault-format.md): every AD and MAC input starts with its own,
+ * so nothing made for one purpose verifies as another. Part of the format: never change one.
+ * VAULT_DOMAIN_LEN is a prefix's length without its NUL: sizeof, never a count by hand. */
+#define VAULT_DOMAIN_WRAP "sctl-wrp"           /* AD of the wrapped data key */
+#define VAULT_DOMAIN_RECORD "sctl-rec"         /* AD of a secret's meta and value blobs */
+#define VAULT_DOMAIN_AUDIT_AD "sctl-aud"       /* AD of an audit entry's payload */
+#define VAULT_DOMAIN_AUDIT_MAC "sctl-audit-v1" /* an audit entry's chain MAC */
+#define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
+#define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
+#define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
+
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
  * up generously. The db file is hostile input: nothing larger is ever allocated for a meta. */
 #define VAULT_META_MAX (256 * 1024)
