@@ -8,13 +8,20 @@
 
 /* ---- password KDF profiles ------------------------------------------------------------------- */
 
+/* The TEST profile: the least Argon2id a header may ask for (1 pass, 8 MiB). */
+#define KDF_TEST_OPS 1
+#define KDF_TEST_MEM (8u << 20)
+/* The most passes a header may ask for: SENSITIVE uses 4; more is a forged header making every
+ * unlock attempt expensive. Memory is bounded by SENSITIVE's own limit. */
+#define KDF_OPS_MAX 32
+
 struct vault_kdf_params vault_kdf_profile(enum vault_kdf kdf)
 {
 	struct vault_kdf_params p = { crypto_pwhash_ALG_ARGON2ID13, 0, 0 };
 	switch (kdf) {
 	case VAULT_KDF_TEST:
-		p.ops = 1;
-		p.mem = 8u << 20;
+		p.ops = KDF_TEST_OPS;
+		p.mem = KDF_TEST_MEM;
 		break;
 	case VAULT_KDF_INTERACTIVE:
 		p.ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -56,8 +63,9 @@ int vault_kdf_parse(const char *s, enum vault_kdf *ret)
 /* The header is hostile input too: bound what a forged header may make the KDF spend. */
 bool vault_kdf_params_sane(const struct vault_kdf_params *p)
 {
-	return p->alg == crypto_pwhash_ALG_ARGON2ID13 && p->ops >= 1 && p->ops <= 32 &&
-	       p->mem >= (8u << 20) && p->mem <= crypto_pwhash_MEMLIMIT_SENSITIVE;
+	return p->alg == crypto_pwhash_ALG_ARGON2ID13 && p->ops >= KDF_TEST_OPS &&
+	       p->ops <= KDF_OPS_MAX && p->mem >= KDF_TEST_MEM &&
+	       p->mem <= crypto_pwhash_MEMLIMIT_SENSITIVE;
 }
 
 int vault_kdf_derive(const struct vault_kdf_params *p, const unsigned char salt[VAULT_SALT_BYTES],

@@ -289,9 +289,13 @@ static int seal(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 	return 0;
 }
 
-static void hexid(const unsigned char id[VAULT_HASH_BYTES], char out[17])
+/* Messages name a row by its id's first bytes in hex: enough to tell rows apart. */
+#define HEXID_BYTES 8
+#define HEXID_SIZE (2 * HEXID_BYTES + 1)
+
+static void hexid(const unsigned char id[VAULT_HASH_BYTES], char out[HEXID_SIZE])
 {
-	sodium_bin2hex(out, 17, id, 8);
+	sodium_bin2hex(out, HEXID_SIZE, id, HEXID_BYTES);
 }
 
 /* Load the row of key id (inside the caller's transaction, or a one-statement read). Returns 1
@@ -303,7 +307,7 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 	sqlite3_stmt *q = NULL;
 	struct scratch scratch = { 0 };
 	struct row row;
-	char hid[17];
+	char hid[HEXID_SIZE];
 	int r = vdb_prepare(v,
 			    "SELECT version, meta_nonce, meta, value_nonce, value FROM secrets "
 			    "WHERE id = ?",
@@ -666,7 +670,7 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 		unsigned char id[VAULT_HASH_BYTES];
 		struct row row = { 0 };
 		size_t nn;
-		char hid[17] = "?";
+		char hid[HEXID_SIZE] = "?";
 		struct vault_meta m = { 0 };
 		bool id_ok = vdb_col_blob_exact(q, 0, id, sizeof(id)) == 0;
 		if (id_ok)
