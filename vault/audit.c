@@ -17,8 +17,8 @@
 static int put_field(struct buf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	unsigned char t[4] = { (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16),
-			       (unsigned char)(n >> 24) };
+	unsigned char t[4];
+	vault_le32(t, (uint32_t)n);
 	int r = buf_append(b, t, 4);
 	return r < 0 ? r : buf_append(b, s ? s : "", n);
 }
@@ -29,8 +29,8 @@ static void entry_ad(const struct vault *v, uint64_t seq, int64_t ts,
 	unsigned char *p = ad;
 	memcpy(p, VAULT_DOMAIN_AUDIT_AD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD));
 	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD);
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	vault_le32(p, (uint32_t)VAULT_FORMAT);
+	p += 4;
 	memcpy(p, v->vault_id, VAULT_ID_BYTES);
 	p += VAULT_ID_BYTES;
 	vault_le64(p, seq);

@@ -13,8 +13,8 @@
 
 static int put_u32(struct buf *b, uint32_t x)
 {
-	unsigned char t[4] = { (unsigned char)x, (unsigned char)(x >> 8), (unsigned char)(x >> 16),
-			       (unsigned char)(x >> 24) };
+	unsigned char t[4];
+	vault_le32(t, x);
 	return buf_append(b, t, 4);
 }
 
@@ -235,8 +235,8 @@ fail:
 
 static void sput_u32(unsigned char **p, size_t x)
 {
-	for (int i = 0; i < 4; i++)
-		*(*p)++ = (unsigned char)(x >> (8 * i));
+	vault_le32(*p, (uint32_t)x);
+	*p += 4;
 }
 
 int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,

@@ -16,14 +16,12 @@ static void wrap_ad(const struct vault_header *h, unsigned char ad[WRAP_AD_BYTES
 	unsigned char *p = ad;
 	memcpy(p, VAULT_DOMAIN_WRAP, VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP));
 	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP);
-	uint32_t f = (uint32_t)h->format;
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)(f >> (8 * i));
+	vault_le32(p, (uint32_t)h->format);
+	p += 4;
 	memcpy(p, h->vault_id, VAULT_ID_BYTES);
 	p += VAULT_ID_BYTES;
-	uint32_t alg = (uint32_t)h->kdf.alg;
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)(alg >> (8 * i));
+	vault_le32(p, (uint32_t)h->kdf.alg);
+	p += 4;
 	vault_le64(p, h->kdf.ops);
 	p += 8;
 	vault_le64(p, h->kdf.mem);

@@ -177,8 +177,8 @@ static void record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_B
 	unsigned char *p = ad;
 	memcpy(p, VAULT_DOMAIN_RECORD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD));
 	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD);
-	for (int i = 0; i < 4; i++)
-		*p++ = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
+	vault_le32(p, (uint32_t)VAULT_FORMAT);
+	p += 4;
 	memcpy(p, v->vault_id, VAULT_ID_BYTES);
 	p += VAULT_ID_BYTES;
 	memcpy(p, id, VAULT_HASH_BYTES);

@@ -87,11 +87,18 @@ static inline const unsigned char *vault_key(const struct vault *v, enum vault_s
 	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
 }
 
-/* Little-endian integer encoding used in every MAC and AD input. Inline: every layer of the
- * module uses it, and a function in one file would tie them all to that file. */
+/* Little-endian integer encoding used in every MAC and AD input and in the blob codecs.
+ * Inline: every layer of the module uses it, and a function in one file would tie them all to
+ * that file. */
 static inline void vault_le64(unsigned char out[8], uint64_t x)
 {
 	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)(x >> (8 * i));
+}
+
+static inline void vault_le32(unsigned char out[4], uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
 		out[i] = (unsigned char)(x >> (8 * i));
 }
 
