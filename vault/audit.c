@@ -10,7 +10,7 @@
 
 #define AUDIT_CODEC_VERSION 1
 #define AUDIT_ACTION_MAX 64
-#define AUDIT_AD_BYTES (VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD) + 4 + VAULT_ID_BYTES + 8 + 8)
+#define AUDIT_AD_BYTES (VAULT_AD_BEGIN_BYTES(VAULT_DOMAIN_AUDIT_AD) + 8 + 8)
 
 /* ---- entry encoding --------------------------------------------------------------------------- */
 
@@ -26,13 +26,8 @@ static int put_field(struct buf *b, const char *s)
 static void entry_ad(const struct vault *v, uint64_t seq, int64_t ts,
 		     unsigned char ad[AUDIT_AD_BYTES])
 {
-	unsigned char *p = ad;
-	memcpy(p, VAULT_DOMAIN_AUDIT_AD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD));
-	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_AD);
-	vault_le32(p, (uint32_t)VAULT_FORMAT);
-	p += 4;
-	memcpy(p, v->vault_id, VAULT_ID_BYTES);
-	p += VAULT_ID_BYTES;
+	unsigned char *p =
+		VAULT_AD_BEGIN(ad, VAULT_DOMAIN_AUDIT_AD, (uint32_t)VAULT_FORMAT, v->vault_id);
 	vault_le64(p, seq);
 	vault_le64(p + 8, (uint64_t)ts);
 }

@@ -6,20 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-#define WRAP_AD_BYTES \
-	(VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP) + 4 + VAULT_ID_BYTES + 4 + 8 + 8 + VAULT_SALT_BYTES)
+#define WRAP_AD_BYTES (VAULT_AD_BEGIN_BYTES(VAULT_DOMAIN_WRAP) + 4 + 8 + 8 + VAULT_SALT_BYTES)
 
 /* AD of the wrapped data key: format version, vault id and every KDF parameter, so editing any
  * header field makes the verifier fail instead of silently weakening the KDF. */
 static void wrap_ad(const struct vault_header *h, unsigned char ad[WRAP_AD_BYTES])
 {
-	unsigned char *p = ad;
-	memcpy(p, VAULT_DOMAIN_WRAP, VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP));
-	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_WRAP);
-	vault_le32(p, (uint32_t)h->format);
-	p += 4;
-	memcpy(p, h->vault_id, VAULT_ID_BYTES);
-	p += VAULT_ID_BYTES;
+	unsigned char *p = VAULT_AD_BEGIN(ad, VAULT_DOMAIN_WRAP, (uint32_t)h->format, h->vault_id);
 	vault_le32(p, (uint32_t)h->kdf.alg);
 	p += 4;
 	vault_le64(p, h->kdf.ops);

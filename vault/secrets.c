@@ -161,8 +161,7 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 /* ---- row crypto ------------------------------------------------------------------------------- */
 
 /* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
-#define REC_AD_BYTES \
-	(VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD) + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
+#define REC_AD_BYTES (VAULT_AD_BEGIN_BYTES(VAULT_DOMAIN_RECORD) + VAULT_HASH_BYTES + 8 + 1)
 
 /* The row id of a key: a keyed hash, so the db holds no name in clear. */
 static void name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
@@ -174,13 +173,8 @@ static void name_hash(const struct vault *v, const char *key, unsigned char id[V
 static void record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		      uint64_t version, char kind, unsigned char ad[REC_AD_BYTES])
 {
-	unsigned char *p = ad;
-	memcpy(p, VAULT_DOMAIN_RECORD, VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD));
-	p += VAULT_DOMAIN_LEN(VAULT_DOMAIN_RECORD);
-	vault_le32(p, (uint32_t)VAULT_FORMAT);
-	p += 4;
-	memcpy(p, v->vault_id, VAULT_ID_BYTES);
-	p += VAULT_ID_BYTES;
+	unsigned char *p =
+		VAULT_AD_BEGIN(ad, VAULT_DOMAIN_RECORD, (uint32_t)VAULT_FORMAT, v->vault_id);
 	memcpy(p, id, VAULT_HASH_BYTES);
 	p += VAULT_HASH_BYTES;
 	vault_le64(p, version);

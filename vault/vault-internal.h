@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 #include <sodium.h>
+#include <string.h>
 
 #include "vault/vault.h"
 
@@ -100,6 +101,22 @@ static inline void vault_le32(unsigned char out[4], uint32_t x)
 {
 	for (int i = 0; i < 4; i++)
 		out[i] = (unsigned char)(x >> (8 * i));
+}
+
+/* Every AD starts alike (docs/vault-format.md): its domain prefix, the format version and the
+ * vault id. VAULT_AD_BEGIN writes them at p and yields where the rest of the AD goes;
+ * VAULT_AD_BEGIN_BYTES is their size. domain must be one of the VAULT_DOMAIN_ literals. */
+#define VAULT_AD_BEGIN_BYTES(domain) (VAULT_DOMAIN_LEN(domain) + 4 + VAULT_ID_BYTES)
+#define VAULT_AD_BEGIN(p, domain, format, vault_id) \
+	vault_ad_begin(p, domain, VAULT_DOMAIN_LEN(domain), format, vault_id)
+static inline unsigned char *vault_ad_begin(unsigned char *p, const char *domain, size_t len,
+					    uint32_t format,
+					    const unsigned char vault_id[VAULT_ID_BYTES])
+{
+	memcpy(p, domain, len);
+	vault_le32(p + len, format);
+	memcpy(p + len + 4, vault_id, VAULT_ID_BYTES);
+	return p + len + 4 + VAULT_ID_BYTES;
 }
 
 /* ---- files.c: the vault directory and file checks -------------------------------------------- */
