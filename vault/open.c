@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 struct vault *vault_alloc(const char *dir)
 {
