@@ -331,7 +331,6 @@ static void reap(struct run *r)
 	r->fds[S_PID] = -1; /* the pidfd itself stays open until the end (r->pidfd) */
 }
 
-/* Hand one chunk of output to the sink, honouring the per-stream cap. */
 /* Our copies of the descriptors only the child uses (closed once it has its own). */
 static void close_child_ends(struct sup_child *c)
 {
@@ -383,6 +382,7 @@ static void gone_streams(struct run *r)
 		stream_gone(r, S_ERR, SUP_STDERR);
 }
 
+/* Hand one chunk of output to the sink, honouring the per-stream cap. */
 static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned char *p, size_t n)
 {
 	uint64_t cap = r->spec->opts.max_output;
