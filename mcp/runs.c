@@ -253,8 +253,8 @@ __attribute__((noreturn)) static void worker_main(struct broker_run *run, int re
 	struct broker_sink sink = { collect_write, &c };
 	int e = broker_run_exec(run, &sink, &res, &err);
 	const char *why = e < 0 ? err.msg : run_problem(&res, problem, sizeof(problem), &sb);
-	bool truncated = c.truncated[1] || c.truncated[2] || res.sup.truncated[1] ||
-			 res.sup.truncated[2];
+	bool truncated = c.truncated[SUP_STDOUT] || c.truncated[SUP_STDERR] ||
+			 res.sup.truncated[SUP_STDOUT] || res.sup.truncated[SUP_STDERR];
 
 	struct outbuf o;
 	outbuf_init_buf(&o, &json);

@@ -484,7 +484,7 @@ static void pump_stdin(struct run *r, short src_ev, short dst_ev)
 		if (n > 0) {
 			r->in_len = (size_t)n;
 			r->in_off = 0;
-			r->res->bytes[0] += (uint64_t)n;
+			r->res->bytes[SUP_STDIN] += (uint64_t)n;
 		} else if (!(n < 0 && errno == EAGAIN)) {
 			r->fds[S_IN_SRC] = -1; /* borrowed fd: never closed here */
 			r->in_eof = true;

@@ -38,7 +38,9 @@ enum sup_io {
 	SUP_IO_PTY,  /* a new pseudo-terminal for 0/1/2; all output arrives as SUP_STDOUT */
 };
 
-enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
+/* The command's streams, also the index of each one's slot in the arrays below (sup_opts.out_fd,
+ * sup_result.bytes, ...). Sinks are only ever given SUP_STDOUT and SUP_STDERR. */
+enum sup_stream { SUP_STDIN = 0, SUP_STDOUT = 1, SUP_STDERR = 2 };
 
 /* Protections that were active for a run (sup_result.protections), or that a profile uses. */
 #define SUP_PROT_USERNS (1u << 0)
@@ -174,8 +176,9 @@ struct sup_result {
 	enum sup_stage stage;   /* failed stage (SUP_ST_NONE unless failed) */
 	int stage_errno;
 	int64_t duration_ms;
-	uint64_t bytes[3];      /* [0] stdin forwarded, [1] stdout, [2] stderr (all read) */
-	bool truncated[3];
+	uint64_t bytes[3];      /* [SUP_STDIN] forwarded to the command; [SUP_STDOUT], [SUP_STDERR]
+				 * read from it (all of it, also what the cap dropped) */
+	bool truncated[3];      /* [SUP_STDOUT], [SUP_STDERR]: the cap dropped some */
 	unsigned protections;   /* SUP_PROT_* active */
 };
 

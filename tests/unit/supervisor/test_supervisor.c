@@ -353,8 +353,8 @@ START_TEST(test_run_streams_and_code)
 	ck_assert_str_eq(c.out.data, "out");
 	ck_assert_str_eq(c.err.data, "err");
 	ck_assert(c.eof[SUP_STDOUT] && c.eof[SUP_STDERR]);
-	ck_assert_uint_eq(res.bytes[1], 3);
-	ck_assert_uint_eq(res.bytes[2], 3);
+	ck_assert_uint_eq(res.bytes[SUP_STDOUT], 3);
+	ck_assert_uint_eq(res.bytes[SUP_STDERR], 3);
 	ck_assert(res.protections & SUP_PROT_SECCOMP);
 	ck_assert(res.protections & SUP_PROT_PIDNS);
 	buf_release(&c.out);
@@ -464,8 +464,8 @@ START_TEST(test_run_max_output_and_idle)
 	struct sup_result res;
 	ck_assert_int_eq(run_cmd(SUP_PROFILE_STANDARD, argv, base_env, &o, &c, &res), 0);
 	ck_assert_str_eq(c.out.data, "0123");
-	ck_assert(res.truncated[1]);
-	ck_assert_uint_eq(res.bytes[1], 13);
+	ck_assert(res.truncated[SUP_STDOUT]);
+	ck_assert_uint_eq(res.bytes[SUP_STDOUT], 13);
 	ck_assert_uint_ge(c.idle_calls, 1);
 	buf_release(&c.out);
 	buf_release(&c.err);
