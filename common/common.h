@@ -135,8 +135,16 @@ void cleanup_buf(struct buf *b);
 
 /* ---- fd I/O ------------------------------------------------------------------------------- */
 
-/* read()/write() retried on EINTR. Return bytes or -errno. */
+/* The one place EINTR is handled: each helper below retries its call when a signal interrupted
+ * it, and blocks exactly as the call does (a descriptor with O_NONBLOCK gives -EAGAIN).
+ * Loops that poll treat EINTR as one more turn of the loop instead. */
+
+/* One read(), retried on EINTR. Bytes read (0 at EOF) or -errno. */
 ssize_t fd_read(int fd, void *p, size_t len);
+/* One recvmsg(), retried on EINTR. Bytes received (0 at EOF) or -errno; *msg is filled as
+ * recvmsg(2) fills it (msg_flags, msg_controllen, descriptors passed with SCM_RIGHTS). */
+struct msghdr;
+ssize_t fd_recvmsg(int fd, struct msghdr *msg, int flags);
 /* Write everything (EINTR and short writes handled). 0 or -errno (-EPIPE when the reader left). */
 int fd_write_all(int fd, const void *p, size_t len);
 /* Read until EOF, at most max bytes; -E2BIG if more arrives. Result in *ret (buf_init'd by caller). */
@@ -223,6 +231,9 @@ void clock_set_fn(int64_t (*fn)(void));
  * uid, no core dump of any kind), RLIMIT_CORE soft 0 and hard at most 1 (the sandbox gives its
  * commands exactly 1: see supervisor/child.c). 0 or -errno. */
 int proc_harden(void);
+/* waitpid(pid, status, 0), retried on EINTR: blocks until that child has ended and reaps it.
+ * 0 with its wait status in *ret_status, or -errno (-ECHILD: not our child, or reaped). */
+int proc_wait(pid_t pid, int *ret_status);
 /* Overwrite the value of NAME in our own environment block in place (so /proc/<pid>/environ no
  * longer shows it) and unsetenv it. No-op when unset. */
 void proc_scrub_env(const char *name);

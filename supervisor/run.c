@@ -284,9 +284,7 @@ static void cgroup_remove(struct run *r)
 static void read_report(struct run *r)
 {
 	struct sup_report rep;
-	ssize_t n;
-	while ((n = read(r->fds[S_REPORT], &rep, sizeof(rep))) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_read(r->fds[S_REPORT], &rep, sizeof(rep));
 	if (n == (ssize_t)sizeof(rep) && !r->res->failed) {
 		r->res->failed = true;
 		r->res->stage = rep.stage > SUP_ST_NONE && rep.stage < SUP_ST_COUNT ? (enum sup_stage)rep.stage
@@ -304,9 +302,7 @@ static void read_report(struct run *r)
 static void read_status(struct run *r)
 {
 	int32_t v;
-	ssize_t n;
-	while ((n = read(r->fds[S_STATUS], &v, sizeof(v))) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_read(r->fds[S_STATUS], &v, sizeof(v));
 	if (n == (ssize_t)sizeof(v)) {
 		r->have_status = true;
 		r->status = v;
@@ -410,10 +406,8 @@ static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned ch
 
 static int read_output(struct run *r, int slot, enum sup_stream s)
 {
-	ssize_t n;
-	while ((n = read(r->fds[slot], r->iobuf, IO_CHUNK)) < 0 && errno == EINTR)
-		;
-	if (n < 0 && errno == EAGAIN)
+	ssize_t n = fd_read(r->fds[slot], r->iobuf, IO_CHUNK);
+	if (n == -EAGAIN)
 		return 1; /* drained */
 	if (n <= 0) { /* EOF, or EIO from a PTY master once every slave is closed */
 		if (r->fds[slot] == r->pty_master) {
@@ -478,14 +472,12 @@ static void stdin_done(struct run *r)
 static void pump_stdin(struct run *r, short src_ev, short dst_ev)
 {
 	if ((src_ev & (POLLIN | POLLHUP | POLLERR)) && r->in_len == 0) {
-		ssize_t n;
-		while ((n = read(r->fds[S_IN_SRC], r->inbuf, STDIN_BUF)) < 0 && errno == EINTR)
-			;
+		ssize_t n = fd_read(r->fds[S_IN_SRC], r->inbuf, STDIN_BUF);
 		if (n > 0) {
 			r->in_len = (size_t)n;
 			r->in_off = 0;
 			r->res->bytes[SUP_STDIN] += (uint64_t)n;
-		} else if (!(n < 0 && errno == EAGAIN)) {
+		} else if (n != -EAGAIN) {
 			r->fds[S_IN_SRC] = -1; /* borrowed fd: never closed here */
 			r->in_eof = true;
 		}
@@ -556,12 +548,10 @@ static int recv_pty(struct run *r, struct reterr *err)
 	} ctl;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n;
-	while ((n = recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC);
 	close_fd(&r->pty_sock);
 	if (n < 0)
-		return reterr_set(err, -errno, "receiving the terminal: %s", strerror(errno));
+		return reterr_set(err, (int)n, "receiving the terminal: %s", strerror((int)-n));
 	if (n == 0)
 		return 0;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
