@@ -371,8 +371,8 @@ void mcp_run_cancel(struct mcp_run *run)
 static void reap(struct mcp_run *run)
 {
 	int st;
-	while (run->pid > 0 && waitpid(run->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (run->pid > 0)
+		(void)proc_wait(run->pid, &st);
 	run->pid = 0;
 }
 
