@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* common: the small shared pieces every module uses: secure buffers, byte buffers, error detail,
- * cleanup helpers, durations, key globs, EINTR-safe fd I/O and process hardening. */
+ * cleanup helpers, durations, key globs, EINTR-safe fd I/O, environment variable names and
+ * process hardening. */
 #ifndef SECRETCTL_COMMON_H
 #define SECRETCTL_COMMON_H
 
@@ -218,6 +219,27 @@ int parse_time(const char *s, int64_t *ret);
 bool glob_match(const char *pattern, const char *key);
 /* True when pattern contains a glob metacharacter. */
 bool glob_is_pattern(const char *pattern);
+
+/* ---- environment variable names (env.c) --------------------------------------------------- */
+
+/* The longest name any module accepts or makes, in bytes. */
+#define ENV_NAME_MAX 256
+
+/* True when c may stand in a name: a letter, '_', or (not first) a digit. */
+bool env_name_char(char c, bool first);
+/* True for a name: 1..ENV_NAME_MAX bytes of env_name_char ([A-Za-z_][A-Za-z0-9_]*). NULL is
+ * not a name. Pure. */
+bool env_name_valid(const char *name);
+/* The same without lower-case letters ([A-Z_][A-Z0-9_]*): the names secretctl makes from keys,
+ * and their prefixes. Pure. */
+bool env_name_valid_upper(const char *name);
+/* True for a name no child receives from secretctl, whoever asks: the names and families that
+ * change how a loader, shell, interpreter or a program the command starts behaves, the process
+ * basics the caller's own environment supplies (PATH, HOME, LC_*, ...), and secretctl's own
+ * (SECRETCTL_*). The one list: policy/ refuses such names for secrets (policy_env_check), the
+ * supervisor refuses to put them in a child's environment (sup_spec_env); docs/policy.md
+ * "Reserved names" shows it. name must not be NULL. Pure. */
+bool env_name_denied(const char *name);
 
 /* ---- time --------------------------------------------------------------------------------- */
 

@@ -196,15 +196,15 @@ int sup_spec_set_exec(struct sup_spec *spec, const char *path, uint64_t dev, uin
 /* Wipe (environment in secure memory) and free; NULL-safe; returns NULL. */
 struct sup_spec *sup_spec_free(struct sup_spec *spec);
 
-/* Copy the clean base environment from envp (borrowed): PATH, HOME, USER, LOGNAME, LANG, LC_*,
- * TERM, TZ, TMPDIR. Anything else, and every loader/shell start-up variable, is left out. */
+/* Copy the clean base environment from envp (borrowed): PATH, HOME, USER, LOGNAME, LANG,
+ * LANGUAGE, LC_*, TERM, TZ, TMPDIR (names that are env_name_valid). Anything else, and every
+ * loader/shell start-up variable, is left out. */
 int sup_spec_env_base(struct sup_spec *spec, char *const *envp);
-/* Add NAME=value (copied into secure memory; replaces an earlier NAME). -EINVAL for a bad name or
- * a value with NUL bytes, -EPERM for a name that is never passed (LD_PRELOAD, BASH_ENV,
- * SECRETCTL_PASSWORD, ... see sup_env_denied), -E2BIG past the limits. */
+/* Add NAME=value (copied into secure memory; replaces an earlier NAME). -EINVAL for a name that
+ * is not env_name_valid (checked first), then -EPERM for a name that env_name_denied refuses
+ * (LD_PRELOAD, BASH_ENV, PATH, SECRETCTL_PASSWORD, ...: base variables come from
+ * sup_spec_env_base only), then -EINVAL for a value with a NUL byte, -E2BIG past the limits. */
 int sup_spec_env(struct sup_spec *spec, const char *name, const void *value, size_t len);
-/* True for environment names that the child never receives. */
-bool sup_env_denied(const char *name);
 
 /* Set the options (copied). -EINVAL for bad values, -E2BIG for too many paths. */
 int sup_spec_set_opts(struct sup_spec *spec, const struct sup_opts *o);

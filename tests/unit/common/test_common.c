@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time, the
- * EINTR helpers. */
+ * EINTR helpers, environment variable names. */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -247,6 +247,57 @@ START_TEST(test_clock)
 }
 END_TEST
 
+START_TEST(test_env_names)
+{
+	/* the class and the one maximum */
+	ck_assert(env_name_valid("A"));
+	ck_assert(env_name_valid("_"));
+	ck_assert(env_name_valid("my_var_2"));
+	ck_assert(!env_name_valid(NULL));
+	ck_assert(!env_name_valid(""));
+	ck_assert(!env_name_valid("1A"));
+	ck_assert(!env_name_valid("A=B"));
+	ck_assert(!env_name_valid("A B"));
+	ck_assert(!env_name_valid("A-B"));
+	ck_assert(!env_name_valid("A\xc3\xa9"));
+	char name[ENV_NAME_MAX + 2];
+	memset(name, 'X', sizeof(name));
+	name[ENV_NAME_MAX] = '\0';
+	ck_assert(env_name_valid(name));
+	ck_assert(env_name_valid_upper(name));
+	name[ENV_NAME_MAX] = 'X';
+	name[ENV_NAME_MAX + 1] = '\0';
+	ck_assert(!env_name_valid(name));
+	ck_assert(!env_name_valid_upper(name));
+	ck_assert(env_name_valid_upper("APP_1"));
+	ck_assert(env_name_valid_upper("_X"));
+	ck_assert(!env_name_valid_upper("App_"));
+	ck_assert(!env_name_valid_upper("9A"));
+	ck_assert(!env_name_valid_upper(""));
+	ck_assert(env_name_char('a', true) && env_name_char('_', true) && env_name_char('9', false));
+	ck_assert(!env_name_char('9', true) && !env_name_char('-', false) && !env_name_char('\0', false));
+
+	/* the one deny list: a name of each family, each prefix, and near misses that pass */
+	static const char *const denied[] = {
+		"PATH", "HOME", "USER", "SHELL", "TMPDIR", "TERMINFO", "MAIL", "IFS", "BASH_ENV",
+		"ENV", "PS4", "PROMPT_COMMAND", "HISTFILE", "GCONV_PATH", "GLIBC_TUNABLES",
+		"NLSPATH", "MALLOC_PERTURB_", "PYTHONPATH", "NODE_OPTIONS", "PERL5DB",
+		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH", "PAGER", "LESSOPEN",
+		"GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "LC_ALL", "LD_PRELOAD", "LD_AUDIT",
+		"DYLD_INSERT_LIBRARIES", "SECRETCTL_PASSWORD", "SECRETCTL_", "BASH_FUNC_f%%",
+		"GIT_CONFIG", "GIT_CONFIG_COUNT",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++)
+		ck_assert_msg(env_name_denied(denied[i]), "%s", denied[i]);
+	static const char *const allowed[] = {
+		"API_KEY", "DB_PASSWORD", "APP_PATH", "PATHS", "path", "LC", "LD", "SECRETCTL",
+		"GIT_TOKEN", "MY_HOME", "ENVIRONMENT",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+		ck_assert_msg(!env_name_denied(allowed[i]), "%s", allowed[i]);
+}
+END_TEST
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -327,6 +378,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_eintr_helpers);
+	tcase_add_test(tc, test_env_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
