@@ -30,7 +30,7 @@ struct run_args {
 	char command[BROKER_COMMAND_MAX + 1];
 	char key[VAULT_KEY_MAX + 1];
 	char env[POLICY_ALIAS_NAME_MAX + 1];
-	char prefix[POLICY_ENV_NAME_MAX + 1];
+	char prefix[ENV_NAME_MAX + 1];
 	char timeout[64];
 	int64_t timeout_ms;
 };
