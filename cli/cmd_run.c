@@ -262,7 +262,7 @@ static struct broker_req request(char **argv)
 		.timeout_ms = o.timeout_ms,
 		.nproc = o.nproc, .nofile = o.nofile, .fsize = o.fsize, .as = o.as, .pty = pty,
 		.stdin_fd = fcntl(STDIN_FILENO, F_GETFD) < 0 ? -1 : STDIN_FILENO,
-		.out_fd = { 0, STDOUT_FILENO, STDERR_FILENO },
+		.out_fd = { [SUP_STDOUT] = STDOUT_FILENO, [SUP_STDERR] = STDERR_FILENO },
 		.no_sanitize = o.no_sanitize,
 	};
 }

@@ -325,7 +325,6 @@ static int do_tools_list(struct mcp_front *f, const struct req *r)
 	return reply_result(f, r->id, r->modern, res);
 }
 
-/* Length of s shown in a message: at most max bytes, never cutting a UTF-8 sequence. */
 /* A name from the client, for an error message: at most SHOWN_MAX bytes, cut at a UTF-8
  * character boundary, copied into out (so the compiler can bound what snprintf writes). */
 #define SHOWN_MAX 64

@@ -263,8 +263,6 @@ static uint32_t child_of(const struct san_node *nodes, uint32_t s, uint8_t c)
 	return 0;
 }
 
-/* Lay the trie out breadth-first with each node's children contiguous and sorted by byte, then
- * compute failure links and outputs, the root table and the prefilter. */
 /* CPUID leaf 7, EBX bit 8. Asked here, when a set is compiled, rather than through
  * __builtin_cpu_supports: that links libgcc's CPU-model constructor, a dozen CPUID instructions
  * (each a trap to the hypervisor on a VM) in every secretctl start-up. */
@@ -276,6 +274,8 @@ static bool cpu_has_bmi2(void)
 	return (b & bit_BMI2) != 0;
 }
 
+/* Lay the trie out breadth-first with each node's children contiguous and sorted by byte, then
+ * compute failure links and outputs, the root table and the prefilter. */
 static int layout(struct builder *b)
 {
 	struct san_set *set = b->set;
