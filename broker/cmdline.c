@@ -53,16 +53,6 @@ static void w_end(struct words *w)
 	w->open = false;
 }
 
-static bool name_start(unsigned char c)
-{
-	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool name_char(unsigned char c)
-{
-	return name_start(c) || (c >= '0' && c <= '9');
-}
-
 /* At s[i] == '$': the variable it names, if any. Sets *ret_end past the reference, *ret_name
  * and *ret_len to the name. */
 static bool var_ref(const char *s, size_t len, size_t i, size_t *ret_name, size_t *ret_nlen,
@@ -71,9 +61,9 @@ static bool var_ref(const char *s, size_t len, size_t i, size_t *ret_name, size_
 	size_t j = i + 1;
 	if (j < len && s[j] == '{') {
 		size_t k = j + 1;
-		if (k >= len || !name_start((unsigned char)s[k]))
+		if (k >= len || !env_name_char(s[k], true))
 			return false;
-		while (k < len && name_char((unsigned char)s[k]))
+		while (k < len && env_name_char(s[k], false))
 			k++;
 		if (k >= len || s[k] != '}')
 			return false;
@@ -82,10 +72,10 @@ static bool var_ref(const char *s, size_t len, size_t i, size_t *ret_name, size_
 		*ret_end = k + 1;
 		return true;
 	}
-	if (j >= len || !name_start((unsigned char)s[j]))
+	if (j >= len || !env_name_char(s[j], true))
 		return false;
 	size_t k = j;
-	while (k < len && name_char((unsigned char)s[k]))
+	while (k < len && env_name_char(s[k], false))
 		k++;
 	*ret_name = j;
 	*ret_nlen = k - j;

@@ -342,10 +342,8 @@ static int collect(struct broker_run *r, const char *pattern, const char *rewrit
 
 static int check_prefix(const char *p, struct reterr *err)
 {
-	bool ok = p[0] == '_' || (p[0] >= 'A' && p[0] <= 'Z');
-	for (size_t i = 0; ok && p[i]; i++)
-		ok = p[i] == '_' || (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= '0' && p[i] <= '9');
-	if (!ok || strlen(p) > POLICY_ENV_NAME_MAX / 2)
+	/* At most half a name: room is left for the key's part. */
+	if (!env_name_valid_upper(p) || strlen(p) > ENV_NAME_MAX / 2)
 		return reterr_set(err, -EINVAL,
 				  "env prefix '%s': use upper-case letters, digits and '_', not "
 				  "starting with a digit",

@@ -464,7 +464,8 @@ static int build_spec(struct broker_run *r, struct reterr *err)
 		.writable = sb->writable, .sockets = sb->sockets,
 		.timeout_ms = sb->timeout_ms, .idle_ms = SAN_IDLE_FLUSH_MS,
 		.max_output = sb->max_output, .cancel_fd = r->cancel_fd,
-		.out_fd = { 0, r->out_fd[1], r->out_fd[2] },
+		.out_fd = { [SUP_STDOUT] = r->out_fd[SUP_STDOUT],
+			    [SUP_STDERR] = r->out_fd[SUP_STDERR] },
 		.rlimit_nproc = r->nproc ? r->nproc : BROKER_NPROC_DEFAULT,
 		.rlimit_nofile = r->nofile, .rlimit_fsize = r->fsize, .rlimit_as = sb->memory,
 	};
@@ -702,7 +703,8 @@ int broker_run_exec(struct broker_run *r, const struct broker_sink *sink,
 	int e;
 
 	memset(res, 0, sizeof(*res));
-	if (!r->spec || ((r->out_fd[1] <= 0 || r->out_fd[2] <= 0) && (!sink || !sink->write)))
+	if (!r->spec ||
+	    ((r->out_fd[SUP_STDOUT] <= 0 || r->out_fd[SUP_STDERR] <= 0) && (!sink || !sink->write)))
 		return reterr_set(err, -EINVAL, "internal error: exec before prepare, or no sink");
 	r->sink = sink;
 	struct sup_sinks sinks = { sink_out, sink_idle, r, sink_started };

@@ -40,10 +40,9 @@ int cli_tty_confirm(const char *question);
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
 
-/* Options shared by `init` and `password`: --kdf PROFILE, --password-stdin, -h/--help, and no
- * operands. cmd names the command in messages; usage prints its help. Returns -1 to go on,
- * else the exit code to return. */
-int cli_parse_kdf_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
-		       enum vault_kdf *ret_kdf, bool *ret_password_stdin);
+/* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
+int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
+/* Warn that the test profile is insecure (no-op for the others). */
+void cli_warn_test_kdf(enum vault_kdf kdf);
 
 #endif

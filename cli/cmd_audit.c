@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: `secretctl audit list|verify|export` reads and checks the HMAC-chained audit log. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,33 +10,6 @@
 #include "cli/cli.h"
 
 #define AUDIT_LIST_DEFAULT_LIMIT 100
-
-static const char usage_text[] =
-	"usage: secretctl audit list [--limit N] [--since WHEN] [--source SRC] [--json]\n"
-	"       secretctl audit verify\n"
-	"       secretctl audit export [--format json|jsonl] [--since WHEN] [--source SRC]\n"
-	"\n"
-	"Every unlock, read, change, run and MCP call is recorded in an HMAC-chained log\n"
-	"inside the vault. No secret value is ever recorded.\n"
-	"\n"
-	"  list     the newest entries, oldest first (default: the last 100)\n"
-	"  verify   check the whole chain; exits 4 naming the first bad entry\n"
-	"  export   every entry as one JSON array (json, default) or JSON lines (jsonl)\n"
-	"\n"
-	"  --limit N          at most the newest N entries (0 = all)\n"
-	"  --since WHEN       entries newer than a duration (24h, 7d) or an RFC 3339 time\n"
-	"  --source SRC       only entries made through SRC (cli or mcp)\n"
-	"  --json             (list) a JSON array instead of a table\n"
-	"  --format FMT       (export) json or jsonl\n"
-	"  --password-stdin   read the master password from the first line of stdin\n"
-	"  -h, --help         show this help\n"
-	"\n"
-	"Each command that unlocks the vault is itself recorded (vault.unlock).\n";
-
-static void usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
 
 /* cJSON only ever sees audit records, which by contract hold no secret values. */
 static cJSON *record_json(const struct audit_record *a)
@@ -150,149 +122,157 @@ static int print_json(struct outbuf *o, const struct audit_record *a, size_t n, 
 	return 0;
 }
 
-enum audit_sub { AUDIT_LIST, AUDIT_VERIFY, AUDIT_EXPORT };
+static struct audit_query q = { .limit = AUDIT_LIST_DEFAULT_LIMIT };
+static bool json, jsonl;
 
-int cmd_audit(int argc, char **argv)
+static int opt_limit(const char *arg)
 {
-	static const struct option opts[] = {
-		{ "limit", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 's' },
-		{ "source", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum audit_sub sub;
-
-	if (argc < 2) {
-		usage(stderr);
+	if (parse_u64(arg, 0, UINT32_MAX, &q.limit) < 0) {
+		cli_error("audit list: invalid --limit '%s' (a number, 0 = all)", arg);
 		return CLI_EUSAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
+	return CLI_OK;
+}
+
+static int opt_since(const char *arg)
+{
+	if (cli_parse_since(arg, &q.since) < 0) {
+		cli_error("audit: invalid --since '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
+			  arg);
+		return CLI_EUSAGE;
+	}
+	return CLI_OK;
+}
+
+static int opt_format(const char *arg)
+{
+	if (!strcmp(arg, "jsonl") || !strcmp(arg, "json")) {
+		jsonl = !strcmp(arg, "jsonl");
 		return CLI_OK;
 	}
-	if (!strcmp(argv[1], "list"))
-		sub = AUDIT_LIST;
-	else if (!strcmp(argv[1], "verify"))
-		sub = AUDIT_VERIFY;
-	else if (!strcmp(argv[1], "export"))
-		sub = AUDIT_EXPORT;
-	else {
-		cli_error("audit: unknown subcommand '%s' (use list, verify or export)", argv[1]);
-		return CLI_EUSAGE;
-	}
+	cli_error("audit export: unknown --format '%s' (use json or jsonl)", arg);
+	return CLI_EUSAGE;
+}
 
-	struct audit_query q = { .limit = sub == AUDIT_LIST ? AUDIT_LIST_DEFAULT_LIMIT : 0 };
-	bool json = false, jsonl = false, password_stdin = false;
-	int c, idx = 0;
-	argc--;
-	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-		if (c != 'h' && c != 'P' && c != '?' && (sub == AUDIT_VERIFY ||
-		    (sub == AUDIT_EXPORT && (c == 'n' || c == 'j')) ||
-		    (sub == AUDIT_LIST && c == 'f'))) {
-			cli_error("audit %s: option --%s does not apply here", argv[0],
-				  opts[idx].name);
-			return CLI_EUSAGE;
-		}
-		switch (c) {
-		case 'n':
-			if (parse_u64(optarg, 0, UINT32_MAX, &q.limit) < 0) {
-				cli_error("audit list: invalid --limit '%s' (a number, 0 = all)",
-					  optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 's':
-			if (cli_parse_since(optarg, &q.since) < 0) {
-				cli_error("audit %s: invalid --since '%s' (use e.g. 24h, 7d or "
-					  "2026-01-31T00:00:00Z)", argv[0], optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'S':
-			q.source = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "jsonl")) {
-				jsonl = true;
-			} else if (strcmp(optarg, "json")) {
-				cli_error("audit export: unknown --format '%s' (use json or jsonl)",
-					  optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_EUSAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error("audit %s: unexpected argument '%s'", argv[0], argv[optind]);
-		return CLI_EUSAGE;
-	}
+#define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
+			 "entries newer than a duration (24h, 7d) or an RFC 3339 time")
+#define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
+			      "only entries made through SRC (cli or mcp)")
 
-	cli_harden();
-	struct vault *v = NULL;
-	int rc = cli_vault_unlock(password_stdin, &v);
-	if (rc != CLI_OK)
-		return rc;
+static const struct cli_opt list_opts[] = {
+	CLI_FN(0, "limit", "N", opt_limit, "at most the newest N entries (default 100; 0 = all)"),
+	OPT_SINCE,
+	OPT_SOURCE,
+	CLI_FLAG(0, "json", &json, "a JSON array instead of a table"),
+	CLI_OPT_END,
+};
 
-	struct reterr err = { .msg = "" };
-	int r;
-	if (sub == AUDIT_VERIFY) {
-		uint64_t count = 0, bad = 0;
-		r = audit_verify(v, &count, &bad, &err);
-		vault_free(v);
-		if (r == -EBADMSG) {
-			cli_error("audit log FAILED at entry %llu: %s", (unsigned long long)bad,
-				  err.msg[0] ? err.msg : "the chain is broken");
-			return CLI_EINTEGRITY;
-		}
-		if (r < 0) {
-			cli_error("audit verify: %s", err.msg[0] ? err.msg : strerror(-r));
-			return cli_exit_from_errno(r);
-		}
-		printf("audit log OK: %llu entries verified\n", (unsigned long long)count);
-		return CLI_OK;
+static const struct cli_opt export_opts[] = {
+	CLI_FN(0, "format", "FMT", opt_format, "json (one array, default) or jsonl (one object "
+					       "per line)"),
+	OPT_SINCE,
+	OPT_SOURCE,
+	CLI_OPT_END,
+};
+
+static int run_verify(struct cli_ctx *ctx)
+{
+	struct reterr err = RETERR_INIT;
+	uint64_t count = 0, bad = 0;
+	int r = audit_verify(ctx->vault, &count, &bad, &err);
+	if (r == -EBADMSG) {
+		cli_error("audit log FAILED at entry %llu: %s", (unsigned long long)bad,
+			  err.msg[0] ? err.msg : "the chain is broken");
+		return CLI_EINTEGRITY;
 	}
+	if (r < 0) {
+		cli_error("audit verify: %s", reterr_str(&err, r));
+		return cli_exit_from_errno(r);
+	}
+	printf("audit log OK: %llu entries verified\n", (unsigned long long)count);
+	return CLI_OK;
+}
 
+/* list and export: read the records, then print a table or JSON. */
+static int run_read(struct cli_ctx *ctx, bool export)
+{
+	struct reterr err = RETERR_INIT;
 	struct audit_record *recs = NULL;
 	size_t n = 0;
-	r = audit_list(v, &q, &recs, &n, &err);
-	vault_free(v);
+	if (export)
+		q.limit = 0;
+	int r = audit_list(ctx->vault, &q, &recs, &n, &err);
 	if (r < 0) {
-		cli_error("audit %s: cannot read the log: %s", argv[0],
-			  err.msg[0] ? err.msg : strerror(-r));
+		cli_error("%s: cannot read the log: %s", ctx->name, reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	struct outbuf o;
 	outbuf_init_fd(&o, STDOUT_FILENO);
-	rc = CLI_OK;
-	if (sub == AUDIT_LIST && !json)
+	int rc = CLI_OK;
+	if (!export && !json)
 		print_table(&o, recs, n);
-	else if (print_json(&o, recs, n, sub == AUDIT_EXPORT && jsonl) < 0)
+	else if (print_json(&o, recs, n, export && jsonl) < 0)
 		rc = CLI_EIO;
 	if (rc != CLI_OK)
-		cli_error("audit %s: out of memory", argv[0]);
+		cli_error("%s: out of memory", ctx->name);
 	r = outbuf_finish(&o);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
-		cli_error("audit %s: cannot write the output: %s", argv[0], strerror(-r));
+		cli_error("%s: cannot write the output: %s", ctx->name, strerror(-r));
 		rc = CLI_EIO;
 	}
 	audit_records_free(recs, n);
 	return rc;
 }
+
+static int run_list(struct cli_ctx *ctx)
+{
+	return run_read(ctx, false);
+}
+
+static int run_export(struct cli_ctx *ctx)
+{
+	return run_read(ctx, true);
+}
+
+static const struct cli_command audit_list_cmd = {
+	.name = "list",
+	.summary = "the newest entries, oldest first (default: the last 100)",
+	.synopsis = "[--limit N] [--since WHEN] [--source SRC] [--json]",
+	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
+		 "with\ncontrol bytes escaped.",
+	.opts = list_opts,
+	.flags = CLI_UNLOCK,
+	.run = run_list,
+};
+
+static const struct cli_command audit_verify_cmd = {
+	.name = "verify",
+	.summary = "check the whole chain; exits 4 naming the first bad entry",
+	.about = "Check every entry's HMAC and its link to the one before; exit 4 naming the "
+		 "first\nentry that fails.",
+	.flags = CLI_UNLOCK,
+	.run = run_verify,
+};
+
+static const struct cli_command audit_export_cmd = {
+	.name = "export",
+	.summary = "every entry as one JSON array (json, default) or JSON lines (jsonl)",
+	.synopsis = "[--format json|jsonl] [--since WHEN] [--source SRC]",
+	.about = "Print every entry (or those --since/--source keep) as JSON.",
+	.opts = export_opts,
+	.flags = CLI_UNLOCK,
+	.run = run_export,
+};
+
+static const struct cli_command *const audit_subs[] = {
+	&audit_list_cmd, &audit_verify_cmd, &audit_export_cmd, NULL,
+};
+
+const struct cli_command cli_cmd_audit = {
+	.name = "audit",
+	.summary = "list, verify or export the audit log",
+	.about = "Every unlock, read, change, run and MCP call is recorded in an HMAC-chained "
+		 "log\ninside the vault. No secret value is ever recorded. Each command that "
+		 "unlocks the\nvault is itself recorded (vault.unlock).",
+	.subs = audit_subs,
+};

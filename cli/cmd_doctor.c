@@ -13,13 +13,6 @@
 #include "broker/broker.h"
 #include "supervisor/supervisor.h"
 
-static const char usage_text[] =
-	"usage: secretctl doctor\n"
-	"\n"
-	"Try each sandbox profile of 'secretctl run' on this machine (without running anything)\n"
-	"and print what works, what each profile uses, and what is missing. Exit 0 when the\n"
-	"standard profile works, 1 otherwise.\n";
-
 static void read_line(const char *path, char *out, size_t n)
 {
 	FILE *f = fopen(path, "re");
@@ -59,30 +52,9 @@ static void print_nproc_bound(const char *label, uint64_t limit)
 	}
 }
 
-int cmd_doctor(int argc, char **argv)
+static void print_core_pattern(void)
 {
-	if (argc > 1) {
-		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
-		fputs(usage_text, help ? stdout : stderr);
-		return help ? CLI_OK : CLI_EUSAGE;
-	}
-	struct utsname u;
 	char buf[256];
-	if (uname(&u) == 0)
-		printf("kernel:        %s %s %s\n", u.sysname, u.release, u.machine);
-	printf("running as:    uid %u%s\n", (unsigned)geteuid(),
-	       geteuid() == 0 ? " (root: no user namespace needed)" : "");
-	read_line("/proc/sys/kernel/unprivileged_userns_clone", buf, sizeof(buf));
-	if (buf[0])
-		printf("unprivileged_userns_clone: %s\n", buf);
-	read_line("/proc/sys/user/max_user_namespaces", buf, sizeof(buf));
-	printf("max_user_namespaces: %s\n", buf[0] ? buf : "unknown");
-	read_line("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof(buf));
-	printf("seccomp actions: %s\n", buf[0] ? buf : "unavailable");
-	read_line("/proc/sys/dev/tty/legacy_tiocsti", buf, sizeof(buf));
-	if (buf[0])
-		printf("legacy TIOCSTI: %s%s\n", buf,
-		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
 	read_line("/proc/sys/kernel/core_pattern", buf, sizeof(buf));
 	if (buf[0] == '|') {
 		struct rlimit rl;
@@ -102,6 +74,29 @@ int cmd_doctor(int argc, char **argv)
 		printf("core dumps:    core_pattern '%s' (sandboxed commands: core limit 1, no core)\n",
 		       buf);
 	}
+}
+
+static int run(struct cli_ctx *ctx)
+{
+	(void)ctx;
+	struct utsname u;
+	char buf[256];
+	if (uname(&u) == 0)
+		printf("kernel:        %s %s %s\n", u.sysname, u.release, u.machine);
+	printf("running as:    uid %u%s\n", (unsigned)geteuid(),
+	       geteuid() == 0 ? " (root: no user namespace needed)" : "");
+	read_line("/proc/sys/kernel/unprivileged_userns_clone", buf, sizeof(buf));
+	if (buf[0])
+		printf("unprivileged_userns_clone: %s\n", buf);
+	read_line("/proc/sys/user/max_user_namespaces", buf, sizeof(buf));
+	printf("max_user_namespaces: %s\n", buf[0] ? buf : "unknown");
+	read_line("/proc/sys/kernel/seccomp/actions_avail", buf, sizeof(buf));
+	printf("seccomp actions: %s\n", buf[0] ? buf : "unavailable");
+	read_line("/proc/sys/dev/tty/legacy_tiocsti", buf, sizeof(buf));
+	if (buf[0])
+		printf("legacy TIOCSTI: %s%s\n", buf,
+		       buf[0] == '1' ? " (blocked inside the sandbox by seccomp)" : "");
+	print_core_pattern();
 	print_nproc_bound("process limit:", BROKER_NPROC_DEFAULT);
 	if (sup_nproc_bound(BROKER_NPROC_DEFAULT) == SUP_NPROC_PIDMAX)
 		print_nproc_bound("process limit (--limit nproc below 300):", SUP_PID_MAX_MIN - 1);
@@ -148,3 +143,12 @@ int cmd_doctor(int argc, char **argv)
 		printf("\nsecretctl run will refuse to run (exit 125) unless --sandbox off is given.\n");
 	return standard_ok ? CLI_OK : CLI_EUSAGE;
 }
+
+const struct cli_command cli_cmd_doctor = {
+	.name = "doctor",
+	.summary = "show which sandbox protections this kernel supports",
+	.about = "Try each sandbox profile of 'secretctl run' on this machine (without running "
+		 "anything)\nand print what works, what each profile uses, and what is missing.",
+	.notes = "Exit status: 0 when the standard profile works, 1 otherwise.",
+	.run = run,
+};

@@ -2,7 +2,6 @@
 /* cli: `secretctl get` prints a secret's value, one field, its fields or its metadata, as text
  * or JSON. Values are written from secure memory through a wiped stack buffer, never stdio. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,30 +10,6 @@
 #include "broker/broker.h"
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
-
-static const char usage_text[] =
-	"usage: secretctl get KEY [--field NAME | --fields | --show-metadata] [--masked]\n"
-	"                         [--json] [--password-stdin]\n"
-	"\n"
-	"Print the secret's single value, byte for byte; a newline is added only when\n"
-	"standard output is a terminal, so `$(secretctl get KEY)` and pipes get the exact\n"
-	"value.\n"
-	"\n"
-	"  --field NAME       print the value of field NAME instead\n"
-	"  --fields           print every field as 'name: value', sensitive values masked\n"
-	"  --show-metadata    print notes, URL, tags, fields, bindings and dates, never a value\n"
-	"                     (values are not even decrypted)\n"
-	"  --masked           print values masked: ******** plus the last 4 characters of\n"
-	"                     values of 16 bytes or more\n"
-	"  --json             one JSON object: the metadata plus what was asked for; values\n"
-	"                     that are not UTF-8 appear as value_base64\n"
-	"  --password-stdin   read the master password from the first line of stdin\n"
-	"  -h, --help         show this help\n";
-
-static void usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
 
 enum get_mode { GET_VALUE, GET_FIELD, GET_FIELDS, GET_META };
 
@@ -163,167 +138,158 @@ static int find_field(const struct vault_entry *e, const char *name)
 	return -1;
 }
 
-int cmd_get(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "field", required_argument, NULL, 'f' },
-		{ "fields", no_argument, NULL, 'F' },
-		{ "show-metadata", no_argument, NULL, 'm' },
-		{ "masked", no_argument, NULL, 'M' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum get_mode mode = GET_VALUE;
-	unsigned nmodes = 0;
-	const char *field = NULL;
-	bool masked = false, json = false, password_stdin = false;
-	int c;
+static struct {
+	const char *field;
+	bool fields, meta, masked, json;
+} o;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			field = optarg;
-			mode = GET_FIELD;
-			nmodes++;
-			break;
-		case 'F':
-			mode = GET_FIELDS;
-			nmodes++;
-			break;
-		case 'm':
-			mode = GET_META;
-			nmodes++;
-			break;
-		case 'M':
-			masked = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_EUSAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		cli_error("get: expected exactly one KEY (see 'secretctl get --help')");
-		return CLI_EUSAGE;
-	}
-	if (nmodes > 1) {
+static const struct cli_opt opts[] = {
+	CLI_STRING(0, "field", "NAME", &o.field, "print the value of field NAME instead"),
+	CLI_FLAG(0, "fields", &o.fields, "print every field as 'name: value', sensitive values "
+					 "masked"),
+	CLI_FLAG(0, "show-metadata", &o.meta,
+		 "print notes, URL, tags, fields, bindings and dates, never a value\n"
+		 "(values are not even decrypted)"),
+	CLI_FLAG(0, "masked", &o.masked, "print values masked: ******** plus the last 4 "
+					 "characters of\nvalues of 16 bytes or more"),
+	CLI_FLAG(0, "json", &o.json, "one JSON object: the metadata plus what was asked for; "
+				     "values\nthat are not UTF-8 appear as value_base64"),
+	CLI_OPT_END,
+};
+
+static enum get_mode mode(void)
+{
+	return o.field ? GET_FIELD : o.fields ? GET_FIELDS : o.meta ? GET_META : GET_VALUE;
+}
+
+static int check(struct cli_ctx *ctx)
+{
+	(void)ctx;
+	if (!!o.field + o.fields + o.meta > 1) {
 		cli_error("get: --field, --fields and --show-metadata exclude each other");
 		return CLI_EUSAGE;
 	}
-	const char *key = argv[optind];
-	struct reterr err = { .msg = "" };
-	if (vault_key_check(key, &err) < 0) {
-		cli_error("get: invalid key: %s", err.msg[0] ? err.msg : key);
-		return CLI_EUSAGE;
-	}
+	return CLI_OK;
+}
 
-	cli_harden();
-	struct vault *v = NULL;
-	int rc = cli_vault_unlock(password_stdin, &v);
-	if (rc != CLI_OK)
-		return rc;
-
-	struct vault_entry *e = NULL;
-	int r = vault_get(v, key, mode == GET_META ? VAULT_GET_META_ONLY : 0, &e, &err);
-	if (r < 0) {
-		if (r == -ENOENT)
-			cli_error("get: no secret named '%s' (see 'secretctl list')", key);
-		else
-			cli_error("get: cannot read %s: %s", key,
-				  err.msg[0] ? err.msg : strerror(-r));
-		vault_free(v);
-		return cli_exit_from_errno(r);
-	}
-
-	struct outbuf o;
-	outbuf_init_fd(&o, STDOUT_FILENO);
-	const struct vault_meta *m = &e->meta;
-	const unsigned char *val = NULL;
-	size_t val_len = 0;
-	int fi = -1;
-	rc = CLI_OK;
-
-	if (mode == GET_VALUE) {
-		if (!m->has_value) {
+/* The bytes asked for (the value or one field): 0, or an exit code after saying why. */
+static int pick(const struct vault_entry *e, const char *key, const unsigned char **ret,
+		size_t *ret_len)
+{
+	if (mode() == GET_VALUE) {
+		if (!e->meta.has_value) {
 			cli_error("get: %s has no single value, only fields (use --field NAME or "
 				  "--fields)", key);
-			rc = CLI_ENOTFOUND;
-			goto out;
+			return CLI_ENOTFOUND;
 		}
-		val = e->value;
-		val_len = e->value_len;
-	} else if (mode == GET_FIELD) {
-		fi = find_field(e, field);
+		*ret = e->value;
+		*ret_len = e->value_len;
+	} else if (mode() == GET_FIELD) {
+		int fi = find_field(e, o.field);
 		if (fi < 0) {
 			cli_error("get: %s has no field '%s' (see 'secretctl get %s --fields')",
-				  key, field, key);
-			rc = CLI_ENOTFOUND;
-			goto out;
+				  key, o.field, key);
+			return CLI_ENOTFOUND;
 		}
-		val = e->field_values[fi];
-		val_len = e->field_lens[fi];
+		*ret = e->field_values[fi];
+		*ret_len = e->field_lens[fi];
 	}
+	return CLI_OK;
+}
 
-	/* Flush anything stdio holds before writing around it. */
-	fflush(stdout);
-	if (json) {
-		struct field_values fv = { e, masked };
-		struct broker_render_opts ro = { .open_end = true,
-						 .field_extra = mode == GET_FIELDS ? field_value : NULL,
-						 .ctx = &fv };
-		r = broker_render_meta(&o, m, &ro);
-		if (mode == GET_FIELD) {
-			outbuf_puts(&o, ",\"field\":");
-			outbuf_json_cstr(&o, field);
-		}
-		if (r == 0 && (mode == GET_VALUE || mode == GET_FIELD)) {
-			outbuf_puts(&o, ",");
-			r = out_json_value(&o, val, val_len, masked);
-		}
-		outbuf_puts(&o, "}\n");
-	} else if (mode == GET_META) {
-		out_meta_text(&o, m);
-	} else if (mode == GET_FIELDS) {
+static int print_json(struct outbuf *out, const struct vault_entry *e, const unsigned char *val,
+		      size_t val_len)
+{
+	struct field_values fv = { e, o.masked };
+	struct broker_render_opts ro = { .open_end = true,
+					 .field_extra = mode() == GET_FIELDS ? field_value : NULL,
+					 .ctx = &fv };
+	int r = broker_render_meta(out, &e->meta, &ro);
+	if (mode() == GET_FIELD) {
+		outbuf_puts(out, ",\"field\":");
+		outbuf_json_cstr(out, o.field);
+	}
+	if (r == 0 && (mode() == GET_VALUE || mode() == GET_FIELD)) {
+		outbuf_puts(out, ",");
+		r = out_json_value(out, val, val_len, o.masked);
+	}
+	outbuf_puts(out, "}\n");
+	return r;
+}
+
+static int print_text(struct outbuf *out, const struct vault_entry *e, const unsigned char *val,
+		      size_t val_len)
+{
+	const struct vault_meta *m = &e->meta;
+	if (mode() == GET_META) {
+		out_meta_text(out, m);
+	} else if (mode() == GET_FIELDS) {
 		for (size_t i = 0; i < m->nfields; i++) {
-			outbuf_escaped(&o, m->fields[i].name, strlen(m->fields[i].name));
-			outbuf_puts(&o, ": ");
-			if (masked || m->fields[i].sensitive)
-				cli_out_masked(&o, e->field_values[i], e->field_lens[i]);
+			outbuf_escaped(out, m->fields[i].name, strlen(m->fields[i].name));
+			outbuf_puts(out, ": ");
+			if (o.masked || m->fields[i].sensitive)
+				cli_out_masked(out, e->field_values[i], e->field_lens[i]);
 			else
-				outbuf_escaped(&o, e->field_values[i], e->field_lens[i]);
-			outbuf_puts(&o, "\n");
+				outbuf_escaped(out, e->field_values[i], e->field_lens[i]);
+			outbuf_puts(out, "\n");
 		}
-	} else if (masked) {
-		cli_out_masked(&o, val, val_len);
-		outbuf_puts(&o, "\n");
+	} else if (o.masked) {
+		cli_out_masked(out, val, val_len);
+		outbuf_puts(out, "\n");
 	} else {
-		outbuf_write(&o, val, val_len);
+		outbuf_write(out, val, val_len);
 		if (isatty(STDOUT_FILENO))
-			outbuf_puts(&o, "\n");
+			outbuf_puts(out, "\n");
 	}
+	return 0;
+}
+
+static int run(struct cli_ctx *ctx)
+{
+	struct reterr err = RETERR_INIT;
+	struct vault_entry *e = NULL;
+	const unsigned char *val = NULL;
+	size_t val_len = 0;
+	int r = vault_get(ctx->vault, ctx->key, mode() == GET_META ? VAULT_GET_META_ONLY : 0, &e,
+			  &err);
 	if (r < 0) {
-		cli_error("get: out of secure memory");
-		rc = CLI_EIO;
+		if (r == -ENOENT)
+			cli_error("get: no secret named '%s' (see 'secretctl list')", ctx->key);
+		else
+			cli_error("get: cannot read %s: %s", ctx->key, reterr_str(&err, r));
+		return cli_exit_from_errno(r);
 	}
-out:
-	r = outbuf_finish(&o);
+	struct outbuf out;
+	outbuf_init_fd(&out, STDOUT_FILENO);
+	int rc = pick(e, ctx->key, &val, &val_len);
+	if (rc == CLI_OK) {
+		/* Flush anything stdio holds before writing around it. */
+		fflush(stdout);
+		r = o.json ? print_json(&out, e, val, val_len) : print_text(&out, e, val, val_len);
+		if (r < 0) {
+			cli_error("get: out of secure memory");
+			rc = CLI_EIO;
+		}
+	}
+	r = outbuf_finish(&out);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
 		cli_error("get: cannot write the output: %s", strerror(-r));
 		rc = CLI_EIO;
 	}
 	vault_entry_free(e);
-	vault_free(v);
 	return rc;
 }
+
+const struct cli_command cli_cmd_get = {
+	.name = "get",
+	.summary = "read a secret, a field, or its metadata",
+	.synopsis = "KEY [--field NAME | --fields | --show-metadata] [--masked]\n"
+		    "[--json] [--password-stdin]",
+	.about = "Print the secret's single value, byte for byte; a newline is added only when\n"
+		 "standard output is a terminal, so `$(secretctl get KEY)` and pipes get the "
+		 "exact\nvalue.",
+	.opts = opts,
+	.flags = CLI_UNLOCK | CLI_KEY,
+	.check = check,
+	.run = run,
+};

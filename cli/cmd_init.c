@@ -8,40 +8,32 @@
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
-static const char usage_text[] =
-	"usage: secretctl init [--kdf interactive|moderate|sensitive|test] [--password-stdin]\n"
-	"\n"
-	"Create a new encrypted vault in $SECRETCTL_VAULT_DIR (default ~/.secretctl).\n"
-	"The master password (8 to 128 characters) comes from $SECRETCTL_PASSWORD, the first\n"
-	"line of standard input (--password-stdin), or is asked twice on the terminal.\n"
-	"\n"
-	"  --kdf PROFILE      Argon2id cost: interactive (64 MiB), moderate (256 MiB, default),\n"
-	"                     sensitive (1 GiB); test is INSECURE and meant for test suites only\n"
-	"  --password-stdin   read the master password from the first line of stdin\n"
-	"  -h, --help         show this help\n";
+static enum vault_kdf kdf = VAULT_KDF_MODERATE;
 
-static void usage(FILE *f)
+static int opt_kdf(const char *arg)
 {
-	fputs(usage_text, f);
+	return cli_kdf_parse("init", arg, &kdf);
 }
 
-int cmd_init(int argc, char **argv)
-{
-	enum vault_kdf kdf;
-	bool password_stdin;
-	int rc = cli_parse_kdf_args(argc, argv, "init", usage, &kdf, &password_stdin);
-	if (rc >= 0)
-		return rc;
+static const struct cli_opt opts[] = {
+	CLI_FN(0, "kdf", "PROFILE", opt_kdf,
+	       "Argon2id cost: interactive (64 MiB), moderate (256 MiB, default),\n"
+	       "sensitive (1 GiB); test is INSECURE and meant for test suites only"),
+	CLI_OPT_END,
+};
 
-	struct reterr err = { .msg = "" };
+/* Say so before asking for a password that would be thrown away. */
+static int check(struct cli_ctx *ctx)
+{
+	(void)ctx;
+	struct reterr err = RETERR_INIT;
 	AUTO_FREE char *dir = vault_dir_default(&err);
+	AUTO_FREE char *db = NULL;
+	struct stat st;
 	if (!dir) {
 		cli_error("init: %s", err.msg[0] ? err.msg : "cannot find the vault directory");
 		return CLI_EUSAGE;
 	}
-	/* Say so before asking for a password that would be thrown away. */
-	AUTO_FREE char *db = NULL;
-	struct stat st;
 	if (asprintf(&db, "%s/%s", dir, VAULT_DB_NAME) < 0) {
 		db = NULL;
 		cli_error("init: out of memory");
@@ -52,21 +44,42 @@ int cmd_init(int argc, char **argv)
 			  "yourself if you really mean to start over)", dir, db);
 		return CLI_EUSAGE;
 	}
-	if (kdf == VAULT_KDF_TEST)
-		cli_warn("--kdf test is INSECURE: its password hash is cheap to "
-			 "brute-force; use it for test suites only");
+	cli_warn_test_kdf(kdf);
+	return CLI_OK;
+}
 
-	cli_harden();
+static int run(struct cli_ctx *ctx)
+{
+	struct reterr err = RETERR_INIT;
 	AUTO_SECRET struct secret *pw = NULL;
-	rc = cli_password(password_stdin, true, "New master password: ", &pw);
+	AUTO_FREE char *dir = vault_dir_default(&err);
+	if (!dir) {
+		cli_error("init: %s", reterr_str(&err, -ENOENT));
+		return CLI_EUSAGE;
+	}
+	int rc = cli_password(ctx->password_stdin, true, "New master password: ", &pw);
 	if (rc != CLI_OK)
 		return rc;
 	int r = vault_create(dir, pw, kdf, &err);
 	if (r < 0) {
-		cli_error("init: cannot create the vault in %s: %s", dir,
-			  err.msg[0] ? err.msg : strerror(-r));
+		cli_error("init: cannot create the vault in %s: %s", dir, reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	printf("vault created in %s\n", dir);
 	return CLI_OK;
 }
+
+const struct cli_command cli_cmd_init = {
+	.name = "init",
+	.summary = "create a new encrypted vault",
+	.synopsis = "[--kdf interactive|moderate|sensitive|test] [--password-stdin]",
+	.about = "Create a new encrypted vault in $SECRETCTL_VAULT_DIR (default ~/.secretctl).\n"
+		 "The master password (8 to 128 characters) comes from $SECRETCTL_PASSWORD, the "
+		 "first\nline of standard input (--password-stdin), or is asked twice on the "
+		 "terminal.",
+	.opts = opts,
+	.flags = CLI_HARDEN | CLI_PASSWORD,
+	.max_args = 0,
+	.check = check,
+	.run = run,
+};

@@ -2,7 +2,6 @@
 /* cli: `secretctl mcp-server` (options, then mcp/ serves) and `secretctl mcp-config` (the MCP
  * client configuration for this binary). */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,65 +10,39 @@
 #include "cli/cli.h"
 #include "mcp/mcp.h"
 
-static void server_usage(FILE *f)
+static struct mcp_server_opts server_opts;
+
+static int run_server(struct cli_ctx *ctx)
 {
-	fputs("usage: secretctl mcp-server [--policy FILE] [--password-file FILE]\n"
-	      "\n"
-	      "Serve the Model Context Protocol on stdin/stdout (newline-delimited JSON-RPC 2.0),\n"
-	      "for an AI agent such as Claude Code: it can list secrets, see masked values and\n"
-	      "metadata, and run the commands the policy allows with secrets injected, inside the\n"
-	      "sandbox, with every byte of output redacted. It never receives a plaintext value.\n"
-	      "Logs go to stderr. The server ends when the client closes stdin.\n"
-	      "\n"
-	      "  --policy FILE         the policy that decides which commands run (default:\n"
-	      "                        $SECRETCTL_POLICY, else ~/.secretctl/mcp-policy.yaml)\n"
-	      "  --password-file FILE  read the master password from FILE (mode 0600, yours, not\n"
-	      "                        a symlink) instead of $SECRETCTL_PASSWORD\n"
-	      "  -h, --help            show this help\n"
-	      "\n"
-	      "Set it up with 'secretctl mcp-config'. See secretctl-mcp-server(1), docs/mcp.md.\n",
-	      f);
+	(void)ctx;
+	return mcp_server_main(&server_opts);
 }
 
-int cmd_mcp_server(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "password-file", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct mcp_server_opts o = { 0 };
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': o.policy_path = optarg; break;
-		case 'P': o.password_file = optarg; break;
-		case 'h': server_usage(stdout); return CLI_OK;
-		default: server_usage(stderr); return CLI_EUSAGE;
-		}
-	}
-	if (optind < argc) {
-		cli_error("mcp-server: unexpected argument '%s'", argv[optind]);
-		return CLI_EUSAGE;
-	}
-	return mcp_server_main(&o);
-}
+static const struct cli_opt server_optv[] = {
+	CLI_STRING(0, "policy", "FILE", &server_opts.policy_path,
+		   "the policy that decides which commands run (default:\n"
+		   "$SECRETCTL_POLICY, else ~/.secretctl/mcp-policy.yaml)"),
+	CLI_STRING(0, "password-file", "FILE", &server_opts.password_file,
+		   "read the master password from FILE (mode 0600, yours, not\n"
+		   "a symlink) instead of $SECRETCTL_PASSWORD"),
+	CLI_OPT_END,
+};
 
-static void config_usage(FILE *f)
-{
-	fputs("usage: secretctl mcp-config [--client claude|generic] [--json]\n"
-	      "\n"
-	      "Print the MCP client configuration that starts this secretctl as an MCP server:\n"
-	      "the \"mcpServers\" block for ~/.claude.json (or any client that reads that format)\n"
-	      "and, for Claude Code, the equivalent 'claude mcp add' command line.\n"
-	      "\n"
-	      "  --client NAME   claude (default) or generic\n"
-	      "  --json          print only the JSON block\n"
-	      "  -h, --help      show this help\n",
-	      f);
-}
+const struct cli_command cli_cmd_mcp_server = {
+	.name = "mcp-server",
+	.summary = "serve MCP on stdio for an AI agent (never shows values)",
+	.synopsis = "[--policy FILE] [--password-file FILE]",
+	.about = "Serve the Model Context Protocol on stdin/stdout (newline-delimited JSON-RPC "
+		 "2.0),\nfor an AI agent such as Claude Code: it can list secrets, see masked "
+		 "values and\nmetadata, and run the commands the policy allows with secrets "
+		 "injected, inside the\nsandbox, with every byte of output redacted. It never "
+		 "receives a plaintext value.\nLogs go to stderr. The server ends when the client "
+		 "closes stdin.",
+	.notes = "Set it up with 'secretctl mcp-config'. See secretctl-mcp-server(1), "
+		 "docs/mcp.md.",
+	.opts = server_optv,
+	.run = run_server,
+};
 
 /* A JSON string of s (paths and variable values we print; quotes and backslashes escaped). */
 static void json_string(const char *s)
@@ -105,39 +78,23 @@ static void shell_word(const char *s)
 	putchar('\'');
 }
 
-int cmd_mcp_config(int argc, char **argv)
+static bool generic, json_only;
+
+static int opt_client(const char *arg)
 {
-	static const struct option opts[] = {
-		{ "client", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool claude = true, json_only = false;
-	char self[PATH_MAX];
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (!strcmp(optarg, "claude"))
-				claude = true;
-			else if (!strcmp(optarg, "generic"))
-				claude = false;
-			else {
-				cli_error("mcp-config: --client must be claude or generic");
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'j': json_only = true; break;
-		case 'h': config_usage(stdout); return CLI_OK;
-		default: config_usage(stderr); return CLI_EUSAGE;
-		}
-	}
-	if (optind < argc) {
-		cli_error("mcp-config: unexpected argument '%s'", argv[optind]);
+	if (strcmp(arg, "claude") && strcmp(arg, "generic")) {
+		cli_error("mcp-config: --client must be claude or generic");
 		return CLI_EUSAGE;
 	}
+	generic = !strcmp(arg, "generic");
+	return CLI_OK;
+}
+
+static int run_config(struct cli_ctx *ctx)
+{
+	bool claude = !generic;
+	char self[PATH_MAX];
+	(void)ctx;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
 		cli_error("mcp-config: cannot find this program's path: %s", strerror(errno));
@@ -177,3 +134,21 @@ int cmd_mcp_config(int argc, char **argv)
 	       "# (mode 0600) before the agent can run commands: see 'man secretctl-policy'.\n");
 	return CLI_OK;
 }
+
+static const struct cli_opt config_optv[] = {
+	CLI_FN(0, "client", "NAME", opt_client, "claude (default) or generic"),
+	CLI_FLAG(0, "json", &json_only, "print only the JSON block"),
+	CLI_OPT_END,
+};
+
+const struct cli_command cli_cmd_mcp_config = {
+	.name = "mcp-config",
+	.summary = "print the MCP client configuration for this binary",
+	.synopsis = "[--client claude|generic] [--json]",
+	.about = "Print the MCP client configuration that starts this secretctl as an MCP "
+		 "server:\nthe \"mcpServers\" block for ~/.claude.json (or any client that reads "
+		 "that format)\nand, for Claude Code, the equivalent 'claude mcp add' command "
+		 "line.",
+	.opts = config_optv,
+	.run = run_config,
+};

@@ -7,82 +7,90 @@
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
-static const char usage_text[] =
-	"usage: secretctl password [--kdf interactive|moderate|sensitive|test]\n"
-	"                          [--password-stdin]\n"
-	"\n"
-	"Change the master password. The current password comes from $SECRETCTL_PASSWORD,\n"
-	"the first line of stdin (--password-stdin) or the terminal; the new one from\n"
-	"$SECRETCTL_NEW_PASSWORD, the next line of stdin (--password-stdin) or the terminal\n"
-	"(asked twice). Only the data key is rewrapped: secrets are not re-encrypted, and\n"
-	"the old password keeps working until the change is committed.\n"
-	"\n"
-	"  --kdf PROFILE      Argon2id cost for the new password (default moderate; test is\n"
-	"                     INSECURE, for test suites only)\n"
-	"  --password-stdin   read the current and the new password from stdin, one per line\n"
-	"  -h, --help         show this help\n";
+static enum vault_kdf kdf = VAULT_KDF_MODERATE;
 
-static void usage(FILE *f)
+static int opt_kdf(const char *arg)
 {
-	fputs(usage_text, f);
+	return cli_kdf_parse("password", arg, &kdf);
 }
 
-int cmd_password(int argc, char **argv)
-{
-	enum vault_kdf kdf;
-	bool password_stdin;
-	int rc = cli_parse_kdf_args(argc, argv, "password", usage, &kdf, &password_stdin);
-	if (rc >= 0)
-		return rc;
-	if (kdf == VAULT_KDF_TEST)
-		cli_warn("--kdf test is INSECURE: its password hash is cheap to "
-			 "brute-force; use it for test suites only");
+static const struct cli_opt opts[] = {
+	CLI_FN(0, "kdf", "PROFILE", opt_kdf,
+	       "Argon2id cost for the new password (default moderate; test is\n"
+	       "INSECURE, for test suites only)"),
+	CLI_OPT_END,
+};
 
-	if (!password_stdin && !secure_getenv(CLI_NEW_PASSWORD_ENV) && !cli_have_tty()) {
+/* Fail before the unlock when there is nowhere to get the new password from. */
+static int check(struct cli_ctx *ctx)
+{
+	cli_warn_test_kdf(kdf);
+	if (!ctx->password_stdin && !secure_getenv(CLI_NEW_PASSWORD_ENV) && !cli_have_tty()) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
 		cli_error("password: no new password: set %s, pass --password-stdin (current "
 			  "and new password on two lines), or run on a terminal",
 			  CLI_NEW_PASSWORD_ENV);
 		return CLI_EAUTH;
 	}
+	return CLI_OK;
+}
 
-	cli_harden();
-	struct vault *v = NULL;
-	rc = cli_vault_unlock(password_stdin, &v);
-	if (rc != CLI_OK) {
-		proc_scrub_env(CLI_NEW_PASSWORD_ENV);
-		return rc;
-	}
-
-	AUTO_SECRET struct secret *pw = NULL;
+static int new_password(bool password_stdin, struct secret **ret)
+{
 	const char *env = secure_getenv(CLI_NEW_PASSWORD_ENV);
-	if (env) {
-		pw = secret_from(env, strlen(env));
-		proc_scrub_env(CLI_NEW_PASSWORD_ENV);
-		if (!pw) {
-			cli_error("password: out of secure memory");
-			vault_free(v);
-			return CLI_EIO;
-		}
-		rc = cli_password_check(pw, "new password");
-	} else {
+	if (!env) {
 		/* SECRETCTL_PASSWORD is gone by now (scrubbed by the unlock), so this reads the
 		 * next stdin line or asks twice on the terminal. */
-		rc = cli_password(password_stdin, true, "New master password: ", &pw);
+		return cli_password(password_stdin, true, "New master password: ", ret);
 	}
-	if (rc != CLI_OK) {
-		vault_free(v);
-		return rc;
+	AUTO_SECRET struct secret *pw = secret_from(env, strlen(env));
+	proc_scrub_env(CLI_NEW_PASSWORD_ENV);
+	if (!pw) {
+		cli_error("password: out of secure memory");
+		return CLI_EIO;
 	}
+	int rc = cli_password_check(pw, "new password");
+	if (rc == CLI_OK)
+		*ret = TAKE_PTR(pw);
+	return rc;
+}
 
-	struct reterr err = { .msg = "" };
-	int r = vault_change_password(v, pw, kdf, &err);
-	vault_free(v);
+static int run(struct cli_ctx *ctx)
+{
+	AUTO_SECRET struct secret *pw = NULL;
+	struct reterr err = RETERR_INIT;
+	int rc = new_password(ctx->password_stdin, &pw);
+	if (rc != CLI_OK)
+		return rc;
+	int r = vault_change_password(ctx->vault, pw, kdf, &err);
 	if (r < 0) {
 		cli_error("password: cannot change the master password (the old one still works): "
-			  "%s", err.msg[0] ? err.msg : strerror(-r));
+			  "%s", reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	printf("master password changed\n");
 	return CLI_OK;
 }
+
+static void cleanup(void)
+{
+	proc_scrub_env(CLI_NEW_PASSWORD_ENV);
+}
+
+const struct cli_command cli_cmd_password = {
+	.name = "password",
+	.summary = "change the master password",
+	.synopsis = "[--kdf interactive|moderate|sensitive|test]\n[--password-stdin]",
+	.about = "Change the master password. The current password comes from "
+		 "$SECRETCTL_PASSWORD,\nthe first line of stdin (--password-stdin) or the "
+		 "terminal; the new one from\n$SECRETCTL_NEW_PASSWORD, the next line of stdin "
+		 "(--password-stdin) or the terminal\n(asked twice). Only the data key is "
+		 "rewrapped: secrets are not re-encrypted, and\nthe old password keeps working "
+		 "until the change is committed.",
+	.opts = opts,
+	.flags = CLI_UNLOCK,
+	.max_args = 0,
+	.check = check,
+	.run = run,
+	.cleanup = cleanup,
+};

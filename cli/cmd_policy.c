@@ -3,7 +3,6 @@
  * do and say whether it is valid, or what it decides for a command and keys. Runs nothing and
  * opens no vault, so no secret is ever in this process. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,62 +15,17 @@
 #include "cli/cli.h"
 #include "policy/policy.h"
 
-static const char usage_text[] =
-	"usage: secretctl policy validate [--policy FILE]\n"
-	"       secretctl policy check [--policy FILE] [-k PATTERN]... [--cwd DIR] [--json]\n"
-	"                              -- COMMAND [ARGS...]\n"
-	"\n"
-	"The command policy MCP runs obey: which commands an agent may run, which keys they may\n"
-	"receive, and the sandbox they run in.\n"
-	"\n"
-	"  validate   check the policy file (owner, mode 0600, schema) and summarise it\n"
-	"  check      show what the policy decides for COMMAND, its -k keys and its sandbox\n"
-	"\n"
-	"The file: --policy FILE, else $SECRETCTL_POLICY, else <vault dir>/mcp-policy.yaml, else\n"
-	"<vault dir>/policy.yaml. See secretctl-policy(1) and docs/policy.md.\n";
-
-static const char validate_usage[] =
-	"usage: secretctl policy validate [--policy FILE]\n"
-	"\n"
-	"Load the policy as MCP runs do (a regular file you own, not a symbolic link, mode 0600 or\n"
-	"stricter; every key known, every value checked) and print a summary, or the first error\n"
-	"with its line and column.\n"
-	"\n"
-	"  --policy FILE   the file to check (default: $SECRETCTL_POLICY, else\n"
-	"                  <vault dir>/mcp-policy.yaml, else <vault dir>/policy.yaml)\n"
-	"  -h, --help      show this help\n"
-	"\n"
-	"Exit status: 0 valid; 1 invalid, unsafe, or a usage error; 2 no policy file.\n";
-
-static const char check_usage[] =
-	"usage: secretctl policy check [--policy FILE] [-k PATTERN]... [--cwd DIR] [--json]\n"
-	"                              -- COMMAND [ARGS...]\n"
-	"\n"
-	"Show what the policy decides for COMMAND (argv words, not a shell line) run in DIR with\n"
-	"this PATH: allow or deny, the rule that decided, the file COMMAND resolves to, whether each\n"
-	"key may go to it, and the sandbox it would run in. Nothing is run; no vault is opened.\n"
-	"\n"
-	"  -k, --key PATTERN  check PATTERN's text as a key name (repeatable); secret_run also\n"
-	"                     checks every stored key a pattern matches\n"
-	"  --cwd DIR          the run's working directory (default: the current one)\n"
-	"  --policy FILE      the policy (default as for 'policy validate')\n"
-	"  --json             one JSON object instead of text\n"
-	"  -h, --help         show this help\n"
-	"\n"
-	"Exit status: 0 the command and every -k key are allowed; 1 something is denied;\n"
-	"2 an error (usage, no policy file, an invalid or unsafe policy, a bad --cwd).\n";
-
 enum { CHECK_ALLOWED = 0, CHECK_DENIED = 1, CHECK_ERROR = 2 };
 
 /* Load the policy in force, reporting any failure once. */
 static int load(const char *opt_policy, struct policy **ret, char **ret_path)
 {
 	char *dir = vault_dir_default(NULL);
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_load_default(dir, opt_policy, POLICY_LOAD_REQUIRED, ret, ret_path, &err);
 	free(dir);
 	if (r < 0)
-		cli_error("policy: %s", err.msg[0] ? err.msg : strerror(-r));
+		cli_error("policy: %s", reterr_str(&err, r));
 	return r;
 }
 
@@ -86,28 +40,11 @@ static char *printable(const char *s)
 	return o;
 }
 
-static int validate(int argc, char **argv)
+static const char *opt_policy;
+
+static int validate(struct cli_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *opt_policy = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'P') {
-			opt_policy = optarg;
-		} else {
-			fputs(validate_usage, c == 'h' ? stdout : stderr);
-			return c == 'h' ? CLI_OK : CLI_EUSAGE;
-		}
-	}
-	if (optind < argc) {
-		cli_error("policy validate: unexpected argument '%s'", argv[optind]);
-		return CLI_EUSAGE;
-	}
+	(void)ctx;
 	struct policy *p = NULL;
 	char *path = NULL;
 	int r = load(opt_policy, &p, &path);
@@ -132,47 +69,11 @@ static int validate(int argc, char **argv)
 
 /* ---- check -------------------------------------------------------------------------------- */
 
-struct check_opts {
-	const char *policy, *cwd;
+static struct check_opts {
+	const char *cwd;
 	char **keys;
 	bool json;
-	char **cmd;
-};
-
-/* -1 to go on, else the exit code. */
-static int check_args(int argc, char **argv, struct check_opts *o)
-{
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },  { "cwd", required_argument, NULL, 'C' },
-		{ "policy", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
-	};
-	int c;
-	optind = 1;
-	/* '+': stop at the command, so its own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+k:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (strv_push(&o->keys, optarg) < 0) {
-				cli_error("out of memory");
-				return CHECK_ERROR;
-			}
-			break;
-		case 'C': o->cwd = optarg; break;
-		case 'P': o->policy = optarg; break;
-		case 'j': o->json = true; break;
-		case 'h': fputs(check_usage, stdout); return CLI_OK;
-		default: fputs(check_usage, stderr); return CHECK_ERROR;
-		}
-	}
-	if (optind >= argc) {
-		cli_error("policy check: no command given (usage: secretctl policy check [options] "
-			  "-- COMMAND ...)");
-		return CHECK_ERROR;
-	}
-	o->cmd = argv + optind;
-	return -1;
-}
+} co;
 
 /* The run's directory: --cwd made absolute and symlink-free, else ours. */
 static int check_cwd(const char *opt, char out[PATH_MAX])
@@ -258,12 +159,12 @@ static void settle(const struct policy_sandbox *s, struct shown_sandbox *o)
 static int key_verdict(const struct policy *p, const struct policy_decision *d, const char *key,
 		       char **ret_why)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_key_check(p, d, key, &err);
 	*ret_why = NULL;
 	if (r == 0)
 		return 0;
-	*ret_why = printable(err.msg[0] ? err.msg : strerror(-r));
+	*ret_why = printable(reterr_str(&err, r));
 	return r;
 }
 
@@ -424,26 +325,22 @@ static int print_json(const struct policy *p, const struct policy_decision *d,
 	return text ? ok : -1;
 }
 
-static int check(int argc, char **argv)
+static int check(struct cli_ctx *ctx)
 {
-	struct check_opts o = { 0 };
 	struct policy *p = NULL;
 	char *path = NULL, cwd[PATH_MAX];
-	int rc = check_args(argc, argv, &o);
-	if (rc >= 0)
+	int rc = CHECK_ERROR;
+	if (check_cwd(co.cwd, cwd) < 0 || load(opt_policy, &p, &path) < 0)
 		goto out;
-	rc = CHECK_ERROR;
-	if (check_cwd(o.cwd, cwd) < 0 || load(o.policy, &p, &path) < 0)
-		goto out;
-	struct policy_request rq = { .argv = o.cmd, .cwd = cwd, .path = getenv("PATH") };
+	struct policy_request rq = { .argv = ctx->argv, .cwd = cwd, .path = getenv("PATH") };
 	struct policy_decision d;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_decide(p, &rq, &d, &err);
 	if (r < 0) {
-		cli_error("policy check: %s", err.msg[0] ? err.msg : strerror(-r));
+		cli_error("policy check: %s", reterr_str(&err, r));
 		goto out;
 	}
-	r = o.json ? print_json(p, &d, &o, path) : print_text(p, &d, &o, path);
+	r = co.json ? print_json(p, &d, &co, path) : print_text(p, &d, &co, path);
 	if (r < 0)
 		cli_error("out of memory");
 	else
@@ -453,29 +350,67 @@ static int check(int argc, char **argv)
 		rc = CHECK_ERROR;
 	}
 out:
-	strv_free(o.keys);
 	policy_free(p);
 	free(path);
 	return rc;
 }
 
-int cmd_policy(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_EUSAGE;
-	}
-	const char *sub = argv[1];
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (!strcmp(sub, "validate"))
-		return validate(argc - 1, argv + 1);
-	if (!strcmp(sub, "check"))
-		return check(argc - 1, argv + 1);
-	cli_error("policy: unknown subcommand '%s' (validate or check; see 'secretctl policy "
-		  "--help')",
-		  sub);
-	return CLI_EUSAGE;
-}
+#define OPT_POLICY(h) CLI_STRING(0, "policy", "FILE", &opt_policy, h)
+
+static const struct cli_opt validate_opts[] = {
+	OPT_POLICY("the file to check (default: $SECRETCTL_POLICY, else\n"
+		   "<vault dir>/mcp-policy.yaml, else <vault dir>/policy.yaml)"),
+	CLI_OPT_END,
+};
+
+static const struct cli_opt check_opts[] = {
+	CLI_LIST('k', "key", "PATTERN", &co.keys,
+		 "check PATTERN's text as a key name (repeatable); secret_run also\n"
+		 "checks every stored key a pattern matches"),
+	CLI_STRING(0, "cwd", "DIR", &co.cwd, "the run's working directory (default: the current "
+					     "one)"),
+	OPT_POLICY("the policy (default as for 'policy validate')"),
+	CLI_FLAG(0, "json", &co.json, "one JSON object instead of text"),
+	CLI_OPT_END,
+};
+
+static const struct cli_command validate_cmd = {
+	.name = "validate",
+	.summary = "check the policy file (owner, mode 0600, schema) and summarise it",
+	.synopsis = "[--policy FILE]",
+	.about = "Load the policy as MCP runs do (a regular file you own, not a symbolic link, "
+		 "mode 0600 or\nstricter; every key known, every value checked) and print a "
+		 "summary, or the first error\nwith its line and column.",
+	.notes = "Exit status: 0 valid; 1 invalid, unsafe, or a usage error; 2 no policy file.",
+	.opts = validate_opts,
+	.run = validate,
+};
+
+static const struct cli_command check_cmd = {
+	.name = "check",
+	.summary = "show what the policy decides for COMMAND, its -k keys and its sandbox",
+	.synopsis = "[--policy FILE] [-k PATTERN]... [--cwd DIR] [--json]\n-- COMMAND [ARGS...]",
+	.about = "Show what the policy decides for COMMAND (argv words, not a shell line) run in "
+		 "DIR with\nthis PATH: allow or deny, the rule that decided, the file COMMAND "
+		 "resolves to, whether each\nkey may go to it, and the sandbox it would run in. "
+		 "Nothing is run; no vault is opened.",
+	.notes = "Exit status: 0 the command and every -k key are allowed; 1 something is "
+		 "denied;\n2 an error (usage, no policy file, an invalid or unsafe policy, a bad "
+		 "--cwd).",
+	.opts = check_opts,
+	.flags = CLI_COMMAND,
+	.usage_exit = CHECK_ERROR,
+	.run = check,
+};
+
+static const struct cli_command *const policy_subs[] = { &validate_cmd, &check_cmd, NULL };
+
+const struct cli_command cli_cmd_policy = {
+	.name = "policy",
+	.summary = "validate the policy file, or check what it allows",
+	.about = "The command policy MCP runs obey: which commands an agent may run, which keys "
+		 "they may\nreceive, and the sandbox they run in.\n\nThe file: --policy FILE, else "
+		 "$SECRETCTL_POLICY, else <vault dir>/mcp-policy.yaml, else\n<vault "
+		 "dir>/policy.yaml. See secretctl-policy(1) and docs/policy.md.",
+	.subs = policy_subs,
+};

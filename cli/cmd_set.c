@@ -2,7 +2,6 @@
 /* cli: `secretctl set` stores or updates a secret: a single value read from stdin (or asked for
  * on the terminal), named fields, bindings and metadata. Values go straight into secure memory. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,33 +10,6 @@
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 #include "sanitizer/sanitizer.h"
-
-static const char usage_text[] =
-	"usage: secretctl set KEY [options] < value\n"
-	"\n"
-	"Store or update a secret. Without --field the value is read from standard input (one\n"
-	"trailing newline is removed) or asked for, hidden, on the terminal. With --field the\n"
-	"secret's fields are set instead and an existing single value is kept. Updating keeps\n"
-	"everything not given on the command line.\n"
-	"\n"
-	"  --notes TEXT          free-form notes (\"\" clears)\n"
-	"  --tags a,b            comma-separated tags, replacing the current ones (\"\" clears)\n"
-	"  --url URL             a related URL (\"\" clears)\n"
-	"  --expires DURATION    expire after 12h, 30d, 1y, ...; \"never\" clears\n"
-	"  --field NAME=VALUE    set a field (repeatable); NAME alone asks for the value on the\n"
-	"                        terminal, or reads it from stdin when stdin is not a terminal\n"
-	"  --sensitive NAME      mark field NAME sensitive: masked by 'get --fields' (repeatable)\n"
-	"  --binding ENV=FIELD   inject FIELD as ENV in 'secretctl run' (repeatable; replaces the\n"
-	"                        secret's bindings)\n"
-	"  --binary              store stdin byte for byte: NUL bytes allowed, no newline removed\n"
-	"  --password-stdin      the first line of stdin is the master password, the rest is the\n"
-	"                        value\n"
-	"  -h, --help            show this help\n";
-
-static void usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
 
 struct field_in {
 	char *name;
@@ -118,271 +90,258 @@ static bool strv_contains(char *const *v, const char *s)
 	return false;
 }
 
-int cmd_set(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "notes", required_argument, NULL, 'n' },
-		{ "tags", required_argument, NULL, 't' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "field", required_argument, NULL, 'f' },
-		{ "sensitive", required_argument, NULL, 's' },
-		{ "binding", required_argument, NULL, 'b' },
-		{ "binary", no_argument, NULL, 'B' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct reterr err = { .msg = "" };
-	struct vault *v = NULL;
-	struct secret *value = NULL;
+/* What the options collected; freed by cleanup() whatever happens. */
+static struct {
 	struct field_in fields[VAULT_FIELDS_MAX];
-	const char *field_names[VAULT_FIELDS_MAX];
-	const struct secret *field_values[VAULT_FIELDS_MAX];
 	struct vault_binding bindings[VAULT_BINDINGS_MAX];
-	size_t nfields = 0, nbindings = 0, nstdin_fields = 0;
-	char **tags = NULL, **sensitive = NULL;
-	const char *notes = NULL, *url = NULL, *key;
-	bool binary = false, password_stdin = false, set_expires = false, created = false;
-	int64_t expires_at = 0;
-	int rc = CLI_EUSAGE, c, r;
+	size_t nfields, nbindings, nstdin_fields;
+	char **tags, **sensitive;
+	const char *notes, *url;
+	bool binary, set_expires, tags_given;
+	int64_t expires_at;
+	struct secret *value;
+} o;
 
-	/* Before anything secret is copied: --field NAME=VALUE values are, during parsing. */
-	cli_harden();
-	memset(fields, 0, sizeof(fields));
-	memset(bindings, 0, sizeof(bindings));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			notes = optarg;
-			break;
-		case 'u':
-			url = optarg;
-			break;
-		case 't':
-			tags = strv_free(tags);
-			if (strv_split(optarg, ',', &tags) < 0) {
-				cli_error("set: out of memory");
-				rc = CLI_EIO;
-				goto out;
-			}
-			break;
-		case 'e': {
-			int64_t ms;
-			if (!strcmp(optarg, "never")) {
-				set_expires = true;
-				expires_at = 0;
-				break;
-			}
-			if (parse_duration_ms(optarg, false, &ms) < 0 || ms <= 0) {
-				cli_error("set: invalid --expires '%s' (use e.g. 12h, 30d, 1y, "
-					  "or never)", optarg);
-				goto out;
-			}
-			set_expires = true;
-			expires_at = clock_now() + ms / 1000;
-			break;
-		}
-		case 'f': {
-			if (nfields == VAULT_FIELDS_MAX) {
-				cli_error("set: too many fields (at most %d)", VAULT_FIELDS_MAX);
-				goto out;
-			}
-			char *eq = strchr(optarg, '=');
-			size_t nlen = eq ? (size_t)(eq - optarg) : strlen(optarg);
-			struct field_in *f = &fields[nfields];
-			f->name = strndup(optarg, nlen);
-			if (!f->name) {
-				cli_error("set: out of memory");
-				rc = CLI_EIO;
-				goto out;
-			}
-			nfields++;
-			if (eq) {
-				if (secret_lib_init() < 0 ||
-				    !(f->value = secret_from(eq + 1, strlen(eq + 1)))) {
-					cli_error("set: out of secure memory");
-					rc = CLI_EIO;
-					goto out;
-				}
-				/* Shorten the window in which ps and /proc/<pid>/cmdline
-				 * show it. */
-				sodium_memzero(eq + 1, strlen(eq + 1));
-				f->inline_value = true;
-			} else {
-				nstdin_fields++;
-			}
-			break;
-		}
-		case 's':
-			if (strv_push(&sensitive, optarg) < 0) {
-				cli_error("set: out of memory");
-				rc = CLI_EIO;
-				goto out;
-			}
-			break;
-		case 'b': {
-			if (nbindings == VAULT_BINDINGS_MAX) {
-				cli_error("set: too many bindings (at most %d)",
-					  VAULT_BINDINGS_MAX);
-				goto out;
-			}
-			char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || !eq[1]) {
-				cli_error("set: invalid --binding '%s' (use ENV=FIELD)", optarg);
-				goto out;
-			}
-			struct vault_binding *b = &bindings[nbindings];
-			b->env = strndup(optarg, (size_t)(eq - optarg));
-			b->field = strdup(eq + 1);
-			nbindings++;
-			if (!b->env || !b->field) {
-				cli_error("set: out of memory");
-				rc = CLI_EIO;
-				goto out;
-			}
-			break;
-		}
-		case 'B':
-			binary = true;
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = CLI_OK;
-			goto out;
-		default:
-			usage(stderr);
-			goto out;
-		}
-	}
-	if (argc - optind != 1) {
-		cli_error("set: expected exactly one KEY (see 'secretctl set --help')");
-		goto out;
-	}
-	key = argv[optind];
+static int nomem(void)
+{
+	cli_error("set: out of memory");
+	return CLI_EIO;
+}
 
-	/* Everything that can be checked without the vault is checked before the password. */
-	r = vault_key_check(key, &err);
-	if (r < 0) {
-		cli_error("set: invalid key: %s", err.msg[0] ? err.msg : key);
-		goto out;
+static int opt_tags(const char *arg)
+{
+	if (o.tags_given) {
+		cli_error("set: --tags given twice (give every tag in one comma-separated list)");
+		return CLI_EUSAGE;
 	}
-	if (notes && strlen(notes) > VAULT_NOTES_MAX) {
-		cli_error("set: --notes is too long (%zu bytes; at most %d)", strlen(notes),
+	o.tags_given = true;
+	return strv_split(arg, ',', &o.tags) < 0 ? nomem() : CLI_OK;
+}
+
+static int opt_expires(const char *arg)
+{
+	int64_t ms;
+	o.set_expires = true;
+	if (!strcmp(arg, "never")) {
+		o.expires_at = 0;
+		return CLI_OK;
+	}
+	if (parse_duration_ms(arg, false, &ms) < 0 || ms <= 0) {
+		cli_error("set: invalid --expires '%s' (use e.g. 12h, 30d, 1y, or never)", arg);
+		return CLI_EUSAGE;
+	}
+	o.expires_at = clock_now() + ms / 1000;
+	return CLI_OK;
+}
+
+/* --field NAME=VALUE copies VALUE into secure memory at once and wipes it from argv. */
+static int opt_field(const char *arg)
+{
+	if (o.nfields == VAULT_FIELDS_MAX) {
+		cli_error("set: too many fields (at most %d)", VAULT_FIELDS_MAX);
+		return CLI_EUSAGE;
+	}
+	char *eq = strchr(arg, '=');
+	struct field_in *f = &o.fields[o.nfields];
+	if (!(f->name = strndup(arg, eq ? (size_t)(eq - arg) : strlen(arg))))
+		return nomem();
+	o.nfields++;
+	if (!eq) {
+		o.nstdin_fields++;
+		return CLI_OK;
+	}
+	if (!(f->value = secret_from(eq + 1, strlen(eq + 1)))) {
+		cli_error("set: out of secure memory");
+		return CLI_EIO;
+	}
+	/* Shorten the window in which ps and /proc/<pid>/cmdline show it. */
+	sodium_memzero(eq + 1, strlen(eq + 1));
+	f->inline_value = true;
+	return CLI_OK;
+}
+
+static int opt_binding(const char *arg)
+{
+	if (o.nbindings == VAULT_BINDINGS_MAX) {
+		cli_error("set: too many bindings (at most %d)", VAULT_BINDINGS_MAX);
+		return CLI_EUSAGE;
+	}
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1]) {
+		cli_error("set: invalid --binding '%s' (use ENV=FIELD)", arg);
+		return CLI_EUSAGE;
+	}
+	struct vault_binding *b = &o.bindings[o.nbindings++];
+	b->env = strndup(arg, (size_t)(eq - arg));
+	b->field = strdup(eq + 1);
+	return b->env && b->field ? CLI_OK : nomem();
+}
+
+static const struct cli_opt opts[] = {
+	CLI_STRING(0, "notes", "TEXT", &o.notes, "free-form notes (\"\" clears)"),
+	CLI_FN(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
+					   "(\"\" clears)"),
+	CLI_STRING(0, "url", "URL", &o.url, "a related URL (\"\" clears)"),
+	CLI_FN(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ...; \"never\" "
+						      "clears"),
+	CLI_FN(0, "field", "NAME=VALUE", opt_field,
+	       "set a field (repeatable); NAME alone asks for the value on the\n"
+	       "terminal, or reads it from stdin when stdin is not a terminal"),
+	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
+		 "mark field NAME sensitive: masked by 'get --fields' (repeatable)"),
+	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
+	       "inject FIELD as ENV in 'secretctl run' (repeatable; replaces the\n"
+	       "secret's bindings)"),
+	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
+					 "newline removed"),
+	CLI_OPT_END,
+};
+
+static int check_meta(void)
+{
+	if (o.notes && strlen(o.notes) > VAULT_NOTES_MAX) {
+		cli_error("set: --notes is too long (%zu bytes; at most %d)", strlen(o.notes),
 			  VAULT_NOTES_MAX);
-		goto out;
+		return CLI_EUSAGE;
 	}
-	if (url && strlen(url) > VAULT_URL_MAX) {
-		cli_error("set: --url is too long (%zu bytes; at most %d)", strlen(url),
+	if (o.url && strlen(o.url) > VAULT_URL_MAX) {
+		cli_error("set: --url is too long (%zu bytes; at most %d)", strlen(o.url),
 			  VAULT_URL_MAX);
-		goto out;
+		return CLI_EUSAGE;
 	}
-	if (tags && strv_len(tags) > VAULT_TAGS_MAX) {
-		cli_error("set: too many tags (%zu; at most %d)", strv_len(tags), VAULT_TAGS_MAX);
-		goto out;
+	if (o.tags && strv_len(o.tags) > VAULT_TAGS_MAX) {
+		cli_error("set: too many tags (%zu; at most %d)", strv_len(o.tags), VAULT_TAGS_MAX);
+		return CLI_EUSAGE;
 	}
-	for (size_t i = 0; tags && tags[i]; i++) {
-		if (strlen(tags[i]) > VAULT_TAG_MAX) {
-			cli_error("set: tag '%.20s...' is too long (at most %d bytes)", tags[i],
+	for (size_t i = 0; o.tags && o.tags[i]; i++) {
+		if (strlen(o.tags[i]) > VAULT_TAG_MAX) {
+			cli_error("set: tag '%.20s...' is too long (at most %d bytes)", o.tags[i],
 				  VAULT_TAG_MAX);
-			goto out;
+			return CLI_EUSAGE;
 		}
 	}
-	for (size_t i = 0; i < nfields; i++) {
-		if (!fields[i].name[0]) {
+	return CLI_OK;
+}
+
+/* Everything that can be checked without the vault is checked before the password. */
+static int check(struct cli_ctx *ctx)
+{
+	(void)ctx;
+	int rc = check_meta();
+	if (rc != CLI_OK)
+		return rc;
+	for (size_t i = 0; i < o.nfields; i++) {
+		const struct field_in *f = &o.fields[i];
+		if (!f->name[0]) {
 			cli_error("set: --field needs a name (use NAME=VALUE or NAME)");
-			goto out;
+			return CLI_EUSAGE;
 		}
 		for (size_t k = 0; k < i; k++) {
-			if (!strcmp(fields[i].name, fields[k].name)) {
-				cli_error("set: field '%s' given twice", fields[i].name);
-				goto out;
+			if (!strcmp(f->name, o.fields[k].name)) {
+				cli_error("set: field '%s' given twice", f->name);
+				return CLI_EUSAGE;
 			}
 		}
-		if (fields[i].inline_value && strv_contains(sensitive, fields[i].name))
+		if (f->inline_value && strv_contains(o.sensitive, f->name))
 			cli_warn("set: the value of sensitive field '%s' was given on the command "
 				 "line, where other processes can see it; use --field %s alone to "
-				 "be asked for it", fields[i].name, fields[i].name);
+				 "be asked for it", f->name, f->name);
 	}
-	if (nstdin_fields > 1 && !isatty(STDIN_FILENO)) {
+	if (o.nstdin_fields > 1 && !isatty(STDIN_FILENO)) {
 		cli_error("set: only one --field NAME without a value can read standard input");
-		goto out;
+		return CLI_EUSAGE;
 	}
+	return CLI_OK;
+}
 
-	rc = cli_vault_unlock(password_stdin, &v);
-	if (rc != CLI_OK)
-		goto out;
-	rc = CLI_EUSAGE;
-
-	if (nfields == 0) {
+/* Read the single value, or every field given without one; warn about short sensitive ones. */
+static int read_values(const char *key)
+{
+	int rc;
+	if (o.nfields == 0) {
 		char prompt[VAULT_KEY_MAX + 64];
 		snprintf(prompt, sizeof(prompt), "Value for %s (input hidden): ", key);
-		rc = value_read(binary, "the value", prompt, &value);
-		if (rc != CLI_OK)
-			goto out;
-		warn_short(key, NULL, value);
+		if ((rc = value_read(o.binary, "the value", prompt, &o.value)) != CLI_OK)
+			return rc;
+		warn_short(key, NULL, o.value);
 	}
-	for (size_t i = 0; i < nfields; i++) {
-		struct field_in *f = &fields[i];
+	for (size_t i = 0; i < o.nfields; i++) {
+		struct field_in *f = &o.fields[i];
 		if (!f->value) {
 			char what[VAULT_FIELD_NAME_MAX + 64], prompt[VAULT_FIELD_NAME_MAX + 64];
 			snprintf(what, sizeof(what), "field '%.64s'", f->name);
 			snprintf(prompt, sizeof(prompt), "Value for field %.64s (input hidden): ",
 				 f->name);
-			rc = value_read(binary, what, prompt, &f->value);
-			if (rc != CLI_OK)
-				goto out;
+			if ((rc = value_read(o.binary, what, prompt, &f->value)) != CLI_OK)
+				return rc;
 		} else if (f->value->len > VAULT_VALUE_MAX) {
 			cli_error("set: field '%s' is too large: the limit is %d bytes", f->name,
 				  VAULT_VALUE_MAX);
-			goto out;
+			return CLI_EUSAGE;
 		}
-		if (strv_contains(sensitive, f->name))
+		if (strv_contains(o.sensitive, f->name))
 			warn_short(key, f->name, f->value);
-		field_names[i] = f->name;
-		field_values[i] = f->value;
 	}
-
-	struct vault_set_in in = {
-		.key = key,
-		.value = value,
-		.notes = notes,
-		.url = url,
-		.tags = tags,
-		.set_expires = set_expires,
-		.expires_at = expires_at,
-		.field_names = field_names,
-		.field_values = field_values,
-		.nfields = nfields,
-		.sensitive = (const char *const *)sensitive,
-		.nsensitive = strv_len(sensitive),
-		.bindings = bindings,
-		.nbindings = nbindings,
-	};
-	r = vault_set(v, &in, &created, &err);
-	if (r < 0) {
-		cli_error("set: cannot store %s: %s", key, err.msg[0] ? err.msg : strerror(-r));
-		rc = cli_exit_from_errno(r);
-		goto out;
-	}
-	printf("%s %s\n", created ? "created" : "updated", key);
-	rc = CLI_OK;
-out:
-	for (size_t i = 0; i < nfields; i++) {
-		free(fields[i].name);
-		secret_free(fields[i].value);
-	}
-	for (size_t i = 0; i < nbindings; i++) {
-		free(bindings[i].env);
-		free(bindings[i].field);
-	}
-	secret_free(value);
-	strv_free(tags);
-	strv_free(sensitive);
-	vault_free(v);
-	return rc;
+	return CLI_OK;
 }
+
+static int run(struct cli_ctx *ctx)
+{
+	const char *field_names[VAULT_FIELDS_MAX];
+	const struct secret *field_values[VAULT_FIELDS_MAX];
+	struct reterr err = RETERR_INIT;
+	bool created = false;
+	int rc = read_values(ctx->key);
+	if (rc != CLI_OK)
+		return rc;
+	for (size_t i = 0; i < o.nfields; i++) {
+		field_names[i] = o.fields[i].name;
+		field_values[i] = o.fields[i].value;
+	}
+	struct vault_set_in in = {
+		.key = ctx->key, .value = o.value, .notes = o.notes, .url = o.url, .tags = o.tags,
+		.set_expires = o.set_expires, .expires_at = o.expires_at,
+		.field_names = field_names, .field_values = field_values, .nfields = o.nfields,
+		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
+		.bindings = o.bindings, .nbindings = o.nbindings,
+	};
+	int r = vault_set(ctx->vault, &in, &created, &err);
+	if (r < 0) {
+		cli_error("set: cannot store %s: %s", ctx->key, reterr_str(&err, r));
+		return cli_exit_from_errno(r);
+	}
+	printf("%s %s\n", created ? "created" : "updated", ctx->key);
+	return CLI_OK;
+}
+
+static void cleanup(void)
+{
+	for (size_t i = 0; i < o.nfields; i++) {
+		free(o.fields[i].name);
+		secret_free(o.fields[i].value);
+	}
+	for (size_t i = 0; i < o.nbindings; i++) {
+		free(o.bindings[i].env);
+		free(o.bindings[i].field);
+	}
+	secret_free(o.value);
+	strv_free(o.tags);
+	memset(&o, 0, sizeof(o));
+}
+
+const struct cli_command cli_cmd_set = {
+	.name = "set",
+	.summary = "store or update a secret (value from stdin)",
+	.synopsis = "KEY [options] < value",
+	.about = "Store or update a secret. Without --field the value is read from standard "
+		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal. "
+		 "With --field the\nsecret's fields are set instead and an existing single value "
+		 "is kept. Updating keeps\neverything not given on the command line.\n"
+		 "With --password-stdin the first line of stdin is the master password and the "
+		 "rest\nis the value.",
+	.opts = opts,
+	.flags = CLI_UNLOCK | CLI_KEY,
+	.check = check,
+	.run = run,
+	.cleanup = cleanup,
+};

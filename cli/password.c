@@ -261,7 +261,7 @@ void cli_harden(void)
 
 int cli_vault_unlock(bool password_stdin, struct vault **ret)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	AUTO_SECRET struct secret *pw = NULL;
 	struct vault *v = NULL;
 	unsigned failures_before = 0, failures_after = 0;
@@ -283,7 +283,7 @@ int cli_vault_unlock(bool password_stdin, struct vault **ret)
 						    : "no vault here: run 'secretctl init' first");
 		else
 			cli_error("cannot open the vault in %s: %s", dir,
-				  err.msg[0] ? err.msg : strerror(-r));
+				  reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	/* Refuse during a cooldown before asking for a password the vault will not check. */
@@ -319,7 +319,7 @@ int cli_vault_unlock(bool password_stdin, struct vault **ret)
 		cli_error("%s", err.msg[0] ? err.msg : "vault integrity check failed");
 		rc = CLI_EINTEGRITY;
 	} else {
-		cli_error("cannot unlock the vault: %s", err.msg[0] ? err.msg : strerror(-r));
+		cli_error("cannot unlock the vault: %s", reterr_str(&err, r));
 		rc = cli_exit_from_errno(r);
 	}
 	vault_free(v);

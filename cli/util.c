@@ -2,7 +2,6 @@
 /* cli: error reporting, errno -> exit code mapping, and the output helpers shared by the vault
  * commands (masking, --since, the KDF options). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,11 +10,19 @@
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
+/* One write(2) per message: two processes reporting on one terminal do not interleave. */
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "secretctl: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "secretctl: %s", kind);
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof(line) - 2) {
+		len = sizeof(line) - 2;
+		memcpy(line + len - 3, "...", 3);
+	}
+	line[len++] = '\n';
+	(void)fd_write_all(STDERR_FILENO, line, len);
 }
 
 void cli_error(const char *fmt, ...)
@@ -73,46 +80,18 @@ int cli_parse_since(const char *s, int64_t *ret_ts)
 	return 0;
 }
 
-int cli_parse_kdf_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *f),
-		       enum vault_kdf *ret_kdf, bool *ret_password_stdin)
+int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret)
 {
-	static const struct option opts[] = {
-		{ "kdf", required_argument, NULL, 'k' },
-		{ "password-stdin", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum vault_kdf kdf = VAULT_KDF_MODERATE;
-	bool password_stdin = false;
-	int c;
+	if (vault_kdf_parse(arg, ret) == 0)
+		return CLI_OK;
+	cli_error("%s: unknown --kdf '%s' (use interactive, moderate, sensitive or test)", cmd,
+		  arg);
+	return CLI_EUSAGE;
+}
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (vault_kdf_parse(optarg, &kdf) < 0) {
-				cli_error("%s: unknown --kdf '%s' (use interactive, moderate, "
-					  "sensitive or test)", cmd, optarg);
-				return CLI_EUSAGE;
-			}
-			break;
-		case 'P':
-			password_stdin = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return CLI_OK;
-		default:
-			usage(stderr);
-			return CLI_EUSAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
-		usage(stderr);
-		return CLI_EUSAGE;
-	}
-	*ret_kdf = kdf;
-	*ret_password_stdin = password_stdin;
-	return -1;
+void cli_warn_test_kdf(enum vault_kdf kdf)
+{
+	if (kdf == VAULT_KDF_TEST)
+		cli_warn("--kdf test is INSECURE: its password hash is cheap to brute-force; use it "
+			 "for test suites only");
 }

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -39,6 +41,13 @@ int reterr_set_at(struct reterr *err, int code, int line, int column, const char
 		err->column = column;
 	}
 	return code;
+}
+
+const char *reterr_str(const struct reterr *err, int code)
+{
+	if (err && err->msg[0])
+		return err->msg;
+	return strerror(code < 0 ? -code : code);
 }
 
 /* ---- secure memory ------------------------------------------------------------------------ */
@@ -411,6 +420,17 @@ ssize_t fd_read(int fd, void *p, size_t len)
 	}
 }
 
+ssize_t fd_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	for (;;) {
+		ssize_t n = recvmsg(fd, msg, flags);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 int fd_write_all(int fd, const void *p, size_t len)
 {
 	const char *c = p;
@@ -662,6 +682,17 @@ int proc_harden(void)
 		rl.rlim_max = 1;
 	if (setrlimit(RLIMIT_CORE, &rl) < 0)
 		return -errno;
+	return 0;
+}
+
+int proc_wait(pid_t pid, int *ret_status)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	*ret_status = st;
 	return 0;
 }
 

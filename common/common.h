@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* common: the small shared pieces every module uses: secure buffers, byte buffers, error detail,
- * cleanup helpers, durations, key globs, EINTR-safe fd I/O and process hardening. */
+ * cleanup helpers, durations, key globs, EINTR-safe fd I/O, environment variable names and
+ * process hardening. */
 #ifndef SECRETCTL_COMMON_H
 #define SECRETCTL_COMMON_H
 
@@ -30,6 +31,11 @@ int reterr_set(struct reterr *err, int code, const char *fmt, ...)
 /* Like reterr_set, with a YAML/line position. */
 int reterr_set_at(struct reterr *err, int code, int line, int column, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* An empty detail, for declarations: `struct reterr err = RETERR_INIT;`. */
+#define RETERR_INIT { .msg = "" }
+/* What to tell the user about a failure: err's detail when one was set, else strerror(-code).
+ * Borrowed from err or static; never NULL. */
+const char *reterr_str(const struct reterr *err, int code);
 
 /* ---- secure memory ------------------------------------------------------------------------ */
 
@@ -135,8 +141,16 @@ void cleanup_buf(struct buf *b);
 
 /* ---- fd I/O ------------------------------------------------------------------------------- */
 
-/* read()/write() retried on EINTR. Return bytes or -errno. */
+/* The one place EINTR is handled: each helper below retries its call when a signal interrupted
+ * it, and blocks exactly as the call does (a descriptor with O_NONBLOCK gives -EAGAIN).
+ * Loops that poll treat EINTR as one more turn of the loop instead. */
+
+/* One read(), retried on EINTR. Bytes read (0 at EOF) or -errno. */
 ssize_t fd_read(int fd, void *p, size_t len);
+/* One recvmsg(), retried on EINTR. Bytes received (0 at EOF) or -errno; *msg is filled as
+ * recvmsg(2) fills it (msg_flags, msg_controllen, descriptors passed with SCM_RIGHTS). */
+struct msghdr;
+ssize_t fd_recvmsg(int fd, struct msghdr *msg, int flags);
 /* Write everything (EINTR and short writes handled). 0 or -errno (-EPIPE when the reader left). */
 int fd_write_all(int fd, const void *p, size_t len);
 /* Read until EOF, at most max bytes; -E2BIG if more arrives. Result in *ret (buf_init'd by caller). */
@@ -211,6 +225,27 @@ bool glob_match(const char *pattern, const char *key);
 /* True when pattern contains a glob metacharacter. */
 bool glob_is_pattern(const char *pattern);
 
+/* ---- environment variable names (env.c) --------------------------------------------------- */
+
+/* The longest name any module accepts or makes, in bytes. */
+#define ENV_NAME_MAX 256
+
+/* True when c may stand in a name: a letter, '_', or (not first) a digit. */
+bool env_name_char(char c, bool first);
+/* True for a name: 1..ENV_NAME_MAX bytes of env_name_char ([A-Za-z_][A-Za-z0-9_]*). NULL is
+ * not a name. Pure. */
+bool env_name_valid(const char *name);
+/* The same without lower-case letters ([A-Z_][A-Z0-9_]*): the names secretctl makes from keys,
+ * and their prefixes. Pure. */
+bool env_name_valid_upper(const char *name);
+/* True for a name no child receives from secretctl, whoever asks: the names and families that
+ * change how a loader, shell, interpreter or a program the command starts behaves, the process
+ * basics the caller's own environment supplies (PATH, HOME, LC_*, ...), and secretctl's own
+ * (SECRETCTL_*). The one list: policy/ refuses such names for secrets (policy_env_check), the
+ * supervisor refuses to put them in a child's environment (sup_spec_env); docs/policy.md
+ * "Reserved names" shows it. name must not be NULL. Pure. */
+bool env_name_denied(const char *name);
+
 /* ---- time --------------------------------------------------------------------------------- */
 
 /* Wall clock in seconds. Tests may replace it through clock_set_fn (injectable clock). */
@@ -223,6 +258,9 @@ void clock_set_fn(int64_t (*fn)(void));
  * uid, no core dump of any kind), RLIMIT_CORE soft 0 and hard at most 1 (the sandbox gives its
  * commands exactly 1: see supervisor/child.c). 0 or -errno. */
 int proc_harden(void);
+/* waitpid(pid, status, 0), retried on EINTR: blocks until that child has ended and reaps it.
+ * 0 with its wait status in *ret_status, or -errno (-ECHILD: not our child, or reaped). */
+int proc_wait(pid_t pid, int *ret_status);
 /* Overwrite the value of NAME in our own environment block in place (so /proc/<pid>/environ no
  * longer shows it) and unsetenv it. No-op when unset. */
 void proc_scrub_env(const char *name);

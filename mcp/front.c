@@ -325,14 +325,17 @@ static int do_tools_list(struct mcp_front *f, const struct req *r)
 	return reply_result(f, r->id, r->modern, res);
 }
 
-/* Length of s shown in a message: at most max bytes, never cutting a UTF-8 sequence. */
-static int shown(const char *s, size_t max)
+/* A name from the client, for an error message: at most SHOWN_MAX bytes, cut at a UTF-8
+ * character boundary, copied into out (so the compiler can bound what snprintf writes). */
+#define SHOWN_MAX 64
+static void shown(const char *s, char out[static SHOWN_MAX + 1])
 {
-	size_t n = strnlen(s, max + 1);
-	if (n > max)
-		for (n = max; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80;)
+	size_t n = strnlen(s, SHOWN_MAX + 1);
+	if (n > SHOWN_MAX)
+		for (n = SHOWN_MAX; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80;)
 			n--;
-	return (int)n;
+	memcpy(out, s, n);
+	out[n] = '\0';
 }
 
 static int do_tools_call(struct mcp_front *f, const struct req *r)
@@ -348,8 +351,9 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 				   "Invalid params: tools/call needs \"name\" (a string)", NULL);
 	const struct mcp_tool *t = mcp_tool_find(name->valuestring);
 	if (!t) {
-		snprintf(msg, sizeof(msg), "Unknown tool: %.*s", shown(name->valuestring, 64),
-			 name->valuestring);
+		char nm[SHOWN_MAX + 1];
+		shown(name->valuestring, nm);
+		snprintf(msg, sizeof(msg), "Unknown tool: %s", nm);
 		return reply_error(f, r->id, MCP_RPC_INVALID_PARAMS, msg, NULL);
 	}
 	if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args))
@@ -495,7 +499,9 @@ static int handle_request(struct mcp_front *f, const struct mcp_rpc *rpc)
 				   "Invalid params: \"_meta\" must be an object", NULL);
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(r.meta, META_VERSION);
 
-	snprintf(msg, sizeof(msg), "Method not found: %.*s", shown(rpc->method, 64), rpc->method);
+	char nm[SHOWN_MAX + 1];
+	shown(rpc->method, nm);
+	snprintf(msg, sizeof(msg), "Method not found: %s", nm);
 	/* Until the broker is ready every request waits, in order: even server/discover, which
 	 * needs nothing from it, so that a server that cannot start (a wrong password) never looks
 	 * connected to a client that probes first. */
@@ -636,9 +642,12 @@ static int handle_scanned(struct mcp_front *f, struct mcp_json_scan *s, const ch
 	if (d == 0 && s->id_state == MCP_SCAN_ID_DONE)
 		mcp_rpc_keep_id(msg_json, s->id, s->id_len);
 	if (d != 0) {
-		if (d > 0)
-			snprintf(msg, sizeof(msg), "Invalid Request: member \"%.*s\" appears twice",
-				 shown(dup, 64), dup);
+		if (d > 0) {
+			char nm[SHOWN_MAX + 1];
+			shown(dup, nm);
+			snprintf(msg, sizeof(msg), "Invalid Request: member \"%s\" appears twice",
+				 nm);
+		}
 		r = reply_error(f, id, d > 0 ? MCP_RPC_INVALID_REQUEST : MCP_RPC_INTERNAL_ERROR,
 				d > 0 ? msg : "Internal error: out of memory", NULL);
 	} else {

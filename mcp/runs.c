@@ -30,7 +30,7 @@ struct run_args {
 	char command[BROKER_COMMAND_MAX + 1];
 	char key[VAULT_KEY_MAX + 1];
 	char env[POLICY_ALIAS_NAME_MAX + 1];
-	char prefix[POLICY_ENV_NAME_MAX + 1];
+	char prefix[ENV_NAME_MAX + 1];
 	char timeout[64];
 	int64_t timeout_ms;
 };
@@ -253,8 +253,8 @@ __attribute__((noreturn)) static void worker_main(struct broker_run *run, int re
 	struct broker_sink sink = { collect_write, &c };
 	int e = broker_run_exec(run, &sink, &res, &err);
 	const char *why = e < 0 ? err.msg : run_problem(&res, problem, sizeof(problem), &sb);
-	bool truncated = c.truncated[1] || c.truncated[2] || res.sup.truncated[1] ||
-			 res.sup.truncated[2];
+	bool truncated = c.truncated[SUP_STDOUT] || c.truncated[SUP_STDERR] ||
+			 res.sup.truncated[SUP_STDOUT] || res.sup.truncated[SUP_STDERR];
 
 	struct outbuf o;
 	outbuf_init_buf(&o, &json);
@@ -371,8 +371,8 @@ void mcp_run_cancel(struct mcp_run *run)
 static void reap(struct mcp_run *run)
 {
 	int st;
-	while (run->pid > 0 && waitpid(run->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (run->pid > 0)
+		(void)proc_wait(run->pid, &st);
 	run->pid = 0;
 }
 

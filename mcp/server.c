@@ -302,9 +302,9 @@ static void on_cancel(struct server *s, uint64_t id)
 static int read_front(struct server *s)
 {
 	char tmp[65536];
-	ssize_t n = read(s->front, tmp, sizeof(tmp));
+	ssize_t n = fd_read(s->front, tmp, sizeof(tmp));
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		return n == -EAGAIN ? 0 : (int)n;
 	if (n == 0)
 		return 1; /* the front ended: stdin closed */
 	if (buf_append(&s->in, tmp, (size_t)n) < 0)
@@ -344,9 +344,9 @@ static int read_run(struct server *s, size_t i)
 {
 	struct mcp_run *r = s->runs[i];
 	char tmp[65536];
-	ssize_t n = read(r->result_fd, tmp, sizeof(tmp));
+	ssize_t n = fd_read(r->result_fd, tmp, sizeof(tmp));
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		return n == -EAGAIN ? 0 : (int)n;
 	if (n > 0) {
 		if (r->in.len + (size_t)n > MCP_WIRE_MAX)
 			return -E2BIG;
@@ -548,8 +548,7 @@ int mcp_server_main(const struct mcp_server_opts *o)
 	for (size_t i = 0; i < s.nruns; i++)
 		mcp_run_free(s.runs[i]);
 	free(s.runs);
-	while (waitpid(front, &st, 0) < 0 && errno == EINTR)
-		;
+	(void)proc_wait(front, &st);
 	if (rc == 0 && !s.signalled && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		if (WIFSIGNALED(st))
 			logmsg("the front process was killed by signal %d%s", WTERMSIG(st),

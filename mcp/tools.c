@@ -497,6 +497,8 @@ static int shown_len(const char *s, size_t max)
 
 static bool chars_ok(enum arg_chars c, const char *s)
 {
+	if (c == CH_ENV_PREFIX)
+		return env_name_valid_upper(s);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned char x = *p;
 		bool alnum =
@@ -520,11 +522,7 @@ static bool chars_ok(enum arg_chars c, const char *s)
 			if (!alnum && !strchr("._-", x))
 				return false;
 			break;
-		case CH_ENV_PREFIX:
-			if (!((x >= 'A' && x <= 'Z') || x == '_' ||
-			      (x >= '0' && x <= '9' && p != (const unsigned char *)s)))
-				return false;
-			break;
+		case CH_ENV_PREFIX: break; /* above */
 		case CH_DURATION:
 		case CH_DURATION_MS: break; /* parse_duration_ms decides */
 		}

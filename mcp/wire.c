@@ -272,7 +272,7 @@ int mcp_wire_decode(const void *data, size_t len, struct mcp_wire_msg *ret)
 	const unsigned char *h;
 	struct reader r = { data, len };
 	ssize_t total = mcp_wire_frame_len(data, len);
-	struct mcp_wire_msg *m;
+	struct mcp_wire_msg msg, *m = &msg;
 
 	if (total <= 0)
 		return total < 0 ? (int)total : -EPROTO;
@@ -284,9 +284,8 @@ int mcp_wire_decode(const void *data, size_t len, struct mcp_wire_msg *ret)
 		return -EPROTO;
 	if (h[5] > MCP_WIRE_FIELDS_MAX)
 		return -E2BIG;
-	/* Decoded aside: *ret is written only for a valid message. */
-	if (!(m = malloc(sizeof(*m))))
-		return -ENOMEM;
+	/* Decoded aside (on the stack: the decoder allocates nothing), so that *ret is written
+	 * only for a valid message. */
 	m->type = (enum mcp_wire_type)h[4];
 	m->id = get_u64(h + 8);
 	m->nfields = h[5];
@@ -303,7 +302,6 @@ int mcp_wire_decode(const void *data, size_t len, struct mcp_wire_msg *ret)
 		e = -EPROTO;
 	if (e == 0)
 		*ret = *m;
-	free(m);
 	return e;
 }
 

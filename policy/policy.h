@@ -18,7 +18,6 @@
 #define POLICY_ALIAS_RULES_MAX 256    /* rules in one alias */
 #define POLICY_ALIAS_NAME_MAX 64      /* [A-Za-z0-9_.-] */
 #define POLICY_KEY_MAX 256            /* a rule pattern/target, and a rewritten pattern */
-#define POLICY_ENV_NAME_MAX 256       /* an environment variable name we produce */
 #define POLICY_COMMANDS_MAX 1024      /* entries in allowed_commands, denied_commands, commands */
 #define POLICY_WORDS_MAX 16           /* words in one command entry ("npm run build" is 3) */
 #define POLICY_KEY_GLOBS_MAX 1024     /* entries in allowed_keys, denied_keys, one commands[].keys */
@@ -99,14 +98,15 @@ int policy_alias_origin(const char *pattern, const char *rewritten, const char *
 
 /* Environment variable name for a key: '/', '-' and '.' become '_', letters are upper-cased,
  * prefix (may be NULL; must itself be [A-Z0-9_]) is prepended. The result must match
- * [A-Z_][A-Z0-9_]* and be at most POLICY_ENV_NAME_MAX bytes: -EINVAL otherwise (a key starting
- * with a digit needs a prefix), -ENOMEM. *ret malloc'd (caller frees). Pure. */
+ * [A-Z_][A-Z0-9_]* and be at most ENV_NAME_MAX bytes (env_name_valid_upper): -EINVAL otherwise
+ * (a key starting with a digit needs a prefix), -ENOMEM. *ret malloc'd (caller frees). Pure. */
 int policy_env_name(const char *key, const char *prefix, char **ret);
 
-/* Check a name that will be put in a child's environment: [A-Za-z_][A-Za-z0-9_]*, at most
- * POLICY_ENV_NAME_MAX bytes (-EINVAL), and not reserved (-EACCES): names that change how the
- * child's loader, shell or interpreter behaves, or secretctl's own (PATH HOME LD_* LC_* ...;
- * full list in docs/policy.md). Pure. */
+/* Check a name that will be put in a child's environment: -EINVAL unless env_name_valid
+ * ([A-Za-z_][A-Za-z0-9_]*, at most ENV_NAME_MAX bytes; checked first), -EACCES when reserved
+ * (env_name_denied: names that change how the child's loader, shell or interpreter behaves, the
+ * process basics, secretctl's own: PATH HOME LD_* LC_* ...; docs/policy.md has the list), else 0.
+ * Pure. */
 int policy_env_check(const char *name);
 
 /* ---- command decisions (docs/policy.md "Commands") ---------------------------------------- */

@@ -594,12 +594,8 @@ __attribute__((noreturn)) static void init_loop(const struct sup_child *c, pid_t
 {
 	for (;;) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n != (ssize_t)sizeof(si)) {
-			if (n < 0 && errno == EINTR)
-				continue;
+		if (fd_read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			_exit(SUP_EXIT_FAILURE);
-		}
 		if (si.ssi_signo == SIGCHLD) {
 			int st;
 			pid_t p;
@@ -655,11 +651,9 @@ void sup_child_main(const struct sup_child *parent_view)
 	 * supervisor attaches us to the pids cgroup while the setup above runs (on another CPU),
 	 * and EOF tells us that it died. */
 	char go;
-	ssize_t n;
-	while ((n = read(c->go_r, &go, 1)) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_read(c->go_r, &go, 1);
 	if (n != 1)
-		fail(c, SUP_ST_PARENT, n < 0 ? errno : EPIPE, SUP_EXIT_FAILURE);
+		fail(c, SUP_ST_PARENT, n < 0 ? (int)-n : EPIPE, SUP_EXIT_FAILURE);
 	close(c->go_r);
 	if (c->probe)
 		_exit(0);

@@ -55,8 +55,15 @@ struct run {
 	int64_t start, deadline, kill_at, last_out;
 	bool term_sent, kill_sent, idle_armed;
 	bool abandon; /* the tree is gone and we were told to stop: queued output is dropped */
+	int go_w;     /* the go pipe's write end: run_handshake releases the child with one byte */
+	enum sup_nproc_bound bound; /* how the tree's process count is bounded ... */
+	uint64_t nproc;		    /* ... and to how many (prepare_limits) */
 	char cgroup[128];
 	struct sup_out io;
+	/* The caller's signal state while we run (prepare_signals; signals_restore). */
+	bool sigs_blocked, pipe_ignored;
+	sigset_t old_mask;
+	struct sigaction old_pipe;
 };
 
 static int64_t now_ms(void)
@@ -284,9 +291,7 @@ static void cgroup_remove(struct run *r)
 static void read_report(struct run *r)
 {
 	struct sup_report rep;
-	ssize_t n;
-	while ((n = read(r->fds[S_REPORT], &rep, sizeof(rep))) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_read(r->fds[S_REPORT], &rep, sizeof(rep));
 	if (n == (ssize_t)sizeof(rep) && !r->res->failed) {
 		r->res->failed = true;
 		r->res->stage = rep.stage > SUP_ST_NONE && rep.stage < SUP_ST_COUNT ? (enum sup_stage)rep.stage
@@ -304,9 +309,7 @@ static void read_report(struct run *r)
 static void read_status(struct run *r)
 {
 	int32_t v;
-	ssize_t n;
-	while ((n = read(r->fds[S_STATUS], &v, sizeof(v))) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_read(r->fds[S_STATUS], &v, sizeof(v));
 	if (n == (ssize_t)sizeof(v)) {
 		r->have_status = true;
 		r->status = v;
@@ -331,7 +334,6 @@ static void reap(struct run *r)
 	r->fds[S_PID] = -1; /* the pidfd itself stays open until the end (r->pidfd) */
 }
 
-/* Hand one chunk of output to the sink, honouring the per-stream cap. */
 /* Our copies of the descriptors only the child uses (closed once it has its own). */
 static void close_child_ends(struct sup_child *c)
 {
@@ -383,6 +385,7 @@ static void gone_streams(struct run *r)
 		stream_gone(r, S_ERR, SUP_STDERR);
 }
 
+/* Hand one chunk of output to the sink, honouring the per-stream cap. */
 static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned char *p, size_t n)
 {
 	uint64_t cap = r->spec->opts.max_output;
@@ -410,10 +413,8 @@ static int deliver(struct run *r, int slot, enum sup_stream s, const unsigned ch
 
 static int read_output(struct run *r, int slot, enum sup_stream s)
 {
-	ssize_t n;
-	while ((n = read(r->fds[slot], r->iobuf, IO_CHUNK)) < 0 && errno == EINTR)
-		;
-	if (n < 0 && errno == EAGAIN)
+	ssize_t n = fd_read(r->fds[slot], r->iobuf, IO_CHUNK);
+	if (n == -EAGAIN)
 		return 1; /* drained */
 	if (n <= 0) { /* EOF, or EIO from a PTY master once every slave is closed */
 		if (r->fds[slot] == r->pty_master) {
@@ -421,7 +422,7 @@ static int read_output(struct run *r, int slot, enum sup_stream s)
 			 * hangs the terminal up, and the kernel then sends SIGHUP to the command's
 			 * session, which may still be alive (a command that closes 0/1/2 itself
 			 * before it exits, as coreutils do, or one that keeps running without a
-			 * terminal). sup_run closes it after the reap. */
+			 * terminal). run_teardown closes it after the reap. */
 			r->fds[slot] = -1;
 		} else {
 			close_fd(&r->fds[slot]);
@@ -478,14 +479,12 @@ static void stdin_done(struct run *r)
 static void pump_stdin(struct run *r, short src_ev, short dst_ev)
 {
 	if ((src_ev & (POLLIN | POLLHUP | POLLERR)) && r->in_len == 0) {
-		ssize_t n;
-		while ((n = read(r->fds[S_IN_SRC], r->inbuf, STDIN_BUF)) < 0 && errno == EINTR)
-			;
+		ssize_t n = fd_read(r->fds[S_IN_SRC], r->inbuf, STDIN_BUF);
 		if (n > 0) {
 			r->in_len = (size_t)n;
 			r->in_off = 0;
-			r->res->bytes[0] += (uint64_t)n;
-		} else if (!(n < 0 && errno == EAGAIN)) {
+			r->res->bytes[SUP_STDIN] += (uint64_t)n;
+		} else if (n != -EAGAIN) {
 			r->fds[S_IN_SRC] = -1; /* borrowed fd: never closed here */
 			r->in_eof = true;
 		}
@@ -556,12 +555,10 @@ static int recv_pty(struct run *r, struct reterr *err)
 	} ctl;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n;
-	while ((n = recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
+	ssize_t n = fd_recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC);
 	close_fd(&r->pty_sock);
 	if (n < 0)
-		return reterr_set(err, -errno, "receiving the terminal: %s", strerror(errno));
+		return reterr_set(err, (int)n, "receiving the terminal: %s", strerror((int)-n));
 	if (n == 0)
 		return 0;
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
@@ -747,7 +744,7 @@ static int loop(struct run *r)
 		}
 		if (n == 0 && r->reaped) {
 			/* The tree is gone: nothing more can arrive. The master (if any) is closed
-			 * by sup_run's cleanup. */
+			 * by run_teardown. */
 			if (r->fds[S_OUT] == r->pty_master)
 				r->fds[S_OUT] = -1;
 			close_fd(&r->fds[S_OUT]);
@@ -816,6 +813,303 @@ static void drain_queues(struct run *r)
 	}
 }
 
+/* ---- the phases of a run, in order ------------------------------------------------------- */
+
+/* A setup step of our own failed (errno says why). */
+static int setup_failed(struct reterr *err)
+{
+	return reterr_set(err, -errno, "supervisor setup: %s", strerror(errno));
+}
+
+/* Prepare, 1: what the child sets up, decided here so that it does no allocation-heavy work:
+ * protections, identity, the host sockets to cover, $HOME, the environment's pointers, the
+ * filter. No descriptor; c->cover_sockets and c->envp are freed by run_teardown. */
+static int prepare_view(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	int rc;
+	r->sandbox = o->profile != SUP_PROFILE_OFF;
+	c->prot = sup_profile_protections(o->profile, o->deny_network);
+	c->uid = geteuid();
+	c->gid = getegid();
+	/* The caller's runtime directory, by its real uid (what logind named it after). */
+	snprintf(c->run_user_dir, sizeof(c->run_user_dir), "/run/user/%u", (unsigned)getuid());
+	if ((c->prot & SUP_PROT_SOCKETS) &&
+	    (rc = host_sockets(o->sockets, &c->cover_sockets, err)) < 0)
+		return rc;
+	if (c->prot & SUP_PROT_READONLY) {
+		/* The $HOME the command gets: its environment's, resolved. */
+		const char *home = sup_spec_getenv(r->spec, "HOME");
+		if (!home || home[0] != '/' || !realpath(home, c->home) || !strcmp(c->home, "/"))
+			c->home[0] = '\0';
+	}
+	if ((rc = sup_spec_envp(r->spec, &c->envp)) < 0)
+		return rc;
+	if (r->sandbox && (rc = sup_seccomp_prog(&c->seccomp, err)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Prepare, 2: the rlimits the child applies, and how its tree's process count is bounded: the
+ * pid namespace's own pid_max, or a pids cgroup that run_handshake makes (r->bound, r->nproc). */
+static int prepare_limits(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	int rc;
+	if ((rc = rl_value(RLIMIT_NOFILE, o->rlimit_nofile, &c->rl_nofile)) < 0 ||
+	    (rc = rl_value(RLIMIT_NPROC, o->rlimit_nproc, &c->rl_nproc)) < 0 ||
+	    (rc = rl_value(RLIMIT_FSIZE, o->rlimit_fsize, &c->rl_fsize)) < 0 ||
+	    (rc = rl_value(RLIMIT_AS, o->rlimit_as, &c->rl_as)) < 0)
+		return reterr_set(err, rc, "getrlimit: %s", strerror(-rc));
+	c->set_as = o->rlimit_as != 0;
+	/* Core limit 1 (no core file, no core_pattern helper) when our hard limit allows it; a hard
+	 * limit of 0 set before us cannot be raised, and then a helper is not stopped. */
+	struct rlimit core;
+	if (getrlimit(RLIMIT_CORE, &core) < 0)
+		return reterr_set(err, -errno, "getrlimit: %s", strerror(errno));
+	c->rl_core.rlim_cur = c->rl_core.rlim_max = core.rlim_max >= 1 ? 1 : 0;
+	if (core.rlim_max >= 1)
+		c->prot |= SUP_PROT_NOCORE;
+	/* (RLIM_INFINITY is UINT64_MAX: "no limit" stays the largest limit.) */
+	r->nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c->rl_nproc.rlim_cur;
+	r->bound = r->sandbox ? sup_nproc_bound(r->nproc) : SUP_NPROC_RLIMIT;
+	if ((c->prot & SUP_PROT_PIDNS) && (c->prot & SUP_PROT_PROC) && r->bound == SUP_NPROC_PIDMAX) {
+		/* pids 1..nproc: the init and the command's tree. The kernel's ceiling is 2^22. */
+		c->pid_max = r->nproc >= SUP_PID_MAX_LIMIT ? SUP_PID_MAX_LIMIT : r->nproc + 1;
+		c->prot |= SUP_PROT_PID_MAX;
+	}
+	return 0;
+}
+
+/* A CLOEXEC pipe of the handshake: *ret_r and *ret_w. */
+static int setup_pipe(int *ret_r, int *ret_w, struct reterr *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return setup_failed(err);
+	*ret_r = p[0];
+	*ret_w = p[1];
+	return 0;
+}
+
+/* Prepare, 3: the descriptors between us and the child: its report and status pipes, the go
+ * pipe, its stdio (pipes or a terminal: make_stdio), and our queue to the caller's descriptors.
+ * Each end is stored as it is made: the child's (in c) are closed by run_handshake once the
+ * child holds its own copies, ours (in r) by run_teardown. */
+static int prepare_channels(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	int rc;
+	if ((rc = setup_pipe(&r->fds[S_REPORT], &c->report_w, err)) < 0 ||
+	    (rc = setup_pipe(&r->fds[S_STATUS], &c->status_w, err)) < 0 ||
+	    (rc = setup_pipe(&c->go_r, &r->go_w, err)) < 0 || (rc = make_stdio(r, c, err)) < 0)
+		return rc;
+	if ((rc = sup_out_open(&r->io, r->spec->opts.out_fd)) < 0)
+		return reterr_set(err, rc, "output: %s", strerror(-rc));
+	return 0;
+}
+
+/* Prepare, 4: forwarded signals arrive on a signalfd (r->fds[S_SIG]); SIGPIPE must not kill us
+ * when a child closes a pipe we write (its stdin) or our own reader goes away. The caller's
+ * mask and SIGPIPE action are kept in r for signals_restore. */
+static int prepare_signals(struct run *r, struct reterr *err)
+{
+	sigset_t fwd;
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	sigaddset(&fwd, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &fwd, &r->old_mask) < 0)
+		return setup_failed(err);
+	r->sigs_blocked = true;
+	r->fds[S_SIG] = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r->fds[S_SIG] < 0)
+		return setup_failed(err);
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	if (sigaction(SIGPIPE, &ign, &r->old_pipe) < 0)
+		return setup_failed(err);
+	r->pipe_ignored = true;
+	return 0;
+}
+
+/* Undo prepare_signals: SIGPIPE's action, then the mask, after dropping forwarded signals that
+ * arrived once the tree was gone. */
+static void signals_restore(struct run *r)
+{
+	if (r->pipe_ignored)
+		(void)sigaction(SIGPIPE, &r->old_pipe, NULL);
+	if (!r->sigs_blocked)
+		return;
+	if (r->fds[S_SIG] >= 0) {
+		struct signalfd_siginfo si;
+		while (fd_read(r->fds[S_SIG], &si, sizeof(si)) > 0)
+			;
+	}
+	(void)sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+}
+
+/* Everything before the clone. What it made is released by run_teardown, on failure too. */
+static int run_prepare(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	int rc;
+	if ((rc = prepare_view(r, c, err)) < 0 || (rc = prepare_limits(r, c, err)) < 0)
+		return rc;
+	r->iobuf = malloc(IO_CHUNK);
+	r->inbuf = malloc(STDIN_BUF);
+	if (!r->iobuf || !r->inbuf)
+		return reterr_set(err, -ENOMEM, "out of memory");
+	if ((rc = prepare_channels(r, c, err)) < 0)
+		return rc;
+	return prepare_signals(r, err);
+}
+
+/* The namespaces the child is cloned into. */
+static unsigned long clone_flags(const struct sup_child *c)
+{
+	unsigned long flags = SIGCHLD | CLONE_PIDFD;
+	if (c->new_userns)
+		flags |= CLONE_NEWUSER;
+	if (c->prot & SUP_PROT_PIDNS)
+		flags |= CLONE_NEWPID;
+	if (c->prot & SUP_PROT_MNTNS)
+		flags |= CLONE_NEWNS;
+	if (c->prot & SUP_PROT_IPCNS)
+		flags |= CLONE_NEWIPC;
+	if (c->prot & SUP_PROT_UTSNS)
+		flags |= CLONE_NEWUTS;
+	if (c->prot & SUP_PROT_CGROUPNS)
+		flags |= CLONE_NEWCGROUP;
+	if (c->prot & SUP_PROT_NETNS)
+		flags |= CLONE_NEWNET;
+	return flags;
+}
+
+/* Spawn: the child, in its namespaces, with a pidfd (r->pidfd, polled as r->fds[S_PID]); it
+ * runs sup_child_main and never comes back here. False when clone failed: the result says so
+ * (stage clone) and there is no child. */
+static bool run_spawn(struct run *r, struct sup_child *c)
+{
+	/* A caller that entered its own user namespace (sup_userns_enter) already holds every
+	 * capability needed for the other namespaces; else the child gets a user namespace. */
+	c->new_userns = (c->prot & SUP_PROT_USERNS) && !sup_userns_entered();
+	unsigned long flags = clone_flags(c);
+	r->start = now_ms();
+	/* Raw clone: fork semantics (own copy of memory, child continues here) with the
+	 * namespaces created in the same step, and a pidfd for the poll loop. */
+	long pid = syscall(SYS_clone, flags, NULL, &r->pidfd, NULL, 0);
+	if (pid < 0) {
+		r->res->failed = true;
+		r->res->stage = SUP_ST_CLONE;
+		r->res->stage_errno = errno;
+		return false;
+	}
+	if (pid == 0) {
+		close(r->go_w);
+		sup_child_main(c);
+	}
+	r->pid = (pid_t)pid;
+	r->fds[S_PID] = r->pidfd;
+	r->res->protections = c->prot;
+	return true;
+}
+
+/* Handshake, while the child sets its sandbox up on another CPU: put it in its pids cgroup,
+ * close our copies of its descriptors, take the terminal it made (PTY mode in a sandbox),
+ * release it with the go byte (r->go_w, closed here), let the sinks prepare. On failure the
+ * tree is killed and reaped before returning. */
+static int run_handshake(struct run *r, struct sup_child *c, struct reterr *err)
+{
+	const struct sup_sinks *sinks = r->sinks;
+	int rc;
+	/* The child waits for the go byte only before it can create a process, so the cgroup
+	 * work overlaps with its setup. */
+	if (r->bound == SUP_NPROC_CGROUP)
+		cgroup_create(r, r->nproc);
+	if (r->cgroup[0] && cgroup_attach(r))
+		r->res->protections |= SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
+	close_child_ends(c);
+	if (r->pty_sock >= 0 && (rc = recv_pty(r, err)) < 0) {
+		kill_and_wait(r);
+		return rc;
+	}
+	if (write(r->go_w, "g", 1) != 1)
+		kill_tree(r);
+	close_fd(&r->go_w);
+	if (sinks && sinks->started && (rc = sinks->started(sinks->ctx)) < 0) {
+		reterr_set(err, rc, "supervisor: preparing the output failed: %s", strerror(-rc));
+		kill_and_wait(r);
+		return rc;
+	}
+	return 0;
+}
+
+/* Raw passthrough for PTY mode: our terminal's keys go to the child's terminal unchanged; the
+ * child's line discipline does echo, ^C and friends. True when fd is a terminal that is raw
+ * now, with its modes before in *ret_saved. */
+static bool term_raw(int fd, struct termios *ret_saved)
+{
+	struct termios saved, t;
+	if (fd < 0 || !isatty(fd) || tcgetattr(fd, &saved) != 0)
+		return false;
+	t = saved;
+	cfmakeraw(&t);
+	if (tcsetattr(fd, TCSAFLUSH, &t) != 0)
+		return false;
+	*ret_saved = saved;
+	return true;
+}
+
+/* Supervise: the poll loop until the tree is gone, our terminal raw meanwhile in PTY mode (and
+ * restored before we wait for a slow reader), then what is still queued for the caller. */
+static int run_supervise(struct run *r, struct reterr *err)
+{
+	const struct sup_opts *o = &r->spec->opts;
+	struct termios saved;
+	bool raw = r->pty_master >= 0 && term_raw(o->stdin_fd, &saved);
+	if (o->timeout_ms)
+		r->deadline = r->start + o->timeout_ms;
+	r->fds[S_CANCEL] = o->cancel_fd > 0 ? o->cancel_fd : -1;
+	int rc = loop(r);
+	if (rc < 0) {
+		reterr_set(err, rc, "supervisor: %s", strerror(-rc));
+		kill_and_wait(r);
+	}
+	if (raw)
+		(void)tcsetattr(o->stdin_fd, TCSAFLUSH, &saved);
+	drain_queues(r);
+	return rc;
+}
+
+/* Teardown, on every path: the caller's signal state back, every descriptor we hold closed
+ * once (not the borrowed ones: the caller's stdin and cancel_fd), the cgroup removed, the
+ * buffers freed (the stdin buffer wiped). */
+static void run_teardown(struct run *r, struct sup_child *c)
+{
+	signals_restore(r);
+	/* The PTY master can stand in the output and stdin slots: it is closed once, below. The
+	 * pid slot is r->pidfd. */
+	for (int i = 0; i < S_N; i++)
+		if (r->fds[i] == r->pty_master)
+			r->fds[i] = -1;
+	r->fds[S_PID] = r->fds[S_IN_SRC] = r->fds[S_CANCEL] = -1;
+	for (int i = 0; i < S_N; i++)
+		close_fd(&r->fds[i]);
+	close_fd(&r->pty_master);
+	close_fd(&r->pidfd);
+	close_fd(&r->go_w);
+	close_child_ends(c);
+	close_fd(&r->pty_sock);
+	cgroup_remove(r);
+	sup_out_close(&r->io);
+	free(c->envp);
+	strv_free(c->cover_sockets);
+	free(r->iobuf);
+	if (r->inbuf)
+		sodium_memzero(r->inbuf, STDIN_BUF);
+	free(r->inbuf);
+}
+
 int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_result *ret,
 	    struct reterr *err)
 {
@@ -823,231 +1117,21 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		return reterr_set(err, -EINVAL, "supervisor: a spec runs once");
 	spec->used = true;
 	memset(ret, 0, sizeof(*ret));
-	const struct sup_opts *o = &spec->opts;
 	struct run r = { .spec = spec, .sinks = sinks, .res = ret, .pidfd = -1, .pty_master = -1,
-			 .pty_sock = -1 };
-	struct sup_child c = { .spec = spec, .probe = spec->probe, .report_w = -1, .status_w = -1, .go_r = -1,
-			       .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1,
+			 .pty_sock = -1, .go_w = -1 };
+	struct sup_child c = { .spec = spec, .probe = spec->probe, .report_w = -1, .status_w = -1,
+			       .go_r = -1, .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1,
 			       .pty_sock = -1 };
 	for (int i = 0; i < S_N; i++)
 		r.fds[i] = -1;
-	int go_w = -1, rc = 0;
-	bool raw = false, sigs = false, pipe_ign = false;
-	struct termios saved_tio;
-	sigset_t fwd, oldmask;
-	struct sigaction old_pipe;
-
-	r.sandbox = o->profile != SUP_PROFILE_OFF;
-	c.prot = sup_profile_protections(o->profile, o->deny_network);
-	c.uid = geteuid();
-	c.gid = getegid();
-	/* The caller's runtime directory, by its real uid (what logind named it after). */
-	snprintf(c.run_user_dir, sizeof(c.run_user_dir), "/run/user/%u", (unsigned)getuid());
-	if ((c.prot & SUP_PROT_SOCKETS) && (rc = host_sockets(o->sockets, &c.cover_sockets, err)) < 0)
-		goto out;
-	if (c.prot & SUP_PROT_READONLY) {
-		/* The $HOME the command gets: its environment's, resolved. */
-		const char *home = sup_spec_getenv(spec, "HOME");
-		if (!home || home[0] != '/' || !realpath(home, c.home) || !strcmp(c.home, "/"))
-			c.home[0] = '\0';
-	}
-	r.iobuf = malloc(IO_CHUNK);
-	r.inbuf = malloc(STDIN_BUF);
-	if (!r.iobuf || !r.inbuf) {
-		rc = reterr_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = sup_spec_envp(spec, &c.envp)) < 0)
-		goto out;
-	if (r.sandbox && (rc = sup_seccomp_prog(&c.seccomp, err)) < 0)
-		goto out;
-	if ((rc = rl_value(RLIMIT_NOFILE, o->rlimit_nofile, &c.rl_nofile)) < 0 ||
-	    (rc = rl_value(RLIMIT_NPROC, o->rlimit_nproc, &c.rl_nproc)) < 0 ||
-	    (rc = rl_value(RLIMIT_FSIZE, o->rlimit_fsize, &c.rl_fsize)) < 0 ||
-	    (rc = rl_value(RLIMIT_AS, o->rlimit_as, &c.rl_as)) < 0) {
-		reterr_set(err, rc, "getrlimit: %s", strerror(-rc));
-		goto out;
-	}
-	c.set_as = o->rlimit_as != 0;
-	/* Core limit 1 (no core file, no core_pattern helper) when our hard limit allows it; a hard
-	 * limit of 0 set before us cannot be raised, and then a helper is not stopped. */
-	struct rlimit core;
-	if (getrlimit(RLIMIT_CORE, &core) < 0) {
-		rc = reterr_set(err, -errno, "getrlimit: %s", strerror(errno));
-		goto out;
-	}
-	c.rl_core.rlim_cur = c.rl_core.rlim_max = core.rlim_max >= 1 ? 1 : 0;
-	if (core.rlim_max >= 1)
-		c.prot |= SUP_PROT_NOCORE;
-	/* (RLIM_INFINITY is UINT64_MAX: "no limit" stays the largest limit.) */
-	uint64_t nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c.rl_nproc.rlim_cur;
-	enum sup_nproc_bound bound = r.sandbox ? sup_nproc_bound(nproc) : SUP_NPROC_RLIMIT;
-	if ((c.prot & SUP_PROT_PIDNS) && (c.prot & SUP_PROT_PROC) && bound == SUP_NPROC_PIDMAX) {
-		/* pids 1..nproc: the init and the command's tree. The kernel's ceiling is 2^22. */
-		c.pid_max = nproc >= SUP_PID_MAX_LIMIT ? SUP_PID_MAX_LIMIT : nproc + 1;
-		c.prot |= SUP_PROT_PID_MAX;
-	}
-
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto sys_fail;
-	r.fds[S_REPORT] = p[0];
-	c.report_w = p[1];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto sys_fail;
-	r.fds[S_STATUS] = p[0];
-	c.status_w = p[1];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto sys_fail;
-	c.go_r = p[0];
-	go_w = p[1];
-	if ((rc = make_stdio(&r, &c, err)) < 0)
-		goto out;
-	if ((rc = sup_out_open(&r.io, o->out_fd)) < 0) {
-		reterr_set(err, rc, "output: %s", strerror(-rc));
-		goto out;
-	}
-
-	/* Forwarded signals arrive on a signalfd; SIGPIPE must not kill us when a child closes a
-	 * pipe we write (its stdin) or our own reader goes away. */
-	sigemptyset(&fwd);
-	sigaddset(&fwd, SIGINT);
-	sigaddset(&fwd, SIGTERM);
-	sigaddset(&fwd, SIGHUP);
-	sigaddset(&fwd, SIGQUIT);
-	sigaddset(&fwd, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &fwd, &oldmask) < 0)
-		goto sys_fail;
-	sigs = true;
-	r.fds[S_SIG] = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (r.fds[S_SIG] < 0)
-		goto sys_fail;
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	if (sigaction(SIGPIPE, &ign, &old_pipe) < 0)
-		goto sys_fail;
-	pipe_ign = true;
-
-	unsigned long flags = SIGCHLD | CLONE_PIDFD;
-	/* A caller that entered its own user namespace (sup_userns_enter) already holds every
-	 * capability needed for the other namespaces; else the child gets a user namespace. */
-	c.new_userns = (c.prot & SUP_PROT_USERNS) && !sup_userns_entered();
-	if (c.new_userns)
-		flags |= CLONE_NEWUSER;
-	if (c.prot & SUP_PROT_PIDNS)
-		flags |= CLONE_NEWPID;
-	if (c.prot & SUP_PROT_MNTNS)
-		flags |= CLONE_NEWNS;
-	if (c.prot & SUP_PROT_IPCNS)
-		flags |= CLONE_NEWIPC;
-	if (c.prot & SUP_PROT_UTSNS)
-		flags |= CLONE_NEWUTS;
-	if (c.prot & SUP_PROT_CGROUPNS)
-		flags |= CLONE_NEWCGROUP;
-	if (c.prot & SUP_PROT_NETNS)
-		flags |= CLONE_NEWNET;
-
-	r.start = now_ms();
-	/* Raw clone: fork semantics (own copy of memory, child continues here) with the
-	 * namespaces created in the same step, and a pidfd for the poll loop. */
-	long pid = syscall(SYS_clone, flags, NULL, &r.pidfd, NULL, 0);
-	if (pid < 0) {
-		ret->failed = true;
-		ret->stage = SUP_ST_CLONE;
-		ret->stage_errno = errno;
-		wipe_env(spec);
-		goto done;
-	}
-	if (pid == 0) {
-		close(go_w);
-		sup_child_main(&c);
-	}
-	r.pid = (pid_t)pid;
-	r.fds[S_PID] = r.pidfd;
-	ret->protections = c.prot;
-	/* The child sets its sandbox up meanwhile and waits for the go byte only before it can
-	 * create a process, so the cgroup work overlaps with it. */
-	if (bound == SUP_NPROC_CGROUP)
-		cgroup_create(&r, nproc);
-	if (r.cgroup[0] && cgroup_attach(&r))
-		ret->protections |= SUP_PROT_PIDS_CGROUP; /* best effort, like the mkdir */
-	close_child_ends(&c);
-	if (r.pty_sock >= 0 && (rc = recv_pty(&r, err)) < 0) {
-		kill_and_wait(&r);
-		goto done;
-	}
-	if (write(go_w, "g", 1) != 1) {
-		kill_tree(&r);
-	}
-	close_fd(&go_w);
-	if (sinks && sinks->started && (rc = sinks->started(sinks->ctx)) < 0) {
-		reterr_set(err, rc, "supervisor: preparing the output failed: %s", strerror(-rc));
-		kill_and_wait(&r);
-		goto done;
-	}
-
-	if (r.pty_master >= 0 && o->stdin_fd >= 0 && isatty(o->stdin_fd) &&
-	    tcgetattr(o->stdin_fd, &saved_tio) == 0) {
-		/* Raw passthrough: our terminal's keys go to the child's terminal unchanged; the
-		 * child's line discipline does echo, ^C and friends. Restored on every path. */
-		struct termios t = saved_tio;
-		cfmakeraw(&t);
-		raw = tcsetattr(o->stdin_fd, TCSAFLUSH, &t) == 0;
-	}
-	if (o->timeout_ms)
-		r.deadline = r.start + o->timeout_ms;
-	r.fds[S_CANCEL] = o->cancel_fd > 0 ? o->cancel_fd : -1;
-	rc = loop(&r);
-	if (rc < 0) {
-		reterr_set(err, rc, "supervisor: %s", strerror(-rc));
-		kill_and_wait(&r);
-	}
-	/* The terminal goes back to its modes before we wait for a reader. */
-	if (raw) {
-		(void)tcsetattr(o->stdin_fd, TCSAFLUSH, &saved_tio);
-		raw = false;
-	}
-	drain_queues(&r);
-done:
+	int rc = run_prepare(&r, &c, err);
+	bool attempted = rc >= 0; /* a clone: from here on the result describes the run */
+	if (attempted && run_spawn(&r, &c) && (rc = run_handshake(&r, &c, err)) >= 0)
+		rc = run_supervise(&r, err);
+	/* The child has executed or failed, or never existed: the plaintext is not needed. */
 	wipe_env(spec);
-	fill_result(&r);
-	goto out;
-sys_fail:
-	rc = reterr_set(err, -errno, "supervisor setup: %s", strerror(errno));
-	wipe_env(spec);
-out:
-	if (raw)
-		(void)tcsetattr(o->stdin_fd, TCSAFLUSH, &saved_tio);
-	if (pipe_ign)
-		(void)sigaction(SIGPIPE, &old_pipe, NULL);
-	if (sigs) {
-		/* Drop forwarded signals that arrived after the tree was gone, then unblock. */
-		if (r.fds[S_SIG] >= 0) {
-			struct signalfd_siginfo si;
-			while (read(r.fds[S_SIG], &si, sizeof(si)) > 0)
-				;
-		}
-		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	}
-	r.fds[S_PID] = -1;
-	for (int i = 0; i < S_N; i++) {
-		if (i == S_IN_SRC || i == S_CANCEL || (i == S_IN_DST && r.fds[i] == r.pty_master))
-			continue;
-		if (i == S_OUT && r.fds[i] == r.pty_master)
-			r.pty_master = -1;
-		close_fd(&r.fds[i]);
-	}
-	close_fd(&r.pty_master);
-	close_fd(&r.pidfd);
-	close_fd(&go_w);
-	close_child_ends(&c);
-	close_fd(&r.pty_sock);
-	cgroup_remove(&r);
-	sup_out_close(&r.io);
-	free(c.envp);
-	strv_free(c.cover_sockets);
-	free(r.iobuf);
-	if (r.inbuf)
-		sodium_memzero(r.inbuf, STDIN_BUF);
-	free(r.inbuf);
+	if (attempted)
+		fill_result(&r);
+	run_teardown(&r, &c);
 	return rc;
 }

@@ -14,39 +14,6 @@
 static const char *const env_base_names[] = { "PATH", "HOME", "USER", "LOGNAME", "LANG",
 					      "TERM", "TZ", "TMPDIR", "LANGUAGE" };
 
-/* Names that change how a loader, shell or interpreter starts: never handed to the child, even
- * when a caller asks (a secret named LD_PRELOAD would load a library of its choosing). */
-static const char *const env_denied_names[] = {
-	"LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "BASH_ENV", "ENV", "PROMPT_COMMAND",
-	"PYTHONSTARTUP", "PYTHONPATH", "PYTHONHOME", "NODE_OPTIONS", "PERL5OPT", "PERL5LIB",
-	"RUBYOPT", "RUBYLIB", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "GLOBIGNORE",
-	"SECRETCTL_PASSWORD",
-};
-
-bool sup_env_denied(const char *name)
-{
-	if (!strncmp(name, "LD_", 3) || !strncmp(name, "BASH_FUNC_", 10))
-		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(env_denied_names); i++)
-		if (!strcmp(name, env_denied_names[i]))
-			return true;
-	return false;
-}
-
-static bool env_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > 256 || (name[0] >= '0' && name[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_'))
-			return false;
-	}
-	return true;
-}
-
 struct sup_spec *sup_spec_new(char *const *argv)
 {
 	size_t n = argv ? strv_len(argv) : 0, bytes = 0;
@@ -181,7 +148,7 @@ int sup_spec_env_base(struct sup_spec *s, char *const *envp)
 			       !strncmp(envp[i], env_base_names[j], nlen);
 		if (!keep)
 			continue;
-		char name[260];
+		char name[ENV_NAME_MAX + 1];
 		if (nlen >= sizeof(name))
 			continue;
 		memcpy(name, envp[i], nlen);
@@ -205,9 +172,11 @@ int sup_spec_env(struct sup_spec *s, const char *name, const void *value, size_t
 {
 	if (!s || s->used || !name || (!value && len))
 		return -EINVAL;
+	/* Named here so that no caller can get round the list (a secret named LD_PRELOAD would load
+	 * a library of its choosing). */
 	if (!env_name_valid(name))
 		return -EINVAL;
-	if (sup_env_denied(name))
+	if (env_name_denied(name))
 		return -EPERM;
 	return env_put(s, name, value ? value : "", len);
 }

@@ -38,7 +38,9 @@ enum sup_io {
 	SUP_IO_PTY,  /* a new pseudo-terminal for 0/1/2; all output arrives as SUP_STDOUT */
 };
 
-enum sup_stream { SUP_STDOUT = 1, SUP_STDERR = 2 };
+/* The command's streams, also the index of each one's slot in the arrays below (sup_opts.out_fd,
+ * sup_result.bytes, ...). Sinks are only ever given SUP_STDOUT and SUP_STDERR. */
+enum sup_stream { SUP_STDIN = 0, SUP_STDOUT = 1, SUP_STDERR = 2 };
 
 /* Protections that were active for a run (sup_result.protections), or that a profile uses. */
 #define SUP_PROT_USERNS (1u << 0)
@@ -174,8 +176,9 @@ struct sup_result {
 	enum sup_stage stage;   /* failed stage (SUP_ST_NONE unless failed) */
 	int stage_errno;
 	int64_t duration_ms;
-	uint64_t bytes[3];      /* [0] stdin forwarded, [1] stdout, [2] stderr (all read) */
-	bool truncated[3];
+	uint64_t bytes[3];      /* [SUP_STDIN] forwarded to the command; [SUP_STDOUT], [SUP_STDERR]
+				 * read from it (all of it, also what the cap dropped) */
+	bool truncated[3];      /* [SUP_STDOUT], [SUP_STDERR]: the cap dropped some */
 	unsigned protections;   /* SUP_PROT_* active */
 };
 
@@ -193,15 +196,15 @@ int sup_spec_set_exec(struct sup_spec *spec, const char *path, uint64_t dev, uin
 /* Wipe (environment in secure memory) and free; NULL-safe; returns NULL. */
 struct sup_spec *sup_spec_free(struct sup_spec *spec);
 
-/* Copy the clean base environment from envp (borrowed): PATH, HOME, USER, LOGNAME, LANG, LC_*,
- * TERM, TZ, TMPDIR. Anything else, and every loader/shell start-up variable, is left out. */
+/* Copy the clean base environment from envp (borrowed): PATH, HOME, USER, LOGNAME, LANG,
+ * LANGUAGE, LC_*, TERM, TZ, TMPDIR (names that are env_name_valid). Anything else, and every
+ * loader/shell start-up variable, is left out. */
 int sup_spec_env_base(struct sup_spec *spec, char *const *envp);
-/* Add NAME=value (copied into secure memory; replaces an earlier NAME). -EINVAL for a bad name or
- * a value with NUL bytes, -EPERM for a name that is never passed (LD_PRELOAD, BASH_ENV,
- * SECRETCTL_PASSWORD, ... see sup_env_denied), -E2BIG past the limits. */
+/* Add NAME=value (copied into secure memory; replaces an earlier NAME). -EINVAL for a name that
+ * is not env_name_valid (checked first), then -EPERM for a name that env_name_denied refuses
+ * (LD_PRELOAD, BASH_ENV, PATH, SECRETCTL_PASSWORD, ...: base variables come from
+ * sup_spec_env_base only), then -EINVAL for a value with a NUL byte, -E2BIG past the limits. */
 int sup_spec_env(struct sup_spec *spec, const char *name, const void *value, size_t len);
-/* True for environment names that the child never receives. */
-bool sup_env_denied(const char *name);
 
 /* Set the options (copied). -EINVAL for bad values, -E2BIG for too many paths. */
 int sup_spec_set_opts(struct sup_spec *spec, const struct sup_opts *o);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault audit log: encrypted entries in an HMAC chain, plus the authenticated head that binds the
- * chain's tail to the secrets manifest (detects truncation and partial rollback). */
+/* vault audit log: encrypted entries in an HMAC chain; every append also rewrites the
+ * authenticated head (head.c) that binds the chain's tail to the secrets manifest. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
@@ -10,55 +10,15 @@
 
 #define AUDIT_CODEC_VERSION 1
 #define AUDIT_ACTION_MAX 64
-#define AUDIT_AD_BYTES (8 + 4 + VAULT_ID_BYTES + 8 + 8)
-
-void vault_head_mac(const struct vault *v, const struct vault_state *st,
-		    unsigned char out[VAULT_MAC_BYTES])
-{
-	crypto_auth_hmacsha512256_state s;
-	unsigned char b[8];
-	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-head-v1", 12);
-	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
-	vault_le64(b, st->seq);
-	crypto_auth_hmacsha512256_update(&s, b, 8);
-	crypto_auth_hmacsha512256_update(&s, st->last_mac, VAULT_MAC_BYTES);
-	vault_le64(b, st->gen);
-	crypto_auth_hmacsha512256_update(&s, b, 8);
-	vault_le64(b, st->count);
-	crypto_auth_hmacsha512256_update(&s, b, 8);
-	crypto_auth_hmacsha512256_update(&s, st->man_mac, VAULT_MAC_BYTES);
-	crypto_auth_hmacsha512256_final(&s, out);
-	sodium_memzero(&s, sizeof(s));
-}
-
-int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err)
-{
-	unsigned char hm[VAULT_MAC_BYTES];
-	sqlite3_stmt *q = NULL;
-	vault_head_mac(v, st, hm);
-	int r = vdb_prepare(v,
-			    "INSERT OR REPLACE INTO audit_head(one, seq, mac, head_mac) "
-			    "VALUES (1, ?, ?, ?)",
-			    &q, err);
-	if (r < 0)
-		return r;
-	int rc;
-	if ((rc = sqlite3_bind_int64(q, 1, (int64_t)st->seq)) != SQLITE_OK ||
-	    vdb_bind_blob(q, 2, st->last_mac, VAULT_MAC_BYTES) < 0 ||
-	    vdb_bind_blob(q, 3, hm, sizeof(hm)) < 0 || (rc = sqlite3_step(q)) != SQLITE_DONE)
-		r = vdb_fail(v, rc, err, "writing the audit head");
-	sqlite3_finalize(q);
-	return r;
-}
+#define AUDIT_AD_BYTES (VAULT_AD_BEGIN_BYTES(VAULT_DOMAIN_AUDIT_AD) + 8 + 8)
 
 /* ---- entry encoding --------------------------------------------------------------------------- */
 
 static int put_field(struct buf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
-	unsigned char t[4] = { (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16),
-			       (unsigned char)(n >> 24) };
+	unsigned char t[4];
+	vault_le32(t, (uint32_t)n);
 	int r = buf_append(b, t, 4);
 	return r < 0 ? r : buf_append(b, s ? s : "", n);
 }
@@ -66,12 +26,10 @@ static int put_field(struct buf *b, const char *s)
 static void entry_ad(const struct vault *v, uint64_t seq, int64_t ts,
 		     unsigned char ad[AUDIT_AD_BYTES])
 {
-	memcpy(ad, "sctl-aud", 8);
-	for (int i = 0; i < 4; i++)
-		ad[8 + i] = (unsigned char)((uint32_t)VAULT_FORMAT >> (8 * i));
-	memcpy(ad + 12, v->vault_id, VAULT_ID_BYTES);
-	vault_le64(ad + 12 + VAULT_ID_BYTES, seq);
-	vault_le64(ad + 20 + VAULT_ID_BYTES, (uint64_t)ts);
+	unsigned char *p =
+		VAULT_AD_BEGIN(ad, VAULT_DOMAIN_AUDIT_AD, (uint32_t)VAULT_FORMAT, v->vault_id);
+	vault_le64(p, seq);
+	vault_le64(p + 8, (uint64_t)ts);
 }
 
 /* Chain MAC: the entry's identity (seq, ts), its length-prefixed fields (the plaintext payload
@@ -83,7 +41,8 @@ static void entry_mac(const struct vault *v, uint64_t seq, int64_t ts, const uns
 	crypto_auth_hmacsha512256_state s;
 	unsigned char b[8];
 	crypto_auth_hmacsha512256_init(&s, vault_key(v, VK_AUDIT_MAC), VAULT_KEY_BYTES);
-	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)"sctl-audit-v1", 13);
+	crypto_auth_hmacsha512256_update(&s, (const unsigned char *)VAULT_DOMAIN_AUDIT_MAC,
+					 VAULT_DOMAIN_LEN(VAULT_DOMAIN_AUDIT_MAC));
 	crypto_auth_hmacsha512256_update(&s, v->vault_id, VAULT_ID_BYTES);
 	vault_le64(b, seq);
 	crypto_auth_hmacsha512256_update(&s, b, 8);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault codec: the length-prefixed binary form of a secret's meta blob and value blob. Decoders
- * treat their input as hostile (it comes from the db file): every length is checked first. */
+/* vault codec: the length-prefixed binary form of a secret's meta blob and value blob, and the
+ * release of the structs they decode into. Decoders treat their input as hostile (it comes from
+ * the db file): every length is checked first. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
@@ -8,12 +9,12 @@
 
 #define CODEC_VERSION 1
 
-/* ---- writers ---------------------------------------------------------------------------------- */
+/* ---- writers --------------------------------------------------------------------------------- */
 
 static int put_u32(struct buf *b, uint32_t x)
 {
-	unsigned char t[4] = { (unsigned char)x, (unsigned char)(x >> 8), (unsigned char)(x >> 16),
-			       (unsigned char)(x >> 24) };
+	unsigned char t[4];
+	vault_le32(t, x);
 	return buf_append(b, t, 4);
 }
 
@@ -77,7 +78,7 @@ int vault_meta_encode(const struct vault_meta *m, struct buf *out)
 	return r;
 }
 
-/* ---- readers ---------------------------------------------------------------------------------- */
+/* ---- readers --------------------------------------------------------------------------------- */
 
 struct rd {
 	const unsigned char *p;
@@ -230,12 +231,12 @@ fail:
 	return e;
 }
 
-/* ---- values ----------------------------------------------------------------------------------- */
+/* ---- values ---------------------------------------------------------------------------------- */
 
 static void sput_u32(unsigned char **p, size_t x)
 {
-	for (int i = 0; i < 4; i++)
-		*(*p)++ = (unsigned char)(x >> (8 * i));
+	vault_le32(*p, (uint32_t)x);
+	*p += 4;
 }
 
 int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
@@ -301,4 +302,50 @@ int vault_values_decode(struct vault_entry *e)
 		e->field_lens[i] = n;
 	}
 	return r.n == 0 ? 0 : -EBADMSG;
+}
+
+/* ---- ownership of what the decoders fill ----------------------------------------------------- */
+
+void vault_meta_release(struct vault_meta *m)
+{
+	if (!m)
+		return;
+	free(m->key);
+	free(m->notes);
+	free(m->url);
+	strv_free(m->tags);
+	for (size_t i = 0; i < m->nfields; i++)
+		free(m->fields[i].name);
+	free(m->fields);
+	for (size_t i = 0; i < m->nbindings; i++) {
+		free(m->bindings[i].env);
+		free(m->bindings[i].field);
+	}
+	free(m->bindings);
+	memset(m, 0, sizeof(*m));
+}
+
+void vault_entry_release(struct vault_entry *e)
+{
+	vault_meta_release(&e->meta);
+	secret_free(e->blob);
+	free(e->field_values);
+	free(e->field_lens);
+	memset(e, 0, sizeof(*e));
+}
+
+struct vault_entry *vault_entry_free(struct vault_entry *e)
+{
+	if (!e)
+		return NULL;
+	vault_entry_release(e);
+	free(e);
+	return NULL;
+}
+
+void vault_meta_array_free(struct vault_meta *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		vault_meta_release(&a[i]);
+	free(a);
 }

@@ -7,62 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int vault_require_unlocked(const struct vault *v, struct reterr *err)
-{
-	if (!v || !v->db)
-		return reterr_set(err, -EINVAL, "no vault open");
-	if (!v->unlocked || !v->keys)
-		return reterr_set(err, -EACCES, "vault is locked: unlock it first");
-	return 0;
-}
-
-/* ---- ownership helpers ------------------------------------------------------------------------ */
-
-void vault_meta_release(struct vault_meta *m)
-{
-	if (!m)
-		return;
-	free(m->key);
-	free(m->notes);
-	free(m->url);
-	strv_free(m->tags);
-	for (size_t i = 0; i < m->nfields; i++)
-		free(m->fields[i].name);
-	free(m->fields);
-	for (size_t i = 0; i < m->nbindings; i++) {
-		free(m->bindings[i].env);
-		free(m->bindings[i].field);
-	}
-	free(m->bindings);
-	memset(m, 0, sizeof(*m));
-}
-
-struct vault_meta *vault_meta_free(struct vault_meta *m)
-{
-	vault_meta_release(m);
-	free(m);
-	return NULL;
-}
-
-struct vault_entry *vault_entry_free(struct vault_entry *e)
-{
-	if (!e)
-		return NULL;
-	vault_meta_release(&e->meta);
-	secret_free(e->blob);
-	free(e->field_values);
-	free(e->field_lens);
-	free(e);
-	return NULL;
-}
-
-void vault_meta_array_free(struct vault_meta *a, size_t n)
-{
-	for (size_t i = 0; a && i < n; i++)
-		vault_meta_release(&a[i]);
-	free(a);
-}
-
 /* ---- validation (before anything is written; never echoes the rejected bytes) --------------- */
 
 static bool is_alnum(char c)
@@ -216,6 +160,28 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 
 /* ---- row crypto ------------------------------------------------------------------------------- */
 
+/* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
+#define REC_AD_BYTES (VAULT_AD_BEGIN_BYTES(VAULT_DOMAIN_RECORD) + VAULT_HASH_BYTES + 8 + 1)
+
+/* The row id of a key: a keyed hash, so the db holds no name in clear. */
+static void name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
+{
+	crypto_generichash(id, VAULT_HASH_BYTES, (const unsigned char *)key, strlen(key),
+			   vault_key(v, VK_NAME), VAULT_KEY_BYTES);
+}
+
+static void record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      uint64_t version, char kind, unsigned char ad[REC_AD_BYTES])
+{
+	unsigned char *p =
+		VAULT_AD_BEGIN(ad, VAULT_DOMAIN_RECORD, (uint32_t)VAULT_FORMAT, v->vault_id);
+	memcpy(p, id, VAULT_HASH_BYTES);
+	p += VAULT_HASH_BYTES;
+	vault_le64(p, version);
+	p += 8;
+	*p = (unsigned char)kind;
+}
+
 struct row {
 	int64_t version;
 	const unsigned char *mnonce, *meta, *vnonce, *value;
@@ -268,12 +234,12 @@ static int scratch_reserve(struct scratch *s, size_t n)
 static int meta_open(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		     const struct row *row, struct scratch *scratch, struct vault_meta *m)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	size_t n = row->meta_len - VAULT_TAG_BYTES;
 	int r = scratch_reserve(scratch, n);
 	if (r < 0)
 		return r;
-	vault_record_ad(v, id, (uint64_t)row->version, 'm', ad);
+	record_ad(v, id, (uint64_t)row->version, 'm', ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(scratch->p, NULL, NULL, row->meta,
 						       row->meta_len, ad, sizeof(ad), row->mnonce,
 						       vault_key(v, VK_RECORD)) != 0)
@@ -286,12 +252,12 @@ static int meta_open(const struct vault *v, const unsigned char id[VAULT_HASH_BY
 static int values_open(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		       const struct row *row, struct vault_entry *e)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	size_t n = row->value_len - VAULT_TAG_BYTES;
 	e->blob = secret_new(n);
 	if (!e->blob)
 		return -ENOMEM;
-	vault_record_ad(v, id, (uint64_t)row->version, 'v', ad);
+	record_ad(v, id, (uint64_t)row->version, 'v', ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(e->blob->data, NULL, NULL, row->value,
 						       row->value_len, ad, sizeof(ad), row->vnonce,
 						       vault_key(v, VK_RECORD)) != 0)
@@ -305,21 +271,25 @@ static int seal(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		char kind, const unsigned char *pt, size_t len,
 		unsigned char nonce[VAULT_NONCE_BYTES], unsigned char **ret)
 {
-	unsigned char ad[VAULT_REC_AD_BYTES];
+	unsigned char ad[REC_AD_BYTES];
 	unsigned char *ct = malloc(len + VAULT_TAG_BYTES);
 	if (!ct)
 		return -ENOMEM;
 	randombytes_buf(nonce, VAULT_NONCE_BYTES);
-	vault_record_ad(v, id, version, kind, ad);
+	record_ad(v, id, version, kind, ad);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, len, ad, sizeof(ad), NULL, nonce,
 						   vault_key(v, VK_RECORD));
 	*ret = ct;
 	return 0;
 }
 
-static void hexid(const unsigned char id[VAULT_HASH_BYTES], char out[17])
+/* Messages name a row by its id's first bytes in hex: enough to tell rows apart. */
+#define HEXID_BYTES 8
+#define HEXID_SIZE (2 * HEXID_BYTES + 1)
+
+static void hexid(const unsigned char id[VAULT_HASH_BYTES], char out[HEXID_SIZE])
 {
-	sodium_bin2hex(out, 17, id, 8);
+	sodium_bin2hex(out, HEXID_SIZE, id, HEXID_BYTES);
 }
 
 /* Load the row of key id (inside the caller's transaction, or a one-statement read). Returns 1
@@ -331,7 +301,7 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 	sqlite3_stmt *q = NULL;
 	struct scratch scratch = { 0 };
 	struct row row;
-	char hid[17];
+	char hid[HEXID_SIZE];
 	int r = vdb_prepare(v,
 			    "SELECT version, meta_nonce, meta, value_nonce, value FROM secrets "
 			    "WHERE id = ?",
@@ -546,7 +516,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		return reterr_set(err, -EINVAL, "nothing to set");
 	if ((r = input_check(in, err)) < 0)
 		return r;
-	vault_name_hash(v, in->key, id);
+	name_hash(v, in->key, id);
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	if ((r = vault_state_load(v, &st, err)) < 0)
@@ -604,10 +574,7 @@ out:
 	buf_release(&mb);
 	secret_free(values);
 	vault_meta_release(&m);
-	vault_meta_release(&old.meta);
-	secret_free(old.blob);
-	free(old.field_values);
-	free(old.field_lens);
+	vault_entry_release(&old);
 	sodium_memzero(fv, sizeof(fv));
 	sodium_memzero(fl, sizeof(fl));
 	return r;
@@ -632,7 +599,7 @@ int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_ent
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return reterr_set(err, -ENOMEM, "out of memory");
-	vault_name_hash(v, key, id);
+	name_hash(v, key, id);
 	if (audit) {
 		/* Read and audit in one write transaction: no read escapes the log. */
 		if ((r = vdb_begin(v, err)) < 0)
@@ -697,7 +664,7 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 		unsigned char id[VAULT_HASH_BYTES];
 		struct row row = { 0 };
 		size_t nn;
-		char hid[17] = "?";
+		char hid[HEXID_SIZE] = "?";
 		struct vault_meta m = { 0 };
 		bool id_ok = vdb_col_blob_exact(q, 0, id, sizeof(id)) == 0;
 		if (id_ok)
@@ -786,7 +753,7 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 		return r;
 	if ((r = vault_key_check(key, err)) < 0)
 		return r;
-	vault_name_hash(v, key, id);
+	name_hash(v, key, id);
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	if ((r = vault_state_load(v, &st, err)) < 0)
@@ -816,6 +783,6 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 out:
 	sqlite3_finalize(q);
 	vdb_rollback(v);
-	vault_meta_release(&e.meta);
+	vault_entry_release(&e);
 	return r;
 }

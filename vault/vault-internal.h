@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault: module-private declarations shared by the storage, codec, secrets and audit files.
- * Never included from another module (unit tests of vault/ may). */
+/* vault: module-private declarations, one section per file that defines them, bottom layer
+ * first. A file uses only what lower layers declare, never a file that uses it back
+ * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
+ *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
+ *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *   2  head.c open.c                    the authenticated head; the handle (open, free)
+ *   3  audit.c                          the audit log
+ *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   5  create.c unlock.c                vault_create, vault_unlock
+ * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
 
 #include <sqlite3.h>
 #include <sodium.h>
+#include <string.h>
 
 #include "vault/vault.h"
 
@@ -22,6 +31,18 @@
 #define VAULT_BUSY_MS 10000
 #define VAULT_PENDING_MAX 1000 /* queued unlock failures kept (plaintext, bounded) */
 #define VAULT_KDF_CONTEXT "sctlvlt1"
+
+/* Domain-separation prefixes (docs/vault-format.md): every AD and MAC input starts with its own,
+ * so nothing made for one purpose verifies as another. Part of the format: never change one.
+ * VAULT_DOMAIN_LEN is a prefix's length without its NUL: sizeof, never a count by hand. */
+#define VAULT_DOMAIN_WRAP "sctl-wrp"           /* AD of the wrapped data key */
+#define VAULT_DOMAIN_RECORD "sctl-rec"         /* AD of a secret's meta and value blobs */
+#define VAULT_DOMAIN_AUDIT_AD "sctl-aud"       /* AD of an audit entry's payload */
+#define VAULT_DOMAIN_AUDIT_MAC "sctl-audit-v1" /* an audit entry's chain MAC */
+#define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
+#define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
+#define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
  * up generously. The db file is hostile input: nothing larger is ever allocated for a meta. */
@@ -67,8 +88,53 @@ static inline const unsigned char *vault_key(const struct vault *v, enum vault_s
 	return v->keys->data + (size_t)k * VAULT_KEY_BYTES;
 }
 
-/* ---- store.c: SQLite helpers ---------------------------------------------------------------- */
+/* Little-endian integer encoding used in every MAC and AD input and in the blob codecs.
+ * Inline: every layer of the module uses it, and a function in one file would tie them all to
+ * that file. */
+static inline void vault_le64(unsigned char out[8], uint64_t x)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)(x >> (8 * i));
+}
 
+static inline void vault_le32(unsigned char out[4], uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
+		out[i] = (unsigned char)(x >> (8 * i));
+}
+
+/* Every AD starts alike (docs/vault-format.md): its domain prefix, the format version and the
+ * vault id. VAULT_AD_BEGIN writes them at p and yields where the rest of the AD goes;
+ * VAULT_AD_BEGIN_BYTES is their size. domain must be one of the VAULT_DOMAIN_ literals. */
+#define VAULT_AD_BEGIN_BYTES(domain) (VAULT_DOMAIN_LEN(domain) + 4 + VAULT_ID_BYTES)
+#define VAULT_AD_BEGIN(p, domain, format, vault_id) \
+	vault_ad_begin(p, domain, VAULT_DOMAIN_LEN(domain), format, vault_id)
+static inline unsigned char *vault_ad_begin(unsigned char *p, const char *domain, size_t len,
+					    uint32_t format,
+					    const unsigned char vault_id[VAULT_ID_BYTES])
+{
+	memcpy(p, domain, len);
+	vault_le32(p + len, format);
+	memcpy(p + len + 4, vault_id, VAULT_ID_BYTES);
+	return p + len + 4 + VAULT_ID_BYTES;
+}
+
+/* ---- files.c: the vault directory and file checks -------------------------------------------- */
+
+/* Open dir (O_DIRECTORY, no symlink) and check it is ours and private. Returns the fd or -errno
+ * with err saying why (-ENOENT when it does not exist). */
+int vault_dir_open(const char *dir, struct reterr *err);
+/* fd (at path, for messages) must be a regular file, ours, private. */
+int vault_file_check(int fd, const char *path, struct reterr *err);
+/* A journal SQLite would replay must be as trustworthy as the db: absent, or a regular file,
+ * ours, private. */
+int vault_journal_check(int dfd, const char *dir, struct reterr *err);
+
+/* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
+
+/* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
+ * caller checked; then configure the connection (busy timeout, defensive, pragmas). */
+int vdb_open(struct vault *v, int fd, struct reterr *err);
 /* Map an SQLite result code to -errno and describe it; what says which step failed. */
 int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what);
 int vdb_exec(struct vault *v, const char *sql, struct reterr *err);
@@ -85,11 +151,70 @@ int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
 int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
 int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
 
-/* Little-endian integer encoding used in every MAC and AD input. */
-void vault_le64(unsigned char out[8], uint64_t x);
+/* ---- kdf.c: password KDF profiles, subkeys --------------------------------------------------- */
 
-/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
-int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+/* Argon2id parameters: a profile's, or those a vault header stores. */
+struct vault_kdf_params {
+	int alg;
+	uint64_t ops;
+	uint64_t mem;
+};
+
+/* The parameters of a profile (an unknown one reads as MODERATE). */
+struct vault_kdf_params vault_kdf_profile(enum vault_kdf kdf);
+/* Whether stored parameters are within what any profile uses: the header is hostile input, this
+ * bounds what a forged one can make the KDF spend. */
+bool vault_kdf_params_sane(const struct vault_kdf_params *p);
+/* Argon2id of password (borrowed) with p and salt into kek (VAULT_KEY_BYTES, secure memory).
+ * -ENOMEM when the KDF cannot get its memory. Blocks for the KDF time. */
+int vault_kdf_derive(const struct vault_kdf_params *p, const unsigned char salt[VAULT_SALT_BYTES],
+		     const struct secret *password, unsigned char *kek, struct reterr *err);
+/* A secure area for the data key and its subkeys (VK_COUNT keys), or NULL (ENOMEM). */
+struct secret *vault_keys_new(void);
+/* Fill the subkey slots of v->keys from the data key in slot VK_DATA. */
+void vault_keys_derive(struct vault *v);
+
+/* ---- codec.c: the meta and value blobs, and what they decode into ---------------------------- */
+
+int vault_meta_encode(const struct vault_meta *m, struct buf *out);
+/* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
+int vault_meta_decode(const unsigned char *p, size_t n, struct vault_meta *m);
+/* Serialise the values into one new secure buffer. fv/fl: nf field values. */
+int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
+			const unsigned char *const *fv, const size_t *fl, size_t nf,
+			struct secret **ret);
+/* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
+int vault_values_decode(struct vault_entry *e);
+/* Release what an entry on the stack holds (meta, blob, field arrays) and zero it; the
+ * vault_entry_free of an entry that is not on the heap. */
+void vault_entry_release(struct vault_entry *e);
+
+/* ---- header.c: the header row and the wrapped data key --------------------------------------- */
+
+struct vault_header {
+	int64_t format;
+	unsigned char vault_id[VAULT_ID_BYTES];
+	struct vault_kdf_params kdf;
+	unsigned char salt[VAULT_SALT_BYTES];
+	unsigned char nonce[VAULT_NONCE_BYTES];
+	unsigned char wrapped[VAULT_KEY_BYTES + VAULT_TAG_BYTES];
+};
+
+/* Read and check the header row (format, KDF bounds). -EBADMSG malformed, -EPROTO other format. */
+int vault_header_load(struct vault *v, struct vault_header *h, struct reterr *err);
+/* New salt and nonce; derive the password's key with h->kdf into kek (secure scratch of
+ * VAULT_KEY_BYTES, wiped after) and wrap dek under it. password borrowed. Blocks for the KDF. */
+int vault_header_wrap(struct vault_header *h, const struct secret *password,
+		      const unsigned char *dek, unsigned char *kek, struct reterr *err);
+/* Unwrap the data key into dek with the password's key kek: false when it does not
+ * authenticate (wrong password, or an edited header). */
+bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
+			 unsigned char *dek);
+/* Write h: insert (create) or update the existing row (password change). */
+int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
+		       struct reterr *err);
+
+/* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
 
 /* Manifest: count, generation and the XOR of per-row tags PRF(id, version), under one MAC.
  * check: full recomputation over the rows (unlock). apply: incremental update for one row
@@ -102,27 +227,24 @@ int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 bool remove, uint64_t new_version, struct reterr *err);
 int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
 
-/* ---- codec.c: length-prefixed binary serialisation ------------------------------------------ */
+/* ---- head.c: the authenticated head (audit tail + manifest) ---------------------------------- */
 
-int vault_meta_encode(const struct vault_meta *m, struct buf *out);
-/* Parse a decrypted meta; m must be zeroed; on failure m is released. -EBADMSG/-ENOMEM. */
-int vault_meta_decode(const unsigned char *p, size_t n, struct vault_meta *m);
-/* Serialise the values into one new secure buffer. fv/fl: nf field values. */
-int vault_values_encode(bool has_value, const unsigned char *value, size_t value_len,
-			const unsigned char *const *fv, const size_t *fl, size_t nf,
-			struct secret **ret);
-/* Point e->value / e->field_values into e->blob (already decrypted). -EBADMSG/-ENOMEM. */
-int vault_values_decode(struct vault_entry *e);
+/* Load and authenticate the head (audit tail + manifest binding). Inside a transaction. */
+int vault_state_load(struct vault *v, struct vault_state *st, struct reterr *err);
+/* Write the authenticated head for st (used by create and every append). */
+int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
+void vault_head_mac(const struct vault *v, const struct vault_state *st,
+		    unsigned char out[VAULT_MAC_BYTES]);
 
-/* ---- crypto helpers (store.c) ----------------------------------------------------------------- */
+/* ---- open.c: the handle ---------------------------------------------------------------------- */
 
-/* AD of a record blob: vault id, row id, row version and which blob ('m' meta, 'v' value). */
-#define VAULT_REC_AD_BYTES (8 + 4 + VAULT_ID_BYTES + VAULT_HASH_BYTES + 8 + 1)
-void vault_record_ad(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-		     uint64_t version, char kind, unsigned char ad[VAULT_REC_AD_BYTES]);
-void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+/* A handle for the vault in dir (paths set, source "cli", no db yet), or NULL (ENOMEM). */
+struct vault *vault_alloc(const char *dir);
+/* 0 when v is open and unlocked; else -EINVAL (no vault) or -EACCES (locked) with err set.
+ * Every verb that needs the keys starts with it. */
+int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
-/* ---- audit.c ---------------------------------------------------------------------------------- */
+/* ---- audit.c: appending inside a transaction, the payload codec ------------------------------ */
 
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
 int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
@@ -134,12 +256,22 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
-/* Write the authenticated head for st (used by create and every append). */
-int vault_head_store(struct vault *v, const struct vault_state *st, struct reterr *err);
-void vault_head_mac(const struct vault *v, const struct vault_state *st,
-		    unsigned char out[VAULT_MAC_BYTES]);
 
-/* ---- secrets.c -------------------------------------------------------------------------------- */
-int vault_require_unlocked(const struct vault *v, struct reterr *err);
+/* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
+
+/* Failures recorded since the last unlock and the seconds left to wait (0: none). */
+int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
+			struct reterr *err);
+/* In its own transaction: queue a vault.unlock_failed event with reason (borrowed) for the audit
+ * log; when count, also count it toward the cooldown. */
+int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err);
+/* Inside the unlock's transaction: append the queued failure events to the audit log (st is
+ * advanced), then clear the queue and the counter. */
+int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* ---- password.c: the master password --------------------------------------------------------- */
+
+/* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
+int vault_password_check(const struct secret *pw, struct reterr *err);
 
 #endif

@@ -126,7 +126,6 @@ struct vault_entry {
 };
 
 void vault_meta_release(struct vault_meta *m);
-struct vault_meta *vault_meta_free(struct vault_meta *m);
 struct vault_entry *vault_entry_free(struct vault_entry *e);
 /* Free an array of n metas from vault_list. */
 void vault_meta_array_free(struct vault_meta *a, size_t n);

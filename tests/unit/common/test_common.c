@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time. */
+/* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time, the
+ * EINTR helpers, environment variable names. */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -242,6 +247,123 @@ START_TEST(test_clock)
 }
 END_TEST
 
+START_TEST(test_env_names)
+{
+	/* the class and the one maximum */
+	ck_assert(env_name_valid("A"));
+	ck_assert(env_name_valid("_"));
+	ck_assert(env_name_valid("my_var_2"));
+	ck_assert(!env_name_valid(NULL));
+	ck_assert(!env_name_valid(""));
+	ck_assert(!env_name_valid("1A"));
+	ck_assert(!env_name_valid("A=B"));
+	ck_assert(!env_name_valid("A B"));
+	ck_assert(!env_name_valid("A-B"));
+	ck_assert(!env_name_valid("A\xc3\xa9"));
+	char name[ENV_NAME_MAX + 2];
+	memset(name, 'X', sizeof(name));
+	name[ENV_NAME_MAX] = '\0';
+	ck_assert(env_name_valid(name));
+	ck_assert(env_name_valid_upper(name));
+	name[ENV_NAME_MAX] = 'X';
+	name[ENV_NAME_MAX + 1] = '\0';
+	ck_assert(!env_name_valid(name));
+	ck_assert(!env_name_valid_upper(name));
+	ck_assert(env_name_valid_upper("APP_1"));
+	ck_assert(env_name_valid_upper("_X"));
+	ck_assert(!env_name_valid_upper("App_"));
+	ck_assert(!env_name_valid_upper("9A"));
+	ck_assert(!env_name_valid_upper(""));
+	ck_assert(env_name_char('a', true) && env_name_char('_', true) && env_name_char('9', false));
+	ck_assert(!env_name_char('9', true) && !env_name_char('-', false) && !env_name_char('\0', false));
+
+	/* the one deny list: a name of each family, each prefix, and near misses that pass */
+	static const char *const denied[] = {
+		"PATH", "HOME", "USER", "SHELL", "TMPDIR", "TERMINFO", "MAIL", "IFS", "BASH_ENV",
+		"ENV", "PS4", "PROMPT_COMMAND", "HISTFILE", "GCONV_PATH", "GLIBC_TUNABLES",
+		"NLSPATH", "MALLOC_PERTURB_", "PYTHONPATH", "NODE_OPTIONS", "PERL5DB",
+		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH", "PAGER", "LESSOPEN",
+		"GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "LC_ALL", "LD_PRELOAD", "LD_AUDIT",
+		"DYLD_INSERT_LIBRARIES", "SECRETCTL_PASSWORD", "SECRETCTL_", "BASH_FUNC_f%%",
+		"GIT_CONFIG", "GIT_CONFIG_COUNT",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++)
+		ck_assert_msg(env_name_denied(denied[i]), "%s", denied[i]);
+	static const char *const allowed[] = {
+		"API_KEY", "DB_PASSWORD", "APP_PATH", "PATHS", "path", "LC", "LD", "SECRETCTL",
+		"GIT_TOKEN", "MY_HOME", "ENVIRONMENT",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+		ck_assert_msg(!env_name_denied(allowed[i]), "%s", allowed[i]);
+}
+END_TEST
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* A SIGALRM handler without SA_RESTART, firing every 10 ms: a blocked call returns EINTR. */
+static void interrupt_often(bool on)
+{
+	struct sigaction sa = { .sa_handler = on ? on_alarm : SIG_DFL };
+	struct itimerval it = { { 0, on ? 10000 : 0 }, { 0, on ? 10000 : 0 } };
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+}
+
+/* The helpers sit out interruptions: the child answers only after several signals arrived. */
+START_TEST(test_eintr_helpers)
+{
+	int sv[2], p[2], st = -1;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(100 * 1000);
+		if (send(sv[1], "m", 1, 0) != 1)
+			_exit(1);
+		usleep(100 * 1000);
+		_exit(write(p[1], "p", 1) == 1 ? 7 : 1);
+	}
+	close(sv[1]);
+	close(p[1]);
+	alarms = 0;
+	interrupt_often(true);
+
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ck_assert_int_eq(fd_recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC), 1);
+	ck_assert_int_eq(c, 'm');
+	ck_assert_int_gt(alarms, 1);
+	int before = alarms;
+	ck_assert_int_eq(fd_read(p[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'p');
+	ck_assert_int_gt(alarms, before);
+
+	/* proc_wait: the child's status, once; then it is gone. */
+	ck_assert_int_eq(proc_wait(pid, &st), 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 7);
+	st = -1;
+	ck_assert_int_eq(proc_wait(pid, &st), -ECHILD);
+	ck_assert_int_eq(st, -1); /* written only on success */
+	interrupt_often(false);
+
+	/* The other end gone: EOF (0), not an error; a bad descriptor: -errno. */
+	ck_assert_int_eq(fd_recvmsg(sv[0], &msg, 0), 0);
+	ck_assert_int_eq(fd_read(p[0], &c, 1), 0);
+	close(sv[0]);
+	close(p[0]);
+	ck_assert_int_eq(fd_recvmsg(sv[0], &msg, 0), -EBADF);
+	ck_assert_int_eq(fd_read(p[0], &c, 1), -EBADF);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -255,6 +377,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_clock);
+	tcase_add_test(tc, test_eintr_helpers);
+	tcase_add_test(tc, test_env_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vault handle: opening an existing vault (directory, file and journal checks, SQLite, the
+ * header it must have), its audit source, freeing it, and the unlocked check of keyed verbs. */
+#include "vault/vault-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct vault *vault_alloc(const char *dir)
+{
+	struct vault *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->dir = strdup(dir);
+	if (!v->dir || asprintf(&v->path, "%s/%s", dir, VAULT_DB_NAME) < 0) {
+		v->path = NULL;
+		return vault_free(v);
+	}
+	snprintf(v->source, sizeof(v->source), "cli");
+	return v;
+}
+
+struct vault *vault_free(struct vault *v)
+{
+	if (!v)
+		return NULL;
+	if (v->db)
+		sqlite3_close_v2(v->db);
+	secret_free(v->keys);
+	free(v->dir);
+	free(v->path);
+	free(v);
+	return NULL;
+}
+
+void vault_set_source(struct vault *v, const char *source)
+{
+	if (!v || !source || !*source || strlen(source) > VAULT_SOURCE_MAX)
+		return;
+	for (const char *p = source; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return;
+	snprintf(v->source, sizeof(v->source), "%s", source);
+}
+
+int vault_require_unlocked(const struct vault *v, struct reterr *err)
+{
+	if (!v || !v->db)
+		return reterr_set(err, -EINVAL, "no vault open");
+	if (!v->unlocked || !v->keys)
+		return reterr_set(err, -EACCES, "vault is locked: unlock it first");
+	return 0;
+}
+
+static int app_id_check(struct vault *v, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "PRAGMA application_id", &q, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW)
+		r = vdb_fail(v, rc, err, "reading the vault file header");
+	else if (sqlite3_column_int64(q, 0) != VAULT_APP_ID)
+		r = reterr_set(err, -EBADMSG, "%s is not a secretctl vault", v->path);
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_open(const char *dir, struct vault **ret, struct reterr *err)
+{
+	struct vault *v = NULL;
+	int dfd = -1, fd = -1, r;
+	if ((r = secret_lib_init()) < 0)
+		return reterr_set(err, r, "libsodium failed to initialise");
+	if (!dir || !*dir)
+		return reterr_set(err, -EINVAL, "no vault directory given");
+	dfd = vault_dir_open(dir, err);
+	if (dfd < 0) {
+		r = dfd;
+		if (r == -ENOENT)
+			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
+		goto out;
+	}
+	fd = openat(dfd, VAULT_DB_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
+		else if (r == -ELOOP)
+			reterr_set(err, r, "refusing vault file %s/%s: it is a symlink", dir,
+				   VAULT_DB_NAME);
+		else
+			reterr_set(err, r, "cannot open %s/%s: %s", dir, VAULT_DB_NAME,
+				   strerror(-r));
+		goto out;
+	}
+	v = vault_alloc(dir);
+	if (!v) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = vault_file_check(fd, v->path, err)) < 0 || (r = vault_journal_check(dfd, dir, err)) < 0 ||
+	    (r = vdb_open(v, fd, err)) < 0 || (r = app_id_check(v, err)) < 0)
+		goto out;
+	struct vault_header h;
+	if ((r = vault_header_load(v, &h, err)) < 0)
+		goto out;
+	memcpy(v->vault_id, h.vault_id, VAULT_ID_BYTES);
+	*ret = v;
+	v = NULL;
+	r = 0;
+out:
+	vault_free(v);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
