@@ -67,6 +67,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # Helpers shared by unit tests (tests/unit/<module>/*-util.c are not tests).
 UNIT_TESTS := $(filter-out %-util,$(UNIT_BINS))
 UNIT_UTIL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %-util.c,$(UNIT_SRCS)))
+# The one main of every unit test (tests/unit/unit.h).
+UNIT_MAIN_OBJ := $(BUILD)/tests/unit/unit-main.o
 
 .PHONY: all deps demo check check-asan test tests test-extras install uninstall clean help analyze \
 	format format-check headers-check
@@ -103,9 +105,9 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 # A test links the *-util.o helpers of its own module directory only.
 unit_utils = $(filter $(dir $(1))%,$(UNIT_UTIL_OBJS))
 .SECONDEXPANSION:
-$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call unit_utils,$$@) $(LIB)
+$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call unit_utils,$$@) $(UNIT_MAIN_OBJ) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call unit_utils,$@) $(LIB) $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call unit_utils,$@) $(UNIT_MAIN_OBJ) $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
 tests: $(UNIT_TESTS) ## build the unit test binaries
 
