@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* ---- error detail (error.c) --------------------------------------------------------------- */
@@ -100,6 +101,19 @@ int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_reset(struct buf *b);
+
+/* ---- strings (inline) ------------------------------------------------------------------- */
+
+/* True when s starts with the literal prefix (its length taken from the literal, not typed). */
+static inline bool str_has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+/* True when the n bytes at s (not NUL-terminated) are exactly the string lit. */
+static inline bool str_eq_n(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !memcmp(s, lit, n);
+}
 
 /* ---- string vectors (strv.c) -------------------------------------------------------------- */
 
