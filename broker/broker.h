@@ -192,6 +192,21 @@ int broker_redact_fd(struct broker_run *r, int in_fd, int out_fd, uint64_t **ret
 size_t broker_run_nnames(const struct broker_run *r);
 const char *broker_run_name(const struct broker_run *r, size_t i);
 
+/* ---- a secret's environment variables (run, export -f env) --------------------------------- */
+
+/* Called with each variable: env is taken (malloc'd), the value points into the entry. Returns
+ * 0 to go on, or anything else to stop (returned by broker_entry_vars). */
+typedef int (*broker_var_fn)(void *ctx, char *env, const unsigned char *value, size_t len,
+			     struct reterr *err);
+/* The variables secret e gives a command when asked for as logical (its key as the user named
+ * it, before an env alias) with prefix (may be NULL): its value named by policy_env_name unless
+ * a binding names the value; then its bindings (prefixed) when it has any, else each field as
+ * <logical>_<FIELD>. bindings_only: the bindings alone (secret_run_with_bindings). -EINVAL with
+ * err for a key that makes no valid name, a binding to a missing field, or a secret with
+ * neither value nor fields. Pure but for fn. */
+int broker_entry_vars(const struct vault_entry *e, const char *logical, const char *prefix,
+		      bool bindings_only, broker_var_fn fn, void *ctx, struct reterr *err);
+
 /* ---- the vault's health (security_score, `secretctl security`) ------------------------------ */
 
 #define BROKER_EXPIRING_SOON_S (30 * 24 * 3600) /* "expiring soon": within 30 days */
