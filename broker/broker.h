@@ -228,6 +228,9 @@ struct broker_score {
 	char **expired, **expiring_soon, **no_expiry;
 };
 int broker_security_score(struct vault *v, struct broker_score *ret, struct reterr *err);
+/* The same with "expiring soon" meaning within soon_s seconds (`security --days N`). */
+int broker_security_score_within(struct vault *v, int64_t soon_s, struct broker_score *ret,
+				 struct reterr *err);
 void broker_score_release(struct broker_score *s);
 
 /* ---- rendering shared by the front ends ----------------------------------------------------- */
@@ -244,6 +247,9 @@ struct broker_render_opts {
 };
 int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
 		       const struct broker_render_opts *ro);
+/* A score as MCP security_score returns it: score, total_secrets, components, counts, then the
+ * keys (weak, duplicates, expired, expiring_soon: empty unless include_keys) and suggestions. */
+void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool include_keys);
 /* The masked form of a value, by bytes: 1-4 all '*', 5-8 the last 2 shown, >= 9 the last 4
  * shown; a shown byte that is not printable ASCII is masked too; one '*' per hidden byte, at
  * most BROKER_MASK_STARS. Written as a JSON string. */
