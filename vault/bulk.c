@@ -68,58 +68,93 @@ static int item_store(struct vault *v, struct vault_state *st, struct vault_bulk
 	return 0;
 }
 
-/* The audit entries: the written keys, comma-separated, in as few entries as AUDIT_FIELD_MAX
- * allows (a key is at most VAULT_KEY_MAX bytes, so every entry holds at least one). */
-static int audit_keys(struct vault *v, struct vault_state *st, const char *action,
-		      const struct vault_bulk_item *items, size_t n, struct reterr *err)
+/* Append ev listing keys[0..n) (comma-separated) in as few entries as AUDIT_FIELD_MAX allows
+ * (a key is at most VAULT_KEY_MAX bytes, so every entry holds at least one); with several,
+ * ev->detail (a JSON object or NULL) gains "part" and "parts". Inside the caller's
+ * transaction. */
+static int append_keys(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+		       const char *const *keys, size_t n, struct reterr *err)
 {
-	size_t count[VAULT_OUTCOME_FAILED + 1] = { 0 }, parts = 1, len = 0;
+	size_t parts = 1, len = 0;
 	for (size_t i = 0; i < n; i++) {
-		count[items[i].outcome]++;
-		if (items[i].outcome != VAULT_OUTCOME_CREATED &&
-		    items[i].outcome != VAULT_OUTCOME_UPDATED)
-			continue;
-		size_t kl = strlen(items[i].in.key);
+		size_t kl = strlen(keys[i]);
 		if (len && len + 1 + kl > AUDIT_FIELD_MAX) {
 			parts++;
 			len = 0;
 		}
 		len += (len ? 1 : 0) + kl;
 	}
-	struct buf keys = BUF_INIT;
-	size_t i = 0;
+	struct buf list = BUF_INIT, detail = BUF_INIT;
+	const char *base = ev->detail && ev->detail[0] == '{' ? ev->detail : "{}";
+	size_t blen = strlen(base);
 	int64_t now = clock_now();
 	int r = 0;
-	for (size_t part = 1; part <= parts && r == 0; part++) {
-		char detail[160];
-		buf_reset(&keys);
-		for (; i < n; i++) {
-			const struct vault_bulk_item *it = &items[i];
-			if (it->outcome != VAULT_OUTCOME_CREATED && it->outcome != VAULT_OUTCOME_UPDATED)
-				continue;
-			size_t kl = strlen(it->in.key);
-			if (keys.len && keys.len + 1 + kl > AUDIT_FIELD_MAX)
+	for (size_t part = 1, i = 0; part <= parts && r == 0; part++) {
+		buf_reset(&list);
+		buf_reset(&detail);
+		for (; i < n && r == 0; i++) {
+			size_t kl = strlen(keys[i]);
+			if (list.len && list.len + 1 + kl > AUDIT_FIELD_MAX)
 				break;
-			if ((keys.len && buf_putc(&keys, ',') < 0) || buf_append(&keys, it->in.key, kl) < 0)
+			if ((list.len && buf_putc(&list, ',') < 0) || buf_append(&list, keys[i], kl) < 0)
 				r = -ENOMEM;
 		}
-		int m = snprintf(detail, sizeof(detail),
-				 "{\"created\":%zu,\"updated\":%zu,\"skipped\":%zu", count[1], count[2],
-				 count[3]);
-		if (parts > 1)
-			m += snprintf(detail + m, sizeof(detail) - (size_t)m,
-				      ",\"part\":%zu,\"parts\":%zu", part, parts);
-		snprintf(detail + m, sizeof(detail) - (size_t)m, "}");
-		struct audit_event ev = {
-			.action = action, .keys = keys.data ? keys.data : "", .success = true,
-			.detail = detail,
-		};
+		if (r == 0 && parts > 1)
+			r = buf_append(&detail, base, blen - 1) < 0 ||
+					    buf_printf(&detail, "%s\"part\":%zu,\"parts\":%zu}",
+						       blen > 2 ? "," : "", part, parts) < 0
+				    ? -ENOMEM
+				    : 0;
+		struct audit_event e = *ev;
+		e.keys = list.data ? list.data : "";
+		e.detail = parts > 1 ? detail.data : ev->detail;
 		if (r == 0)
-			r = audit_append_locked(v, st, &ev, now, v->source, err);
+			r = audit_append_locked(v, st, &e, now, v->source, err);
 		else
 			reterr_set(err, r, "out of memory");
 	}
-	buf_release(&keys);
+	buf_release(&list);
+	buf_release(&detail);
+	return r;
+}
+
+int audit_append_keys(struct vault *v, const struct audit_event *ev, const char *const *keys,
+		      size_t n, struct reterr *err)
+{
+	struct vault_state st;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	if ((r = vdb_begin(v, err)) < 0)
+		return r;
+	if ((r = vault_state_load(v, &st, err)) == 0 &&
+	    (r = append_keys(v, &st, ev, keys, n, err)) == 0)
+		r = vdb_commit(v, err);
+	vdb_rollback(v); /* no-op after a commit */
+	return r;
+}
+
+/* The entries of a bulk write: the keys created or updated, with the counts as detail. */
+static int audit_keys(struct vault *v, struct vault_state *st, const char *action,
+		      const struct vault_bulk_item *items, size_t n, struct reterr *err)
+{
+	size_t count[VAULT_OUTCOME_FAILED + 1] = { 0 }, nk = 0;
+	const char **keys = calloc(n + 1, sizeof(*keys));
+	if (!keys)
+		return reterr_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		count[items[i].outcome]++;
+		if (items[i].outcome == VAULT_OUTCOME_CREATED ||
+		    items[i].outcome == VAULT_OUTCOME_UPDATED)
+			keys[nk++] = items[i].in.key;
+	}
+	char detail[128];
+	snprintf(detail, sizeof(detail), "{\"created\":%zu,\"updated\":%zu,\"skipped\":%zu}",
+		 count[VAULT_OUTCOME_CREATED], count[VAULT_OUTCOME_UPDATED],
+		 count[VAULT_OUTCOME_SKIPPED]);
+	struct audit_event ev = { .action = action, .success = true, .detail = detail };
+	int r = append_keys(v, st, &ev, keys, nk, err);
+	free(keys);
 	return r;
 }
 

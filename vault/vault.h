@@ -250,6 +250,13 @@ struct audit_record {
  * Vault must be unlocked. */
 int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *err);
 
+/* Append ev naming many keys (borrowed; ev->keys is ignored) in one IMMEDIATE transaction: the
+ * keys comma-separated, over as many entries as AUDIT_FIELD_MAX needs; with several, the
+ * detail (a JSON object text or NULL) of each gains "part" and "parts". Vault must be
+ * unlocked. */
+int audit_append_keys(struct vault *v, const struct audit_event *ev, const char *const *keys,
+		      size_t n, struct reterr *err);
+
 struct audit_query {
 	uint64_t limit;     /* 0 = all; else the newest `limit` entries */
 	int64_t since;      /* 0 = all; else ts >= since */
