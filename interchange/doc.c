@@ -127,6 +127,12 @@ struct ix_item *ix_item_add(struct ix_doc *d, unsigned line, int *ret_err)
 	return it;
 }
 
+void ix_doc_truncate(struct ix_doc *d, size_t n)
+{
+	while (d->n > n)
+		item_release(&d->items[--d->n]);
+}
+
 void ix_item_drop_last(struct ix_doc *d)
 {
 	if (d->n)
@@ -176,6 +182,27 @@ int ix_item_tag(struct ix_doc *d, struct ix_item *it, const char *tag)
 		return ix_warn(d, "line %u: tag \"%s\" dropped (at most %d tags)", it->line, shown,
 			       VAULT_TAGS_MAX);
 	return strv_push(&it->tags, tag);
+}
+
+int ix_doc_tag_all(struct ix_doc *d, const char *tag, struct reterr *err)
+{
+	if (!tag_ok(tag))
+		return reterr_set(err, -EINVAL, "a tag is 1..%d bytes without commas or control "
+						"characters", VAULT_TAG_MAX);
+	for (size_t i = 0; i < d->n; i++) {
+		struct ix_item *it = &d->items[i];
+		bool has = false;
+		for (size_t k = 0; it->tags && it->tags[k] && !has; k++)
+			has = !strcmp(it->tags[k], tag);
+		if (has)
+			continue;
+		if (strv_len(it->tags) >= VAULT_TAGS_MAX)
+			return reterr_set(err, -E2BIG, "%s (line %u) has %d tags already", it->key,
+					  it->line, VAULT_TAGS_MAX);
+		if (strv_push(&it->tags, tag) < 0)
+			return reterr_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 int ix_warn(struct ix_doc *d, const char *fmt, ...)
@@ -431,7 +458,8 @@ int ix_field_name(const struct ix_item *it, const char *label, bool preserve_cas
 	return 0;
 }
 
-void ix_item_set_in(const struct ix_item *it, struct ix_set_scratch *s, struct vault_set_in *in)
+void ix_item_set_in(const struct ix_item *it, const char **names, const struct secret **values,
+		    const char **sensitive, struct vault_set_in *in)
 {
 	size_t nsens = 0;
 	memset(in, 0, sizeof(*in));
@@ -442,16 +470,16 @@ void ix_item_set_in(const struct ix_item *it, struct ix_set_scratch *s, struct v
 	in->tags = it->tags;
 	in->set_expires = it->set_expires;
 	in->expires_at = it->expires_at;
-	for (size_t i = 0; i < it->nfields && i < VAULT_FIELDS_MAX; i++) {
-		s->field_names[i] = it->fields[i].name;
-		s->field_values[i] = &it->fields[i].value;
+	for (size_t i = 0; i < it->nfields; i++) {
+		names[i] = it->fields[i].name;
+		values[i] = &it->fields[i].value;
 		if (it->fields[i].sensitive)
-			s->sensitive[nsens++] = it->fields[i].name;
+			sensitive[nsens++] = it->fields[i].name;
 	}
-	in->field_names = s->field_names;
-	in->field_values = s->field_values;
+	in->field_names = names;
+	in->field_values = values;
 	in->nfields = it->nfields;
-	in->sensitive = s->sensitive;
+	in->sensitive = sensitive;
 	in->nsensitive = nsens;
 	in->bindings = it->bindings;
 	in->nbindings = it->nbindings;

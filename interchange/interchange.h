@@ -87,14 +87,17 @@ struct ix_opts {
 int ix_read(const unsigned char *p, size_t n, const struct ix_opts *o, struct ix_doc **ret,
 	    struct reterr *err);
 struct ix_doc *ix_doc_free(struct ix_doc *d);
+/* Add tag to every item (import --tag). -EINVAL for a tag the vault refuses (1..VAULT_TAG_MAX
+ * bytes, no comma or control character), -E2BIG when an item has VAULT_TAGS_MAX already (err
+ * names it). */
+int ix_doc_tag_all(struct ix_doc *d, const char *tag, struct reterr *err);
+/* Keep the first n items (the caller reordered them), releasing the rest. */
+void ix_doc_truncate(struct ix_doc *d, size_t n);
 
-/* The vault_set_in of an item: pointers into it (and into scratch, which must outlive in). */
-struct ix_set_scratch {
-	const char *field_names[VAULT_FIELDS_MAX];
-	const struct secret *field_values[VAULT_FIELDS_MAX];
-	const char *sensitive[VAULT_FIELDS_MAX];
-};
-void ix_item_set_in(const struct ix_item *it, struct ix_set_scratch *s, struct vault_set_in *in);
+/* The vault_set_in of an item: pointers into it, and into names, values and sensitive (room for
+ * it->nfields each), which must outlive in. */
+void ix_item_set_in(const struct ix_item *it, const char **names, const struct secret **values,
+		    const char **sensitive, struct vault_set_in *in);
 
 /* The key of an item called name (in folder, which may be NULL or "") in a competitor's export:
  * each folder level and the name keep A-Z a-z 0-9 . _ - ; every run of other bytes (spaces,
