@@ -52,6 +52,21 @@ int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
 /* Warn that the test profile is insecure (no-op for the others). */
 void cli_warn_test_kdf(enum vault_kdf kdf);
 
+/* ---- field templates of `set --template` (template.c) ------------------------------------------ */
+
+#define CLI_TEMPLATE_FIELDS 5
+struct cli_template_field {
+	const char *name;
+	bool sensitive, required;
+	const char *env; /* default binding, or NULL */
+};
+struct cli_template {
+	const char *name;
+	struct cli_template_field fields[CLI_TEMPLATE_FIELDS]; /* name NULL ends */
+};
+/* "login", "database", "api", "ssh", or NULL. */
+const struct cli_template *cli_template_find(const char *name);
+
 /* ---- plaintext files (plainfile.c): export, inject ------------------------------------------ */
 
 /* A file being written: a private temporary (0600, O_EXCL) beside path, renamed over it by
