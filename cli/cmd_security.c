@@ -33,7 +33,7 @@ static int opt_days(const char *arg)
 
 static const struct cli_opt score_opts[] = {
 	CLI_FLAG(0, "json", &o.json, "the score as MCP security_score returns it, with every key"),
-	CLI_FLAG('v', "verbose", &o.verbose, "list every issue and the suggestions"),
+	CLI_FLAG('v', "verbose", &o.verbose, "list every secret at fault"),
 	CLI_FN(0, "days", "N", opt_days, "\"expiring soon\" means within N days (default 30)"),
 	CLI_OPT_END,
 };
