@@ -207,11 +207,34 @@ static const char bash_head[] =
 	"declare -gA _secretctl_subs=() _secretctl_opts=() _secretctl_args=() "
 	"_secretctl_operand=()\n";
 
-static const char bash_body[] =
+/* What bash and zsh share: the key names, and the walk over the words typed so far that finds
+ * the command path, whether an option waits for its argument, and the operands. Written in the
+ * common subset of both shells (an unquoted subscript: zsh keeps quotes in one). */
+static const char shared_body[] =
 	"_secretctl_keys() {\n"
 	"\t[[ ${SECRETCTL_COMPLETION_ENABLED:-} == 1 && -n ${SECRETCTL_PASSWORD:-} ]] || return 0\n"
 	"\tcommand secretctl list </dev/null 2>/dev/null\n"
 	"}\n"
+	"# Sets _sc_path (\"secretctl audit list\"), _sc_skip (the last word is an option that takes\n"
+	"# an argument), _sc_operands and _sc_dashdash from the words before the current one.\n"
+	"_secretctl_walk() {\n"
+	"\tlocal w\n"
+	"\t_sc_path=secretctl _sc_skip=0 _sc_operands=0 _sc_dashdash=0\n"
+	"\tfor w; do\n"
+	"\t\tif ((_sc_skip)); then _sc_skip=0; continue; fi\n"
+	"\t\tif ((!_sc_dashdash && !_sc_operands)) && [[ $w == -- ]]; then _sc_dashdash=1; continue; fi\n"
+	"\t\tif ((!_sc_dashdash && !_sc_operands)) && [[ $w == -* ]]; then\n"
+	"\t\t\t[[ -n ${_secretctl_args[$_sc_path|$w]+set} ]] && _sc_skip=1\n"
+	"\t\t\tcontinue\n"
+	"\t\tfi\n"
+	"\t\tif ((!_sc_operands && !_sc_dashdash)) && [[ \" ${_secretctl_subs[$_sc_path]-} \" == *\" $w \"* ]]; then\n"
+	"\t\t\t_sc_path=\"$_sc_path $w\"; continue\n"
+	"\t\tfi\n"
+	"\t\t_sc_operands=$((_sc_operands + 1))\n"
+	"\tdone\n"
+	"}\n";
+
+static const char bash_body[] =
 	"_secretctl_words() { # kind current-word\n"
 	"\tcase $1 in\n"
 	"\t@file) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$2\") ;;\n"
@@ -221,35 +244,23 @@ static const char bash_body[] =
 	"\tesac\n"
 	"}\n"
 	"_secretctl() {\n"
-	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cpath=secretctl w i\n"
-	"\tlocal skip=0 operands=0 dashdash=0\n"
+	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash\n"
 	"\tCOMPREPLY=()\n"
-	"\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
-	"\t\tw=${COMP_WORDS[i]}\n"
-	"\t\tif ((skip)); then skip=0; continue; fi\n"
-	"\t\tif ((!dashdash && !operands)) && [[ $w == -- ]]; then dashdash=1; continue; fi\n"
-	"\t\tif ((!dashdash && !operands)) && [[ $w == -* ]]; then\n"
-	"\t\t\t[[ -n ${_secretctl_args[\"$cpath|$w\"]+set} ]] && skip=1\n"
-	"\t\t\tcontinue\n"
-	"\t\tfi\n"
-	"\t\tif ((!operands && !dashdash)) && [[ \" ${_secretctl_subs[$cpath]-} \" == *\" $w \"* ]]; then\n"
-	"\t\t\tcpath=\"$cpath $w\"; continue\n"
-	"\t\tfi\n"
-	"\t\toperands=$((operands + 1))\n"
-	"\tdone\n"
-	"\tlocal operand=${_secretctl_operand[$cpath]-}\n"
-	"\tif [[ $operand == @cmd ]] && ((dashdash || operands)); then\n"
-	"\t\tif ((operands)); then _secretctl_words @file \"$cur\"; else _secretctl_words @cmd \"$cur\"; fi\n"
+	"\t_secretctl_walk \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"\n"
+	"\tlocal operand=${_secretctl_operand[$_sc_path]-}\n"
+	"\tif [[ $operand == @cmd ]] && ((_sc_dashdash || _sc_operands)); then\n"
+	"\t\tif ((_sc_operands)); then _secretctl_words @file \"$cur\"; else _secretctl_words @cmd \"$cur\"; fi\n"
 	"\t\treturn\n"
 	"\tfi\n"
-	"\tif ((skip)); then # prev is an option that takes an argument\n"
-	"\t\t_secretctl_words \"${_secretctl_args[\"$cpath|$prev\"]}\" \"$cur\"; return\n"
+	"\tif ((_sc_skip)); then # prev is an option that takes an argument\n"
+	"\t\t_secretctl_words \"${_secretctl_args[$_sc_path|$prev]}\" \"$cur\"; return\n"
 	"\tfi\n"
 	"\tif [[ $cur == -* ]]; then\n"
-	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_opts[$cpath]-}\" -- \"$cur\"); return\n"
+	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_opts[$_sc_path]-}\" -- \"$cur\"); return\n"
 	"\tfi\n"
-	"\tif ((!operands)) && [[ -n ${_secretctl_subs[$cpath]-} ]]; then\n"
-	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_subs[$cpath]}\" -- \"$cur\")\n"
+	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
+	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_subs[$_sc_path]}\" -- \"$cur\")\n"
 	"\t\t[[ -z $operand ]] && return\n"
 	"\tfi\n"
 	"\tif [[ -n $operand && $operand != @cmd ]]; then\n"
@@ -265,6 +276,7 @@ static void bash(FILE *f, const struct cli_command *const *table)
 	struct emit e = { .f = f, .table = table, .path = bash_path, .opt = bash_opt };
 	fputs(bash_head, f);
 	walk_all(&e);
+	fputs(shared_body, f);
 	fputs(bash_body, f);
 }
 
@@ -326,10 +338,6 @@ static const char zsh_head[] =
 	"typeset -gA _secretctl_sdesc _secretctl_odesc\n";
 
 static const char zsh_body[] =
-	"_secretctl_keys() {\n"
-	"\t[[ ${SECRETCTL_COMPLETION_ENABLED:-} == 1 && -n ${SECRETCTL_PASSWORD:-} ]] || return 0\n"
-	"\tcommand secretctl list </dev/null 2>/dev/null\n"
-	"}\n"
 	"_secretctl_words() { # kind\n"
 	"\tcase $1 in\n"
 	"\t@file) _files ;;\n"
@@ -339,35 +347,23 @@ static const char zsh_body[] =
 	"\tesac\n"
 	"}\n"
 	"_secretctl() {\n"
-	"\tlocal cur=${words[CURRENT]} prev=${words[CURRENT-1]} cpath=secretctl w i\n"
-	"\tlocal skip=0 operands=0 dashdash=0\n"
-	"\tfor ((i = 2; i < CURRENT; i++)); do\n"
-	"\t\tw=${words[i]}\n"
-	"\t\tif ((skip)); then skip=0; continue; fi\n"
-	"\t\tif ((!dashdash && !operands)) && [[ $w == -- ]]; then dashdash=1; continue; fi\n"
-	"\t\tif ((!dashdash && !operands)) && [[ $w == -* ]]; then\n"
-	"\t\t\t(( ${+_secretctl_args[$cpath|$w]} )) && skip=1\n"
-	"\t\t\tcontinue\n"
-	"\t\tfi\n"
-	"\t\tif ((!operands && !dashdash)) && [[ \" ${_secretctl_subs[$cpath]-} \" == *\" $w \"* ]]; then\n"
-	"\t\t\tcpath=\"$cpath $w\"; continue\n"
-	"\t\tfi\n"
-	"\t\toperands=$((operands + 1))\n"
-	"\tdone\n"
-	"\tlocal operand=${_secretctl_operand[$cpath]-}\n"
-	"\tif [[ $operand == @cmd ]] && ((dashdash || operands)); then\n"
-	"\t\tif ((operands)); then _files; else _command_names -e; fi\n"
+	"\tlocal cur=${words[CURRENT]} prev=${words[CURRENT-1]}\n"
+	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash\n"
+	"\t_secretctl_walk \"${(@)words[2,CURRENT-1]}\"\n"
+	"\tlocal operand=${_secretctl_operand[$_sc_path]-}\n"
+	"\tif [[ $operand == @cmd ]] && ((_sc_dashdash || _sc_operands)); then\n"
+	"\t\tif ((_sc_operands)); then _files; else _command_names -e; fi\n"
 	"\t\treturn\n"
 	"\tfi\n"
-	"\tif ((skip)); then # prev is an option that takes an argument\n"
-	"\t\t_secretctl_words \"${_secretctl_args[$cpath|$prev]}\"; return\n"
+	"\tif ((_sc_skip)); then # prev is an option that takes an argument\n"
+	"\t\t_secretctl_words \"${_secretctl_args[$_sc_path|$prev]}\"; return\n"
 	"\tfi\n"
 	"\tlocal -a d\n"
 	"\tif [[ $cur == -* ]]; then\n"
-	"\t\td=(\"${(@ps:\\0:)_secretctl_odesc[$cpath]}\"); d=(${d:#}); _describe -t options option d; return\n"
+	"\t\td=(\"${(@ps:\\0:)_secretctl_odesc[$_sc_path]}\"); d=(${d:#}); _describe -t options option d; return\n"
 	"\tfi\n"
-	"\tif ((!operands)) && [[ -n ${_secretctl_subs[$cpath]-} ]]; then\n"
-	"\t\td=(\"${(@ps:\\0:)_secretctl_sdesc[$cpath]}\"); d=(${d:#}); _describe -t commands command d\n"
+	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
+	"\t\td=(\"${(@ps:\\0:)_secretctl_sdesc[$_sc_path]}\"); d=(${d:#}); _describe -t commands command d\n"
 	"\tfi\n"
 	"\t[[ -n $operand && $operand != @cmd ]] && _secretctl_words \"$operand\"\n"
 	"\treturn 0\n"
@@ -379,6 +375,7 @@ static void zsh(FILE *f, const struct cli_command *const *table)
 	struct emit e = { .f = f, .table = table, .path = zsh_path, .opt = zsh_opt };
 	fputs(zsh_head, f);
 	walk_all(&e);
+	fputs(shared_body, f);
 	fputs(zsh_body, f);
 }
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interchange/interchange.h"
+#include "interchange-util.h"
 
 #define FIXTURES "tests/fixtures/import/"
 
@@ -19,11 +19,7 @@ static struct ix_doc *read_file(const char *name, enum ix_format f, bool pc)
 	ck_assert_msg(fd >= 0, "%s: run from the source tree", name);
 	ck_assert_int_eq(fd_read_all(fd, IX_FILE_MAX, &b), 0);
 	close(fd);
-	struct ix_doc *d = NULL;
-	struct reterr err = RETERR_INIT;
-	struct ix_opts o = { .format = f, .preserve_case = pc };
-	int r = ix_read((const unsigned char *)b.data, b.len, &o, &d, &err);
-	ck_assert_msg(r == 0, "%s: %d %s", name, r, err.msg);
+	struct ix_doc *d = itu_read(b.data, b.len, f, pc, 0, 0);
 	buf_release(&b);
 	return d;
 }
@@ -37,14 +33,7 @@ static int read_str(const char *text, enum ix_format f, struct reterr *err)
 	return r;
 }
 
-static const struct ix_item *find(const struct ix_doc *d, const char *key)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->items[i].key, key))
-			return &d->items[i];
-	ck_abort_msg("no item %s", key);
-	return NULL;
-}
+#define find itu_find
 
 /* Field name=value (sensitive as given); value NULL: only that it is absent. */
 static void field(const struct ix_item *it, const char *name, const char *value, bool sensitive)

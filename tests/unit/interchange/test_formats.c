@@ -7,32 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interchange/interchange.h"
+#include "interchange-util.h"
 
 static struct ix_doc *read_str(const char *text, enum ix_format f, int want, unsigned want_line)
 {
-	struct ix_doc *d = NULL;
-	struct reterr err = RETERR_INIT;
-	struct ix_opts o = { .format = f };
-	ck_assert_int_eq(secret_lib_init(), 0);
-	int r = ix_read((const unsigned char *)text, strlen(text), &o, &d, &err);
-	ck_assert_msg(r == want, "ix_read: %d (want %d): %s", r, want, err.msg);
-	if (want < 0) {
-		ck_assert_msg((unsigned)err.line == want_line, "line %d, want %u: %s", err.line,
-			      want_line, err.msg);
-		ck_assert_ptr_null(d);
-	}
-	return d;
+	return itu_read(text, strlen(text), f, false, want, want_line);
 }
 
-static const struct ix_item *find(const struct ix_doc *d, const char *key)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->items[i].key, key))
-			return &d->items[i];
-	ck_abort_msg("no item %s", key);
-	return NULL;
-}
+#define find itu_find
 
 static void assert_value(const struct ix_doc *d, const char *key, const void *want, size_t n)
 {
