@@ -9,6 +9,7 @@ load helpers
 setup() {
 	e2e_setup
 	init_vault
+	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
 meta() { sc get "$1" --show-metadata --json; }
