@@ -216,14 +216,16 @@ static const char shared_body[] =
 	"\tcommand secretctl list </dev/null 2>/dev/null\n"
 	"}\n"
 	"# Sets _sc_path (\"secretctl audit list\"), _sc_skip (the last word is an option that takes\n"
-	"# an argument), _sc_operands and _sc_dashdash from the words before the current one.\n"
+	"# an argument), _sc_operands, _sc_dashdash and _sc_stop (options are over: after \"--\" or\n"
+	"# the command run runs; elsewhere options may follow operands, as the parser permutes)\n"
+	"# from the words before the current one.\n"
 	"_secretctl_walk() {\n"
 	"\tlocal w\n"
-	"\t_sc_path=secretctl _sc_skip=0 _sc_operands=0 _sc_dashdash=0\n"
+	"\t_sc_path=secretctl _sc_skip=0 _sc_operands=0 _sc_dashdash=0 _sc_stop=0\n"
 	"\tfor w; do\n"
 	"\t\tif ((_sc_skip)); then _sc_skip=0; continue; fi\n"
-	"\t\tif ((!_sc_dashdash && !_sc_operands)) && [[ $w == -- ]]; then _sc_dashdash=1; continue; fi\n"
-	"\t\tif ((!_sc_dashdash && !_sc_operands)) && [[ $w == -* ]]; then\n"
+	"\t\tif ((!_sc_stop)) && [[ $w == -- ]]; then _sc_dashdash=1 _sc_stop=1; continue; fi\n"
+	"\t\tif ((!_sc_stop)) && [[ $w == -* ]]; then\n"
 	"\t\t\t[[ -n ${_secretctl_args[$_sc_path|$w]+set} ]] && _sc_skip=1\n"
 	"\t\t\tcontinue\n"
 	"\t\tfi\n"
@@ -231,6 +233,7 @@ static const char shared_body[] =
 	"\t\t\t_sc_path=\"$_sc_path $w\"; continue\n"
 	"\t\tfi\n"
 	"\t\t_sc_operands=$((_sc_operands + 1))\n"
+	"\t\t[[ ${_secretctl_operand[$_sc_path]-} == @cmd ]] && _sc_stop=1\n"
 	"\tdone\n"
 	"}\n";
 
@@ -245,7 +248,7 @@ static const char bash_body[] =
 	"}\n"
 	"_secretctl() {\n"
 	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash\n"
+	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash _sc_stop\n"
 	"\tCOMPREPLY=()\n"
 	"\t_secretctl_walk \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"\n"
 	"\tlocal operand=${_secretctl_operand[$_sc_path]-}\n"
@@ -256,7 +259,7 @@ static const char bash_body[] =
 	"\tif ((_sc_skip)); then # prev is an option that takes an argument\n"
 	"\t\t_secretctl_words \"${_secretctl_args[$_sc_path|$prev]}\" \"$cur\"; return\n"
 	"\tfi\n"
-	"\tif [[ $cur == -* ]]; then\n"
+	"\tif ((!_sc_stop)) && [[ $cur == -* ]]; then\n"
 	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_opts[$_sc_path]-}\" -- \"$cur\"); return\n"
 	"\tfi\n"
 	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
@@ -348,7 +351,7 @@ static const char zsh_body[] =
 	"}\n"
 	"_secretctl() {\n"
 	"\tlocal cur=${words[CURRENT]} prev=${words[CURRENT-1]}\n"
-	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash\n"
+	"\tlocal _sc_path _sc_skip _sc_operands _sc_dashdash _sc_stop\n"
 	"\t_secretctl_walk \"${(@)words[2,CURRENT-1]}\"\n"
 	"\tlocal operand=${_secretctl_operand[$_sc_path]-}\n"
 	"\tif [[ $operand == @cmd ]] && ((_sc_dashdash || _sc_operands)); then\n"
@@ -359,7 +362,7 @@ static const char zsh_body[] =
 	"\t\t_secretctl_words \"${_secretctl_args[$_sc_path|$prev]}\"; return\n"
 	"\tfi\n"
 	"\tlocal -a d\n"
-	"\tif [[ $cur == -* ]]; then\n"
+	"\tif ((!_sc_stop)) && [[ $cur == -* ]]; then\n"
 	"\t\td=(\"${(@ps:\\0:)_secretctl_odesc[$_sc_path]}\"); d=(${d:#}); _describe -t options option d; return\n"
 	"\tfi\n"
 	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
@@ -440,8 +443,9 @@ static void fish_path(struct emit *e, const char *path, const struct cli_command
 	fish_words(e->f, !strcmp(operand, "@cmd") ? "@file" : operand);
 	fputc('\n', e->f);
 	if (!strcmp(operand, "@cmd"))
-		fprintf(e->f, "complete -c secretctl -n '__secretctl_cmd \"%s\"' -x -a "
-			      "'(__fish_complete_command)'\n", path);
+		fprintf(e->f, "set -g __secretctl_runs_%s 1\ncomplete -c secretctl -n "
+			      "'__secretctl_cmd \"%s\"' -x -a '(__fish_complete_command)'\n", var,
+			path);
 }
 
 static void fish_opt(struct emit *e, const char *path, const struct cli_opt *o, const char *kind)
@@ -454,7 +458,7 @@ static void fish_opt(struct emit *e, const char *path, const struct cli_opt *o, 
 			fprintf(e->f, " -%c", o->short_name);
 		fputc('\n', e->f);
 	}
-	fprintf(e->f, "complete -c secretctl -n '__secretctl_at \"%s\"' -l %s", path, o->long_name);
+	fprintf(e->f, "complete -c secretctl -n '__secretctl_opt \"%s\"' -l %s", path, o->long_name);
 	if (o->short_name)
 		fprintf(e->f, " -s %c", o->short_name);
 	if (kind)
@@ -476,7 +480,8 @@ static const char fish_head[] =
 	"    command secretctl list </dev/null 2>/dev/null\n"
 	"end\n"
 	"# The command path of the line so far (\"\", \"audit\", \"audit list\"), the number of\n"
-	"# operands after it, and whether a \"--\" ended the options.\n"
+	"# operands after it, whether a \"--\" came, and whether options are over (after \"--\"\n"
+	"# or the command run runs; elsewhere they may follow operands, as the parser permutes).\n"
 	"function __secretctl_state\n"
 	"    set -l tokens (commandline -opc)\n"
 	"    set -e tokens[1]\n"
@@ -484,13 +489,14 @@ static const char fish_head[] =
 	"    set -l skip 0\n"
 	"    set -l operands 0\n"
 	"    set -l dashdash 0\n"
+	"    set -l stop 0\n"
 	"    for w in $tokens\n"
 	"        if test $skip = 1; set skip 0; continue; end\n"
 	"        set -l var (string replace -ra '[^A-Za-z0-9]' _ -- \"$path\")\n"
-	"        if test $operands = 0; and test $dashdash = 0; and test \"$w\" = --\n"
-	"            set dashdash 1; continue\n"
+	"        if test $stop = 0; and test \"$w\" = --\n"
+	"            set dashdash 1; set stop 1; continue\n"
 	"        end\n"
-	"        if test $operands = 0; and test $dashdash = 0; and string match -q -- '-*' $w\n"
+	"        if test $stop = 0; and string match -q -- '-*' $w\n"
 	"            set -l av __secretctl_argopts_$var\n"
 	"            if contains -- $w $$av; set skip 1; end\n"
 	"            continue\n"
@@ -501,10 +507,16 @@ static const char fish_head[] =
 	"            continue\n"
 	"        end\n"
 	"        set operands (math $operands + 1)\n"
+	"        if set -q __secretctl_runs_$var; set stop 1; end\n"
 	"    end\n"
 	"    echo $path\n"
 	"    echo $operands\n"
 	"    echo $dashdash\n"
+	"    echo $stop\n"
+	"end\n"
+	"function __secretctl_opt # path: an option of path (options may follow operands)\n"
+	"    set -l s (__secretctl_state)\n"
+	"    test \"$s[1]\" = \"$argv[1]\"; and test $s[4] = 0\n"
 	"end\n"
 	"function __secretctl_at # path: an option or the first operand of path\n"
 	"    set -l s (__secretctl_state)\n"

@@ -52,6 +52,13 @@ bash_complete() {
 	[ "$output" = template.tmpl ]
 	run -0 bash_complete secretctl run -k X -- printen
 	[[ $output == *printenv* ]]
+	# Options may follow operands (the parser permutes), except after run's command.
+	run -0 bash_complete secretctl import a.env --from ''
+	[ "$(tr '\n' ' ' <<<"$output")" = "1password bitwarden lastpass " ]
+	run -0 bash_complete secretctl import a.env --dr
+	[ "$output" = --dry-run ]
+	run -0 bash_complete secretctl run -k X env -
+	[[ $output != *--sandbox* ]]
 	# compgen over the generated word lists works as bash users expect.
 	run -0 bash -c 'source ./c.bash; compgen -W "${_secretctl_opts[secretctl generate]}" -- --no-'
 	[ "$(tr '\n' ' ' <<<"$output")" = "--no-uppercase --no-lowercase --no-numbers --no-symbols " ]
@@ -104,6 +111,7 @@ _command_names() { print -r -- "<commands>" }
 t() { words=("$@"); CURRENT=$#words; _secretctl }
 print -- '--- security'; t secretctl security ''
 print -- '--- conflict'; t secretctl import --on-conflict ''
+print -- '--- after operand'; t secretctl import a.env --from ''
 print -- '--- options'; t secretctl security weak -
 print -- '--- run'; t secretctl run -- ''
 print -- '--- keys'; SECRETCTL_COMPLETION_ENABLED=1 t secretctl get ''
@@ -113,6 +121,7 @@ EOF2
 	[[ ${lines[0]} == "registered: _secretctl" ]]
 	[[ $output == *$'--- security\nduplicates:list the groups of secrets that share a value\nweak:'* ]]
 	[[ $output == *$'--- conflict\nskip\noverwrite\nerror'* ]]
+	[[ $output == *$'--- after operand\n1password\nbitwarden\nlastpass'* ]]
 	[[ $output == *$'--json:a JSON object\n--password-stdin:'* ]]
 	[[ $output == *$'--- run\n<commands>'* ]]
 	[[ $output == *$'--- keys\nAPI_KEY\ndb/prod'* ]]
@@ -129,6 +138,10 @@ EOF2
 	[ "$(sort <<<"$output" | tr '\n' ' ')" = "error overwrite skip " ]
 	run -0 fc 'secretctl security weak --'
 	[ "$(tr '\n' ' ' <<<"$output")" = "--help --json --password-stdin " ]
+	run -0 fc 'secretctl import a.env --from '
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "1password bitwarden lastpass " ]
+	run -0 fc 'secretctl run -k X env -'
+	[[ $output != *--sandbox* ]]
 	run -0 fc 'secretctl completion '
 	[ "$(tr '\n' ' ' <<<"$output")" = "bash fish zsh " ]
 	run -0 env SECRETCTL_COMPLETION_ENABLED=1 SECRETCTL_PASSWORD="$PW" fish -c "source ./c.fish; complete -C 'secretctl get '"
