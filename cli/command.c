@@ -451,7 +451,8 @@ static void usage_top(const struct cli_command *const *table, FILE *f)
 	for (const struct cli_command *const *t = table; *t; t++)
 		fprintf(f, "  %-11s %s\n", (*t)->name, (*t)->summary);
 	fprintf(f, "\nRun 'secretctl help <command>' or 'secretctl <command> --help' for a "
-		   "command's options;\n'man secretctl' for the manual.\n");
+		   "command's options;\n'secretctl --version' for the version; 'man secretctl' for "
+		   "the manual.\n");
 }
 
 /* `secretctl help [COMMAND [SUB]]`. */

@@ -24,6 +24,10 @@ static const struct cli_command *const commands[] = {
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+		if (argc > 2) {
+			cli_error("%s: takes no arguments (see 'secretctl --help')", argv[1]);
+			return CLI_EUSAGE;
+		}
 		printf("secretctl %s\n", SECRETCTL_VERSION);
 		return CLI_OK;
 	}

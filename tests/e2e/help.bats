@@ -126,4 +126,9 @@ setup() { e2e_setup; }
 	[[ $output == *"--days N"* ]]
 	run -0 sc_nopw --version
 	[[ $output =~ ^secretctl\ [0-9]+\.[0-9]+ ]]
+	[ "$output" = "secretctl $(cat "$BATS_TEST_DIRNAME/../../VERSION")" ]
+	run -1 --separate-stderr sc_nopw --version extra
+	[[ $stderr == *"--version: takes no arguments"* ]]
+	run -0 sc_nopw --help
+	[[ $output == *"'secretctl --version' for the version"* ]]
 }
