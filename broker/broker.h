@@ -197,6 +197,21 @@ int broker_redact_fd(struct broker_run *r, int in_fd, int out_fd, uint64_t **ret
 size_t broker_run_nnames(const struct broker_run *r);
 const char *broker_run_name(const struct broker_run *r, size_t i);
 
+/* ---- a secret's environment variables (run, export -f env) --------------------------------- */
+
+/* Called with each variable: env is taken (malloc'd), the value points into the entry. Returns
+ * 0 to go on, or anything else to stop (returned by broker_entry_vars). */
+typedef int (*broker_var_fn)(void *ctx, char *env, const unsigned char *value, size_t len,
+			     struct reterr *err);
+/* The variables secret e gives a command when asked for as logical (its key as the user named
+ * it, before an env alias) with prefix (may be NULL): its value named by policy_env_name unless
+ * a binding names the value; then its bindings (prefixed) when it has any, else each field as
+ * <logical>_<FIELD>. bindings_only: the bindings alone (secret_run_with_bindings). -EINVAL with
+ * err for a key that makes no valid name, a binding to a missing field, or a secret with
+ * neither value nor fields. Pure but for fn. */
+int broker_entry_vars(const struct vault_entry *e, const char *logical, const char *prefix,
+		      bool bindings_only, broker_var_fn fn, void *ctx, struct reterr *err);
+
 /* ---- the vault's health (security_score, `secretctl security`) ------------------------------ */
 
 #define BROKER_EXPIRING_SOON_S (30 * 24 * 3600) /* "expiring soon": within 30 days */
@@ -218,6 +233,9 @@ struct broker_score {
 	char **expired, **expiring_soon, **no_expiry;
 };
 int broker_security_score(struct vault *v, struct broker_score *ret, struct reterr *err);
+/* The same with "expiring soon" meaning within soon_s seconds (`security --days N`). */
+int broker_security_score_within(struct vault *v, int64_t soon_s, struct broker_score *ret,
+				 struct reterr *err);
 void broker_score_release(struct broker_score *s);
 
 /* ---- rendering shared by the front ends ----------------------------------------------------- */
@@ -234,6 +252,9 @@ struct broker_render_opts {
 };
 int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
 		       const struct broker_render_opts *ro);
+/* A score as MCP security_score returns it: score, total_secrets, components, counts, then the
+ * keys (weak, duplicates, expired, expiring_soon: empty unless include_keys) and suggestions. */
+void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool include_keys);
 /* The masked form of a value, by bytes: 1-4 all '*', 5-8 the last 2 shown, >= 9 the last 4
  * shown; a shown byte that is not printable ASCII is masked too; one '*' per hidden byte, at
  * most BROKER_MASK_STARS. Written as a JSON string. */

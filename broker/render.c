@@ -73,3 +73,51 @@ void broker_render_masked(struct outbuf *o, const void *p, size_t n)
 	}
 	outbuf_puts(o, "\"");
 }
+
+static void json_keys(struct outbuf *o, const char *name, char *const *keys, bool include)
+{
+	outbuf_printf(o, ",\"%s\":", name);
+	outbuf_json_strv(o, include ? keys : NULL);
+}
+
+void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool include_keys)
+{
+	bool inc = include_keys;
+	outbuf_printf(o, "{\"score\":%u,\"total_secrets\":%zu,\"components\":{\"strength\":%u,"
+			 "\"uniqueness\":%u,\"expiry\":%u,\"coverage\":%u},",
+		      sc->score, sc->total, sc->strength, sc->uniqueness, sc->expiry, sc->coverage);
+	outbuf_printf(o, "\"counts\":{\"weak\":%zu,\"duplicates\":%zu,\"expired\":%zu,"
+			 "\"expiring_soon\":%zu,\"no_expiry\":%zu}",
+		      strv_len(sc->weak), sc->nduplicates, strv_len(sc->expired),
+		      strv_len(sc->expiring_soon), strv_len(sc->no_expiry));
+	json_keys(o, "weak", sc->weak, inc);
+	outbuf_puts(o, ",\"duplicates\":[");
+	for (size_t i = 0; inc && i < sc->nduplicates; i++) {
+		outbuf_puts(o, i ? "," : "");
+		outbuf_json_strv(o, sc->duplicates[i]);
+	}
+	outbuf_puts(o, "]");
+	json_keys(o, "expired", sc->expired, inc);
+	json_keys(o, "expiring_soon", sc->expiring_soon, inc);
+	outbuf_puts(o, ",\"suggestions\":[");
+	const char *sep = "";
+	if (sc->weak) {
+		outbuf_printf(o, "%s\"replace %zu weak secret(s) with long random values "
+				 "(secretctl set KEY)\"", sep, strv_len(sc->weak));
+		sep = ",";
+	}
+	if (sc->nduplicates) {
+		outbuf_printf(o, "%s\"give each service its own credential: %zu group(s) of "
+				 "secrets share a value\"", sep, sc->nduplicates);
+		sep = ",";
+	}
+	if (sc->expired || sc->expiring_soon) {
+		outbuf_printf(o, "%s\"rotate %zu expired or soon-expiring secret(s)\"", sep,
+			      strv_len(sc->expired) + strv_len(sc->expiring_soon));
+		sep = ",";
+	}
+	if (sc->no_expiry)
+		outbuf_printf(o, "%s\"set an expiry (a rotation date) on %zu secret(s)\"", sep,
+			      strv_len(sc->no_expiry));
+	outbuf_puts(o, "]}");
+}

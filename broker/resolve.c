@@ -124,21 +124,6 @@ static int add_item(struct broker_run *r, char *env, const char *key, const void
 	return 0;
 }
 
-static int env_name_for(struct broker_run *r, const char *logical, char **ret,
-			struct reterr *err)
-{
-	int e = policy_env_name(logical, r->env_prefix, ret);
-	if (e == -ENOMEM)
-		return nomem(err);
-	if (e < 0)
-		return reterr_set(err, -EINVAL,
-				  "key '%s' does not give a valid environment variable name; add an "
-				  "env prefix (a key may not start with a digit without one) or give "
-				  "the secret a binding",
-				  logical);
-	return 0;
-}
-
 static int refuse_expired(const struct vault_meta *m, struct reterr *err)
 {
 	char when[32];
@@ -149,94 +134,34 @@ static int refuse_expired(const struct vault_meta *m, struct reterr *err)
 			  m->key, when);
 }
 
-/* A secret's named parts: its bindings when it has any (exactly the variables its owner chose,
- * prefixed; a binding to field "" is the single value), else every field as <KEY>_<FIELD>. */
-static int add_fields(struct broker_run *r, const struct vault_entry *e, const char *key,
-		      const char *logical, struct reterr *err)
-{
-	const char *pre = r->env_prefix ? r->env_prefix : "";
-	int ret;
+struct add_ctx {
+	struct broker_run *r;
+	const char *key;
+};
 
-	if (e->meta.nbindings == 0) {
-		for (size_t f = 0; f < e->meta.nfields; f++) {
-			AUTO_FREE char *joined = NULL;
-			char *env = NULL;
-			if (asprintf(&joined, "%s_%s", logical, e->meta.fields[f].name) < 0) {
-				joined = NULL;
-				return nomem(err);
-			}
-			ret = env_name_for(r, joined, &env, err);
-			if (ret == 0)
-				ret = add_item(r, env, key, e->field_values[f], e->field_lens[f], err);
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
-	for (size_t i = 0; i < e->meta.nbindings; i++) {
-		const struct vault_binding *bd = &e->meta.bindings[i];
-		const unsigned char *val = NULL;
-		size_t len = 0;
-		char *env = NULL;
-		if (!bd->field[0] && e->meta.has_value) {
-			val = e->value;
-			len = e->value_len;
-		}
-		for (size_t f = 0; !val && bd->field[0] && f < e->meta.nfields; f++)
-			if (strcmp(e->meta.fields[f].name, bd->field) == 0) {
-				val = e->field_values[f];
-				len = e->field_lens[f];
-			}
-		if (!val)
-			return reterr_set(err, -EINVAL,
-					  "secret '%s': binding %s names a missing %s%s%s; fix it with "
-					  "'secretctl set'",
-					  key, bd->env, bd->field[0] ? "field '" : "value", bd->field,
-					  bd->field[0] ? "'" : "");
-		if (asprintf(&env, "%s%s", pre, bd->env) < 0)
-			return nomem(err);
-		if ((ret = add_item(r, env, key, val, len, err)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* True when a binding gives the single value its own name. */
-static bool value_bound(const struct vault_entry *e)
+static int add_var(void *ctx, char *env, const unsigned char *value, size_t len,
+		   struct reterr *err)
 {
-	for (size_t i = 0; i < e->meta.nbindings; i++)
-		if (!e->meta.bindings[i].field[0])
-			return true;
-	return false;
+	const struct add_ctx *a = ctx;
+	return add_item(a->r, env, a->key, value, len, err);
 }
 
 /* Decrypt one stored key (already checked) and inject its parts. */
 static int load_want(struct broker_run *r, const struct want *w, struct reterr *err)
 {
 	struct vault_entry *e = NULL;
-	char *env = NULL;
 	int ret = vault_get(r->b->vault, w->key, VAULT_GET_NO_AUDIT, &e, err);
 
 	if (ret == -ENOENT)
 		return reterr_set(err, -ENOENT, "no secret %s; see 'secretctl list'", w->what);
 	if (ret < 0)
 		return ret;
-	if (!e->meta.has_value && e->meta.nfields == 0) {
-		ret = reterr_set(err, -EINVAL, "secret '%s' has neither a value nor fields", w->key);
-		goto out;
-	}
-	if (r->bindings_key) {
-		/* secret_run_with_bindings: exactly the variables its owner chose. */
-		ret = add_fields(r, e, w->key, w->logical, err);
-		goto out;
-	}
-	if (e->meta.has_value && !value_bound(e)) {
-		if ((ret = env_name_for(r, w->logical, &env, err)) != 0 ||
-		    (ret = add_item(r, env, w->key, e->value, e->value_len, err)) != 0)
-			goto out;
-	}
-	ret = add_fields(r, e, w->key, w->logical, err);
-out:
+	struct add_ctx a = { r, w->key };
+	/* secret_run_with_bindings: exactly the variables its owner chose. */
+	ret = broker_entry_vars(e, w->logical, r->env_prefix, r->bindings_key != NULL, add_var, &a,
+				err);
+	if (ret == -ENOMEM)
+		ret = nomem(err);
 	vault_entry_free(e); /* wipes the decrypted blob */
 	return ret;
 }

@@ -148,6 +148,12 @@ void broker_score_release(struct broker_score *s)
 
 int broker_security_score(struct vault *v, struct broker_score *ret, struct reterr *err)
 {
+	return broker_security_score_within(v, BROKER_EXPIRING_SOON_S, ret, err);
+}
+
+int broker_security_score_within(struct vault *v, int64_t soon_s, struct broker_score *ret,
+				 struct reterr *err)
+{
 	struct vault_meta *metas = NULL;
 	struct scan sc = { 0 };
 	bool *dup = NULL;
@@ -174,7 +180,7 @@ int broker_security_score(struct vault *v, struct broker_score *ret, struct rete
 			goto out;
 		const struct vault_meta *m = &metas[i];
 		bool exp = m->expires_at && m->expires_at < now;
-		bool soon = m->expires_at && !exp && m->expires_at < now + BROKER_EXPIRING_SOON_S;
+		bool soon = m->expires_at && !exp && m->expires_at < now + soon_s;
 		if ((w && strv_push(&ret->weak, m->key) < 0) ||
 		    (exp && strv_push(&ret->expired, m->key) < 0) ||
 		    (soon && strv_push(&ret->expiring_soon, m->key) < 0) ||

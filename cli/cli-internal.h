@@ -22,6 +22,13 @@
 #define CLI_MASK_REVEAL_MIN 16
 void cli_out_masked(struct outbuf *o, const void *p, size_t n);
 
+/* Colour on fd: only a terminal, never with NO_COLOR set (no-color.org) or TERM=dumb. */
+bool cli_use_color(int fd);
+
+/* A JSON member "value": "..." for UTF-8 text, else "value_base64": "..." (the encoding in
+ * locked memory); masked: "value": "<masked form>". -ENOMEM. */
+int cli_out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool masked);
+
 /* Parse --since: a duration back from now ("24h", "7d") or an RFC 3339 UTC time. -EINVAL. */
 int cli_parse_since(const char *s, int64_t *ret_ts);
 
@@ -44,5 +51,64 @@ int cli_password_check(const struct secret *pw, const char *what);
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
 /* Warn that the test profile is insecure (no-op for the others). */
 void cli_warn_test_kdf(enum vault_kdf kdf);
+
+/* ---- field templates of `set --template` (template.c) ------------------------------------------ */
+
+#define CLI_TEMPLATE_FIELDS 5
+struct cli_template_field {
+	const char *name;
+	bool sensitive, required;
+	const char *env; /* default binding, or NULL */
+};
+struct cli_template {
+	const char *name;
+	struct cli_template_field fields[CLI_TEMPLATE_FIELDS]; /* name NULL ends */
+};
+/* "login", "database", "api", "ssh", or NULL. */
+const struct cli_template *cli_template_find(const char *name);
+
+/* ---- plaintext files (plainfile.c): export, inject ------------------------------------------ */
+
+/* A file being written: a private temporary (0600, O_EXCL) beside path, renamed over it by
+ * commit; path is borrowed. */
+struct cli_plainfile {
+	int fd;
+	const char *path;
+	char *tmp;
+	bool force;
+};
+/* Before anything is decrypted: CLI_OK when path may be written (absent, or force and not a
+ * directory), else an exit code after saying why. */
+int cli_plainfile_check(const char *cmd, const char *path, bool force);
+/* Create the temporary file. CLI_OK or an exit code after saying why. */
+int cli_plainfile_open(struct cli_plainfile *f, const char *cmd, const char *path, bool force);
+/* fsync, then rename over path (never replacing an existing file without force), then fsync
+ * the directory. CLI_OK or an exit code after saying why (the temporary file is removed). */
+int cli_plainfile_commit(struct cli_plainfile *f, const char *cmd);
+/* Remove the temporary file (nothing reaches path). */
+void cli_plainfile_abort(struct cli_plainfile *f);
+/* On a terminal (stderr), warn that plaintext secrets are written to where (NULL: stdout). */
+void cli_warn_plaintext(const char *cmd, const char *where);
+
+/* ---- clipboard (clipboard.c) ----------------------------------------------------------------- */
+
+/* Copy p[0..n) to the clipboard with the session's tool (wl-copy on Wayland, xclip or xsel on
+ * X11), through a pipe; then a detached process clears it after $SECRETCTL_CLIPBOARD_SECONDS
+ * (30) when it still holds this value. CLI_OK, or an exit code after saying why (no tool:
+ * CLI_EUSAGE). */
+int cli_clipboard_copy(const char *cmd, const unsigned char *p, size_t n);
+
+/* ---- progress (progress.c) ---------------------------------------------------------------------- */
+
+/* A bar on stderr for an operation of total steps, only when stderr is a terminal. */
+struct cli_progress {
+	const char *label;
+	size_t total, shown;
+	bool on;
+};
+void cli_progress_init(struct cli_progress *p, const char *label, size_t total);
+void cli_progress_update(struct cli_progress *p, size_t done);
+/* Erase the bar. */
+void cli_progress_done(struct cli_progress *p);
 
 #endif

@@ -76,6 +76,7 @@ struct cli_ctx {
 	const char *key;  /* CLI_KEY */
 	bool password_stdin;
 	struct vault *vault; /* CLI_VAULT; freed by the dispatcher */
+	const struct cli_command *const *table; /* every command (what completion describes) */
 };
 
 struct cli_command {
@@ -101,13 +102,18 @@ struct cli_command {
 int cli_dispatch(const struct cli_command *const *table, int argc, char **argv);
 /* Print a command's help (stdout) or its usage lines (stderr, after an error). */
 void cli_help(const struct cli_command *cmd, const char *name, FILE *f, bool full);
+/* The i-th option the parser accepts for cmd: its own, then --password-stdin (CLI_PASSWORD),
+ * then --help; NULL past the last. For completion scripts, which list them from here. */
+const struct cli_opt *cli_opt_at(const struct cli_command *cmd, size_t i);
 /* The command named by words (e.g. {"audit", "list"}) or NULL. */
 const struct cli_command *cli_find(const struct cli_command *const *table, char **words,
 				   int nwords, int *ret_used);
 
 extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
 	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
-	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config;
+	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
+	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
+	cli_cmd_completion;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 

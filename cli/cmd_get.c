@@ -43,32 +43,6 @@ static void out_text_block(struct outbuf *o, const char *s)
 	}
 }
 
-/* "value": "..." (or "value_base64") for a JSON object member, masked on request. */
-static int out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool masked)
-{
-	if (masked) {
-		outbuf_puts(o, "\"value\":\"");
-		cli_out_masked(o, p, n);
-		outbuf_puts(o, "\"");
-		return 0;
-	}
-	if (utf8_valid(p, n)) {
-		outbuf_puts(o, "\"value\":");
-		outbuf_json_str(o, p, n);
-		return 0;
-	}
-	size_t enc_len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-	struct secret *enc = secret_new(enc_len);
-	if (!enc)
-		return -ENOMEM;
-	sodium_bin2base64((char *)enc->data, enc_len, p, n, sodium_base64_VARIANT_ORIGINAL);
-	outbuf_puts(o, "\"value_base64\":\"");
-	outbuf_write(o, enc->data, strlen((const char *)enc->data));
-	outbuf_puts(o, "\"");
-	secret_free(enc);
-	return 0;
-}
-
 struct field_values {
 	const struct vault_entry *e;
 	bool masked;
@@ -80,7 +54,7 @@ static int field_value(struct outbuf *o, size_t i, void *ctx)
 	const struct field_values *fv = ctx;
 	const struct vault_entry *e = fv->e;
 	outbuf_puts(o, ",");
-	return out_json_value(o, e->field_values[i], e->field_lens[i],
+	return cli_out_json_value(o, e->field_values[i], e->field_lens[i],
 			      fv->masked || e->meta.fields[i].sensitive);
 }
 
@@ -211,7 +185,7 @@ static int print_json(struct outbuf *out, const struct vault_entry *e, const uns
 	}
 	if (r == 0 && (mode() == GET_VALUE || mode() == GET_FIELD)) {
 		outbuf_puts(out, ",");
-		r = out_json_value(out, val, val_len, o.masked);
+		r = cli_out_json_value(out, val, val_len, o.masked);
 	}
 	outbuf_puts(out, "}\n");
 	return r;

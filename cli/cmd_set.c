@@ -15,6 +15,7 @@ struct field_in {
 	char *name;
 	struct secret *value; /* NULL until read when no =VALUE was given */
 	bool inline_value;
+	bool optional; /* a template's optional field: an empty answer leaves it out */
 };
 
 /* Apply the stdin rules to a value just read: strip one trailing newline, refuse NUL bytes
@@ -96,7 +97,7 @@ static struct {
 	struct vault_binding bindings[VAULT_BINDINGS_MAX];
 	size_t nfields, nbindings, nstdin_fields;
 	char **tags, **sensitive;
-	const char *notes, *url;
+	const char *notes, *url, *template;
 	bool binary, set_expires, tags_given;
 	int64_t expires_at;
 	struct secret *value;
@@ -194,6 +195,9 @@ static const struct cli_opt opts[] = {
 	       "secret's bindings)"),
 	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
 					 "newline removed"),
+	CLI_STRING(0, "template", "login|database|api|ssh", &o.template,
+		   "the template's fields (asked for, or --field NAME=VALUE),\n"
+		   "sensitive flags and default bindings"),
 	CLI_OPT_END,
 };
 
@@ -223,11 +227,52 @@ static int check_meta(void)
 	return CLI_OK;
 }
 
+static bool field_given(const char *name)
+{
+	for (size_t i = 0; i < o.nfields; i++)
+		if (!strcmp(o.fields[i].name, name))
+			return true;
+	return false;
+}
+
+/* --template: each of its fields not given with --field is asked for (an optional one only on
+ * a terminal); its sensitive fields are marked; its bindings apply unless --binding is given. */
+static int apply_template(void)
+{
+	const struct cli_template *t = cli_template_find(o.template);
+	if (!t) {
+		cli_error("set: unknown --template '%s' (use login, database, api or ssh)",
+			  o.template);
+		return CLI_EUSAGE;
+	}
+	bool bind = o.nbindings == 0;
+	for (const struct cli_template_field *tf = t->fields;
+	     tf < t->fields + CLI_TEMPLATE_FIELDS && tf->name; tf++) {
+		if (!field_given(tf->name) && (tf->required || isatty(STDIN_FILENO))) {
+			if (o.nfields == VAULT_FIELDS_MAX || !(o.fields[o.nfields].name = strdup(tf->name)))
+				return nomem();
+			o.fields[o.nfields++].optional = !tf->required;
+			o.nstdin_fields++;
+		}
+		if (tf->sensitive && field_given(tf->name) && !strv_contains(o.sensitive, tf->name) &&
+		    strv_push(&o.sensitive, tf->name) < 0)
+			return nomem();
+		if (bind && tf->env && field_given(tf->name)) {
+			struct vault_binding *b = &o.bindings[o.nbindings++];
+			if (!(b->env = strdup(tf->env)) || !(b->field = strdup(tf->name)))
+				return nomem();
+		}
+	}
+	return CLI_OK;
+}
+
 /* Everything that can be checked without the vault is checked before the password. */
 static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
 	int rc = check_meta();
+	if (rc == CLI_OK && o.template)
+		rc = apply_template();
 	if (rc != CLI_OK)
 		return rc;
 	for (size_t i = 0; i < o.nfields; i++) {
@@ -248,10 +293,65 @@ static int check(struct cli_ctx *ctx)
 				 "be asked for it", f->name, f->name);
 	}
 	if (o.nstdin_fields > 1 && !isatty(STDIN_FILENO)) {
-		cli_error("set: only one --field NAME without a value can read standard input");
+		if (o.template)
+			cli_error("set: --template %s: give the fields with --field NAME=VALUE (one "
+				  "may come from standard input) or run it on a terminal", o.template);
+		else
+			cli_error("set: only one --field NAME without a value can read standard "
+				  "input");
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
+}
+
+/* Leave field i out (an optional template field left empty), with its bindings. */
+static void drop_field(size_t i)
+{
+	const char *name = o.fields[i].name;
+	for (size_t b = 0; b < o.nbindings;) {
+		if (strcmp(o.bindings[b].field, name)) {
+			b++;
+			continue;
+		}
+		free(o.bindings[b].env);
+		free(o.bindings[b].field);
+		o.bindings[b] = o.bindings[--o.nbindings];
+	}
+	for (size_t k = 0; o.sensitive && o.sensitive[k]; k++) {
+		if (strcmp(o.sensitive[k], name))
+			continue;
+		free(o.sensitive[k]);
+		memmove(&o.sensitive[k], &o.sensitive[k + 1],
+			(strv_len(o.sensitive) - k) * sizeof(char *));
+		break;
+	}
+	free(o.fields[i].name);
+	secret_free(o.fields[i].value);
+	memmove(&o.fields[i], &o.fields[i + 1], (o.nfields - i - 1) * sizeof(o.fields[0]));
+	o.nfields--;
+}
+
+/* A field's value from the terminal or stdin; an optional one may stay empty (*ret_left_out). */
+static int field_read(struct field_in *f, bool *ret_left_out)
+{
+	char what[VAULT_FIELD_NAME_MAX + 64], prompt[VAULT_FIELD_NAME_MAX + 96];
+	snprintf(what, sizeof(what), "field '%.64s'", f->name);
+	snprintf(prompt, sizeof(prompt), "Value for field %.64s%s (input hidden): ", f->name,
+		 f->optional ? " (optional: Enter leaves it out)" : "");
+	*ret_left_out = false;
+	if (f->optional && isatty(STDIN_FILENO)) {
+		int r = cli_tty_read_secret(prompt, VAULT_VALUE_MAX, &f->value);
+		if (r == 0 && f->value->len == 0) {
+			*ret_left_out = true;
+			return CLI_OK;
+		}
+		if (r < 0) {
+			cli_error("set: cannot read %s: %s", what, strerror(-r));
+			return CLI_EIO;
+		}
+		return CLI_OK;
+	}
+	return value_read(o.binary, what, prompt, &f->value);
 }
 
 /* Read the single value, or every field given without one; warn about short sensitive ones. */
@@ -267,17 +367,18 @@ static int read_values(const char *key)
 	}
 	for (size_t i = 0; i < o.nfields; i++) {
 		struct field_in *f = &o.fields[i];
+		bool left_out = false;
 		if (!f->value) {
-			char what[VAULT_FIELD_NAME_MAX + 64], prompt[VAULT_FIELD_NAME_MAX + 64];
-			snprintf(what, sizeof(what), "field '%.64s'", f->name);
-			snprintf(prompt, sizeof(prompt), "Value for field %.64s (input hidden): ",
-				 f->name);
-			if ((rc = value_read(o.binary, what, prompt, &f->value)) != CLI_OK)
+			if ((rc = field_read(f, &left_out)) != CLI_OK)
 				return rc;
 		} else if (f->value->len > VAULT_VALUE_MAX) {
 			cli_error("set: field '%s' is too large: the limit is %d bytes", f->name,
 				  VAULT_VALUE_MAX);
 			return CLI_EUSAGE;
+		}
+		if (left_out) {
+			drop_field(i--);
+			continue;
 		}
 		if (strv_contains(o.sensitive, f->name))
 			warn_short(key, f->name, f->value);

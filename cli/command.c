@@ -49,6 +49,7 @@ static size_t count_opts(const struct cli_opt *o)
 /* The i-th option of a command as the parser sees it: its own, then --password-stdin, --help. */
 static const struct cli_opt *opt_at(const struct cli_command *c, size_t i, int *ret_id)
 {
+	c = resolve(c);
 	size_t own = count_opts(c->opts);
 	if (i < own) {
 		*ret_id = (int)i;
@@ -63,6 +64,12 @@ static const struct cli_opt *opt_at(const struct cli_command *c, size_t i, int *
 		return &help_opt;
 	}
 	return NULL;
+}
+
+const struct cli_opt *cli_opt_at(const struct cli_command *c, size_t i)
+{
+	int id;
+	return opt_at(c, i, &id);
 }
 
 /* ---- help ----------------------------------------------------------------------------------- */
@@ -117,6 +124,10 @@ static void print_opts(const struct cli_command *c, FILE *f)
 /* "usage: secretctl NAME SYN" for each synopsis line; a parent shows its subcommands' lines. */
 static void print_usage_lines(const struct cli_command *c, const char *name, FILE *f, int *nth)
 {
+	if (c->subs && c->run) {
+		const struct cli_command own = { .synopsis = c->synopsis };
+		print_usage_lines(&own, name, f, nth);
+	}
 	if (c->subs) {
 		for (const struct cli_command *const *s = c->subs; *s; s++) {
 			char sub[128];
@@ -156,7 +167,8 @@ void cli_help(const struct cli_command *cmd, const char *name, FILE *f, bool ful
 		for (const struct cli_command *const *s = c->subs; *s; s++)
 			fprintf(f, "  %-10s %s\n", (*s)->name, (*s)->summary);
 		fprintf(f, "\nRun 'secretctl %s COMMAND --help' for a command's options.\n", name);
-	} else {
+	}
+	if (!c->subs || c->run) {
 		fputc('\n', f);
 		print_opts(c, f);
 	}
@@ -398,12 +410,12 @@ static void release_opts(const struct cli_command *c)
 		c->cleanup();
 }
 
-static int run_command(const struct cli_command *cmd, const struct cli_command *parent,
-		       const char *name, int argc, char **argv)
+static int run_command(const struct cli_command *const *table, const struct cli_command *cmd,
+		       const struct cli_command *parent, const char *name, int argc, char **argv)
 {
 	const struct cli_command *c = resolve(cmd);
 	struct parse p = { .cmd = c, .parent = parent, .name = name };
-	struct cli_ctx ctx = { .name = name };
+	struct cli_ctx ctx = { .name = name, .table = table };
 	int rc;
 
 	if (c->flags & CLI_HARDEN)
@@ -439,7 +451,8 @@ static void usage_top(const struct cli_command *const *table, FILE *f)
 	for (const struct cli_command *const *t = table; *t; t++)
 		fprintf(f, "  %-11s %s\n", (*t)->name, (*t)->summary);
 	fprintf(f, "\nRun 'secretctl help <command>' or 'secretctl <command> --help' for a "
-		   "command's options;\n'man secretctl' for the manual.\n");
+		   "command's options;\n'secretctl --version' for the version; 'man secretctl' for "
+		   "the manual.\n");
 }
 
 /* `secretctl help [COMMAND [SUB]]`. */
@@ -487,6 +500,12 @@ int cli_dispatch(const struct cli_command *const *table, int argc, char **argv)
 	char name[128] = "";
 	name_append(name, sizeof(name), argv[0]);
 	while (resolve(c)->subs) {
+		/* A command with subcommands and a run of its own (security) runs itself when no
+		 * subcommand follows. */
+		if (resolve(c)->run && (argc < 2 || argv[1][0] == '-' ||
+					!find_in(resolve(c)->subs, argv[1])) &&
+		    (argc < 2 || !is_help(argv[1])))
+			break;
 		if (argc < 2) {
 			cli_help(c, name, stderr, false);
 			return CLI_EUSAGE;
@@ -507,5 +526,5 @@ int cli_dispatch(const struct cli_command *const *table, int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	return run_command(c, parent, name, argc, argv);
+	return run_command(table, c, parent, name, argc, argv);
 }

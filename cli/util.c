@@ -67,6 +67,38 @@ void cli_out_masked(struct outbuf *o, const void *p, size_t n)
 	outbuf_write(o, s + n - 4, 4);
 }
 
+bool cli_use_color(int fd)
+{
+	const char *nc = secure_getenv("NO_COLOR");
+	const char *term = secure_getenv("TERM");
+	return isatty(fd) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+int cli_out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool masked)
+{
+	if (masked) {
+		outbuf_puts(o, "\"value\":\"");
+		cli_out_masked(o, p, n);
+		outbuf_puts(o, "\"");
+		return 0;
+	}
+	if (utf8_valid(p, n)) {
+		outbuf_puts(o, "\"value\":");
+		outbuf_json_str(o, p, n);
+		return 0;
+	}
+	size_t enc_len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	struct secret *enc = secret_new(enc_len);
+	if (!enc)
+		return -ENOMEM;
+	sodium_bin2base64((char *)enc->data, enc_len, p, n, sodium_base64_VARIANT_ORIGINAL);
+	outbuf_puts(o, "\"value_base64\":\"");
+	outbuf_write(o, enc->data, strlen((const char *)enc->data));
+	outbuf_puts(o, "\"");
+	secret_free(enc);
+	return 0;
+}
+
 int cli_parse_since(const char *s, int64_t *ret_ts)
 {
 	int64_t ms, ts;

@@ -241,16 +241,9 @@ static int call_get_field(struct broker *b, const struct mcp_wire_msg *m, struct
 	return e < 0 ? e : rp->error ? 1 : 0;
 }
 
-static void json_keys(struct outbuf *o, const char *name, char *const *keys, bool include)
-{
-	outbuf_printf(o, ",\"%s\":", name);
-	outbuf_json_strv(o, include ? keys : NULL);
-}
-
 static int call_score(struct broker *b, const struct mcp_wire_msg *m, struct mcp_reply *rp)
 {
 	const struct mcp_wire_field *f = mcp_wire_get(m, "include_keys", MCP_WK_BOOL);
-	bool inc = f && f->b;
 	struct broker_score sc;
 	struct reterr err = { .msg = "" };
 	struct outbuf o;
@@ -258,43 +251,7 @@ static int call_score(struct broker *b, const struct mcp_wire_msg *m, struct mcp
 	if (e < 0)
 		return mcp_call_error(rp, "cannot score the vault: %s", err.msg) < 0 ? -ENOMEM : 1;
 	outbuf_init_buf(&o, &rp->json);
-	outbuf_printf(&o, "{\"score\":%u,\"total_secrets\":%zu,\"components\":{\"strength\":%u,"
-			  "\"uniqueness\":%u,\"expiry\":%u,\"coverage\":%u},",
-		      sc.score, sc.total, sc.strength, sc.uniqueness, sc.expiry, sc.coverage);
-	outbuf_printf(&o, "\"counts\":{\"weak\":%zu,\"duplicates\":%zu,\"expired\":%zu,"
-			  "\"expiring_soon\":%zu,\"no_expiry\":%zu}",
-		      strv_len(sc.weak), sc.nduplicates, strv_len(sc.expired),
-		      strv_len(sc.expiring_soon), strv_len(sc.no_expiry));
-	json_keys(&o, "weak", sc.weak, inc);
-	outbuf_puts(&o, ",\"duplicates\":[");
-	for (size_t i = 0; inc && i < sc.nduplicates; i++) {
-		outbuf_puts(&o, i ? "," : "");
-		outbuf_json_strv(&o, sc.duplicates[i]);
-	}
-	outbuf_puts(&o, "]");
-	json_keys(&o, "expired", sc.expired, inc);
-	json_keys(&o, "expiring_soon", sc.expiring_soon, inc);
-	outbuf_puts(&o, ",\"suggestions\":[");
-	const char *sep = "";
-	if (sc.weak) {
-		outbuf_printf(&o, "%s\"replace %zu weak secret(s) with long random values "
-				  "(secretctl set KEY)\"", sep, strv_len(sc.weak));
-		sep = ",";
-	}
-	if (sc.nduplicates) {
-		outbuf_printf(&o, "%s\"give each service its own credential: %zu group(s) of "
-				  "secrets share a value\"", sep, sc.nduplicates);
-		sep = ",";
-	}
-	if (sc.expired || sc.expiring_soon) {
-		outbuf_printf(&o, "%s\"rotate %zu expired or soon-expiring secret(s)\"", sep,
-			      strv_len(sc.expired) + strv_len(sc.expiring_soon));
-		sep = ",";
-	}
-	if (sc.no_expiry)
-		outbuf_printf(&o, "%s\"set an expiry (a rotation date) on %zu secret(s)\"", sep,
-			      strv_len(sc.no_expiry));
-	outbuf_puts(&o, "]}");
+	broker_render_score(&o, &sc, f && f->b);
 	broker_score_release(&sc);
 	return outbuf_finish(&o);
 }

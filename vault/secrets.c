@@ -496,37 +496,32 @@ out:
 	return r;
 }
 
-int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
-	      struct reterr *err)
+int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault_set_in *in,
+		     const struct vault_set_opts *o, bool *ret_created, struct reterr *err)
 {
 	struct vault_entry old = { 0 };
 	struct vault_meta m = { 0 };
 	struct buf mb = BUF_INIT;
 	struct secret *values = NULL;
-	struct vault_state st;
 	const unsigned char *fv[VAULT_FIELDS_MAX] = { 0 };
 	size_t fl[VAULT_FIELDS_MAX] = { 0 };
 	const unsigned char *value = NULL;
 	unsigned char id[VAULT_HASH_BYTES];
 	int64_t old_version = 0;
-	int r = vault_require_unlocked(v, err);
+	int r = input_check(in, err);
 	if (r < 0)
 		return r;
-	if (!in)
-		return reterr_set(err, -EINVAL, "nothing to set");
-	if ((r = input_check(in, err)) < 0)
-		return r;
 	name_hash(v, in->key, id);
-	if ((r = vdb_begin(v, err)) < 0)
-		return r;
-	if ((r = vault_state_load(v, &st, err)) < 0)
-		goto out;
-	if ((r = entry_load(v, in->key, id, true, &old, &old_version, err)) < 0)
+	if ((r = entry_load(v, in->key, id, !(o && o->only_new), &old, &old_version, err)) < 0)
 		goto out;
 	bool created = r == 0;
+	if (!created && o && o->only_new) {
+		r = reterr_set(err, -EEXIST, "a secret named %s exists", in->key);
+		goto out;
+	}
 	int64_t now = clock_now();
 	if (created) {
-		if (st.count >= VAULT_SECRETS_MAX) {
+		if (st->count >= VAULT_SECRETS_MAX) {
 			r = reterr_set(err, -E2BIG, "vault is full (%d secrets)", VAULT_SECRETS_MAX);
 			goto out;
 		}
@@ -535,7 +530,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 			r = reterr_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
-		m.created_at = now;
+		m.created_at = o && o->created_at > 0 ? o->created_at : now;
 	} else {
 		m = old.meta;
 		memset(&old.meta, 0, sizeof(old.meta));
@@ -545,7 +540,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		}
 		value = old.value;
 	}
-	m.updated_at = now;
+	m.updated_at = o && o->updated_at > 0 ? o->updated_at : now;
 	if ((r = merge(&m, in, fv, fl, &value, err)) < 0)
 		goto out;
 	if ((r = vault_meta_encode(&m, &mb)) < 0 ||
@@ -554,21 +549,15 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		reterr_set(err, r, r == -ENOMEM ? "out of memory" : "secret too large");
 		goto out;
 	}
-	uint64_t version = st.gen + 1;
-	char detail[32];
-	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
+	uint64_t version = st->gen + 1;
 	if ((r = row_store(v, id, version, &mb, values, err)) < 0 ||
-	    (r = vault_manifest_apply(v, &st, id, !created, (uint64_t)old_version, false, version,
-				      err)) < 0 ||
-	    (r = audit_in_tx(v, &st, "secret.set", in->key, true, NULL, detail, err)) < 0)
-		goto out;
-	if ((r = vdb_commit(v, err)) < 0)
+	    (r = vault_manifest_apply(v, st, id, !created, (uint64_t)old_version, false, version,
+				      err)) < 0)
 		goto out;
 	if (ret_created)
 		*ret_created = created;
 	r = 0;
 out:
-	vdb_rollback(v); /* no-op after a commit */
 	if (mb.data)
 		sodium_memzero(mb.data, mb.cap);
 	buf_release(&mb);
@@ -577,6 +566,36 @@ out:
 	vault_entry_release(&old);
 	sodium_memzero(fv, sizeof(fv));
 	sodium_memzero(fl, sizeof(fl));
+	return r;
+}
+
+int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
+	      struct reterr *err)
+{
+	struct vault_state st;
+	bool created = false;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	if (!in)
+		return reterr_set(err, -EINVAL, "nothing to set");
+	if ((r = input_check(in, err)) < 0)
+		return r;
+	if ((r = vdb_begin(v, err)) < 0)
+		return r;
+	char detail[32];
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = vault_set_locked(v, &st, in, NULL, &created, err)) < 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
+	if ((r = audit_in_tx(v, &st, "secret.set", in->key, true, NULL, detail, err)) < 0 ||
+	    (r = vdb_commit(v, err)) < 0)
+		goto out;
+	if (ret_created)
+		*ret_created = created;
+	r = 0;
+out:
+	vdb_rollback(v); /* no-op after a commit */
 	return r;
 }
 

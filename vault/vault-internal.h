@@ -7,7 +7,7 @@
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   5  create.c unlock.c                vault_create, vault_unlock
+ *   5  create.c unlock.c bulk.c         vault_create, vault_unlock, vault_set_many
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -256,6 +256,21 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
+
+/* ---- secrets.c: one secret written inside the caller's transaction ------------------------- */
+
+/* How vault_set_locked writes (NULL: as vault_set does). */
+struct vault_set_opts {
+	bool only_new;      /* -EEXIST (nothing written) when the key exists already */
+	int64_t created_at; /* > 0: the creation time of a new secret, instead of now */
+	int64_t updated_at; /* > 0: the update time, instead of now */
+};
+
+/* Check in, then create or update its secret as vault_set does (row, manifest; st comes from
+ * vault_state_load and is advanced), without an audit entry: the caller appends one and
+ * commits, or rolls back. *ret_created (optional) tells whether the key was new. */
+int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault_set_in *in,
+		     const struct vault_set_opts *o, bool *ret_created, struct reterr *err);
 
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 

@@ -179,6 +179,53 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 /* Delete a secret. -ENOENT when absent. Audits `secret.delete`. */
 int vault_delete(struct vault *v, const char *key, struct reterr *err);
 
+/* ---- many secrets at once (import) -------------------------------------------------------- */
+
+/* What vault_set_many does with an item whose key exists. */
+enum vault_conflict {
+	VAULT_CONFLICT_ERROR,     /* fail with -EEXIST naming the key: nothing is written */
+	VAULT_CONFLICT_SKIP,      /* leave the stored secret as it is */
+	VAULT_CONFLICT_OVERWRITE, /* update it as vault_set does (what the item leaves NULL stays) */
+};
+
+enum vault_outcome {
+	VAULT_OUTCOME_NONE,
+	VAULT_OUTCOME_CREATED,
+	VAULT_OUTCOME_UPDATED,
+	VAULT_OUTCOME_SKIPPED,
+	VAULT_OUTCOME_FAILED, /* the item a failure is about */
+};
+
+/* One secret of a bulk write. */
+struct vault_bulk_item {
+	struct vault_set_in in;     /* borrowed, as for vault_set */
+	int64_t created_at;         /* > 0: creation time of a new secret (imports keep their dates) */
+	int64_t updated_at;         /* > 0: update time instead of now */
+	enum vault_outcome outcome; /* out: every item's on success; on failure FAILED marks the item
+				     * at fault (none when the database or the audit log failed) */
+};
+
+struct vault_bulk_opts {
+	const char *action;           /* audit action, e.g. "secret.import" */
+	enum vault_conflict conflict;
+	bool dry_run;                 /* check and compute everything, then roll back: nothing is
+				       * written and nothing audited; the outcomes say what would be */
+	/* Called after each item with the number done and n, inside the transaction: it must not
+	 * use the vault. NULL: none. */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
+};
+
+/* Store n items in one IMMEDIATE transaction, all or none: one unlock, one transaction, one
+ * commit. Each item is checked as vault_set checks it; keys must be distinct (-EINVAL naming
+ * the repeated one). The audit log gets one o->action entry listing every key created or
+ * updated, with {"created":N,"updated":N,"skipped":N} as detail (a list longer than
+ * AUDIT_FIELD_MAX is split over consecutive entries of the same transaction, each saying its
+ * "part" of "parts"). Errors as vault_set, -EEXIST under VAULT_CONFLICT_ERROR; err names the
+ * key. Can block for the busy timeout; runs no KDF. items[].outcome is written either way. */
+int vault_set_many(struct vault *v, struct vault_bulk_item *items, size_t n,
+		   const struct vault_bulk_opts *o, struct reterr *err);
+
 /* ---- audit log ---------------------------------------------------------------------------- */
 
 /* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
@@ -202,6 +249,13 @@ struct audit_record {
 /* Append one event (timestamp now, source of the handle) in its own IMMEDIATE transaction.
  * Vault must be unlocked. */
 int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *err);
+
+/* Append ev naming many keys (borrowed; ev->keys is ignored) in one IMMEDIATE transaction: the
+ * keys comma-separated, over as many entries as AUDIT_FIELD_MAX needs; with several, the
+ * detail (a JSON object text or NULL) of each gains "part" and "parts". Vault must be
+ * unlocked. */
+int audit_append_keys(struct vault *v, const struct audit_event *ev, const char *const *keys,
+		      size_t n, struct reterr *err);
 
 struct audit_query {
 	uint64_t limit;     /* 0 = all; else the newest `limit` entries */

@@ -99,3 +99,36 @@ setup() { e2e_setup; }
 	run -125 --separate-stderr sc_nopw run --policy a --policy b -- true
 	[[ $stderr == *"--policy given twice"* ]]
 }
+
+@test "import, export, generate, inject, security, completion: help, -h, unknown options" {
+	run -0 sc_nopw --help
+	for c in import export generate inject security completion; do
+		[[ $output == *"  $c "* ]]
+	done
+	for c in import export generate inject security "security duplicates" "security weak" \
+		"security expiring" completion; do
+		# shellcheck disable=SC2086
+		run -0 sc_nopw help $c
+		a=$output
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr sc_nopw $c --help
+		[ "$a" = "$output" ]
+		[[ $output == "usage: secretctl ${c}"* ]]
+		[[ $output == *"Exit status:"* ]]
+		# shellcheck disable=SC2086
+		run -1 --separate-stderr sc_nopw $c --no-such-option
+		[[ $stderr == *"unknown option '--no-such-option'"*"usage: secretctl"* ]]
+	done
+	# security's help shows its own options and its subcommands.
+	run -0 sc_nopw security --help
+	[[ $output == *"usage: secretctl security [--json]"* ]]
+	[[ $output == *"secretctl security duplicates"* && $output == *"  expiring "* ]]
+	[[ $output == *"--days N"* ]]
+	run -0 sc_nopw --version
+	[[ $output =~ ^secretctl\ [0-9]+\.[0-9]+ ]]
+	[ "$output" = "secretctl $(cat "$BATS_TEST_DIRNAME/../../VERSION")" ]
+	run -1 --separate-stderr sc_nopw --version extra
+	[[ $stderr == *"--version: takes no arguments"* ]]
+	run -0 sc_nopw --help
+	[[ $output == *"'secretctl --version' for the version"* ]]
+}

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 n=0
 report() { n=$((n + 1)); if [ -z "$2" ]; then echo "ok $n $1"; else echo "not ok $n $1"; printf '#   %s\n' "$2" | head -20; fi; }
 
-mods="common sanitizer supervisor policy vault broker mcp cli"
+mods="common sanitizer supervisor policy vault interchange broker mcp cli"
 # 1. No file includes another module's internal header.
 bad=""
 for m in $mods; do
@@ -23,12 +23,17 @@ report "no module includes another module's internal header" "$bad"
 #    sanitizer -> common. Library modules never include cli/ or mcp/; broker never includes
 #    the front ends; the four below broker never include it; supervisor and sanitizer know
 #    nothing of vaults, policies or MCP; common depends on nothing.
-bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] broker/*.[ch] 2>/dev/null)
+bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] interchange/*.[ch] broker/*.[ch] 2>/dev/null)
 report "library modules (broker included) do not include cli/ or mcp/" "$bad"
 bad=$(grep -Hn '#include "broker/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] 2>/dev/null)
 report "modules below broker do not include broker/" "$bad"
 bad=$(grep -Hn '#include "cli/' mcp/*.[ch] 2>/dev/null)
 report "mcp/ does not include cli/" "$bad"
+# interchange/ (file formats, used by cli/) stands on vault/ and common/ only; nothing below
+# cli/ uses it.
+bad=$(grep -Hn '#include "\(cli\|mcp\|broker\|policy\|supervisor\|sanitizer\)/' interchange/*.[ch] 2>/dev/null)
+bad+=$(grep -Hn '#include "interchange/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] broker/*.[ch] mcp/*.[ch] 2>/dev/null)
+report "interchange/ uses only vault/ and common/, and only cli/ uses it" "$bad"
 bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|broker\)/' sanitizer/*.[ch] supervisor/*.[ch] 2>/dev/null)
 report "sanitizer and supervisor do not include vault/, policy/, broker/ or mcp/" "$bad"
 bad=$(grep -Hn '#include "\(vault\|policy\|mcp\|sanitizer\|supervisor\|cli\|broker\)/' common/*.[ch] 2>/dev/null)
