@@ -15,8 +15,7 @@ cflags=(-std=gnu11 -O2 -I. -D_GNU_SOURCE "-DSECRETCTL_VERSION=\"analyze\"" -fana
 all=0
 if [ $# -gt 0 ]; then files=("$@"); else
 	all=1
-	mapfile -t files < <(ls common/*.c sanitizer/*.c supervisor/*.c policy/*.c vault/*.c broker/*.c \
-		mcp/*.c cli/*.c 2>/dev/null)
+	mapfile -t files < <(git ls-files '*.c' ':!tests' ':!bench')
 fi
 out=$(mktemp -d /tmp/secretctl-analyze.XXXXXX)
 trap 'rm -rf "$out"' EXIT

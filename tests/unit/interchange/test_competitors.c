@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* interchange: the 1Password, Bitwarden and LastPass exports under tests/fixtures/import/
  * (realistic samples), their mapping to keys and fields, and their malformed variants. */
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "interchange-util.h"
+#include "tests/unit/unit.h"
 
 #define FIXTURES "tests/fixtures/import/"
 
@@ -175,7 +175,7 @@ START_TEST(test_malformed)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("interchange-competitors");
 	TCase *tc = tcase_create("competitors");
@@ -184,9 +184,5 @@ int main(void)
 	tcase_add_test(tc, test_bitwarden);
 	tcase_add_test(tc, test_malformed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

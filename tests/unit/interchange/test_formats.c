@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* interchange: the .env reader and writer (round trips of hostile values), secretctl's JSON,
  * format detection, line numbers in errors, and key naming. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "interchange-util.h"
+#include "tests/unit/unit.h"
 
 static struct ix_doc *read_str(const char *text, enum ix_format f, int want, unsigned want_line)
 {
@@ -241,7 +241,7 @@ START_TEST(test_key_naming)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("interchange-formats");
 	TCase *tc = tcase_create("formats");
@@ -253,9 +253,5 @@ int main(void)
 	tcase_add_test(tc, test_detect);
 	tcase_add_test(tc, test_key_naming);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

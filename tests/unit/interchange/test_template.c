@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* interchange: `inject` templates: references found in order, other braces left as text,
  * malformed references named by line and column, rendering. */
-#include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "interchange/interchange.h"
+#include "tests/unit/unit.h"
 
 static int refs(const char *t, struct ix_ref **r, size_t *n, struct reterr *err)
 {
@@ -85,16 +85,12 @@ START_TEST(test_malformed)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("interchange-template");
 	TCase *tc = tcase_create("template");
 	tcase_add_test(tc, test_refs_and_render);
 	tcase_add_test(tc, test_malformed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vault_set_many: all or nothing in one transaction, conflict policies, dry runs, one audit
  * entry (split when the key list is long), kept dates, and the chain still verifying. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 #define NMAX 2000
 
@@ -291,7 +291,7 @@ START_TEST(test_long_key_list_split)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-bulk");
 	TCase *tc = tcase_create("bulk");
@@ -303,9 +303,5 @@ int main(void)
 	tcase_add_test(tc, test_dates_kept);
 	tcase_add_test(tc, test_long_key_list_split);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }
