@@ -32,6 +32,15 @@ int cli_read_stdin_line(size_t max, struct secret **ret);
 /* Prompt on /dev/tty with echo off and read one line into secure memory (at most max bytes).
  * -ENXIO when there is no terminal. Restores the terminal on every path, signals included. */
 int cli_tty_read_secret(const char *prompt, size_t max, struct secret **ret);
+/* Prompt on /dev/tty with echo off and read a value that may span lines into secure memory (at
+ * most max bytes). Enter or Ctrl-D ends it, except that a paste is kept whole: a bracketed paste
+ * (the terminal marks it; requested here) with its newlines, and input that arrives right
+ * behind an Enter (a paste on a terminal without bracketed paste). Backspace and Ctrl-U edit;
+ * other keys' escape sequences are dropped; CR, LF and CR LF become LF. The line end that ends
+ * the value is not part of it. -ENXIO no terminal, -ENODATA empty, -E2BIG over max and -EBUSY
+ * when input followed Ctrl-D (in both cases the rest is read and wiped, never left for the
+ * shell). Restores the terminal on every path, signals included. */
+int cli_tty_read_value(const char *prompt, size_t max, struct secret **ret);
 /* True when /dev/tty can be opened (a controlling terminal exists). */
 bool cli_have_tty(void);
 /* Ask a yes/no question on /dev/tty (echo on). 1 yes, 0 no, -ENXIO without a terminal. */

@@ -47,7 +47,7 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 		/* One byte over the limit for the newline that is stripped. */
 		r = fd_read_all_secret(STDIN_FILENO, (size_t)VAULT_VALUE_MAX + 1, &s);
 	} else {
-		r = cli_tty_read_secret(prompt, VAULT_VALUE_MAX, &s);
+		r = cli_tty_read_value(prompt, (size_t)VAULT_VALUE_MAX + 1, &s);
 		if (r == 0 && binary)
 			cli_warn("set: --binary has no effect on a value typed on the terminal");
 	}
@@ -57,6 +57,11 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 	}
 	if (r == -ENODATA) {
 		cli_error("set: %s is empty; nothing stored", what);
+		return CLI_EUSAGE;
+	}
+	if (r == -EBUSY) {
+		cli_error("set: input continued after Ctrl-D ended %s; nothing stored (to store "
+			  "control characters, give the value on standard input)", what);
 		return CLI_EUSAGE;
 	}
 	if (r < 0) {
@@ -254,13 +259,16 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
+/* What the terminal prompt says about the input: hidden, pastes whole, Enter ends it. */
+#define PROMPT_TAIL " (input hidden; a multi-line paste is kept whole; Enter ends it): "
+
 /* Read the single value, or every field given without one; warn about short sensitive ones. */
 static int read_values(const char *key)
 {
 	int rc;
 	if (o.nfields == 0) {
-		char prompt[VAULT_KEY_MAX + 64];
-		snprintf(prompt, sizeof(prompt), "Value for %s (input hidden): ", key);
+		char prompt[VAULT_KEY_MAX + sizeof(PROMPT_TAIL) + 16];
+		snprintf(prompt, sizeof(prompt), "Value for %s" PROMPT_TAIL, key);
 		if ((rc = value_read(o.binary, "the value", prompt, &o.value)) != CLI_OK)
 			return rc;
 		warn_short(key, NULL, o.value);
@@ -268,9 +276,10 @@ static int read_values(const char *key)
 	for (size_t i = 0; i < o.nfields; i++) {
 		struct field_in *f = &o.fields[i];
 		if (!f->value) {
-			char what[VAULT_FIELD_NAME_MAX + 64], prompt[VAULT_FIELD_NAME_MAX + 64];
+			char what[VAULT_FIELD_NAME_MAX + 64];
+			char prompt[VAULT_FIELD_NAME_MAX + sizeof(PROMPT_TAIL) + 32];
 			snprintf(what, sizeof(what), "field '%.64s'", f->name);
-			snprintf(prompt, sizeof(prompt), "Value for field %.64s (input hidden): ",
+			snprintf(prompt, sizeof(prompt), "Value for field %.64s" PROMPT_TAIL,
 				 f->name);
 			if ((rc = value_read(o.binary, what, prompt, &f->value)) != CLI_OK)
 				return rc;
@@ -334,9 +343,10 @@ const struct cli_command cli_cmd_set = {
 	.summary = "store or update a secret (value from stdin)",
 	.synopsis = "KEY [options] < value",
 	.about = "Store or update a secret. Without --field the value is read from standard "
-		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal. "
-		 "With --field the\nsecret's fields are set instead and an existing single value "
-		 "is kept. Updating keeps\neverything not given on the command line.\n"
+		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal, "
+		 "where Enter ends\nit and a multi-line paste (a PEM key, a JSON credential) is "
+		 "kept whole. With --field\nthe secret's fields are set instead and an existing "
+		 "single value is kept. Updating keeps\neverything not given on the command line.\n"
 		 "With --password-stdin the first line of stdin is the master password and the "
 		 "rest\nis the value.",
 	.opts = opts,
