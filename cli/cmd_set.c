@@ -102,7 +102,7 @@ static struct {
 	size_t nfields, nbindings, nstdin_fields;
 	char **tags, **sensitive;
 	const char *notes, *url;
-	bool binary, set_expires, tags_given;
+	bool binary, set_expires;
 	int64_t expires_at;
 	struct secret *value;
 } o;
@@ -115,11 +115,6 @@ static int nomem(void)
 
 static int opt_tags(const char *arg)
 {
-	if (o.tags_given) {
-		cli_error("set: --tags given twice (give every tag in one comma-separated list)");
-		return CLI_EUSAGE;
-	}
-	o.tags_given = true;
 	return strv_split(arg, ',', &o.tags) < 0 ? nomem() : CLI_OK;
 }
 
@@ -184,11 +179,11 @@ static int opt_binding(const char *arg)
 
 static const struct cli_opt opts[] = {
 	CLI_STRING(0, "notes", "TEXT", &o.notes, "free-form notes (\"\" clears)"),
-	CLI_FN(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
-					   "(\"\" clears)"),
+	CLI_FN1(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
+					    "(\"\" clears)"),
 	CLI_STRING(0, "url", "URL", &o.url, "a related URL (\"\" clears)"),
-	CLI_FN(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ...; \"never\" "
-						      "clears"),
+	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ...; \"never\" "
+						       "clears"),
 	CLI_FN(0, "field", "NAME=VALUE", opt_field,
 	       "set a field (repeatable); NAME alone asks for the value on the\n"
 	       "terminal, or reads it from stdin when stdin is not a terminal"),

@@ -59,6 +59,8 @@ setup() { e2e_setup; }
 		run -0 sc_nopw "$c" --help
 		[ "$a" = "$output" ]
 	done
+	run -0 sc_nopw help set
+	[[ $output == "usage: secretctl set KEY"* && $output != *"commands:"* ]]
 	run -0 sc_nopw help audit verify
 	[[ $output == "usage: secretctl audit verify"* ]]
 	run -0 sc_nopw help policy check
@@ -98,4 +100,19 @@ setup() { e2e_setup; }
 	[[ $stderr == *"--tags given twice"* ]]
 	run -125 --separate-stderr sc_nopw run --policy a --policy b -- true
 	[[ $stderr == *"--policy given twice"* ]]
+}
+
+@test "single-valued options parsed by a function are refused twice too" {
+	run -1 --separate-stderr sc_nopw set K --expires 1d --expires 2d </dev/null
+	[[ $stderr == *"--expires given twice"* ]]
+	run -1 --separate-stderr sc_nopw list --expiring 1d --expiring 2d
+	[[ $stderr == *"--expiring given twice"* ]]
+	for o in "--timeout 1s --timeout 2s" "--sandbox off --sandbox strict" \
+		"--network allow --network deny"; do
+		# shellcheck disable=SC2086
+		run -125 --separate-stderr sc_nopw run $o -- true
+		[[ $stderr == *"given twice"* ]]
+	done
+	run -1 --separate-stderr sc_nopw mcp-config --client claude --client generic
+	[[ $stderr == *"--client given twice"* ]]
 }
