@@ -49,6 +49,30 @@ int cli_tty_confirm(const char *question);
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
 
+/* The options `set` and `edit` share (meta.c). Each parser reports why it refuses and returns
+ * CLI_OK or an exit code; cmd ("set", "edit") starts the messages. */
+#define CLI_EXPIRES_MAX "100y"
+#define CLI_EXPIRES_MAX_S (100LL * 365 * 86400) /* parse_duration_ms's year is 365 days */
+struct cli_meta {
+	const char *notes, *url; /* NULL: not given ("" clears); borrowed from argv */
+	char **tags;             /* NULL: not given; --tags "" gives an empty vector (clears) */
+	bool set_expires;
+	int64_t expires_at;      /* with set_expires: a time, or 0 for never */
+	struct vault_binding bindings[VAULT_BINDINGS_MAX]; /* field "" is the single value */
+	size_t nbindings;
+};
+/* --tags a,b (replaces an earlier one: CLI_FN1 refuses a second). */
+int cli_meta_tags(struct cli_meta *m, const char *cmd, const char *arg);
+/* --expires DURATION|never: at most CLI_EXPIRES_MAX from now. */
+int cli_meta_expires(struct cli_meta *m, const char *cmd, const char *arg);
+/* --binding ENV=FIELD or ENV= (the single value); an ENV given twice is refused. */
+int cli_meta_binding(struct cli_meta *m, const char *cmd, const char *arg);
+/* The vault's limits on notes, URL and tags, checked before the password is asked for. */
+int cli_meta_check(const struct cli_meta *m, const char *cmd);
+/* Whether any of these options was given. */
+bool cli_meta_given(const struct cli_meta *m);
+void cli_meta_release(struct cli_meta *m);
+
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
 /* Warn that the test profile is insecure (no-op for the others). */

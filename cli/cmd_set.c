@@ -17,6 +17,16 @@ struct field_in {
 	bool inline_value;
 };
 
+/* What the options collected; freed by cleanup() whatever happens. */
+static struct {
+	struct field_in fields[VAULT_FIELDS_MAX];
+	size_t nfields, nstdin_fields;
+	char **sensitive;
+	struct cli_meta meta;
+	bool binary;
+	struct secret *value;
+} o;
+
 /* Apply the stdin rules to a value just read: strip one trailing newline, refuse NUL bytes
  * unless binary, refuse empty and over-limit values. 0 or an exit code after reporting. */
 static int value_finish(struct secret *s, bool binary, const char *what)
@@ -77,13 +87,20 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 	return CLI_OK;
 }
 
+/* A value (or sensitive field) too short to redact: say what 'run' will do with it. */
 static void warn_short(const char *key, const char *field, const struct secret *s)
 {
 	if (s->len >= SAN_WARN_SECRET_LEN)
 		return;
-	cli_warn("set: the value of %s%s%s is only %zu bytes: values shorter than %d bytes are "
-		 "too short to redact reliably in command output", key, field ? " field " : "",
-		 field ? field : "", s->len, SAN_WARN_SECRET_LEN);
+	if (s->len < SAN_MIN_SECRET_LEN)
+		cli_warn("set: the value of %s%s%s is only %zu bytes: 'secretctl run' refuses to "
+			 "inject values shorter than %d bytes, as they cannot be redacted from its "
+			 "output", key, field ? " field " : "", field ? field : "", s->len,
+			 SAN_MIN_SECRET_LEN);
+	else
+		cli_warn("set: the value of %s%s%s is only %zu bytes: values shorter than %d bytes "
+			 "are too short to redact reliably in command output", key,
+			 field ? " field " : "", field ? field : "", s->len, SAN_WARN_SECRET_LEN);
 }
 
 static bool strv_contains(char *const *v, const char *s)
@@ -95,18 +112,6 @@ static bool strv_contains(char *const *v, const char *s)
 	return false;
 }
 
-/* What the options collected; freed by cleanup() whatever happens. */
-static struct {
-	struct field_in fields[VAULT_FIELDS_MAX];
-	struct vault_binding bindings[VAULT_BINDINGS_MAX];
-	size_t nfields, nbindings, nstdin_fields;
-	char **tags, **sensitive;
-	const char *notes, *url;
-	bool binary, set_expires;
-	int64_t expires_at;
-	struct secret *value;
-} o;
-
 static int nomem(void)
 {
 	cli_error("set: out of memory");
@@ -115,23 +120,17 @@ static int nomem(void)
 
 static int opt_tags(const char *arg)
 {
-	return strv_split(arg, ',', &o.tags) < 0 ? nomem() : CLI_OK;
+	return cli_meta_tags(&o.meta, "set", arg);
 }
 
 static int opt_expires(const char *arg)
 {
-	int64_t ms;
-	o.set_expires = true;
-	if (!strcmp(arg, "never")) {
-		o.expires_at = 0;
-		return CLI_OK;
-	}
-	if (parse_duration_ms(arg, false, &ms) < 0 || ms <= 0) {
-		cli_error("set: invalid --expires '%s' (use e.g. 12h, 30d, 1y, or never)", arg);
-		return CLI_EUSAGE;
-	}
-	o.expires_at = clock_now() + ms / 1000;
-	return CLI_OK;
+	return cli_meta_expires(&o.meta, "set", arg);
+}
+
+static int opt_binding(const char *arg)
+{
+	return cli_meta_binding(&o.meta, "set", arg);
 }
 
 /* --field NAME=VALUE copies VALUE into secure memory at once and wipes it from argv. */
@@ -160,74 +159,31 @@ static int opt_field(const char *arg)
 	return CLI_OK;
 }
 
-static int opt_binding(const char *arg)
-{
-	if (o.nbindings == VAULT_BINDINGS_MAX) {
-		cli_error("set: too many bindings (at most %d)", VAULT_BINDINGS_MAX);
-		return CLI_EUSAGE;
-	}
-	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg || !eq[1]) {
-		cli_error("set: invalid --binding '%s' (use ENV=FIELD)", arg);
-		return CLI_EUSAGE;
-	}
-	struct vault_binding *b = &o.bindings[o.nbindings++];
-	b->env = strndup(arg, (size_t)(eq - arg));
-	b->field = strdup(eq + 1);
-	return b->env && b->field ? CLI_OK : nomem();
-}
-
 static const struct cli_opt opts[] = {
-	CLI_STRING(0, "notes", "TEXT", &o.notes, "free-form notes (\"\" clears)"),
+	CLI_STRING(0, "notes", "TEXT", &o.meta.notes, "free-form notes (\"\" clears)"),
 	CLI_FN1(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
 					    "(\"\" clears)"),
-	CLI_STRING(0, "url", "URL", &o.url, "a related URL (\"\" clears)"),
-	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ...; \"never\" "
-						       "clears"),
+	CLI_STRING(0, "url", "URL", &o.meta.url, "a related URL (\"\" clears)"),
+	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ... (at most "
+						       CLI_EXPIRES_MAX ");\n\"never\" clears"),
 	CLI_FN(0, "field", "NAME=VALUE", opt_field,
 	       "set a field (repeatable); NAME alone asks for the value on the\n"
 	       "terminal, or reads it from stdin when stdin is not a terminal"),
 	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
 		 "mark field NAME sensitive: masked by 'get --fields' (repeatable)"),
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
-	       "inject FIELD as ENV in 'secretctl run' (repeatable; replaces the\n"
-	       "secret's bindings)"),
+	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
+	       "value (repeatable; replaces the secret's bindings)"),
 	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
 					 "newline removed"),
 	CLI_OPT_END,
 };
 
-static int check_meta(void)
-{
-	if (o.notes && strlen(o.notes) > VAULT_NOTES_MAX) {
-		cli_error("set: --notes is too long (%zu bytes; at most %d)", strlen(o.notes),
-			  VAULT_NOTES_MAX);
-		return CLI_EUSAGE;
-	}
-	if (o.url && strlen(o.url) > VAULT_URL_MAX) {
-		cli_error("set: --url is too long (%zu bytes; at most %d)", strlen(o.url),
-			  VAULT_URL_MAX);
-		return CLI_EUSAGE;
-	}
-	if (o.tags && strv_len(o.tags) > VAULT_TAGS_MAX) {
-		cli_error("set: too many tags (%zu; at most %d)", strv_len(o.tags), VAULT_TAGS_MAX);
-		return CLI_EUSAGE;
-	}
-	for (size_t i = 0; o.tags && o.tags[i]; i++) {
-		if (strlen(o.tags[i]) > VAULT_TAG_MAX) {
-			cli_error("set: tag '%.20s...' is too long (at most %d bytes)", o.tags[i],
-				  VAULT_TAG_MAX);
-			return CLI_EUSAGE;
-		}
-	}
-	return CLI_OK;
-}
-
 /* Everything that can be checked without the vault is checked before the password. */
 static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
-	int rc = check_meta();
+	int rc = cli_meta_check(&o.meta, "set");
 	if (rc != CLI_OK)
 		return rc;
 	for (size_t i = 0; i < o.nfields; i++) {
@@ -303,11 +259,12 @@ static int run(struct cli_ctx *ctx)
 		field_values[i] = o.fields[i].value;
 	}
 	struct vault_set_in in = {
-		.key = ctx->key, .value = o.value, .notes = o.notes, .url = o.url, .tags = o.tags,
-		.set_expires = o.set_expires, .expires_at = o.expires_at,
+		.key = ctx->key, .value = o.value, .notes = o.meta.notes, .url = o.meta.url,
+		.tags = o.meta.tags, .set_expires = o.meta.set_expires,
+		.expires_at = o.meta.expires_at,
 		.field_names = field_names, .field_values = field_values, .nfields = o.nfields,
 		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
-		.bindings = o.bindings, .nbindings = o.nbindings,
+		.bindings = o.meta.bindings, .nbindings = o.meta.nbindings,
 	};
 	int r = vault_set(ctx->vault, &in, &created, &err);
 	if (r < 0) {
@@ -324,12 +281,8 @@ static void cleanup(void)
 		free(o.fields[i].name);
 		secret_free(o.fields[i].value);
 	}
-	for (size_t i = 0; i < o.nbindings; i++) {
-		free(o.bindings[i].env);
-		free(o.bindings[i].field);
-	}
+	cli_meta_release(&o.meta);
 	secret_free(o.value);
-	strv_free(o.tags);
 	memset(&o, 0, sizeof(o));
 }
 

@@ -111,6 +111,8 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 	}
 	if (in->set_expires && in->expires_at < 0)
 		return reterr_set(err, -EINVAL, "expiry time is negative");
+	if (in->set_expires && in->expires_at > VAULT_EXPIRES_MAX)
+		return reterr_set(err, -EINVAL, "expiry time is after 9999-12-31T23:59:59Z");
 	if (in->nfields > VAULT_FIELDS_MAX)
 		return reterr_set(err, -E2BIG, "too many fields (%zu; limit %d)", in->nfields,
 				  VAULT_FIELDS_MAX);

@@ -26,6 +26,7 @@
 #define VAULT_SECRETS_MAX 100000     /* per vault */
 #define VAULT_ENV_NAME_MAX 128       /* binding env name: [A-Za-z_][A-Za-z0-9_]* */
 #define AUDIT_FIELD_MAX (64 * 1024)  /* each text field of an audit event */
+#define VAULT_EXPIRES_MAX 253402300799LL /* 9999-12-31T23:59:59Z: the last RFC 3339 time */
 
 #define VAULT_DB_NAME "vault.db"
 #define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR"   /* default: $HOME/.secretctl */
@@ -141,7 +142,7 @@ struct vault_set_in {
 	const char *url;
 	char *const *tags;          /* NULL = keep */
 	bool set_expires;
-	int64_t expires_at;         /* with set_expires; 0 clears */
+	int64_t expires_at;         /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
 	/* Fields: each given field is added or replaced; others are kept on update. */
 	const char *const *field_names;
 	const struct secret *const *field_values;

@@ -273,3 +273,25 @@ setup() {
 	[[ $stderr == *"8 to 128 characters"* ]]
 	[[ $stderr != *"$long"* ]]
 }
+
+@test "--expires is bounded: at most 100y, and stored as an RFC 3339 time" {
+	run -1 --separate-stderr sc set far --expires 1000000y </dev/null
+	[[ $stderr == *"--expires '1000000y' is too far away: at most 100y"* ]]
+	run -1 --separate-stderr sc set far --expires 99999999999999999999y </dev/null
+	[[ $stderr == *"too far away"* ]]
+	run -2 sc get far
+	put far 'far-future-value' --expires 100y
+	exp=$(sc get far --show-metadata --json | jq -r .expires_at)
+	[[ $exp =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+}
+
+@test "--binding ENV= binds the single value to a name of the user's choice" {
+	run -0 sc set api/token --binding API_TOKEN= < <(printf 'tok-0123456789abcdef')
+	json=$(sc get api/token --show-metadata --json)
+	[ "$(jq -c '.bindings' <<<"$json")" = '[{"env":"API_TOKEN","field":""}]' ]
+	run -0 --separate-stderr sc run -k api/token -- sh -c 'test "$API_TOKEN" = tok-0123456789abcdef && echo bound'
+	[ "$output" = bound ]
+	# A secret without a single value cannot bind it.
+	run -1 --separate-stderr sc set f/only --field a=abcdefgh --binding X= </dev/null
+	[[ $stderr == *"binding X refers to a missing value"* ]]
+}
