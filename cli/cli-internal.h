@@ -41,6 +41,10 @@ int cli_tty_read_secret(const char *prompt, size_t max, struct secret **ret);
  * when input followed Ctrl-D (in both cases the rest is read and wiped, never left for the
  * shell). Restores the terminal on every path, signals included. */
 int cli_tty_read_value(const char *prompt, size_t max, struct secret **ret);
+/* True when standard input is not a terminal and holds data now (a file with bytes left, a
+ * pipe or socket with bytes waiting; a writer that has not written yet gets 50 ms). Reads
+ * nothing. */
+bool cli_stdin_pending(void);
 /* True when /dev/tty can be opened (a controlling terminal exists). */
 bool cli_have_tty(void);
 /* Ask a yes/no question on /dev/tty (echo on). 1 yes, 0 no, -ENXIO without a terminal. */

@@ -251,6 +251,14 @@ static int run(struct cli_ctx *ctx)
 	const struct secret *field_values[VAULT_FIELDS_MAX];
 	struct reterr err = RETERR_INIT;
 	bool created = false;
+	/* Checked after the unlock: the rest of stdin follows the password line, and a writer
+	 * that started with us has written by now. */
+	if (o.nfields && !o.nstdin_fields && cli_stdin_pending()) {
+		cli_error("set: standard input holds data, but every --field has its value on the "
+			  "command line; refusing to ignore it (read a field from stdin with --field "
+			  "NAME, or set the single value without --field)");
+		return CLI_EUSAGE;
+	}
 	int rc = read_values(ctx->key);
 	if (rc != CLI_OK)
 		return rc;
@@ -294,7 +302,8 @@ const struct cli_command cli_cmd_set = {
 		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal, "
 		 "where Enter ends\nit and a multi-line paste (a PEM key, a JSON credential) is "
 		 "kept whole. With --field\nthe secret's fields are set instead and an existing "
-		 "single value is kept. Updating keeps\neverything not given on the command line.\n"
+		 "single value is kept; standard\ninput must then be empty unless a --field NAME "
+		 "reads it. Updating keeps everything\nnot given on the command line.\n"
 		 "With --password-stdin the first line of stdin is the master password and the "
 		 "rest\nis the value.",
 	.opts = opts,

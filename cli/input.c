@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: reading from the terminal and standard input: hidden lines (passwords), hidden values
- * that may be pasted over several lines and yes/no questions. The terminal's modes are restored
- * on every path, signals included. */
+ * that may be pasted over several lines, yes/no questions, and whether stdin holds data. The
+ * terminal's modes are restored on every path, signals included. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 
 #include <sodium.h>
@@ -407,4 +408,28 @@ int cli_tty_read_value(const char *prompt, size_t max, struct secret **ret)
 	r.val->data[r.val->len] = 0;
 	*ret = r.val;
 	return 0;
+}
+
+/* ---- standard input --------------------------------------------------------------------------- */
+
+/* A pipe whose writer has not written yet gets this long to do so. */
+#define STDIN_WAIT_MS 50
+
+bool cli_stdin_pending(void)
+{
+	struct stat st;
+	int n = 0;
+	if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &st) < 0)
+		return false;
+	if (S_ISREG(st.st_mode)) {
+		off_t pos = lseek(STDIN_FILENO, 0, SEEK_CUR);
+		return pos >= 0 && st.st_size > pos;
+	}
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return false; /* /dev/null and other devices */
+	/* Readable and nothing to read is the end of input; otherwise wait a moment for a writer
+	 * that started with us. */
+	if (input_within(STDIN_FILENO, STDIN_WAIT_MS) <= 0)
+		return false;
+	return ioctl(STDIN_FILENO, FIONREAD, &n) == 0 && n > 0;
 }

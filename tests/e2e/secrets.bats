@@ -295,3 +295,21 @@ setup() {
 	run -1 --separate-stderr sc set f/only --field a=abcdefgh --binding X= </dev/null
 	[[ $stderr == *"binding X refers to a missing value"* ]]
 }
+
+@test "set --field NAME=VALUE refuses data on stdin rather than ignore it" {
+	run -1 --separate-stderr sc set amb --field user=app < <(printf 'the-intended-value')
+	[[ $stderr == *"standard input holds data"* ]]
+	run -2 sc get amb
+	printf 'the-intended-value' >"$BATS_TEST_TMPDIR/v"
+	run -1 --separate-stderr sc set amb --field user=app <"$BATS_TEST_TMPDIR/v"
+	[[ $stderr == *"standard input holds data"* ]]
+	# Empty stdin, /dev/null, or a field that reads stdin are fine.
+	run -0 sc set amb --field user=app </dev/null
+	run -0 sc set amb --field user=app < <(printf '')
+	run -0 sc set amb --field user=app --field token < <(printf 'from-stdin-token')
+	run -0 sc get amb --field token
+	[ "$output" = from-stdin-token ]
+	# With --password-stdin only what follows the password line counts.
+	run -0 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\n' "$PW")
+	run -1 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\nextra' "$PW")
+}
