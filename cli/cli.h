@@ -110,8 +110,8 @@ void cli_help(const struct cli_command *cmd, const char *name, FILE *f, bool ful
 const struct cli_command *cli_find(const struct cli_command *const *table, char **words,
 				   int nwords, int *ret_used);
 
-extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
-	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
+extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd_get,
+	cli_cmd_list, cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */

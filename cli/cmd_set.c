@@ -25,7 +25,20 @@ static struct {
 	struct cli_meta meta;
 	bool binary;
 	struct secret *value;
+	const char *key;
 } o;
+
+/* An empty value: when only metadata was given, the user most likely meant `edit`. */
+static int refuse_empty(const char *what)
+{
+	if (o.nfields == 0 && (cli_meta_given(&o.meta) || o.sensitive))
+		cli_error("set: %s is empty; nothing stored (to change only the tags, notes, URL, "
+			  "expiry, sensitivity or bindings of %s, use 'secretctl edit %s')", what,
+			  o.key, o.key);
+	else
+		cli_error("set: %s is empty; nothing stored", what);
+	return CLI_EUSAGE;
+}
 
 /* Apply the stdin rules to a value just read: strip one trailing newline, refuse NUL bytes
  * unless binary, refuse empty and over-limit values. 0 or an exit code after reporting. */
@@ -37,10 +50,8 @@ static int value_finish(struct secret *s, bool binary, const char *what)
 		cli_error("set: %s is too large: the limit is %d bytes", what, VAULT_VALUE_MAX);
 		return CLI_EUSAGE;
 	}
-	if (s->len == 0) {
-		cli_error("set: %s is empty; nothing stored", what);
-		return CLI_EUSAGE;
-	}
+	if (s->len == 0)
+		return refuse_empty(what);
 	if (!binary && memchr(s->data, 0, s->len)) {
 		cli_error("set: %s contains a NUL byte; pass --binary to store binary data", what);
 		return CLI_EUSAGE;
@@ -65,10 +76,8 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 		cli_error("set: %s is too large: the limit is %d bytes", what, VAULT_VALUE_MAX);
 		return CLI_EUSAGE;
 	}
-	if (r == -ENODATA) {
-		cli_error("set: %s is empty; nothing stored", what);
-		return CLI_EUSAGE;
-	}
+	if (r == -ENODATA)
+		return refuse_empty(what);
 	if (r == -EBUSY) {
 		cli_error("set: input continued after Ctrl-D ended %s; nothing stored (to store "
 			  "control characters, give the value on standard input)", what);
@@ -251,6 +260,7 @@ static int run(struct cli_ctx *ctx)
 	const struct secret *field_values[VAULT_FIELDS_MAX];
 	struct reterr err = RETERR_INIT;
 	bool created = false;
+	o.key = ctx->key;
 	/* Checked after the unlock: the rest of stdin follows the password line, and a writer
 	 * that started with us has written by now. */
 	if (o.nfields && !o.nstdin_fields && cli_stdin_pending()) {
@@ -303,7 +313,8 @@ const struct cli_command cli_cmd_set = {
 		 "where Enter ends\nit and a multi-line paste (a PEM key, a JSON credential) is "
 		 "kept whole. With --field\nthe secret's fields are set instead and an existing "
 		 "single value is kept; standard\ninput must then be empty unless a --field NAME "
-		 "reads it. Updating keeps everything\nnot given on the command line.\n"
+		 "reads it. Updating keeps everything\nnot given on the command line; to change "
+		 "only metadata, use 'secretctl edit'.\n"
 		 "With --password-stdin the first line of stdin is the master password and the "
 		 "rest\nis the value.",
 	.opts = opts,

@@ -162,6 +162,42 @@ int vault_key_check(const char *key, struct reterr *err);
 int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	      struct reterr *err);
 
+/* Input for vault_edit: changes to an existing secret that leave its values as they are.
+ * Strings and vectors are borrowed; NULL or a zero count changes nothing. */
+struct vault_edit_in {
+	const char *key;
+	const char *notes;   /* "" clears */
+	const char *url;     /* "" clears */
+	char *const *tags;   /* replaces the tags; an empty vector clears them */
+	bool set_expires;
+	int64_t expires_at;  /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
+	const char *const *remove_fields; /* fields to remove (each must exist) */
+	size_t nremove_fields;
+	const char *const *sensitive;     /* fields to mark sensitive (each must exist) */
+	size_t nsensitive;
+	const char *const *not_sensitive; /* fields to mark not sensitive (each must exist) */
+	size_t nnot_sensitive;
+	bool clear_bindings;              /* drop every binding first */
+	const char *const *unbind;        /* env names whose binding is dropped (each must exist) */
+	size_t nunbind;
+	const struct vault_binding *bindings; /* added, or replacing the binding of the same env;
+					       * field "" names the single value */
+	size_t nbindings;
+};
+
+/* Edit an existing secret in one IMMEDIATE transaction: metadata, then removed fields, then
+ * sensitivity, then bindings (clear, unbind, bind), in that order. The result must still be a
+ * secret: a value or a field, and every binding naming one (a binding to a removed field must be
+ * dropped or rebound in the same edit). A field may not be both marked and unmarked sensitive.
+ * Values are not changed (they are re-encrypted under the row's new version); updated_at is
+ * bumped only when something changed. One `secret.edit` audit event names what changed (which
+ * attributes, and field and env names; never values, notes, URLs or tags); a refused edit is
+ * audited as a failure with its reason. -ENOENT when absent; -EINVAL/-E2BIG naming the problem
+ * with nothing changed. *ret_changed (optional; caller frees): what changed, comma-separated
+ * ("tags,notes,fields,sensitivity,bindings,..."), "" when the edit changed nothing. */
+int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_changed,
+	       struct reterr *err);
+
 /* Flags for vault_get. */
 #define VAULT_GET_NO_AUDIT (1u << 0) /* caller audits (e.g. run logs secret.run itself) */
 #define VAULT_GET_META_ONLY (1u << 1) /* do not decrypt values (blob NULL) */

@@ -9,7 +9,7 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set get list delete password audit run exec redact doctor; do
+	for c in init set edit get list delete password audit run exec redact doctor; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
@@ -18,7 +18,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set get list delete password audit; do
+	for c in init set edit get list delete password audit; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
 		[ -z "$stderr" ]
@@ -32,7 +32,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
-	for c in init "set K" "get K" list "delete K" password "audit list"; do
+	for c in init "set K" "edit K" "get K" list "delete K" password "audit list"; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
 		[[ $stderr == *"usage: secretctl"* ]]
@@ -43,6 +43,8 @@ setup() { e2e_setup; }
 @test "argument count errors (exit 1)" {
 	run -1 sc_nopw set
 	run -1 sc_nopw set A B
+	run -1 sc_nopw edit
+	run -1 sc_nopw edit A B --tags x
 	run -1 sc_nopw get
 	run -1 sc_nopw delete
 	run -1 sc_nopw init extra
@@ -53,7 +55,8 @@ setup() { e2e_setup; }
 }
 
 @test "help COMMAND prints the same help as COMMAND --help, subcommands too" {
-	for c in init set get list delete password audit run exec redact doctor policy mcp-server mcp-config; do
+	for c in init set edit get list delete password audit run exec redact doctor policy mcp-server \
+		mcp-config; do
 		run -0 sc_nopw help "$c"
 		a=$output
 		run -0 sc_nopw "$c" --help
@@ -105,6 +108,10 @@ setup() { e2e_setup; }
 @test "single-valued options parsed by a function are refused twice too" {
 	run -1 --separate-stderr sc_nopw set K --expires 1d --expires 2d </dev/null
 	[[ $stderr == *"--expires given twice"* ]]
+	run -1 --separate-stderr sc_nopw edit K --expires 1d --expires never
+	[[ $stderr == *"--expires given twice"* ]]
+	run -1 --separate-stderr sc_nopw edit K --tags a --tags b
+	[[ $stderr == *"--tags given twice"* ]]
 	run -1 --separate-stderr sc_nopw list --expiring 1d --expiring 2d
 	[[ $stderr == *"--expiring given twice"* ]]
 	for o in "--timeout 1s --timeout 2s" "--sandbox off --sandbox strict" \
@@ -115,4 +122,7 @@ setup() { e2e_setup; }
 	done
 	run -1 --separate-stderr sc_nopw mcp-config --client claude --client generic
 	[[ $stderr == *"--client given twice"* ]]
+	# Repeatable ones stay repeatable.
+	run -1 --separate-stderr sc_nopw set K --binding A=x --binding A=y </dev/null
+	[[ $stderr == *"--binding A given twice"* ]]
 }
