@@ -37,6 +37,7 @@ void broker_items_free(struct broker_run *r)
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].env);
 		free(r->items[i].key);
+		free(r->items[i].field);
 		secret_free(r->items[i].value);
 	}
 	free(r->items);
@@ -74,13 +75,22 @@ static int nomem(struct reterr *err)
 			  "out of secure memory while loading secrets (locked-memory limit: ulimit -l)");
 }
 
-/* Add one variable. env is taken; key is copied (NULL for --from-env); the value is copied into
- * secure memory. */
-static int add_item(struct broker_run *r, char *env, const char *key, const void *val,
-		    size_t len, struct reterr *err)
+/* Where a value comes from in a secret: its single value (field NULL) or a field, plain when
+ * the field is not marked sensitive. */
+struct part {
+	const char *field;
+	bool plain;
+};
+static const struct part single_value = { NULL, false };
+
+/* Add one variable. env is taken; key and p->field are copied (key NULL for --from-env); the
+ * value is copied into secure memory. */
+static int add_item(struct broker_run *r, char *env, const char *key, const struct part *p,
+		    const void *val, size_t len, struct reterr *err)
 {
 	AUTO_FREE char *name = env;
 	AUTO_FREE char *key_copy = NULL;
+	AUTO_FREE char *field_copy = NULL;
 	AUTO_SECRET struct secret *value = NULL;
 	const char *src = key ? key : "--from-env";
 	int e = policy_env_check(name);
@@ -114,11 +124,13 @@ static int add_item(struct broker_run *r, char *env, const char *key, const void
 	}
 	if (!(value = secret_from(val, len)))
 		return nomem(err);
-	if (key && !(key_copy = strdup(key)))
+	if ((key && !(key_copy = strdup(key))) || (p->field && !(field_copy = strdup(p->field))))
 		return nomem(err);
 	r->items[r->nitems++] = (struct broker_item){
 		.env = TAKE_PTR(name),
 		.key = TAKE_PTR(key_copy),
+		.field = TAKE_PTR(field_copy),
+		.plain = p->plain,
 		.value = TAKE_PTR(value),
 	};
 	return 0;
@@ -165,9 +177,11 @@ static int add_fields(struct broker_run *r, const struct vault_entry *e, const c
 				joined = NULL;
 				return nomem(err);
 			}
+			struct part p = { e->meta.fields[f].name, !e->meta.fields[f].sensitive };
 			ret = env_name_for(r, joined, &env, err);
 			if (ret == 0)
-				ret = add_item(r, env, key, e->field_values[f], e->field_lens[f], err);
+				ret = add_item(r, env, key, &p, e->field_values[f], e->field_lens[f],
+					       err);
 			if (ret)
 				return ret;
 		}
@@ -178,6 +192,7 @@ static int add_fields(struct broker_run *r, const struct vault_entry *e, const c
 		const unsigned char *val = NULL;
 		size_t len = 0;
 		char *env = NULL;
+		struct part p = single_value;
 		if (!bd->field[0] && e->meta.has_value) {
 			val = e->value;
 			len = e->value_len;
@@ -186,6 +201,7 @@ static int add_fields(struct broker_run *r, const struct vault_entry *e, const c
 			if (strcmp(e->meta.fields[f].name, bd->field) == 0) {
 				val = e->field_values[f];
 				len = e->field_lens[f];
+				p = (struct part){ bd->field, !e->meta.fields[f].sensitive };
 			}
 		if (!val)
 			return reterr_set(err, -EINVAL,
@@ -195,7 +211,7 @@ static int add_fields(struct broker_run *r, const struct vault_entry *e, const c
 					  bd->field[0] ? "'" : "");
 		if (asprintf(&env, "%s%s", pre, bd->env) < 0)
 			return nomem(err);
-		if ((ret = add_item(r, env, key, val, len, err)) != 0)
+		if ((ret = add_item(r, env, key, &p, val, len, err)) != 0)
 			return ret;
 	}
 	return 0;
@@ -232,7 +248,7 @@ static int load_want(struct broker_run *r, const struct want *w, struct reterr *
 	}
 	if (e->meta.has_value && !value_bound(e)) {
 		if ((ret = env_name_for(r, w->logical, &env, err)) != 0 ||
-		    (ret = add_item(r, env, w->key, e->value, e->value_len, err)) != 0)
+		    (ret = add_item(r, env, w->key, &single_value, e->value, e->value_len, err)) != 0)
 			goto out;
 	}
 	ret = add_fields(r, e, w->key, w->logical, err);
@@ -420,7 +436,7 @@ static int resolve_from_env(struct broker_run *r, struct reterr *err)
 		if (!(env = strdup(name)))
 			return -ENOMEM;
 		/* Named as given, without the prefix: the caller chose this name. */
-		e = add_item(r, env, NULL, val, strlen(val), err);
+		e = add_item(r, env, NULL, &single_value, val, strlen(val), err);
 	}
 	/* The values now live in locked memory only: wipe them from our environment block (which
 	 * /proc/<pid>/environ shows, and which the sandbox's init would inherit), as for

@@ -38,9 +38,11 @@ static const struct cli_opt opts[] = {
 						       "); \"never\" clears"),
 	CLI_LIST(0, "remove-field", "NAME", &o.remove_fields, "remove field NAME (repeatable)"),
 	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
-		 "mark field NAME sensitive: masked by 'get --fields' (repeatable)"),
+		 "mark field NAME sensitive: masked by 'get --fields', always\n"
+		 "redacted by 'run' (repeatable)"),
 	CLI_LIST(0, "not-sensitive", "NAME", &o.not_sensitive,
-		 "mark field NAME not sensitive (repeatable)"),
+		 "mark field NAME not sensitive: configuration such as a user\n"
+		 "name, redacted only when 8 bytes or longer (repeatable)"),
 	CLI_FLAG(0, "clear-bindings", &o.clear_bindings, "drop every binding (before any "
 							 "--binding)"),
 	CLI_LIST(0, "unbind", "ENV", &o.unbind, "drop the binding of ENV (repeatable)"),

@@ -179,7 +179,8 @@ static const struct cli_opt opts[] = {
 	       "set a field (repeatable); NAME alone asks for the value on the\n"
 	       "terminal, or reads it from stdin when stdin is not a terminal"),
 	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
-		 "mark field NAME sensitive: masked by 'get --fields' (repeatable)"),
+		 "mark field NAME sensitive: masked by 'get --fields', always\n"
+		 "redacted by 'run' (repeatable; mark every credential)"),
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
 	       "value (repeatable; replaces the secret's bindings)"),
