@@ -313,3 +313,35 @@ setup() {
 	run -0 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\n' "$PW")
 	run -1 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\nextra' "$PW")
 }
+
+@test "get KEY --json of a secret with fields only: every field's value, sensitive ones too" {
+	run -0 sc set db/creds --field user=app --field password=Sup3r-S3cret-Passw0rd \
+		--sensitive password </dev/null
+	run -0 --separate-stderr sc get db/creds --json
+	[ "$(jq -c '[.fields[] | [.name, .value]]' <<<"$output")" = \
+		'[["user","app"],["password","Sup3r-S3cret-Passw0rd"]]' ]
+	[ "$(jq -r 'has("value")' <<<"$output")" = false ]
+	run -0 sc get db/creds --json --masked
+	[ "$(jq -c '[.fields[].value]' <<<"$output")" = '["********","********w0rd"]' ]
+	# A secret with both: the value and every field.
+	run -0 sc set both --field extra=extra-field-value </dev/null
+	put both 'the-single-value-1'
+	run -0 sc get both --json
+	[ "$(jq -c '[.value, .fields[0].value]' <<<"$output")" = \
+		'["the-single-value-1","extra-field-value"]' ]
+	# Text mode still asks which part.
+	run -2 --separate-stderr sc get db/creds
+	[[ $stderr == *"has no single value"* ]]
+}
+
+@test "get of an expired secret warns on stderr and still prints the exact value" {
+	put old/key 'expired-secret-value' --expires 1s
+	sleep 2
+	run -0 --separate-stderr sc get old/key
+	[ "$output" = expired-secret-value ]
+	[[ $stderr == *"warning: get: old/key expired at 20"* ]]
+	[[ $stderr == *"secretctl edit old/key --expires"* ]]
+	put new/key 'fresh-secret-value' --expires 1d
+	run -0 --separate-stderr sc get new/key
+	[ -z "$stderr" ]
+}
