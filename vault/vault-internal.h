@@ -4,7 +4,8 @@
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
- *   2  head.c open.c                    the authenticated head; the handle (open, free)
+ *   2  head.c open.c info.c             the authenticated head; the handle (open, free);
+ *                                       what doctor shows
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
  *   5  create.c unlock.c edit.c         vault_create, vault_unlock, vault_edit

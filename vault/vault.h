@@ -198,6 +198,18 @@ struct vault_edit_in {
 int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_changed,
 	       struct reterr *err);
 
+/* What `secretctl doctor` shows of an open vault without unlocking it (v from vault_open). The
+ * KDF parameters are read from the header as stored: unlocking authenticates them. 0, or -errno
+ * with err naming a malformed header. */
+struct vault_info {
+	int64_t format;
+	bool kdf_known;      /* the parameters are exactly those of kdf */
+	enum vault_kdf kdf;
+	uint64_t kdf_ops;    /* Argon2id passes */
+	uint64_t kdf_mem;    /* Argon2id memory, bytes */
+};
+int vault_info(struct vault *v, struct vault_info *ret, struct reterr *err);
+
 /* Flags for vault_get. */
 #define VAULT_GET_NO_AUDIT (1u << 0) /* caller audits (e.g. run logs secret.run itself) */
 #define VAULT_GET_META_ONLY (1u << 1) /* do not decrypt values (blob NULL) */
