@@ -126,3 +126,24 @@ setup() { e2e_setup; }
 	run -1 --separate-stderr sc_nopw set K --binding A=x --binding A=y </dev/null
 	[[ $stderr == *"--binding A given twice"* ]]
 }
+
+@test "each message is one write(2): two processes on one terminal cannot interleave" {
+	command -v strace >/dev/null || skip "strace missing (make deps installs it)"
+	init_vault
+	log="$BATS_TEST_TMPDIR/strace"
+	# An error, an error with a hint, and warnings: every write to stderr is one whole line.
+	run -2 strace -f -qq -s 4096 -e trace=write -o "$log" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" get no/such/key
+	run -1 strace -f -qq -s 4096 -e trace=write -o "$log.2" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" set some/key --tags a </dev/null
+	run -0 strace -f -qq -s 4096 -e trace=write -o "$log.3" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" set short/key < <(printf 'abc')
+	cat "$log" "$log.2" "$log.3" | grep -E '^[0-9]+ +write\(2, ' >"$log.err"
+	[ "$(wc -l <"$log.err")" -eq 3 ]
+	while read -r line; do
+		[[ $line =~ write\(2,\ \"secretctl:\ [^\"]*\\n\",\ [0-9]+\)\ =\ [0-9]+$ ]] ||
+			{ echo "not one whole message: $line" >&2; return 1; }
+	done <"$log.err"
+	grep -q "no secret named 'no/such/key'" "$log.err"
+	grep -q "use 'secretctl edit some/key'" "$log.err"
+}
