@@ -106,14 +106,21 @@ static int tty_begin(struct tty_guard *g, int fd, void (*adjust)(struct termios 
 	return 0;
 }
 
-/* Restore the saved modes (dropping unread input, which must not reach the shell) and the
- * signal handlers. */
+/* Restore the saved modes (dropping unread input, which must not reach the shell: it may be
+ * the rest of a secret pasted at a one-line prompt) and the signal handlers. Dropped input is
+ * reported, never lost silently. */
 static void tty_end(struct tty_guard *g)
 {
+	int pending = 0;
 	if (tty_paste)
 		(void)fd_write_all(g->fd, PASTE_OFF, sizeof(PASTE_OFF) - 1);
 	tty_paste = 0;
+	if (ioctl(g->fd, FIONREAD, &pending) < 0)
+		pending = 0;
 	(void)tcsetattr(g->fd, TCSAFLUSH, &tty_saved);
+	if (pending > 0)
+		cli_warn("%d bytes typed after the input ended were discarded (a prompt for one "
+			 "line reads one line; they were not passed to the shell)", pending);
 	tty_restore_fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(tty_signals); i++)
 		(void)sigaction(tty_signals[i], &g->old[i], NULL);

@@ -95,3 +95,13 @@ pty_set() { # ptydrive steps... -- set arguments...
 	[[ $output == *$'\e[?2004l'* ]]
 	run -2 sc get intr
 }
+
+@test "lines typed after the password at its one-line prompt are reported, not dropped silently" {
+	run -0 env -u SECRETCTL_PASSWORD "${DRIVE[@]}" --wait 'Master password: ' \
+		--send "$PW\\rrest-of-a-paste\\r" --wait 'ends it): ' --send 'value-typed-1\r' -- \
+		"$BIN" set early
+	[[ $output == *"16 bytes typed after the input ended were discarded"* ]]
+	[[ $output != *"rest-of-a-paste"* ]]
+	sc get early >"$BATS_TEST_TMPDIR/got"
+	assert_bytes "$BATS_TEST_TMPDIR/got" 'value-typed-1'
+}
