@@ -119,10 +119,7 @@ static int meta_apply(struct vault_meta *m, const struct vault_edit_in *in, unsi
 	    text_set(&m->url, in->url, CH_URL, changed) < 0)
 		return reterr_set(err, -ENOMEM, "out of memory");
 	if (in->tags && !tags_equal(m->tags, in->tags)) {
-		char **t = calloc(1, sizeof(char *));
-		for (size_t i = 0; t && in->tags[i]; i++)
-			if (strv_push(&t, in->tags[i]) < 0)
-				t = strv_free(t);
+		char **t = strv_dup(in->tags);
 		if (!t)
 			return reterr_set(err, -ENOMEM, "out of memory");
 		strv_free(m->tags);

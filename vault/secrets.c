@@ -397,10 +397,7 @@ static int merge(struct vault_meta *m, const struct vault_set_in *in, const unsi
 	    (in->url && (r = str_replace(&m->url, in->url)) < 0))
 		return reterr_set(err, -ENOMEM, "out of memory");
 	if (in->tags) {
-		char **t = calloc(1, sizeof(char *));
-		for (size_t i = 0; t && in->tags[i]; i++)
-			if (strv_push(&t, in->tags[i]) < 0)
-				t = strv_free(t);
+		char **t = strv_dup(in->tags);
 		if (!t)
 			return reterr_set(err, -ENOMEM, "out of memory");
 		strv_free(m->tags);

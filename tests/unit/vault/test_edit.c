@@ -37,6 +37,19 @@ static struct audit_record *last_audit(struct vault *v, size_t *ret_n, struct au
 	return &(*all)[*ret_n - 1];
 }
 
+/* After edits the audit chain verifies and a reopened vault authenticates the rewritten rows;
+ * frees v and removes dir. */
+static void verify_and_close(char *dir, struct vault *v)
+{
+	struct reterr err = { 0 };
+	uint64_t count = 0;
+	ck_assert_int_eq(audit_verify(v, &count, NULL, &err), 0);
+	vault_free(v);
+	ck_assert_int_eq(vtu_vault_reopen(dir, &v, &err), 0);
+	vault_free(v);
+	vtu_cleanup(dir);
+}
+
 START_TEST(test_edit_meta_keeps_values)
 {
 	char *dir = vtu_vault_path();
@@ -78,13 +91,7 @@ START_TEST(test_edit_meta_keeps_values)
 	ck_assert_mem_eq(e->value, "the-api-token-value", 19);
 	vault_entry_free(e);
 
-	uint64_t count = 0;
-	ck_assert_int_eq(audit_verify(v, &count, NULL, &err), 0);
-	vault_free(v);
-	/* A reopened vault authenticates the rewritten rows. */
-	ck_assert_int_eq(vtu_vault_reopen(dir, &v, &err), 0);
-	vault_free(v);
-	vtu_cleanup(dir);
+	verify_and_close(dir, v);
 }
 END_TEST
 
@@ -156,12 +163,7 @@ START_TEST(test_edit_fields_and_bindings)
 	ck_assert_int_eq(vault_edit(v, &empty, NULL, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "neither a value nor a field"));
 
-	uint64_t count = 0;
-	ck_assert_int_eq(audit_verify(v, &count, NULL, &err), 0);
-	vault_free(v);
-	ck_assert_int_eq(vtu_vault_reopen(dir, &v, &err), 0);
-	vault_free(v);
-	vtu_cleanup(dir);
+	verify_and_close(dir, v);
 }
 END_TEST
 
