@@ -97,7 +97,9 @@ static int run(struct cli_ctx *ctx)
 	/* After the unlock: with --password-stdin the password line has been read by now. */
 	if (cli_stdin_pending()) {
 		cli_error("edit: standard input holds data, but edit reads no value; nothing "
-			  "changed (to change the value, use 'secretctl set %s')", ctx->key);
+			  "changed (to change the value, use 'secretctl set %s'; when the input is "
+			  "not for secretctl, as in a 'while read' loop, give </dev/null)",
+			  ctx->key);
 		return CLI_EUSAGE;
 	}
 	struct vault_edit_in in = {

@@ -267,7 +267,8 @@ static int run(struct cli_ctx *ctx)
 	if (o.nfields && !o.nstdin_fields && cli_stdin_pending()) {
 		cli_error("set: standard input holds data, but every --field has its value on the "
 			  "command line; refusing to ignore it (read a field from stdin with --field "
-			  "NAME, or set the single value without --field)");
+			  "NAME, set the single value without --field, or, when the input is not "
+			  "for secretctl, as in a 'while read' loop, give </dev/null)");
 		return CLI_EUSAGE;
 	}
 	int rc = read_values(ctx->key);

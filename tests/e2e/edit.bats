@@ -87,8 +87,12 @@ meta() { sc get "$1" --show-metadata --json; }
 @test "edit reads no value: data on stdin is refused; nothing to change is a usage error" {
 	put api/key 'sk-live-0123456789abcdef'
 	run -1 --separate-stderr sc edit api/key --tags x < <(printf 'new-value')
-	[[ $stderr == *"edit reads no value"* ]]
+	[[ $stderr == *"edit reads no value"* && $stderr == *"give </dev/null"* ]]
 	[ "$(meta api/key | jq -c .tags)" = '[]' ]
+	# A loop reading its list from stdin gives the loop's input away with </dev/null.
+	printf 'api/key\n' >"$BATS_TEST_TMPDIR/keys"
+	while read -r k; do sc edit "$k" --tags looped </dev/null; done <"$BATS_TEST_TMPDIR/keys"
+	[ "$(meta api/key | jq -c .tags)" = '["looped"]' ]
 	run -1 --separate-stderr sc_nopw edit api/key
 	[[ $stderr == *"nothing to change"* ]]
 	run -1 --separate-stderr sc_nopw edit api/key --sensitive a --not-sensitive a

@@ -298,7 +298,7 @@ setup() {
 
 @test "set --field NAME=VALUE refuses data on stdin rather than ignore it" {
 	run -1 --separate-stderr sc set amb --field user=app < <(printf 'the-intended-value')
-	[[ $stderr == *"standard input holds data"* ]]
+	[[ $stderr == *"standard input holds data"* && $stderr == *"give </dev/null"* ]]
 	run -2 sc get amb
 	printf 'the-intended-value' >"$BATS_TEST_TMPDIR/v"
 	run -1 --separate-stderr sc set amb --field user=app <"$BATS_TEST_TMPDIR/v"
