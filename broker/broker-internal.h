@@ -18,11 +18,15 @@ struct broker {
 	uint64_t default_max_output;
 };
 
-/* One variable to inject: its name, the stored key it came from (NULL for --from-env) and the
- * value in locked memory. */
+/* One variable to inject: its name, the stored key it came from (NULL for --from-env), the
+ * field (NULL for a single value or --from-env) and the value in locked memory. A plain item is
+ * a field its owner did not mark sensitive (a host or user name): it is redacted only when it is
+ * long enough to redact without hiding ordinary text, and never refused for being short. */
 struct broker_item {
 	char *env;
 	char *key;
+	char *field;
+	bool plain;
 	struct secret *value;
 };
 

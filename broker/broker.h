@@ -199,10 +199,11 @@ const char *broker_run_name(const struct broker_run *r, size_t i);
 
 /* ---- a secret's environment variables (run, export -f env) --------------------------------- */
 
-/* Called with each variable: env is taken (malloc'd), the value points into the entry. Returns
- * 0 to go on, or anything else to stop (returned by broker_entry_vars). */
-typedef int (*broker_var_fn)(void *ctx, char *env, const unsigned char *value, size_t len,
-			     struct reterr *err);
+/* Called with each variable: env is taken (malloc'd), field is the field the value comes from
+ * (NULL: the single value), the value points into the entry. Returns 0 to go on, or anything
+ * else to stop (returned by broker_entry_vars). */
+typedef int (*broker_var_fn)(void *ctx, char *env, const struct vault_field_meta *field,
+			     const unsigned char *value, size_t len, struct reterr *err);
 /* The variables secret e gives a command when asked for as logical (its key as the user named
  * it, before an env alias) with prefix (may be NULL): its value named by policy_env_name unless
  * a binding names the value; then its bindings (prefixed) when it has any, else each field as

@@ -38,7 +38,8 @@ static int fields(const struct vault_entry *e, const char *logical, const char *
 			r = name_for(joined, prefix, &env, err);
 			free(joined);
 			if (r == 0)
-				r = fn(ctx, env, e->field_values[f], e->field_lens[f], err);
+				r = fn(ctx, env, &e->meta.fields[f], e->field_values[f],
+				       e->field_lens[f], err);
 			if (r)
 				return r;
 		}
@@ -47,6 +48,7 @@ static int fields(const struct vault_entry *e, const char *logical, const char *
 	for (size_t i = 0; i < e->meta.nbindings; i++) {
 		const struct vault_binding *bd = &e->meta.bindings[i];
 		const unsigned char *val = NULL;
+		const struct vault_field_meta *fm = NULL;
 		size_t len = 0;
 		if (!bd->field[0] && e->meta.has_value) {
 			val = e->value;
@@ -56,6 +58,7 @@ static int fields(const struct vault_entry *e, const char *logical, const char *
 			if (strcmp(e->meta.fields[f].name, bd->field) == 0) {
 				val = e->field_values[f];
 				len = e->field_lens[f];
+				fm = &e->meta.fields[f];
 			}
 		if (!val)
 			return reterr_set(err, -EINVAL,
@@ -65,7 +68,7 @@ static int fields(const struct vault_entry *e, const char *logical, const char *
 					  bd->field, bd->field[0] ? "'" : "");
 		if (asprintf(&env, "%s%s", pre, bd->env) < 0)
 			return reterr_set(err, -ENOMEM, "out of memory");
-		if ((r = fn(ctx, env, val, len, err)) != 0)
+		if ((r = fn(ctx, env, fm, val, len, err)) != 0)
 			return r;
 	}
 	return 0;
@@ -92,7 +95,7 @@ int broker_entry_vars(const struct vault_entry *e, const char *logical, const ch
 		return fields(e, logical, prefix, fn, ctx, err);
 	if (e->meta.has_value && !value_bound(e)) {
 		if ((r = name_for(logical, prefix, &env, err)) != 0 ||
-		    (r = fn(ctx, env, e->value, e->value_len, err)) != 0)
+		    (r = fn(ctx, env, NULL, e->value, e->value_len, err)) != 0)
 			return r;
 	}
 	return fields(e, logical, prefix, fn, ctx, err);

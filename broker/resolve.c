@@ -37,6 +37,7 @@ void broker_items_free(struct broker_run *r)
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].env);
 		free(r->items[i].key);
+		free(r->items[i].field);
 		secret_free(r->items[i].value);
 	}
 	free(r->items);
@@ -74,13 +75,22 @@ static int nomem(struct reterr *err)
 			  "out of secure memory while loading secrets (locked-memory limit: ulimit -l)");
 }
 
-/* Add one variable. env is taken; key is copied (NULL for --from-env); the value is copied into
- * secure memory. */
-static int add_item(struct broker_run *r, char *env, const char *key, const void *val,
-		    size_t len, struct reterr *err)
+/* Where a value comes from in a secret: its single value (field NULL) or a field, plain when
+ * the field is not marked sensitive. */
+struct part {
+	const char *field;
+	bool plain;
+};
+static const struct part single_value = { NULL, false };
+
+/* Add one variable. env is taken; key and p->field are copied (key NULL for --from-env); the
+ * value is copied into secure memory. */
+static int add_item(struct broker_run *r, char *env, const char *key, const struct part *p,
+		    const void *val, size_t len, struct reterr *err)
 {
 	AUTO_FREE char *name = env;
 	AUTO_FREE char *key_copy = NULL;
+	AUTO_FREE char *field_copy = NULL;
 	AUTO_SECRET struct secret *value = NULL;
 	const char *src = key ? key : "--from-env";
 	int e = policy_env_check(name);
@@ -114,11 +124,13 @@ static int add_item(struct broker_run *r, char *env, const char *key, const void
 	}
 	if (!(value = secret_from(val, len)))
 		return nomem(err);
-	if (key && !(key_copy = strdup(key)))
+	if ((key && !(key_copy = strdup(key))) || (p->field && !(field_copy = strdup(p->field))))
 		return nomem(err);
 	r->items[r->nitems++] = (struct broker_item){
 		.env = TAKE_PTR(name),
 		.key = TAKE_PTR(key_copy),
+		.field = TAKE_PTR(field_copy),
+		.plain = p->plain,
 		.value = TAKE_PTR(value),
 	};
 	return 0;
@@ -139,11 +151,14 @@ struct add_ctx {
 	const char *key;
 };
 
-static int add_var(void *ctx, char *env, const unsigned char *value, size_t len,
-		   struct reterr *err)
+static int add_var(void *ctx, char *env, const struct vault_field_meta *field,
+		   const unsigned char *value, size_t len, struct reterr *err)
 {
 	const struct add_ctx *a = ctx;
-	return add_item(a->r, env, a->key, value, len, err);
+	struct part p = single_value;
+	if (field)
+		p = (struct part){ field->name, !field->sensitive };
+	return add_item(a->r, env, a->key, &p, value, len, err);
 }
 
 /* Decrypt one stored key (already checked) and inject its parts. */
@@ -345,7 +360,7 @@ static int resolve_from_env(struct broker_run *r, struct reterr *err)
 		if (!(env = strdup(name)))
 			return -ENOMEM;
 		/* Named as given, without the prefix: the caller chose this name. */
-		e = add_item(r, env, NULL, val, strlen(val), err);
+		e = add_item(r, env, NULL, &single_value, val, strlen(val), err);
 	}
 	/* The values now live in locked memory only: wipe them from our environment block (which
 	 * /proc/<pid>/environ shows, and which the sandbox's init would inherit), as for

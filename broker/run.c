@@ -359,6 +359,22 @@ static int hidden_paths(struct broker_run *r)
 	return hide_agents(&r->hidden);
 }
 
+/* A value too short to redact: refused, naming where it comes from and what to do. */
+static int refuse_short(const struct broker_item *it, struct reterr *err)
+{
+	if (it->field)
+		return reterr_set(err, -EINVAL,
+				  "secret %s field %s is %zu bytes and cannot be redacted reliably "
+				  "(%d at least); refusing: make it longer or, if it is no secret "
+				  "(a user or host name), run 'secretctl edit %s --not-sensitive %s'",
+				  it->key, it->field, it->value->len, SAN_MIN_SECRET_LEN, it->key,
+				  it->field);
+	return reterr_set(err, -EINVAL,
+			  "%s%s is %zu bytes and cannot be redacted reliably (%d at least); refusing",
+			  it->key ? "secret " : "--from-env ", it->key ? it->key : it->env,
+			  it->value->len, SAN_MIN_SECRET_LEN);
+}
+
 static int build_set(struct broker_run *r, struct reterr *err)
 {
 	if (r->no_sanitize)
@@ -367,14 +383,15 @@ static int build_set(struct broker_run *r, struct reterr *err)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct broker_item *it = &r->items[i];
+		/* A field its owner did not call sensitive is no secret: redacted as a precaution
+		 * when long enough to be matched without hiding ordinary text, never refused. */
+		if (it->plain && it->value->len < SAN_WARN_SECRET_LEN)
+			continue;
 		/* The placeholder names the variable the command sees ([REDACTED:DB_PASSWORD]),
 		 * which is what its output refers to; the message names the vault key. */
 		int e = san_set_add(r->set, it->env, it->value->data, it->value->len);
 		if (e == -EINVAL && it->value->len < SAN_MIN_SECRET_LEN)
-			return reterr_set(err, -EINVAL,
-					  "secret %s is shorter than %d bytes and cannot be redacted "
-					  "reliably; refusing",
-					  it->key ? it->key : "--from-env", SAN_MIN_SECRET_LEN);
+			return refuse_short(it, err);
 		if (e < 0)
 			return reterr_set(err, e, "cannot add %s to the redaction set: %s",
 					  it->key ? it->key : "--from-env", strerror(-e));

@@ -39,6 +39,19 @@ int cli_read_stdin_line(size_t max, struct secret **ret);
 /* Prompt on /dev/tty with echo off and read one line into secure memory (at most max bytes).
  * -ENXIO when there is no terminal. Restores the terminal on every path, signals included. */
 int cli_tty_read_secret(const char *prompt, size_t max, struct secret **ret);
+/* Prompt on /dev/tty with echo off and read a value that may span lines into secure memory (at
+ * most max bytes). Enter or Ctrl-D ends it, except that a paste is kept whole: a bracketed paste
+ * (the terminal marks it; requested here) with its newlines, and input that arrives right
+ * behind an Enter (a paste on a terminal without bracketed paste). Backspace and Ctrl-U edit;
+ * other keys' escape sequences are dropped; CR, LF and CR LF become LF. The line end that ends
+ * the value is not part of it. -ENXIO no terminal, -ENODATA empty, -E2BIG over max and -EBUSY
+ * when input followed Ctrl-D (in both cases the rest is read and wiped, never left for the
+ * shell). Restores the terminal on every path, signals included. */
+int cli_tty_read_value(const char *prompt, size_t max, struct secret **ret);
+/* True when standard input is not a terminal and holds data now (a file with bytes left, a
+ * pipe or socket with bytes waiting; a writer that has not written yet gets 50 ms). Reads
+ * nothing. */
+bool cli_stdin_pending(void);
 /* True when /dev/tty can be opened (a controlling terminal exists). */
 bool cli_have_tty(void);
 /* Ask a yes/no question on /dev/tty (echo on). 1 yes, 0 no, -ENXIO without a terminal. */
@@ -46,6 +59,30 @@ int cli_tty_confirm(const char *question);
 /* Check a password's length (characters, VAULT_PASSWORD_MIN..MAX) and that it has no NUL byte;
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
+
+/* The options `set` and `edit` share (meta.c). Each parser reports why it refuses and returns
+ * CLI_OK or an exit code; cmd ("set", "edit") starts the messages. */
+#define CLI_EXPIRES_MAX "100y"
+#define CLI_EXPIRES_MAX_S (100LL * 365 * 86400) /* parse_duration_ms's year is 365 days */
+struct cli_meta {
+	const char *notes, *url; /* NULL: not given ("" clears); borrowed from argv */
+	char **tags;             /* NULL: not given; --tags "" gives an empty vector (clears) */
+	bool set_expires;
+	int64_t expires_at;      /* with set_expires: a time, or 0 for never */
+	struct vault_binding bindings[VAULT_BINDINGS_MAX]; /* field "" is the single value */
+	size_t nbindings;
+};
+/* --tags a,b (replaces an earlier one: CLI_FN1 refuses a second). */
+int cli_meta_tags(struct cli_meta *m, const char *cmd, const char *arg);
+/* --expires DURATION|never: at most CLI_EXPIRES_MAX from now. */
+int cli_meta_expires(struct cli_meta *m, const char *cmd, const char *arg);
+/* --binding ENV=FIELD or ENV= (the single value); an ENV given twice is refused. */
+int cli_meta_binding(struct cli_meta *m, const char *cmd, const char *arg);
+/* The vault's limits on notes, URL and tags, checked before the password is asked for. */
+int cli_meta_check(const struct cli_meta *m, const char *cmd);
+/* Whether any of these options was given. */
+bool cli_meta_given(const struct cli_meta *m);
+void cli_meta_release(struct cli_meta *m);
 
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);

@@ -28,7 +28,8 @@ enum cli_opt_kind {
 	CLI_OPT_SET,    /* int *dest = value (e.g. --pty 1, --no-pty 0; the last one wins) */
 	CLI_OPT_STRING, /* const char **dest = the argument (borrowed from argv); twice is an error */
 	CLI_OPT_LIST,   /* char ***dest: the argument appended (repeatable; freed after the run) */
-	CLI_OPT_FN,     /* fn(arg): CLI_OK, or an exit code after reporting why */
+	CLI_OPT_FN,     /* fn(arg): CLI_OK, or an exit code after reporting why; repeatable
+			 * unless once (CLI_FN1) */
 };
 
 struct cli_opt {
@@ -40,6 +41,7 @@ struct cli_opt {
 	void *dest;
 	int value;
 	int (*fn)(const char *arg);
+	bool once; /* CLI_OPT_FN: a single-valued option, given twice is an error */
 };
 
 #define CLI_FLAG(s, l, d, h) { .kind = CLI_OPT_FLAG, .short_name = (s), .long_name = (l), \
@@ -52,6 +54,9 @@ struct cli_opt {
 				 .arg = (a), .dest = (d), .help = (h) }
 #define CLI_FN(s, l, a, f, h) { .kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), \
 			       .arg = (a), .fn = (f), .help = (h) }
+/* A single-valued option parsed by a function: twice is an error, as for CLI_STRING. */
+#define CLI_FN1(s, l, a, f, h) { .kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), \
+				.arg = (a), .fn = (f), .help = (h), .once = true }
 #define CLI_OPT_END { .long_name = NULL }
 
 /* ---- commands ------------------------------------------------------------------------------- */
@@ -109,8 +114,8 @@ const struct cli_opt *cli_opt_at(const struct cli_command *cmd, size_t i);
 const struct cli_command *cli_find(const struct cli_command *const *table, char **words,
 				   int nwords, int *ret_used);
 
-extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
-	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
+extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd_get,
+	cli_cmd_list, cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
 	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
 	cli_cmd_completion;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: `secretctl doctor` shows which sandbox protections this kernel supports and what each
- * profile of `secretctl run` will use, by trying each profile's real setup. */
+ * profile of `secretctl run` will use, by trying each profile's real setup, and how the vault
+ * is kept: path, modes, owner, KDF profile (no password needed). */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -76,6 +79,82 @@ static void print_core_pattern(void)
 	}
 }
 
+/* One line for the vault directory or file: mode, owner, and what is wrong with them (the rules
+ * vault_open enforces: not a symlink, ours, nothing for group and others). */
+static void print_vault_path(const char *label, const char *path, bool dir)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		printf("  %-10s %s: %s\n", label, path, strerror(errno));
+		return;
+	}
+	const struct passwd *pw = getpwuid(st.st_uid);
+	const char *problem = S_ISLNK(st.st_mode)		      ? "a symlink: refused"
+			      : dir != !!S_ISDIR(st.st_mode)	      ? "wrong file type: refused"
+			      : st.st_uid != geteuid()		      ? "not yours: refused"
+			      : (st.st_mode & 077)		      ? "group/others have access: refused"
+								      : "ok";
+	printf("  %-10s %s  mode %04o, owner %s (uid %u): %s\n", label, path,
+	       (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "?", (unsigned)st.st_uid, problem);
+}
+
+static const char *kdf_name(enum vault_kdf k)
+{
+	switch (k) {
+	case VAULT_KDF_TEST: return "test";
+	case VAULT_KDF_INTERACTIVE: return "interactive";
+	case VAULT_KDF_MODERATE: return "moderate";
+	case VAULT_KDF_SENSITIVE: return "sensitive";
+	}
+	return "?";
+}
+
+/* The vault section: false when a vault is there but its commands would refuse it. */
+static bool print_vault(void)
+{
+	struct reterr err = RETERR_INIT;
+	struct vault *v = NULL;
+	struct vault_info info;
+	AUTO_FREE char *dir = vault_dir_default(&err);
+	AUTO_FREE char *file = NULL;
+	printf("\nvault:\n");
+	if (!dir || asprintf(&file, "%s/" VAULT_DB_NAME, dir) < 0) {
+		printf("  %s\n", dir ? "out of memory" : reterr_str(&err, -ENOENT));
+		return false;
+	}
+	if (access(dir, F_OK) < 0 && errno == ENOENT) {
+		printf("  none at %s (create one with 'secretctl init')\n", dir);
+		return true;
+	}
+	print_vault_path("directory", dir, true);
+	print_vault_path("file", file, false);
+	int r = vault_open(dir, &v, &err);
+	if (r == -ENOENT) {
+		printf("  no vault file (create one with 'secretctl init')\n");
+		return true;
+	}
+	if (r == 0)
+		r = vault_info(v, &info, &err);
+	vault_free(v);
+	if (r < 0) {
+		printf("  PROBLEM: %s\n", reterr_str(&err, r));
+		return false;
+	}
+	printf("  %-10s %lld\n", "format", (long long)info.format);
+	printf("  %-10s Argon2id, %s%s (%llu pass%s, %llu MiB)\n", "KDF",
+	       info.kdf_known ? kdf_name(info.kdf) : "custom", info.kdf_known ? " profile" : "",
+	       (unsigned long long)info.kdf_ops, info.kdf_ops == 1 ? "" : "es",
+	       (unsigned long long)(info.kdf_mem >> 20));
+	if (info.kdf_known && info.kdf == VAULT_KDF_TEST) {
+		printf("  WARNING: this vault uses the TEST profile, meant for test suites: its "
+		       "password is\n  cheap to brute-force from a copy of vault.db. Re-key it: "
+		       "secretctl password --kdf moderate\n");
+		cli_warn("doctor: the vault in %s uses the insecure test KDF profile (re-key it: "
+			 "secretctl password --kdf moderate)", dir);
+	}
+	return true;
+}
+
 static int run(struct cli_ctx *ctx)
 {
 	(void)ctx;
@@ -141,14 +220,19 @@ static int run(struct cli_ctx *ctx)
 	       "docs/sandbox.md.\n");
 	if (!standard_ok)
 		printf("\nsecretctl run will refuse to run (exit 125) unless --sandbox off is given.\n");
-	return standard_ok ? CLI_OK : CLI_EUSAGE;
+	bool vault_ok = print_vault();
+	return standard_ok && vault_ok ? CLI_OK : CLI_EUSAGE;
 }
 
 const struct cli_command cli_cmd_doctor = {
 	.name = "doctor",
-	.summary = "show which sandbox protections this kernel supports",
+	.summary = "show what this kernel supports and how the vault is kept",
 	.about = "Try each sandbox profile of 'secretctl run' on this machine (without running "
-		 "anything)\nand print what works, what each profile uses, and what is missing.",
-	.notes = "Exit status: 0 when the standard profile works, 1 otherwise.",
+		 "anything)\nand print what works, what each profile uses, and what is missing. "
+		 "Then show the vault\n($SECRETCTL_VAULT_DIR or ~/.secretctl): its path, the modes "
+		 "and owner of its directory\nand file, and its KDF profile (no password is "
+		 "needed; a test-profile vault is\nwarned about).",
+	.notes = "Exit status: 0 when the standard profile works and the vault, if there is one, "
+		 "passes\nthe checks every command makes; 1 otherwise.",
 	.run = run,
 };

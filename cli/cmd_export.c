@@ -97,9 +97,10 @@ struct env_ctx {
 	const char *key;
 };
 
-static int env_var(void *ctx, char *env, const unsigned char *value, size_t len,
-		   struct reterr *err)
+static int env_var(void *ctx, char *env, const struct vault_field_meta *field,
+		   const unsigned char *value, size_t len, struct reterr *err)
 {
+	(void)field;
 	struct env_ctx *c = ctx;
 	AUTO_FREE char *name = env;
 	int e = policy_env_check(name);

@@ -45,17 +45,18 @@ static void out_text_block(struct outbuf *o, const char *s)
 
 struct field_values {
 	const struct vault_entry *e;
-	bool masked;
+	bool masked;    /* every value masked (--masked) */
+	bool sensitive; /* sensitive values shown too (get KEY --json: the whole secret) */
 };
 
-/* get --fields --json: each field's value inside its metadata object. */
+/* get --fields --json and get KEY --json: each field's value inside its metadata object. */
 static int field_value(struct outbuf *o, size_t i, void *ctx)
 {
 	const struct field_values *fv = ctx;
 	const struct vault_entry *e = fv->e;
 	outbuf_puts(o, ",");
 	return cli_out_json_value(o, e->field_values[i], e->field_lens[i],
-			      fv->masked || e->meta.fields[i].sensitive);
+				  fv->masked || (e->meta.fields[i].sensitive && !fv->sensitive));
 }
 
 static void out_meta_text(struct outbuf *o, const struct vault_meta *m)
@@ -126,8 +127,9 @@ static const struct cli_opt opts[] = {
 		 "(values are not even decrypted)"),
 	CLI_FLAG(0, "masked", &o.masked, "print values masked: ******** plus the last 4 "
 					 "characters of\nvalues of 16 bytes or more"),
-	CLI_FLAG(0, "json", &o.json, "one JSON object: the metadata plus what was asked for; "
-				     "values\nthat are not UTF-8 appear as value_base64"),
+	CLI_FLAG(0, "json", &o.json, "one JSON object: the metadata plus what was asked for;\n"
+				     "without --field/--fields every value, sensitive fields\n"
+				     "included; values that are not UTF-8 appear as value_base64"),
 	CLI_OPT_END,
 };
 
@@ -146,10 +148,13 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
-/* The bytes asked for (the value or one field): 0, or an exit code after saying why. */
+/* The bytes asked for (the value or one field): 0, or an exit code after saying why. A secret
+ * without a single value still has a JSON form: its fields. */
 static int pick(const struct vault_entry *e, const char *key, const unsigned char **ret,
 		size_t *ret_len)
 {
+	if (mode() == GET_VALUE && o.json && !e->meta.has_value)
+		return CLI_OK;
 	if (mode() == GET_VALUE) {
 		if (!e->meta.has_value) {
 			cli_error("get: %s has no single value, only fields (use --field NAME or "
@@ -174,16 +179,19 @@ static int pick(const struct vault_entry *e, const char *key, const unsigned cha
 static int print_json(struct outbuf *out, const struct vault_entry *e, const unsigned char *val,
 		      size_t val_len)
 {
-	struct field_values fv = { e, o.masked };
+	/* The whole secret (get KEY --json) shows every field's value, sensitive ones too: the
+	 * owner asked for the secret. --fields masks those, as it does in text. */
+	struct field_values fv = { e, o.masked, mode() == GET_VALUE };
+	bool fields = mode() == GET_FIELDS || mode() == GET_VALUE;
 	struct broker_render_opts ro = { .open_end = true,
-					 .field_extra = mode() == GET_FIELDS ? field_value : NULL,
+					 .field_extra = fields ? field_value : NULL,
 					 .ctx = &fv };
 	int r = broker_render_meta(out, &e->meta, &ro);
 	if (mode() == GET_FIELD) {
 		outbuf_puts(out, ",\"field\":");
 		outbuf_json_cstr(out, o.field);
 	}
-	if (r == 0 && (mode() == GET_VALUE || mode() == GET_FIELD)) {
+	if (r == 0 && ((mode() == GET_VALUE && e->meta.has_value) || mode() == GET_FIELD)) {
 		outbuf_puts(out, ",");
 		r = cli_out_json_value(out, val, val_len, o.masked);
 	}
@@ -218,6 +226,19 @@ static int print_text(struct outbuf *out, const struct vault_entry *e, const uns
 	return 0;
 }
 
+/* Reading an expired secret works (it is the way to look at it before rotating), but says so:
+ * 'run' refuses it. */
+static void warn_expired(const struct vault_meta *m)
+{
+	char when[32];
+	if (!m->expires_at || m->expires_at > clock_now())
+		return;
+	parse_format_time(m->expires_at, when);
+	cli_warn("get: %s expired at %s ('secretctl run' refuses it): rotate it ('secretctl set "
+		 "%s --expires DURATION') or change its expiry ('secretctl edit %s --expires "
+		 "DURATION|never')", m->key, when, m->key, m->key);
+}
+
 static int run(struct cli_ctx *ctx)
 {
 	struct reterr err = RETERR_INIT;
@@ -235,6 +256,7 @@ static int run(struct cli_ctx *ctx)
 	}
 	struct outbuf out;
 	outbuf_init_fd(&out, STDOUT_FILENO);
+	warn_expired(&e->meta);
 	int rc = pick(e, ctx->key, &val, &val_len);
 	if (rc == CLI_OK) {
 		/* Flush anything stdio holds before writing around it. */

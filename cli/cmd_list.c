@@ -62,9 +62,9 @@ static int opt_expiring(const char *arg)
 
 static const struct cli_opt opts[] = {
 	CLI_STRING(0, "tag", "TAG", &o.tag, "only secrets carrying TAG"),
-	CLI_FN(0, "expiring", "DURATION", opt_expiring,
-	       "only secrets that expire within DURATION (7d, 12h, ...),\n"
-	       "already expired ones included"),
+	CLI_FN1(0, "expiring", "DURATION", opt_expiring,
+		"only secrets that expire within DURATION (7d, 12h, ...),\n"
+		"already expired ones included"),
 	CLI_FLAG('l', "long", &o.long_fmt, "a table: key, value size, fields, updated, expires, "
 					   "tags"),
 	CLI_FLAG(0, "json", &o.json, "a JSON array of metadata objects"),

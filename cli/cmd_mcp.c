@@ -136,7 +136,7 @@ static int run_config(struct cli_ctx *ctx)
 }
 
 static const struct cli_opt config_optv[] = {
-	CLI_FN(0, "client", "NAME", opt_client, "claude (default) or generic"),
+	CLI_FN1(0, "client", "NAME", opt_client, "claude (default) or generic"),
 	CLI_FLAG(0, "json", &json_only, "print only the JSON block"),
 	CLI_OPT_END,
 };

@@ -127,15 +127,15 @@ static const struct cli_opt opts[] = {
 	CLI_STRING(0, "env", "ALIAS", &o.env_alias, "rewrite patterns through the policy's env "
 						    "alias ALIAS"),
 	CLI_STRING(0, "env-prefix", "P", &o.env_prefix, "prefix every injected name with P"),
-	CLI_FN('t', "timeout", "DUR", opt_timeout,
-	       "kill the command's tree after DUR (90s, 5m, 500ms; exit 124)"),
-	CLI_FN(0, "sandbox", "PROFILE", opt_sandbox,
-	       "standard (default: read-only fs except cwd, --writable and a\n"
-	       "private /tmp, throwaway $HOME), strict (the same with a\n"
-	       "read-only $HOME and no network), or off (no sandbox)"),
-	CLI_FN(0, "network", "allow|deny", opt_network,
-	       "deny: own network namespace with loopback only\n"
-	       "(default: allow for standard, deny for strict)"),
+	CLI_FN1('t', "timeout", "DUR", opt_timeout,
+		"kill the command's tree after DUR (90s, 5m, 500ms; exit 124)"),
+	CLI_FN1(0, "sandbox", "PROFILE", opt_sandbox,
+		"standard (default: read-only fs except cwd, --writable and a\n"
+		"private /tmp, throwaway $HOME), strict (the same with a\n"
+		"read-only $HOME and no network), or off (no sandbox)"),
+	CLI_FN1(0, "network", "allow|deny", opt_network,
+		"deny: own network namespace with loopback only\n"
+		"(default: allow for standard, deny for strict)"),
 	CLI_FN(0, "writable", "PATH", opt_writable,
 	       "keep PATH writable and its changes (repeatable); otherwise\n"
 	       "only the working directory and a private /tmp are, and\n"

@@ -18,6 +18,29 @@ struct field_in {
 	bool optional; /* a template's optional field: an empty answer leaves it out */
 };
 
+/* What the options collected; freed by cleanup() whatever happens. */
+static struct {
+	struct field_in fields[VAULT_FIELDS_MAX];
+	size_t nfields, nstdin_fields;
+	char **sensitive;
+	struct cli_meta meta;
+	bool binary;
+	struct secret *value;
+	const char *key, *template;
+} o;
+
+/* An empty value: when only metadata was given, the user most likely meant `edit`. */
+static int refuse_empty(const char *what)
+{
+	if (o.nfields == 0 && (cli_meta_given(&o.meta) || o.sensitive))
+		cli_error("set: %s is empty; nothing stored (to change only the tags, notes, URL, "
+			  "expiry, sensitivity or bindings of %s, use 'secretctl edit %s')", what,
+			  o.key, o.key);
+	else
+		cli_error("set: %s is empty; nothing stored", what);
+	return CLI_EUSAGE;
+}
+
 /* Apply the stdin rules to a value just read: strip one trailing newline, refuse NUL bytes
  * unless binary, refuse empty and over-limit values. 0 or an exit code after reporting. */
 static int value_finish(struct secret *s, bool binary, const char *what)
@@ -28,10 +51,8 @@ static int value_finish(struct secret *s, bool binary, const char *what)
 		cli_error("set: %s is too large: the limit is %d bytes", what, VAULT_VALUE_MAX);
 		return CLI_EUSAGE;
 	}
-	if (s->len == 0) {
-		cli_error("set: %s is empty; nothing stored", what);
-		return CLI_EUSAGE;
-	}
+	if (s->len == 0)
+		return refuse_empty(what);
 	if (!binary && memchr(s->data, 0, s->len)) {
 		cli_error("set: %s contains a NUL byte; pass --binary to store binary data", what);
 		return CLI_EUSAGE;
@@ -48,7 +69,7 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 		/* One byte over the limit for the newline that is stripped. */
 		r = fd_read_all_secret(STDIN_FILENO, (size_t)VAULT_VALUE_MAX + 1, &s);
 	} else {
-		r = cli_tty_read_secret(prompt, VAULT_VALUE_MAX, &s);
+		r = cli_tty_read_value(prompt, (size_t)VAULT_VALUE_MAX + 1, &s);
 		if (r == 0 && binary)
 			cli_warn("set: --binary has no effect on a value typed on the terminal");
 	}
@@ -56,8 +77,11 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 		cli_error("set: %s is too large: the limit is %d bytes", what, VAULT_VALUE_MAX);
 		return CLI_EUSAGE;
 	}
-	if (r == -ENODATA) {
-		cli_error("set: %s is empty; nothing stored", what);
+	if (r == -ENODATA)
+		return refuse_empty(what);
+	if (r == -EBUSY) {
+		cli_error("set: input continued after Ctrl-D ended %s; nothing stored (to store "
+			  "control characters, give the value on standard input)", what);
 		return CLI_EUSAGE;
 	}
 	if (r < 0) {
@@ -73,13 +97,20 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 	return CLI_OK;
 }
 
+/* A value (or sensitive field) too short to redact: say what 'run' will do with it. */
 static void warn_short(const char *key, const char *field, const struct secret *s)
 {
 	if (s->len >= SAN_WARN_SECRET_LEN)
 		return;
-	cli_warn("set: the value of %s%s%s is only %zu bytes: values shorter than %d bytes are "
-		 "too short to redact reliably in command output", key, field ? " field " : "",
-		 field ? field : "", s->len, SAN_WARN_SECRET_LEN);
+	if (s->len < SAN_MIN_SECRET_LEN)
+		cli_warn("set: the value of %s%s%s is only %zu bytes: 'secretctl run' refuses to "
+			 "inject values shorter than %d bytes, as they cannot be redacted from its "
+			 "output", key, field ? " field " : "", field ? field : "", s->len,
+			 SAN_MIN_SECRET_LEN);
+	else
+		cli_warn("set: the value of %s%s%s is only %zu bytes: values shorter than %d bytes "
+			 "are too short to redact reliably in command output", key,
+			 field ? " field " : "", field ? field : "", s->len, SAN_WARN_SECRET_LEN);
 }
 
 static bool strv_contains(char *const *v, const char *s)
@@ -91,18 +122,6 @@ static bool strv_contains(char *const *v, const char *s)
 	return false;
 }
 
-/* What the options collected; freed by cleanup() whatever happens. */
-static struct {
-	struct field_in fields[VAULT_FIELDS_MAX];
-	struct vault_binding bindings[VAULT_BINDINGS_MAX];
-	size_t nfields, nbindings, nstdin_fields;
-	char **tags, **sensitive;
-	const char *notes, *url, *template;
-	bool binary, set_expires, tags_given;
-	int64_t expires_at;
-	struct secret *value;
-} o;
-
 static int nomem(void)
 {
 	cli_error("set: out of memory");
@@ -111,28 +130,17 @@ static int nomem(void)
 
 static int opt_tags(const char *arg)
 {
-	if (o.tags_given) {
-		cli_error("set: --tags given twice (give every tag in one comma-separated list)");
-		return CLI_EUSAGE;
-	}
-	o.tags_given = true;
-	return strv_split(arg, ',', &o.tags) < 0 ? nomem() : CLI_OK;
+	return cli_meta_tags(&o.meta, "set", arg);
 }
 
 static int opt_expires(const char *arg)
 {
-	int64_t ms;
-	o.set_expires = true;
-	if (!strcmp(arg, "never")) {
-		o.expires_at = 0;
-		return CLI_OK;
-	}
-	if (parse_duration_ms(arg, false, &ms) < 0 || ms <= 0) {
-		cli_error("set: invalid --expires '%s' (use e.g. 12h, 30d, 1y, or never)", arg);
-		return CLI_EUSAGE;
-	}
-	o.expires_at = clock_now() + ms / 1000;
-	return CLI_OK;
+	return cli_meta_expires(&o.meta, "set", arg);
+}
+
+static int opt_binding(const char *arg)
+{
+	return cli_meta_binding(&o.meta, "set", arg);
 }
 
 /* --field NAME=VALUE copies VALUE into secure memory at once and wipes it from argv. */
@@ -161,38 +169,22 @@ static int opt_field(const char *arg)
 	return CLI_OK;
 }
 
-static int opt_binding(const char *arg)
-{
-	if (o.nbindings == VAULT_BINDINGS_MAX) {
-		cli_error("set: too many bindings (at most %d)", VAULT_BINDINGS_MAX);
-		return CLI_EUSAGE;
-	}
-	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg || !eq[1]) {
-		cli_error("set: invalid --binding '%s' (use ENV=FIELD)", arg);
-		return CLI_EUSAGE;
-	}
-	struct vault_binding *b = &o.bindings[o.nbindings++];
-	b->env = strndup(arg, (size_t)(eq - arg));
-	b->field = strdup(eq + 1);
-	return b->env && b->field ? CLI_OK : nomem();
-}
-
 static const struct cli_opt opts[] = {
-	CLI_STRING(0, "notes", "TEXT", &o.notes, "free-form notes (\"\" clears)"),
-	CLI_FN(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
-					   "(\"\" clears)"),
-	CLI_STRING(0, "url", "URL", &o.url, "a related URL (\"\" clears)"),
-	CLI_FN(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ...; \"never\" "
-						      "clears"),
+	CLI_STRING(0, "notes", "TEXT", &o.meta.notes, "free-form notes (\"\" clears)"),
+	CLI_FN1(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
+					    "(\"\" clears)"),
+	CLI_STRING(0, "url", "URL", &o.meta.url, "a related URL (\"\" clears)"),
+	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ... (at most "
+						       CLI_EXPIRES_MAX ");\n\"never\" clears"),
 	CLI_FN(0, "field", "NAME=VALUE", opt_field,
 	       "set a field (repeatable); NAME alone asks for the value on the\n"
 	       "terminal, or reads it from stdin when stdin is not a terminal"),
 	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
-		 "mark field NAME sensitive: masked by 'get --fields' (repeatable)"),
+		 "mark field NAME sensitive: masked by 'get --fields', always\n"
+		 "redacted by 'run' (repeatable; mark every credential)"),
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
-	       "inject FIELD as ENV in 'secretctl run' (repeatable; replaces the\n"
-	       "secret's bindings)"),
+	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
+	       "value (repeatable; replaces the secret's bindings)"),
 	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
 					 "newline removed"),
 	CLI_STRING(0, "template", "login|database|api|ssh", &o.template,
@@ -200,32 +192,6 @@ static const struct cli_opt opts[] = {
 		   "sensitive flags and default bindings"),
 	CLI_OPT_END,
 };
-
-static int check_meta(void)
-{
-	if (o.notes && strlen(o.notes) > VAULT_NOTES_MAX) {
-		cli_error("set: --notes is too long (%zu bytes; at most %d)", strlen(o.notes),
-			  VAULT_NOTES_MAX);
-		return CLI_EUSAGE;
-	}
-	if (o.url && strlen(o.url) > VAULT_URL_MAX) {
-		cli_error("set: --url is too long (%zu bytes; at most %d)", strlen(o.url),
-			  VAULT_URL_MAX);
-		return CLI_EUSAGE;
-	}
-	if (o.tags && strv_len(o.tags) > VAULT_TAGS_MAX) {
-		cli_error("set: too many tags (%zu; at most %d)", strv_len(o.tags), VAULT_TAGS_MAX);
-		return CLI_EUSAGE;
-	}
-	for (size_t i = 0; o.tags && o.tags[i]; i++) {
-		if (strlen(o.tags[i]) > VAULT_TAG_MAX) {
-			cli_error("set: tag '%.20s...' is too long (at most %d bytes)", o.tags[i],
-				  VAULT_TAG_MAX);
-			return CLI_EUSAGE;
-		}
-	}
-	return CLI_OK;
-}
 
 static bool field_given(const char *name)
 {
@@ -245,7 +211,7 @@ static int apply_template(void)
 			  o.template);
 		return CLI_EUSAGE;
 	}
-	bool bind = o.nbindings == 0;
+	bool bind = o.meta.nbindings == 0;
 	for (const struct cli_template_field *tf = t->fields;
 	     tf < t->fields + CLI_TEMPLATE_FIELDS && tf->name; tf++) {
 		if (!field_given(tf->name) && (tf->required || isatty(STDIN_FILENO))) {
@@ -258,7 +224,7 @@ static int apply_template(void)
 		    strv_push(&o.sensitive, tf->name) < 0)
 			return nomem();
 		if (bind && tf->env && field_given(tf->name)) {
-			struct vault_binding *b = &o.bindings[o.nbindings++];
+			struct vault_binding *b = &o.meta.bindings[o.meta.nbindings++];
 			if (!(b->env = strdup(tf->env)) || !(b->field = strdup(tf->name)))
 				return nomem();
 		}
@@ -270,7 +236,7 @@ static int apply_template(void)
 static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
-	int rc = check_meta();
+	int rc = cli_meta_check(&o.meta, "set");
 	if (rc == CLI_OK && o.template)
 		rc = apply_template();
 	if (rc != CLI_OK)
@@ -304,18 +270,21 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
+/* What the terminal prompt says about the input: hidden, pastes whole, Enter ends it. */
+#define PROMPT_TAIL " (input hidden; a multi-line paste is kept whole; Enter ends it): "
+
 /* Leave field i out (an optional template field left empty), with its bindings. */
 static void drop_field(size_t i)
 {
 	const char *name = o.fields[i].name;
-	for (size_t b = 0; b < o.nbindings;) {
-		if (strcmp(o.bindings[b].field, name)) {
+	for (size_t b = 0; b < o.meta.nbindings;) {
+		if (strcmp(o.meta.bindings[b].field, name)) {
 			b++;
 			continue;
 		}
-		free(o.bindings[b].env);
-		free(o.bindings[b].field);
-		o.bindings[b] = o.bindings[--o.nbindings];
+		free(o.meta.bindings[b].env);
+		free(o.meta.bindings[b].field);
+		o.meta.bindings[b] = o.meta.bindings[--o.meta.nbindings];
 	}
 	for (size_t k = 0; o.sensitive && o.sensitive[k]; k++) {
 		if (strcmp(o.sensitive[k], name))
@@ -334,12 +303,14 @@ static void drop_field(size_t i)
 /* A field's value from the terminal or stdin; an optional one may stay empty (*ret_left_out). */
 static int field_read(struct field_in *f, bool *ret_left_out)
 {
-	char what[VAULT_FIELD_NAME_MAX + 64], prompt[VAULT_FIELD_NAME_MAX + 96];
+	char what[VAULT_FIELD_NAME_MAX + 64];
+	char prompt[VAULT_FIELD_NAME_MAX + sizeof(PROMPT_TAIL) + 64];
 	snprintf(what, sizeof(what), "field '%.64s'", f->name);
-	snprintf(prompt, sizeof(prompt), "Value for field %.64s%s (input hidden): ", f->name,
-		 f->optional ? " (optional: Enter leaves it out)" : "");
 	*ret_left_out = false;
 	if (f->optional && isatty(STDIN_FILENO)) {
+		snprintf(prompt, sizeof(prompt),
+			 "Value for field %.64s (optional: Enter leaves it out) (input hidden): ",
+			 f->name);
 		int r = cli_tty_read_secret(prompt, VAULT_VALUE_MAX, &f->value);
 		if (r == 0 && f->value->len == 0) {
 			*ret_left_out = true;
@@ -351,6 +322,7 @@ static int field_read(struct field_in *f, bool *ret_left_out)
 		}
 		return CLI_OK;
 	}
+	snprintf(prompt, sizeof(prompt), "Value for field %.64s" PROMPT_TAIL, f->name);
 	return value_read(o.binary, what, prompt, &f->value);
 }
 
@@ -359,8 +331,8 @@ static int read_values(const char *key)
 {
 	int rc;
 	if (o.nfields == 0) {
-		char prompt[VAULT_KEY_MAX + 64];
-		snprintf(prompt, sizeof(prompt), "Value for %s (input hidden): ", key);
+		char prompt[VAULT_KEY_MAX + sizeof(PROMPT_TAIL) + 16];
+		snprintf(prompt, sizeof(prompt), "Value for %s" PROMPT_TAIL, key);
 		if ((rc = value_read(o.binary, "the value", prompt, &o.value)) != CLI_OK)
 			return rc;
 		warn_short(key, NULL, o.value);
@@ -392,6 +364,16 @@ static int run(struct cli_ctx *ctx)
 	const struct secret *field_values[VAULT_FIELDS_MAX];
 	struct reterr err = RETERR_INIT;
 	bool created = false;
+	o.key = ctx->key;
+	/* Checked after the unlock: the rest of stdin follows the password line, and a writer
+	 * that started with us has written by now. */
+	if (o.nfields && !o.nstdin_fields && cli_stdin_pending()) {
+		cli_error("set: standard input holds data, but every --field has its value on the "
+			  "command line; refusing to ignore it (read a field from stdin with --field "
+			  "NAME, set the single value without --field, or, when the input is not "
+			  "for secretctl, as in a 'while read' loop, give </dev/null)");
+		return CLI_EUSAGE;
+	}
 	int rc = read_values(ctx->key);
 	if (rc != CLI_OK)
 		return rc;
@@ -400,11 +382,12 @@ static int run(struct cli_ctx *ctx)
 		field_values[i] = o.fields[i].value;
 	}
 	struct vault_set_in in = {
-		.key = ctx->key, .value = o.value, .notes = o.notes, .url = o.url, .tags = o.tags,
-		.set_expires = o.set_expires, .expires_at = o.expires_at,
+		.key = ctx->key, .value = o.value, .notes = o.meta.notes, .url = o.meta.url,
+		.tags = o.meta.tags, .set_expires = o.meta.set_expires,
+		.expires_at = o.meta.expires_at,
 		.field_names = field_names, .field_values = field_values, .nfields = o.nfields,
 		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
-		.bindings = o.bindings, .nbindings = o.nbindings,
+		.bindings = o.meta.bindings, .nbindings = o.meta.nbindings,
 	};
 	int r = vault_set(ctx->vault, &in, &created, &err);
 	if (r < 0) {
@@ -421,12 +404,8 @@ static void cleanup(void)
 		free(o.fields[i].name);
 		secret_free(o.fields[i].value);
 	}
-	for (size_t i = 0; i < o.nbindings; i++) {
-		free(o.bindings[i].env);
-		free(o.bindings[i].field);
-	}
+	cli_meta_release(&o.meta);
 	secret_free(o.value);
-	strv_free(o.tags);
 	memset(&o, 0, sizeof(o));
 }
 
@@ -435,9 +414,12 @@ const struct cli_command cli_cmd_set = {
 	.summary = "store or update a secret (value from stdin)",
 	.synopsis = "KEY [options] < value",
 	.about = "Store or update a secret. Without --field the value is read from standard "
-		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal. "
-		 "With --field the\nsecret's fields are set instead and an existing single value "
-		 "is kept. Updating keeps\neverything not given on the command line.\n"
+		 "input (one\ntrailing newline is removed) or asked for, hidden, on the terminal, "
+		 "where Enter ends\nit and a multi-line paste (a PEM key, a JSON credential) is "
+		 "kept whole. With --field\nthe secret's fields are set instead and an existing "
+		 "single value is kept; standard\ninput must then be empty unless a --field NAME "
+		 "reads it. Updating keeps everything\nnot given on the command line; to change "
+		 "only metadata, use 'secretctl edit'.\n"
 		 "With --password-stdin the first line of stdin is the master password and the "
 		 "rest\nis the value.",
 	.opts = opts,

@@ -212,7 +212,7 @@ struct parse {
 	const char *name;
 	struct option *lopts;
 	char optstring[128];
-	bool *seen; /* per option: a CLI_OPT_STRING given once already */
+	bool *seen; /* per option: a single-valued option given once already */
 };
 
 static int parse_init(struct parse *p)
@@ -310,6 +310,13 @@ static int take(struct parse *p, struct cli_ctx *ctx, size_t i, const char *arg)
 		ctx->password_stdin = true;
 		return CLI_OK;
 	}
+	if (o->kind == CLI_OPT_STRING || (o->kind == CLI_OPT_FN && o->once)) {
+		if (p->seen[i]) {
+			cli_error("%s: --%s given twice (give it once)", p->name, o->long_name);
+			return usage_exit(p->cmd);
+		}
+		p->seen[i] = true;
+	}
 	switch (o->kind) {
 	case CLI_OPT_FLAG:
 		*(bool *)o->dest = true;
@@ -318,11 +325,6 @@ static int take(struct parse *p, struct cli_ctx *ctx, size_t i, const char *arg)
 		*(int *)o->dest = o->value;
 		return CLI_OK;
 	case CLI_OPT_STRING:
-		if (p->seen[i]) {
-			cli_error("%s: --%s given twice (give it once)", p->name, o->long_name);
-			return usage_exit(p->cmd);
-		}
-		p->seen[i] = true;
 		*(const char **)o->dest = arg;
 		return CLI_OK;
 	case CLI_OPT_LIST:

@@ -122,6 +122,8 @@ char **strv_free(char **v);
 size_t strv_len(char *const *v);
 /* Append a copy of s; *v may be NULL. -ENOMEM. */
 int strv_push(char ***v, const char *s);
+/* A copy of v (NULL or empty: an empty vector, never NULL on success). NULL on ENOMEM. */
+char **strv_dup(char *const *v);
 /* Split s at each sep into a new vector (empty items dropped). -ENOMEM. */
 int strv_split(const char *s, char sep, char ***ret);
 /* Join with sep into a malloc'd string; NULL on ENOMEM. */

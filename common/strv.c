@@ -43,6 +43,15 @@ int strv_push(char ***v, const char *s)
 	return 0;
 }
 
+char **strv_dup(char *const *v)
+{
+	char **c = calloc(1, sizeof(char *));
+	for (size_t i = 0; c && v && v[i]; i++)
+		if (strv_push(&c, v[i]) < 0)
+			c = strv_free(c);
+	return c;
+}
+
 int strv_split(const char *s, char sep, char ***ret)
 {
 	char **v = calloc(1, sizeof(char *));

@@ -77,7 +77,7 @@ static bool text_ok(const char *s, bool allow_nl)
 	return true;
 }
 
-static int input_check(const struct vault_set_in *in, struct reterr *err)
+int vault_set_in_check(const struct vault_set_in *in, struct reterr *err)
 {
 	int r = vault_key_check(in->key, err);
 	if (r < 0)
@@ -111,6 +111,8 @@ static int input_check(const struct vault_set_in *in, struct reterr *err)
 	}
 	if (in->set_expires && in->expires_at < 0)
 		return reterr_set(err, -EINVAL, "expiry time is negative");
+	if (in->set_expires && in->expires_at > VAULT_EXPIRES_MAX)
+		return reterr_set(err, -EINVAL, "expiry time is after 9999-12-31T23:59:59Z");
 	if (in->nfields > VAULT_FIELDS_MAX)
 		return reterr_set(err, -E2BIG, "too many fields (%zu; limit %d)", in->nfields,
 				  VAULT_FIELDS_MAX);
@@ -395,10 +397,7 @@ static int merge(struct vault_meta *m, const struct vault_set_in *in, const unsi
 	    (in->url && (r = str_replace(&m->url, in->url)) < 0))
 		return reterr_set(err, -ENOMEM, "out of memory");
 	if (in->tags) {
-		char **t = calloc(1, sizeof(char *));
-		for (size_t i = 0; t && in->tags[i]; i++)
-			if (strv_push(&t, in->tags[i]) < 0)
-				t = strv_free(t);
+		char **t = strv_dup(in->tags);
 		if (!t)
 			return reterr_set(err, -ENOMEM, "out of memory");
 		strv_free(m->tags);
@@ -496,19 +495,45 @@ out:
 	return r;
 }
 
+/* Store m with its values as the row of id under a new version and update the manifest, in the
+ * caller's transaction (st advanced). */
+static int row_write(struct vault *v, struct vault_state *st,
+		     const unsigned char id[VAULT_HASH_BYTES], bool had_old, int64_t old_version,
+		     const struct vault_meta *m, const unsigned char *value,
+		     const unsigned char *const *fv, const size_t *fl, struct reterr *err)
+{
+	struct buf mb = BUF_INIT;
+	struct secret *values = NULL;
+	uint64_t version = st->gen + 1;
+	int r;
+	if ((r = vault_meta_encode(m, &mb)) < 0 ||
+	    (r = vault_values_encode(m->has_value, value, m->value_len, fv, fl, m->nfields,
+				     &values)) < 0) {
+		reterr_set(err, r, r == -ENOMEM ? "out of memory" : "secret too large");
+		goto out;
+	}
+	if ((r = row_store(v, id, version, &mb, values, err)) < 0)
+		goto out;
+	r = vault_manifest_apply(v, st, id, had_old, (uint64_t)old_version, false, version, err);
+out:
+	if (mb.data)
+		sodium_memzero(mb.data, mb.cap);
+	buf_release(&mb);
+	secret_free(values);
+	return r;
+}
+
 int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault_set_in *in,
 		     const struct vault_set_opts *o, bool *ret_created, struct reterr *err)
 {
 	struct vault_entry old = { 0 };
 	struct vault_meta m = { 0 };
-	struct buf mb = BUF_INIT;
-	struct secret *values = NULL;
 	const unsigned char *fv[VAULT_FIELDS_MAX] = { 0 };
 	size_t fl[VAULT_FIELDS_MAX] = { 0 };
 	const unsigned char *value = NULL;
 	unsigned char id[VAULT_HASH_BYTES];
 	int64_t old_version = 0;
-	int r = input_check(in, err);
+	int r = vault_set_in_check(in, err);
 	if (r < 0)
 		return r;
 	name_hash(v, in->key, id);
@@ -541,27 +566,13 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 		value = old.value;
 	}
 	m.updated_at = o && o->updated_at > 0 ? o->updated_at : now;
-	if ((r = merge(&m, in, fv, fl, &value, err)) < 0)
-		goto out;
-	if ((r = vault_meta_encode(&m, &mb)) < 0 ||
-	    (r = vault_values_encode(m.has_value, value, m.value_len, fv, fl, m.nfields,
-				     &values)) < 0) {
-		reterr_set(err, r, r == -ENOMEM ? "out of memory" : "secret too large");
-		goto out;
-	}
-	uint64_t version = st->gen + 1;
-	if ((r = row_store(v, id, version, &mb, values, err)) < 0 ||
-	    (r = vault_manifest_apply(v, st, id, !created, (uint64_t)old_version, false, version,
-				      err)) < 0)
+	if ((r = merge(&m, in, fv, fl, &value, err)) < 0 ||
+	    (r = row_write(v, st, id, !created, old_version, &m, value, fv, fl, err)) < 0)
 		goto out;
 	if (ret_created)
 		*ret_created = created;
 	r = 0;
 out:
-	if (mb.data)
-		sodium_memzero(mb.data, mb.cap);
-	buf_release(&mb);
-	secret_free(values);
 	vault_meta_release(&m);
 	vault_entry_release(&old);
 	sodium_memzero(fv, sizeof(fv));
@@ -579,7 +590,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		return r;
 	if (!in)
 		return reterr_set(err, -EINVAL, "nothing to set");
-	if ((r = input_check(in, err)) < 0)
+	if ((r = vault_set_in_check(in, err)) < 0)
 		return r;
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
@@ -599,6 +610,62 @@ out:
 	return r;
 }
 
+
+/* In the open transaction: audit a refused change of key (err's message is the reason) and
+ * commit that record alone; the refusal's code is kept. */
+static int audit_refusal(struct vault *v, struct vault_state *st, const char *action,
+			 const char *key, int r, struct reterr *err)
+{
+	struct reterr e2;
+	if (audit_in_tx(v, st, action, key, false, reterr_str(err, r), NULL, &e2) == 0)
+		(void)vdb_commit(v, &e2);
+	return r;
+}
+
+int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
+			 vault_rewrite_fn change, void *ctx, struct reterr *err)
+{
+	struct vault_entry e = { 0 };
+	struct vault_state st;
+	struct buf detail = BUF_INIT;
+	unsigned char id[VAULT_HASH_BYTES];
+	int64_t version;
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	if ((r = vault_key_check(key, err)) < 0)
+		return r;
+	name_hash(v, key, id);
+	if ((r = vdb_begin(v, err)) < 0)
+		return r;
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = entry_load(v, key, id, true, &e, &version, err)) < 0)
+		goto out;
+	if (r == 0) {
+		r = audit_refusal(v, &st, action, key,
+				  reterr_set(err, -ENOENT, "no secret named %s", key), err);
+		goto out;
+	}
+	r = change(&e, ctx, &detail, err);
+	if (r < 0) {
+		audit_refusal(v, &st, action, key, r, err);
+	} else if (r == 0) {
+		if ((r = audit_in_tx(v, &st, action, key, true, NULL, detail.data, err)) == 0)
+			r = vdb_commit(v, err);
+	} else {
+		e.meta.updated_at = clock_now();
+		if ((r = row_write(v, &st, id, true, version, &e.meta, e.value,
+				   (const unsigned char *const *)e.field_values, e.field_lens,
+				   err)) == 0 &&
+		    (r = audit_in_tx(v, &st, action, key, true, NULL, detail.data, err)) == 0)
+			r = vdb_commit(v, err);
+	}
+out:
+	vdb_rollback(v); /* no-op after a commit */
+	vault_entry_release(&e);
+	buf_release(&detail);
+	return r < 0 ? r : 0;
+}
 /* ---- get / list / delete ---------------------------------------------------------------------- */
 
 int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_entry **ret,

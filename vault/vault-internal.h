@@ -4,10 +4,11 @@
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
- *   2  head.c open.c                    the authenticated head; the handle (open, free)
+ *   2  head.c open.c info.c             the authenticated head; the handle (open, free);
+ *                                       what doctor shows
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   5  create.c unlock.c bulk.c         vault_create, vault_unlock, vault_set_many
+ *   5  create.c unlock.c bulk.c edit.c  vault_create, vault_unlock, vault_set_many, vault_edit
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -271,6 +272,23 @@ struct vault_set_opts {
  * commits, or rolls back. *ret_created (optional) tells whether the key was new. */
 int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault_set_in *in,
 		     const struct vault_set_opts *o, bool *ret_created, struct reterr *err);
+
+/* ---- secrets.c: checks and the row rewrite that edit.c builds on ----------------------------- */
+
+/* Check a vault_set_in against every limit (key, sizes, names, tags, expiry, bindings) before
+ * anything is read or written. -EINVAL/-E2BIG with err saying why. */
+int vault_set_in_check(const struct vault_set_in *in, struct reterr *err);
+/* A change to a decrypted secret: may change e->meta and drop fields (e->field_values and
+ * e->field_lens stay parallel to e->meta.fields), never values. Appends the audit detail (a
+ * JSON object, names only) to detail. 1 changed, 0 nothing to change, -errno with err set. */
+typedef int (*vault_rewrite_fn)(struct vault_entry *e, void *ctx, struct buf *detail,
+				struct reterr *err);
+/* In one IMMEDIATE transaction: load and authenticate key's row, apply change, store the row
+ * under a new version when it changed (updated_at bumped) with its manifest update, and append
+ * one `action` event with change's detail. A refusal (absent key: -ENOENT; change failed) is
+ * audited as a failure with its reason and nothing else is written. */
+int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
+			 vault_rewrite_fn change, void *ctx, struct reterr *err);
 
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 #define VAULT_SECRETS_MAX 100000     /* per vault */
 #define VAULT_ENV_NAME_MAX 128       /* binding env name: [A-Za-z_][A-Za-z0-9_]* */
 #define AUDIT_FIELD_MAX (64 * 1024)  /* each text field of an audit event */
+#define VAULT_EXPIRES_MAX 253402300799LL /* 9999-12-31T23:59:59Z: the last RFC 3339 time */
 
 #define VAULT_DB_NAME "vault.db"
 #define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR"   /* default: $HOME/.secretctl */
@@ -141,7 +142,7 @@ struct vault_set_in {
 	const char *url;
 	char *const *tags;          /* NULL = keep */
 	bool set_expires;
-	int64_t expires_at;         /* with set_expires; 0 clears */
+	int64_t expires_at;         /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
 	/* Fields: each given field is added or replaced; others are kept on update. */
 	const char *const *field_names;
 	const struct secret *const *field_values;
@@ -160,6 +161,54 @@ int vault_key_check(const char *key, struct reterr *err);
  * *ret_created (optional) tells whether the key was new. */
 int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	      struct reterr *err);
+
+/* Input for vault_edit: changes to an existing secret that leave its values as they are.
+ * Strings and vectors are borrowed; NULL or a zero count changes nothing. */
+struct vault_edit_in {
+	const char *key;
+	const char *notes;   /* "" clears */
+	const char *url;     /* "" clears */
+	char *const *tags;   /* replaces the tags; an empty vector clears them */
+	bool set_expires;
+	int64_t expires_at;  /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
+	const char *const *remove_fields; /* fields to remove (each must exist) */
+	size_t nremove_fields;
+	const char *const *sensitive;     /* fields to mark sensitive (each must exist) */
+	size_t nsensitive;
+	const char *const *not_sensitive; /* fields to mark not sensitive (each must exist) */
+	size_t nnot_sensitive;
+	bool clear_bindings;              /* drop every binding first */
+	const char *const *unbind;        /* env names whose binding is dropped (each must exist) */
+	size_t nunbind;
+	const struct vault_binding *bindings; /* added, or replacing the binding of the same env;
+					       * field "" names the single value */
+	size_t nbindings;
+};
+
+/* Edit an existing secret in one IMMEDIATE transaction: metadata, then removed fields, then
+ * sensitivity, then bindings (clear, unbind, bind), in that order. The result must still be a
+ * secret: a value or a field, and every binding naming one (a binding to a removed field must be
+ * dropped or rebound in the same edit). A field may not be both marked and unmarked sensitive.
+ * Values are not changed (they are re-encrypted under the row's new version); updated_at is
+ * bumped only when something changed. One `secret.edit` audit event names what changed (which
+ * attributes, and field and env names; never values, notes, URLs or tags); a refused edit is
+ * audited as a failure with its reason. -ENOENT when absent; -EINVAL/-E2BIG naming the problem
+ * with nothing changed. *ret_changed (optional; caller frees): what changed, comma-separated
+ * ("tags,notes,fields,sensitivity,bindings,..."), "" when the edit changed nothing. */
+int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_changed,
+	       struct reterr *err);
+
+/* What `secretctl doctor` shows of an open vault without unlocking it (v from vault_open). The
+ * KDF parameters are read from the header as stored: unlocking authenticates them. 0, or -errno
+ * with err naming a malformed header. */
+struct vault_info {
+	int64_t format;
+	bool kdf_known;      /* the parameters are exactly those of kdf */
+	enum vault_kdf kdf;
+	uint64_t kdf_ops;    /* Argon2id passes */
+	uint64_t kdf_mem;    /* Argon2id memory, bytes */
+};
+int vault_info(struct vault *v, struct vault_info *ret, struct reterr *err);
 
 /* Flags for vault_get. */
 #define VAULT_GET_NO_AUDIT (1u << 0) /* caller audits (e.g. run logs secret.run itself) */

@@ -9,7 +9,7 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set get list delete password audit run exec redact doctor; do
+	for c in init set edit get list delete password audit run exec redact doctor; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
@@ -18,7 +18,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set get list delete password audit; do
+	for c in init set edit get list delete password audit; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
 		[ -z "$stderr" ]
@@ -32,7 +32,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
-	for c in init "set K" "get K" list "delete K" password "audit list"; do
+	for c in init "set K" "edit K" "get K" list "delete K" password "audit list"; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
 		[[ $stderr == *"usage: secretctl"* ]]
@@ -43,6 +43,8 @@ setup() { e2e_setup; }
 @test "argument count errors (exit 1)" {
 	run -1 sc_nopw set
 	run -1 sc_nopw set A B
+	run -1 sc_nopw edit
+	run -1 sc_nopw edit A B --tags x
 	run -1 sc_nopw get
 	run -1 sc_nopw delete
 	run -1 sc_nopw init extra
@@ -53,12 +55,15 @@ setup() { e2e_setup; }
 }
 
 @test "help COMMAND prints the same help as COMMAND --help, subcommands too" {
-	for c in init set get list delete password audit run exec redact doctor policy mcp-server mcp-config; do
+	for c in init set edit get list delete password audit run exec redact doctor policy mcp-server \
+		mcp-config; do
 		run -0 sc_nopw help "$c"
 		a=$output
 		run -0 sc_nopw "$c" --help
 		[ "$a" = "$output" ]
 	done
+	run -0 sc_nopw help set
+	[[ $output == "usage: secretctl set KEY"* && $output != *"commands:"* ]]
 	run -0 sc_nopw help audit verify
 	[[ $output == "usage: secretctl audit verify"* ]]
 	run -0 sc_nopw help policy check
@@ -131,4 +136,50 @@ setup() { e2e_setup; }
 	[[ $stderr == *"--version: takes no arguments"* ]]
 	run -0 sc_nopw --help
 	[[ $output == *"'secretctl --version' for the version"* ]]
+}
+
+@test "single-valued options parsed by a function are refused twice too" {
+	run -1 --separate-stderr sc_nopw set K --expires 1d --expires 2d </dev/null
+	[[ $stderr == *"--expires given twice"* ]]
+	run -1 --separate-stderr sc_nopw edit K --expires 1d --expires never
+	[[ $stderr == *"--expires given twice"* ]]
+	run -1 --separate-stderr sc_nopw edit K --tags a --tags b
+	[[ $stderr == *"--tags given twice"* ]]
+	run -1 --separate-stderr sc_nopw list --expiring 1d --expiring 2d
+	[[ $stderr == *"--expiring given twice"* ]]
+	for o in "--timeout 1s --timeout 2s" "--sandbox off --sandbox strict" \
+		"--network allow --network deny"; do
+		# shellcheck disable=SC2086
+		run -125 --separate-stderr sc_nopw run $o -- true
+		[[ $stderr == *"given twice"* ]]
+	done
+	run -1 --separate-stderr sc_nopw mcp-config --client claude --client generic
+	[[ $stderr == *"--client given twice"* ]]
+	# Repeatable ones stay repeatable.
+	run -1 --separate-stderr sc_nopw set K --binding A=x --binding A=y </dev/null
+	[[ $stderr == *"--binding A given twice"* ]]
+}
+
+@test "each message is one write(2): two processes on one terminal cannot interleave" {
+	command -v strace >/dev/null || skip "strace missing (make deps installs it)"
+	init_vault
+	log="$BATS_TEST_TMPDIR/strace"
+	# LeakSanitizer cannot run under ptrace: the sanitizer build (make check-asan) checks for
+	# leaks in every other test, not under strace.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	# An error, an error with a hint, and warnings: every write to stderr is one whole line.
+	run -2 strace -f -qq -s 4096 -e trace=write -o "$log" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" get no/such/key
+	run -1 strace -f -qq -s 4096 -e trace=write -o "$log.2" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" set some/key --tags a </dev/null
+	run -0 strace -f -qq -s 4096 -e trace=write -o "$log.3" env SECRETCTL_PASSWORD="$PW" \
+		setsid -w "$BIN" set short/key < <(printf 'abc')
+	cat "$log" "$log.2" "$log.3" | grep -E '^[0-9]+ +write\(2, ' >"$log.err"
+	[ "$(wc -l <"$log.err")" -eq 3 ]
+	while read -r line; do
+		[[ $line =~ write\(2,\ \"secretctl:\ [^\"]*\\n\",\ [0-9]+\)\ =\ [0-9]+$ ]] ||
+			{ echo "not one whole message: $line" >&2; return 1; }
+	done <"$log.err"
+	grep -q "no secret named 'no/such/key'" "$log.err"
+	grep -q "use 'secretctl edit some/key'" "$log.err"
 }

@@ -57,9 +57,9 @@ hostile_values() {
 @test "export -> import round trip (.env and JSON) gives an identical vault" {
 	hostile_values
 	putb BINARY '\x00\xff\xfe\x01 raw'
-	put db/prod 'unused-value-123456' --field host=db.internal --field password=pg-pass-1 \
+	run -0 sc set db/prod --field host=db.internal --field password=pg-pass-1 \
 		--sensitive password --binding PGHOST=host --binding PGPASSWORD=password \
-		--tags prod,db --notes $'two\nlines' --url https://db.example.com --expires 30d
+		--tags prod,db --notes $'two\nlines' --url https://db.example.com --expires 30d </dev/null
 	sleep 1 # a re-import must keep dates, not stamp new ones
 	snapshot >before.json
 	run -0 sc export -f json --with-metadata -o all.json
@@ -87,7 +87,7 @@ hostile_values() {
 @test "export -f json without metadata: plain strings, objects for fields and raw bytes" {
 	put API_KEY 'sk-test-0123456789'
 	putb RAW '\xff\xfe'
-	put multi/x 'v-value-0123456789' --field a=1
+	run -0 sc set multi/x --field a=1 </dev/null
 	run -0 sc export -f json
 	[ "$(jq -r .API_KEY <<<"$output")" = sk-test-0123456789 ]
 	[ "$(jq -r .RAW.value_base64 <<<"$output")" = '//4=' ]

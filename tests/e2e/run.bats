@@ -178,6 +178,28 @@ setup() {
 	[[ $output == *"cannot be redacted"* ]]
 }
 
+@test "vault: a short field that is not sensitive is injected as is; a sensitive one is named" {
+	init_vault
+	sc set db/prod --field user=app --field host=db.internal --field port=5432 \
+		--field password=Sup3r-S3cret-Passw0rd --sensitive password </dev/null >/dev/null 2>&1
+	run -0 --separate-stderr sc exec -k db/prod -- \
+		sh -c 'echo "$DB_PROD_USER $DB_PROD_PORT $DB_PROD_HOST $DB_PROD_PASSWORD"'
+	drop_nproc_warning
+	# Long plain fields are still redacted as a precaution; short ones are configuration.
+	[ "$output" = "app 5432 [REDACTED:DB_PROD_HOST] [REDACTED:DB_PROD_PASSWORD]" ]
+	sc set db/pin --field user=app --field pin --sensitive pin < <(printf '123') >/dev/null 2>&1
+	run -125 --separate-stderr sc exec -k db/pin -- true
+	[[ $stderr == *"secret db/pin field pin is 3 bytes and cannot be redacted reliably"* ]]
+	[[ $stderr == *"secretctl edit db/pin --not-sensitive pin"* ]]
+	sc edit db/pin --not-sensitive pin >/dev/null
+	run -0 --separate-stderr sc exec -k db/pin -- sh -c 'echo "$DB_PIN_PIN"'
+	drop_nproc_warning
+	[ "$output" = 123 ]
+	put short 'abc'
+	run -125 --separate-stderr sc exec -k short -- true
+	[[ $stderr == *"secret short is 3 bytes and cannot be redacted reliably"* ]]
+}
+
 @test "--from-env values are wiped from secretctl's environment block and its init's" {
 	local fifo="$BATS_TEST_TMPDIR/go"
 	mkfifo "$fifo"

@@ -273,3 +273,75 @@ setup() {
 	[[ $stderr == *"8 to 128 characters"* ]]
 	[[ $stderr != *"$long"* ]]
 }
+
+@test "--expires is bounded: at most 100y, and stored as an RFC 3339 time" {
+	run -1 --separate-stderr sc set far --expires 1000000y </dev/null
+	[[ $stderr == *"--expires '1000000y' is too far away: at most 100y"* ]]
+	run -1 --separate-stderr sc set far --expires 99999999999999999999y </dev/null
+	[[ $stderr == *"too far away"* ]]
+	run -2 sc get far
+	put far 'far-future-value' --expires 100y
+	exp=$(sc get far --show-metadata --json | jq -r .expires_at)
+	[[ $exp =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+}
+
+@test "--binding ENV= binds the single value to a name of the user's choice" {
+	run -0 sc set api/token --binding API_TOKEN= < <(printf 'tok-0123456789abcdef')
+	json=$(sc get api/token --show-metadata --json)
+	[ "$(jq -c '.bindings' <<<"$json")" = '[{"env":"API_TOKEN","field":""}]' ]
+	run -0 --separate-stderr sc run -k api/token -- sh -c 'test "$API_TOKEN" = tok-0123456789abcdef && echo bound'
+	[ "$output" = bound ]
+	# A secret without a single value cannot bind it.
+	run -1 --separate-stderr sc set f/only --field a=abcdefgh --binding X= </dev/null
+	[[ $stderr == *"binding X refers to a missing value"* ]]
+}
+
+@test "set --field NAME=VALUE refuses data on stdin rather than ignore it" {
+	run -1 --separate-stderr sc set amb --field user=app < <(printf 'the-intended-value')
+	[[ $stderr == *"standard input holds data"* && $stderr == *"give </dev/null"* ]]
+	run -2 sc get amb
+	printf 'the-intended-value' >"$BATS_TEST_TMPDIR/v"
+	run -1 --separate-stderr sc set amb --field user=app <"$BATS_TEST_TMPDIR/v"
+	[[ $stderr == *"standard input holds data"* ]]
+	# Empty stdin, /dev/null, or a field that reads stdin are fine.
+	run -0 sc set amb --field user=app </dev/null
+	run -0 sc set amb --field user=app < <(printf '')
+	run -0 sc set amb --field user=app --field token < <(printf 'from-stdin-token')
+	run -0 sc get amb --field token
+	[ "$output" = from-stdin-token ]
+	# With --password-stdin only what follows the password line counts.
+	run -0 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\n' "$PW")
+	run -1 setsid -w "$BIN" set amb --field user=bob --password-stdin < <(printf '%s\nextra' "$PW")
+}
+
+@test "get KEY --json of a secret with fields only: every field's value, sensitive ones too" {
+	run -0 sc set db/creds --field user=app --field password=Sup3r-S3cret-Passw0rd \
+		--sensitive password </dev/null
+	run -0 --separate-stderr sc get db/creds --json
+	[ "$(jq -c '[.fields[] | [.name, .value]]' <<<"$output")" = \
+		'[["user","app"],["password","Sup3r-S3cret-Passw0rd"]]' ]
+	[ "$(jq -r 'has("value")' <<<"$output")" = false ]
+	run -0 sc get db/creds --json --masked
+	[ "$(jq -c '[.fields[].value]' <<<"$output")" = '["********","********w0rd"]' ]
+	# A secret with both: the value and every field.
+	run -0 sc set both --field extra=extra-field-value </dev/null
+	put both 'the-single-value-1'
+	run -0 sc get both --json
+	[ "$(jq -c '[.value, .fields[0].value]' <<<"$output")" = \
+		'["the-single-value-1","extra-field-value"]' ]
+	# Text mode still asks which part.
+	run -2 --separate-stderr sc get db/creds
+	[[ $stderr == *"has no single value"* ]]
+}
+
+@test "get of an expired secret warns on stderr and still prints the exact value" {
+	put old/key 'expired-secret-value' --expires 1s
+	sleep 2
+	run -0 --separate-stderr sc get old/key
+	[ "$output" = expired-secret-value ]
+	[[ $stderr == *"warning: get: old/key expired at 20"* ]]
+	[[ $stderr == *"secretctl edit old/key --expires"* ]]
+	put new/key 'fresh-secret-value' --expires 1d
+	run -0 --separate-stderr sc get new/key
+	[ -z "$stderr" ]
+}

@@ -59,7 +59,7 @@ meta() { sc get "$1" --show-metadata --json; }
 	# script(1) gives the command a terminal; the answers are typed into it.
 	run -0 env SECRETCTL_PASSWORD="$PW" SECRETCTL_VAULT_DIR="$SECRETCTL_VAULT_DIR" \
 		script -qec "$BIN set api/t --template api" /dev/null < <(sleep 1; printf 'key-value-0123456789\n'; sleep 1; printf '\n')
-	[[ $output == *"Value for field api_key (input hidden):"* ]]
+	[[ $output == *"Value for field api_key (input hidden; a multi-line paste is kept whole; Enter ends it):"* ]]
 	[[ $output == *"Value for field api_secret (optional: Enter leaves it out) (input hidden):"* ]]
 	json=$(meta api/t)
 	[ "$(jq -c '[.fields[].name]' <<<"$json")" = '["api_key"]' ]

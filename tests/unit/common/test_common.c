@@ -216,7 +216,18 @@ START_TEST(test_strv)
 	char *j = strv_join(v, "+");
 	ck_assert_str_eq(j, "a+b+c");
 	free(j);
+	char **c = strv_dup(v);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_ne(c[0], v[0]); /* copies, not borrowed pointers */
+	j = strv_join(c, "+");
+	ck_assert_str_eq(j, "a+b+c");
+	free(j);
+	strv_free(c);
 	strv_free(v);
+	c = strv_dup(NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(strv_len(c), 0);
+	strv_free(c);
 }
 END_TEST
 
