@@ -5,8 +5,10 @@
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
+ *   2  audit-checkpoint.c               where the chain starts after `audit prune`
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   4  audit-prune.c                    removing old audit entries behind a checkpoint
  *   5  create.c unlock.c                vault_create, vault_unlock
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
@@ -42,6 +44,7 @@
 #define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_AUDIT_CKPT "sctl-audit-ckpt-v1" /* the checkpoint `audit prune` leaves */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -244,6 +247,24 @@ struct vault *vault_alloc(const char *dir);
  * Every verb that needs the keys starts with it. */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
+/* ---- audit-checkpoint.c: where the chain starts after a prune ------------------------------- */
+
+/* Entries 1..seq were pruned; mac is entry seq's chain MAC, the chain's link to what is left.
+ * seq 0: never pruned (the chain starts at seq 1 from an all-zero MAC). */
+struct vault_checkpoint {
+	uint64_t seq;
+	unsigned char mac[VAULT_MAC_BYTES];
+	int64_t pruned_at;
+};
+
+/* Create the checkpoint table when missing (inside the caller's transaction). */
+int vault_checkpoint_schema(struct vault *v, struct reterr *err);
+/* Read and authenticate the checkpoint: *ret zeroed when there is none, -EBADMSG when it does
+ * not authenticate. */
+int vault_checkpoint_load(struct vault *v, struct vault_checkpoint *ret, struct reterr *err);
+/* Write c (creating the table) inside the caller's transaction. */
+int vault_checkpoint_store(struct vault *v, const struct vault_checkpoint *c, struct reterr *err);
+
 /* ---- audit.c: appending inside a transaction, the payload codec ------------------------------ */
 
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
@@ -256,6 +277,9 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
+/* audit_verify inside the caller's transaction (read or write). */
+int vault_audit_verify_locked(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			      struct reterr *err);
 
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 

@@ -206,6 +206,7 @@ int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *e
 struct audit_query {
 	uint64_t limit;     /* 0 = all; else the newest `limit` entries */
 	int64_t since;      /* 0 = all; else ts >= since */
+	int64_t until;      /* 0 = all; else ts <= until */
 	const char *source; /* NULL = all */
 };
 
@@ -214,6 +215,21 @@ struct audit_query {
 int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
 	       size_t *ret_n, struct reterr *err);
 void audit_records_free(struct audit_record *a, size_t n);
+
+/* What audit_prune removed (or, dry run, would remove). */
+struct audit_prune_result {
+	uint64_t removed;     /* entries removed */
+	uint64_t through_seq; /* the last removed seq; 0 when none */
+};
+
+/* Remove the entries older than before (ts < before), oldest first, up to the first entry that
+ * is not: the chain is only ever cut at its start. Verifies the whole chain first (-EBADMSG,
+ * nothing removed: a prune must not hide tampering); then, in one transaction, writes an
+ * authenticated checkpoint (the last removed entry's seq and chain MAC) from which audit_verify
+ * goes on, deletes the entries and appends `audit.prune`. dry_run: counts only, writes nothing.
+ * Vault must be unlocked. */
+int audit_prune(struct vault *v, int64_t before, bool dry_run, struct audit_prune_result *ret,
+		struct reterr *err);
 
 /* Verify the whole chain and its authenticated head. 0 with *ret_count = entries checked, or
  * -EBADMSG with err naming the first bad entry (seq) and what is wrong (edited, missing,
