@@ -45,4 +45,22 @@ int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
 /* Warn that the test profile is insecure (no-op for the others). */
 void cli_warn_test_kdf(enum vault_kdf kdf);
 
+/* `audit prune` (cmd_audit_prune.c), a subcommand of `audit`. */
+extern const struct cli_command cli_cmd_audit_prune;
+
+/* A file written for the user (-o FILE): a 0600 temporary file beside path, renamed over it by
+ * commit (never replacing an existing file unless force), removed by abort. Both report once. */
+struct cli_outfile {
+	int fd; /* write here */
+	int dfd;
+	bool force;
+	const char *path; /* borrowed */
+	char *base;
+	char tmp[4096];
+};
+/* CLI_OK and *ret, or an exit code after saying why (exists without force, no directory). */
+int cli_outfile_open(const char *cmd, const char *path, bool force, struct cli_outfile *ret);
+int cli_outfile_commit(const char *cmd, struct cli_outfile *f);
+void cli_outfile_abort(struct cli_outfile *f);
+
 #endif
