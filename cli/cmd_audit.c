@@ -211,12 +211,15 @@ static int opt_format(const char *arg)
 
 #define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
 			 "entries newer than a duration (24h, 7d) or an RFC 3339 time")
+#define OPT_UNTIL CLI_FN(0, "until", "WHEN", opt_until, \
+			 "entries not newer than a duration ago or an RFC 3339 time")
 #define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
 			      "only entries made through SRC (cli or mcp)")
 
 static const struct cli_opt list_opts[] = {
 	CLI_FN(0, "limit", "N", opt_limit, "at most the newest N entries (default 100; 0 = all)"),
 	OPT_SINCE,
+	OPT_UNTIL,
 	OPT_SOURCE,
 	CLI_FLAG(0, "json", &json, "a JSON array instead of a table"),
 	CLI_OPT_END,
@@ -226,8 +229,7 @@ static const struct cli_opt export_opts[] = {
 	CLI_FN('f', "format", "FMT", opt_format, "json (one array, default), jsonl (one object "
 						 "per line) or csv"),
 	OPT_SINCE,
-	CLI_FN(0, "until", "WHEN", opt_until, "entries not newer than a duration ago or an RFC 3339 "
-					      "time"),
+	OPT_UNTIL,
 	OPT_SOURCE,
 	CLI_STRING('o', "output", "FILE", &out_path, "write FILE (0600, atomically) instead of "
 						     "stdout"),
@@ -305,7 +307,7 @@ static int run_export(struct cli_ctx *ctx)
 static const struct cli_command audit_list_cmd = {
 	.name = "list",
 	.summary = "the newest entries, oldest first (default: the last 100)",
-	.synopsis = "[--limit N] [--since WHEN] [--source SRC] [--json]",
+	.synopsis = "[--limit N] [--since WHEN] [--until WHEN] [--source SRC] [--json]",
 	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
 		 "with\ncontrol bytes escaped.",
 	.opts = list_opts,

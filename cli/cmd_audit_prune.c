@@ -16,7 +16,7 @@ static const struct cli_opt opts[] = {
 	CLI_STRING(0, "older-than", "WHEN", &older_than,
 		   "remove entries older than a duration (90d, 12h) or an RFC 3339 time"),
 	CLI_FLAG('n', "dry-run", &dry_run, "only say what would be removed"),
-	CLI_FLAG('f', "force", &force, "do not ask for confirmation"),
+	CLI_FLAG(0, "force", &force, "do not ask for confirmation"),
 	CLI_FLAG(0, "json", &json, "print the result as a JSON object"),
 	CLI_OPT_END,
 };
