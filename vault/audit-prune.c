@@ -39,11 +39,10 @@ static int prune_point(struct vault *v, int64_t before, uint64_t *ret_seq,
 	return r;
 }
 
-static int prune_apply(struct vault *v, struct vault_state *st, const struct vault_checkpoint *ck,
-		       uint64_t removed, int64_t before, struct reterr *err)
+/* Store the checkpoint and delete the entries it vouches for. */
+static int prune_cut(struct vault *v, const struct vault_checkpoint *ck, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
-	char detail[160];
 	int r = vault_checkpoint_store(v, ck, err);
 	if (r < 0 || (r = vdb_prepare(v, "DELETE FROM audit WHERE seq <= ?", &q, err)) < 0)
 		return r;
@@ -51,13 +50,30 @@ static int prune_apply(struct vault *v, struct vault_state *st, const struct vau
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return vdb_fail(v, rc, err, "removing audit entries");
+	return rc == SQLITE_DONE ? 0 : vdb_fail(v, rc, err, "removing audit entries");
+}
+
+static int prune_apply(struct vault *v, struct vault_state *st, const struct vault_checkpoint *ck,
+		       uint64_t removed, int64_t before, struct reterr *err)
+{
+	char detail[160];
+	int r = prune_cut(v, ck, err);
+	if (r < 0)
+		return r;
 	(void)snprintf(detail, sizeof(detail),
 		       "{\"removed\":%llu,\"through_seq\":%llu,\"older_than\":%lld}",
 		       (unsigned long long)removed, (unsigned long long)ck->seq, (long long)before);
 	struct audit_event ev = { .action = "audit.prune", .success = true, .detail = detail };
 	return audit_append_locked(v, st, &ev, ck->pruned_at, v->source, err);
+}
+
+int vault_audit_cut_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			   struct reterr *err)
+{
+	struct vault_checkpoint ck = { .seq = st->seq, .pruned_at = clock_now() };
+	memcpy(ck.mac, st->last_mac, VAULT_MAC_BYTES);
+	int r = audit_append_locked(v, st, ev, ck.pruned_at, v->source, err);
+	return r < 0 ? r : prune_cut(v, &ck, err);
 }
 
 int audit_prune(struct vault *v, int64_t before, bool dry_run, struct audit_prune_result *ret,
