@@ -48,6 +48,14 @@ void cli_warn_test_kdf(enum vault_kdf kdf);
 /* `audit prune` (cmd_audit_prune.c), a subcommand of `audit`. */
 extern const struct cli_command cli_cmd_audit_prune;
 
+/* Keys of backup/restore besides the master password (backupkey.c). Both report once and
+ * return CLI_OK with *ret (caller frees) or an exit code. */
+#define CLI_BACKUP_PASSWORD_ENV "SECRETCTL_BACKUP_PASSWORD"
+/* $SECRETCTL_BACKUP_PASSWORD (scrubbed) or a prompt (twice when confirm). */
+int cli_backup_password(const char *cmd, bool confirm, struct secret **ret);
+/* The bytes of a key file: regular, no symlink, ours, mode 0600 or stricter, 32..4096 bytes. */
+int cli_key_file_read(const char *cmd, const char *path, struct secret **ret);
+
 /* A file written for the user (-o FILE): a 0600 temporary file beside path, renamed over it by
  * commit (never replacing an existing file unless force), removed by abort. Both report once. */
 struct cli_outfile {

@@ -108,6 +108,7 @@ const struct cli_command *cli_find(const struct cli_command *const *table, char 
 extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
 	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config;
+extern const struct cli_command cli_cmd_backup, cli_cmd_restore;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 
@@ -129,6 +130,9 @@ int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secre
  * every failure once. 0 and *ret, or an exit code. For commands that unlock only sometimes
  * (run, redact); the others declare CLI_VAULT. */
 int cli_vault_unlock(bool password_stdin, struct vault **ret);
+/* The same, also handing over the master password that unlocked it (*ret_pw, caller frees):
+ * for commands that derive a key from it (backup). */
+int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret **ret_pw);
 
 /* Harden this process (non-dumpable, no core) before any secret is loaded. */
 void cli_harden(void);
