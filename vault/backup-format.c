@@ -40,8 +40,7 @@ void vault_backup_header_write(const struct vault_backup_header *h,
 	       sizeof(h->ss_header));
 }
 
-/* A keyed hash of the header's fields: matches only with the right key and an intact header. */
-static void header_check(const unsigned char hdr[VAULT_BACKUP_AD_BYTES],
+void vault_backup_header_check(const unsigned char *hdr,
 			 const unsigned char key[VAULT_KEY_BYTES],
 			 unsigned char out[VAULT_BACKUP_CHECK_BYTES])
 {
@@ -130,7 +129,7 @@ int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAU
 		return reterr_set(err, -ENOMEM, "out of memory");
 	crypto_secretstream_xchacha20poly1305_init_push(&st, h->ss_header, key);
 	vault_backup_header_write(h, hdr); /* the fields; check and ss_header follow */
-	header_check(hdr, key, h->check);
+	vault_backup_header_check(hdr, key, h->check);
 	vault_backup_header_write(h, hdr);
 	int r = fd_write_all(fd, hdr, sizeof(hdr));
 	size_t off = 0;
@@ -159,7 +158,7 @@ int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char ke
 	if (r < 0)
 		return r;
 	unsigned char want[VAULT_BACKUP_CHECK_BYTES];
-	header_check(p, key, want);
+	vault_backup_header_check(p, key, want);
 	if (sodium_memcmp(want, h.check, sizeof(want)) != 0)
 		return reterr_set(err, -EKEYREJECTED,
 				  "the backup does not open with this %s (or its header was altered)",

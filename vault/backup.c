@@ -48,8 +48,8 @@ int vault_snapshot_prepare(struct vault *c, bool keep_log, const struct audit_ev
 			   struct reterr *err)
 {
 	struct vault_state st;
-	int r = vdb_begin(c, err);
-	if (r < 0)
+	int r = vdb_exec(c, "PRAGMA secure_delete = ON", err);
+	if (r < 0 || (r = vdb_begin(c, err)) < 0)
 		return r;
 	if ((r = vault_state_load(c, &st, err)) < 0 ||
 	    (r = vdb_exec(c,

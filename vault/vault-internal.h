@@ -277,6 +277,10 @@ void vault_backup_header_write(const struct vault_backup_header *h,
  * the file can hold. -EBADMSG / -EPROTO (other version) with err saying what. */
 int vault_backup_header_parse(const unsigned char *p, size_t n, struct vault_backup_header *h,
 			      struct reterr *err);
+/* The header's check: a keyed hash of its fields (the first VAULT_BACKUP_AD_BYTES of hdr);
+ * matches only with the right key and an intact header. */
+void vault_backup_header_check(const unsigned char *hdr, const unsigned char key[VAULT_KEY_BYTES],
+			       unsigned char out[VAULT_BACKUP_CHECK_BYTES]);
 /* The stream key from a password (Argon2id with h's parameters and salt; blocks) or key file
  * bytes (keyed BLAKE2b). material borrowed. */
 int vault_backup_key(const struct vault_backup_header *h, const struct secret *material,
