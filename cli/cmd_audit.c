@@ -176,24 +176,25 @@ static int opt_limit(const char *arg)
 	return CLI_OK;
 }
 
-static int opt_since(const char *arg)
+/* --since / --until: a duration back from now or an RFC 3339 time. */
+static int opt_time(const char *name, const char *arg, int64_t *dest)
 {
-	if (cli_parse_since(arg, &q.since) < 0) {
-		cli_error("audit: invalid --since '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
-			  arg);
+	if (cli_parse_since(arg, dest) < 0) {
+		cli_error("audit: invalid --%s '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
+			  name, arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
 }
 
+static int opt_since(const char *arg)
+{
+	return opt_time("since", arg, &q.since);
+}
+
 static int opt_until(const char *arg)
 {
-	if (cli_parse_since(arg, &q.until) < 0) {
-		cli_error("audit: invalid --until '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
-			  arg);
-		return CLI_EUSAGE;
-	}
-	return CLI_OK;
+	return opt_time("until", arg, &q.until);
 }
 
 static int opt_format(const char *arg)
