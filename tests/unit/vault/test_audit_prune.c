@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "vault-util.h"
 
 static int64_t now_value;
@@ -190,7 +191,7 @@ START_TEST(test_until)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-audit-prune");
 	TCase *tc = tcase_create("prune");
@@ -201,9 +202,5 @@ int main(void)
 	tcase_add_test(tc, test_prune_refuses_tampered_log);
 	tcase_add_test(tc, test_until);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

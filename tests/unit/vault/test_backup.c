@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/unit/unit.h"
 #include "vault-util.h"
 #include "vault/vault-internal.h"
 
@@ -266,7 +267,7 @@ START_TEST(test_restore_refuses_existing_and_missing_log)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-backup");
 	TCase *tc = tcase_create("backup");
@@ -279,9 +280,5 @@ int main(void)
 	tcase_add_test(tc, test_damage_refused);
 	tcase_add_test(tc, test_restore_refuses_existing_and_missing_log);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }
