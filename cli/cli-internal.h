@@ -148,4 +148,30 @@ void cli_progress_update(struct cli_progress *p, size_t done);
 /* Erase the bar. */
 void cli_progress_done(struct cli_progress *p);
 
+/* `audit prune` (cmd_audit_prune.c), a subcommand of `audit`. */
+extern const struct cli_command cli_cmd_audit_prune;
+
+/* Keys of backup/restore besides the master password (backupkey.c). Both report once and
+ * return CLI_OK with *ret (caller frees) or an exit code. */
+#define CLI_BACKUP_PASSWORD_ENV "SECRETCTL_BACKUP_PASSWORD"
+/* $SECRETCTL_BACKUP_PASSWORD (scrubbed) or a prompt (twice when confirm). */
+int cli_backup_password(const char *cmd, bool confirm, struct secret **ret);
+/* The bytes of a key file: regular, no symlink, ours, mode 0600 or stricter, 32..4096 bytes. */
+int cli_key_file_read(const char *cmd, const char *path, struct secret **ret);
+
+/* A file written for the user (-o FILE): a 0600 temporary file beside path, renamed over it by
+ * commit (never replacing an existing file unless force), removed by abort. Both report once. */
+struct cli_outfile {
+	int fd; /* write here */
+	int dfd;
+	bool force;
+	const char *path; /* borrowed */
+	char *base;
+	char tmp[4096];
+};
+/* CLI_OK and *ret, or an exit code after saying why (exists without force, no directory). */
+int cli_outfile_open(const char *cmd, const char *path, bool force, struct cli_outfile *ret);
+int cli_outfile_commit(const char *cmd, struct cli_outfile *f);
+void cli_outfile_abort(struct cli_outfile *f);
+
 #endif

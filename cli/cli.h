@@ -119,6 +119,7 @@ extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
 	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
 	cli_cmd_completion;
+extern const struct cli_command cli_cmd_backup, cli_cmd_restore;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 
@@ -140,6 +141,9 @@ int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secre
  * every failure once. 0 and *ret, or an exit code. For commands that unlock only sometimes
  * (run, redact); the others declare CLI_VAULT. */
 int cli_vault_unlock(bool password_stdin, struct vault **ret);
+/* The same, also handing over the master password that unlocked it (*ret_pw, caller frees):
+ * for commands that derive a key from it (backup). */
+int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret **ret_pw);
 
 /* Harden this process (non-dumpable, no core) before any secret is loaded. */
 void cli_harden(void);

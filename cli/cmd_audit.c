@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli: `secretctl audit list|verify|export` reads and checks the HMAC-chained audit log. */
+/* cli: `secretctl audit list|verify|export` reads and checks the HMAC-chained audit log
+ * (`audit prune` is in cmd_audit_prune.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,8 +123,49 @@ static int print_json(struct outbuf *o, const struct audit_record *a, size_t n, 
 	return 0;
 }
 
+/* One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula gets a leading "'"
+ * (the OWASP advice against CSV injection): the log holds text an agent chose. */
+static void csv_cell(struct outbuf *o, const char *s)
+{
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (strchr("=+-@\t\r", s[0]) && s[0]) {
+		outbuf_puts(o, "\"'");
+		quote = true;
+	} else if (quote) {
+		outbuf_puts(o, "\"");
+	}
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			outbuf_puts(o, "\"\"");
+		else
+			outbuf_write(o, p, 1);
+	}
+	if (quote)
+		outbuf_puts(o, "\"");
+}
+
+static void print_csv(struct outbuf *o, const struct audit_record *a, size_t n)
+{
+	outbuf_puts(o, "seq,ts,source,action,success,keys,command,error,detail\r\n");
+	for (size_t i = 0; i < n; i++) {
+		char ts[32];
+		parse_format_time(a[i].ts, ts);
+		outbuf_printf(o, "%llu,%s,", (unsigned long long)a[i].seq, ts);
+		const char *cols[] = { a[i].source, a[i].action, a[i].success ? "true" : "false",
+				       a[i].keys, a[i].command, a[i].error, a[i].detail };
+		for (size_t c = 0; c < ARRAY_SIZE(cols); c++) {
+			csv_cell(o, cols[c] ? cols[c] : "");
+			outbuf_puts(o, c + 1 < ARRAY_SIZE(cols) ? "," : "\r\n");
+		}
+	}
+}
+
+enum export_format { EXPORT_JSON, EXPORT_JSONL, EXPORT_CSV };
+
 static struct audit_query q = { .limit = AUDIT_LIST_DEFAULT_LIMIT };
-static bool json, jsonl;
+static bool json, force;
+static enum export_format format;
+static const char *out_path;
 
 static int opt_limit(const char *arg)
 {
@@ -134,44 +176,65 @@ static int opt_limit(const char *arg)
 	return CLI_OK;
 }
 
-static int opt_since(const char *arg)
+/* --since / --until: a duration back from now or an RFC 3339 time. */
+static int opt_time(const char *name, const char *arg, int64_t *dest)
 {
-	if (cli_parse_since(arg, &q.since) < 0) {
-		cli_error("audit: invalid --since '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
-			  arg);
+	if (cli_parse_since(arg, dest) < 0) {
+		cli_error("audit: invalid --%s '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
+			  name, arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
 }
 
+static int opt_since(const char *arg)
+{
+	return opt_time("since", arg, &q.since);
+}
+
+static int opt_until(const char *arg)
+{
+	return opt_time("until", arg, &q.until);
+}
+
 static int opt_format(const char *arg)
 {
-	if (!strcmp(arg, "jsonl") || !strcmp(arg, "json")) {
-		jsonl = !strcmp(arg, "jsonl");
-		return CLI_OK;
-	}
-	cli_error("audit export: unknown --format '%s' (use json or jsonl)", arg);
+	static const char *const names[] = { [EXPORT_JSON] = "json", [EXPORT_JSONL] = "jsonl",
+					     [EXPORT_CSV] = "csv" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(arg, names[i])) {
+			format = (enum export_format)i;
+			return CLI_OK;
+		}
+	cli_error("audit export: unknown --format '%s' (use json, jsonl or csv)", arg);
 	return CLI_EUSAGE;
 }
 
 #define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
 			 "entries newer than a duration (24h, 7d) or an RFC 3339 time")
+#define OPT_UNTIL CLI_FN(0, "until", "WHEN", opt_until, \
+			 "entries not newer than a duration ago or an RFC 3339 time")
 #define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
 			      "only entries made through SRC (cli or mcp)")
 
 static const struct cli_opt list_opts[] = {
 	CLI_FN(0, "limit", "N", opt_limit, "at most the newest N entries (default 100; 0 = all)"),
 	OPT_SINCE,
+	OPT_UNTIL,
 	OPT_SOURCE,
 	CLI_FLAG(0, "json", &json, "a JSON array instead of a table"),
 	CLI_OPT_END,
 };
 
 static const struct cli_opt export_opts[] = {
-	CLI_FN(0, "format", "FMT", opt_format, "json (one array, default) or jsonl (one object "
-					       "per line)"),
+	CLI_FN('f', "format", "FMT", opt_format, "json (one array, default), jsonl (one object "
+						 "per line) or csv"),
 	OPT_SINCE,
+	OPT_UNTIL,
 	OPT_SOURCE,
+	CLI_STRING('o', "output", "FILE", &out_path, "write FILE (0600, atomically) instead of "
+						     "stdout"),
+	CLI_FLAG(0, "force", &force, "replace FILE when it exists"),
 	CLI_OPT_END,
 };
 
@@ -207,19 +270,27 @@ static int run_read(struct cli_ctx *ctx, bool export)
 		return cli_exit_from_errno(r);
 	}
 	struct outbuf o;
-	outbuf_init_fd(&o, STDOUT_FILENO);
-	int rc = CLI_OK;
+	struct cli_outfile f = { .fd = -1, .dfd = -1 };
+	int rc = out_path ? cli_outfile_open(ctx->name, out_path, force, &f) : CLI_OK;
+	if (rc != CLI_OK)
+		goto out;
+	outbuf_init_fd(&o, out_path ? f.fd : STDOUT_FILENO);
 	if (!export && !json)
 		print_table(&o, recs, n);
-	else if (print_json(&o, recs, n, export && jsonl) < 0)
+	else if (export && format == EXPORT_CSV)
+		print_csv(&o, recs, n);
+	else if (print_json(&o, recs, n, export && format == EXPORT_JSONL) < 0)
 		rc = CLI_EIO;
 	if (rc != CLI_OK)
 		cli_error("%s: out of memory", ctx->name);
 	r = outbuf_finish(&o);
-	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
+	if (r < 0 && (r != -EPIPE || out_path) && rc == CLI_OK) {
 		cli_error("%s: cannot write the output: %s", ctx->name, strerror(-r));
 		rc = CLI_EIO;
 	}
+	if (out_path)
+		rc = rc == CLI_OK ? cli_outfile_commit(ctx->name, &f) : (cli_outfile_abort(&f), rc);
+out:
 	audit_records_free(recs, n);
 	return rc;
 }
@@ -237,7 +308,7 @@ static int run_export(struct cli_ctx *ctx)
 static const struct cli_command audit_list_cmd = {
 	.name = "list",
 	.summary = "the newest entries, oldest first (default: the last 100)",
-	.synopsis = "[--limit N] [--since WHEN] [--source SRC] [--json]",
+	.synopsis = "[--limit N] [--since WHEN] [--until WHEN] [--source SRC] [--json]",
 	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
 		 "with\ncontrol bytes escaped.",
 	.opts = list_opts,
@@ -256,21 +327,25 @@ static const struct cli_command audit_verify_cmd = {
 
 static const struct cli_command audit_export_cmd = {
 	.name = "export",
-	.summary = "every entry as one JSON array (json, default) or JSON lines (jsonl)",
-	.synopsis = "[--format json|jsonl] [--since WHEN] [--source SRC]",
-	.about = "Print every entry (or those --since/--source keep) as JSON.",
+	.summary = "every entry as JSON (default), JSON lines or CSV",
+	.synopsis = "[--format json|jsonl|csv] [--since WHEN] [--until WHEN] [--source SRC]\n"
+		    "[-o FILE [--force]]",
+	.about = "Print every entry (or those --since/--until/--source keep), oldest first, as one "
+		 "JSON\narray, one JSON object per line, or CSV with a header row (RFC 4180; a "
+		 "cell that\nstarts with = + - @ gets a leading ' so spreadsheets do not run it). "
+		 "With -o the\nfile is created 0600 and appears complete or not at all.",
 	.opts = export_opts,
 	.flags = CLI_UNLOCK,
 	.run = run_export,
 };
 
 static const struct cli_command *const audit_subs[] = {
-	&audit_list_cmd, &audit_verify_cmd, &audit_export_cmd, NULL,
+	&audit_list_cmd, &audit_verify_cmd, &audit_export_cmd, &cli_cmd_audit_prune, NULL,
 };
 
 const struct cli_command cli_cmd_audit = {
 	.name = "audit",
-	.summary = "list, verify or export the audit log",
+	.summary = "list, verify, export or prune the audit log",
 	.about = "Every unlock, read, change, run and MCP call is recorded in an HMAC-chained "
 		 "log\ninside the vault. No secret value is ever recorded. Each command that "
 		 "unlocks the\nvault is itself recorded (vault.unlock).",

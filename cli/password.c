@@ -120,6 +120,11 @@ void cli_harden(void)
 
 int cli_vault_unlock(bool password_stdin, struct vault **ret)
 {
+	return cli_vault_unlock_pw(password_stdin, ret, NULL);
+}
+
+int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret **ret_pw)
+{
 	struct reterr err = RETERR_INIT;
 	AUTO_SECRET struct secret *pw = NULL;
 	struct vault *v = NULL;
@@ -162,6 +167,8 @@ int cli_vault_unlock(bool password_stdin, struct vault **ret)
 	r = vault_unlock(v, pw, &wait_s, &err);
 	if (r == 0) {
 		*ret = v;
+		if (ret_pw)
+			*ret_pw = TAKE_PTR(pw);
 		return CLI_OK;
 	}
 	if (r == -EAGAIN) {

@@ -272,12 +272,13 @@ int audit_list(struct vault *v, const struct audit_query *q, struct audit_record
 	uint64_t limit = q ? q->limit : 0;
 	/* Newest first so `limit` stops early; reversed to oldest first at the end. */
 	if ((r = vdb_prepare(v,
-			     "SELECT seq, ts, nonce, payload FROM audit WHERE ts >= ? "
+			     "SELECT seq, ts, nonce, payload FROM audit WHERE ts >= ? AND ts <= ? "
 			     "ORDER BY seq DESC",
 			     &st, err)) < 0)
 		return r;
 	int rc;
-	if ((rc = sqlite3_bind_int64(st, 1, q && q->since ? q->since : INT64_MIN)) != SQLITE_OK) {
+	if ((rc = sqlite3_bind_int64(st, 1, q && q->since ? q->since : INT64_MIN)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, q && q->until ? q->until : INT64_MAX)) != SQLITE_OK) {
 		r = vdb_fail(v, rc, err, "reading the audit log");
 		goto out;
 	}
@@ -362,19 +363,23 @@ static int verify_fail(struct reterr *err, uint64_t *ret_bad, uint64_t seq, cons
 	return reterr_set(err, -EBADMSG, "%s", msg);
 }
 
-int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
-		 struct reterr *err)
+int vault_audit_verify_locked(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			      struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	unsigned char prev[VAULT_MAC_BYTES] = { 0 }, mac[VAULT_MAC_BYTES];
 	struct vault_state st;
+	struct vault_checkpoint ck;
 	uint64_t expect = 1, count = 0;
-	int r = vault_require_unlocked(v, err);
-	if (r < 0)
+	int r = vault_checkpoint_load(v, &ck, err);
+	if (r < 0) {
+		if (ret_bad_seq)
+			*ret_bad_seq = 1;
 		return r;
-	/* One read transaction: the chain and its head are seen at one instant. */
-	if ((r = vdb_exec(v, "BEGIN", err)) < 0)
-		return r;
+	}
+	/* After a prune the chain goes on from the checkpoint's entry. */
+	expect = ck.seq + 1;
+	memcpy(prev, ck.mac, VAULT_MAC_BYTES);
 	if ((r = vdb_prepare(v, "SELECT seq, ts, nonce, payload, mac FROM audit ORDER BY seq", &q,
 			     err)) < 0)
 		goto out;
@@ -441,10 +446,10 @@ int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
 		r = verify_fail(err, ret_bad_seq, expect,
 				"the authenticated audit head is missing or malformed (after seq "
 				"%llu)",
-				(unsigned long long)count);
+				(unsigned long long)(expect - 1));
 		goto out;
 	}
-	uint64_t last = count;
+	uint64_t last = ck.seq + count;
 	if ((uint64_t)hseq > last) {
 		r = verify_fail(err, ret_bad_seq, last + 1,
 				"audit log truncated: entries seq %llu..%llu are missing",
@@ -477,6 +482,19 @@ int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
 	r = 0;
 out:
 	sqlite3_finalize(q);
+	return r;
+}
+
+int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+		 struct reterr *err)
+{
+	int r = vault_require_unlocked(v, err);
+	if (r < 0)
+		return r;
+	/* One read transaction: the chain and its head are seen at one instant. */
+	if ((r = vdb_exec(v, "BEGIN", err)) < 0)
+		return r;
+	r = vault_audit_verify_locked(v, ret_count, ret_bad_seq, err);
 	vdb_rollback(v);
 	return r;
 }

@@ -6,8 +6,12 @@
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
  *   2  head.c open.c info.c             the authenticated head; the handle (open, free);
  *                                       what doctor shows
+ *   2  audit-checkpoint.c               where the chain starts after `audit prune`
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   4  audit-prune.c                    removing old audit entries behind a checkpoint
+ *   0  backup-format.c                  the backup file: header and secretstream container
+ *   5  backup.c restore.c               vault_backup, vault_restore_*
  *   5  create.c unlock.c bulk.c edit.c  vault_create, vault_unlock, vault_set_many, vault_edit
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
@@ -43,6 +47,7 @@
 #define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_AUDIT_CKPT "sctl-audit-ckpt-v1" /* the checkpoint `audit prune` leaves */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -245,6 +250,82 @@ struct vault *vault_alloc(const char *dir);
  * Every verb that needs the keys starts with it. */
 int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
+/* ---- backup-format.c: the backup file (docs/vault-format.md "Backups") ---------------------- */
+
+#define VAULT_BACKUP_MAGIC "SCTLBAK\x01"
+#define VAULT_BACKUP_VERSION 1
+#define VAULT_BACKUP_AD_BYTES 88 /* the header before the secretstream header: AD of chunk 1 */
+#define VAULT_BACKUP_CHECK_BYTES 32 /* keyed hash of those: tells a wrong key from tampering */
+#define VAULT_BACKUP_HEADER_BYTES                                \
+	(VAULT_BACKUP_AD_BYTES + VAULT_BACKUP_CHECK_BYTES + \
+	 crypto_secretstream_xchacha20poly1305_HEADERBYTES)
+#define VAULT_BACKUP_CHUNK (1u << 20) /* plaintext bytes per secretstream message */
+
+struct vault_backup_header {
+	uint32_t version, flags, mode; /* flags: VAULT_BACKUP_WITH_AUDIT; mode: vault_backup_mode */
+	struct vault_kdf_params kdf;   /* password modes; all zero for a key file */
+	unsigned char salt[VAULT_SALT_BYTES];
+	uint64_t image_len; /* bytes of the database image inside */
+	unsigned char vault_id[VAULT_ID_BYTES];
+	int64_t created_at;
+	unsigned char check[VAULT_BACKUP_CHECK_BYTES];
+	unsigned char ss_header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+};
+
+void vault_backup_header_write(const struct vault_backup_header *h,
+			       unsigned char out[VAULT_BACKUP_HEADER_BYTES]);
+/* Parse and bound a header (hostile): magic, version, flags, mode, KDF bounds, an image size
+ * the file can hold. -EBADMSG / -EPROTO (other version) with err saying what. */
+int vault_backup_header_parse(const unsigned char *p, size_t n, struct vault_backup_header *h,
+			      struct reterr *err);
+/* The header's check: a keyed hash of its fields (the first VAULT_BACKUP_AD_BYTES of hdr);
+ * matches only with the right key and an intact header. */
+void vault_backup_header_check(const unsigned char *hdr, const unsigned char key[VAULT_KEY_BYTES],
+			       unsigned char out[VAULT_BACKUP_CHECK_BYTES]);
+/* The stream key from a password (Argon2id with h's parameters and salt; blocks) or key file
+ * bytes (keyed BLAKE2b). material borrowed. */
+int vault_backup_key(const struct vault_backup_header *h, const struct secret *material,
+		     unsigned char key[VAULT_KEY_BYTES], struct reterr *err);
+/* Write the header and img (h->image_len bytes) as secretstream chunks to fd; fills
+ * h->check and h->ss_header. The first chunk's AD is the header; the last is tagged FINAL. */
+int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAULT_KEY_BYTES],
+		      const unsigned char *img, int fd, struct reterr *err);
+/* Decrypt a whole backup file (p, n) into *ret_img (malloc'd, *ret_len bytes): every chunk
+ * authenticates, the last is FINAL and ends the file, the sizes add up. -EKEYREJECTED when the
+ * header's check does not match the key (wrong key, or the header was altered), -EBADMSG for
+ * everything else; nothing returned. */
+int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char key[VAULT_KEY_BYTES],
+			unsigned char **ret_img, size_t *ret_len, struct reterr *err);
+
+/* ---- backup.c: snapshots (also used by restore.c) ---------------------------------------------- */
+
+/* A consistent copy of src's main database in a new in-memory connection (*ret, caller
+ * closes), through SQLite's online backup API. */
+int vault_db_snapshot(sqlite3 *src, sqlite3 **ret, struct reterr *err);
+/* On a snapshot handle c (its own db, the keys of the vault it came from): reset the local
+ * unlock counter and queue, then append ev, keeping the log (keep_log) or cutting every entry
+ * before ev behind a checkpoint (and vacuuming the freed pages away). */
+int vault_snapshot_prepare(struct vault *c, bool keep_log, const struct audit_event *ev,
+			   struct reterr *err);
+
+/* ---- audit-checkpoint.c: where the chain starts after a prune ------------------------------- */
+
+/* Entries 1..seq were pruned; mac is entry seq's chain MAC, the chain's link to what is left.
+ * seq 0: never pruned (the chain starts at seq 1 from an all-zero MAC). */
+struct vault_checkpoint {
+	uint64_t seq;
+	unsigned char mac[VAULT_MAC_BYTES];
+	int64_t pruned_at;
+};
+
+/* Create the checkpoint table when missing (inside the caller's transaction). */
+int vault_checkpoint_schema(struct vault *v, struct reterr *err);
+/* Read and authenticate the checkpoint: *ret zeroed when there is none, -EBADMSG when it does
+ * not authenticate. */
+int vault_checkpoint_load(struct vault *v, struct vault_checkpoint *ret, struct reterr *err);
+/* Write c (creating the table) inside the caller's transaction. */
+int vault_checkpoint_store(struct vault *v, const struct vault_checkpoint *c, struct reterr *err);
+
 /* ---- audit.c: appending inside a transaction, the payload codec ------------------------------ */
 
 /* Append inside the caller's transaction; st must come from vault_state_load and is advanced. */
@@ -257,6 +338,16 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
 /* Parse a decrypted payload into a (zeroed; seq/ts untouched) record; on failure it is released.
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
+/* audit_verify inside the caller's transaction (read or write). */
+int vault_audit_verify_locked(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			      struct reterr *err);
+
+/* ---- audit-prune.c ---------------------------------------------------------------------------- */
+
+/* Inside the caller's transaction (st loaded): append ev, then remove every entry before it
+ * behind a checkpoint, so the log holds ev alone and still verifies (backups without the log). */
+int vault_audit_cut_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			   struct reterr *err);
 
 /* ---- secrets.c: one secret written inside the caller's transaction ------------------------- */
 

@@ -275,6 +275,66 @@ struct vault_bulk_opts {
 int vault_set_many(struct vault *v, struct vault_bulk_item *items, size_t n,
 		   const struct vault_bulk_opts *o, struct reterr *err);
 
+/* ---- backup and restore (docs/vault-format.md "Backups") ----------------------------------- */
+
+/* What a backup's stream key comes from. */
+enum vault_backup_mode {
+	VAULT_BACKUP_MASTER = 1,   /* the master password (Argon2id, the backup's own salt) */
+	VAULT_BACKUP_PASSWORD = 2, /* a separate backup password (likewise) */
+	VAULT_BACKUP_KEYFILE = 3,  /* the bytes of a key file (keyed BLAKE2b with the salt) */
+};
+#define VAULT_BACKUP_WITH_AUDIT (1u << 0) /* carry the whole audit log */
+#define VAULT_RESTORE_REPLACE (1u << 1)   /* replace an existing vault (restore) */
+#define VAULT_BACKUP_IMAGE_MAX (1ull << 30) /* largest database image a backup may hold */
+#define VAULT_KEYFILE_MIN 32
+#define VAULT_KEYFILE_MAX 4096
+
+struct vault_backup_info {
+	uint32_t version;
+	unsigned flags;             /* VAULT_BACKUP_WITH_AUDIT */
+	enum vault_backup_mode mode;
+	int64_t created_at;
+	uint64_t image_bytes;
+	uint64_t secrets;           /* after vault_restore_open only */
+	uint64_t audit_entries;     /* entries in the log (after vault_restore_open only) */
+	unsigned char vault_id[16];
+};
+
+/* Write a backup of the unlocked vault v to fd: a consistent snapshot through SQLite's online
+ * backup API (never a file copy), without the audit log unless VAULT_BACKUP_WITH_AUDIT (its
+ * entries are cut behind an authenticated checkpoint, so the copy still verifies), encrypted
+ * with a secretstream key from key_material (the master password, a backup password or key
+ * file bytes, per mode; borrowed). Audits `vault.backup`. Blocks for the KDF and the I/O.
+ * *ret (optional) describes what was written. */
+int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
+		 const struct secret *key_material, int fd, struct vault_backup_info *ret,
+		 struct reterr *err);
+
+/* Read the header of a backup file (no key needed): its version, mode and flags, so a caller
+ * knows which key to ask for. -EBADMSG not a backup or damaged, -EPROTO other version. */
+int vault_backup_inspect(const void *file, size_t len, struct vault_backup_info *ret,
+			 struct reterr *err);
+
+struct vault_restore;
+
+/* Decrypt and verify a whole backup file (borrowed) before anything is touched: the stream
+ * (nothing truncated, appended or altered), the database image, its header (password must
+ * unlock it: the master password the vault had when it was backed up), its manifest and its
+ * audit chain. key_material as for vault_backup (for VAULT_BACKUP_MASTER pass the password).
+ * -EBADMSG (damaged, tampered, wrong key), -EKEYREJECTED (the password does not unlock the
+ * vault inside), -EPROTO. *ret owned by caller (vault_restore_free). Blocks for the KDF. */
+int vault_restore_open(const void *file, size_t len, const struct secret *key_material,
+		       const struct secret *password, struct vault_restore **ret,
+		       struct vault_backup_info *ret_info, struct reterr *err);
+/* Make the verified backup the vault in dir, atomically (a new file renamed over vault.db; the
+ * directory is created 0700 when missing). An existing vault is refused (-EEXIST) unless
+ * VAULT_RESTORE_REPLACE. The audit log is carried when the backup has it and
+ * VAULT_BACKUP_WITH_AUDIT is given (else -EINVAL when asked for and absent; without it the
+ * backup's log is cut behind a checkpoint); a `vault.restore` entry is appended either way. */
+int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flags,
+			struct reterr *err);
+struct vault_restore *vault_restore_free(struct vault_restore *rs);
+
 /* ---- audit log ---------------------------------------------------------------------------- */
 
 /* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
@@ -309,6 +369,7 @@ int audit_append_keys(struct vault *v, const struct audit_event *ev, const char 
 struct audit_query {
 	uint64_t limit;     /* 0 = all; else the newest `limit` entries */
 	int64_t since;      /* 0 = all; else ts >= since */
+	int64_t until;      /* 0 = all; else ts <= until */
 	const char *source; /* NULL = all */
 };
 
@@ -317,6 +378,21 @@ struct audit_query {
 int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
 	       size_t *ret_n, struct reterr *err);
 void audit_records_free(struct audit_record *a, size_t n);
+
+/* What audit_prune removed (or, dry run, would remove). */
+struct audit_prune_result {
+	uint64_t removed;     /* entries removed */
+	uint64_t through_seq; /* the last removed seq; 0 when none */
+};
+
+/* Remove the entries older than before (ts < before), oldest first, up to the first entry that
+ * is not: the chain is only ever cut at its start. Verifies the whole chain first (-EBADMSG,
+ * nothing removed: a prune must not hide tampering); then, in one transaction, writes an
+ * authenticated checkpoint (the last removed entry's seq and chain MAC) from which audit_verify
+ * goes on, deletes the entries and appends `audit.prune`. dry_run: counts only, writes nothing.
+ * Vault must be unlocked. */
+int audit_prune(struct vault *v, int64_t before, bool dry_run, struct audit_prune_result *ret,
+		struct reterr *err);
 
 /* Verify the whole chain and its authenticated head. 0 with *ret_count = entries checked, or
  * -EBADMSG with err naming the first bad entry (seq) and what is wrong (edited, missing,

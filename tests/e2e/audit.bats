@@ -68,8 +68,8 @@ setup() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/log.jsonl")" -ge 6 ]
 	run -0 sc audit export --since 2099-01-01T00:00:00Z
 	[ "$(jq length <<<"$output")" = 0 ]
-	run -1 --separate-stderr sc audit export --format csv
-	[[ $stderr == *"unknown --format 'csv'"* ]]
+	run -1 --separate-stderr sc audit export --format yaml
+	[[ $stderr == *"unknown --format 'yaml'"* ]]
 	run -1 sc audit export --limit 3
 }
 

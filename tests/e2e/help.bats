@@ -25,7 +25,7 @@ setup() { e2e_setup; }
 		run -0 sc_nopw "$c" -h
 		[[ $output == "usage: secretctl $c"* ]]
 	done
-	for s in list verify export; do
+	for s in list verify export prune; do
 		run -0 sc_nopw audit "$s" --help
 		[[ $output == "usage: secretctl audit"* ]]
 	done

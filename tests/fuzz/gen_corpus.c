@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Writes the seed corpora of fuzz_vault_codec and fuzz_audit_payload with the product's own
+/* Writes the seed corpora of fuzz_vault_codec, fuzz_audit_payload and fuzz_backup with the product's own
  * encoders, so the seeds are valid encodings of today's codec plus the damaged variants a hostile
  * vault file would hold (truncated, oversized lengths, trailing bytes, unknown versions/flags).
- * Usage: gen_corpus DIR   (writes DIR/vault_codec/ and DIR/audit_payload/; `make fuzz-corpus`) */
+ * Usage: gen_corpus DIR   (writes DIR/vault_codec/, DIR/audit_payload/ and DIR/backup/;
+ * `make fuzz-corpus`) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "vault/vault-internal.h"
+
+#include "backup-keys.h"
 
 /* A writable copy of a literal: struct vault_meta holds char * (and -Wwrite-strings is on). */
 #define M(lit) ((char[]){ lit })
@@ -278,6 +284,77 @@ static void gen_audit(void)
 	buf_release(&b);
 }
 
+/* ---- backup: real backups of a small vault with the fuzz keys, and damaged variants --------- */
+
+static void emit_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
+			const struct secret *key, const char *name)
+{
+	struct buf b = BUF_INIT;
+	char n[64];
+	int fd = memfd_create("backup", MFD_CLOEXEC);
+	if (fd < 0 || vault_backup(v, flags, mode, key, fd, NULL, NULL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0 || fd_read_all(fd, VAULT_BACKUP_IMAGE_MAX, &b) < 0) {
+		fprintf(stderr, "gen_corpus: cannot make the %s backup\n", name);
+		failed = 1;
+		goto out;
+	}
+	emit("backup", name, b.data, b.len);
+	snprintf(n, sizeof(n), "%s-trunc-1", name);
+	emit("backup", n, b.data, b.len - 1);
+	snprintf(n, sizeof(n), "%s-header-only", name);
+	emit("backup", n, b.data, VAULT_BACKUP_HEADER_BYTES);
+	b.data[VAULT_BACKUP_HEADER_BYTES + 4 + b.len / 3] ^= 1;
+	snprintf(n, sizeof(n), "%s-flipped", name);
+	emit("backup", n, b.data, b.len);
+	b.data[VAULT_BACKUP_HEADER_BYTES + 4 + b.len / 3] ^= 1;
+	put_le32((unsigned char *)b.data + VAULT_BACKUP_HEADER_BYTES, UINT32_MAX);
+	snprintf(n, sizeof(n), "%s-chunk-len-4g", name);
+	emit("backup", n, b.data, b.len);
+	buf_putc(&b, 'x');
+	snprintf(n, sizeof(n), "%s-appended", name);
+	emit("backup", n, b.data, b.len);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&b);
+}
+
+static void gen_backup(void)
+{
+	char tmp[] = "/tmp/gen-corpus-XXXXXX", dir[64];
+	struct secret *pw = secret_from(FUZZ_BACKUP_PASSWORD, strlen(FUZZ_BACKUP_PASSWORD));
+	struct secret *kf = secret_from(FUZZ_BACKUP_KEYFILE, strlen(FUZZ_BACKUP_KEYFILE));
+	struct secret *val = secret_from("seed-value-0123456789", 21);
+	struct vault *v = NULL;
+	if (!mkdtemp(tmp) || !pw || !kf || !val) {
+		failed = 1;
+		goto out;
+	}
+	snprintf(dir, sizeof(dir), "%s/vault", tmp);
+	struct vault_set_in in = { .key = "db/prod/password", .value = val, .url = "https://db" };
+	if (vault_create(dir, pw, VAULT_KDF_TEST, NULL) < 0 || vault_open(dir, &v, NULL) < 0 ||
+	    vault_unlock(v, pw, NULL, NULL) < 0 || vault_set(v, &in, NULL, NULL) < 0) {
+		fprintf(stderr, "gen_corpus: cannot make the seed vault\n");
+		failed = 1;
+		goto out;
+	}
+	emit_backup(v, 0, VAULT_BACKUP_KEYFILE, kf, "keyfile");
+	emit_backup(v, VAULT_BACKUP_WITH_AUDIT, VAULT_BACKUP_KEYFILE, kf, "keyfile-audit");
+	emit_backup(v, 0, VAULT_BACKUP_MASTER, pw, "master");
+out:
+	vault_free(v);
+	if (tmp[0] && strcmp(tmp + strlen(tmp) - 6, "XXXXXX") != 0) {
+		snprintf(dir, sizeof(dir), "%s/vault/vault.db", tmp);
+		unlink(dir);
+		snprintf(dir, sizeof(dir), "%s/vault", tmp);
+		rmdir(dir);
+		rmdir(tmp);
+	}
+	secret_free(pw);
+	secret_free(kf);
+	secret_free(val);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -290,5 +367,6 @@ int main(int argc, char **argv)
 	gen_meta();
 	gen_values();
 	gen_audit();
+	gen_backup();
 	return failed;
 }
