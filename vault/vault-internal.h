@@ -6,8 +6,10 @@
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
- *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   5  create.c unlock.c                vault_create, vault_unlock
+ *   4  history.c                       saved previous versions (copied rows, trimmed)
+ *   5  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   6  create.c unlock.c versions.c     vault_create, vault_unlock; history list, rollback
+ *      rename.c                         rename and copy of a secret
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -42,6 +44,7 @@
 #define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_HISTORY "sctl-hist" /* AD of a saved version's info blob */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -273,5 +276,56 @@ int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr 
 
 /* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
 int vault_password_check(const struct secret *pw, struct reterr *err);
+
+/* ---- history.c: previous versions of a secret -------------------------------------------- */
+
+/* The history tables, as their own migration: created (if missing) inside the caller's write
+ * transaction the first time a write needs them, so older vaults gain them on first use. */
+int vault_history_migrate(struct vault *v, struct reterr *err);
+/* The hook every writer calls inside its transaction BEFORE it replaces the secrets row of id
+ * (vault_set, vault_rollback, and any other verb that rewrites a value): saves the current row
+ * (no-op when there is none) with when, who (v->source) and size (bytes of value and fields),
+ * then trims id's history to the keep count. */
+int vault_history_push(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t size,
+		       struct reterr *err);
+/* Forget every saved version of id (delete, rename). */
+int vault_history_purge(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			struct reterr *err);
+/* The keep count (VAULT_HISTORY_KEEP_DEFAULT when never set); store it (migrating) and trim
+ * every secret's history to it. */
+int vault_history_keep_read(struct vault *v, unsigned *ret, struct reterr *err);
+int vault_history_keep_store(struct vault *v, unsigned keep, struct reterr *err);
+/* id's saved versions, newest first, info authenticated. *ret freed with free(). */
+int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		       struct vault_version **ret, size_t *ret_n, struct reterr *err);
+
+/* ---- secrets.c: row helpers for the verbs above it (versions.c, rename.c) ------------------- */
+
+void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+/* Load key's current row (inside the caller's transaction): 1 found (e filled, values when
+ * want_values; *ret_version), 0 absent, -errno with err. */
+int vault_entry_load(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		     bool want_values, struct vault_entry *e, int64_t *ret_version,
+		     struct reterr *err);
+/* Open the row at columns col.. of q (version, meta_nonce, meta, value_nonce, value) as key's:
+ * 0 with e filled, -EBADMSG when it does not authenticate as key's, -ENOMEM. */
+int vault_row_open(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		   sqlite3_stmt *q, int col, bool want_values, struct vault_entry *e,
+		   int64_t *ret_version);
+/* Write m with e's values as id's row at version st->gen + 1 and update the manifest (had_old:
+ * the row replaces one at old_version). Inside the caller's transaction. */
+int vault_entry_store(struct vault *v, struct vault_state *st,
+		      const unsigned char id[VAULT_HASH_BYTES], const struct vault_meta *m,
+		      const struct vault_entry *e, bool had_old, int64_t old_version,
+		      struct reterr *err);
+/* Delete id's row (at version) and its history, updating the manifest. */
+int vault_row_delete(struct vault *v, struct vault_state *st,
+		     const unsigned char id[VAULT_HASH_BYTES], int64_t version, struct reterr *err);
+/* Bytes of a loaded entry's value and field values (history's size column). */
+uint64_t vault_entry_size(const struct vault_entry *e);
+/* Append an event about key inside the caller's transaction (st advanced). */
+int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
+		      const char *key, bool success, const char *error, const char *detail,
+		      struct reterr *err);
 
 #endif

@@ -179,6 +179,42 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 /* Delete a secret. -ENOENT when absent. Audits `secret.delete`. */
 int vault_delete(struct vault *v, const char *key, struct reterr *err);
 
+/* ---- history, rename, copy ----------------------------------------------------------------- */
+
+#define VAULT_HISTORY_KEEP_DEFAULT 5 /* previous versions kept per secret */
+#define VAULT_HISTORY_KEEP_MAX 100
+
+/* One saved previous version: never its value. version is the row version it had (stable:
+ * what vault_rollback takes); replaced_at/source say when and through what ("cli", "mcp") it
+ * was replaced; size is the bytes of its value and field values. */
+struct vault_version {
+	uint64_t version;
+	int64_t replaced_at;
+	uint64_t size;
+	char source[17];
+};
+
+/* The saved versions of key, newest first (*ret: free()). -ENOENT when key does not exist.
+ * Audits `secret.history`. */
+int vault_history(struct vault *v, const char *key, struct vault_version **ret, size_t *ret_n,
+		  struct reterr *err);
+/* Make saved version `version` (0: the newest saved) key's current value, metadata included
+ * (created_at kept); the replaced value is saved in turn. -ENOENT no such key or version.
+ * Audits `secret.rollback`. *ret_version (optional): the version restored. */
+int vault_rollback(struct vault *v, const char *key, uint64_t version, uint64_t *ret_version,
+		   struct reterr *err);
+/* How many previous versions are kept per secret; setting it trims every history at once
+ * (0 keeps none) and audits `vault.history_keep`. -EINVAL above VAULT_HISTORY_KEEP_MAX. */
+int vault_history_keep(struct vault *v, unsigned *ret, struct reterr *err);
+int vault_history_set_keep(struct vault *v, unsigned keep, struct reterr *err);
+
+/* Rename from to to, or copy it there, in one transaction with its audit event
+ * (`secret.rename`, `secret.copy`): -ENOENT no from, -EEXIST to exists (nothing changed).
+ * Both keep created_at and the metadata. The saved versions stay bound to the old name: a
+ * rename forgets them (history of the new name starts empty), a copy starts a new history. */
+int vault_rename(struct vault *v, const char *from, const char *to, struct reterr *err);
+int vault_copy(struct vault *v, const char *from, const char *to, struct reterr *err);
+
 /* ---- audit log ---------------------------------------------------------------------------- */
 
 /* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
