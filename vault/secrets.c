@@ -513,6 +513,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	const unsigned char *value = NULL;
 	unsigned char id[VAULT_HASH_BYTES];
 	int64_t old_version = 0;
+	uint64_t old_size = 0;
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)
 		return r;
@@ -541,6 +542,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 		}
 		m.created_at = now;
 	} else {
+		old_size = vault_entry_size(&old);
 		m = old.meta;
 		memset(&old.meta, 0, sizeof(old.meta));
 		for (size_t i = 0; i < m.nfields; i++) {
@@ -561,7 +563,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	uint64_t version = st.gen + 1;
 	char detail[32];
 	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
-	if ((!created && (r = vault_history_push(v, id, vault_entry_size(&old), err)) < 0) ||
+	if ((!created && (r = vault_history_push(v, id, old_size, err)) < 0) ||
 	    (r = row_store(v, id, version, &mb, values, err)) < 0 ||
 	    (r = vault_manifest_apply(v, &st, id, !created, (uint64_t)old_version, false, version,
 				      err)) < 0 ||

@@ -4,11 +4,11 @@
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *      history.c                       saved previous versions (copied rows, trimmed)
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
- *   4  history.c                       saved previous versions (copied rows, trimmed)
- *   5  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   6  create.c unlock.c versions.c     vault_create, vault_unlock; history list, rollback
+ *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
+ *   5  create.c unlock.c versions.c     vault_create, vault_unlock; history list, rollback
  *      rename.c                         rename and copy of a secret
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
