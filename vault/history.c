@@ -32,21 +32,13 @@ int vault_history_migrate(struct vault *v, struct reterr *err)
 /* Whether the history tables exist (a vault never written since they were added has none). */
 static int history_exists(struct vault *v, bool *ret, struct reterr *err)
 {
-	sqlite3_stmt *q = NULL;
-	int r = vdb_prepare(v,
-			    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-			    "name IN ('history', 'history_config')",
-			    &q, err);
-	if (r < 0)
-		return r;
-	int64_t n = 0;
-	int rc = sqlite3_step(q);
-	if (rc != SQLITE_ROW || vdb_col_i64(q, 0, &n) < 0)
-		r = vdb_fail(v, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc, err, "reading the schema");
-	else
-		*ret = n == 2;
-	sqlite3_finalize(q);
-	return r < 0 ? r : 0;
+	bool h = false, c = false;
+	int r = vdb_table_exists(v, "history", &h, err);
+	if (r == 0)
+		r = vdb_table_exists(v, "history_config", &c, err);
+	if (r == 0)
+		*ret = h && c;
+	return r;
 }
 
 int vault_history_keep_read(struct vault *v, unsigned *ret, struct reterr *err)

@@ -153,6 +153,8 @@ int vdb_col_blob(sqlite3_stmt *st, int col, size_t min, size_t max, const unsign
 int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
 int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
 int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
+/* Whether the table name exists (tables added by a later migration may not, yet). */
+int vdb_table_exists(struct vault *v, const char *name, bool *ret, struct reterr *err);
 
 /* ---- kdf.c: password KDF profiles, subkeys --------------------------------------------------- */
 
