@@ -60,6 +60,7 @@ static int move(struct vault *v, const char *from, const char *to, bool keep_sou
 		e.meta.created_at = e.meta.updated_at;
 	/* The new row first (its version is the next generation), then the old one goes. */
 	if ((r = vault_entry_store(v, &st, to_id, &e.meta, &e, false, 0, err)) < 0 ||
+	    (r = vault_folder_link_move(v, from_id, to_id, keep_source, err)) < 0 ||
 	    (!keep_source && (r = vault_row_delete(v, &st, from_id, from_version, err)) < 0) ||
 	    (r = vault_audit_in_tx(v, &st, action, keys, true, NULL, NULL, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0)

@@ -567,6 +567,7 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	    (r = row_store(v, id, version, &mb, values, err)) < 0 ||
 	    (r = vault_manifest_apply(v, &st, id, !created, (uint64_t)old_version, false, version,
 				      err)) < 0 ||
+	    (in->folder && (r = vault_folder_file(v, id, in->folder, err)) < 0) ||
 	    (r = audit_in_tx(v, &st, "secret.set", in->key, true, NULL, detail, err)) < 0)
 		goto out;
 	if ((r = vdb_commit(v, err)) < 0)
@@ -850,6 +851,8 @@ int vault_row_delete(struct vault *v, struct vault_state *st,
 	sqlite3_finalize(q);
 	if (r == 0)
 		r = vault_history_purge(v, id, err);
+	if (r == 0)
+		r = vault_folder_link(v, id, NULL, err);
 	if (r == 0)
 		r = vault_manifest_apply(v, st, id, true, (uint64_t)version, true, 0, err);
 	return r;

@@ -4,12 +4,12 @@
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
- *      history.c                       saved previous versions (copied rows, trimmed)
+ *      history.c folderdb.c            saved previous versions; folder records and links
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
  *   5  create.c unlock.c versions.c     vault_create, vault_unlock; history list, rollback
- *      rename.c                         rename and copy of a secret
+ *      rename.c folders.c               rename and copy of a secret; the folder verbs
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -45,6 +45,8 @@
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
 #define VAULT_DOMAIN_HISTORY "sctl-hist" /* AD of a saved version's info blob */
+#define VAULT_DOMAIN_FOLDER "sctl-fold"  /* AD of a folder record or a secret's folder link */
+#define VAULT_FOLDER_ID_BYTES 16
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -300,6 +302,50 @@ int vault_history_keep_store(struct vault *v, unsigned keep, struct reterr *err)
 /* id's saved versions, newest first, info authenticated. *ret freed with free(). */
 int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		       struct vault_version **ret, size_t *ret_n, struct reterr *err);
+
+/* ---- folderdb.c: folder records and secret -> folder links ------------------------------- */
+
+struct vault_folder_rec {
+	unsigned char fid[VAULT_FOLDER_ID_BYTES];
+	unsigned char parent[VAULT_FOLDER_ID_BYTES];
+	unsigned char has_parent;
+	struct vault_folder pub; /* path and counts filled by vault_folder_tree_index */
+};
+struct vault_folder_link {
+	unsigned char id[VAULT_HASH_BYTES]; /* the secret's row id */
+	unsigned char fid[VAULT_FOLDER_ID_BYTES];
+};
+/* Every folder and link, decrypted and authenticated (a vault without the tables has none). */
+struct vault_folder_tree {
+	size_t n;
+	struct vault_folder_rec f[VAULT_FOLDERS_MAX];
+	struct vault_folder_link *links;
+	size_t nlinks, caplinks;
+};
+
+/* The folder schema, its own migration (idempotent, inside the caller's transaction). */
+int vault_folders_migrate(struct vault *v, struct reterr *err);
+int vault_folder_tree_load(struct vault *v, struct vault_folder_tree **ret, struct reterr *err);
+void vault_folder_tree_free(struct vault_folder_tree *t);
+/* Recompute paths and counts after a change in memory; -EBADMSG on a cycle or a lost parent. */
+int vault_folder_tree_index(struct vault_folder_tree *t, struct reterr *err);
+ssize_t vault_folder_tree_find(const struct vault_folder_tree *t, const char *path);
+ssize_t vault_folder_tree_by_id(const struct vault_folder_tree *t,
+				const unsigned char fid[VAULT_FOLDER_ID_BYTES]);
+/* Write (insert or replace) or delete one folder record. */
+int vault_folder_row_store(struct vault *v, const struct vault_folder_rec *f, struct reterr *err);
+int vault_folder_row_delete(struct vault *v, const unsigned char fid[VAULT_FOLDER_ID_BYTES],
+			    struct reterr *err);
+/* File secret row id in folder fid, or in none (fid NULL). Every verb that removes a row calls
+ * it with NULL. */
+int vault_folder_link(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      const unsigned char *fid, struct reterr *err);
+/* Give row to the folder row from is in (rename: keep false drops from's link; copy: true). */
+int vault_folder_link_move(struct vault *v, const unsigned char from[VAULT_HASH_BYTES],
+			   const unsigned char to[VAULT_HASH_BYTES], bool keep, struct reterr *err);
+/* File row id in the folder at path ("" none); -ENOENT no such folder. */
+int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      const char *path, struct reterr *err);
 
 /* ---- secrets.c: row helpers for the verbs above it (versions.c, rename.c) ------------------- */
 
