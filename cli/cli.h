@@ -108,9 +108,9 @@ const struct cli_command *cli_find(const struct cli_command *const *table, char 
 extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
 	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config;
-/* History, rename and copy of a secret. */
+/* History, rename and copy of a secret; folders. */
 extern const struct cli_command cli_cmd_rename, cli_cmd_copy, cli_cmd_history,
-	cli_cmd_rollback;
+	cli_cmd_rollback, cli_cmd_folder;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 

@@ -96,7 +96,7 @@ static struct {
 	struct vault_binding bindings[VAULT_BINDINGS_MAX];
 	size_t nfields, nbindings, nstdin_fields;
 	char **tags, **sensitive;
-	const char *notes, *url;
+	const char *notes, *url, *folder;
 	bool binary, set_expires, tags_given;
 	int64_t expires_at;
 	struct secret *value;
@@ -192,6 +192,8 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run' (repeatable; replaces the\n"
 	       "secret's bindings)"),
+	CLI_STRING(0, "folder", "PATH", &o.folder, "file it in the folder PATH (\"\" takes it out "
+						   "of its folder)"),
 	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
 					 "newline removed"),
 	CLI_OPT_END,
@@ -211,6 +213,11 @@ static int check_meta(void)
 	}
 	if (o.tags && strv_len(o.tags) > VAULT_TAGS_MAX) {
 		cli_error("set: too many tags (%zu; at most %d)", strv_len(o.tags), VAULT_TAGS_MAX);
+		return CLI_EUSAGE;
+	}
+	struct reterr err = RETERR_INIT;
+	if (o.folder && *o.folder && vault_folder_path_check(o.folder, &err) < 0) {
+		cli_error("set: invalid --folder: %s", reterr_str(&err, -EINVAL));
 		return CLI_EUSAGE;
 	}
 	for (size_t i = 0; o.tags && o.tags[i]; i++) {
@@ -303,7 +310,7 @@ static int run(struct cli_ctx *ctx)
 		.set_expires = o.set_expires, .expires_at = o.expires_at,
 		.field_names = field_names, .field_values = field_values, .nfields = o.nfields,
 		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
-		.bindings = o.bindings, .nbindings = o.nbindings,
+		.bindings = o.bindings, .nbindings = o.nbindings, .folder = o.folder,
 	};
 	int r = vault_set(ctx->vault, &in, &created, &err);
 	if (r < 0) {

@@ -17,7 +17,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_delete,     &cli_cmd_password,	  &cli_cmd_audit,   &cli_cmd_run,
 	&cmd_exec,	     &cli_cmd_redact,	  &cli_cmd_doctor,  &cli_cmd_policy,
 	&cli_cmd_mcp_server, &cli_cmd_mcp_config, &cli_cmd_rename,  &cli_cmd_copy,
-	&cli_cmd_history,    &cli_cmd_rollback,   NULL,
+	&cli_cmd_history,    &cli_cmd_rollback,   &cli_cmd_folder,  NULL,
 };
 
 int main(int argc, char **argv)
