@@ -262,7 +262,8 @@ static int relocate(struct fop *op, size_t k, const char *name, ssize_t np, stru
 		return reterr_set(err, -ELOOP, "cannot move %s into itself", f->pub.path);
 	if (name_taken(op->t, np, name, (ssize_t)k))
 		return reterr_set(err, -EEXIST, "a folder named %s already exists there", name);
-	snprintf(f->pub.name, sizeof(f->pub.name), "%s", name);
+	if (name != f->pub.name) /* a move passes the folder's own name */
+		snprintf(f->pub.name, sizeof(f->pub.name), "%s", name);
 	f->has_parent = np >= 0;
 	memset(f->parent, 0, sizeof(f->parent));
 	f->pub.parent_id[0] = '\0';
