@@ -111,8 +111,8 @@ int vault_folder_create(struct vault *v, const char *name, const char *parent, c
 		r = reterr_set(err, -EEXIST, "a folder named %s already exists", path);
 	if (r == 0 && op.t->n >= VAULT_FOLDERS_MAX)
 		r = reterr_set(err, -E2BIG, "too many folders (limit %d)", VAULT_FOLDERS_MAX);
-	if (r == 0 && strlen(path) > VAULT_FOLDER_PATH_MAX)
-		r = reterr_set(err, -E2BIG, "folder path too long");
+	if (r == 0)
+		r = vault_folder_path_check(path, err); /* depth and length */
 	if (r < 0)
 		return fop_end(&op, r, NULL, err);
 	struct vault_folder_rec *f = &op.t->f[op.t->n++];
