@@ -9,8 +9,8 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set get list delete rename copy history rollback password audit run exec \
-		redact doctor; do
+	for c in init set get list delete rename copy history rollback folder password audit run \
+		exec redact doctor; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
