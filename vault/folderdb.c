@@ -406,13 +406,17 @@ int vault_folder_tree_index(struct vault_folder_tree *t, struct reterr *err)
 								 "(vault tampered with?)", f->pub.name);
 			f = &t->f[p];
 		}
+		/* depth <= 8 names of <= 64 bytes and 7 slashes fit VAULT_FOLDER_PATH_MAX */
 		char *out = t->f[i].pub.path;
-		out[0] = '\0';
+		size_t at = 0;
 		for (size_t k = depth; k-- > 0;) {
-			strcat(out, chain[k]->pub.name);
+			size_t l = strlen(chain[k]->pub.name);
+			memcpy(out + at, chain[k]->pub.name, l);
+			at += l;
 			if (k)
-				strcat(out, "/");
+				out[at++] = '/';
 		}
+		out[at] = '\0';
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->f[i].has_parent) {
