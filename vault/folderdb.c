@@ -320,7 +320,7 @@ int vault_folder_link_move(struct vault *v, const unsigned char from[VAULT_HASH_
 			r = vault_folder_link(v, from, NULL, err);
 		break;
 	}
-	free(t);
+	vault_folder_tree_free(t);
 	return r;
 }
 
