@@ -80,7 +80,8 @@ static int check_paths(struct cli_ctx *ctx, int min, int max)
 		return CLI_EUSAGE;
 	}
 	for (int i = 0; i < ctx->argc; i++) {
-		if (i == 1 && !strcmp(ctx->name, "folder move") && !strcmp(ctx->argv[1], "/"))
+		if (i == 1 && !strcmp(ctx->name, "folder move") &&
+		    (!strcmp(ctx->argv[1], "/") || !ctx->argv[1][0]))
 			continue;
 		int r = i == 1 && !strcmp(ctx->name, "folder rename")
 				? vault_folder_name_check(ctx->argv[i], &err)
@@ -192,7 +193,7 @@ static int run_rename(struct cli_ctx *ctx)
 static int run_move(struct cli_ctx *ctx)
 {
 	struct reterr err = RETERR_INIT;
-	const char *to = strcmp(ctx->argv[1], "/") ? ctx->argv[1] : NULL;
+	const char *to = strcmp(ctx->argv[1], "/") && ctx->argv[1][0] ? ctx->argv[1] : NULL;
 	int r = vault_folder_move(ctx->vault, ctx->argv[0], to, &err);
 	if (r < 0)
 		return fail(ctx, "move the folder", r, &err);
@@ -287,8 +288,8 @@ static const struct cli_command folder_move = {
 	.name = "move",
 	.summary = "move a folder into another one, or to the top (/)",
 	.synopsis = "PATH DEST",
-	.about = "Move the folder at PATH, with everything in it, into the folder DEST ('/' for "
-		 "the top).\nA folder cannot go into itself; at most 8 levels deep.",
+	.about = "Move the folder at PATH, with everything in it, into the folder DEST ('/' or "
+		 "'' for the top).\nA folder cannot go into itself; at most 8 levels deep.",
 	.flags = CLI_UNLOCK,
 	.max_args = 2,
 	.check = check_two,

@@ -95,6 +95,9 @@ setup() {
 	[ "$(sc list --folder aws/work/cloud)" = k ]
 	run -0 sc folder move aws/work /
 	[ "$(sc folder list --json | jq -c '[.[].path]')" = '["aws","work","work/cloud"]' ]
+	sc folder move work aws >/dev/null
+	run -0 sc folder move aws/work ''
+	[ "$output" = "moved folder aws/work to the top" ]
 	run -2 sc folder rename nope x
 	run -1 sc folder rename work 'a/b'
 	run -0 sc audit verify
