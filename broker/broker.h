@@ -261,5 +261,8 @@ void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool i
  * most BROKER_MASK_STARS. Written as a JSON string. */
 #define BROKER_MASK_STARS 64
 void broker_render_masked(struct outbuf *o, const void *p, size_t n);
+/* A folder as one JSON object: id, name, path, parent_id, icon, color (null when unset),
+ * secret_count, folder_count, created_at, updated_at. */
+void broker_render_folder(struct outbuf *o, const struct vault_folder *f);
 
 #endif

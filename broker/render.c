@@ -121,3 +121,25 @@ void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool i
 			      strv_len(sc->no_expiry));
 	outbuf_puts(o, "]}");
 }
+
+void broker_render_folder(struct outbuf *o, const struct vault_folder *f)
+{
+	outbuf_puts(o, "{\"id\":");
+	outbuf_json_cstr(o, f->id);
+	outbuf_puts(o, ",\"name\":");
+	outbuf_json_cstr(o, f->name);
+	outbuf_puts(o, ",\"path\":");
+	outbuf_json_cstr(o, f->path);
+	outbuf_puts(o, ",\"parent_id\":");
+	outbuf_json_cstr(o, f->parent_id[0] ? f->parent_id : NULL);
+	outbuf_puts(o, ",\"icon\":");
+	outbuf_json_cstr(o, f->icon[0] ? f->icon : NULL);
+	outbuf_puts(o, ",\"color\":");
+	outbuf_json_cstr(o, f->color[0] ? f->color : NULL);
+	outbuf_printf(o, ",\"secret_count\":%zu,\"folder_count\":%zu,\"created_at\":", f->secrets,
+		      f->folders);
+	outbuf_json_time(o, f->created_at);
+	outbuf_puts(o, ",\"updated_at\":");
+	outbuf_json_time(o, f->updated_at);
+	outbuf_puts(o, "}");
+}

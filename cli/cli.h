@@ -120,6 +120,9 @@ extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd
 	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
 	cli_cmd_completion;
 extern const struct cli_command cli_cmd_backup, cli_cmd_restore;
+/* History, rename and copy of a secret; folders. */
+extern const struct cli_command cli_cmd_rename, cli_cmd_copy, cli_cmd_history,
+	cli_cmd_rollback, cli_cmd_folder;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 

@@ -9,6 +9,17 @@
 #include "cli/cli-internal.h"
 #include "cli/cli.h"
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether key is in sorted (a sorted strv; bsearch). */
+static bool in_sorted(char *const *sorted, const char *key)
+{
+	return bsearch(&key, sorted, strv_len(sorted), sizeof(char *), str_cmp) != NULL;
+}
+
 static bool has_tag(const struct vault_meta *m, const char *tag)
 {
 	for (size_t i = 0; m->tags && m->tags[i]; i++) {
@@ -45,7 +56,7 @@ static void print_long(struct outbuf *o, const struct vault_meta *m, int64_t now
 }
 
 static struct {
-	const char *tag;
+	const char *tag, *folder;
 	bool json, long_fmt, expiring;
 	int64_t expiring_ms;
 } o;
@@ -62,6 +73,7 @@ static int opt_expiring(const char *arg)
 
 static const struct cli_opt opts[] = {
 	CLI_STRING(0, "tag", "TAG", &o.tag, "only secrets carrying TAG"),
+	CLI_STRING(0, "folder", "PATH", &o.folder, "only secrets directly in the folder PATH"),
 	CLI_FN1(0, "expiring", "DURATION", opt_expiring,
 		"only secrets that expire within DURATION (7d, 12h, ...),\n"
 		"already expired ones included"),
@@ -71,13 +83,15 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-/* Move the entries the filters keep to the front; their count, and the widest key in *keyw. */
-static size_t filter(struct vault_meta *metas, size_t n, int64_t now, int *keyw)
+/* Move the entries the filters keep (in_folder: the keys of --folder) to the front; their
+ * count, and the widest key in *keyw. */
+static size_t filter(struct vault_meta *metas, size_t n, int64_t now, char **in_folder, int *keyw)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct vault_meta *m = &metas[i];
-		if ((o.tag && !has_tag(m, o.tag)) ||
+		if ((o.tag && !has_tag(m, o.tag)) || (in_folder && !in_sorted(in_folder, m->key)) ||
+		   
 		    (o.expiring && (!m->expires_at || m->expires_at > now + o.expiring_ms / 1000)))
 			continue;
 		if (kept != i) {
@@ -123,7 +137,13 @@ static int run(struct cli_ctx *ctx)
 	struct reterr err = RETERR_INIT;
 	struct vault_meta *metas = NULL;
 	size_t n = 0;
-	int r = vault_list(ctx->vault, ctx->argc ? ctx->argv[0] : NULL, 0, &metas, &n, &err);
+	AUTO_STRV char **in_folder = NULL;
+	int r = o.folder ? vault_folder_keys(ctx->vault, o.folder, &in_folder, &err) : 0;
+	if (r < 0) {
+		cli_error("list: --folder: %s", reterr_str(&err, r));
+		return cli_exit_from_errno(r);
+	}
+	r = vault_list(ctx->vault, ctx->argc ? ctx->argv[0] : NULL, 0, &metas, &n, &err);
 	if (r < 0) {
 		cli_error("list: cannot list the secrets: %s", reterr_str(&err, r));
 		return cli_exit_from_errno(r);
@@ -132,7 +152,7 @@ static int run(struct cli_ctx *ctx)
 	int keyw = 3, rc = CLI_OK;
 	struct outbuf out;
 	outbuf_init_fd(&out, STDOUT_FILENO);
-	print(&out, metas, filter(metas, n, now, &keyw), now, keyw);
+	print(&out, metas, filter(metas, n, now, in_folder, &keyw), now, keyw);
 	r = outbuf_finish(&out);
 	if (r < 0 && r != -EPIPE) {
 		cli_error("list: cannot write the output: %s", strerror(-r));
@@ -145,7 +165,7 @@ static int run(struct cli_ctx *ctx)
 const struct cli_command cli_cmd_list = {
 	.name = "list",
 	.summary = "list secret names and metadata (never values)",
-	.synopsis = "[PATTERN] [--tag TAG] [--expiring DURATION] [--long] [--json]\n"
+	.synopsis = "[PATTERN] [--tag TAG] [--folder PATH] [--expiring DURATION] [--long] [--json]\n"
 		    "[--password-stdin]",
 	.about = "Print the names of the secrets, one per line, sorted. Values are never shown.\n"
 		 "PATTERN keeps only the keys matching the glob ('*' stays within one '/' level).",

@@ -14,11 +14,13 @@ static const struct cli_command cmd_exec = {
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_init,	     &cli_cmd_set,	  &cli_cmd_edit,	&cli_cmd_get,
-	&cli_cmd_list,	     &cli_cmd_delete,	  &cli_cmd_password,	&cli_cmd_import,
-	&cli_cmd_export,     &cli_cmd_backup,	  &cli_cmd_restore,	&cli_cmd_generate,
-	&cli_cmd_inject,     &cli_cmd_security,	  &cli_cmd_audit,	&cli_cmd_run,
-	&cmd_exec,	     &cli_cmd_redact,	  &cli_cmd_doctor,	&cli_cmd_policy,
-	&cli_cmd_mcp_server, &cli_cmd_mcp_config, &cli_cmd_completion,	NULL,
+	&cli_cmd_list,	     &cli_cmd_delete,	  &cli_cmd_rename,	&cli_cmd_copy,
+	&cli_cmd_history,    &cli_cmd_rollback,	  &cli_cmd_folder,	&cli_cmd_password,
+	&cli_cmd_import,     &cli_cmd_export,	  &cli_cmd_backup,	&cli_cmd_restore,
+	&cli_cmd_generate,   &cli_cmd_inject,	  &cli_cmd_security,	&cli_cmd_audit,
+	&cli_cmd_run,	     &cmd_exec,		  &cli_cmd_redact,	&cli_cmd_doctor,
+	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config,	&cli_cmd_completion,
+	NULL,
 };
 
 int main(int argc, char **argv)

@@ -58,6 +58,7 @@ struct mcp_front {
 	bool dropping;
 	struct buf out;	 /* scratch: one line to the client */
 	struct buf wire; /* scratch: one message to the broker */
+	bool folder_writes; /* the policy offers the tools that change folders (READY says) */
 };
 
 /* One request being handled. */
@@ -285,7 +286,7 @@ static int do_tools_list(struct mcp_front *f, const struct req *r)
 	/* One page holds every tool, so no cursor we could have issued exists. */
 	if (cJSON_GetObjectItemCaseSensitive(r->params, "cursor"))
 		return reply_error(f, r->id, MCP_RPC_INVALID_PARAMS, "Invalid cursor", NULL);
-	cJSON *res = cJSON_CreateObject(), *tools = mcp_tools_list(r->proto);
+	cJSON *res = cJSON_CreateObject(), *tools = mcp_tools_list_with(r->proto, f->folder_writes);
 	if (!res || !tools) {
 		cJSON_Delete(res);
 		cJSON_Delete(tools);
@@ -326,6 +327,9 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 		return reply_error(f, r->id, MCP_RPC_INVALID_PARAMS,
 				   "Invalid params: tools/call needs \"name\" (a string)", NULL);
 	const struct mcp_tool *t = mcp_tool_find(name->valuestring);
+	/* Tools the policy does not offer are not listed, and unknown here too. */
+	if (t && mcp_tool_folder_write(t) && !f->folder_writes)
+		t = NULL;
 	if (!t) {
 		char nm[SHOWN_MAX + 1];
 		shown(name->valuestring, nm);
@@ -716,6 +720,11 @@ static int replay(struct mcp_front *f)
 	return r;
 }
 
+void mcp_front_set_folder_writes(struct mcp_front *f, bool on)
+{
+	f->folder_writes = on;
+}
+
 int mcp_front_ready(struct mcp_front *f, const char *version, size_t version_len)
 {
 	struct buf v = BUF_INIT;
@@ -942,6 +951,9 @@ static enum run_state broker_messages(struct mcp_front *f, bool *ready, struct b
 				continue;
 			}
 			*ready = true;
+			const struct mcp_wire_field *fw =
+				mcp_wire_get(&m, "folder_writes", MCP_WK_BOOL);
+			mcp_front_set_folder_writes(f, fw && fw->b);
 			r = mcp_front_ready(f, v ? v->str : SECRETCTL_VERSION,
 					    v ? v->len : strlen(SECRETCTL_VERSION));
 			st = after_input(r);

@@ -308,6 +308,11 @@ const char *mcp_tool_name(const struct mcp_tool *t);
 /* The tools/list "tools" array as proto describes a tool (no annotations before 2025-03-26, no
  * title/outputSchema before 2025-06-18). NULL on ENOMEM. Caller frees (cJSON_Delete). */
 struct cJSON *mcp_tools_list(enum mcp_proto proto);
+/* The same with the tools that change folders when folder_writes (the policy's
+ * mcp_folder_writes); mcp_tools_list leaves them out. */
+struct cJSON *mcp_tools_list_with(enum mcp_proto proto, bool folder_writes);
+/* Whether t changes folders (offered only when the policy turns that on). */
+bool mcp_tool_folder_write(const struct mcp_tool *t);
 /* The output schema of a tool as a new tree (caller frees), NULL on ENOMEM. */
 struct cJSON *mcp_tool_output_schema(const struct mcp_tool *t);
 /* Validate args (an object or NULL for none) against the tool's input schema and limits and
@@ -349,6 +354,9 @@ struct mcp_front_io {
  * notifications before it are handled at once. io is copied. NULL on ENOMEM. */
 struct mcp_front *mcp_front_new(const struct mcp_front_io *io, const char *version,
 				size_t version_len);
+/* READY said whether the policy offers the tools that change folders (before mcp_front_ready;
+ * off until then): they are listed and callable only when it does. */
+void mcp_front_set_folder_writes(struct mcp_front *f, bool on);
 /* READY arrived: serve as version and handle the held input. Returns as mcp_front_input. */
 int mcp_front_ready(struct mcp_front *f, const char *version, size_t version_len);
 /* Input is held for READY: the caller stops reading the client until then. */

@@ -38,6 +38,11 @@ void mcp_audit(struct broker *b, const char *action, const char *tool, const cha
  * not one of them; -ENOMEM. */
 int mcp_call_read(struct broker *b, const char *tool, const struct mcp_wire_msg *m,
 		  struct mcp_reply *rp);
+/* folder_list, folder_create, folder_move_secret (folders.c): fills rp; the vault audits them.
+ * The writing two are refused unless the policy sets mcp_folder_writes. -ENOENT for another
+ * tool; -ENOMEM. */
+int mcp_call_folder(struct broker *b, const char *tool, const struct mcp_wire_msg *m,
+		    struct mcp_reply *rp);
 /* policy_check: what secret_run would decide (runs.c). */
 int mcp_call_policy_check(struct broker *b, const struct mcp_wire_msg *m, struct mcp_reply *rp);
 

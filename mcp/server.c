@@ -279,7 +279,9 @@ static int on_call(struct server *s, const struct mcp_wire_msg *m)
 			return 0; /* answered when the worker reports */
 		}
 	} else {
-		e = mcp_call_read(s->b, tool, m, &rp);
+		e = mcp_call_folder(s->b, tool, m, &rp);
+		if (e == -ENOENT)
+			e = mcp_call_read(s->b, tool, m, &rp);
 		if (e == -ENOENT)
 			e = mcp_call_error(&rp, "unknown tool '%s'", tool);
 	}
@@ -446,6 +448,7 @@ static int send_ready(struct server *s)
 	mcp_wire_cstr(&enc, "version", SECRETCTL_VERSION);
 	mcp_wire_cstr(&enc, "policy", pol ? pol : "");
 	mcp_wire_bool(&enc, "policy_loaded", broker_policy(s->b) != NULL);
+	mcp_wire_bool(&enc, "folder_writes", policy_mcp_folder_writes(broker_policy(s->b)));
 	int e = mcp_wire_end(&enc);
 	return e < 0 ? e : mcp_wire_send(s->front, &out);
 }

@@ -35,6 +35,9 @@ enum arg_chars {
 	CH_ALIAS,	/* an env alias name: [A-Za-z0-9._-] */
 	CH_DURATION,	/* "7d", "12h", "1h30m", "90" (seconds) */
 	CH_DURATION_MS, /* the same, also "500ms"; capped at BROKER_TIMEOUT_MAX_MS */
+	CH_FOLDER,	/* a folder path ("" where allowed): [A-Za-z0-9._ -/] */
+	CH_ICON,	/* UTF-8 without control characters */
+	CH_COLOR,	/* "#RRGGBB" */
 };
 
 struct arg {
@@ -60,6 +63,7 @@ struct mcp_tool {
 	/* JSON Schema with ' for " (the text has no apostrophes); see schema_parse. */
 	const char *output_schema;
 	enum render render;
+	bool folder_write; /* offered only when the policy sets mcp_folder_writes */
 };
 
 #define DURATION_MAX   32 /* bytes of a duration string */
@@ -154,6 +158,27 @@ static const struct arg args_policy[] = {
     ARG_COMMAND,
     ARG_ARGS,
     ARG_ENV,
+};
+
+static const struct arg args_folder_list[] = {
+    {"parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
+     "Only the folders inside this folder (a path such as work/aws), at any depth."},
+};
+
+static const struct arg args_folder_create[] = {
+    {"name", ARG_STR, true, CH_FOLDER, 1, VAULT_FOLDER_NAME_MAX, 0, 0,
+     "The new folder's name: letters, digits, . _ - and space (no /)."},
+    {"parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
+     "Create it inside this folder (a path); default: at the top."},
+    {"icon", ARG_STR, false, CH_ICON, 1, VAULT_FOLDER_ICON_MAX, 0, 0,
+     "An icon: an emoji or a short word."},
+    {"color", ARG_STR, false, CH_COLOR, 7, 7, 0, 0, "A colour, #RRGGBB."},
+};
+
+static const struct arg args_folder_move[] = {
+    ARG_KEY(true, CH_KEY, "The secret to move, for example db/prod."),
+    {"folder", ARG_STR, true, CH_FOLDER, 0, VAULT_FOLDER_PATH_MAX, 0, 0,
+     "The folder to put it in (a path such as work/aws); \"\" takes it out of its folder."},
 };
 
 /* ---- output schemas ----------------------------------------------------------------------- */
@@ -259,6 +284,28 @@ static const char out_policy[] =
     "'required':['allowed','rule','kind','resolved_command','argv','keys','sandbox'],"
     "'additionalProperties':false}";
 
+/* A folder, as broker_render_folder writes it (shared with `folder list --json`). */
+#define S_FOLDER                                                                                   \
+	"{'type':'object','properties':{'id':" S_STR ",'name':" S_STR ",'path':" S_STR             \
+	",'parent_id':" S_STR_OR_NULL ",'icon':" S_STR_OR_NULL ",'color':" S_STR_OR_NULL           \
+	",'secret_count':" S_COUNT ",'folder_count':" S_COUNT ",'created_at':" S_TIME_OR_NULL      \
+	",'updated_at':" S_TIME_OR_NULL "},'required':['id','name','path','parent_id','icon',"     \
+	"'color','secret_count','folder_count','created_at','updated_at'],"                        \
+	"'additionalProperties':false}"
+
+static const char out_folder_list[] =
+    "{'type':'object','properties':{'folders':{'type':'array','items':" S_FOLDER "}},"
+    "'required':['folders'],'additionalProperties':false}";
+
+static const char out_folder_create[] =
+    "{'type':'object','properties':{'folder':" S_FOLDER "},'required':['folder'],"
+    "'additionalProperties':false}";
+
+static const char out_folder_move[] =
+    "{'type':'object','properties':{'key':" S_STR ",'folder':{'type':['string','null'],"
+    "'description':'The folder path; null: in no folder'}},'required':['key','folder'],"
+    "'additionalProperties':false}";
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define ARGS(a) a, ARRAY_SIZE(a)
@@ -267,40 +314,54 @@ static const struct mcp_tool tools[] = {
     {"secret_list", "List secrets",
      "List the secrets in the vault with their metadata: key, tags, expiry, number of fields, "
      "value length. Values are never shown. Filter by tag, or by expiry within a duration.",
-     true, false, true, false, ARGS(args_list), out_list, RENDER_JSON},
+     true, false, true, false, ARGS(args_list), out_list, RENDER_JSON, false},
     {"secret_exists", "Check a secret exists",
      "Check whether a secret exists, by key or by glob (aws/*). Returns exists, the matching "
      "keys for a glob, and the metadata of an exact key. Values are never shown.",
-     true, false, true, false, ARGS(args_exists), out_exists, RENDER_JSON},
+     true, false, true, false, ARGS(args_exists), out_exists, RENDER_JSON, false},
     {"secret_get_masked", "Show a secret masked",
      "Show one secret with its value masked (at most the last 4 characters visible), its "
      "fields (sensitive ones masked), tags, notes and URL.",
-     true, false, true, false, ARGS(args_key), out_masked, RENDER_JSON},
+     true, false, true, false, ARGS(args_key), out_masked, RENDER_JSON, false},
     {"secret_run", "Run a command with secrets",
      "Run a command with secrets injected as environment variables, in a sandbox, with every "
      "secret value redacted from its output. The user's policy decides which commands and "
      "keys are allowed (ask policy_check first). Returns the exit code, stdout and stderr.",
-     false, true, false, true, ARGS(args_run), out_run, RENDER_RUN},
+     false, true, false, true, ARGS(args_run), out_run, RENDER_RUN, false},
     {"secret_list_fields", "List a secret's fields",
      "List the fields of a multi-field secret: name, whether it is sensitive, value length.", true,
-     false, true, false, ARGS(args_key), out_fields, RENDER_JSON},
+     false, true, false, ARGS(args_key), out_fields, RENDER_JSON, false},
     {"secret_get_field", "Read a non-sensitive field",
      "Read the value of a non-sensitive field of a secret (a host name, a user name). "
      "Sensitive fields are refused: use them through secret_run.",
-     true, false, true, false, ARGS(args_get_field), out_field, RENDER_JSON},
+     true, false, true, false, ARGS(args_get_field), out_field, RENDER_JSON, false},
     {"secret_run_with_bindings", "Run a command with a secret's bindings",
      "Run a command with the environment bindings stored with one secret (for example "
      "PGHOST, PGUSER and PGPASSWORD from the fields of db/prod), sandboxed and redacted "
      "like secret_run.",
-     false, true, false, true, ARGS(args_run_bindings), out_run, RENDER_RUN},
+     false, true, false, true, ARGS(args_run_bindings), out_run, RENDER_RUN, false},
     {"security_score", "Vault security score",
      "Score the vault 0-100 from the strength, uniqueness and expiry of its secrets, with "
      "counts of weak, duplicated, expired and soon-expiring secrets and suggestions.",
-     true, false, true, false, ARGS(args_score), out_score, RENDER_JSON},
+     true, false, true, false, ARGS(args_score), out_score, RENDER_JSON, false},
     {"policy_check", "Check a run against the policy",
      "Ask what secret_run would decide for a command and keys, without running anything: "
      "allowed or not, the rule that decided, which keys match, and the sandbox it would get.",
-     true, false, true, false, ARGS(args_policy), out_policy, RENDER_JSON},
+     true, false, true, false, ARGS(args_policy), out_policy, RENDER_JSON, false},
+    {"folder_list", "List folders",
+     "List the folders that organise the secrets (all, or those inside parent), sorted by "
+     "path, with the number of secrets and folders in each. Values are never shown.",
+     true, false, true, false, ARGS(args_folder_list), out_folder_list, RENDER_JSON, false},
+    {"folder_create", "Create a folder",
+     "Create a folder, at the top or inside parent, with an optional icon and colour. "
+     "Offered only when the user's policy turns on folder changes (mcp_folder_writes).",
+     false, false, false, false, ARGS(args_folder_create), out_folder_create, RENDER_JSON,
+     true},
+    {"folder_move_secret", "Move a secret to a folder",
+     "Put a secret in a folder (or in none with folder \"\"). The secret itself is not "
+     "changed. Offered only when the user's policy turns on folder changes "
+     "(mcp_folder_writes).",
+     false, false, true, false, ARGS(args_folder_move), out_folder_move, RENDER_JSON, true},
 };
 
 const struct mcp_tool *mcp_tool_find(const char *name)
@@ -347,6 +408,8 @@ static const char *chars_pattern(enum arg_chars c)
 	case CH_ENV_PREFIX: return "^[A-Z_][A-Z0-9_]*$";
 	case CH_DURATION: return "^([0-9]+|([0-9]+[smhdwy])+)$";
 	case CH_DURATION_MS: return "^([0-9]+|([0-9]+(ms|s|m|h|d|w|y))+)$";
+	case CH_FOLDER: return "^[A-Za-z0-9._ /-]*$";
+	case CH_COLOR: return "^#[0-9A-Fa-f]{6}$";
 	default: return NULL;
 	}
 }
@@ -466,10 +529,22 @@ fail:
 	return NULL;
 }
 
+bool mcp_tool_folder_write(const struct mcp_tool *t)
+{
+	return t->folder_write;
+}
+
 cJSON *mcp_tools_list(enum mcp_proto proto)
+{
+	return mcp_tools_list_with(proto, false);
+}
+
+cJSON *mcp_tools_list_with(enum mcp_proto proto, bool folder_writes)
 {
 	cJSON *list = cJSON_CreateArray();
 	for (size_t i = 0; list && i < ARRAY_SIZE(tools); i++) {
+		if (tools[i].folder_write && !folder_writes)
+			continue;
 		cJSON *t = tool_json(&tools[i], proto);
 		if (!t) {
 			cJSON_Delete(list);
@@ -525,6 +600,19 @@ static bool chars_ok(enum arg_chars c, const char *s)
 		case CH_ENV_PREFIX: break; /* above */
 		case CH_DURATION:
 		case CH_DURATION_MS: break; /* parse_duration_ms decides */
+		case CH_FOLDER:
+			if (!alnum && !strchr("._ /-", x))
+				return false;
+			break;
+		case CH_ICON:
+			if (x < 0x20 || x == 0x7f)
+				return false;
+			break;
+		case CH_COLOR:
+			if (p == (const unsigned char *)s ? x != '#'
+							  : !(alnum && strchr("0123456789abcdefABCDEF", x)))
+				return false;
+			break;
 		}
 	}
 	return true;
@@ -539,6 +627,9 @@ static const char *chars_text(enum arg_chars c)
 	case CH_FIELD:
 	case CH_ALIAS: return " of A-Z a-z 0-9 . _ -";
 	case CH_ENV_PREFIX: return " of A-Z 0-9 _, not starting with a digit";
+	case CH_FOLDER: return " of A-Z a-z 0-9 . _ - / and space";
+	case CH_ICON: return " without control characters";
+	case CH_COLOR: return ", # and six hex digits";
 	default: return "";
 	}
 }

@@ -130,6 +130,7 @@ struct policy {
 	struct policy_cmd_rule *commands;
 	size_t ncommands;
 	unsigned max_concurrent;
+	bool mcp_folder_writes; /* the MCP folder_create / folder_move_secret tools are offered */
 };
 
 #define POLICY_VERSION 1
@@ -145,6 +146,7 @@ int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr 
 int policy_parse_commands(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v,
 				     struct reterr *err);
+int policy_parse_mcp_folder_writes(struct policy *p, const struct ynode *v, struct reterr *err);
 /* Checks across sections, once every section is parsed (an entry in both command lists, a
  * sandbox that asks for network deny without a sandbox). */
 int policy_parse_finish(struct policy *p, struct reterr *err);

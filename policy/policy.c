@@ -246,6 +246,7 @@ static const struct policy_section {
 	{ "sandbox", policy_parse_sandbox },
 	{ "commands", policy_parse_commands },
 	{ "max_concurrent_runs", policy_parse_max_concurrent_runs },
+	{ "mcp_folder_writes", policy_parse_mcp_folder_writes },
 };
 
 static int unknown_key(const struct ynode *k, struct reterr *err)

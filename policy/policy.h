@@ -195,6 +195,9 @@ int policy_key_check(const struct policy *p, const struct policy_decision *d, co
 
 /* max_concurrent_runs (POLICY_CONCURRENT_DEFAULT when absent or p is NULL). */
 unsigned policy_max_concurrent_runs(const struct policy *p);
+/* mcp_folder_writes: whether the MCP server offers the tools that change folders
+ * (folder_create, folder_move_secret). false when absent or p is NULL. */
+bool policy_mcp_folder_writes(const struct policy *p);
 
 /* True when word (a program name or a path: its last component counts, version suffixes such as
  * "bash5.2" too) names a shell, or a program that hands a command line to one (su, script,

@@ -292,6 +292,19 @@ int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v, st
 	return 0;
 }
 
+int policy_parse_mcp_folder_writes(struct policy *p, const struct ynode *v, struct reterr *err)
+{
+	char buf[YSHOW_MAX];
+	bool t = v->type == YNODE_SCALAR && v->plain && v->len == 4 && !memcmp(v->str, "true", 4);
+	bool f = v->type == YNODE_SCALAR && v->plain && v->len == 5 && !memcmp(v->str, "false", 5);
+	if (!t && !f)
+		return reterr_set_at(err, -EINVAL, v->line, v->column,
+				     "'mcp_folder_writes' must be true or false, not '%s'",
+				     ynode_show(v, buf));
+	p->mcp_folder_writes = t;
+	return 0;
+}
+
 /* ---- key globs ---------------------------------------------------------------------------- */
 
 /* A key glob: 1..POLICY_KEY_MAX of [A-Za-z0-9._/-] and the glob characters '*' '?', with no
@@ -712,6 +725,11 @@ int policy_parse_finish(struct policy *p, struct reterr *err)
 unsigned policy_max_concurrent_runs(const struct policy *p)
 {
 	return p ? p->max_concurrent : POLICY_CONCURRENT_DEFAULT;
+}
+
+bool policy_mcp_folder_writes(const struct policy *p)
+{
+	return p && p->mcp_folder_writes;
 }
 
 void policy_summarize(const struct policy *p, struct policy_summary *ret)

@@ -165,3 +165,22 @@ int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len)
 		       ? 0
 		       : -ENOMEM;
 }
+
+int vdb_table_exists(struct vault *v, const char *name, bool *ret, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+			    &q, err);
+	if (r < 0)
+		return r;
+	int64_t n = 0;
+	int rc = sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW || vdb_col_i64(q, 0, &n) < 0)
+		r = vdb_fail(v, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc, err, "reading the schema");
+	else
+		*ret = n > 0;
+	sqlite3_finalize(q);
+	return r;
+}

@@ -294,6 +294,25 @@ static void hexid(const unsigned char id[VAULT_HASH_BYTES], char out[HEXID_SIZE]
 	sodium_bin2hex(out, HEXID_SIZE, id, HEXID_BYTES);
 }
 
+int vault_row_open(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		   sqlite3_stmt *q, int col, bool want_values, struct vault_entry *e,
+		   int64_t *ret_version)
+{
+	struct scratch scratch = { 0 };
+	struct row row;
+	if (row_read(q, col, &row) < 0)
+		return -EBADMSG;
+	int r = meta_open(v, id, &row, &scratch, &e->meta);
+	scratch_release(&scratch);
+	if (r == 0 && strcmp(e->meta.key, key) != 0)
+		r = -EBADMSG;
+	if (r == 0 && want_values)
+		r = values_open(v, id, &row, e);
+	if (r == 0)
+		*ret_version = row.version;
+	return r;
+}
+
 /* Load the row of key id (inside the caller's transaction, or a one-statement read). Returns 1
  * found (e filled; values only when want_values), 0 absent. */
 static int entry_load(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
@@ -301,9 +320,6 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 		      struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
-	struct scratch scratch = { 0 };
-	struct row row;
-	char hid[HEXID_SIZE];
 	int r = vdb_prepare(v,
 			    "SELECT version, meta_nonce, meta, value_nonce, value FROM secrets "
 			    "WHERE id = ?",
@@ -323,17 +339,7 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 		r = vdb_fail(v, rc, err, "reading a secret");
 		goto out;
 	}
-	hexid(id, hid);
-	if (row_read(q, 0, &row) < 0) {
-		r = reterr_set(err, -EBADMSG, "secret row %s is malformed (vault tampered with?)",
-			       hid);
-		goto out;
-	}
-	r = meta_open(v, id, &row, &scratch, &e->meta);
-	if (r == 0 && strcmp(e->meta.key, key) != 0)
-		r = -EBADMSG;
-	if (r == 0 && want_values)
-		r = values_open(v, id, &row, e);
+	r = vault_row_open(v, key, id, q, 0, want_values, e, ret_version);
 	if (r < 0) {
 		if (r == -EBADMSG)
 			reterr_set(err, r,
@@ -344,10 +350,8 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 			reterr_set(err, r, "cannot read secret %s", key);
 		goto out;
 	}
-	*ret_version = row.version;
 	r = 1;
 out:
-	scratch_release(&scratch);
 	sqlite3_finalize(q);
 	return r;
 }
@@ -533,6 +537,7 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 	const unsigned char *value = NULL;
 	unsigned char id[VAULT_HASH_BYTES];
 	int64_t old_version = 0;
+	uint64_t old_size = 0;
 	int r = vault_set_in_check(in, err);
 	if (r < 0)
 		return r;
@@ -557,6 +562,7 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 		}
 		m.created_at = o && o->created_at > 0 ? o->created_at : now;
 	} else {
+		old_size = vault_entry_size(&old);
 		m = old.meta;
 		memset(&old.meta, 0, sizeof(old.meta));
 		for (size_t i = 0; i < m.nfields; i++) {
@@ -567,7 +573,9 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 	}
 	m.updated_at = o && o->updated_at > 0 ? o->updated_at : now;
 	if ((r = merge(&m, in, fv, fl, &value, err)) < 0 ||
-	    (r = row_write(v, st, id, !created, old_version, &m, value, fv, fl, err)) < 0)
+	    (!created && (r = vault_history_push(v, id, old_size, err)) < 0) ||
+	    (r = row_write(v, st, id, !created, old_version, &m, value, fv, fl, err)) < 0 ||
+	    (in->folder && (r = vault_folder_file(v, id, in->folder, err)) < 0))
 		goto out;
 	if (ret_created)
 		*ret_created = created;
@@ -646,6 +654,7 @@ int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
 				  reterr_set(err, -ENOENT, "no secret named %s", key), err);
 		goto out;
 	}
+	uint64_t old_size = vault_entry_size(&e);
 	r = change(&e, ctx, &detail, err);
 	if (r < 0) {
 		audit_refusal(v, &st, action, key, r, err);
@@ -654,7 +663,9 @@ int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
 			r = vdb_commit(v, err);
 	} else {
 		e.meta.updated_at = clock_now();
-		if ((r = row_write(v, &st, id, true, version, &e.meta, e.value,
+		/* The row being replaced is kept in the history, as vault_set keeps it. */
+		if ((r = vault_history_push(v, id, old_size, err)) == 0 &&
+		    (r = row_write(v, &st, id, true, version, &e.meta, e.value,
 				   (const unsigned char *const *)e.field_values, e.field_lens,
 				   err)) == 0 &&
 		    (r = audit_in_tx(v, &st, action, key, true, NULL, detail.data, err)) == 0)
@@ -833,7 +844,6 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 	struct vault_entry e = { 0 };
 	unsigned char id[VAULT_HASH_BYTES];
 	int64_t version = 0;
-	sqlite3_stmt *q = NULL;
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)
 		return r;
@@ -854,21 +864,85 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 			(void)vdb_commit(v, &e2);
 		goto out;
 	}
-	if ((r = vdb_prepare(v, "DELETE FROM secrets WHERE id = ?", &q, err)) < 0)
-		goto out;
-	int rc;
-	if (vdb_bind_blob(q, 1, id, sizeof(id)) < 0 || (rc = sqlite3_step(q)) != SQLITE_DONE) {
-		r = reterr_set(err, -EIO, "cannot delete secret %s: %s", key, sqlite3_errmsg(v->db));
-		goto out;
-	}
-	if ((r = vault_manifest_apply(v, &st, id, true, (uint64_t)version, true, 0, err)) < 0 ||
+	if ((r = vault_row_delete(v, &st, id, version, err)) < 0 ||
 	    (r = audit_in_tx(v, &st, "secret.delete", key, true, NULL, NULL, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0)
 		goto out;
 	r = 0;
 out:
-	sqlite3_finalize(q);
 	vdb_rollback(v);
 	vault_entry_release(&e);
+	return r;
+}
+
+/* ---- row helpers for the verbs above this file (vault-internal.h) ------------------------------ */
+
+void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
+{
+	name_hash(v, key, id);
+}
+
+int vault_entry_load(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		     bool want_values, struct vault_entry *e, int64_t *ret_version,
+		     struct reterr *err)
+{
+	return entry_load(v, key, id, want_values, e, ret_version, err);
+}
+
+int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
+		      const char *key, bool success, const char *error, const char *detail,
+		      struct reterr *err)
+{
+	return audit_in_tx(v, st, action, key, success, error, detail, err);
+}
+
+uint64_t vault_entry_size(const struct vault_entry *e)
+{
+	uint64_t n = e->meta.has_value ? e->value_len : 0;
+	for (size_t i = 0; e->field_lens && i < e->meta.nfields; i++)
+		n += e->field_lens[i];
+	return n;
+}
+
+int vault_entry_store(struct vault *v, struct vault_state *st,
+		      const unsigned char id[VAULT_HASH_BYTES], const struct vault_meta *m,
+		      const struct vault_entry *e, bool had_old, int64_t old_version,
+		      struct reterr *err)
+{
+	struct buf mb = BUF_INIT;
+	struct secret *values = NULL;
+	uint64_t version = st->gen + 1;
+	int r = vault_meta_encode(m, &mb);
+	if (r == 0)
+		r = vault_values_encode(m->has_value, e->value, m->value_len, e->field_values,
+					e->field_lens, m->nfields, &values);
+	if (r < 0)
+		reterr_set(err, r, r == -ENOMEM ? "out of memory" : "secret too large");
+	else if ((r = row_store(v, id, version, &mb, values, err)) == 0)
+		r = vault_manifest_apply(v, st, id, had_old, (uint64_t)old_version, false, version,
+					 err);
+	if (mb.data)
+		sodium_memzero(mb.data, mb.cap);
+	buf_release(&mb);
+	secret_free(values);
+	return r;
+}
+
+int vault_row_delete(struct vault *v, struct vault_state *st,
+		     const unsigned char id[VAULT_HASH_BYTES], int64_t version, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "DELETE FROM secrets WHERE id = ?", &q, err);
+	if (r < 0)
+		return r;
+	int rc = vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) < 0 ? SQLITE_NOMEM : sqlite3_step(q);
+	r = rc == SQLITE_DONE ? 0 : vdb_fail(v, rc, err, "deleting a secret");
+	sqlite3_finalize(q);
+	if (r == 0)
+		r = vault_history_purge(v, id, err);
+	if (r == 0)
+		r = vault_folder_link(v, id, NULL, err);
+	if (r == 0)
+		r = vault_manifest_apply(v, st, id, true, (uint64_t)version, true, 0, err);
 	return r;
 }

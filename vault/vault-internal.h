@@ -4,6 +4,7 @@
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
  *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *      history.c folderdb.c             saved previous versions; folder records and links
  *   2  head.c open.c info.c             the authenticated head; the handle (open, free);
  *                                       what doctor shows
  *   2  audit-checkpoint.c               where the chain starts after `audit prune`
@@ -13,6 +14,7 @@
  *   0  backup-format.c                  the backup file: header and secretstream container
  *   5  backup.c restore.c               vault_backup, vault_restore_*
  *   5  create.c unlock.c bulk.c edit.c  vault_create, vault_unlock, vault_set_many, vault_edit
+ *      versions.c rename.c folders.c    history list, rollback; rename and copy; folder verbs
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -48,6 +50,9 @@
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
 #define VAULT_DOMAIN_AUDIT_CKPT "sctl-audit-ckpt-v1" /* the checkpoint `audit prune` leaves */
+#define VAULT_DOMAIN_HISTORY "sctl-hist" /* AD of a saved version's info blob */
+#define VAULT_DOMAIN_FOLDER "sctl-fold"  /* AD of a folder record or a secret's folder link */
+#define VAULT_FOLDER_ID_BYTES 16
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -156,6 +161,8 @@ int vdb_col_blob(sqlite3_stmt *st, int col, size_t min, size_t max, const unsign
 int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
 int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
 int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
+/* Whether the table name exists (tables added by a later migration may not, yet). */
+int vdb_table_exists(struct vault *v, const char *name, bool *ret, struct reterr *err);
 
 /* ---- kdf.c: password KDF profiles, subkeys --------------------------------------------------- */
 
@@ -397,5 +404,100 @@ int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr 
 
 /* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
 int vault_password_check(const struct secret *pw, struct reterr *err);
+
+/* ---- history.c: previous versions of a secret -------------------------------------------- */
+
+/* The history tables, as their own migration: created (if missing) inside the caller's write
+ * transaction the first time a write needs them, so older vaults gain them on first use. */
+int vault_history_migrate(struct vault *v, struct reterr *err);
+/* The hook every writer calls inside its transaction BEFORE it replaces the secrets row of id
+ * (vault_set, vault_rollback, and any other verb that rewrites a value): saves the current row
+ * (no-op when there is none) with when, who (v->source) and size (bytes of value and fields),
+ * then trims id's history to the keep count. */
+int vault_history_push(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t size,
+		       struct reterr *err);
+/* Forget every saved version of id (delete, rename). */
+int vault_history_purge(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			struct reterr *err);
+/* The keep count (VAULT_HISTORY_KEEP_DEFAULT when never set); store it (migrating) and trim
+ * every secret's history to it. */
+int vault_history_keep_read(struct vault *v, unsigned *ret, struct reterr *err);
+int vault_history_keep_store(struct vault *v, unsigned keep, struct reterr *err);
+/* id's saved versions, newest first, info authenticated. *ret freed with free(). */
+int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		       struct vault_version **ret, size_t *ret_n, struct reterr *err);
+
+/* ---- folderdb.c: folder records and secret -> folder links ------------------------------- */
+
+struct vault_folder_rec {
+	unsigned char fid[VAULT_FOLDER_ID_BYTES];
+	unsigned char parent[VAULT_FOLDER_ID_BYTES];
+	unsigned char has_parent;
+	struct vault_folder pub; /* path and counts filled by vault_folder_tree_index */
+};
+struct vault_folder_link {
+	unsigned char id[VAULT_HASH_BYTES]; /* the secret's row id */
+	unsigned char fid[VAULT_FOLDER_ID_BYTES];
+};
+/* Every folder and link, decrypted and authenticated (a vault without the tables has none). */
+struct vault_folder_tree {
+	size_t n;
+	struct vault_folder_rec f[VAULT_FOLDERS_MAX];
+	struct vault_folder_link *links;
+	size_t nlinks, caplinks;
+};
+
+/* The folder schema, its own migration (idempotent, inside the caller's transaction). */
+int vault_folders_migrate(struct vault *v, struct reterr *err);
+int vault_folder_tree_load(struct vault *v, struct vault_folder_tree **ret, struct reterr *err);
+void vault_folder_tree_free(struct vault_folder_tree *t);
+/* Recompute paths and counts after a change in memory; -EBADMSG on a cycle or a lost parent. */
+int vault_folder_tree_index(struct vault_folder_tree *t, struct reterr *err);
+ssize_t vault_folder_tree_find(const struct vault_folder_tree *t, const char *path);
+ssize_t vault_folder_tree_by_id(const struct vault_folder_tree *t,
+				const unsigned char fid[VAULT_FOLDER_ID_BYTES]);
+/* Write (insert or replace) or delete one folder record. */
+int vault_folder_row_store(struct vault *v, const struct vault_folder_rec *f, struct reterr *err);
+int vault_folder_row_delete(struct vault *v, const unsigned char fid[VAULT_FOLDER_ID_BYTES],
+			    struct reterr *err);
+/* File secret row id in folder fid, or in none (fid NULL). Every verb that removes a row calls
+ * it with NULL. */
+int vault_folder_link(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      const unsigned char *fid, struct reterr *err);
+/* Give row to the folder row from is in (rename: keep false drops from's link; copy: true). */
+int vault_folder_link_move(struct vault *v, const unsigned char from[VAULT_HASH_BYTES],
+			   const unsigned char to[VAULT_HASH_BYTES], bool keep, struct reterr *err);
+/* File row id in the folder at path ("" none); -ENOENT no such folder. */
+int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		      const char *path, struct reterr *err);
+
+/* ---- secrets.c: row helpers for the verbs above it (versions.c, rename.c) ------------------- */
+
+void vault_name_hash(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+/* Load key's current row (inside the caller's transaction): 1 found (e filled, values when
+ * want_values; *ret_version), 0 absent, -errno with err. */
+int vault_entry_load(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		     bool want_values, struct vault_entry *e, int64_t *ret_version,
+		     struct reterr *err);
+/* Open the row at columns col.. of q (version, meta_nonce, meta, value_nonce, value) as key's:
+ * 0 with e filled, -EBADMSG when it does not authenticate as key's, -ENOMEM. */
+int vault_row_open(struct vault *v, const char *key, const unsigned char id[VAULT_HASH_BYTES],
+		   sqlite3_stmt *q, int col, bool want_values, struct vault_entry *e,
+		   int64_t *ret_version);
+/* Write m with e's values as id's row at version st->gen + 1 and update the manifest (had_old:
+ * the row replaces one at old_version). Inside the caller's transaction. */
+int vault_entry_store(struct vault *v, struct vault_state *st,
+		      const unsigned char id[VAULT_HASH_BYTES], const struct vault_meta *m,
+		      const struct vault_entry *e, bool had_old, int64_t old_version,
+		      struct reterr *err);
+/* Delete id's row (at version) and its history, updating the manifest. */
+int vault_row_delete(struct vault *v, struct vault_state *st,
+		     const unsigned char id[VAULT_HASH_BYTES], int64_t version, struct reterr *err);
+/* Bytes of a loaded entry's value and field values (history's size column). */
+uint64_t vault_entry_size(const struct vault_entry *e);
+/* Append an event about key inside the caller's transaction (st advanced). */
+int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
+		      const char *key, bool success, const char *error, const char *detail,
+		      struct reterr *err);
 
 #endif

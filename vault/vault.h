@@ -151,6 +151,7 @@ struct vault_set_in {
 	size_t nsensitive;
 	const struct vault_binding *bindings; /* replaces the binding set when nbindings > 0 */
 	size_t nbindings;
+	const char *folder; /* NULL = keep (none when creating); "" = in no folder; else a path */
 };
 
 /* Validate a key name (limits above). 0 or -EINVAL with err saying why. */
@@ -334,6 +335,103 @@ int vault_restore_open(const void *file, size_t len, const struct secret *key_ma
 int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flags,
 			struct reterr *err);
 struct vault_restore *vault_restore_free(struct vault_restore *rs);
+
+/* ---- history, rename, copy ----------------------------------------------------------------- */
+
+#define VAULT_HISTORY_KEEP_DEFAULT 5 /* previous versions kept per secret */
+#define VAULT_HISTORY_KEEP_MAX 100
+
+/* One saved previous version: never its value. version is the row version it had (stable:
+ * what vault_rollback takes); replaced_at/source say when and through what ("cli", "mcp") it
+ * was replaced; size is the bytes of its value and field values. */
+struct vault_version {
+	uint64_t version;
+	int64_t replaced_at;
+	uint64_t size;
+	char source[17];
+};
+
+/* The saved versions of key, newest first (*ret: free()). -ENOENT when key does not exist.
+ * Audits `secret.history`. */
+int vault_history(struct vault *v, const char *key, struct vault_version **ret, size_t *ret_n,
+		  struct reterr *err);
+/* Make saved version `version` (0: the newest saved) key's current value, metadata included
+ * (created_at kept); the replaced value is saved in turn. -ENOENT no such key or version.
+ * Audits `secret.rollback`. *ret_version (optional): the version restored. */
+int vault_rollback(struct vault *v, const char *key, uint64_t version, uint64_t *ret_version,
+		   struct reterr *err);
+/* How many previous versions are kept per secret; setting it trims every history at once
+ * (0 keeps none) and audits `vault.history_keep`. -EINVAL above VAULT_HISTORY_KEEP_MAX. */
+int vault_history_keep(struct vault *v, unsigned *ret, struct reterr *err);
+int vault_history_set_keep(struct vault *v, unsigned keep, struct reterr *err);
+
+/* Rename from to to, or copy it there, in one transaction with its audit event
+ * (`secret.rename`, `secret.copy`): -ENOENT no from, -EEXIST to exists (nothing changed).
+ * Both keep created_at and the metadata. The saved versions stay bound to the old name: a
+ * rename forgets them (history of the new name starts empty), a copy starts a new history. */
+int vault_rename(struct vault *v, const char *from, const char *to, struct reterr *err);
+int vault_copy(struct vault *v, const char *from, const char *to, struct reterr *err);
+
+/* ---- folders ------------------------------------------------------------------------------ */
+
+/* Folders organise secrets (each secret is in at most one folder); everything about a folder is
+ * encrypted. A folder is named by its path: the names from the top joined by '/'. */
+#define VAULT_FOLDER_NAME_MAX 64 /* a name: 1..64 of [A-Za-z0-9._ -], not . or .., no edge space */
+#define VAULT_FOLDER_ICON_MAX 32 /* UTF-8, no control characters (an emoji, a word) */
+#define VAULT_FOLDER_DEPTH_MAX 8
+#define VAULT_FOLDER_PATH_MAX (VAULT_FOLDER_DEPTH_MAX * (VAULT_FOLDER_NAME_MAX + 1))
+#define VAULT_FOLDERS_MAX 1000
+
+struct vault_folder {
+	char id[33];        /* 32 hex digits, stable across rename and move */
+	char parent_id[33]; /* "" at the top */
+	char name[VAULT_FOLDER_NAME_MAX + 1];
+	char path[VAULT_FOLDER_PATH_MAX + 1];
+	char icon[VAULT_FOLDER_ICON_MAX + 1]; /* "" none */
+	char color[8];                        /* "#RRGGBB" or "" */
+	int64_t created_at, updated_at;
+	size_t secrets; /* secrets directly in it */
+	size_t folders; /* folders directly in it */
+};
+
+/* Check a folder name, an icon, a "#RRGGBB" colour, a path. 0 or -EINVAL with err. */
+int vault_folder_name_check(const char *name, struct reterr *err);
+int vault_folder_icon_check(const char *icon, struct reterr *err);
+int vault_folder_color_check(const char *color, struct reterr *err);
+int vault_folder_path_check(const char *path, struct reterr *err);
+
+/* Create folder name under parent (a path; NULL or "" at the top). icon/color NULL for none.
+ * -EEXIST a sibling has that name, -ENOENT no parent, -E2BIG too deep or too many.
+ * Audits `folder.create`. *ret (optional) the new folder. */
+int vault_folder_create(struct vault *v, const char *name, const char *parent, const char *icon,
+			const char *color, struct vault_folder *ret, struct reterr *err);
+/* Folders sorted by path: all (parent NULL or ""), or those below parent. -ENOENT no parent.
+ * Audits `folder.list`. *ret: free(). */
+int vault_folder_list(struct vault *v, const char *parent, struct vault_folder **ret,
+		      size_t *ret_n, struct reterr *err);
+/* One folder and the keys directly in it (sorted strv, never NULL). -ENOENT. Audits
+ * `folder.info`. */
+int vault_folder_info(struct vault *v, const char *path, struct vault_folder *ret,
+		      char ***ret_keys, struct reterr *err);
+/* Rename (same parent) or move (under new_parent; NULL or "" the top) a folder with everything
+ * in it. -EEXIST name taken there, -ELOOP into itself, -E2BIG too deep. Audits `folder.rename`,
+ * `folder.move`. */
+int vault_folder_rename(struct vault *v, const char *path, const char *new_name,
+			struct reterr *err);
+int vault_folder_move(struct vault *v, const char *path, const char *new_parent,
+		      struct reterr *err);
+/* Delete a folder. -ENOTEMPTY when it holds secrets or folders, unless force: then its folders
+ * go too and every secret in them is kept, in no folder (*ret_unfiled, optional, counts them).
+ * Audits `folder.delete`. */
+int vault_folder_delete(struct vault *v, const char *path, bool force, size_t *ret_unfiled,
+			struct reterr *err);
+/* Put secret key in folder (NULL or "": in none). -ENOENT no such key or folder. Audits
+ * `secret.move`. */
+int vault_folder_assign(struct vault *v, const char *key, const char *folder,
+			struct reterr *err);
+/* The keys directly in folder, sorted (strv, never NULL). -ENOENT no such folder. No audit: a
+ * filter for a listing its caller audits. */
+int vault_folder_keys(struct vault *v, const char *folder, char ***ret_keys, struct reterr *err);
 
 /* ---- audit log ---------------------------------------------------------------------------- */
 

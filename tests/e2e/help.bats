@@ -9,7 +9,8 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set edit get list delete password audit run exec redact doctor; do
+	for c in init set edit get list delete rename copy history rollback folder password audit \
+		run exec redact doctor; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
@@ -18,7 +19,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set edit get list delete password audit; do
+	for c in init set edit get list delete rename copy history rollback password audit; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
 		[ -z "$stderr" ]
@@ -32,7 +33,8 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
-	for c in init "set K" "edit K" "get K" list "delete K" password "audit list"; do
+	for c in init "set K" "edit K" "get K" list "delete K" "rename A B" "copy A B" "history K" \
+		"rollback K" password "audit list"; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
 		[[ $stderr == *"usage: secretctl"* ]]

@@ -170,7 +170,7 @@ pong() { [ "$(msg "$1" | jq -c .result)" = '{}' ] || { echo "no answer to ping $
 	[ "$(code 2)" = -32602 ] && [[ $(msg 2) == *initialize* ]]
 	[ "$(code 3)" = -32602 ] && [[ $(msg 3) == *initialize* ]]
 	[ "$(msg 4 | jq -r .result.protocolVersion)" = 2025-11-25 ]
-	[ "$(msg 5 | jq '.result.tools | length')" -eq 9 ]
+	[ "$(msg 5 | jq '.result.tools | length')" -eq 10 ] # nine tools and folder_list (no mcp_folder_writes here)
 	pong 6
 }
 
@@ -233,8 +233,8 @@ pong() { [ "$(msg "$1" | jq -c .result)" = '{}' ] || { echo "no answer to ping $
 	[ "$(msg 4 | jq -r .error.data.requested)" = 2025-11-25 ]
 	for id in 5 6 7; do [ "$(code $id)" = -32602 ] || { echo "id $id: $(msg $id)" >&2; return 1; }; done
 	[ "$(code 8)" = -32602 ]
-	[ "$(msg 9 | jq -c '.result | [.resultType, (.ttlMs | type), .cacheScope, (.tools | length)]')" = '["complete","number","private",9]' ] ||
-		[ "$(msg 9 | jq -c '.result | [.resultType, (.ttlMs | type), .cacheScope, (.tools | length)]')" = '["complete","number","public",9]' ]
+	[ "$(msg 9 | jq -c '.result | [.resultType, (.ttlMs | type), .cacheScope, (.tools | length)]')" = '["complete","number","private",10]' ] ||
+		[ "$(msg 9 | jq -c '.result | [.resultType, (.ttlMs | type), .cacheScope, (.tools | length)]')" = '["complete","number","public",10]' ]
 	[ "$(msg 10 | jq -c '.result | [.resultType, .structuredContent.exists]')" = '["complete",true]' ]
 	[ "$(msg 10 | jq -r '.result._meta["io.modelcontextprotocol/serverInfo"].name')" = secretctl ]
 	pong 11
@@ -246,8 +246,8 @@ pong() { [ "$(msg "$1" | jq -c .result)" = '{}' ] || { echo "no answer to ping $
 	echo "$output"
 	[ "$(msg '"server-discover-probe-1"' | jq -c '.result | [.resultType, (.supportedVersions | index("2026-07-28") != null), .capabilities.tools != null]')" = '["complete",true,true]' ]
 	[ "$(msg 1 | jq -r .result.protocolVersion)" = 2025-11-25 ]
-	[ "$(msg 2 | jq -c '.result | [(.tools | length), has("resultType")]')" = '[9,false]' ]
-	[ "$(msg 3 | jq -c '.result | [(.tools | length), .resultType]')" = '[9,"complete"]' ]
+	[ "$(msg 2 | jq -c '.result | [(.tools | length), has("resultType")]')" = '[10,false]' ]
+	[ "$(msg 3 | jq -c '.result | [(.tools | length), .resultType]')" = '[10,"complete"]' ]
 	pong 4
 }
 

@@ -6,14 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-	BIN, alive, auditLog, checkWire, compileSchema, descendants, findLeaks, haystacks, leakForms,
+	BIN, alive, auditLog, checkWire, cli, compileSchema, descendants, findLeaks, haystacks, leakForms,
 	makeVault, pidsWith, rand, schemaErrors, sha256, sleep, waitFor, wire, writePolicy,
 } from './harness.mjs';
 
 export const TOOL_NAMES = [
 	'secret_list', 'secret_exists', 'secret_get_masked', 'secret_run', 'secret_list_fields',
 	'secret_get_field', 'secret_run_with_bindings', 'security_score', 'policy_check',
+	'folder_list',
 ];
+// Listed only when the policy sets mcp_folder_writes: true.
+export const FOLDER_WRITE_TOOLS = ['folder_create', 'folder_move_secret'];
 
 // The suite's policy: what the tests need, nothing more. sh is allowed so a run can build a
 // process tree or hash a value (its -c is otherwise a built-in deny).
@@ -71,6 +74,8 @@ export function clientSuite(adapter) {
 			first = wire.procs.length;
 			vault = makeVault(suiteSecrets());
 			writePolicy(vault, POLICY);
+			cli(vault, ['folder', 'create', 'ci', '--color', '#112233']);
+			cli(vault, ['set', 'GITHUB_TOKEN', '--folder', 'ci'], value('GITHUB_TOKEN'));
 		});
 		after(async () => {
 			await S?.close().catch(() => {});
@@ -135,7 +140,7 @@ export function clientSuite(adapter) {
 			}
 		});
 
-		test('tools/list: nine tools, each with title, schemas (root type object) and annotations', async () => {
+		test('tools/list: ten tools, each with title, schemas (root type object) and annotations', async () => {
 			({ tools } = await S.listTools());
 			assert.deepEqual(tools.map(t => t.name).sort(), [...TOOL_NAMES].sort());
 			for (const t of tools) {
@@ -155,6 +160,77 @@ export function clientSuite(adapter) {
 			assert.equal(ro.secret_run, false);
 			assert.equal(ro.secret_run_with_bindings, false);
 			assert.equal(ro.secret_list, true);
+		});
+
+		test('folder_list: folders with counts; the folder-changing tools are not offered by default', async () => {
+			let r = await call('folder_list', valid('folder_list', {}));
+			assert.equal(r.structuredContent.folders.length, 1);
+			const f = r.structuredContent.folders[0];
+			assert.deepEqual([f.path, f.name, f.parent_id, f.color, f.icon, f.secret_count, f.folder_count],
+				['ci', 'ci', null, '#112233', null, 1, 0]);
+			assert.match(f.id, /^[0-9a-f]{32}$/);
+			r = await call('folder_list', valid('folder_list', { parent: 'ci' }));
+			assert.deepEqual(r.structuredContent.folders, []);
+			await toolError('folder_list', valid('folder_list', { parent: 'nope' }), /no folder named nope/);
+			await invalidParams('folder_list', { parent: 'a*b' }, /parent/);
+			for (const name of FOLDER_WRITE_TOOLS) {
+				assert.ok(!tools.some(t => t.name === name), `${name} is not listed`);
+				await assert.rejects(S.call(name, { name: 'x', key: 'API_KEY', folder: 'ci' }), e => {
+					assert.ok(adapter.isProtocolError(e, -32602), `${name}: expected -32602, got ${e}`);
+					assert.match(e.message, new RegExp(`Unknown tool: ${name}`));
+					return true;
+				});
+			}
+			const log = auditLog(vault);
+			assert.ok(log.some(e => e.source === 'mcp' && e.action === 'folder.list' && e.success));
+			assert.ok(!log.some(e => e.source === 'mcp' && e.action === 'folder.create'), 'nothing reached the vault');
+		});
+
+		test('folder_create and folder_move_secret with mcp_folder_writes: true, audited as mcp', { timeout: 30000 }, async () => {
+			const V = makeVault([{ key: 'app/token', value: `tok-${rand(20)}` }]);
+			writePolicy(V, 'version: 1\ndefault_action: deny\nmcp_folder_writes: true\n');
+			const C = await adapter.connect(V.env, V.dir);
+			try {
+				const { tools: listed } = await C.listTools();
+				assert.deepEqual(listed.map(t => t.name).sort(), [...TOOL_NAMES, ...FOLDER_WRITE_TOOLS].sort());
+				const v = new Map(listed.map(t => [t.name, {
+					input: compileSchema(t.inputSchema, `${t.name} inputSchema`),
+					output: compileSchema(t.outputSchema, `${t.name} outputSchema`) }]));
+				const ok = async (name, args) => {
+					assert.equal(schemaErrors(v.get(name).input, args), '', `inputSchema of ${name} accepts ${JSON.stringify(args)}`);
+					const r = await C.call(name, args);
+					assert.ok(!r.isError, `${name} ${JSON.stringify(args)}: ${JSON.stringify(r).slice(0, 300)}`);
+					assert.equal(schemaErrors(v.get(name).output, r.structuredContent), '', `${name}: structuredContent matches outputSchema`);
+					return r.structuredContent;
+				};
+				const w = await ok('folder_create', { name: 'work', icon: '🔑', color: '#A1B2C3' });
+				assert.deepEqual([w.folder.path, w.folder.icon, w.folder.color], ['work', '🔑', '#A1B2C3']);
+				const aws = await ok('folder_create', { name: 'aws', parent: 'work' });
+				assert.equal(aws.folder.path, 'work/aws');
+				assert.equal(aws.folder.parent_id, w.folder.id);
+				let r = await C.call('folder_create', { name: 'aws', parent: 'work' });
+				assert.equal(r.isError, true);
+				assert.match(r.content[0].text, /already exists/);
+				assert.deepEqual(await ok('folder_move_secret', { key: 'app/token', folder: 'work/aws' }),
+					{ key: 'app/token', folder: 'work/aws' });
+				const l = await ok('folder_list', { parent: 'work' });
+				assert.deepEqual(l.folders.map(f => [f.path, f.secret_count]), [['work/aws', 1]]);
+				assert.deepEqual(JSON.parse(cli(V, ['folder', 'info', 'work/aws', '--json'])).secrets, ['app/token']);
+				r = await C.call('folder_move_secret', { key: 'app/missing', folder: 'work' });
+				assert.equal(r.isError, true);
+				assert.match(r.content[0].text, /no secret named app\/missing/);
+				assert.deepEqual(await ok('folder_move_secret', { key: 'app/token', folder: '' }),
+					{ key: 'app/token', folder: null });
+				const log = auditLog(V).filter(e => e.source === 'mcp');
+				const count = (action, success) => log.filter(e => e.action === action && e.success === success).length;
+				assert.deepEqual([count('folder.create', true), count('folder.create', false),
+					count('secret.move', true), count('secret.move', false)], [2, 1, 2, 1]);
+				assert.deepEqual(findLeaks(V.values, [{ where: 'audit log', text: JSON.stringify(log) }]), []);
+				cli(V, ['audit', 'verify']);
+			} finally {
+				await C.close().catch(() => {});
+				V.cleanup();
+			}
 		});
 
 		test('secret_list: every key, a tag filter, metadata only; bad arguments are -32602', async () => {

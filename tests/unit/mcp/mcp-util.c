@@ -24,6 +24,11 @@ static int64_t now_ms(void)
 
 void sess_start(struct session *s, bool ready)
 {
+	sess_start_with(s, ready, false);
+}
+
+void sess_start_with(struct session *s, bool ready, bool folder_writes)
+{
 	int in[2], out[2], bk[2];
 	*s = (struct session){.pid = -1, .outbuf = BUF_INIT, .bbuf = BUF_INIT, .msg = BUF_INIT};
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
@@ -51,6 +56,8 @@ void sess_start(struct session *s, bool ready)
 		mcp_wire_begin(&e, &b, MCP_W_READY, 0);
 		mcp_wire_cstr(&e, "version", SESS_VERSION);
 		mcp_wire_cstr(&e, "policy", "/tmp/mcp-policy.yaml");
+		if (folder_writes)
+			mcp_wire_bool(&e, "folder_writes", true);
 		ck_assert_int_eq(mcp_wire_end(&e), 0);
 		sess_broker_send(s, &b);
 		buf_release(&b);

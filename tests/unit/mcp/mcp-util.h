@@ -29,6 +29,8 @@ struct session {
 
 /* Fork the front; when ready is true, send READY {version SESS_VERSION, policy}. */
 void sess_start(struct session *s, bool ready);
+/* The same; READY also says folder_writes (the policy's mcp_folder_writes) when asked. */
+void sess_start_with(struct session *s, bool ready, bool folder_writes);
 /* Close stdin (EOF) and wait: returns the exit code of the front (-1: killed or timeout). */
 int sess_finish(struct session *s);
 /* Wait for the front to exit without closing anything. */

@@ -24,7 +24,7 @@
 static const char *const tool_names[] = {
     "secret_list",	  "secret_exists",    "secret_get_masked",	  "secret_run",
     "secret_list_fields", "secret_get_field", "secret_run_with_bindings", "security_score",
-    "policy_check",
+    "policy_check",	  "folder_list",
 };
 
 /* Send a tools/call and return the CALL's wire id. */
@@ -282,6 +282,45 @@ static void check_tools_list(const cJSON *res, enum mcp_proto p)
 	ck_assert_int_eq(jget(run, "inputSchema|properties|args|maxItems")->valueint, 100);
 	ck_assert_int_eq(jget(run, "inputSchema|properties|args|items|maxLength")->valueint, 32768);
 }
+
+/* With the policy's mcp_folder_writes the two folder-changing tools are listed last and
+ * callable (the call reaches the broker). */
+START_TEST(test_tools_list_folder_writes)
+{
+	struct session s;
+	sess_start_with(&s, true, true);
+	sess_init(&s, "2025-11-25");
+	sess_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}");
+	cJSON *r = read1(&s);
+	const cJSON *tools = jget(r, "result|tools");
+	int n = cJSON_GetArraySize(tools);
+	ck_assert_int_eq(n, (int)ARRAY_SIZE(tool_names) + 2);
+	ck_assert_str_eq(jstr(cJSON_GetArrayItem(tools, n - 2), "name"), "folder_create");
+	ck_assert_str_eq(jstr(cJSON_GetArrayItem(tools, n - 1), "name"), "folder_move_secret");
+	ck_assert(cJSON_IsFalse(jget(cJSON_GetArrayItem(tools, n - 1), "annotations|readOnlyHint")));
+	cJSON_Delete(r);
+	sess_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
+		      "\"name\":\"folder_create\",\"arguments\":{\"name\":\"work\","
+		      "\"color\":\"#00ff00\"}}}");
+	struct mcp_wire_msg m;
+	ck_assert(sess_broker_recv(&s, &m, SESS_TIMEOUT_MS));
+	ck_assert_int_eq(m.type, MCP_W_CALL);
+	const struct mcp_wire_field *f = mcp_wire_get(&m, "tool", MCP_WK_STR);
+	ck_assert(f && f->len == 13 && !memcmp(f->str, "folder_create", 13));
+	f = mcp_wire_get(&m, "color", MCP_WK_STR);
+	ck_assert(f && f->len == 7 && !memcmp(f->str, "#00ff00", 7));
+	/* A colour that is not #RRGGBB never reaches the broker. */
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
+			  "\"name\":\"folder_create\",\"arguments\":{\"name\":\"w\","
+			  "\"color\":\"#00ff0g\"}}}",
+			  "11", -32602,
+			  "Invalid arguments for tool folder_create: property 'color' must be 7 bytes, "
+			  "# and six hex digits");
+	ck_assert_int_eq(sess_finish(&s), 0);
+	sess_release(&s);
+}
+END_TEST
 
 START_TEST(test_tools_list_per_version)
 {
@@ -700,6 +739,16 @@ START_TEST(test_unknown_tool)
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{"
 			  "\"name\":\"secret_reveal\",\"arguments\":{}}}",
 			  "1", -32602, "Unknown tool: secret_reveal");
+	/* Not offered without the policy's mcp_folder_writes: unknown, never sent to the broker. */
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
+			  "\"name\":\"folder_create\",\"arguments\":{\"name\":\"x\"}}}",
+			  "11", -32602, "Unknown tool: folder_create");
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":12,\"method\":\"tools/call\",\"params\":{"
+			  "\"name\":\"folder_move_secret\",\"arguments\":{\"key\":\"k\","
+			  "\"folder\":\"\"}}}",
+			  "12", -32602, "Unknown tool: folder_move_secret");
 	expect_line_error(&s,
 			  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
 			  "\"arguments\":{}}}",
@@ -1602,6 +1651,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_before_initialize);
 	tcase_add_test(tc, test_ping);
 	tcase_add_test(tc, test_tools_list_per_version);
+	tcase_add_test(tc, test_tools_list_folder_writes);
 	tcase_add_test(tc, test_discover);
 	tcase_add_test(tc, test_modern_errors);
 	tcase_add_test(tc, test_modern_tools);

@@ -358,8 +358,12 @@ START_TEST(test_tools_list_eras)
 	static const int members[] = {3, 4, 6, 6, 6};
 	for (size_t i = 0; i < ARRAY_SIZE(ps); i++) {
 		cJSON *tools = mcp_tools_list(ps[i]), *t;
-		ck_assert_int_eq(cJSON_GetArraySize(tools), 9);
+		ck_assert_int_eq(cJSON_GetArraySize(tools), 10);
 		cJSON_ArrayForEach(t, tools) ck_assert_int_eq(cJSON_GetArraySize(t), members[i]);
+		cJSON_Delete(tools);
+		/* The policy's mcp_folder_writes adds the two tools that change folders. */
+		tools = mcp_tools_list_with(ps[i], true);
+		ck_assert_int_eq(cJSON_GetArraySize(tools), 12);
 		cJSON_Delete(tools);
 	}
 	/* Truthful annotations, per tool. */
@@ -376,8 +380,13 @@ START_TEST(test_tools_list_eras)
 	    {"secret_run_with_bindings", false, true, false, true},
 	    {"security_score", true, false, true, false},
 	    {"policy_check", true, false, true, false},
+	    {"folder_list", true, false, true, false},
+	    {"folder_create", false, false, false, false},
+	    {"folder_move_secret", false, false, true, false},
 	};
-	cJSON *tools = mcp_tools_list(MCP_PROTO_2025_11_25);
+	cJSON *tools = mcp_tools_list_with(MCP_PROTO_2025_11_25, true);
+	ck_assert(mcp_tool_folder_write(mcp_tool_find("folder_create")));
+	ck_assert(!mcp_tool_folder_write(mcp_tool_find("folder_list")));
 	for (size_t i = 0; i < ARRAY_SIZE(ann); i++) {
 		cJSON *t = cJSON_GetArrayItem(tools, (int)i);
 		cJSON *a = cJSON_GetObjectItem(t, "annotations");

@@ -194,7 +194,22 @@ START_TEST(test_schema_errors)
 	load_bad("version: 1\nallowed_command: [aws]\n", -EINVAL, 2, 1,
 		 "unknown key 'allowed_command' (known keys: version, default_action, "
 		 "allowed_commands, denied_commands, allowed_keys, denied_keys, env_aliases, "
-		 "sandbox, commands, max_concurrent_runs)");
+		 "sandbox, commands, max_concurrent_runs, mcp_folder_writes)");
+	/* mcp_folder_writes: true or false, off when absent */
+	struct policy *fw = load_ok("version: 1\nmcp_folder_writes: true\n");
+	ck_assert(policy_mcp_folder_writes(fw));
+	policy_free(fw);
+	fw = load_ok("version: 1\nmcp_folder_writes: false\n");
+	ck_assert(!policy_mcp_folder_writes(fw));
+	policy_free(fw);
+	fw = load_ok("version: 1\n");
+	ck_assert(!policy_mcp_folder_writes(fw));
+	policy_free(fw);
+	ck_assert(!policy_mcp_folder_writes(NULL));
+	load_bad("version: 1\nmcp_folder_writes: yes\n", -EINVAL, 2, 20,
+		 "'mcp_folder_writes' must be true or false, not 'yes'");
+	load_bad("version: 1\nmcp_folder_writes: \"true\"\n", -EINVAL, 2, 20,
+		 "'mcp_folder_writes' must be true or false");
 	/* the reference tool's keys are read now, not refused */
 	policy_free(load_ok("version: 1\nallowed_commands: [aws]\ndefault_action: deny\n"
 			    "denied_commands: [rm]\n"));
