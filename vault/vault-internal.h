@@ -7,7 +7,7 @@
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   5  create.c unlock.c                vault_create, vault_unlock
+ *   5  create.c unlock.c keys.c         vault_create, vault_unlock, the session agent's keys
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -68,6 +68,7 @@ struct vault {
 	char *dir;
 	char *path;
 	char source[VAULT_SOURCE_MAX + 1];
+	char via[VAULT_SOURCE_MAX + 1]; /* "" or e.g. "agent": added to each audit detail */
 	unsigned char vault_id[VAULT_ID_BYTES];
 	bool unlocked;
 	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
