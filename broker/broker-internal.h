@@ -12,6 +12,7 @@ struct broker {
 	char *vault_dir;
 	bool judge;
 	struct policy *policy;
+	bool policy_borrowed; /* broker_opts.use_policy: not ours to free */
 	char *policy_path;
 	struct vault *vault;
 	int64_t default_timeout_ms;

@@ -38,6 +38,12 @@ struct broker_opts {
 	 * session starts and every command is refused with a message naming the file to create
 	 * (MCP: listing and masked reads work before the user writes a policy). */
 	bool policy_may_be_missing;
+	/* Judge by this policy, loaded elsewhere (the session agent's, loaded at unlock), instead
+	 * of reading the file: borrowed, may be NULL (no file then: every command is refused with
+	 * a message naming policy_file, the file to create). Only with use_policy. */
+	bool use_policy;
+	const struct policy *policy;
+	const char *policy_file;
 	/* Defaults for what neither the request nor the policy sets (0 = none/unlimited). */
 	int64_t default_timeout_ms;
 	uint64_t default_max_output;

@@ -23,7 +23,14 @@ int broker_new(const struct broker_opts *o, struct broker **ret, struct reterr *
 		broker_free(b);
 		return -ENOMEM;
 	}
-	if (o->judge_commands || o->want_policy || o->policy_path) {
+	if (o->use_policy) {
+		b->policy = (struct policy *)o->policy;
+		b->policy_borrowed = true;
+		if (o->policy_file && !(b->policy_path = strdup(o->policy_file))) {
+			broker_free(b);
+			return -ENOMEM;
+		}
+	} else if (o->judge_commands || o->want_policy || o->policy_path) {
 		/* Hostile input, parsed before the vault is unlocked. Without judging, a missing
 		 * file is an empty policy (no aliases); while judging it is an error that names the
 		 * file to create. */
@@ -77,7 +84,8 @@ struct broker *broker_free(struct broker *b)
 {
 	if (!b)
 		return NULL;
-	policy_free(b->policy);
+	if (!b->policy_borrowed)
+		policy_free(b->policy);
 	free(b->policy_path);
 	free(b->vault_dir);
 	free(b->source);
