@@ -22,6 +22,9 @@
 #define CLI_MASK_REVEAL_MIN 16
 void cli_out_masked(struct outbuf *o, const void *p, size_t n);
 
+/* A duration in seconds for people: "7h59m", "12m05s", "45s", "2d3h". */
+void cli_format_duration(int64_t s, char out[static 32]);
+
 /* Parse --since: a duration back from now ("24h", "7d") or an RFC 3339 UTC time. -EINVAL. */
 int cli_parse_since(const char *s, int64_t *ret_ts);
 
@@ -39,6 +42,20 @@ int cli_tty_confirm(const char *question);
 /* Check a password's length (characters, VAULT_PASSWORD_MIN..MAX) and that it has no NUL byte;
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
+
+/* ---- the session agent (cli/session.c) ---- */
+struct agent_child;
+/* In an agent's child: the request being served (set first thing). */
+void cli_session_set(struct agent_child *c);
+/* A client met an agent whose scope was too small for its command. */
+void cli_session_note_agent(void);
+/* The client's terminal in an agent's child (a descriptor to dup), else -1. */
+int cli_session_tty(void);
+/* True once this command found an agent whose scope was too small for it (for messages). */
+bool cli_session_agent_seen(void);
+/* In an agent's child: the vault unlocked with the agent's keys (reporting failures). CLI_OK
+ * and *ret, or an exit code. */
+int cli_session_vault(struct vault **ret);
 
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
