@@ -184,8 +184,8 @@ static enum cli_scope scope(const struct cli_ctx *ctx)
 	(void)ctx;
 	if (!o.patterns)
 		return CLI_SCOPE_NONE;
-	if (o.no_sanitize || o.profile_set || o.network >= 0 || o.writable || o.sockets ||
-	    o.policy || o.nproc || o.nofile || o.fsize || o.as)
+	if (o.no_sanitize || o.raw_terminal || o.profile_set || o.network >= 0 || o.writable ||
+	    o.sockets || o.policy || o.nproc || o.nofile || o.fsize || o.as)
 		return CLI_SCOPE_FULL;
 	return CLI_SCOPE_AGENT;
 }

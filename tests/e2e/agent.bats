@@ -93,7 +93,7 @@ sock() { echo "$SECRETCTL_VAULT_DIR/agent.sock"; }
 		"set NEW_KEY" "delete API_KEY --yes" "password" "audit list" "audit export" \
 		"audit verify" "redact -k API_KEY" "run --no-sanitize -k API_KEY -- true" \
 		"run --sandbox off -k API_KEY -- true" "run --policy p.yaml -k API_KEY -- true" \
-		"run --limit as=1G -k API_KEY -- true"; do
+		"run --limit as=1G -k API_KEY -- true" "run --raw-terminal -k API_KEY -- true"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr sc_nopw $cmd </dev/null
 		echo "$cmd -> $status: $stderr"
