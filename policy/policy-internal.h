@@ -114,7 +114,16 @@ struct policy_cmd_rule {
 	struct policy_cmd match;
 	struct policy_globs keys;
 	struct policy_sandbox_conf sb;
+	enum policy_approval approval;
+	int approval_line; /* 0 when absent */
 	int line, column;
+};
+
+/* One `keys:` entry: what runs that inject a matching key need. */
+struct policy_key_rule {
+	char *match;
+	enum policy_approval approval;
+	int line;
 };
 
 struct policy {
@@ -130,6 +139,12 @@ struct policy {
 	struct policy_cmd_rule *commands;
 	size_t ncommands;
 	unsigned max_concurrent;
+	/* consent.c */
+	enum policy_approval approval;
+	int approval_line; /* 0 when absent */
+	int64_t approval_timeout_ms; /* 0 when absent */
+	struct policy_key_rule *key_rules;
+	size_t nkey_rules;
 };
 
 #define POLICY_VERSION 1
@@ -145,6 +160,11 @@ int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr 
 int policy_parse_commands(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v,
 				     struct reterr *err);
+/* Consent (docs/policy.md "Approvals"): the top-level approval, approval_timeout and keys
+ * sections (consent.c reads what they set). */
+int policy_parse_approval(struct policy *p, const struct ynode *v, struct reterr *err);
+int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struct reterr *err);
+int policy_parse_key_rules(struct policy *p, const struct ynode *v, struct reterr *err);
 /* Checks across sections, once every section is parsed (an entry in both command lists, a
  * sandbox that asks for network deny without a sandbox). */
 int policy_parse_finish(struct policy *p, struct reterr *err);

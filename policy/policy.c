@@ -311,6 +311,9 @@ static const struct policy_section {
 	{ "sandbox", policy_parse_sandbox },
 	{ "commands", policy_parse_commands },
 	{ "max_concurrent_runs", policy_parse_max_concurrent_runs },
+	{ "approval", policy_parse_approval },
+	{ "approval_timeout", policy_parse_approval_timeout },
+	{ "keys", policy_parse_key_rules },
 };
 
 static int unknown_key(const struct ynode *k, struct reterr *err)

@@ -194,7 +194,7 @@ START_TEST(test_schema_errors)
 	load_bad("version: 1\nallowed_command: [aws]\n", -EINVAL, 2, 1,
 		 "unknown key 'allowed_command' (known keys: version, default_action, "
 		 "allowed_commands, denied_commands, allowed_keys, denied_keys, env_aliases, "
-		 "sandbox, commands, max_concurrent_runs)");
+		 "sandbox, commands, max_concurrent_runs, approval, approval_timeout, keys)");
 	/* the reference tool's keys are read now, not refused */
 	policy_free(load_ok("version: 1\nallowed_commands: [aws]\ndefault_action: deny\n"
 			    "denied_commands: [rm]\n"));
