@@ -17,6 +17,8 @@ struct broker {
 	struct vault *vault;
 	int64_t default_timeout_ms;
 	uint64_t default_max_output;
+	int (*approve)(void *ctx, const struct broker_approval *ask, struct reterr *err);
+	void *approve_ctx;
 };
 
 /* One variable to inject: its name, the stored key it came from (NULL for --from-env) and the
@@ -40,6 +42,7 @@ struct broker_run {
 	uint64_t nproc, nofile, fsize, as;
 	/* what decide and prepare worked out */
 	bool judged;
+	bool denial_audited;  /* secret.run_denied is written: no secret.run record for it */
 	struct policy_decision decision;
 	struct broker_item *items;
 	size_t nitems, cap;

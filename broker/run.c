@@ -514,7 +514,7 @@ int broker_run_prepare(struct broker_run *r, struct reterr *err)
 	broker_items_free(r);
 	return 0;
 refuse:
-	if (command)
+	if (command && !r->denial_audited)
 		broker_run_audit_refusal(r, "secret.run", err ? err->msg : strerror(-e));
 	broker_items_free(r);
 	return e;

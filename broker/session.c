@@ -17,6 +17,8 @@ int broker_new(const struct broker_opts *o, struct broker **ret, struct reterr *
 	b->judge = o->judge_commands;
 	b->default_timeout_ms = o->default_timeout_ms;
 	b->default_max_output = o->default_max_output;
+	b->approve = o->approve;
+	b->approve_ctx = o->approve_ctx;
 	b->source = strdup(o->source ? o->source : "cli");
 	b->vault_dir = o->vault_dir ? strdup(o->vault_dir) : vault_dir_default(NULL);
 	if (!b->source) {
