@@ -51,7 +51,13 @@ enum agent_msg_type {
 	AGENT_M_TOUCH,     /* child -> agent: activity */
 	AGENT_M_STALE,     /* child -> agent: the vault was replaced; lock */
 	AGENT_M_BODY,      /* the memfd of EXEC: argv, env */
-	AGENT_M_TYPE_MAX = AGENT_M_BODY,
+	AGENT_M_ASK,       /* child -> agent: approve this run? (ask fields, serial) */
+	AGENT_M_ANSWER,    /* agent -> child: serial, verdict, reason */
+	AGENT_M_PENDING,   /* child -> agent: the first waiting approval with an id above id */
+	AGENT_M_ITEM,      /* agent -> child: ask fields, id, asked, left; no id: none */
+	AGENT_M_DECIDE,    /* child -> agent: id, verdict */
+	AGENT_M_DECIDED,   /* agent -> child: status (0 or -errno), reason */
+	AGENT_M_TYPE_MAX = AGENT_M_DECIDED,
 };
 
 enum agent_msg_kind {
@@ -85,7 +91,20 @@ enum agent_tag {
 	AGENT_T_ARGV,
 	AGENT_T_ENV,
 	AGENT_T_VERSION,
-	AGENT_T_MAX_BASE, /* consent tags follow (agent-internal.h, consent section) */
+	/* consent */
+	AGENT_T_ID,       /* a waiting approval */
+	AGENT_T_SERIAL,   /* the child's number for its question, echoed in the answer */
+	AGENT_T_LEVEL,    /* enum policy_approval */
+	AGENT_T_WHY,
+	AGENT_T_SOURCE,
+	AGENT_T_PROGRAM,
+	AGENT_T_KEYS,
+	AGENT_T_PROFILE,
+	AGENT_T_NETWORK,  /* 1: denied */
+	AGENT_T_TIMEOUT,  /* ms */
+	AGENT_T_VERDICT,  /* enum agent_verdict */
+	AGENT_T_ASKED,    /* wall clock, seconds */
+	AGENT_T_LEFT,     /* ms until it times out */
 };
 
 struct agent_field {
@@ -149,6 +168,8 @@ void agent_info_decode(const struct agent_msg *m, struct agent_info *out);
  *   msg.c path.c       the message format; where the socket is
  *   state.c            the daemon's state: clocks, connection slots, info, locking, set-up
  *   child.c client.c   a child's control channel; the client side
+ *   ask.c              a child's questions about consent (approve, list, decide)
+ *   consent.c          the approvals waiting in the agent, "allow for this session" answers
  *   conn.c             connections: peer checks, requests, forking a child per request,
  *                      control messages of the children
  *   server.c           the poll loop: signals, timers, the vault watch
@@ -159,6 +180,30 @@ void agent_info_decode(const struct agent_msg *m, struct agent_info *out);
 #define AGENT_LOCK_GRACE_S 5    /* children get this long after SIGTERM before SIGKILL */
 #define AGENT_HANGUP_GRACE_S 10 /* a child whose client left: SIGHUP, then SIGKILL after this */
 #define AGENT_TOUCH_EVERY_S 1   /* children report activity at most this often */
+
+/* ---- consent (agent/consent.c in the agent, agent/ask.c in its children) -------------------
+ * A run the policy wants approved is asked about by the child serving it (ASK, blocking); the
+ * agent answers at once when an earlier "allow for this session" covers it, else queues it
+ * until a child serving `secretctl approve|deny` decides (DECIDE; allowing needs that request
+ * to have the full scope) or it times out. */
+#define AGENT_PENDING_MAX 32   /* approvals waiting at once */
+#define AGENT_REMEMBER_MAX 64  /* "allow for this session" answers kept */
+#define AGENT_ASK_GRACE_MS 5000 /* a child waits this much longer than the agent would */
+
+struct agent_pending {
+	int64_t id;              /* 0: free */
+	struct agent_conn_slot *slot;
+	uint64_t slot_serial;    /* the slot's, when it asked (a reused slot does not match) */
+	int64_t serial;          /* the child's number for the question */
+	int64_t asked;           /* wall clock, seconds */
+	int64_t deadline;        /* boot ms */
+	struct buf ask;          /* the ASK datagram as received (decoded again to list it) */
+};
+
+struct agent_remembered {
+	uint64_t session;        /* the slot serial it holds for; 0: until the agent locks */
+	char *what;              /* program, keys, profile and network, one string */
+};
 
 /* What a forked child serves (its part of struct agent_state, inherited by fork). */
 struct agent_child {
@@ -183,6 +228,7 @@ struct agent_conn_slot {
 	bool hung;               /* the client left: SIGHUP sent, SIGKILL at deadline */
 	bool ends_itself;        /* it asked for the lock: not signalled, it is ending anyway */
 	int64_t deadline;        /* boot time (ms): the request's, or the SIGKILL's */
+	uint64_t serial;         /* unique for the agent's life (0: free) */
 	unsigned char nonce[AGENT_NONCE_BYTES];
 };
 
@@ -202,6 +248,11 @@ struct agent_state {
 	bool locking;
 	int64_t lock_deadline;
 	char lock_reason[128];
+	uint64_t next_serial;
+	int64_t next_id;
+	struct agent_pending pending[AGENT_PENDING_MAX];
+	struct agent_remembered remembered[AGENT_REMEMBER_MAX];
+	unsigned remembered_next; /* the entry replaced next when all are used */
 };
 
 /* state.c */
@@ -227,6 +278,17 @@ void agent_lock(struct agent_state *a, const char *why);
 void agent_accept(struct agent_state *a);
 void agent_conn_input(struct agent_state *a, struct agent_conn_slot *c);
 void agent_ctl_input(struct agent_state *a, struct agent_conn_slot *c);
+
+/* consent.c: the control messages of consent; approvals that timed out or whose asker left
+ * (answered or dropped); the earliest deadline (0: none). */
+void agent_consent_ask(struct agent_state *a, struct agent_conn_slot *c, const struct buf *b,
+		       const struct agent_msg *m);
+void agent_consent_list(struct agent_state *a, struct agent_conn_slot *c,
+			const struct agent_msg *m);
+void agent_consent_decide(struct agent_state *a, struct agent_conn_slot *c,
+			  const struct agent_msg *m);
+void agent_consent_expire(struct agent_state *a, int64_t now);
+int64_t agent_consent_deadline(const struct agent_state *a);
 
 /* server.c */
 __attribute__((noreturn)) void agent_serve(struct agent_state *a);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "broker/broker.h"
 #include "common/common.h"
 #include "policy/policy.h"
 #include "vault/vault.h"
@@ -121,6 +122,41 @@ int agent_child_status(struct agent_child *c, struct agent_info *ret, struct ret
 int agent_child_lock(struct agent_child *c, struct reterr *err);
 /* Something happened (an MCP call): the idle limit starts again. Rate-limited; never blocks. */
 void agent_child_touch(struct agent_child *c);
+
+/* ---- consent (in a child) -------------------------------------------------------------------- */
+
+enum agent_verdict {
+	AGENT_DENY = 0,
+	AGENT_ALLOW_ONCE,    /* this run */
+	AGENT_ALLOW_SESSION, /* and later runs of the same program with the same keys and sandbox:
+			      * for the rest of the MCP session (approval: session) or until the
+			      * vault locks (approval: once); approval: always asks every time */
+};
+
+/* The broker's approval hook (broker_opts.approve) for a child of the agent (ctx): the
+ * question waits in the agent (`secretctl approvals`) until the person answers, or
+ * ask->timeout_ms passes. 0 allowed; -EACCES denied or timed out (err says which); -EPIPE the
+ * agent is gone. Blocks. */
+int agent_child_approve(void *ctx, const struct broker_approval *ask, struct reterr *err);
+
+/* A waiting approval as `secretctl approvals` shows it. Strings are untrusted text (an agent
+ * wrote the command): escape them before printing. */
+struct agent_pending_info {
+	int64_t id;
+	enum policy_approval level;
+	char *why, *source, *program, *profile;
+	char **argv, **keys;
+	bool deny_network;
+	int64_t asked;   /* wall clock, seconds */
+	int64_t left_ms; /* until it times out */
+};
+void agent_pending_info_release(struct agent_pending_info *p);
+/* The waiting approval with the smallest id above after: 1 and *ret (release it), 0 none. */
+int agent_child_pending(struct agent_child *c, int64_t after, struct agent_pending_info *ret,
+			struct reterr *err);
+/* Answer approval id. -ENOENT no such approval waits; -EPERM allowing needs the full scope. */
+int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v,
+		       struct reterr *err);
 
 /* ---- clients ------------------------------------------------------------------------------- */
 

@@ -410,6 +410,15 @@ void agent_ctl_input(struct agent_state *a, struct agent_conn_slot *c)
 		c->ends_itself = true;
 		agent_lock(a, "secretctl lock");
 		break;
+	case AGENT_M_ASK:
+		agent_consent_ask(a, c, &b, &m);
+		break;
+	case AGENT_M_PENDING:
+		agent_consent_list(a, c, &m);
+		break;
+	case AGENT_M_DECIDE:
+		agent_consent_decide(a, c, &m);
+		break;
 	default:
 		break;
 	}

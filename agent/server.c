@@ -100,6 +100,7 @@ static void arm(struct agent_state *a, int64_t now)
 		if ((c->fd >= 0 && !c->pid) || c->hung)
 			min_at(&next, c->deadline);
 	}
+	min_at(&next, agent_consent_deadline(a));
 	if (next && next <= now)
 		next = now + 1;
 	struct itimerspec its = { .it_value = { .tv_sec = next / 1000,
@@ -208,6 +209,7 @@ __attribute__((noreturn)) void agent_serve(struct agent_state *a)
 		int64_t now = agent_boot_now();
 		check_limits(a, now);
 		kill_late(a, now);
+		agent_consent_expire(a, now);
 		if (a->locking && agent_serving(a) == 0)
 			_exit(0);
 		arm(a, now);

@@ -33,7 +33,8 @@ struct agent_conn_slot *agent_slot_new(struct agent_state *a)
 {
 	for (size_t i = 0; i < AGENT_CONNS_MAX; i++)
 		if (a->conns[i].fd < 0 && !a->conns[i].pid) {
-			a->conns[i] = (struct agent_conn_slot){ .fd = -1, .ctl = -1 };
+			a->conns[i] = (struct agent_conn_slot){ .fd = -1, .ctl = -1,
+								.serial = ++a->next_serial };
 			return &a->conns[i];
 		}
 	return NULL;
@@ -53,6 +54,9 @@ bool agent_busy(const struct agent_state *a)
 	for (size_t i = 0; i < AGENT_CONNS_MAX; i++)
 		if (a->conns[i].pid && a->conns[i].exec)
 			return true;
+	for (size_t i = 0; i < AGENT_PENDING_MAX; i++)
+		if (a->pending[i].id)
+			return true; /* someone waits for the person: not idle */
 	return false;
 }
 
@@ -96,6 +100,8 @@ void agent_state_info(const struct agent_state *a, struct agent_info *ret)
 	 * happens after what is running now. */
 	ret->idle_at = a->idle_ms ? wall(a, a->last_use + a->idle_ms) : 0;
 	ret->serving = agent_serving(a);
+	for (size_t i = 0; i < AGENT_PENDING_MAX; i++)
+		ret->pending += a->pending[i].id != 0;
 	snprintf(ret->vault_dir, sizeof(ret->vault_dir), "%s", a->vault_dir);
 	snprintf(ret->socket, sizeof(ret->socket), "%s", a->sock);
 	snprintf(ret->policy, sizeof(ret->policy), "%s", a->policy_path ? a->policy_path : "");
