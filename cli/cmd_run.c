@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "broker/broker.h"
 #include "cli/cli.h"
 #include "cli/cli-internal.h"
@@ -307,6 +308,9 @@ static int run(struct cli_ctx *ctx)
 		bo.policy_may_be_missing = true;
 		bo.use_policy = true;
 		bo.policy = cli_session_policy(&bo.policy_file);
+		/* Runs the policy wants approved wait in the agent for the person's answer. */
+		bo.approve = agent_child_approve;
+		bo.approve_ctx = cli_session();
 	}
 	if ((e = broker_new(&bo, &b, &err)) < 0) {
 		cli_error("run: %s", reterr_str(&err, e));

@@ -17,7 +17,8 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_delete,     &cli_cmd_password,	  &cli_cmd_audit,   &cli_cmd_run,
 	&cmd_exec,	     &cli_cmd_redact,	  &cli_cmd_doctor,  &cli_cmd_policy,
 	&cli_cmd_mcp_server, &cli_cmd_mcp_config, &cli_cmd_unlock,  &cli_cmd_lock,
-	&cli_cmd_status,     NULL,
+	&cli_cmd_status,     &cli_cmd_approvals, &cli_cmd_approve,    &cli_cmd_deny,
+	NULL,
 };
 
 int main(int argc, char **argv)

@@ -530,6 +530,8 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 		.use_policy = true, .policy = pol, .policy_file = ppath,
 		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
 		.default_max_output = MCP_OUTPUT_DEFAULT,
+		/* Runs the policy wants approved wait in the agent for the person's answer. */
+		.approve = agent_child_approve, .approve_ctx = c,
 	};
 	struct vault *v = NULL;
 	int e, rc = 1;
