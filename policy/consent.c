@@ -67,6 +67,29 @@ enum policy_approval policy_approval_for(const struct policy *p, const struct po
 	return a;
 }
 
+bool policy_requires_grant(const struct policy *p, char *const *keys, size_t n,
+			   char ret_why[POLICY_RULE_MAX])
+{
+	char ks[YSHOW_MAX], ms[YSHOW_MAX];
+	if (ret_why)
+		ret_why[0] = '\0';
+	for (size_t r = 0; p && r < p->nkey_rules; r++) {
+		const struct policy_key_rule *kr = &p->key_rules[r];
+		for (size_t i = 0; kr->require_grant && i < n && keys && keys[i]; i++) {
+			if (!glob_match(kr->match, keys[i]))
+				continue;
+			if (ret_why)
+				snprintf(ret_why, POLICY_RULE_MAX,
+					 "key '%s' needs a grant (keys entry '%s' (line %d): "
+					 "require_grant)",
+					 policy_show(keys[i], strlen(keys[i]), ks),
+					 policy_show(kr->match, strlen(kr->match), ms), kr->line);
+			return true;
+		}
+	}
+	return false;
+}
+
 int64_t policy_approval_timeout_ms(const struct policy *p)
 {
 	return p && p->approval_timeout_ms ? p->approval_timeout_ms

@@ -123,6 +123,7 @@ struct policy_cmd_rule {
 struct policy_key_rule {
 	char *match;
 	enum policy_approval approval;
+	bool require_grant;
 	int line;
 };
 

@@ -218,6 +218,11 @@ const char *policy_approval_name(enum policy_approval a);
 enum policy_approval policy_approval_for(const struct policy *p, const struct policy_decision *d,
 					 char *const *keys, size_t n,
 					 char ret_why[POLICY_RULE_MAX]);
+/* True when one of keys[0..n) matches a `keys:` entry with `require_grant: true`: such a run
+ * goes on only under a live grant (`secretctl grant`). ret_why (optional) names the first such
+ * entry and key. Pure. */
+bool policy_requires_grant(const struct policy *p, char *const *keys, size_t n,
+			   char ret_why[POLICY_RULE_MAX]);
 /* How long a run waits for an answer: `approval_timeout`, else the default. */
 int64_t policy_approval_timeout_ms(const struct policy *p);
 

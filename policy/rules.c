@@ -631,8 +631,9 @@ int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struc
 
 static int parse_key_rule(struct policy_key_rule *kr, const struct ynode *m, struct reterr *err)
 {
+	static const char *const bools[] = { "false", "true", NULL };
 	char buf[YSHOW_MAX];
-	bool have_approval = false;
+	bool have_approval = false, have_grant = false;
 	int r = ynode_expect(m, YNODE_MAP, "a 'keys' entry", err);
 	if (r < 0 || (r = ynode_check_map_keys(m, "a 'keys' entry", err)) < 0)
 		return r;
@@ -648,16 +649,23 @@ static int parse_key_rule(struct policy_key_rule *kr, const struct ynode *m, str
 			if ((r = parse_approval_word(v, &kr->approval, err)) < 0)
 				return r;
 			have_approval = true;
+		} else if (ynode_is(k, "require_grant")) {
+			r = expect_word(v, "'require_grant'", bools, "true or false", err);
+			if (r < 0)
+				return r;
+			kr->require_grant = r == 1;
+			have_grant = true;
 		} else {
 			return reterr_set_at(err, -EINVAL, k->line, k->column,
 					     "unknown key '%s' in a 'keys' entry (known keys: match, "
-					     "approval)",
+					     "approval, require_grant)",
 					     ynode_show(k, buf));
 		}
 	}
-	if (!kr->match || !have_approval)
+	if (!kr->match || (!have_approval && !have_grant))
 		return reterr_set_at(err, -EINVAL, m->line, m->column,
-				     "a 'keys' entry needs 'match' (a key glob) and 'approval'");
+				     "a 'keys' entry needs 'match' (a key glob) and 'approval' or "
+				     "'require_grant'");
 	return 0;
 }
 

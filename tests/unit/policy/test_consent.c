@@ -63,10 +63,13 @@ START_TEST(test_errors)
 	pu_load_bad("version: 1\nkeys:\n  - match: \"aws/*\"\n", -EINVAL, 3, 5,
 		    "a 'keys' entry needs 'match' (a key glob) and 'approval'");
 	pu_load_bad("version: 1\nkeys:\n  - approval: once\n", -EINVAL, 3, 5, "needs 'match'");
+	pu_load_bad("version: 1\nkeys:\n  - {match: a, require_grant: yes}\n", -EINVAL, 3, 31,
+		    "'require_grant' must be true or false, not 'yes'");
 	pu_load_bad("version: 1\nkeys:\n  - match: \"a/../b\"\n    approval: once\n", -EINVAL, 3,
 		    12, "empty, '.' or '..' segment");
 	pu_load_bad("version: 1\nkeys:\n  - match: a\n    approval: once\n    grant: x\n", -EINVAL,
-		    5, 5, "unknown key 'grant' in a 'keys' entry (known keys: match, approval)");
+		    5, 5, "unknown key 'grant' in a 'keys' entry (known keys: match, approval, "
+		    "require_grant)");
 	pu_load_bad("version: 1\nkeys:\n  - {match: a, approval: once}\n  - {match: a, approval: "
 		    "never}\n",
 		    -EINVAL, 4, 1, "duplicate 'match' 'a' in keys (first at line 3)");
@@ -111,6 +114,28 @@ START_TEST(test_strictest)
 }
 END_TEST
 
+START_TEST(test_require_grant)
+{
+	char why[POLICY_RULE_MAX];
+	char k_aws[] = "aws/key", k_db[] = "db/url";
+	char *aws[] = { k_db, k_aws, NULL };
+	char *db[] = { k_db, NULL };
+	struct policy *p = pu_load_ok("version: 1\nkeys:\n  - match: \"aws/*\"\n"
+				      "    require_grant: true\n  - {match: \"db/*\", approval: once, "
+				      "require_grant: false}\n");
+	ck_assert(p->key_rules[0].require_grant);
+	ck_assert_int_eq(p->key_rules[0].approval, POLICY_APPROVAL_NEVER);
+	ck_assert(!p->key_rules[1].require_grant);
+	ck_assert(policy_requires_grant(p, aws, 2, why));
+	ck_assert_str_eq(why, "key 'aws/key' needs a grant (keys entry 'aws/*' (line 3): "
+			      "require_grant)");
+	ck_assert(!policy_requires_grant(p, db, 1, why));
+	ck_assert_str_eq(why, "");
+	ck_assert(!policy_requires_grant(NULL, aws, 2, NULL));
+	policy_free(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy-consent");
@@ -118,6 +143,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_strictest);
+	tcase_add_test(tc, test_require_grant);
 	suite_add_tcase(s, tc);
 	return s;
 }
