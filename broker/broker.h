@@ -28,8 +28,10 @@ struct broker;
 /* What the person is asked to approve (docs/policy.md "Approvals"): everything borrowed, for the
  * length of the call. Holds no value: nothing is decrypted yet. */
 struct broker_approval {
-	enum policy_approval level; /* > POLICY_APPROVAL_NEVER */
+	enum policy_approval level; /* what the person must be asked (NEVER with require_grant) */
 	const char *why;            /* the rule that asks ("commands entry 'psql' (line 7): ...") */
+	bool require_grant;         /* a key needs a live grant (`keys:` require_grant) */
+	const char *grant_why;      /* which key and rule, when require_grant */
 	const char *source;         /* "cli" or "mcp" */
 	char *const *argv;          /* the command as judged (unexpanded words) */
 	const char *program;        /* the file that will run (absolute) */
@@ -61,11 +63,12 @@ struct broker_opts {
 	/* Defaults for what neither the request nor the policy sets (0 = none/unlimited). */
 	int64_t default_timeout_ms;
 	uint64_t default_max_output;
-	/* Ask the person when the policy wants a run approved (policy_approval_for): called once
-	 * the keys are named and checked, before any value is decrypted. 0 approved; -EACCES
-	 * refused (err says why: denied, timed out, no one to ask); another -errno a failure.
-	 * NULL: a run that needs approval is refused, naming the session agent as the way to
-	 * ask. Either refusal is audited as secret.run_denied with the reason. */
+	/* Ask the person when the policy wants a run approved (policy_approval_for) or its keys
+	 * need a grant (policy_requires_grant): called once the keys are named and checked,
+	 * before any value is decrypted. 0 approved (or a live grant covers it); -EACCES refused
+	 * (err says why: denied, timed out, no grant, no one to ask); another -errno a failure.
+	 * NULL: such a run is refused, naming the session agent as the way to ask. Either
+	 * refusal is audited as secret.run_denied with the reason. */
 	int (*approve)(void *ctx, const struct broker_approval *ask, struct reterr *err);
 	void *approve_ctx;
 };

@@ -406,7 +406,7 @@ static char **want_keys(const struct wants *w, size_t *ret_n)
  * decrypted. A refusal is audited as secret.run_denied (with the reason) here. */
 static int approve(struct broker_run *r, const struct wants *w, struct reterr *err)
 {
-	char why[POLICY_RULE_MAX];
+	char why[POLICY_RULE_MAX], gwhy[POLICY_RULE_MAX];
 	size_t n = 0;
 	int e;
 	if (!r->judged || r->dry_run)
@@ -415,23 +415,29 @@ static int approve(struct broker_run *r, const struct wants *w, struct reterr *e
 	if (!keys)
 		return -ENOMEM;
 	enum policy_approval level = policy_approval_for(r->b->policy, &r->decision, keys, n, why);
-	if (level == POLICY_APPROVAL_NEVER)
+	bool grant = policy_requires_grant(r->b->policy, keys, n, gwhy);
+	if (level == POLICY_APPROVAL_NEVER && !grant)
 		return 0;
 	struct broker_approval ask = {
-		.level = level, .why = why, .source = r->b->source, .argv = r->argv,
-		.program = r->decision.found, .keys = keys,
+		.level = level, .why = why, .require_grant = grant, .grant_why = gwhy,
+		.source = r->b->source, .argv = r->argv, .program = r->decision.found, .keys = keys,
 		.profile = profile_name(r->sandbox.profile),
 		.deny_network = r->sandbox.deny_network,
 		.timeout_ms = policy_approval_timeout_ms(r->b->policy),
 	};
-	if (!r->b->approve)
+	if (r->b->approve)
+		e = r->b->approve(r->b->approve_ctx, &ask, err);
+	else if (grant)
+		e = reterr_set(err, -EACCES,
+			       "%s; grants live in the session agent: run 'secretctl unlock', then "
+			       "'secretctl grant' (see 'man secretctl-grant')",
+			       gwhy);
+	else
 		e = reterr_set(err, -EACCES,
 			       "this run needs the person's approval (%s), which is asked through "
 			       "the session agent: run 'secretctl unlock' (see 'man "
 			       "secretctl-approve')",
 			       why);
-	else
-		e = r->b->approve(r->b->approve_ctx, &ask, err);
 	if (e == -EACCES) {
 		broker_run_audit_refusal(r, "secret.run_denied", err ? err->msg : "not approved");
 		r->denial_audited = true;
