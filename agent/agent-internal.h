@@ -57,7 +57,13 @@ enum agent_msg_type {
 	AGENT_M_ITEM,      /* agent -> child: ask fields, id, asked, left; no id: none */
 	AGENT_M_DECIDE,    /* child -> agent: id, verdict */
 	AGENT_M_DECIDED,   /* agent -> child: status (0 or -errno), reason */
-	AGENT_M_TYPE_MAX = AGENT_M_DECIDED,
+	AGENT_M_GRANT,     /* child -> agent: pattern, command, timeout (ms), runs */
+	AGENT_M_GRANTED,   /* agent -> child: status, id */
+	AGENT_M_GRANTS,    /* child -> agent: the first live grant with an id above id */
+	AGENT_M_GRANT_ITEM, /* agent -> child: id, pattern, command, asked, left, runs, used */
+	AGENT_M_REVOKE,    /* child -> agent: id, or all */
+	AGENT_M_REVOKED,   /* agent -> child: status, count */
+	AGENT_M_TYPE_MAX = AGENT_M_REVOKED,
 };
 
 enum agent_msg_kind {
@@ -105,6 +111,14 @@ enum agent_tag {
 	AGENT_T_VERDICT,  /* enum agent_verdict */
 	AGENT_T_ASKED,    /* wall clock, seconds */
 	AGENT_T_LEFT,     /* ms until it times out */
+	AGENT_T_REQUIRE,  /* 1: a key needs a live grant */
+	AGENT_T_GRANT_WHY,
+	AGENT_T_PATTERN,  /* a grant's key glob */
+	AGENT_T_COMMAND,  /* a grant's program name ("" any) */
+	AGENT_T_RUNS,     /* runs left (-1: no limit) */
+	AGENT_T_USED,     /* runs let through */
+	AGENT_T_ALL,
+	AGENT_T_COUNT,
 };
 
 struct agent_field {
@@ -169,6 +183,7 @@ void agent_info_decode(const struct agent_msg *m, struct agent_info *out);
  *   state.c            the daemon's state: clocks, connection slots, info, locking, set-up
  *   child.c client.c   a child's control channel; the client side
  *   ask.c              a child's questions about consent (approve, list, decide)
+ *   grants.c           grants: runs whose keys they cover go on without asking
  *   consent.c          the approvals waiting in the agent, "allow for this session" answers
  *   conn.c             connections: peer checks, requests, forking a child per request,
  *                      control messages of the children
@@ -198,6 +213,19 @@ struct agent_pending {
 	int64_t asked;           /* wall clock, seconds */
 	int64_t deadline;        /* boot ms */
 	struct buf ask;          /* the ASK datagram as received (decoded again to list it) */
+};
+
+#define AGENT_GRANTS_MAX 64
+
+/* `secretctl grant`: runs whose keys it covers need no approval, nor another grant. */
+struct agent_grant {
+	int64_t id;              /* 0: free */
+	char *pattern;           /* key glob */
+	char *command;           /* program name the run's file must have, or NULL: any */
+	int64_t created;         /* wall clock, seconds */
+	int64_t until;           /* boot ms */
+	int64_t runs;            /* runs left, -1: no limit */
+	int64_t used;
 };
 
 struct agent_remembered {
@@ -253,6 +281,8 @@ struct agent_state {
 	struct agent_pending pending[AGENT_PENDING_MAX];
 	struct agent_remembered remembered[AGENT_REMEMBER_MAX];
 	unsigned remembered_next; /* the entry replaced next when all are used */
+	struct agent_grant grants[AGENT_GRANTS_MAX];
+	int64_t next_grant_id;
 };
 
 /* state.c */
@@ -287,6 +317,19 @@ void agent_consent_list(struct agent_state *a, struct agent_conn_slot *c,
 			const struct agent_msg *m);
 void agent_consent_decide(struct agent_state *a, struct agent_conn_slot *c,
 			  const struct agent_msg *m);
+void agent_consent_grant(struct agent_state *a, struct agent_conn_slot *c,
+			 const struct agent_msg *m);
+void agent_consent_grants(struct agent_state *a, struct agent_conn_slot *c,
+			  const struct agent_msg *m);
+void agent_consent_revoke(struct agent_state *a, struct agent_conn_slot *c,
+			  const struct agent_msg *m);
+/* grants.c: a grant still lets runs through at now (boot ms); whether live grants cover every
+ * key of an ASK (for its program): the smallest id among those used (each counts the run), or
+ * 0 when some key is not covered. */
+bool agent_grant_live(const struct agent_grant *g, int64_t now);
+int64_t agent_grants_cover(struct agent_state *a, const struct agent_msg *m);
+/* Free the grants that ran out (time or runs). */
+void agent_grants_expire(struct agent_state *a, int64_t now);
 void agent_consent_expire(struct agent_state *a, int64_t now);
 int64_t agent_consent_deadline(const struct agent_state *a);
 

@@ -158,6 +158,29 @@ int agent_child_pending(struct agent_child *c, int64_t after, struct agent_pendi
 int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v,
 		       struct reterr *err);
 
+/* A live grant as `secretctl grants` shows it. */
+struct agent_grant_info {
+	int64_t id;
+	char *pattern;
+	char *command;   /* "" when any program */
+	int64_t created; /* wall clock, seconds */
+	int64_t left_ms; /* until it ends */
+	int64_t runs;    /* runs left, -1 no limit */
+	int64_t used;    /* runs it let through */
+};
+void agent_grant_info_release(struct agent_grant_info *g);
+/* Grant runs the keys matching pattern (a key glob) without asking, for ms, for at most runs
+ * runs (-1 no limit), of programs named command only (NULL: any). 0 and *ret_id; -EPERM the
+ * request has the agent scope only; -EINVAL; -ENOSPC AGENT_GRANTS_MAX live already. */
+int agent_child_grant(struct agent_child *c, const char *pattern, const char *command,
+		      int64_t ms, int64_t runs, int64_t *ret_id, struct reterr *err);
+/* The live grant with the smallest id above after: 1 and *ret (release it), 0 none. */
+int agent_child_grants(struct agent_child *c, int64_t after, struct agent_grant_info *ret,
+		       struct reterr *err);
+/* End grant id (or all): the number ended in *ret_n; -ENOENT no such live grant. */
+int agent_child_revoke(struct agent_child *c, int64_t id, bool all, int64_t *ret_n,
+		       struct reterr *err);
+
 /* ---- clients ------------------------------------------------------------------------------- */
 
 struct agent_conn;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* agent children: asking the person through the agent whether a run may go on (the broker's
- * approval hook), listing what waits, and answering it (`secretctl approvals|approve|deny`). */
+ * approval hook), listing what waits, and answering it (`secretctl approvals|approve|deny`);
+ * making, listing and ending grants (`secretctl grant|grants|revoke`). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -59,6 +60,9 @@ int agent_child_approve(void *ctx, const struct broker_approval *ask, struct ret
 	agent_enc_int(&e, AGENT_T_SERIAL, serial);
 	agent_enc_int(&e, AGENT_T_LEVEL, ask->level);
 	agent_enc_cstr(&e, AGENT_T_WHY, ask->why);
+	agent_enc_int(&e, AGENT_T_REQUIRE, ask->require_grant);
+	if (ask->require_grant)
+		agent_enc_cstr(&e, AGENT_T_GRANT_WHY, ask->grant_why);
 	agent_enc_cstr(&e, AGENT_T_SOURCE, ask->source);
 	agent_enc_strv(&e, AGENT_T_ARGV, ask->argv, strv_len(ask->argv));
 	agent_enc_cstr(&e, AGENT_T_PROGRAM, ask->program);
@@ -157,4 +161,106 @@ int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v,
 	if (!agent_msg_cstr(&m, AGENT_T_REASON, reason, sizeof(reason)))
 		snprintf(reason, sizeof(reason), "refused");
 	return reterr_set(err, st < 0 && st > -4096 ? (int)st : -EPROTO, "%s", reason);
+}
+
+/* ---- grants ------------------------------------------------------------------------------ */
+
+/* Send req, wait for want; then its STATUS: 0, or -errno with why. */
+static int call_status(struct agent_child *c, const struct buf *req, int want, struct buf *ans,
+		       struct agent_msg *m, struct reterr *err)
+{
+	int r = agent_child_call(c, req, want, CTL_WAIT_MS, ans, m, err);
+	if (r < 0)
+		return r;
+	int64_t st = agent_msg_int(m, AGENT_T_STATUS, -EPROTO);
+	return st <= 0 && st > -4096 ? (int)st : -EPROTO;
+}
+
+int agent_child_grant(struct agent_child *c, const char *pattern, const char *command,
+		      int64_t ms, int64_t runs, int64_t *ret_id, struct reterr *err)
+{
+	AUTO_BUF struct buf req = BUF_INIT;
+	AUTO_BUF struct buf ans = BUF_INIT;
+	struct agent_enc e;
+	struct agent_msg m;
+	agent_enc_begin(&e, &req, AGENT_M_GRANT);
+	agent_enc_cstr(&e, AGENT_T_PATTERN, pattern);
+	agent_enc_cstr(&e, AGENT_T_COMMAND, command ? command : "");
+	agent_enc_int(&e, AGENT_T_TIMEOUT, ms);
+	agent_enc_int(&e, AGENT_T_RUNS, runs);
+	int r = agent_enc_end(&e);
+	if (r < 0)
+		return reterr_set(err, r, "out of memory");
+	r = call_status(c, &req, AGENT_M_GRANTED, &ans, &m, err);
+	if (r == -EPERM)
+		return reterr_set(err, r, "granting needs the master password");
+	if (r == -ENOSPC)
+		return reterr_set(err, r, "%d grants are live already; revoke some first",
+				  AGENT_GRANTS_MAX);
+	if (r < 0)
+		return reterr_set(err, r, "the session agent refused the grant: %s", strerror(-r));
+	*ret_id = agent_msg_int(&m, AGENT_T_ID, 0);
+	return 0;
+}
+
+void agent_grant_info_release(struct agent_grant_info *g)
+{
+	free(g->pattern);
+	free(g->command);
+	*g = (struct agent_grant_info){ 0 };
+}
+
+int agent_child_grants(struct agent_child *c, int64_t after, struct agent_grant_info *ret,
+		       struct reterr *err)
+{
+	AUTO_BUF struct buf req = BUF_INIT;
+	AUTO_BUF struct buf ans = BUF_INIT;
+	struct agent_enc e;
+	struct agent_msg m;
+	struct agent_grant_info g = { 0 };
+	agent_enc_begin(&e, &req, AGENT_M_GRANTS);
+	agent_enc_int(&e, AGENT_T_ID, after);
+	int r = agent_enc_end(&e);
+	if (r < 0)
+		return reterr_set(err, r, "out of memory");
+	if ((r = agent_child_call(c, &req, AGENT_M_GRANT_ITEM, CTL_WAIT_MS, &ans, &m, err)) < 0)
+		return r;
+	if (!(g.id = agent_msg_int(&m, AGENT_T_ID, 0)))
+		return 0;
+	g.pattern = field(&m, AGENT_T_PATTERN);
+	g.command = field(&m, AGENT_T_COMMAND);
+	g.created = agent_msg_int(&m, AGENT_T_ASKED, 0);
+	g.left_ms = agent_msg_int(&m, AGENT_T_LEFT, 0);
+	g.runs = agent_msg_int(&m, AGENT_T_RUNS, -1);
+	g.used = agent_msg_int(&m, AGENT_T_USED, 0);
+	if (!g.pattern || !g.command) {
+		agent_grant_info_release(&g);
+		return reterr_set(err, -ENOMEM, "out of memory");
+	}
+	*ret = g;
+	return 1;
+}
+
+int agent_child_revoke(struct agent_child *c, int64_t id, bool all, int64_t *ret_n,
+		       struct reterr *err)
+{
+	AUTO_BUF struct buf req = BUF_INIT;
+	AUTO_BUF struct buf ans = BUF_INIT;
+	struct agent_enc e;
+	struct agent_msg m;
+	agent_enc_begin(&e, &req, AGENT_M_REVOKE);
+	agent_enc_int(&e, AGENT_T_ID, id);
+	agent_enc_int(&e, AGENT_T_ALL, all);
+	int r = agent_enc_end(&e);
+	if (r < 0)
+		return reterr_set(err, r, "out of memory");
+	r = call_status(c, &req, AGENT_M_REVOKED, &ans, &m, err);
+	if (r == -ENOENT)
+		return reterr_set(err, r, "no live grant %lld (it ran out or was revoked); see "
+					  "'secretctl grants'",
+				  (long long)id);
+	if (r < 0)
+		return reterr_set(err, r, "the session agent refused: %s", strerror(-r));
+	*ret_n = agent_msg_int(&m, AGENT_T_COUNT, 0);
+	return 0;
 }

@@ -419,6 +419,15 @@ void agent_ctl_input(struct agent_state *a, struct agent_conn_slot *c)
 	case AGENT_M_DECIDE:
 		agent_consent_decide(a, c, &m);
 		break;
+	case AGENT_M_GRANT:
+		agent_consent_grant(a, c, &m);
+		break;
+	case AGENT_M_GRANTS:
+		agent_consent_grants(a, c, &m);
+		break;
+	case AGENT_M_REVOKE:
+		agent_consent_revoke(a, c, &m);
+		break;
 	default:
 		break;
 	}

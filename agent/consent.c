@@ -93,12 +93,27 @@ void agent_consent_ask(struct agent_state *a, struct agent_conn_slot *c, const s
 	int64_t serial = agent_msg_int(m, AGENT_T_SERIAL, -1);
 	int64_t level = agent_msg_int(m, AGENT_T_LEVEL, -1);
 	int64_t timeout = agent_msg_int(m, AGENT_T_TIMEOUT, POLICY_APPROVAL_TIMEOUT_DEFAULT_MS);
+	bool require = agent_msg_int(m, AGENT_T_REQUIRE, 0) != 0;
+	char why[POLICY_RULE_MAX + 96], gwhy[POLICY_RULE_MAX];
 	AUTO_FREE char *what = subject(m);
 	if (a->locking)
 		return answer(c, serial, AGENT_DENY, "the session agent is locking");
-	if (level <= POLICY_APPROVAL_NEVER || level > POLICY_APPROVAL_ALWAYS || !what ||
+	if (level < POLICY_APPROVAL_NEVER || level > POLICY_APPROVAL_ALWAYS ||
+	    (level == POLICY_APPROVAL_NEVER && !require) || !what ||
 	    !agent_msg_get(m, AGENT_T_ARGV, AGENT_K_STRV))
 		return answer(c, serial, AGENT_DENY, "a malformed approval question");
+	int64_t grant = agent_grants_cover(a, m);
+	if (grant) {
+		snprintf(why, sizeof(why), "allowed by grant %lld", (long long)grant);
+		return answer(c, serial, AGENT_ALLOW_ONCE, why);
+	}
+	if (require) {
+		if (!agent_msg_cstr(m, AGENT_T_GRANT_WHY, gwhy, sizeof(gwhy)))
+			snprintf(gwhy, sizeof(gwhy), "a key needs a grant");
+		snprintf(why, sizeof(why), "%s, and no live grant covers this run ('secretctl grant')",
+			 gwhy);
+		return answer(c, serial, AGENT_DENY, why);
+	}
 	if (remembered(a, c, (enum policy_approval)level, what))
 		return answer(c, serial, AGENT_ALLOW_ONCE,
 			      "allowed earlier (approve --session) for this program and keys");
@@ -210,6 +225,7 @@ void agent_consent_decide(struct agent_state *a, struct agent_conn_slot *c,
 void agent_consent_expire(struct agent_state *a, int64_t now)
 {
 	char why[128];
+	agent_grants_expire(a, now);
 	for (size_t i = 0; i < AGENT_PENDING_MAX; i++) {
 		struct agent_pending *p = &a->pending[i];
 		if (!p->id)

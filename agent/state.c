@@ -102,6 +102,8 @@ void agent_state_info(const struct agent_state *a, struct agent_info *ret)
 	ret->serving = agent_serving(a);
 	for (size_t i = 0; i < AGENT_PENDING_MAX; i++)
 		ret->pending += a->pending[i].id != 0;
+	for (size_t i = 0; i < AGENT_GRANTS_MAX; i++)
+		ret->grants += a->grants[i].id && a->grants[i].runs != 0 && now < a->grants[i].until;
 	snprintf(ret->vault_dir, sizeof(ret->vault_dir), "%s", a->vault_dir);
 	snprintf(ret->socket, sizeof(ret->socket), "%s", a->sock);
 	snprintf(ret->policy, sizeof(ret->policy), "%s", a->policy_path ? a->policy_path : "");
