@@ -131,7 +131,7 @@ extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_
 	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
 	cli_cmd_unlock, cli_cmd_lock, cli_cmd_status, cli_cmd_approvals, cli_cmd_approve,
-	cli_cmd_deny;
+	cli_cmd_deny, cli_cmd_grant, cli_cmd_grants, cli_cmd_revoke;
 
 /* ---- the session agent (cli/session.c) ------------------------------------------------------ */
 

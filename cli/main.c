@@ -18,7 +18,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_exec,	     &cli_cmd_redact,	  &cli_cmd_doctor,  &cli_cmd_policy,
 	&cli_cmd_mcp_server, &cli_cmd_mcp_config, &cli_cmd_unlock,  &cli_cmd_lock,
 	&cli_cmd_status,     &cli_cmd_approvals, &cli_cmd_approve,    &cli_cmd_deny,
-	NULL,
+	&cli_cmd_grant,      &cli_cmd_grants,    &cli_cmd_revoke,     NULL,
 };
 
 int main(int argc, char **argv)
