@@ -86,6 +86,9 @@ static void text_out(const struct agent_info *in, const struct vault_stat *vs)
 		printf("policy:   %s (loaded at unlock%s)\n", in->policy,
 		       in->policy_changed ? "; the file changed since: unlock again to load it"
 					  : "");
+	printf("waiting:  %u run%s for your approval%s\ngrants:   %u live%s\n", in->pending,
+	       in->pending == 1 ? "" : "s", in->pending ? " ('secretctl approvals')" : "",
+	       in->grants, in->grants ? " ('secretctl grants')" : "");
 	printf("socket:   %s\npid:      %d\n", in->socket, (int)in->pid);
 }
 

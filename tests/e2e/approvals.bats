@@ -68,6 +68,10 @@ commands:
 	jq -e '.[0].why | contains("commands entry '"'"'sh'"'"'")' <<<"$output"
 	run -0 sc_nopw approvals
 	[[ $output == *"command: sh -c 'echo \"ran with \$API_KEY\"'"* && $output == *"keys:    API_KEY"* ]]
+	run -0 sc_nopw status --json
+	jq -e '.pending_approvals == 1' <<<"$output"
+	run -0 sc_nopw status
+	[[ $output == *"waiting:  1 run for your approval ('secretctl approvals')"* ]]
 	[ ! -s run.rc ]
 	# Approving needs the password: without it the agent refuses.
 	run -3 --separate-stderr sc_nopw approve "$id"

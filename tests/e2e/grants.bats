@@ -54,6 +54,8 @@ approval: always'
 	run -0 sc_nopw grants --json
 	jq -e '.[0] | .id == 1 and .pattern == "aws/*" and .command == null and .runs_left == 2 and .used == 0' <<<"$output"
 	jq -e '.[0].ends_in_ms > 1790000' <<<"$output"
+	run -0 sc_nopw status
+	[[ $output == *"grants:   1 live ('secretctl grants')"* ]]
 	run -0 sc_nopw run -k 'aws/*' -- sh -c 'echo one $AWS_KEY'
 	[ "$output" = 'one [REDACTED:AWS_KEY]' ]
 	run -0 sc_nopw run -k aws/id -- sh -c 'echo two'
