@@ -4,7 +4,8 @@
 // (another process) shows the exact command, keys and sandbox with source "mcp"; `secretctl
 // approve --session ID` (with the password) lets it run and, for approval: session, later runs
 // of that session; a new session asks again; `secretctl deny ID` makes the call a tool error,
-// audited secret.run_denied with the reason; nothing secret reaches the client.
+// audited secret.run_denied with the reason; a grant (`secretctl grant`) lets runs through
+// without asking until it is revoked; nothing secret reaches the client.
 // Run: tests/mcp/node --test tests/mcp/approvals.test.mjs   (tests/mcp/approvals.bats does)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -93,6 +94,28 @@ for (const [name, c] of Object.entries(CLIENTS)) {
 			assert.equal(denied.at(-1).detail.via, 'agent');
 			assert.deepEqual(findLeaks([{ label: 'API_KEY', value: VALUE }, { label: 'password', value: vault.password }],
 				haystacks(wire.procs)), []);
+		});
+
+		test('a grant lets runs go on without asking, until revoked', async () => {
+			const out = await sc(['grant', '--json', '--runs', '5', 'API_*'], { pw: true });
+			const { id } = JSON.parse(out);
+			const s = await c.connect({ env: ENV(), cwd: vault.dir });
+			try {
+				let r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo granted"' });
+				assert.equal(r.isError, undefined, text(r));
+				assert.equal(r.structuredContent.stdout, 'granted\n');
+				const [g] = JSON.parse(await sc(['grants', '--json']));
+				assert.equal(g.used, 1);
+				assert.equal(g.runs_left, 4);
+				await sc(['revoke', String(id)]);
+				const pending = s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo asks"' });
+				const [w] = await waiting();
+				await sc(['deny', String(w.id)]);
+				r = await pending;
+				assert.equal(r.isError, true);
+			} finally {
+				await s.close();
+			}
 		});
 	});
 }
