@@ -57,6 +57,20 @@ bool cli_session_agent_seen(void);
  * and *ret, or an exit code. */
 int cli_session_vault(struct vault **ret);
 
+/* A list the session agent holds (cli/agent-list.c). item prints the item with the smallest id
+ * above *after (first: no separator before it in JSON), moves *after to its id and returns 1;
+ * 0 when there is none; -errno with err. */
+struct cli_agent_list {
+	const char *name;   /* the command, for messages */
+	const char *locked; /* why nothing can be listed without an agent (what to do) */
+	const char *empty;  /* the text line for an empty list */
+	bool json;
+	int (*item)(struct agent_child *c, int64_t *after, struct outbuf *o, bool json, bool first,
+		    struct reterr *err);
+};
+/* Print it; CLI_OK, CLI_EAUTH (locked), CLI_EIO. */
+int cli_agent_list(const struct cli_agent_list *l);
+
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);
 /* Warn that the test profile is insecure (no-op for the others). */

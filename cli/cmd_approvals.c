@@ -2,7 +2,6 @@
 /* cli: `secretctl approvals` lists the runs waiting for the person's approval in the session
  * agent: the exact command, the file it runs, the keys, the sandbox, who asked and why the
  * policy asks. What an agent wrote is shown escaped (no terminal sequence gets through). */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,46 +86,30 @@ static void json_one(struct outbuf *o, const struct agent_pending_info *p, bool 
 	outbuf_printf(o, ",\"timeout_in_ms\":%lld}", (long long)(p->left_ms > 0 ? p->left_ms : 0));
 }
 
+static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json,
+		bool first, struct reterr *err)
+{
+	struct agent_pending_info p;
+	int r = agent_child_pending(c, *after, &p, err);
+	if (r <= 0)
+		return r;
+	if (as_json)
+		json_one(o, &p, first);
+	else
+		text_one(o, &p);
+	*after = p.id;
+	agent_pending_info_release(&p);
+	return 1;
+}
+
 static int run(struct cli_ctx *ctx)
 {
-	struct reterr err = RETERR_INIT;
-	struct outbuf o;
-	int64_t after = 0;
-	int r, n = 0;
-	if (!cli_session()) {
-		if (json)
-			printf("[]\n");
-		cli_error("%s: the vault is locked, so no run waits for approval ('secretctl "
-			  "unlock' starts the session agent that asks)",
-			  ctx->name);
-		return CLI_EAUTH;
-	}
-	outbuf_init_fd(&o, STDOUT_FILENO);
-	if (json)
-		outbuf_puts(&o, "[");
-	for (;;) {
-		struct agent_pending_info p;
-		if ((r = agent_child_pending(cli_session(), after, &p, &err)) <= 0)
-			break;
-		if (json)
-			json_one(&o, &p, n == 0);
-		else
-			text_one(&o, &p);
-		after = p.id;
-		n++;
-		agent_pending_info_release(&p);
-	}
-	if (json)
-		outbuf_puts(&o, "]\n");
-	else if (r == 0 && n == 0)
-		outbuf_puts(&o, "no run waits for approval\n");
-	if (outbuf_finish(&o) < 0 && r == 0)
-		r = -EIO;
-	if (r < 0) {
-		cli_error("%s: %s", ctx->name, reterr_str(&err, r));
-		return CLI_EIO;
-	}
-	return CLI_OK;
+	const struct cli_agent_list l = {
+		.name = ctx->name, .json = json, .item = item, .empty = "no run waits for approval",
+		.locked = "the vault is locked, so no run waits for approval ('secretctl unlock' "
+			  "starts the session agent that asks)",
+	};
+	return cli_agent_list(&l);
 }
 
 static enum cli_scope scope(const struct cli_ctx *ctx)

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: `secretctl grants` lists the live grants the session agent holds: pattern, program,
  * time and runs left, runs let through. Needs no password. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,46 +46,30 @@ static void json_one(struct outbuf *o, const struct agent_grant_info *g, bool fi
 	outbuf_printf(o, ",\"used\":%lld}", (long long)g->used);
 }
 
+static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json,
+		bool first, struct reterr *err)
+{
+	struct agent_grant_info g;
+	int r = agent_child_grants(c, *after, &g, err);
+	if (r <= 0)
+		return r;
+	if (as_json)
+		json_one(o, &g, first);
+	else
+		text_one(o, &g);
+	*after = g.id;
+	agent_grant_info_release(&g);
+	return 1;
+}
+
 static int run(struct cli_ctx *ctx)
 {
-	struct reterr err = RETERR_INIT;
-	struct outbuf o;
-	int64_t after = 0;
-	int r, n = 0;
-	if (!cli_session()) {
-		if (json)
-			printf("[]\n");
-		cli_error("%s: the vault is locked, so no grant is live ('secretctl unlock', then "
+	const struct cli_agent_list l = {
+		.name = ctx->name, .json = json, .item = item, .empty = "no live grant",
+		.locked = "the vault is locked, so no grant is live ('secretctl unlock', then "
 			  "'secretctl grant')",
-			  ctx->name);
-		return CLI_EAUTH;
-	}
-	outbuf_init_fd(&o, STDOUT_FILENO);
-	if (json)
-		outbuf_puts(&o, "[");
-	for (;;) {
-		struct agent_grant_info g;
-		if ((r = agent_child_grants(cli_session(), after, &g, &err)) <= 0)
-			break;
-		if (json)
-			json_one(&o, &g, n == 0);
-		else
-			text_one(&o, &g);
-		after = g.id;
-		n++;
-		agent_grant_info_release(&g);
-	}
-	if (json)
-		outbuf_puts(&o, "]\n");
-	else if (r == 0 && n == 0)
-		outbuf_puts(&o, "no live grant\n");
-	if (outbuf_finish(&o) < 0 && r == 0)
-		r = -EIO;
-	if (r < 0) {
-		cli_error("%s: %s", ctx->name, reterr_str(&err, r));
-		return CLI_EIO;
-	}
-	return CLI_OK;
+	};
+	return cli_agent_list(&l);
 }
 
 static enum cli_scope scope(const struct cli_ctx *ctx)

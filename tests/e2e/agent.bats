@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 # is refused, through secretctl and through a hand-written client of the socket (lib/agentc.py).
 
 load helpers
+load lib/agent
 
 setup() {
 	e2e_setup
@@ -23,17 +24,6 @@ setup() {
 teardown() {
 	sc_nopw lock >/dev/null 2>&1 || true
 }
-
-policy() { # YAML
-	printf '%s\n' "$1" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-}
-
-unlock() {
-	printf '%s\n' "$PW" | setsid -w "$BIN" unlock --password-stdin "$@"
-}
-
-sock() { echo "$SECRETCTL_VAULT_DIR/agent.sock"; }
 
 @test "unlock, status, lock: the password once, then the agent scope without it" {
 	run -3 sc_nopw status

@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 # answers hold as the policy's level says; without an agent such a run is refused.
 
 load helpers
+load lib/agent
 
 setup() {
 	e2e_setup
@@ -21,26 +22,6 @@ setup() {
 
 teardown() {
 	sc_nopw lock >/dev/null 2>&1 || true
-}
-
-policy() { # YAML
-	printf '%s\n' "$1" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-}
-
-unlock() {
-	printf '%s\n' "$PW" | setsid -w "$BIN" unlock --password-stdin "$@" >/dev/null
-}
-
-# The id of the first waiting approval, waiting up to 10 s for one.
-first_id() {
-	local id
-	for _ in $(seq 50); do
-		id=$(sc_nopw approvals --json | jq -r '.[0].id // empty')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.2
-	done
-	return 1
 }
 
 # A run through the agent, in the background; its output in run.out, its status in run.rc.
@@ -59,7 +40,7 @@ allowed_commands: [sh]
 commands:
   - match: sh
     approval: always'
-	unlock
+	unlock >/dev/null
 	bg_run -k API_KEY -- sh -c 'echo "ran with $API_KEY"'
 	id=$(first_id)
 	run -0 sc_nopw approvals --json
@@ -94,7 +75,7 @@ approval_timeout: 2s
 keys:
   - match: "aws/*"
     approval: once'
-	unlock
+	unlock >/dev/null
 	# A key without approval runs at once.
 	run -0 sc_nopw run -k OTHER -- sh -c 'echo ok'
 	bg_run -k aws/key -- sh -c 'echo "$AWS_KEY"'
@@ -130,7 +111,7 @@ commands:
 keys:
   - match: "aws/*"
     approval: once'
-	unlock
+	unlock >/dev/null
 	bg_run -k aws/key -- sh -c 'echo first'
 	id=$(first_id)
 	run -0 sc approve --session "$id"
@@ -158,7 +139,7 @@ keys:
 	[ "$(wait_rc)" = 125 ]
 	# Locking forgets: after a new unlock the once-approved run asks again.
 	sc_nopw lock >/dev/null
-	unlock
+	unlock >/dev/null
 	rm -f run.rc
 	bg_run -k aws/key -- sh -c 'echo again'
 	id=$(first_id)
@@ -185,7 +166,7 @@ approval: session'
 	policy 'version: 1
 allowed_commands: [sh]
 approval: always'
-	unlock
+	unlock >/dev/null
 	bg_run -k API_KEY -- sh -c "$(printf 'echo hi\033]0;owned\007')"
 	id=$(first_id)
 	run -0 sc_nopw approvals

@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 # program; grants are listed (`grants`), audited (agent.grant, agent.revoke) and end at lock.
 
 load helpers
+load lib/agent
 
 setup() {
 	e2e_setup
@@ -22,31 +23,11 @@ teardown() {
 	sc_nopw lock >/dev/null 2>&1 || true
 }
 
-policy() { # YAML
-	printf '%s\n' "$1" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-}
-
-unlock() {
-	printf '%s\n' "$PW" | setsid -w "$BIN" unlock --password-stdin "$@" >/dev/null
-}
-
-# The id of the first waiting approval, waiting up to 10 s for one.
-first_id() {
-	local id
-	for _ in $(seq 50); do
-		id=$(sc_nopw approvals --json | jq -r '.[0].id // empty')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.2
-	done
-	return 1
-}
-
 @test "a grant lets runs through without asking until its runs run out; grants lists it" {
 	policy 'version: 1
 allowed_commands: [sh]
 approval: always'
-	unlock
+	unlock >/dev/null
 	run -3 --separate-stderr sc_nopw grant 'aws/*'
 	[[ $stderr == *"master password"* ]]
 	run -0 sc grant --runs 2 'aws/*'
@@ -79,7 +60,7 @@ allowed_commands: [sh]
 keys:
   - match: "aws/*"
     require_grant: true'
-	unlock
+	unlock >/dev/null
 	run -0 sc grant --for 2s 'aws/*'
 	run -0 sc_nopw run -k aws/key -- sh -c 'echo in-time'
 	[ "$output" = in-time ]
@@ -103,7 +84,7 @@ keys:
 	run -125 sc_nopw run -k aws/id -- sh -c 'echo none'
 	run -0 sc grant 'aws/*'
 	sc_nopw lock >/dev/null
-	unlock
+	unlock >/dev/null
 	run -0 sc_nopw grants
 	[ "$output" = "no live grant" ]
 	run -0 sc audit export
@@ -119,7 +100,7 @@ allowed_commands: [sh, cat]
 keys:
   - match: "aws/*"
     require_grant: true'
-	unlock
+	unlock >/dev/null
 	# No grant: refused without waiting for anyone; a key without the rule runs.
 	start=$SECONDS
 	run -125 --separate-stderr sc_nopw run -k aws/key -- sh -c 'echo x'
