@@ -54,7 +54,7 @@ LDFLAGS  += $(OPT_LD) $(HARDEN_LD)
 LDLIBS   += $(PKG_LIBS)
 
 # Library modules, in dependency order (no arrow back): see DESIGN.md.
-LIB_MODULES := common sanitizer supervisor policy vault interchange broker mcp
+LIB_MODULES := common sanitizer supervisor policy vault interchange broker agent mcp
 LIB_SRCS := $(foreach m,$(LIB_MODULES),$(wildcard $(m)/*.c))
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

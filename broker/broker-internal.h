@@ -12,10 +12,13 @@ struct broker {
 	char *vault_dir;
 	bool judge;
 	struct policy *policy;
+	bool policy_borrowed; /* broker_opts.use_policy: not ours to free */
 	char *policy_path;
 	struct vault *vault;
 	int64_t default_timeout_ms;
 	uint64_t default_max_output;
+	int (*approve)(void *ctx, const struct broker_approval *ask, struct reterr *err);
+	void *approve_ctx;
 };
 
 /* One variable to inject: its name, the stored key it came from (NULL for --from-env), the
@@ -43,6 +46,7 @@ struct broker_run {
 	uint64_t nproc, nofile, fsize, as;
 	/* what decide and prepare worked out */
 	bool judged;
+	bool consent_denied; /* refused for want of approval or grant: audited as secret.run_denied */
 	struct policy_decision decision;
 	struct broker_item *items;
 	size_t nitems, cap;

@@ -25,6 +25,22 @@
 
 struct broker;
 
+/* What the person is asked to approve (docs/policy.md "Approvals"): everything borrowed, for the
+ * length of the call. Holds no value: nothing is decrypted yet. */
+struct broker_approval {
+	enum policy_approval level; /* what the person must be asked (NEVER with require_grant) */
+	const char *why;            /* the rule that asks ("commands entry 'psql' (line 7): ...") */
+	bool require_grant;         /* a key needs a live grant (`keys:` require_grant) */
+	const char *grant_why;      /* which key and rule, when require_grant */
+	const char *source;         /* "cli" or "mcp" */
+	char *const *argv;          /* the command as judged (unexpanded words) */
+	const char *program;        /* the file that will run (absolute) */
+	char *const *keys;          /* the stored keys to inject (sorted, unique) */
+	const char *profile;        /* "standard", "strict", "off" */
+	bool deny_network;
+	int64_t timeout_ms;         /* how long to wait for an answer */
+};
+
 struct broker_opts {
 	const char *source;        /* "cli" or "mcp": recorded in every audit event */
 	const char *vault_dir;     /* NULL: vault_dir_default() */
@@ -38,9 +54,23 @@ struct broker_opts {
 	 * session starts and every command is refused with a message naming the file to create
 	 * (MCP: listing and masked reads work before the user writes a policy). */
 	bool policy_may_be_missing;
+	/* Judge by this policy, loaded elsewhere (the session agent's, loaded at unlock), instead
+	 * of reading the file: borrowed, may be NULL (no file then: every command is refused with
+	 * a message naming policy_file, the file to create). Only with use_policy. */
+	bool use_policy;
+	const struct policy *policy;
+	const char *policy_file;
 	/* Defaults for what neither the request nor the policy sets (0 = none/unlimited). */
 	int64_t default_timeout_ms;
 	uint64_t default_max_output;
+	/* Ask the person when the policy wants a run approved (policy_approval_for) or its keys
+	 * need a grant (policy_requires_grant): called once the keys are named and checked,
+	 * before any value is decrypted. 0 approved (or a live grant covers it); -EACCES refused
+	 * (err says why: denied, timed out, no grant, no one to ask); another -errno a failure.
+	 * NULL: such a run is refused, naming the session agent as the way to ask. Either
+	 * refusal is audited as secret.run_denied with the reason. */
+	int (*approve)(void *ctx, const struct broker_approval *ask, struct reterr *err);
+	void *approve_ctx;
 };
 
 /* Start a session: the policy (hostile input) is loaded and checked now, before any secret is

@@ -5,6 +5,7 @@
  * into locked memory. Naming rules live in policy/ (docs/policy.md). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker/broker-internal.h"
@@ -311,6 +312,77 @@ static int rewrite(struct broker_run *r, const char *pat, char **ret, struct ret
 	return e < 0 ? e : 0;
 }
 
+/* ---- approval ----------------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *profile_name(enum sup_profile p)
+{
+	return p == SUP_PROFILE_STRICT ? "strict" : p == SUP_PROFILE_OFF ? "off" : "standard";
+}
+
+/* The keys of w, sorted, each once (borrowed strings in a new vector). */
+static char **want_keys(const struct wants *w, size_t *ret_n)
+{
+	char **v = calloc(w->n + 1, sizeof(*v));
+	size_t n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < w->n; i++)
+		v[i] = w->v[i].key;
+	qsort(v, w->n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < w->n; i++)
+		if (!n || strcmp(v[n - 1], v[i]))
+			v[n++] = v[i];
+	v[n] = NULL;
+	*ret_n = n;
+	return v;
+}
+
+/* A run the policy wants approved is asked about now: keys named and checked, nothing
+ * decrypted. A refusal is audited as secret.run_denied (with the reason) here. */
+static int approve(struct broker_run *r, const struct wants *w, struct reterr *err)
+{
+	char why[POLICY_RULE_MAX], gwhy[POLICY_RULE_MAX];
+	size_t n = 0;
+	int e;
+	if (!r->judged || r->dry_run)
+		return 0;
+	AUTO_FREE char **keys = want_keys(w, &n);
+	if (!keys)
+		return -ENOMEM;
+	enum policy_approval level = policy_approval_for(r->b->policy, &r->decision, keys, n, why);
+	bool grant = policy_requires_grant(r->b->policy, keys, n, gwhy);
+	if (level == POLICY_APPROVAL_NEVER && !grant)
+		return 0;
+	struct broker_approval ask = {
+		.level = level, .why = why, .require_grant = grant, .grant_why = gwhy,
+		.source = r->b->source, .argv = r->argv, .program = r->decision.found, .keys = keys,
+		.profile = profile_name(r->sandbox.profile),
+		.deny_network = r->sandbox.deny_network,
+		.timeout_ms = policy_approval_timeout_ms(r->b->policy),
+	};
+	if (r->b->approve)
+		e = r->b->approve(r->b->approve_ctx, &ask, err);
+	else if (grant)
+		e = reterr_set(err, -EACCES,
+			       "%s; grants live in the session agent: run 'secretctl unlock', then "
+			       "'secretctl grant' (see 'man secretctl-grant')",
+			       gwhy);
+	else
+		e = reterr_set(err, -EACCES,
+			       "this run needs the person's approval (%s), which is asked through "
+			       "the session agent: run 'secretctl unlock' (see 'man "
+			       "secretctl-approve')",
+			       why);
+	if (e == -EACCES)
+		r->consent_denied = true; /* audited by the run as secret.run_denied */
+	return e;
+}
+
 static int resolve_vault(struct broker_run *r, struct reterr *err)
 {
 	struct wants w = { 0 };
@@ -335,6 +407,8 @@ static int resolve_vault(struct broker_run *r, struct reterr *err)
 		}
 		free(rw);
 	}
+	if (e == 0)
+		e = approve(r, &w, err);
 	for (size_t i = 0; i < w.n && e == 0; i++)
 		e = load_want(r, &w.v[i], err);
 	wants_free(&w);

@@ -241,6 +241,12 @@ int broker_run_decide(struct broker_run *r, struct reterr *err)
 	if (!r->b->policy) {
 		/* Judging without a policy file (MCP before the user wrote one): no command runs. */
 		broker_run_audit_refusal(r, "secret.run_denied", "no policy file");
+		if (r->b->policy_borrowed)
+			return reterr_set(err, -EACCES,
+					  "no policy was loaded when the vault was unlocked: write %s "
+					  "(mode 0600; see 'man secretctl-policy'), then run 'secretctl "
+					  "unlock' again to load it",
+					  broker_policy_path(r->b));
 		return reterr_set(err, -EACCES,
 				  "no policy allows commands yet: create %s (see 'man "
 				  "secretctl-policy') and run 'chmod 600 %s'",
@@ -529,7 +535,8 @@ int broker_run_prepare(struct broker_run *r, struct reterr *err)
 	return 0;
 refuse:
 	if (command)
-		broker_run_audit_refusal(r, "secret.run", err ? err->msg : strerror(-e));
+		broker_run_audit_refusal(r, r->consent_denied ? "secret.run_denied" : "secret.run",
+					 err ? err->msg : strerror(-e));
 	broker_items_free(r);
 	return e;
 }

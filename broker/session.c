@@ -17,13 +17,22 @@ int broker_new(const struct broker_opts *o, struct broker **ret, struct reterr *
 	b->judge = o->judge_commands;
 	b->default_timeout_ms = o->default_timeout_ms;
 	b->default_max_output = o->default_max_output;
+	b->approve = o->approve;
+	b->approve_ctx = o->approve_ctx;
 	b->source = strdup(o->source ? o->source : "cli");
 	b->vault_dir = o->vault_dir ? strdup(o->vault_dir) : vault_dir_default(NULL);
 	if (!b->source) {
 		broker_free(b);
 		return -ENOMEM;
 	}
-	if (o->judge_commands || o->want_policy || o->policy_path) {
+	if (o->use_policy) {
+		b->policy = (struct policy *)o->policy;
+		b->policy_borrowed = true;
+		if (o->policy_file && !(b->policy_path = strdup(o->policy_file))) {
+			broker_free(b);
+			return -ENOMEM;
+		}
+	} else if (o->judge_commands || o->want_policy || o->policy_path) {
 		/* Hostile input, parsed before the vault is unlocked. Without judging, a missing
 		 * file is an empty policy (no aliases); while judging it is an error that names the
 		 * file to create. */
@@ -77,7 +86,8 @@ struct broker *broker_free(struct broker *b)
 {
 	if (!b)
 		return NULL;
-	policy_free(b->policy);
+	if (!b->policy_borrowed)
+		policy_free(b->policy);
 	free(b->policy_path);
 	free(b->vault_dir);
 	free(b->source);

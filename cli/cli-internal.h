@@ -29,6 +29,9 @@ bool cli_use_color(int fd);
  * locked memory); masked: "value": "<masked form>". -ENOMEM. */
 int cli_out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool masked);
 
+/* A duration in seconds for people: "7h59m", "12m05s", "45s", "2d3h". */
+void cli_format_duration(int64_t s, char out[static 32]);
+
 /* Parse --since: a duration back from now ("24h", "7d") or an RFC 3339 UTC time. -EINVAL. */
 int cli_parse_since(const char *s, int64_t *ret_ts);
 
@@ -83,6 +86,34 @@ int cli_meta_check(const struct cli_meta *m, const char *cmd);
 /* Whether any of these options was given. */
 bool cli_meta_given(const struct cli_meta *m);
 void cli_meta_release(struct cli_meta *m);
+
+/* ---- the session agent (cli/session.c) ---- */
+struct agent_child;
+/* In an agent's child: the request being served (set first thing). */
+void cli_session_set(struct agent_child *c);
+/* A client met an agent whose scope was too small for its command. */
+void cli_session_note_agent(void);
+/* The client's terminal in an agent's child (a descriptor to dup), else -1. */
+int cli_session_tty(void);
+/* True once this command found an agent whose scope was too small for it (for messages). */
+bool cli_session_agent_seen(void);
+/* In an agent's child: the vault unlocked with the agent's keys (reporting failures). CLI_OK
+ * and *ret, or an exit code. */
+int cli_session_vault(struct vault **ret);
+
+/* A list the session agent holds (cli/agent-list.c). item prints the item with the smallest id
+ * above *after (first: no separator before it in JSON), moves *after to its id and returns 1;
+ * 0 when there is none; -errno with err. */
+struct cli_agent_list {
+	const char *name;   /* the command, for messages */
+	const char *locked; /* why nothing can be listed without an agent (what to do) */
+	const char *empty;  /* the text line for an empty list */
+	bool json;
+	int (*item)(struct agent_child *c, int64_t *after, struct outbuf *o, bool json, bool first,
+		    struct reterr *err);
+};
+/* Print it; CLI_OK, CLI_EAUTH (locked), CLI_EIO. */
+int cli_agent_list(const struct cli_agent_list *l);
 
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);

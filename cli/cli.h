@@ -70,8 +70,23 @@ enum cli_flags {
 	CLI_VAULT = 1u << 2,    /* open and unlock the vault before run (ctx->vault) */
 	CLI_KEY = 1u << 3,      /* exactly one operand, a valid KEY (ctx->key) */
 	CLI_COMMAND = 1u << 4,  /* options end at the first operand: a command line follows */
+	CLI_AGENT_SCOPE = 1u << 5, /* with CLI_VAULT: reveals and changes nothing the MCP server
+				    * could not, so the agent scope suffices (see cli_scope) */
+	CLI_IN_AGENT = 1u << 6, /* runs inside the session agent when one serves the vault (it
+				 * talks to the agent: status, approvals, grants) */
 };
 #define CLI_UNLOCK (CLI_HARDEN | CLI_PASSWORD | CLI_VAULT)
+
+/* What a command needs of the vault, decided after parsing (cli_command.scope, else from the
+ * flags: CLI_VAULT needs CLI_SCOPE_FULL unless CLI_AGENT_SCOPE). The session agent serves a
+ * command in its scope; a command that needs more is refused there (the dispatcher checks, so
+ * a new command cannot forget it) and asks for the master password here instead. */
+enum cli_scope {
+	CLI_SCOPE_NONE = 0, /* no vault: runs here, never through the agent */
+	CLI_SCOPE_AGENT,    /* what the MCP server may do: list, masked values, metadata, runs
+			     * judged by the policy */
+	CLI_SCOPE_FULL,     /* plaintext values, changes: the master password or unlock --full */
+};
 
 /* What the dispatcher hands a command. */
 struct cli_ctx {
@@ -82,6 +97,7 @@ struct cli_ctx {
 	bool password_stdin;
 	struct vault *vault; /* CLI_VAULT; freed by the dispatcher */
 	const struct cli_command *const *table; /* every command (what completion describes) */
+	enum cli_scope scope; /* what this invocation needs (cli_command.scope) */
 };
 
 struct cli_command {
@@ -97,6 +113,9 @@ struct cli_command {
 	const char *args_hint; /* why too many operands is wrong ("quote the pattern") or NULL */
 	int usage_exit;        /* exit code of a usage error; 0 means CLI_EUSAGE */
 	int (*check)(struct cli_ctx *ctx); /* after parsing, before the unlock; CLI_OK goes on */
+	/* The scope this invocation needs, from its options (after check); NULL: from the flags.
+	 * Commands whose options differ in what they reveal (get --masked) say it here. */
+	enum cli_scope (*scope)(const struct cli_ctx *ctx);
 	int (*run)(struct cli_ctx *ctx);
 	void (*cleanup)(void); /* always called once parsing started; frees what options made */
 	const struct cli_command *const *subs; /* subcommands (NULL-terminated) instead of run */
@@ -105,6 +124,9 @@ struct cli_command {
 
 /* Run argv[0] (a command name) from table (NULL-terminated); the exit code. */
 int cli_dispatch(const struct cli_command *const *table, int argc, char **argv);
+/* The table the first cli_dispatch of this process was given (main's): the session agent's
+ * children run command lines from it. */
+const struct cli_command *const *cli_dispatch_table(void);
 /* Print a command's help (stdout) or its usage lines (stderr, after an error). */
 void cli_help(const struct cli_command *cmd, const char *name, FILE *f, bool full);
 /* The i-th option the parser accepts for cmd: its own, then --password-stdin (CLI_PASSWORD),
@@ -123,6 +145,26 @@ extern const struct cli_command cli_cmd_backup, cli_cmd_restore;
 /* History, rename and copy of a secret; folders. */
 extern const struct cli_command cli_cmd_rename, cli_cmd_copy, cli_cmd_history,
 	cli_cmd_rollback, cli_cmd_folder;
+extern const struct cli_command cli_cmd_unlock, cli_cmd_lock, cli_cmd_status, cli_cmd_approvals,
+	cli_cmd_approve, cli_cmd_deny, cli_cmd_grant, cli_cmd_grants, cli_cmd_revoke;
+
+/* ---- the session agent (cli/session.c) ------------------------------------------------------ */
+
+struct agent_child;
+struct policy;
+/* Inside a child of the session agent: its request; NULL in any other process. */
+struct agent_child *cli_session(void);
+/* CLI_SCOPE_NONE outside the agent, else the scope of the request being served. */
+enum cli_scope cli_session_scope(void);
+/* The session's policy (loaded at unlock; NULL when there was none) and its path. */
+const struct policy *cli_session_policy(const char **ret_path);
+/* The dispatcher, once a command's options are parsed and checked: serve it through the
+ * session agent when one serves our vault and its scope allows (or this process proved the
+ * password), refuse a command that needs more than the scope of the request being served,
+ * else let it run here. -1: run here; otherwise the exit code. argv: the whole command line
+ * from the command name on (forwarded as it is). */
+int cli_session_route(const struct cli_command *c, const struct cli_ctx *ctx, int argc,
+		      char **argv);
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
 

@@ -148,6 +148,16 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
+/* What this invocation reveals: a value in clear needs the full scope; masked values,
+ * metadata, and fields as secret_get_masked shows them (sensitive ones masked) do not. One
+ * field in clear is served in the agent scope only when it is not sensitive (checked in pick,
+ * as secret_get_field does). */
+static enum cli_scope scope(const struct cli_ctx *ctx)
+{
+	(void)ctx;
+	return o.masked || o.meta || o.fields || o.field ? CLI_SCOPE_AGENT : CLI_SCOPE_FULL;
+}
+
 /* The bytes asked for (the value or one field): 0, or an exit code after saying why. A secret
  * without a single value still has a JSON form: its fields. */
 static int pick(const struct vault_entry *e, const char *key, const unsigned char **ret,
@@ -169,6 +179,13 @@ static int pick(const struct vault_entry *e, const char *key, const unsigned cha
 			cli_error("get: %s has no field '%s' (see 'secretctl get %s --fields')",
 				  key, o.field, key);
 			return CLI_ENOTFOUND;
+		}
+		if (e->meta.fields[fi].sensitive && !o.masked &&
+		    cli_session_scope() == CLI_SCOPE_AGENT) {
+			cli_error("get: field '%s' of %s is sensitive: showing it needs the master "
+				  "password (run it with the password, add --masked, or open a "
+				  "window with 'secretctl unlock --full --for 10m')", o.field, key);
+			return CLI_EAUTH;
 		}
 		*ret = e->field_values[fi];
 		*ret_len = e->field_lens[fi];
@@ -287,5 +304,6 @@ const struct cli_command cli_cmd_get = {
 	.opts = opts,
 	.flags = CLI_UNLOCK | CLI_KEY,
 	.check = check,
+	.scope = scope,
 	.run = run,
 };

@@ -170,7 +170,7 @@ const struct cli_command cli_cmd_list = {
 	.about = "Print the names of the secrets, one per line, sorted. Values are never shown.\n"
 		 "PATTERN keeps only the keys matching the glob ('*' stays within one '/' level).",
 	.opts = opts,
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_AGENT_SCOPE,
 	.max_args = 1,
 	.args_hint = "at most one PATTERN (quote it so the shell does not expand it)",
 	.run = run,

@@ -220,6 +220,11 @@ static bool print_text(const struct policy *p, const struct policy_decision *d,
 	printf("%-12s %s\n", "memory:", sb.memory ? mem : "unlimited (default)");
 	print_paths("writable:", d->sandbox.writable);
 	print_paths("sockets:", d->sandbox.sockets);
+	char why[POLICY_RULE_MAX];
+	enum policy_approval a =
+		policy_approval_for(p, d, o->keys, o->keys ? strv_len(o->keys) : 0, why);
+	printf("%-12s %s%s%s%s\n", "approval:", policy_approval_name(a), *why ? " (" : "", why,
+	       *why ? ")" : "");
 	printf("%-12s %s\n", "policy:", pshown ? pshown : "?");
 	free(shown);
 	free(pshown);
@@ -311,6 +316,12 @@ static int print_json(const struct policy *p, const struct policy_decision *d,
 							      : cJSON_CreateNull());
 		free(ms);
 		cJSON_AddItemToObject(j, "keys", json_keys(p, d, o->keys, &ok));
+		char why[POLICY_RULE_MAX];
+		enum policy_approval a = policy_approval_for(
+			p, d, o->keys, o->keys ? strv_len(o->keys) : 0, why);
+		cJSON_AddStringToObject(j, "approval", policy_approval_name(a));
+		cJSON_AddItemToObject(j, "approval_rule", *why ? cJSON_CreateString(why)
+							       : cJSON_CreateNull());
 		cJSON_AddItemToObject(j, "sandbox", json_sandbox(&d->sandbox));
 		cJSON_AddStringToObject(j, "policy", ppath ? ppath : "?");
 		cJSON_AddBoolToObject(j, "allowed", ok);

@@ -75,6 +75,14 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
+/* Redacting vault secrets decrypts them, and what comes out tells whether a guess was right:
+ * only with the master password (the MCP server has no such tool). */
+static enum cli_scope scope(const struct cli_ctx *ctx)
+{
+	(void)ctx;
+	return patterns ? CLI_SCOPE_FULL : CLI_SCOPE_NONE;
+}
+
 static int run(struct cli_ctx *ctx)
 {
 	struct reterr err = RETERR_INIT;
@@ -107,5 +115,6 @@ const struct cli_command cli_cmd_redact = {
 		 "HTML, shell\nquoting, colour codes inside). Input is read from stdin only.",
 	.opts = opts,
 	.check = check,
+	.scope = scope,
 	.run = run,
 };

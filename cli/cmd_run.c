@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "broker/broker.h"
 #include "cli/cli.h"
 #include "cli/cli-internal.h"
@@ -21,6 +22,7 @@ struct run_opts {
 	int64_t timeout_ms;
 	bool no_sanitize, raw_terminal, password_stdin;
 	int pty; /* -1 auto */
+	bool profile_set;
 	enum sup_profile profile;
 	int network; /* -1 default, 0 allow, 1 deny */
 	uint64_t nproc, nofile, fsize, as;
@@ -67,6 +69,7 @@ static int opt_sandbox(const char *arg)
 	for (size_t i = 0; i < ARRAY_SIZE(profiles); i++) {
 		if (!strcmp(arg, profiles[i].name)) {
 			o.profile = profiles[i].p;
+			o.profile_set = true;
 			return CLI_OK;
 		}
 	}
@@ -172,6 +175,20 @@ static int check(struct cli_ctx *ctx)
 		return SUP_EXIT_FAILURE;
 	}
 	return CLI_OK;
+}
+
+/* Without -k no vault is opened. With it, through the session agent's agent scope the run is
+ * what secret_run would be: judged by the policy the agent loaded, in the sandbox the policy
+ * gives; any option that would choose otherwise (or skip redaction) needs the full scope. */
+static enum cli_scope scope(const struct cli_ctx *ctx)
+{
+	(void)ctx;
+	if (!o.patterns)
+		return CLI_SCOPE_NONE;
+	if (o.no_sanitize || o.raw_terminal || o.profile_set || o.network >= 0 || o.writable ||
+	    o.sockets || o.policy || o.nproc || o.nofile || o.fsize || o.as)
+		return CLI_SCOPE_FULL;
+	return CLI_SCOPE_AGENT;
 }
 
 static void report_failure(const struct sup_result *res, const char *cmdline)
@@ -284,6 +301,17 @@ static int run(struct cli_ctx *ctx)
 	struct broker_opts bo = { .source = "cli", .policy_path = o.policy,
 				  .judge_commands = o.policy != NULL,
 				  .want_policy = o.env_alias != NULL };
+	bool agent_scope = cli_session_scope() == CLI_SCOPE_AGENT;
+	if (agent_scope) {
+		/* As an MCP run: the agent's policy judges it and sets its sandbox. */
+		bo.judge_commands = true;
+		bo.policy_may_be_missing = true;
+		bo.use_policy = true;
+		bo.policy = cli_session_policy(&bo.policy_file);
+		/* Runs the policy wants approved wait in the agent for the person's answer. */
+		bo.approve = agent_child_approve;
+		bo.approve_ctx = cli_session();
+	}
 	if ((e = broker_new(&bo, &b, &err)) < 0) {
 		cli_error("run: %s", reterr_str(&err, e));
 		goto out;
@@ -296,6 +324,8 @@ static int run(struct cli_ctx *ctx)
 		goto out;
 	}
 	struct broker_req q = request(ctx->argv);
+	if (agent_scope)
+		q.profile = -1;
 	if ((e = broker_run_new(b, &q, &r, &err)) < 0) {
 		cli_error("run: %s", reterr_str(&err, e));
 		goto out;
@@ -328,6 +358,7 @@ const struct cli_command cli_cmd_run = {
 	.flags = CLI_PASSWORD | CLI_COMMAND,
 	.usage_exit = SUP_EXIT_FAILURE,
 	.check = check,
+	.scope = scope,
 	.run = run,
 	.cleanup = cleanup,
 };

@@ -412,6 +412,19 @@ static void release_opts(const struct cli_command *c)
 		c->cleanup();
 }
 
+/* The command line as cli_dispatch got it (from the command name on), for the agent. */
+static int whole_argc;
+static char **whole_argv;
+
+static enum cli_scope scope_of(const struct cli_command *c, const struct cli_ctx *ctx)
+{
+	if (c->scope)
+		return c->scope(ctx);
+	if (!(c->flags & CLI_VAULT))
+		return CLI_SCOPE_NONE;
+	return c->flags & CLI_AGENT_SCOPE ? CLI_SCOPE_AGENT : CLI_SCOPE_FULL;
+}
+
 static int run_command(const struct cli_command *const *table, const struct cli_command *cmd,
 		       const struct cli_command *parent, const char *name, int argc, char **argv)
 {
@@ -435,6 +448,9 @@ static int run_command(const struct cli_command *const *table, const struct cli_
 	if (rc != CLI_OK || (rc = check_operands(&p, &ctx)) != CLI_OK)
 		goto out;
 	if (c->check && (rc = c->check(&ctx)) != CLI_OK)
+		goto out;
+	ctx.scope = scope_of(c, &ctx);
+	if ((rc = cli_session_route(c, &ctx, whole_argc, whole_argv)) >= 0)
 		goto out;
 	if ((c->flags & CLI_VAULT) && (rc = cli_vault_unlock(ctx.password_stdin, &ctx.vault)))
 		goto out;
@@ -482,8 +498,19 @@ static bool is_help(const char *s)
 	return !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help");
 }
 
+static const struct cli_command *const *first_table;
+
+const struct cli_command *const *cli_dispatch_table(void)
+{
+	return first_table;
+}
+
 int cli_dispatch(const struct cli_command *const *table, int argc, char **argv)
 {
+	if (!first_table)
+		first_table = table;
+	whole_argc = argc;
+	whole_argv = argv;
 	if (argc < 1) {
 		usage_top(table, stderr);
 		return CLI_EUSAGE;

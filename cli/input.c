@@ -51,7 +51,10 @@ static void tty_signal_handler(int sig)
 
 static int tty_open(void)
 {
-	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* Served by the session agent: the client's terminal, which it passed along. */
+	int t = cli_session_tty();
+	int fd = t >= 0 ? fcntl(t, F_DUPFD_CLOEXEC, 3)
+			: open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	return fd < 0 ? -ENXIO : fd;
 }
 

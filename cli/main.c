@@ -19,8 +19,10 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_import,     &cli_cmd_export,	  &cli_cmd_backup,	&cli_cmd_restore,
 	&cli_cmd_generate,   &cli_cmd_inject,	  &cli_cmd_security,	&cli_cmd_audit,
 	&cli_cmd_run,	     &cmd_exec,		  &cli_cmd_redact,	&cli_cmd_doctor,
-	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config,	&cli_cmd_completion,
-	NULL,
+	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config,	&cli_cmd_unlock,
+	&cli_cmd_lock,	     &cli_cmd_status,	  &cli_cmd_approvals,	&cli_cmd_approve,
+	&cli_cmd_deny,	     &cli_cmd_grant,	  &cli_cmd_grants,	&cli_cmd_revoke,
+	&cli_cmd_completion, NULL,
 };
 
 int main(int argc, char **argv)

@@ -31,6 +31,55 @@ int cli_password_check(const struct secret *pw, const char *what)
 /* Longest line read as a password: one byte more than allowed, so the check can say why. */
 #define PASSWORD_READ_MAX ((size_t)VAULT_PASSWORD_MAX + 1)
 
+/* The password typed on the terminal (twice when confirm). CLI_OK and *ret, or an exit code. */
+static int password_from_tty(bool confirm, const char *prompt, struct secret **ret)
+{
+	AUTO_SECRET struct secret *pw = NULL;
+	int r = cli_tty_read_secret(prompt, PASSWORD_READ_MAX, &pw);
+	if (r == -ENXIO && cli_session_agent_seen()) {
+		cli_error("this needs the master password, and the session agent serves only "
+			  "what an MCP client may do: set %s, pass --password-stdin, run on a "
+			  "terminal, or open a window with 'secretctl unlock --full --for 10m'",
+			  VAULT_PASSWORD_ENV);
+		return CLI_EAUTH;
+	}
+	if (r == -ENXIO) {
+		cli_error("no master password: set %s, pass --password-stdin, run on a "
+			  "terminal, or start the session agent with 'secretctl unlock'",
+			  VAULT_PASSWORD_ENV);
+		return CLI_EAUTH;
+	}
+	if (r == -E2BIG) {
+		cli_error("the password must be %d to %d characters long",
+			  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX);
+		return CLI_EUSAGE;
+	}
+	if (r < 0) {
+		cli_error("cannot read the password from the terminal: %s",
+			  r == -ENODATA ? "end of input" : strerror(-r));
+		return CLI_EAUTH;
+	}
+	r = cli_password_check(pw, "password");
+	if (r != CLI_OK)
+		return r;
+	if (confirm) {
+		AUTO_SECRET struct secret *again = NULL;
+		r = cli_tty_read_secret("Repeat the password: ", PASSWORD_READ_MAX, &again);
+		if (r < 0) {
+			cli_error("cannot read the password from the terminal: %s",
+				  r == -ENODATA ? "end of input" : strerror(-r));
+			return CLI_EAUTH;
+		}
+		if (!secret_equal(pw, again)) {
+			cli_error("the passwords do not match; nothing changed");
+			return CLI_EUSAGE;
+		}
+	}
+	*ret = TAKE_PTR(pw);
+	return CLI_OK;
+}
+
+
 int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret)
 {
 	AUTO_SECRET struct secret *pw = NULL;
@@ -67,39 +116,8 @@ int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secre
 			cli_error("out of secure memory (check 'ulimit -l')");
 			return CLI_EIO;
 		}
-	} else {
-		r = cli_tty_read_secret(prompt, PASSWORD_READ_MAX, &pw);
-		if (r == -ENXIO) {
-			cli_error("no master password: set %s, pass --password-stdin, or run on a "
-				  "terminal", VAULT_PASSWORD_ENV);
-			return CLI_EAUTH;
-		}
-		if (r == -E2BIG) {
-			cli_error("the password must be %d to %d characters long",
-				  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX);
-			return CLI_EUSAGE;
-		}
-		if (r < 0) {
-			cli_error("cannot read the password from the terminal: %s",
-				  r == -ENODATA ? "end of input" : strerror(-r));
-			return CLI_EAUTH;
-		}
-		r = cli_password_check(pw, "password");
-		if (r != CLI_OK)
-			return r;
-		if (confirm) {
-			AUTO_SECRET struct secret *again = NULL;
-			r = cli_tty_read_secret("Repeat the password: ", PASSWORD_READ_MAX, &again);
-			if (r < 0) {
-				cli_error("cannot read the password from the terminal: %s",
-					  r == -ENODATA ? "end of input" : strerror(-r));
-				return CLI_EAUTH;
-			}
-			if (!secret_equal(pw, again)) {
-				cli_error("the passwords do not match; nothing changed");
-				return CLI_EUSAGE;
-			}
-		}
+	} else if ((r = password_from_tty(confirm, prompt, &pw)) != CLI_OK) {
+		return r;
 	}
 	r = cli_password_check(pw, "password");
 	if (r != CLI_OK)
@@ -120,6 +138,8 @@ void cli_harden(void)
 
 int cli_vault_unlock(bool password_stdin, struct vault **ret)
 {
+	if (cli_session())
+		return cli_session_vault(ret);
 	return cli_vault_unlock_pw(password_stdin, ret, NULL);
 }
 

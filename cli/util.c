@@ -127,3 +127,17 @@ void cli_warn_test_kdf(enum vault_kdf kdf)
 		cli_warn("--kdf test is INSECURE: its password hash is cheap to brute-force; use it "
 			 "for test suites only");
 }
+
+void cli_format_duration(int64_t s, char out[static 32])
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, 32, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(out, 32, "%llds", (long long)s);
+}

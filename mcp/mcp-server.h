@@ -75,4 +75,16 @@ int mcp_run_finish(struct mcp_run *run, struct mcp_reply *rp);
 void mcp_run_cancel(struct mcp_run *run);
 struct mcp_run *mcp_run_free(struct mcp_run *run);
 
+/* ---- through the session agent (relay.c) ------------------------------------------------ */
+
+struct agent_conn;
+/* The mcp-server process when a session agent serves the vault: relay the wire protocol between
+ * the front (front_fd) and a broker the agent runs in a child of its own (asked for on c, which
+ * is taken), answering every call with "vault locked" while no agent serves the vault, and
+ * asking a new agent for a broker (on the next call) after the vault was unlocked again.
+ * Returns the exit code when the front ends (0) or the relay fails (1); *ret_signalled tells
+ * whether SIGTERM, SIGINT or SIGHUP ended it (the caller then stops the front). */
+int mcp_relay_main(int front_fd, const char *vault_dir, struct agent_conn *c,
+		   bool *ret_signalled);
+
 #endif

@@ -27,4 +27,10 @@ struct mcp_server_opts {
  * password, a bad policy file) or failed. Forks; call from a single-threaded process. */
 int mcp_server_main(const struct mcp_server_opts *opts);
 
+/* In a child of the session agent: the broker side of an mcp-server whose front is on fd (the
+ * mcp-server process relays between them): the vault unlocked with the agent's keys, the policy
+ * the agent loaded at unlock, always the agent scope. Returns the exit code. */
+struct agent_child;
+int mcp_agent_broker_main(struct agent_child *c, int fd);
+
 #endif

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "mcp/mcp-server.h"
 #include "mcp/mcp.h"
 
@@ -105,9 +106,10 @@ static int read_password(const char *file, struct secret **ret, struct reterr *e
 			e = -ENOMEM;
 	} else {
 		e = reterr_set(err, -ENOKEY,
-			       "no master password: set SECRETCTL_PASSWORD in the server's "
-			       "environment (the \"env\" of its MCP configuration) or pass "
-			       "--password-file FILE");
+			       "no master password and no session agent: run 'secretctl unlock' "
+			       "(then no password needs to be in the MCP configuration), or set "
+			       "SECRETCTL_PASSWORD in the server's environment (the \"env\" of "
+			       "its MCP configuration), or pass --password-file FILE");
 	}
 	proc_scrub_env(VAULT_PASSWORD_ENV);
 	if (e < 0) {
@@ -165,6 +167,7 @@ static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 
 struct server {
 	struct broker *b;
+	struct agent_child *agent; /* served by the session agent's child, or NULL */
 	int front;
 	int sigfd;
 	struct buf in;
@@ -272,6 +275,8 @@ static int on_call(struct server *s, const struct mcp_wire_msg *m)
 
 	if (t && t->len < sizeof(tool))
 		memcpy(tool, t->str, t->len);
+	if (s->agent)
+		agent_child_touch(s->agent); /* a call is use: the idle limit starts again */
 	if (!strcmp(tool, "secret_run") || !strcmp(tool, "secret_run_with_bindings")) {
 		e = start_run(s, tool, m, &rp);
 		if (e == 0) {
@@ -453,6 +458,8 @@ static int send_ready(struct server *s)
 	return e < 0 ? e : mcp_wire_send(s->front, &out);
 }
 
+static int serve(struct server *s, struct vault *v);
+
 /* The broker side after the fork: stdio to /dev/null, harden, unlock, serve. */
 static int broker_main(struct server *s, const struct mcp_server_opts *o)
 {
@@ -476,6 +483,15 @@ static int broker_main(struct server *s, const struct mcp_server_opts *o)
 	}
 	if (unlock(o, &v) < 0)
 		return 1;
+	int rc = serve(s, v);
+	vault_free(v);
+	return rc;
+}
+
+/* The vault is open: signals, READY, the loop. */
+static int serve(struct server *s, struct vault *v)
+{
+	int e;
 	broker_set_vault(s->b, v);
 	s->max_runs = policy_max_concurrent_runs(broker_policy(s->b));
 	if (!broker_policy(s->b))
@@ -501,11 +517,110 @@ static int broker_main(struct server *s, const struct mcp_server_opts *o)
 	if (e < 0 && e != -EPIPE)
 		logmsg("stopping: %s", strerror(-e));
 	broker_set_vault(s->b, NULL);
-	vault_free(v);
 	return e < 0 && e != -EPIPE ? 1 : 0;
 }
 
+static int serve_unlocked(const struct mcp_server_opts *o);
+
+int mcp_agent_broker_main(struct agent_child *c, int fd)
+{
+	struct reterr err = { .msg = "" };
+	struct server s = { .agent = c, .front = fd, .sigfd = -1, .in = BUF_INIT };
+	const char *ppath = NULL;
+	const struct policy *pol = agent_child_policy(c, &ppath);
+	struct broker_opts bo = {
+		.source = "mcp", .judge_commands = true, .policy_may_be_missing = true,
+		.use_policy = true, .policy = pol, .policy_file = ppath,
+		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
+		.default_max_output = MCP_OUTPUT_DEFAULT,
+		/* Runs the policy wants approved wait in the agent for the person's answer. */
+		.approve = agent_child_approve, .approve_ctx = c,
+	};
+	struct vault *v = NULL;
+	int e, rc = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (broker_new(&bo, &s.b, &err) < 0) {
+		logmsg("%s", err.msg);
+		return 1;
+	}
+	/* Inherited from the agent: the user namespace (entered at unlock) and the hardening. */
+	if ((e = broker_process_init(true, &err)) < 0)
+		logmsg("WARNING: %s; commands will not run (see 'secretctl doctor')", err.msg);
+	if ((e = agent_child_vault(c, &v, &err)) < 0) {
+		logmsg("%s%s", err.msg, e == -ESTALE ? ": the session agent locked itself; run "
+			  "'secretctl unlock'" : "");
+	} else {
+		vault_set_source(v, "mcp");
+		rc = serve(&s, v);
+	}
+	for (size_t i = 0; i < s.nruns; i++)
+		mcp_run_free(s.runs[i]);
+	free(s.runs);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	close(fd);
+	buf_release(&s.in);
+	vault_free(v);
+	broker_free(s.b);
+	return rc;
+}
+
+/* Serve through the session agent: the front here, the broker in a child of the agent, this
+ * process relaying between them (it holds no key: it only passes typed messages on). */
+static int through_agent(const struct mcp_server_opts *o, const char *dir, struct agent_conn *c)
+{
+	int sv[2];
+	if (o->policy_path) {
+		agent_conn_free(c);
+		logmsg("--policy applies when the server unlocks the vault itself; the session agent "
+		       "judges by the policy loaded at 'secretctl unlock' (give --policy there), or "
+		       "drop --policy");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		agent_conn_free(c);
+		logmsg("socketpair: %s", strerror(errno));
+		return 1;
+	}
+	pid_t parent = getpid(), front = fork();
+	if (front == 0) {
+		close(sv[0]);
+		agent_conn_free(c);
+		front_main(sv[1], parent);
+	}
+	close(sv[1]);
+	bool signalled = false;
+	int rc = front < 0 ? 1 : mcp_relay_main(sv[0], dir, c, &signalled);
+	if (front > 0 && signalled)
+		kill(front, SIGTERM);
+	close(sv[0]);
+	int st;
+	if (front > 0)
+		(void)proc_wait(front, &st);
+	return rc;
+}
+
 int mcp_server_main(const struct mcp_server_opts *o)
+{
+	/* No password given: the session agent, when one serves the vault. */
+	const char *pw = secure_getenv(VAULT_PASSWORD_ENV);
+	if (!o->password_file && !(pw && *pw)) {
+		struct agent_conn *c = NULL;
+		struct reterr aerr = { .msg = "" };
+		AUTO_FREE char *dir = vault_dir_default(NULL);
+		int r = dir ? agent_connect(dir, &c, &aerr) : -ENOENT;
+		if (r == 0)
+			return through_agent(o, dir, c);
+		if (r != -ENOENT)
+			logmsg("%s", aerr.msg);
+	}
+	return serve_unlocked(o);
+}
+
+/* Serve with the password: unlock the vault in this process. */
+static int serve_unlocked(const struct mcp_server_opts *o)
 {
 	struct reterr err = { .msg = "" };
 	struct server s = { .front = -1, .sigfd = -1, .in = BUF_INIT };

@@ -114,7 +114,17 @@ struct policy_cmd_rule {
 	struct policy_cmd match;
 	struct policy_globs keys;
 	struct policy_sandbox_conf sb;
+	enum policy_approval approval;
+	int approval_line; /* 0 when absent */
 	int line, column;
+};
+
+/* One `keys:` entry: what runs that inject a matching key need. */
+struct policy_key_rule {
+	char *match;
+	enum policy_approval approval;
+	bool require_grant;
+	int line;
 };
 
 struct policy {
@@ -131,6 +141,12 @@ struct policy {
 	size_t ncommands;
 	unsigned max_concurrent;
 	bool mcp_folder_writes; /* the MCP folder_create / folder_move_secret tools are offered */
+	/* consent.c */
+	enum policy_approval approval;
+	int approval_line; /* 0 when absent */
+	int64_t approval_timeout_ms; /* 0 when absent */
+	struct policy_key_rule *key_rules;
+	size_t nkey_rules;
 };
 
 #define POLICY_VERSION 1
@@ -147,6 +163,11 @@ int policy_parse_commands(struct policy *p, const struct ynode *v, struct reterr
 int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v,
 				     struct reterr *err);
 int policy_parse_mcp_folder_writes(struct policy *p, const struct ynode *v, struct reterr *err);
+/* Consent (docs/policy.md "Approvals"): the top-level approval, approval_timeout and keys
+ * sections (consent.c reads what they set). */
+int policy_parse_approval(struct policy *p, const struct ynode *v, struct reterr *err);
+int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struct reterr *err);
+int policy_parse_key_rules(struct policy *p, const struct ynode *v, struct reterr *err);
 /* Checks across sections, once every section is parsed (an entry in both command lists, a
  * sandbox that asks for network deny without a sandbox). */
 int policy_parse_finish(struct policy *p, struct reterr *err);

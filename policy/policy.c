@@ -247,6 +247,9 @@ static const struct policy_section {
 	{ "commands", policy_parse_commands },
 	{ "max_concurrent_runs", policy_parse_max_concurrent_runs },
 	{ "mcp_folder_writes", policy_parse_mcp_folder_writes },
+	{ "approval", policy_parse_approval },
+	{ "approval_timeout", policy_parse_approval_timeout },
+	{ "keys", policy_parse_key_rules },
 };
 
 static int unknown_key(const struct ynode *k, struct reterr *err)

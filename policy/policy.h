@@ -193,6 +193,39 @@ int policy_decide(const struct policy *p, const struct policy_request *rq,
 int policy_key_check(const struct policy *p, const struct policy_decision *d, const char *key,
 		     struct reterr *err);
 
+/* ---- consent (docs/policy.md "Approvals") ------------------------------------------------- */
+
+/* Whether a run must be approved by the person before any value is decrypted, from least to
+ * most asking: never; once (the first approval holds until the vault locks); session (an
+ * approval "for this session" holds for the rest of that MCP session); always (every run). */
+enum policy_approval {
+	POLICY_APPROVAL_NEVER = 0,
+	POLICY_APPROVAL_ONCE,
+	POLICY_APPROVAL_SESSION,
+	POLICY_APPROVAL_ALWAYS,
+};
+#define POLICY_KEY_RULES_MAX 1024                      /* entries under keys: */
+#define POLICY_APPROVAL_TIMEOUT_DEFAULT_MS (50 * 1000) /* approval_timeout when absent (under
+							* the 60 s an MCP SDK waits by default) */
+#define POLICY_APPROVAL_TIMEOUT_MAX_MS (10 * 60 * 1000)
+
+/* "never", "once", "session", "always". */
+const char *policy_approval_name(enum policy_approval a);
+/* The approval a run of the command judged in d (allowed) with the stored keys keys[0..n) needs:
+ * the strictest of the top-level `approval`, the matched `commands:` entry's `approval`, and the
+ * `approval` of every `keys:` entry whose glob matches one of the keys. NEVER when p is NULL.
+ * ret_why (optional) receives a line naming the rule that asks most (empty for NEVER). Pure. */
+enum policy_approval policy_approval_for(const struct policy *p, const struct policy_decision *d,
+					 char *const *keys, size_t n,
+					 char ret_why[POLICY_RULE_MAX]);
+/* True when one of keys[0..n) matches a `keys:` entry with `require_grant: true`: such a run
+ * goes on only under a live grant (`secretctl grant`). ret_why (optional) names the first such
+ * entry and key. Pure. */
+bool policy_requires_grant(const struct policy *p, char *const *keys, size_t n,
+			   char ret_why[POLICY_RULE_MAX]);
+/* How long a run waits for an answer: `approval_timeout`, else the default. */
+int64_t policy_approval_timeout_ms(const struct policy *p);
+
 /* max_concurrent_runs (POLICY_CONCURRENT_DEFAULT when absent or p is NULL). */
 unsigned policy_max_concurrent_runs(const struct policy *p);
 /* mcp_folder_writes: whether the MCP server offers the tools that change folders

@@ -63,6 +63,11 @@ void policy_rules_release(struct policy *p)
 	free(p->commands);
 	p->commands = NULL;
 	p->ncommands = 0;
+	for (size_t i = 0; i < p->nkey_rules; i++)
+		free(p->key_rules[i].match);
+	free(p->key_rules);
+	p->key_rules = NULL;
+	p->nkey_rules = 0;
 }
 
 /* ---- scalars ------------------------------------------------------------------------------ */
@@ -601,6 +606,110 @@ int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr 
 	return 0;
 }
 
+/* ---- consent: approval, approval_timeout, keys ------------------------------------------- */
+
+static int parse_approval_word(const struct ynode *v, enum policy_approval *ret,
+			       struct reterr *err)
+{
+	static const char *const words[] = { "never", "once", "session", "always", NULL };
+	int r = expect_word(v, "'approval'", words, "never, once, session or always", err);
+	if (r < 0)
+		return r;
+	*ret = (enum policy_approval)r;
+	return 0;
+}
+
+int policy_parse_approval(struct policy *p, const struct ynode *v, struct reterr *err)
+{
+	p->approval_line = v->line;
+	return parse_approval_word(v, &p->approval, err);
+}
+
+int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struct reterr *err)
+{
+	char buf[YSHOW_MAX];
+	int64_t ms = 0;
+	int r = expect_text(v, "'approval_timeout'", err);
+	if (r < 0)
+		return r;
+	r = parse_duration_ms(v->str, false, &ms);
+	if (r < 0 || ms < 1000 || ms > POLICY_APPROVAL_TIMEOUT_MAX_MS)
+		return reterr_set_at(err, -EINVAL, v->line, v->column,
+				     "'approval_timeout' must be a duration from 1s to 10m such as "
+				     "45s or 2m, not '%s'",
+				     ynode_show(v, buf));
+	p->approval_timeout_ms = ms;
+	return 0;
+}
+
+static int parse_key_rule(struct policy_key_rule *kr, const struct ynode *m, struct reterr *err)
+{
+	static const char *const bools[] = { "false", "true", NULL };
+	char buf[YSHOW_MAX];
+	bool have_approval = false, have_grant = false;
+	int r = ynode_expect(m, YNODE_MAP, "a 'keys' entry", err);
+	if (r < 0 || (r = ynode_check_map_keys(m, "a 'keys' entry", err)) < 0)
+		return r;
+	kr->line = m->line;
+	for (size_t i = 0; i < m->nkids; i += 2) {
+		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		if (ynode_is(k, "match")) {
+			if ((r = check_key_glob(v, "keys 'match'", err)) < 0)
+				return r;
+			if (!(kr->match = ynode_strdup(v)))
+				return -ENOMEM;
+		} else if (ynode_is(k, "approval")) {
+			if ((r = parse_approval_word(v, &kr->approval, err)) < 0)
+				return r;
+			have_approval = true;
+		} else if (ynode_is(k, "require_grant")) {
+			r = expect_word(v, "'require_grant'", bools, "true or false", err);
+			if (r < 0)
+				return r;
+			kr->require_grant = r == 1;
+			have_grant = true;
+		} else {
+			return reterr_set_at(err, -EINVAL, k->line, k->column,
+					     "unknown key '%s' in a 'keys' entry (known keys: match, "
+					     "approval, require_grant)",
+					     ynode_show(k, buf));
+		}
+	}
+	if (!kr->match || (!have_approval && !have_grant))
+		return reterr_set_at(err, -EINVAL, m->line, m->column,
+				     "a 'keys' entry needs 'match' (a key glob) and 'approval' or "
+				     "'require_grant'");
+	return 0;
+}
+
+int policy_parse_key_rules(struct policy *p, const struct ynode *v, struct reterr *err)
+{
+	char buf[YSHOW_MAX];
+	int r = ynode_expect(v, YNODE_SEQ, "'keys'", err);
+	if (r < 0)
+		return r;
+	if (v->nkids > POLICY_KEY_RULES_MAX)
+		return reterr_set_at(err, -E2BIG, v->line, v->column,
+				     "'keys' has more than %d entries", POLICY_KEY_RULES_MAX);
+	p->key_rules = calloc(v->nkids ? v->nkids : 1, sizeof(*p->key_rules));
+	if (!p->key_rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->nkids; i++) {
+		struct policy_key_rule *kr = &p->key_rules[i];
+		p->nkey_rules = i + 1; /* so policy_free releases a half-filled entry too */
+		if ((r = parse_key_rule(kr, v->kids[i], err)) < 0)
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(p->key_rules[j].match, kr->match))
+				return reterr_set_at(err, -EINVAL, kr->line, 1,
+						     "duplicate 'match' '%s' in keys (first at line "
+						     "%d)",
+						     policy_show(kr->match, strlen(kr->match), buf),
+						     p->key_rules[j].line);
+	}
+	return 0;
+}
+
 /* ---- commands: per-command keys and sandbox ----------------------------------------------- */
 
 static int parse_cmd_rule(struct policy_cmd_rule *cr, const struct ynode *m, struct reterr *err)
@@ -623,12 +732,15 @@ static int parse_cmd_rule(struct policy_cmd_rule *cr, const struct ynode *m, str
 			have_match = r == 0;
 		} else if (ynode_is(k, "keys")) {
 			r = parse_globs(&cr->keys, v, "keys", err);
+		} else if (ynode_is(k, "approval")) {
+			r = parse_approval_word(v, &cr->approval, err);
+			cr->approval_line = v->line;
 		} else {
 			r = sb_field(&cr->sb, k, v, err);
 			if (r == 0)
 				return reterr_set_at(err, -EINVAL, k->line, k->column,
 						     "unknown key '%s' in a 'commands' entry (known "
-						     "keys: match, keys, " SB_KEYS ")",
+						     "keys: match, keys, approval, " SB_KEYS ")",
 						     ynode_show(k, buf));
 		}
 		if (r < 0)

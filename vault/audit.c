@@ -87,8 +87,8 @@ static int event_check(const struct audit_event *ev, const char *source, struct 
 	return 0;
 }
 
-int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
-			int64_t ts, const char *source, struct reterr *err)
+static int append_one(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+		      int64_t ts, const char *source, struct reterr *err)
 {
 	struct buf pt = BUF_INIT;
 	unsigned char *ct = NULL;
@@ -153,6 +153,21 @@ int audit_append(struct vault *v, const struct audit_event *ev, struct reterr *e
 		return r;
 	}
 	return 0;
+}
+
+int audit_append_locked(struct vault *v, struct vault_state *st, const struct audit_event *ev,
+			int64_t ts, const char *source, struct reterr *err)
+{
+	if (!v->via[0])
+		return append_one(v, st, ev, ts, source, err);
+	/* Served through the session agent: the detail object says so. */
+	const char *d = ev->detail && ev->detail[0] == '{' ? ev->detail + 1 : "}";
+	AUTO_FREE char *detail = NULL;
+	if (asprintf(&detail, "{\"via\":\"%s\"%s%s", v->via, *d == '}' ? "" : ",", d) < 0)
+		return reterr_set(err, -ENOMEM, "out of memory");
+	struct audit_event via_ev = *ev;
+	via_ev.detail = detail;
+	return append_one(v, st, &via_ev, ts, source, err);
 }
 
 /* ---- reading back ----------------------------------------------------------------------------- */

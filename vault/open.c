@@ -36,14 +36,27 @@ struct vault *vault_free(struct vault *v)
 	return NULL;
 }
 
+/* A source or via name: 1..VAULT_SOURCE_MAX bytes of [a-z0-9_-] (they go into JSON as is). */
+static bool name_ok(const char *s)
+{
+	if (!s || !*s || strlen(s) > VAULT_SOURCE_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
 void vault_set_source(struct vault *v, const char *source)
 {
-	if (!v || !source || !*source || strlen(source) > VAULT_SOURCE_MAX)
-		return;
-	for (const char *p = source; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
-			return;
-	snprintf(v->source, sizeof(v->source), "%s", source);
+	if (v && name_ok(source))
+		snprintf(v->source, sizeof(v->source), "%s", source);
+}
+
+void vault_set_via(struct vault *v, const char *via)
+{
+	if (v)
+		snprintf(v->via, sizeof(v->via), "%s", name_ok(via) ? via : "");
 }
 
 int vault_require_unlocked(const struct vault *v, struct reterr *err)

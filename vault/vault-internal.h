@@ -14,6 +14,7 @@
  *   0  backup-format.c                  the backup file: header and secretstream container
  *   5  backup.c restore.c               vault_backup, vault_restore_*
  *   5  create.c unlock.c bulk.c edit.c  vault_create, vault_unlock, vault_set_many, vault_edit
+ *      keys.c                           the session agent's keys
  *      versions.c rename.c folders.c    history list, rollback; rename and copy; folder verbs
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
@@ -79,6 +80,7 @@ struct vault {
 	char *dir;
 	char *path;
 	char source[VAULT_SOURCE_MAX + 1];
+	char via[VAULT_SOURCE_MAX + 1]; /* "" or e.g. "agent": added to each audit detail */
 	unsigned char vault_id[VAULT_ID_BYTES];
 	bool unlocked;
 	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */

@@ -66,6 +66,9 @@ struct vault *vault_free(struct vault *v);
 
 /* Source recorded in audit events made through this handle: "cli" (default) or "mcp". */
 void vault_set_source(struct vault *v, const char *source);
+/* Record "via": via (e.g. "agent": the session agent served the request) in the detail of every
+ * audit event made through this handle. Same characters as a source; NULL or "" clears it. */
+void vault_set_via(struct vault *v, const char *via);
 
 /* Unlock with the master password (borrowed). Enforces the persisted cooldown (-EAGAIN with the
  * remaining seconds in err; *ret_wait_s set when non-NULL), runs the KDF, checks the verifier
@@ -432,6 +435,42 @@ int vault_folder_assign(struct vault *v, const char *key, const char *folder,
 /* The keys directly in folder, sorted (strv, never NULL). -ENOENT no such folder. No audit: a
  * filter for a listing its caller audits. */
 int vault_folder_keys(struct vault *v, const char *folder, char ***ret_keys, struct reterr *err);
+/* ---- session keys: the session agent (vault/keys.c) ------------------------------------- */
+
+/* A copy of an unlocked vault's keys, so that a long-lived process (the session agent, which
+ * holds no database connection) can unlock later handles of the same vault without the
+ * password. It holds the data key and its subkeys in one secure allocation, the vault id and a
+ * digest of the header row the keys came from. */
+struct vault_keys;
+
+/* Export the keys of the unlocked v. -EACCES when locked, -ENOMEM. *ret owned by the caller
+ * (vault_keys_free: wipes). */
+int vault_keys_export(struct vault *v, struct vault_keys **ret, struct reterr *err);
+/* Wipe and free; NULL-safe; returns NULL. */
+struct vault_keys *vault_keys_free(struct vault_keys *k);
+/* Unlock the open v with exported keys instead of the password (no KDF, no cooldown). The header
+ * must still be the one k was exported from: -ESTALE when the vault was replaced or its password
+ * changed since. The authenticated head and every row are checked as vault_unlock checks them
+ * (-EBADMSG naming the problem). Nothing is audited (the unlock that made k was). k borrowed. */
+int vault_unlock_with_keys(struct vault *v, const struct vault_keys *k, struct reterr *err);
+
+/* A proof that its maker holds the vault's keys (so knew the password): HMAC-SHA-512/256 of msg
+ * under a subkey used for nothing else, bound to the vault id. check compares in constant time. */
+#define VAULT_PROOF_BYTES 32
+void vault_keys_proof(const struct vault_keys *k, const void *msg, size_t len,
+		      unsigned char out[VAULT_PROOF_BYTES]);
+bool vault_keys_proof_check(const struct vault_keys *k, const void *msg, size_t len,
+			    const unsigned char proof[VAULT_PROOF_BYTES]);
+
+/* Facts about an unlocked vault for `secretctl status`: the KDF profile its header names
+ * ("test", "interactive", "moderate", "sensitive" or "custom"; static), the KDF memory in bytes
+ * and the number of secrets (the authenticated manifest's count). */
+struct vault_stat {
+	const char *kdf;
+	uint64_t kdf_mem;
+	uint64_t secrets;
+};
+int vault_stat(struct vault *v, struct vault_stat *ret, struct reterr *err);
 
 /* ---- audit log ---------------------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@ setup() { e2e_setup; }
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
 	for c in init set edit get list delete rename copy history rollback folder password audit \
-		run exec redact doctor; do
+		run exec redact doctor unlock lock status approvals approve deny grant grants revoke; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
@@ -19,7 +19,8 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set edit get list delete rename copy history rollback password audit; do
+	for c in init set edit get list delete rename copy history rollback password audit unlock \
+		lock status approvals approve deny grant grants revoke; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
 		[ -z "$stderr" ]
@@ -34,7 +35,8 @@ setup() { e2e_setup; }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
 	for c in init "set K" "edit K" "get K" list "delete K" "rename A B" "copy A B" "history K" \
-		"rollback K" password "audit list"; do
+		"rollback K" password "audit list" approvals "approve 1" "deny 1" "grant K" grants \
+		"revoke 1"; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
 		[[ $stderr == *"usage: secretctl"* ]]

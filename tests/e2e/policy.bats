@@ -350,7 +350,8 @@ EOF
 	[ "${lines[7]}" = "memory:      unlimited (default)" ]
 	[ "${lines[8]}" = "writable:    /tmp/a" ]
 	[ "${lines[9]}" = "sockets:     -" ]
-	[ "${lines[10]}" = "policy:      $POL" ]
+	[ "${lines[10]}" = "approval:    never" ]
+	[ "${lines[11]}" = "policy:      $POL" ]
 	run -0 chk -- npm test
 	[ "${lines[4]}" = "profile:     strict" ]
 	[ "${lines[5]}" = "network:     deny (default)" ]

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 n=0
 report() { n=$((n + 1)); if [ -z "$2" ]; then echo "ok $n $1"; else echo "not ok $n $1"; printf '#   %s\n' "$2" | head -20; fi; }
 
-mods="common sanitizer supervisor policy vault interchange broker mcp cli"
+mods="common sanitizer supervisor policy vault interchange broker agent mcp cli"
 # 1. No file includes another module's internal header.
 bad=""
 for m in $mods; do
@@ -23,8 +23,11 @@ report "no module includes another module's internal header" "$bad"
 #    sanitizer -> common. Library modules never include cli/ or mcp/; broker never includes
 #    the front ends; the four below broker never include it; supervisor and sanitizer know
 #    nothing of vaults, policies or MCP; common depends on nothing.
-bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] interchange/*.[ch] broker/*.[ch] 2>/dev/null)
-report "library modules (broker included) do not include cli/ or mcp/" "$bad"
+bad=$(grep -Hn '#include "\(cli\|mcp\)/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] interchange/*.[ch] broker/*.[ch] agent/*.[ch] 2>/dev/null)
+report "library modules (broker and agent included) do not include cli/ or mcp/" "$bad"
+# The session agent serves cli/ and mcp/ (through callbacks); the run path never calls it.
+bad=$(grep -Hn '#include "agent/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] interchange/*.[ch] broker/*.[ch] 2>/dev/null)
+report "modules below agent (broker included) do not include agent/" "$bad"
 bad=$(grep -Hn '#include "broker/' common/*.[ch] sanitizer/*.[ch] supervisor/*.[ch] policy/*.[ch] vault/*.[ch] 2>/dev/null)
 report "modules below broker do not include broker/" "$bad"
 bad=$(grep -Hn '#include "cli/' mcp/*.[ch] 2>/dev/null)

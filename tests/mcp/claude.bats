@@ -36,6 +36,11 @@ make_vault() { # dir
 	chmod 600 "$1/mcp-policy.yaml"
 }
 
+teardown() {
+	# A session agent a failed test left running.
+	[ -z "${vault:-}" ] || env -i PATH=/usr/bin:/bin SECRETCTL_VAULT_DIR="$vault" "$BIN" lock >/dev/null 2>&1 || true
+}
+
 # Claude Code in the scratch HOME, with nothing of our environment but PATH.
 claude() {
 	env -i HOME="$H" PATH="$MCP/node_modules/.bin:/usr/local/bin:/usr/bin:/bin" DISABLE_AUTOUPDATER=1 \
@@ -130,4 +135,31 @@ mcp_log() { # name
 	# The wrong password is in the audit log.
 	run -0 env SECRETCTL_VAULT_DIR="$vault" SECRETCTL_PASSWORD="$PW" "$BIN" audit list --source mcp --json
 	[ "$(jq '[.[] | select(.action == "vault.unlock_failed")] | length' <<<"$output")" -ge 1 ]
+}
+
+@test "the password-free block (session agent): Connected while unlocked, Failed once locked" {
+	vault=$BATS_TEST_TMPDIR/vault
+	make_vault "$vault"
+	sc_agent() { env -i HOME="$H" PATH=/usr/bin:/bin SECRETCTL_VAULT_DIR="$vault" setsid -w "$BIN" "$@"; }
+	printf '%s\n' "$PW" | sc_agent unlock --password-stdin >/dev/null
+	# The block as mcp-config prints it while the agent runs: no password in it.
+	sc_agent mcp-config --json >"$H/.claude.json"
+	run -0 jq -e '.mcpServers.secretctl.env | has("SECRETCTL_PASSWORD") | not' "$H/.claude.json"
+	run -0 claude mcp get secretctl
+	echo "$output"
+	[[ $output != *"$PW"* && $output != *SECRETCTL_PASSWORD* ]]
+	run -0 claude mcp list
+	echo "$output"
+	[[ $output == *"secretctl: $BIN mcp-server - ✔ Connected"* ]]
+	run -0 sc_agent lock
+	run -0 claude mcp list
+	echo "$output"
+	mcp_log secretctl | tail -5
+	[[ $output == *"secretctl: $BIN mcp-server - ✘ Failed to connect"* ]]
+	[[ $(mcp_log secretctl) == *"no master password and no session agent: run 'secretctl unlock'"* ]]
+	# Unlocked again, the same configuration connects again.
+	printf '%s\n' "$PW" | sc_agent unlock --password-stdin >/dev/null
+	run -0 claude mcp list
+	[[ $output == *"secretctl: $BIN mcp-server - ✔ Connected"* ]]
+	sc_agent lock >/dev/null
 }

@@ -499,7 +499,7 @@ START_TEST(test_commands_errors)
 	pu_load_bad("version: 1\ncommands:\n  - keys: [A]\n    timeout: 5m\n", -EINVAL, 3, 5,
 		    "a 'commands' entry needs 'match' (the command it applies to)");
 	pu_load_bad("version: 1\ncommands:\n  - match: npm\n    key: [A]\n", -EINVAL, 4, 5,
-		    "unknown key 'key' in a 'commands' entry (known keys: match, keys, profile, "
+		    "unknown key 'key' in a 'commands' entry (known keys: match, keys, approval, profile, "
 		    "network, writable, allow_sockets, timeout, max_output, memory)");
 	pu_load_bad("version: 1\ncommands:\n  - match: [npm]\n", -EINVAL, 3, 12,
 		    "commands 'match' entries must be strings, not a list");
