@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sanitizer: the vector and bit instructions this CPU and OS support, asked once with CPUID for
- * the scans that have several implementations (decode.c, stream.c, term.c). */
+ * the scans that have several implementations (decode.c, set.c, term.c). */
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -35,9 +35,8 @@ static void detect(struct san_cpu *c)
 		return;
 	c->bmi2 = (b & bit_BMI2) != 0;
 	c->avx2 = avx && (x & 6) == 6 && (b & bit_AVX2);
-	/* AVX512F (EBX 16) and AVX512BW (EBX 30); VBMI is ECX bit 1 */
+	/* AVX512F (EBX 16) and AVX512BW (EBX 30) */
 	c->avx512bw = c->avx2 && (x & 0xE6) == 0xE6 && (b & (1u << 16)) && (b & (1u << 30));
-	c->avx512vbmi = c->avx512bw && (cx & (1u << 1));
 }
 #endif
 

@@ -17,7 +17,6 @@ struct san_cpu {
 	bool bmi2;       /* variable shifts without flags (the prefilter's sampling loop) */
 	bool avx2;       /* 32-byte vectors */
 	bool avx512bw;   /* 64-byte vectors with byte operations and mask registers */
-	bool avx512vbmi; /* byte permutes across 64 bytes (vpermi2b) */
 };
 const struct san_cpu *san_cpu(void);
 
