@@ -67,15 +67,20 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 # Helpers shared by unit tests (tests/unit/<module>/*-util.c are not tests).
 UNIT_TESTS := $(filter-out %-util,$(UNIT_BINS))
 UNIT_UTIL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %-util.c,$(UNIT_SRCS)))
+# The one main of every unit test (tests/unit/unit.h).
+UNIT_MAIN_OBJ := $(BUILD)/tests/unit/unit-main.o
 
-.PHONY: all deps demo check check-asan test install uninstall clean help bench fuzz analyze format-check headers-check
+.PHONY: all deps demo check check-asan test tests test-extras install uninstall clean help analyze \
+	format format-check headers-check
 
-all: $(BIN)
+all: $(BIN) ## build build/secretctl (VARIANT=asan: build-asan/, ASan+UBSan)
 
-help:
-	@echo "targets: all deps demo check check-asan bench fuzz install uninstall clean analyze"
+# `make help`: every target with a "## what it does" comment, from this file and mk/*.mk.
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | \
+		sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | awk -F'\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
 
-deps:
+deps: ## install the missing Debian packages and tests/mcp's npm packages
 	@scripts/deps.sh
 
 $(BUILD)/%.o: %.c
@@ -100,39 +105,59 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 # A test links the *-util.o helpers of its own module directory only.
 unit_utils = $(filter $(dir $(1))%,$(UNIT_UTIL_OBJS))
 .SECONDEXPANSION:
-$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call unit_utils,$$@) $(LIB)
+$(UNIT_TESTS): $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(call unit_utils,$$@) $(UNIT_MAIN_OBJ) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call unit_utils,$@) $(LIB) $(LDLIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call unit_utils,$@) $(UNIT_MAIN_OBJ) $(LIB) $(LDLIBS) $(CHECK_LIBS)
 
-tests: $(UNIT_TESTS)
+tests: $(UNIT_TESTS) ## build the unit test binaries
 
 # `make check`: install what is missing, build, run every test layer, one summary line.
-check: deps
+check: deps ## install what is missing, build, run every test layer
 	$(MAKE) --no-print-directory all tests test-extras
 	BUILD=$(BUILD) tests/run-all.sh
 
-check-asan: deps
+check-asan: deps ## make check on the ASan+UBSan build
 	$(MAKE) --no-print-directory VARIANT=asan all tests test-extras
 	BUILD=build-asan SECRETCTL_ASAN=1 tests/run-all.sh
 
 test-extras:
 
-demo: deps
+# `make test [T=REGEX]`: the quick loop: build and run the test files whose path matches REGEX
+# (default: all), installing nothing.
+test: ## build and run the tests matching T=REGEX (default all), installing nothing
+	$(MAKE) --no-print-directory all tests test-extras
+	BUILD=$(BUILD) TESTS_FILTER='$(or $(T),.)' tests/run-all.sh
+
+demo: deps ## build and run the main job on a throwaway vault
 	$(MAKE) --no-print-directory all
 	scripts/demo.sh $(BIN)
 
-headers-check:
+headers-check: ## every header compiles on its own and has an include guard
 	@scripts/headers-check.sh
 
-install: $(BIN)
+analyze: ## gcc -fanalyzer over the tree; fails on a finding not in scripts/analyze-known.txt
+	@scripts/analyze.sh
+
+# The C sources and headers clang-format owns (.clang-format); fixtures and generated files excluded.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' ':!tests/lint/fixtures' 2>/dev/null)
+format: ## reformat every C file with clang-format
+	clang-format -i $(FORMAT_FILES)
+
+format-check: ## fail when a C file differs from clang-format's output (make format fixes it)
+	@scripts/deps.sh clang-format
+	@out=$$(clang-format --dry-run -Werror $(FORMAT_FILES) 2>&1) && echo "format-check: ok" || \
+		{ echo "$$out" | grep -oE '^[^: ]+\.[ch]' | sort -u | sed 's/^/format-check: not formatted: /'; \
+		  echo "format-check: run 'make format'"; exit 1; }
+
+install: $(BIN) ## install the binary and man pages under PREFIX (/usr/local)
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/secretctl
 	install -m 0644 $(wildcard docs/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 
-uninstall:
+uninstall: ## remove what install installed
 	rm -f $(DESTDIR)$(PREFIX)/bin/secretctl $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/*.1)))
 
-clean:
+clean: ## remove the build directories
 	rm -rf build build-asan build-fuzz
 
 # Per-area extras (fuzz, bench, ...) live in mk/*.mk so areas do not edit one file.

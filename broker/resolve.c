@@ -437,12 +437,8 @@ int broker_resolve(struct broker_run *r, struct reterr *err)
 		return reterr_set(err, -EIO, "cannot initialise libsodium");
 	if (r->env_prefix && *r->env_prefix && (e = check_prefix(r->env_prefix, err)) < 0)
 		return e;
-	if ((r->patterns && r->patterns[0]) || r->bindings_key) {
-		if ((e = resolve_vault(r, err)) < 0)
-			return e;
-	} else if (r->env_alias) {
-		broker_run_warn(r, "env alias %s has no effect without key patterns", r->env_alias);
-	}
+	if (((r->patterns && r->patterns[0]) || r->bindings_key) && (e = resolve_vault(r, err)) < 0)
+		return e;
 	return resolve_from_env(r, err);
 }
 

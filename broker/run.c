@@ -498,6 +498,9 @@ int broker_run_prepare(struct broker_run *r, struct reterr *err)
 				return -ENOMEM;
 		}
 	}
+	if (r->env_alias && !(r->patterns && r->patterns[0]) && !r->bindings_key &&
+	    broker_run_warn(r, "env alias %s has no effect without key patterns", r->env_alias) < 0)
+		return -ENOMEM;
 	if ((e = broker_resolve(r, err)) < 0)
 		goto refuse;
 	if (!(r->keys = broker_items_keys(r)))

@@ -159,7 +159,7 @@ int broker_security_score(struct vault *v, struct broker_score *ret, struct rete
 	if ((e = vault_list(v, NULL, VAULT_GET_NO_AUDIT, &metas, &n, err)) < 0)
 		return e;
 	randombytes_buf(sc.key, sizeof(sc.key));
-	if (n && !(dup = calloc(n, sizeof(*dup)))) {
+	if (!(dup = calloc(n ? n : 1, sizeof(*dup)))) {
 		e = -ENOMEM;
 		goto out;
 	}

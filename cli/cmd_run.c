@@ -33,13 +33,13 @@ static int parse_limit(struct run_opts *o, const char *arg)
 	if (!eq || parse_bytes(eq + 1, &v) < 0)
 		return -EINVAL;
 	size_t n = (size_t)(eq - arg);
-	if (n == 5 && !strncmp(arg, "nproc", n))
+	if (str_eq_n(arg, n, "nproc"))
 		o->nproc = v;
-	else if (n == 6 && !strncmp(arg, "nofile", n))
+	else if (str_eq_n(arg, n, "nofile"))
 		o->nofile = v;
-	else if (n == 5 && !strncmp(arg, "fsize", n))
+	else if (str_eq_n(arg, n, "fsize"))
 		o->fsize = v;
-	else if (n == 2 && !strncmp(arg, "as", n))
+	else if (str_eq_n(arg, n, "as"))
 		o->as = v;
 	else
 		return -EINVAL;

@@ -248,7 +248,7 @@ static bool sibling_knows(const struct parse *p, const char *name, size_t n)
 		return false;
 	for (const struct cli_command *const *s = resolve(p->parent)->subs; s && *s; s++) {
 		for (const struct cli_opt *o = (*s)->opts; o && o->long_name; o++) {
-			if (strlen(o->long_name) == n && !strncmp(o->long_name, name, n))
+			if (str_eq_n(name, n, o->long_name))
 				return true;
 		}
 	}
@@ -260,7 +260,7 @@ static int bad_option(const struct parse *p, int c, char **argv)
 	const char *word = argv[optind - 1] ? argv[optind - 1] : "?", *dash = "", *text = word;
 	char ch[2] = { 0, 0 };
 	size_t n;
-	if (optopt && optopt < OPT_BASE && strncmp(word, "--", 2)) {
+	if (optopt && optopt < OPT_BASE && !str_has_prefix(word, "--")) {
 		ch[0] = (char)optopt;
 		dash = "-";
 		text = ch;
@@ -270,7 +270,7 @@ static int bad_option(const struct parse *p, int c, char **argv)
 		text = p->lopts[optopt - OPT_BASE].name;
 		n = strlen(text);
 	} else {
-		if (!strncmp(word, "--", 2)) {
+		if (str_has_prefix(word, "--")) {
 			dash = "--";
 			text = word + 2;
 		}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* common: the small shared pieces every module uses: secure buffers, byte buffers, error detail,
  * cleanup helpers, durations, key globs, EINTR-safe fd I/O, environment variable names and
- * process hardening. */
+ * process hardening. Each section below names the file that implements it. */
 #ifndef SECRETCTL_COMMON_H
 #define SECRETCTL_COMMON_H
 
@@ -10,9 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-/* ---- error detail ------------------------------------------------------------------------- */
+/* ---- error detail (error.c) --------------------------------------------------------------- */
 
 #define RETERR_MSG_MAX 512
 
@@ -37,7 +38,7 @@ int reterr_set_at(struct reterr *err, int code, int line, int column, const char
  * Borrowed from err or static; never NULL. */
 const char *reterr_str(const struct reterr *err, int code);
 
-/* ---- secure memory ------------------------------------------------------------------------ */
+/* ---- secure memory (secure.c) ------------------------------------------------------------- */
 
 /* Secret bytes: a sodium_malloc'd region (guard pages, mlock'd, wiped on free) that holds this
  * header and, after it, the cap + 1 bytes data points to; so data is fixed for the secret's life
@@ -76,8 +77,11 @@ void secure_free(void *p);
  * zeros from now on; the parent's are untouched). The sandbox's init calls it once the command
  * has started, so it holds no copy of the supervisor's secrets while the command runs. */
 void secure_forget_all(void);
+/* fd_read_all (below) into secure memory, read there directly with no copy in ordinary memory.
+ * *ret is allocated on success (caller frees). */
+int fd_read_all_secret(int fd, size_t max, struct secret **ret);
 
-/* ---- byte buffers (non-secret data; may hold NUL bytes) ----------------------------------- */
+/* ---- byte buffers (non-secret data; may hold NUL bytes) (buf.c) --------------------------- */
 
 struct buf {
 	char *data; /* NUL-terminated at data[len] when non-NULL */
@@ -98,7 +102,20 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void buf_reset(struct buf *b);
 
-/* ---- string vectors ----------------------------------------------------------------------- */
+/* ---- strings (inline) ------------------------------------------------------------------- */
+
+/* True when s starts with the literal prefix (its length taken from the literal, not typed). */
+static inline bool str_has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+/* True when the n bytes at s (not NUL-terminated) are exactly the string lit. */
+static inline bool str_eq_n(const char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !memcmp(s, lit, n);
+}
+
+/* ---- string vectors (strv.c) -------------------------------------------------------------- */
 
 /* NULL-terminated vector of malloc'd strings. */
 char **strv_free(char **v);
@@ -110,7 +127,7 @@ int strv_split(const char *s, char sep, char ***ret);
 /* Join with sep into a malloc'd string; NULL on ENOMEM. */
 char *strv_join(char *const *v, const char *sep);
 
-/* ---- cleanup helpers ---------------------------------------------------------------------- */
+/* ---- cleanup helpers (cleanup.c) ---------------------------------------------------------- */
 
 void cleanup_free(void *p);
 void cleanup_close(int *fd);
@@ -139,7 +156,7 @@ void cleanup_buf(struct buf *b);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- fd I/O ------------------------------------------------------------------------------- */
+/* ---- fd I/O (fd.c) ------------------------------------------------------------------------ */
 
 /* The one place EINTR is handled: each helper below retries its call when a signal interrupted
  * it, and blocks exactly as the call does (a descriptor with O_NONBLOCK gives -EAGAIN).
@@ -155,10 +172,8 @@ ssize_t fd_recvmsg(int fd, struct msghdr *msg, int flags);
 int fd_write_all(int fd, const void *p, size_t len);
 /* Read until EOF, at most max bytes; -E2BIG if more arrives. Result in *ret (buf_init'd by caller). */
 int fd_read_all(int fd, size_t max, struct buf *ret);
-/* Same, into secure memory. *ret is allocated on success (caller frees). */
-int fd_read_all_secret(int fd, size_t max, struct secret **ret);
 
-/* ---- secret-safe output writer ------------------------------------------------------------ */
+/* ---- secret-safe output writer (out.c) ---------------------------------------------------- */
 
 /* Buffered writer over a stack buffer: secret values pass through it instead of stdio (whose
  * buffer is ordinary heap memory that is never wiped); the buffer is wiped after every flush.
@@ -203,7 +218,7 @@ bool utf8_valid(const void *p, size_t n);
 /* Number of UTF-8 characters (bytes that are not continuation bytes). */
 size_t utf8_chars(const void *p, size_t n);
 
-/* ---- parsing ------------------------------------------------------------------------------ */
+/* ---- parsing (parse.c) -------------------------------------------------------------------- */
 
 /* Parse a duration "90s", "5m", "12h", "30d", "2w", "1y", or a bare number of seconds; also
  * "500ms" when allow_ms. Units may combine ("1h30m"). Result in milliseconds. -EINVAL/-ERANGE. */
@@ -246,13 +261,13 @@ bool env_name_valid_upper(const char *name);
  * "Reserved names" shows it. name must not be NULL. Pure. */
 bool env_name_denied(const char *name);
 
-/* ---- time --------------------------------------------------------------------------------- */
+/* ---- time (clock.c) ----------------------------------------------------------------------- */
 
 /* Wall clock in seconds. Tests may replace it through clock_set_fn (injectable clock). */
 int64_t clock_now(void);
 void clock_set_fn(int64_t (*fn)(void));
 
-/* ---- process hardening -------------------------------------------------------------------- */
+/* ---- process hardening (proc.c) ----------------------------------------------------------- */
 
 /* For processes that hold key material: not dumpable (no ptrace, no /proc/<pid>/mem by the same
  * uid, no core dump of any kind), RLIMIT_CORE soft 0 and hard at most 1 (the sandbox gives its

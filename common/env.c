@@ -72,7 +72,7 @@ bool env_name_valid_upper(const char *name)
 bool env_name_denied(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(denied_prefixes); i++)
-		if (!strncmp(name, denied_prefixes[i], strlen(denied_prefixes[i])))
+		if (str_has_prefix(name, denied_prefixes[i]))
 			return true;
 	for (size_t i = 0; i < ARRAY_SIZE(denied_names); i++)
 		if (!strcmp(name, denied_names[i]))

@@ -2,7 +2,7 @@
 # `make bench`: benchmark tools are installed on demand (peers: ripgrep, bubblewrap, hyperfine).
 BENCH_PROGS :=
 .PHONY: bench
-bench: deps
+bench: deps ## run the benchmarks against peer tools (bench/run.sh)
 	@scripts/deps.sh ripgrep bubblewrap hyperfine
 	$(MAKE) --no-print-directory all $(BENCH_PROGS)
 	bench/run.sh

@@ -22,7 +22,7 @@ $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/replay.o $(BUILD)/tests/fuzz/f
 
 test-extras: $(REPLAY_BINS)
 
-fuzz-build:
+fuzz-build: ## build the libFuzzer targets (clang)
 	@scripts/deps.sh clang libclang-rt-14-dev
 	@mkdir -p $(FUZZ_DIR)
 	$(Q)for n in $(FUZZ_NAMES); do \
@@ -31,7 +31,7 @@ fuzz-build:
 			-o $(FUZZ_DIR)/fuzz_$$n $(PKG_LIBS) || exit 1; \
 	done
 
-fuzz: fuzz-build
+fuzz: fuzz-build ## run every fuzz target for a while
 	$(Q)for n in $(FUZZ_NAMES); do \
 		rm -rf $(FUZZ_DIR)/corpus-$$n; mkdir -p $(FUZZ_DIR)/corpus-$$n $(FUZZ_DIR)/crash-$$n; \
 		cp -r tests/fuzz/corpus/$$n/. $(FUZZ_DIR)/corpus-$$n/ 2>/dev/null || true; \
@@ -47,7 +47,7 @@ fuzz: fuzz-build
 $(BUILD)/tests/fuzz/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-fuzz-corpus: $(BUILD)/tests/fuzz/gen_corpus
+fuzz-corpus: $(BUILD)/tests/fuzz/gen_corpus ## regenerate the seed corpora
 	$(BUILD)/tests/fuzz/gen_corpus tests/fuzz/corpus
 
 # Header dependencies of the fuzz objects (the main Makefile includes only the library's, the

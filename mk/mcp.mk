@@ -22,14 +22,14 @@ MCP_SUITE_ARGS = $(if $(MCP_SCENARIOS),$(foreach s,$(MCP_SCENARIOS),--scenario $
 
 .PHONY: mcp-conformance mcp-reference mcp-wire
 
-mcp-conformance: deps
+mcp-conformance: deps ## the official MCP conformance suite against mcp-server
 	$(MAKE) --no-print-directory all
 	tests/mcp/conformance.sh $(MCP_SUITE_ARGS) -- $(MCP_SERVER)
 
-mcp-reference: deps
+mcp-reference: deps ## the conformance suite against the SDK reference servers
 	tests/mcp/conformance.sh --requirements 2025-11-25 -- $(MCP_NODE) tests/mcp/lib/reference-server.mjs
 	tests/mcp/conformance.sh --requirements 2026-07-28 --expected-failures tests/mcp/baselines/reference-v2.yml \
 		-- $(MCP_NODE) tests/mcp/lib/reference-server-v2.mjs
 
-mcp-wire: deps
+mcp-wire: deps ## print what the SDK clients send on the wire
 	$(MCP_NODE) tests/mcp/wire-probe.mjs $(MCP_WIRE)

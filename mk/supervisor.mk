@@ -3,7 +3,7 @@
 # end-to-end tests again as the unprivileged user sctltest, created when missing. The escape
 # suite runs its root and unprivileged passes by itself under `make check`.
 .PHONY: check-unpriv
-check-unpriv: all tests
+check-unpriv: all tests ## supervisor and run tests again as an unprivileged user
 	.ci/run unpriv $(BUILD)
 
 # The seccomp filter is generated at build time: supervisor/seccomp.c compiled with

@@ -27,7 +27,7 @@ VALGRIND_UNSUPPORTED := Unsupported clone\(\) flags|unhandled [a-z0-9-]+ syscall
 VALGRIND_REPORTS := definitely lost in|Invalid (read|write)|uninitialised|Mismatched free|Invalid free
 
 .PHONY: check-valgrind
-check-valgrind: deps
+check-valgrind: deps ## unit tests and the CLI under valgrind
 	@scripts/deps.sh valgrind
 	@if [ "$(VARIANT)" = asan ]; then \
 		echo "check-valgrind: use the normal build, not VARIANT=asan"; exit 2; fi

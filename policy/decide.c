@@ -399,8 +399,7 @@ static void scan_options(const struct judge *jd, struct scan *sc)
 			continue;
 		if (a[1] == '-') {
 			size_t l = strcspn(a + 2, "=");
-			if ((l == 7 && !strncmp(a + 2, "command", 7)) ||
-			    (l == 12 && !strncmp(a + 2, "init-command", 12)))
+			if (str_eq_n(a + 2, l, "command") || str_eq_n(a + 2, l, "init-command"))
 				sc->last_c = i;
 			continue;
 		}
@@ -555,7 +554,7 @@ static bool reads_environ(const struct judge *jd, const char *arg)
 	if (n < 0 || (size_t)n >= sizeof(cand) || !*arg)
 		return false;
 	char *real = realpath(cand, NULL);
-	bool hit = real && strncmp(real, "/proc/", 6) == 0 && names_proc_secret(real, true);
+	bool hit = real && str_has_prefix(real, "/proc/") && names_proc_secret(real, true);
 	free(real);
 	return hit;
 }
@@ -695,7 +694,7 @@ int policy_decide(const struct policy *p, const struct policy_request *rq,
 	jd.cwd = rq->cwd;
 	jd.path = rq->path ? rq->path : POLICY_DEFAULT_PATH;
 	const char *c = realpath(rq->cwd, cwd) ? cwd : rq->cwd;
-	jd.cwd_in_proc = !strcmp(c, "/proc") || !strncmp(c, "/proc/", 6);
+	jd.cwd_in_proc = !strcmp(c, "/proc") || str_has_prefix(c, "/proc/");
 	/* Through the link's text, as a run would see it (and as valgrind shows it). */
 	char self[PATH_MAX];
 	jd.have_self = realpath("/proc/self/exe", self) && stat(self, &jd.self) == 0;

@@ -40,7 +40,7 @@ struct ynode *ynode_free(struct ynode *n);
 /* Human-readable name of a node type ("a mapping"). */
 const char *ynode_type_name(enum ynode_type t);
 
-/* ---- schema helpers (policy.c) ------------------------------------------------------------ */
+/* ---- reading the tree (yaml.c) ------------------------------------------------------------ */
 
 #define YSHOW_MAX 72 /* bytes of a ynode_show / policy_show buffer */
 

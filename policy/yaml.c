@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* policy: turn libyaml's event stream into a small, bounded document tree. The policy file is
- * hostile input, so every size, depth and count is capped while events arrive, and YAML features
- * the schema never needs (anchors, aliases, tags, several documents) are refused outright. */
+/* policy: turn libyaml's event stream into a small, bounded document tree, and the helpers that
+ * read it. The policy file is hostile input, so every size, depth and count is capped while
+ * events arrive, and YAML features the schema never needs (anchors, aliases, tags, several
+ * documents) are refused outright. */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -223,4 +224,72 @@ int ydoc_parse(const void *data, size_t len, struct ynode **ret, struct reterr *
 	}
 	*ret = b.root;
 	return 0;
+}
+
+/* ---- reading the tree ------------------------------------------------------------------- */
+
+const char *policy_show(const char *s, size_t len, char out[static YSHOW_MAX])
+{
+	size_t i, o = 0;
+	for (i = 0; i < len && o < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	if (i < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *ynode_show(const struct ynode *n, char out[static YSHOW_MAX])
+{
+	if (n->type != YNODE_SCALAR)
+		return ynode_type_name(n->type);
+	return policy_show(n->str, n->len, out);
+}
+
+int ynode_expect(const struct ynode *n, enum ynode_type t, const char *what, struct reterr *err)
+{
+	if (n->type == t)
+		return 0;
+	return reterr_set_at(err, -EINVAL, n->line, n->column, "%s must be %s, not %s", what,
+			     ynode_type_name(t), ynode_type_name(n->type));
+}
+
+/* Mapping keys must be distinct scalars; libyaml does not check either. */
+int ynode_check_map_keys(const struct ynode *map, const char *what, struct reterr *err)
+{
+	char buf[YSHOW_MAX];
+	for (size_t i = 0; i < map->nkids; i += 2) {
+		const struct ynode *k = map->kids[i];
+		if (k->type != YNODE_SCALAR)
+			return reterr_set_at(err, -EINVAL, k->line, k->column,
+					     "keys in %s must be plain strings", what);
+		for (size_t j = 0; j < i; j += 2) {
+			const struct ynode *o = map->kids[j];
+			if (o->len == k->len && memcmp(o->str, k->str, k->len) == 0)
+				return reterr_set_at(err, -EINVAL, k->line, k->column,
+						     "duplicate key '%s' in %s (first at line %d)",
+						     ynode_show(k, buf), what, o->line);
+		}
+	}
+	return 0;
+}
+
+bool ynode_is(const struct ynode *n, const char *s)
+{
+	size_t l = strlen(s);
+	return n->type == YNODE_SCALAR && n->len == l && memcmp(n->str, s, l) == 0;
+}
+
+/* Alias names appear on command lines (--env NAME) and in messages. */
+
+char *ynode_strdup(const struct ynode *n)
+{
+	char *s = malloc(n->len + 1);
+	if (s)
+		memcpy(s, n->str, n->len + 1);
+	return s;
 }

@@ -281,7 +281,7 @@ static bool under_private_tmp(const char *path)
 {
 	static const char *const tmps[] = { "/tmp/", "/var/tmp/", "/dev/shm/" };
 	for (size_t i = 0; i < ARRAY_SIZE(tmps); i++)
-		if (!strncmp(path, tmps[i], strlen(tmps[i])))
+		if (str_has_prefix(path, tmps[i]))
 			return true;
 	return false;
 }
@@ -511,7 +511,7 @@ static int exec_search(char *const *argv, char *const *envp)
 	}
 	const char *path = "/usr/local/bin:/usr/bin:/bin";
 	for (size_t i = 0; envp[i]; i++)
-		if (!strncmp(envp[i], "PATH=", 5))
+		if (str_has_prefix(envp[i], "PATH="))
 			path = envp[i] + 5;
 	size_t nlen = strlen(name);
 	bool eacces = false;

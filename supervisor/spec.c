@@ -142,7 +142,7 @@ int sup_spec_env_base(struct sup_spec *s, char *const *envp)
 		if (!eq || eq == envp[i])
 			continue;
 		size_t nlen = (size_t)(eq - envp[i]);
-		bool keep = nlen > 3 && !strncmp(envp[i], "LC_", 3);
+		bool keep = nlen > 3 && str_has_prefix(envp[i], "LC_");
 		for (size_t j = 0; !keep && j < ARRAY_SIZE(env_base_names); j++)
 			keep = strlen(env_base_names[j]) == nlen &&
 			       !strncmp(envp[i], env_base_names[j], nlen);

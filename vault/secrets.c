@@ -746,7 +746,7 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err)
 	struct vault_state st;
 	struct vault_entry e = { 0 };
 	unsigned char id[VAULT_HASH_BYTES];
-	int64_t version;
+	int64_t version = 0;
 	sqlite3_stmt *q = NULL;
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the broker's command lines: splitting without a shell (quotes, backslashes,
  * refused shell syntax) and $NAME expansion of injected values into locked memory. */
-#include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker/broker-internal.h"
+#include "tests/unit/unit.h"
 
 static void split_is(const char *line, const char *const *want)
 {
@@ -141,19 +141,13 @@ START_TEST(test_expand)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("cmdline");
 	TCase *tc = tcase_create("cmdline");
-	if (secret_lib_init() < 0)
-		return EXIT_FAILURE;
 	tcase_add_test(tc, test_split_words);
 	tcase_add_test(tc, test_split_refusals);
 	tcase_add_test(tc, test_expand);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -2,7 +2,6 @@
 /* Unit tests of the broker's key resolution (broker_resolve) against a real (test-KDF) vault:
  * globs, naming, prefixes, fields and bindings, reserved and duplicate names, expiry,
  * --from-env and env aliases, the policy's key rules. Links the library like every test. */
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "broker/broker-internal.h"
+#include "tests/unit/unit.h"
 
 /* Vectors are char ** in broker.h; literals are const under -Wwrite-strings. */
 #define S(lit) ((char *)(lit))
@@ -439,7 +439,7 @@ START_TEST(test_env_alias)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("resolve");
 	TCase *tc = tcase_create("resolve");
@@ -453,9 +453,5 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time, the
  * EINTR helpers, environment variable names. */
-#include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "tests/unit/unit.h"
 
 START_TEST(test_duration)
 {
@@ -364,7 +364,7 @@ START_TEST(test_eintr_helpers)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("common");
 	TCase *tc = tcase_create("core");
@@ -381,13 +381,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_env_names);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the MCP front process (mcp/front.c): mcp_front_run in a forked child, the test
  * playing the client on its stdin/stdout and the broker on its socket. */
-#include <check.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "broker/broker.h"
 #include "mcp-util.h"
+#include "tests/unit/unit.h"
 
 #define META_MODERN                                                                                \
 	"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","                   \
@@ -1592,7 +1592,7 @@ START_TEST(test_large_result)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("mcp-front");
 	TCase *tc = tcase_create("core");
@@ -1633,13 +1633,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_large_result);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

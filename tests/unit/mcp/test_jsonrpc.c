@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of mcp/jsonrpc.c: the streaming JSON scanner (grammar, UTF-8, limits, the id of a
  * refused message), cleaning what the broker sends, duplicate member names, envelopes. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "common/common.h"
 #include "mcp/mcp-internal.h"
+#include "tests/unit/unit.h"
 
 /* Scan text whole, and again one byte at a time: both must agree. */
 static enum mcp_scan_verdict scan2(const char *text, size_t len, struct mcp_json_scan *ret)
@@ -508,7 +508,7 @@ START_TEST(test_ids_and_versions)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("mcp-jsonrpc");
 	TCase *tc = tcase_create("core");
@@ -525,13 +525,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ids_and_versions);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of mcp/tools.c: the schemas (shape, exact input schemas, output schemas against
  * what the broker writes), the schema checker, CALL encoding and RESULT rendering. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "common/common.h"
 #include "mcp/mcp-internal.h"
+#include "tests/unit/unit.h"
 
 /* One example of each tool's structuredContent, in the broker's exact format (mcp/calls.c,
  * mcp/runs.c, broker_render_meta); docs/mcp.md shows the same. */
@@ -484,7 +484,7 @@ START_TEST(test_result_size_bound)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("mcp-tools");
 	TCase *tc = tcase_create("core");
@@ -498,13 +498,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_result_size_bound);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

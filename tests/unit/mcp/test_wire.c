@@ -2,7 +2,6 @@
 /* Unit tests of the front/broker message format (mcp/wire.c): round trips of every type and
  * kind, limits, malformed messages (truncated, duplicate names, bad kind/bool/pad, trailing
  * bytes), and whole-message send/receive over a socket. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "common/common.h"
 #include "mcp/mcp-internal.h"
+#include "tests/unit/unit.h"
 
 /* A message with one field of every kind. */
 static void build_all(struct buf *b, enum mcp_wire_type type, uint64_t id)
@@ -452,7 +452,7 @@ START_TEST(test_send_recv)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("mcp-wire");
 	TCase *tc = tcase_create("core");
@@ -470,13 +470,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_send_recv);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

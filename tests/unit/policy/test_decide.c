@@ -2,7 +2,6 @@
 /* Unit tests of policy/decide.c: resolving argv[0], every match form of command entries, the
  * order of rules, the built-in denies (and the tricks around them), sandbox merging, key scopes.
  * Each test gets a scratch directory with fake executables, symlinks and a controlled PATH. */
-#include <check.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include "common/common.h"
 #include "policy/policy.h"
 #include "tests/unit/policy/policy-util.h"
+#include "tests/unit/unit.h"
 
 static char *bin, *bin2, *work, *other, *search;
 
@@ -740,7 +740,7 @@ START_TEST(test_names)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("policy-decide");
 	TCase *tc = tcase_create("decide");
@@ -763,9 +763,5 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

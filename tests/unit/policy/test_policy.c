@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of policy/: the YAML loader (valid files, every error with its position, limits,
  * file checks), env-alias rewriting and mapping back, env-name mapping and reserved names. */
-#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "common/common.h"
 #include "policy/policy.h"
+#include "tests/unit/unit.h"
 
 static struct policy *load_ok(const char *yaml)
 {
@@ -670,7 +670,7 @@ START_TEST(test_env_check)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("parse");
@@ -699,9 +699,5 @@ int main(void)
 	tcase_add_test(te, test_env_check);
 	suite_add_tcase(s, te);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

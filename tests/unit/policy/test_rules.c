@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of policy/rules.c: the command, key, sandbox, commands and max_concurrent_runs
  * sections: every accepted form with the values kept, every error with its position, limits. */
-#include <check.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "policy/policy-internal.h"
 #include "policy/policy.h"
 #include "tests/unit/policy/policy-util.h"
+#include "tests/unit/unit.h"
 
 static void words_are(const struct policy_cmd *c, const char *const *want, size_t n)
 {
@@ -576,7 +576,7 @@ START_TEST(test_cmd_parse_direct)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("policy-rules");
 	TCase *tc = tcase_create("rules");
@@ -596,9 +596,5 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

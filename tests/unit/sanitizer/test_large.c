@@ -3,7 +3,6 @@
  * the memory bound (asserted with getrusage; time belongs to `make bench`) and is redacted whole,
  * line by line, through a PTY (CRLF), escaped in JSON and in base64; a 64 KiB value's every line
  * is redacted on its own; the memory of a stream stays bounded while a long match goes on. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
+#include "tests/unit/unit.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -243,7 +243,7 @@ START_TEST(test_each_line_alone)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-large");
 	TCase *tc = tcase_create("large");
@@ -253,9 +253,5 @@ int main(void)
 	tcase_add_test(tc, test_base64_wrapped);
 	tcase_add_test(tc, test_each_line_alone);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

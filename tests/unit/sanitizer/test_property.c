@@ -3,13 +3,13 @@
  * full of escapes, terminal sequences and line breaks, random chunkings from 1 byte to 64 KiB,
  * compared byte for byte with a naive reference model of both views (raw bytes and decoded view)
  * and of the extension of long forms from their keys. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
+#include "tests/unit/unit.h"
 
 /* ---- reference model ---------------------------------------------------------------------- */
 /* Every occurrence of every whole form and key at every position of each view, each key's
@@ -601,7 +601,7 @@ START_TEST(test_prescan)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-property");
 	TCase *tc = tcase_create("property");
@@ -616,9 +616,5 @@ int main(void)
 	tcase_add_test(tc, test_property_long);
 	tcase_add_test(tc, test_prescan);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of sanitizer streams: merging and naming of spans, chunking, idle flush and the
  * fail-closed end of stream, binary data, bounded memory and counts. */
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
+#include "tests/unit/unit.h"
 
 static int to_buf(void *ctx, const void *p, size_t n)
 {
@@ -221,7 +221,7 @@ START_TEST(test_utf8_split)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-stream");
 	TCase *tc = tcase_create("stream");
@@ -237,9 +237,5 @@ int main(void)
 	tcase_add_test(tc, test_emit_error);
 	tcase_add_test(tc, test_utf8_split);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

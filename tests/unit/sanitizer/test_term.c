@@ -2,13 +2,13 @@
 /* Unit tests of the terminal control filter: what each mode keeps and removes, the same output
  * for any chunking, bounded memory for endless sequences, and the chain term -> redaction that
  * never joins a secret's halves into plaintext. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
+#include "tests/unit/unit.h"
 
 static int to_buf(void *ctx, const void *p, size_t n)
 {
@@ -315,7 +315,7 @@ START_TEST(test_scan_implementations)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-term");
 	TCase *tc = tcase_create("term");
@@ -329,9 +329,5 @@ int main(void)
 	tcase_add_test(tc, test_chain_never_joins_halves);
 	tcase_add_test(tc, test_scan_implementations);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

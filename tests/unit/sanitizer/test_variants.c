@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the sanitizer's pattern set: every encoding is caught in the form real tools
  * print it, and the set's limits and validation rules hold. */
-#include <check.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 
 #include "common/common.h"
 #include "sanitizer/sanitizer.h"
+#include "tests/unit/unit.h"
 
 static int to_buf(void *ctx, const void *p, size_t n)
 {
@@ -221,7 +221,7 @@ START_TEST(test_builder_sizes)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-variants");
 	TCase *tc = tcase_create("variants");
@@ -237,9 +237,5 @@ int main(void)
 	tcase_add_test(tc, test_many_secrets);
 	tcase_add_test(tc, test_builder_sizes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

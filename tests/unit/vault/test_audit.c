@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 /* A vault with seq 1 = vault.init, 2 = vault.unlock, then n secret.set entries. */
 static struct vault *audit_vault(const char *dir, int n)
@@ -253,7 +254,7 @@ START_TEST(test_two_writers)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-audit");
 	TCase *tc = tcase_create("audit");
@@ -267,9 +268,5 @@ int main(void)
 	tcase_add_test(tc, test_truncate_tail);
 	tcase_add_test(tc, test_two_writers);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

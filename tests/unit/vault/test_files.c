@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 static char *db_path(const char *dir)
 {
@@ -206,7 +207,7 @@ START_TEST(test_dir_default)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-files");
 	TCase *tc = tcase_create("files");
@@ -220,9 +221,5 @@ int main(void)
 	tcase_add_test(tc, test_not_a_vault);
 	tcase_add_test(tc, test_dir_default);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

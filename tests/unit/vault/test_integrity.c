@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 START_TEST(test_tampered_ciphertext)
 {
@@ -219,7 +220,7 @@ START_TEST(test_strings_finds_nothing)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-integrity");
 	TCase *tc = tcase_create("integrity");
@@ -232,9 +233,5 @@ int main(void)
 	tcase_add_test(tc, test_added_row_and_manifest_replay);
 	tcase_add_test(tc, test_strings_finds_nothing);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 START_TEST(test_roundtrip_value)
 {
@@ -307,7 +308,7 @@ START_TEST(test_locked_handle)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-secrets");
 	TCase *tc = tcase_create("secrets");
@@ -320,9 +321,5 @@ int main(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_locked_handle);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }

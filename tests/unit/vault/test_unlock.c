@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vault-util.h"
+#include "tests/unit/unit.h"
 
 static int64_t fake_now = 1700000000;
 static int64_t fake_clock(void)
@@ -200,7 +201,7 @@ START_TEST(test_kdf_parse)
 }
 END_TEST
 
-int main(void)
+Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-unlock");
 	TCase *tc = tcase_create("unlock");
@@ -211,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, test_change_password);
 	tcase_add_test(tc, test_kdf_parse);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return s;
 }
