@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <string.h>
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -535,48 +534,14 @@ __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, 
 #undef MASKS_AVX512
 }
 
-/* CPUID leaf 7 EBX bit 5, with the OS saving the YMM state (XCR0 bits 1 and 2). Asked directly
- * rather than through __builtin_cpu_supports, for the reason given in set.c (cpu_has_bmi2). */
-static bool cpu_has_avx2(void)
-{
-	unsigned a, b, c, d;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
-		return false;
-	unsigned lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	(void)hi;
-	if ((lo & 6) != 6)
-		return false;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return (b & bit_AVX2) != 0;
-}
-
-/* CPUID leaf 7 EBX bit 30 (and AVX512F, bit 16), with the OS saving the opmask and ZMM state
- * (XCR0 bits 5-7). */
-static bool cpu_has_avx512bw(void)
-{
-	unsigned a, b, c, d, lo, hi;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
-		return false;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	(void)hi;
-	if ((lo & 0xE6) != 0xE6)
-		return false;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return (b & (1u << 16)) && (b & (1u << 30));
-}
 #endif
 
 void san_decode_init(void)
 {
 	if (decode_ready)
 		return;
-#if defined(__x86_64__)
-	use_avx2 = cpu_has_avx2();
-	use_avx512 = cpu_has_avx512bw();
-#endif
+	use_avx2 = san_cpu()->avx2;
+	use_avx512 = san_cpu()->avx512bw;
 	decode_ready = true;
 }
 

@@ -10,6 +10,22 @@
 
 #include "sanitizer/sanitizer.h"
 
+/* ---- CPU features (cpu.c) -------------------------------------------------------------------
+ * What the scans with several implementations may use: asked once (CPUID and the OS's saved
+ * register state), then constant. All false on other architectures. */
+struct san_cpu {
+	bool bmi2;       /* variable shifts without flags (the prefilter's sampling loop) */
+	bool avx2;       /* 32-byte vectors */
+	bool avx512bw;   /* 64-byte vectors with byte operations and mask registers */
+};
+const struct san_cpu *san_cpu(void);
+
+/* ---- terminal filter (term.c) --------------------------------------------------------------
+ * The filter's search for the next byte it must look at (ESC, 0xC2, and the mode's controls),
+ * with a given implementation (0 bytes, 1 SSE2, 2 AVX2, 3 AVX-512), for the tests: the index of
+ * the first such byte in p[0..n), n when none, SIZE_MAX when the CPU lacks the implementation. */
+size_t san_term_scan_impl(unsigned impl, enum san_term_mode mode, const uint8_t *p, size_t n);
+
 /* ---- decoded view (decode.c) -----------------------------------------------------------------
  * The decoded view of output bytes, left to right (docs/sanitizer.md, "Decoded view"):
  *  1. an escape sequence (ESC [ ... final, ESC ] ... BEL/ST, ESC P/X/^/_ ... ST, ESC + final)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cpuid.h>
 
 #include "common/common.h"
 #include "sanitizer/sanitizer-internal.h"
@@ -462,17 +461,6 @@ static uint32_t child_of(const struct san_node *nodes, uint32_t s, uint8_t c)
 	return 0;
 }
 
-/* CPUID leaf 7, EBX bit 8. Asked here, when a set is compiled, rather than through
- * __builtin_cpu_supports: that links libgcc's CPU-model constructor, a dozen CPUID instructions
- * (each a trap to the hypervisor on a VM) in every secretctl start-up. */
-static bool cpu_has_bmi2(void)
-{
-	unsigned a, b, c, d;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return false;
-	return (b & bit_BMI2) != 0;
-}
-
 /* Lay the trie out breadth-first with each node's children contiguous and sorted by byte, then
  * compute failure links, outputs, key links, the root table and the prefilter. */
 static int layout(struct builder *b)
@@ -555,7 +543,7 @@ static int layout(struct builder *b)
 	set->hshift = (unsigned)(32 - bits_log2);
 	set->stride = k;
 	set->gram = g;
-	set->bmi2 = cpu_has_bmi2();
+	set->bmi2 = san_cpu()->bmi2;
 	set->nnodes = (uint32_t)n;
 
 	/* BFS renumbering: order[new] = old. */

@@ -284,6 +284,37 @@ START_TEST(test_chain_never_joins_halves)
 }
 END_TEST
 
+/* Every implementation of the filter's search (SSE2, AVX2, AVX-512, when the CPU has them) finds
+ * the same first byte as the byte loop: each byte value at each position of a window that spans
+ * the vector widths and their tails, from an aligned and an unaligned start, and the first of
+ * two such bytes. */
+START_TEST(test_scan_implementations)
+{
+	static uint8_t b[256 + 2];
+	for (unsigned mode = SAN_TERM_OSC52; mode <= SAN_TERM_STRIP_ALL; mode++) {
+		for (unsigned c = 0; c < 256; c++) {
+			for (size_t pos = 0; pos < 256; pos++) {
+				memset(b, 'x', sizeof(b));
+				b[pos] = (uint8_t)c;
+				b[(pos * 7 + 3) % sizeof(b)] = 0x1B;
+				for (size_t off = 0; off < 2; off++) {
+					size_t n = sizeof(b) - off - (pos & 1);
+					size_t want = san_term_scan_impl(0, mode, b + off, n);
+					for (unsigned impl = 1; impl < 4; impl++) {
+						size_t got = san_term_scan_impl(impl, mode, b + off, n);
+						if (got == SIZE_MAX)
+							continue; /* not on this CPU */
+						ck_assert_msg(got == want,
+							      "impl %u mode %u byte %02x at %zu+%zu: %zu != %zu",
+							      impl, mode, c, pos, off, got, want);
+					}
+				}
+			}
+		}
+	}
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("sanitizer-term");
@@ -296,6 +327,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_endless_string);
 	tcase_add_test(tc, test_chunking_and_properties);
 	tcase_add_test(tc, test_chain_never_joins_halves);
+	tcase_add_test(tc, test_scan_implementations);
 	suite_add_tcase(s, tc);
 	return s;
 }
