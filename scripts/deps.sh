@@ -8,7 +8,8 @@ here=$(dirname "$0")
 # postgresql, curl, nodejs/npm: the real services of tests/lib/services.bash and the MCP tests;
 # tmux, screen: real host services the escape suite tries to reach from inside the sandbox.
 pkgs=(build-essential pkg-config libsodium-dev libsqlite3-dev libcjson-dev libyaml-dev libseccomp-dev
-	libcap-dev zlib1g-dev check bats jq sqlite3 time python3 binutils procps util-linux passwd psmisc
+	libcap-dev zlib1g-dev libzxcvbn-dev libunistring-dev check bats jq sqlite3 time python3 binutils
+	procps util-linux passwd psmisc
 	postgresql curl ca-certificates tmux screen "$@")
 # Any node >= 18 with its npm bootstraps tests/mcp (which brings its own node 22); Debian's only
 # when there is none (a node from another repository would conflict with Debian's npm).

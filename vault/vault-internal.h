@@ -42,6 +42,7 @@
 #define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
 #define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_HEADER_SUM "sctl-hdr-v1"  /* the header's (unkeyed) checksum */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -52,7 +53,8 @@
 /* Largest audit payload plaintext: seven length-prefixed fields. */
 #define AUDIT_PAYLOAD_MAX ((size_t)7 * (AUDIT_FIELD_MAX + 8) + 64)
 
-/* Subkey ids for crypto_kdf_derive_from_key; slot 0 of the key area holds the data key. */
+/* Subkey ids for crypto_kdf_derive_from_key; slot 0 of the key area holds the data key. The
+ * slots after the derived ones hold other key-grade material of the handle. */
 enum vault_subkey {
 	VK_DATA = 0,
 	VK_RECORD = 1,
@@ -60,6 +62,10 @@ enum vault_subkey {
 	VK_MANIFEST = 3,
 	VK_AUDIT_MAC = 4,
 	VK_AUDIT_ENC = 5,
+	VK_DERIVED_END,
+	/* BLAKE2b of the password form that unlocked the handle, keyed with the data key: how
+	 * `password` refuses the current password as the new one without keeping it. */
+	VK_PASSWORD_TAG = VK_DERIVED_END,
 	VK_COUNT
 };
 
@@ -69,7 +75,14 @@ struct vault {
 	char *path;
 	char source[VAULT_SOURCE_MAX + 1];
 	unsigned char vault_id[VAULT_ID_BYTES];
+	bool readonly; /* opened with vault_open_readonly: nothing is ever written through it */
 	bool unlocked;
+	/* Unlocked and nothing audited through the handle since: the first entry written stands
+	 * for the unlock too, else vault_audit_unlock writes vault.unlock. */
+	bool audit_owed;
+	bool audited_in_tx; /* the open write transaction appended an audit entry */
+	uint64_t failures_seen; /* failed attempts queued when the handle was unlocked */
+	int64_t failures_last;  /* and the time of the last one */
 	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
 };
 
@@ -121,6 +134,11 @@ static inline unsigned char *vault_ad_begin(unsigned char *p, const char *domain
 
 /* ---- files.c: the vault directory and file checks -------------------------------------------- */
 
+/* The vault directory dir with its parents resolved (realpath: a symlink above it is fine) and
+ * its last component kept as given, so that the checks below still see a symlinked vault
+ * directory as one. With create_parents, missing parents are created 0700 first (mkdir -p).
+ * *ret malloc'd. -EINVAL (no name: "/", ".", ".."), -ENOENT, -EACCES. */
+int vault_dir_resolve(const char *dir, bool create_parents, char **ret, struct reterr *err);
 /* Open dir (O_DIRECTORY, no symlink) and check it is ours and private. Returns the fd or -errno
  * with err saying why (-ENOENT when it does not exist). */
 int vault_dir_open(const char *dir, struct reterr *err);
@@ -130,16 +148,32 @@ int vault_file_check(int fd, const char *path, struct reterr *err);
  * ours, private. */
 int vault_journal_check(int dfd, const char *dir, struct reterr *err);
 
+/* New vault files (init, recover) are made as VAULT_DB_NAME ".tmp-" + random hex in the vault
+ * directory, flock'ed while in the making, and renamed to VAULT_DB_NAME when complete: an
+ * interruption (a signal, kill -9, a crash) leaves no vault.db behind, only a temporary file that
+ * nothing opens and the next init or recover removes.
+ * vault_tmp_create: a new, locked temporary file (0600): its fd and *ret_name (malloc'd).
+ * vault_tmp_install: sync it, rename it to VAULT_DB_NAME (never over an existing file unless
+ * replace; -EEXIST), sync the directory. vault_tmp_remove: remove it and its journal.
+ * vault_tmp_cleanup: remove the temporary files (and journals) no process holds locked. */
+int vault_tmp_create(int dfd, const char *dir, char **ret_name, struct reterr *err);
+int vault_tmp_install(int dfd, const char *dir, const char *name, int fd, bool replace,
+		      struct reterr *err);
+void vault_tmp_remove(int dfd, const char *name);
+void vault_tmp_cleanup(int dfd);
+
 /* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
 
-/* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
- * caller checked; then configure the connection (busy timeout, defensive, pragmas). */
+/* Open v->path read-write (read-only when v->readonly; no symlink) and check it is still the
+ * inode of fd, the file the caller checked; then configure the connection (busy timeout,
+ * defensive, pragmas). */
 int vdb_open(struct vault *v, int fd, struct reterr *err);
 /* Map an SQLite result code to -errno and describe it; what says which step failed. */
 int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what);
 int vdb_exec(struct vault *v, const char *sql, struct reterr *err);
 int vdb_prepare(struct vault *v, const char *sql, sqlite3_stmt **ret, struct reterr *err);
-/* BEGIN IMMEDIATE (waits up to the busy timeout for other writers). */
+/* BEGIN IMMEDIATE (waits up to the busy timeout for other writers); -EROFS on a read-only
+ * handle. */
 int vdb_begin(struct vault *v, struct reterr *err);
 int vdb_commit(struct vault *v, struct reterr *err);
 void vdb_rollback(struct vault *v);
@@ -213,6 +247,19 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 /* Write h: insert (create) or update the existing row (password change). */
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
 		       struct reterr *err);
+/* The header's checksum: BLAKE2b-256, unkeyed, over every field of h (docs/vault-format.md).
+ * With the password unknown it is what tells a damaged header from a wrong password; it is no
+ * MAC (whoever can write the file can recompute it, as they can reset the cooldown). */
+#define VAULT_HEADER_SUM_SQL                                                                       \
+	"CREATE TABLE IF NOT EXISTS header_sum(one INTEGER PRIMARY KEY CHECK (one = 1),"           \
+	" sum BLOB NOT NULL);"
+void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES]);
+/* 1 when the stored checksum matches h, 0 when the vault has none (made before it existed),
+ * -EBADMSG with err saying so when it does not match (a damaged header), other -errno. */
+int vault_header_sum_check(struct vault *v, const struct vault_header *h, struct reterr *err);
+/* Store h's checksum, creating its table in a vault made before it existed. Inside a write
+ * transaction. */
+int vault_header_sum_store(struct vault *v, const struct vault_header *h, struct reterr *err);
 
 /* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
 
@@ -257,17 +304,44 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
 
+/* ---- create.c ------------------------------------------------------------------------------- */
+
+/* Create every table of an empty vault file (inside the caller's transaction). */
+int vault_schema_create(struct vault *v, struct reterr *err);
+
+/* ---- unlock.c (used by the recovery) --------------------------------------------------------- */
+
+/* The password part of vault_unlock: the cooldown, the KDF, the verifier (a failure is counted and
+ * queued, a damaged header told apart). On success v->keys holds the data key and its subkeys but
+ * v is not unlocked: nothing has been checked beyond the password. */
+int vault_unlock_keys(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+		      struct reterr *err);
+
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 
 /* Failures recorded since the last unlock and the seconds left to wait (0: none). */
 int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
 			struct reterr *err);
 /* In its own transaction: queue a vault.unlock_failed event with reason (borrowed) for the audit
- * log; when count, also count it toward the cooldown. */
+ * log; when count, also count it toward the cooldown. Through a read-only handle it writes over a
+ * short-lived read-write connection, and fails when the file cannot be written. */
 int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err);
+/* The failures queued since the last unlock: how many, and the time of the last one. */
+int vault_failures_pending(struct vault *v, uint64_t *ret_count, int64_t *ret_last,
+			   struct reterr *err);
 /* Inside the unlock's transaction: append the queued failure events to the audit log (st is
  * advanced), then clear the queue and the counter. */
 int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
+
+/* ---- pwform.c, strength.c: the master password's form and strength -------------------------- */
+
+/* The NFC form of password (borrowed) when it is UTF-8 and differs from it: 1 and *ret (secure
+ * memory, caller frees); 0 when the bytes are already the form to use (already NFC, or not
+ * UTF-8); -ENOMEM. */
+int vault_password_nfc(const struct secret *password, struct secret **ret);
+/* BLAKE2b of a password form keyed with the data key (VAULT_KEY_BYTES of dek). */
+void vault_password_tag(const unsigned char *dek, const struct secret *form,
+			unsigned char out[VAULT_KEY_BYTES]);
 
 /* ---- password.c: the master password --------------------------------------------------------- */
 
