@@ -22,7 +22,8 @@
 #define CLI_MASK_REVEAL_MIN 16
 void cli_out_masked(struct outbuf *o, const void *p, size_t n);
 
-/* Parse --since: a duration back from now ("24h", "7d") or an RFC 3339 UTC time. -EINVAL. */
+/* Parse --since: a duration back from now ("24h", "7d"), a date ("2026-01-31": its start, UTC)
+ * or an RFC 3339 UTC time. -EINVAL. */
 int cli_parse_since(const char *s, int64_t *ret_ts);
 
 /* Read one line (without "\n" / "\r\n") from fd 0 byte by byte, so that the rest of stdin is
@@ -39,6 +40,12 @@ int cli_tty_confirm(const char *question);
 /* Check a password's length (characters, VAULT_PASSWORD_MIN..MAX) and that it has no NUL byte;
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
+
+/* Refuse a new master password that is easy to guess (below VAULT_PASSWORD_MIN_BITS as zxcvbn
+ * estimates it, the user's name and the tool's counting as easy words), unless allow_weak
+ * (--allow-weak). CLI_OK, or CLI_EUSAGE after saying why and what to do; cmd names the command
+ * in the message. */
+int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_weak);
 
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);

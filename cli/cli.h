@@ -19,6 +19,7 @@ enum cli_exit {
 	CLI_EAUTH = 3,    /* wrong password, cooldown, no password available */
 	CLI_EINTEGRITY = 4, /* tampering detected (vault rows, audit chain) */
 	CLI_EIO = 5,      /* I/O, database or internal failure */
+	CLI_EACCESS = 6,  /* access: permission, ownership, mode or a symlink where none may be */
 };
 
 /* ---- options -------------------------------------------------------------------------------- */
@@ -65,6 +66,8 @@ enum cli_flags {
 	CLI_VAULT = 1u << 2,    /* open and unlock the vault before run (ctx->vault) */
 	CLI_KEY = 1u << 3,      /* exactly one operand, a valid KEY (ctx->key) */
 	CLI_COMMAND = 1u << 4,  /* options end at the first operand: a command line follows */
+	CLI_READONLY = 1u << 5, /* with CLI_VAULT: open it read-only; the command writes nothing,
+				 * not even an audit entry (audit list|verify|export) */
 };
 #define CLI_UNLOCK (CLI_HARDEN | CLI_PASSWORD | CLI_VAULT)
 
@@ -116,7 +119,8 @@ extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Map a negative errno from a module to an exit code (ENOENT->2, EBADMSG->4 or 3, ...). */
+/* Map a negative errno from a module to an exit code (ENOENT->2, EKEYREJECTED->3, EBADMSG->4,
+ * EACCES/EPERM/ELOOP->6, ...). */
 int cli_exit_from_errno(int r);
 
 /* Obtain the master password: one line of stdin when from_stdin (an explicit flag wins), else
@@ -126,9 +130,14 @@ int cli_exit_from_errno(int r);
 int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret);
 
 /* Open the vault in the default directory and unlock it (password as cli_password), reporting
- * every failure once. 0 and *ret, or an exit code. For commands that unlock only sometimes
- * (run, redact); the others declare CLI_VAULT. */
-int cli_vault_unlock(bool password_stdin, struct vault **ret);
+ * every failure once; after failed attempts since the last unlock, say how many and when (as
+ * ssh does). flags: CLI_READONLY or 0. 0 and *ret, or an exit code. For commands that unlock
+ * only sometimes (run, redact); the others declare CLI_VAULT. */
+int cli_vault_unlock(bool password_stdin, unsigned flags, struct vault **ret);
+/* Done with an unlocked vault (NULL is fine): when the command recorded nothing in the audit
+ * log, record the unlock (vault.unlock), then free it. CLI_OK, or CLI_EIO after saying that the
+ * record could not be written. */
+int cli_vault_close(struct vault *v);
 
 /* Harden this process (non-dumpable, no core) before any secret is loaded. */
 void cli_harden(void);

@@ -11,40 +11,63 @@
 
 #define AUDIT_LIST_DEFAULT_LIMIT 100
 
-/* cJSON only ever sees audit records, which by contract hold no secret values. */
-static cJSON *record_json(const struct audit_record *a)
+/* detail: the JSON object the vault wrote, printed as such; anything else (not an object, not
+ * UTF-8) as a string member with its _base64 sibling. cJSON only ever sees audit records, which
+ * by contract hold no secret values. */
+static int out_detail(struct outbuf *o, const char *d)
+{
+	if (!d || !d[0]) {
+		outbuf_puts(o, "\"detail\":null");
+		return 0;
+	}
+	cJSON *j = utf8_valid(d, strlen(d)) ? cJSON_Parse(d) : NULL;
+	char *text = cJSON_IsObject(j) ? cJSON_PrintUnformatted(j) : NULL;
+	cJSON_Delete(j);
+	if (!text) {
+		outbuf_json_member_cstr(o, "detail", d);
+		return 0;
+	}
+	outbuf_puts(o, "\"detail\":");
+	outbuf_puts(o, text);
+	free(text);
+	return 0;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+/* One entry as a JSON object: the user guide's names (timestamp, action, source, keys, command,
+ * success) plus seq (null for a queued failed unlock, not yet chained), error and detail. Text
+ * that is not UTF-8 shows its bad bytes as \\xNN and gets a NAME_base64 sibling. */
+static int record_json(struct outbuf *o, const struct audit_record *a)
 {
 	char ts[32];
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
+	AUTO_STRV char **kv = NULL;
 	parse_format_time(a->ts, ts);
-	cJSON_AddNumberToObject(o, "seq", (double)a->seq);
-	cJSON_AddStringToObject(o, "ts", ts);
-	cJSON_AddStringToObject(o, "source", a->source ? a->source : "");
-	cJSON_AddStringToObject(o, "action", a->action ? a->action : "");
-	cJSON_AddBoolToObject(o, "success", a->success);
-	cJSON *keys = cJSON_AddArrayToObject(o, "keys");
-	if (!keys) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	char **kv = NULL;
-	if (a->keys && strv_split(a->keys, ',', &kv) == 0) {
-		for (size_t i = 0; kv[i]; i++)
-			cJSON_AddItemToArray(keys, cJSON_CreateString(kv[i]));
-	}
-	strv_free(kv);
-	cJSON_AddItemToObject(o, "command", a->command && a->command[0]
-						    ? cJSON_CreateString(a->command)
-						    : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "error", a->error && a->error[0] ? cJSON_CreateString(a->error)
-								  : cJSON_CreateNull());
-	cJSON *detail = a->detail && a->detail[0] ? cJSON_Parse(a->detail) : NULL;
-	if (!detail && a->detail && a->detail[0])
-		detail = cJSON_CreateString(a->detail);
-	cJSON_AddItemToObject(o, "detail", detail ? detail : cJSON_CreateNull());
-	return o;
+	if (a->seq)
+		outbuf_printf(o, "{\"seq\":%llu,", (unsigned long long)a->seq);
+	else
+		outbuf_puts(o, "{\"seq\":null,");
+	outbuf_printf(o, "\"timestamp\":\"%s\",", ts);
+	outbuf_json_member_cstr(o, "action", or_null(a->action));
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "source", or_null(a->source));
+	outbuf_puts(o, ",");
+	if (a->keys && a->keys[0] && strv_split(a->keys, ',', &kv) < 0)
+		return -ENOMEM;
+	outbuf_json_member_strv(o, "keys", kv);
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "command", or_null(a->command));
+	outbuf_printf(o, ",\"success\":%s,", a->success ? "true" : "false");
+	outbuf_json_member_cstr(o, "error", or_null(a->error));
+	outbuf_puts(o, ",");
+	out_detail(o, a->detail);
+	if (a->unreadable)
+		outbuf_puts(o, ",\"unreadable\":true");
+	outbuf_puts(o, "}");
+	return 0;
 }
 
 static const char *cell(const char *s)
@@ -79,7 +102,10 @@ static void print_table(struct outbuf *o, const struct audit_record *a, size_t n
 	for (size_t i = 0; i < n; i++) {
 		char ts[32];
 		parse_format_time(a[i].ts, ts);
-		outbuf_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
+		if (a[i].seq)
+			outbuf_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
+		else /* a failed unlock still queued: not in the chain yet */
+			outbuf_printf(o, "%*s  %-20s  ", seqw, "-", ts);
 		const char *cols[] = { cell(a[i].source), cell(a[i].action),
 				       a[i].success ? "ok" : "FAILED", cell(a[i].keys) };
 		const int widths[] = { srcw, actw, 6, keyw };
@@ -105,17 +131,12 @@ static int print_json(struct outbuf *o, const struct audit_record *a, size_t n, 
 	if (!lines)
 		outbuf_puts(o, "[");
 	for (size_t i = 0; i < n; i++) {
-		cJSON *j = record_json(&a[i]);
-		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
-		cJSON_Delete(j);
-		if (!text)
-			return -ENOMEM;
 		if (!lines && i)
 			outbuf_puts(o, ",\n");
-		outbuf_puts(o, text);
+		if (record_json(o, &a[i]) < 0)
+			return -ENOMEM;
 		if (lines)
 			outbuf_puts(o, "\n");
-		free(text);
 	}
 	if (!lines)
 		outbuf_puts(o, "]\n");
@@ -137,8 +158,8 @@ static int opt_limit(const char *arg)
 static int opt_since(const char *arg)
 {
 	if (cli_parse_since(arg, &q.since) < 0) {
-		cli_error("audit: invalid --since '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
-			  arg);
+		cli_error("audit: invalid --since '%s' (use e.g. 24h, 7d, 2026-01-31 or "
+			  "2026-01-31T12:00:00Z)", arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
@@ -155,7 +176,8 @@ static int opt_format(const char *arg)
 }
 
 #define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
-			 "entries newer than a duration (24h, 7d) or an RFC 3339 time")
+			 "entries newer than a duration (24h, 7d), a date (2026-01-31,\n" \
+			 "UTC) or an RFC 3339 time")
 #define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
 			      "only entries made through SRC (cli or mcp)")
 
@@ -193,14 +215,30 @@ static int run_verify(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
-/* list and export: read the records, then print a table or JSON. */
+/* list and export check the chain first: entries of a log that does not verify are still
+ * shown (they are what there is), followed by a warning, and the exit status is 4. */
+static int verify_quietly(struct cli_ctx *ctx, struct reterr *why, uint64_t *bad)
+{
+	uint64_t count = 0;
+	int r = audit_verify(ctx->vault, &count, bad, why);
+	if (r == 0 || r == -EBADMSG)
+		return r;
+	cli_error("%s: cannot verify the log: %s", ctx->name, reterr_str(why, r));
+	return r;
+}
+
+/* list and export: verify, read the records, then print a table or JSON. */
 static int run_read(struct cli_ctx *ctx, bool export)
 {
-	struct reterr err = RETERR_INIT;
+	struct reterr err = RETERR_INIT, why = RETERR_INIT;
 	struct audit_record *recs = NULL;
 	size_t n = 0;
+	uint64_t bad = 0;
 	if (export)
 		q.limit = 0;
+	int v = verify_quietly(ctx, &why, &bad);
+	if (v < 0 && v != -EBADMSG)
+		return cli_exit_from_errno(v);
 	int r = audit_list(ctx->vault, &q, &recs, &n, &err);
 	if (r < 0) {
 		cli_error("%s: cannot read the log: %s", ctx->name, reterr_str(&err, r));
@@ -221,6 +259,12 @@ static int run_read(struct cli_ctx *ctx, bool export)
 		rc = CLI_EIO;
 	}
 	audit_records_free(recs, n);
+	if (v == -EBADMSG && rc == CLI_OK) {
+		cli_error("%s: WARNING: the audit log FAILED verification at entry %llu: %s; the "
+			  "entries are shown as stored, not as verified (see 'secretctl audit "
+			  "verify')", ctx->name, (unsigned long long)bad, why.msg);
+		rc = CLI_EINTEGRITY;
+	}
 	return rc;
 }
 
@@ -241,7 +285,7 @@ static const struct cli_command audit_list_cmd = {
 	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
 		 "with\ncontrol bytes escaped.",
 	.opts = list_opts,
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_list,
 };
 
@@ -250,7 +294,7 @@ static const struct cli_command audit_verify_cmd = {
 	.summary = "check the whole chain; exits 4 naming the first bad entry",
 	.about = "Check every entry's HMAC and its link to the one before; exit 4 naming the "
 		 "first\nentry that fails.",
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_verify,
 };
 
@@ -260,7 +304,7 @@ static const struct cli_command audit_export_cmd = {
 	.synopsis = "[--format json|jsonl] [--since WHEN] [--source SRC]",
 	.about = "Print every entry (or those --since/--source keep) as JSON.",
 	.opts = export_opts,
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_export,
 };
 

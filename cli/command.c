@@ -422,11 +422,13 @@ static int run_command(const struct cli_command *cmd, const struct cli_command *
 		goto out;
 	if (c->check && (rc = c->check(&ctx)) != CLI_OK)
 		goto out;
-	if ((c->flags & CLI_VAULT) && (rc = cli_vault_unlock(ctx.password_stdin, &ctx.vault)))
+	if ((c->flags & CLI_VAULT) &&
+	    (rc = cli_vault_unlock(ctx.password_stdin, c->flags & CLI_READONLY, &ctx.vault)))
 		goto out;
 	rc = c->run(&ctx);
 out:
-	vault_free(ctx.vault);
+	if (cli_vault_close(ctx.vault) != CLI_OK && rc == CLI_OK)
+		rc = CLI_EIO;
 	release_opts(c);
 	free(p.lopts);
 	free(p.seen);

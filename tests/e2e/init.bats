@@ -43,12 +43,12 @@ setup() { e2e_setup; }
 	run -1 --separate-stderr env SECRETCTL_PASSWORD="$long" setsid -w "$BIN" init --kdf test
 	[[ $stderr == *"8 to 128 characters"* ]]
 	[ ! -e "$DB" ]
-	run -0 env SECRETCTL_PASSWORD="${long:1}" setsid -w "$BIN" init --kdf test
+	run -0 env SECRETCTL_PASSWORD="${long:1}" setsid -w "$BIN" init --kdf test --allow-weak
 }
 
 @test "password length counts characters, not bytes" {
 	# 8 two-byte characters: 16 bytes, 8 characters.
-	run -0 env SECRETCTL_PASSWORD='éééééééé' setsid -w "$BIN" init --kdf test
+	run -0 env SECRETCTL_PASSWORD='éééééééé' setsid -w "$BIN" init --kdf test --allow-weak
 	run -0 env SECRETCTL_PASSWORD='éééééééé' setsid -w "$BIN" list
 }
 
@@ -143,16 +143,17 @@ setup() { e2e_setup; }
 	init_vault
 	put K 'value-before-change'
 	run -0 env SECRETCTL_PASSWORD="$PW" SECRETCTL_NEW_PASSWORD='a brand new password' \
-		setsid -w "$BIN" password --kdf test
+		setsid -w "$BIN" password --kdf test --allow-weak
 	[[ $output == *"master password changed"* ]]
 	run -3 sc list
-	run -0 env SECRETCTL_PASSWORD='a brand new password' setsid -w "$BIN" get K
+	run -0 --separate-stderr env SECRETCTL_PASSWORD='a brand new password' setsid -w "$BIN" get K
 	[ "$output" = "value-before-change" ]
+	[[ $stderr == *"1 failed attempt to unlock the vault since it was last unlocked"* ]]
 }
 
 @test "password change via --password-stdin: current then new line" {
 	init_vault
-	run -0 setsid -w "$BIN" password --kdf test --password-stdin < <(printf '%s\n%s\n' "$PW" 'second password 2')
+	run -0 setsid -w "$BIN" password --kdf test --allow-weak --password-stdin < <(printf '%s\n%s\n' "$PW" 'second password 2')
 	run -0 setsid -w "$BIN" list --password-stdin <<<'second password 2'
 }
 

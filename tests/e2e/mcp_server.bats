@@ -67,7 +67,7 @@ msg() { grep -F "\"id\":$1," <<<"$output" | head -1; }
 	run -1 --separate-stderr env SECRETCTL_PASSWORD="$PW" "$BIN" mcp-server </dev/null
 	[[ $stderr == *"chmod 600"* ]]
 	# The failed starts are in the audit log, as the MCP server's.
-	run -0 sc audit list --json
+	run -0 --separate-stderr sc audit list --json
 	[ "$(jq '[.[] | select(.action == "vault.unlock_failed" and .source == "mcp")] | length' <<<"$output")" -ge 2 ]
 }
 
