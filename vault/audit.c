@@ -381,11 +381,16 @@ static int entry_read(const struct vault *v, sqlite3_stmt *st, struct audit_reco
 int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
 	       size_t *ret_n, struct reterr *err)
 {
+	int r = vault_require_unlocked(v, err);
+	return r < 0 ? r : vault_audit_read(v, q, ret, ret_n, err);
+}
+
+int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+		     size_t *ret_n, struct reterr *err)
+{
 	struct records rs = { 0 };
 	sqlite3_stmt *st = NULL;
-	int r = vault_require_unlocked(v, err);
-	if (r < 0)
-		return r;
+	int r;
 	uint64_t limit = q ? q->limit : 0;
 	/* Newest first so `limit` stops early; reversed to oldest first at the end. */
 	if ((r = vdb_prepare(v,
@@ -460,13 +465,18 @@ static int verify_fail(struct reterr *err, uint64_t *ret_bad, uint64_t seq, cons
 int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
 		 struct reterr *err)
 {
+	int r = vault_require_unlocked(v, err);
+	return r < 0 ? r : vault_audit_verify_chain(v, ret_count, ret_bad_seq, err);
+}
+
+int vault_audit_verify_chain(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			     struct reterr *err)
+{
 	sqlite3_stmt *q = NULL;
 	unsigned char prev[VAULT_MAC_BYTES] = { 0 }, mac[VAULT_MAC_BYTES];
 	struct vault_state st;
 	uint64_t expect = 1, count = 0;
-	int r = vault_require_unlocked(v, err);
-	if (r < 0)
-		return r;
+	int r;
 	/* One read transaction: the chain and its head are seen at one instant. */
 	if ((r = vdb_exec(v, "BEGIN", err)) < 0)
 		return r;

@@ -7,6 +7,7 @@
 #include "vault/vault-internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 static int refuse_cooldown(struct vault *v, int64_t failures, int64_t wait, struct reterr *err)
 {
@@ -132,6 +133,23 @@ static int unlock_owes(struct vault *v, struct reterr *err)
 	return r == 1 ? 0 : r == 0 || r == -EBADMSG ? 1 : r;
 }
 
+/* err says the vault failed its check: add the rows that do not authenticate, by name where it
+ * still decrypts, and what to do. */
+static void damaged(struct vault *v, struct reterr *err)
+{
+	char rows[RETERR_MSG_MAX], msg[RETERR_MSG_MAX];
+	if (!err)
+		return;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	if (vault_damage_summary(v, rows, sizeof(rows)) < 0)
+		rows[0] = '\0';
+	/* The advice first: a long list of rows may be cut at the message's end. */
+	reterr_set(err, -EBADMSG,
+		   "%s (`secretctl recover --dry-run` reports what is intact, `secretctl recover` "
+		   "rebuilds the vault from it)%s%s",
+		   msg, rows[0] ? ": " : "", rows);
+}
+
 /* The integrity check (head, manifest over every row), in a read transaction, or in a write
  * transaction with what the unlock owes. */
 static int unlock_check(struct vault *v, struct reterr *err)
@@ -144,8 +162,11 @@ static int unlock_check(struct vault *v, struct reterr *err)
 	int r = owes ? vdb_begin(v, err) : vdb_exec(v, "BEGIN", err);
 	if (r < 0)
 		return r;
-	if ((r = vault_state_load(v, &st, err)) < 0 || (r = vault_manifest_check(v, &st, err)) < 0)
+	if ((r = vault_state_load(v, &st, err)) < 0 || (r = vault_manifest_check(v, &st, err)) < 0) {
+		if (r == -EBADMSG)
+			damaged(v, err);
 		goto out;
+	}
 	if (owes && ((r = vault_failures_flush(v, &st, err)) < 0 ||
 		     (r = vault_header_load(v, &h, err)) < 0 ||
 		     (r = vault_header_sum_store(v, &h, err)) < 0 || (r = vdb_commit(v, err)) < 0))

@@ -269,6 +269,13 @@ int vault_header_sum_store(struct vault *v, const struct vault_header *h, struct
 void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
 			unsigned char out[VAULT_MAC_BYTES]);
 int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err);
+/* One row's tag, as the manifest XORs it in. */
+void vault_manifest_row_tag(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			    uint64_t version, unsigned char out[VAULT_MAC_BYTES]);
+/* The count and tag accumulator of the rows as stored (and their highest version, optional). */
+int vault_manifest_compute(struct vault *v, uint64_t *ret_count,
+			   unsigned char ret_acc[VAULT_MAC_BYTES], uint64_t *ret_max_version,
+			   struct reterr *err);
 int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
 			 bool remove, uint64_t new_version, struct reterr *err);
@@ -304,6 +311,33 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
 
+/* ---- secrets.c: examining rows (recovery) ---------------------------------------------------- */
+
+/* What one secret row is worth: problem NULL when it authenticates (name, metadata, value). key
+ * (malloc'd; the caller frees) when the name decrypts. */
+struct vault_row_check {
+	int64_t n; /* rowid */
+	bool id_ok;
+	unsigned char id[VAULT_HASH_BYTES];
+	int64_t version;
+	int64_t updated_at;
+	char *key;
+	const char *problem; /* static text */
+};
+/* Examine the row q is on: SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM
+ * secrets. Values are decrypted into locked memory and wiped at once. 0 (also for a bad row) or
+ * -ENOMEM. */
+int vault_row_examine(const struct vault *v, sqlite3_stmt *q, struct vault_row_check *ret);
+/* The row id of key (its keyed name hash). */
+void vault_row_id(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+
+/* ---- examine.c -------------------------------------------------------------------------------- */
+
+/* The secret rows that do not authenticate, named ("secret 'k': why; row 3f2a...: why", at
+ * most three and a count) into out: what an unlock that fails its check tells the user. Empty
+ * when every row authenticates (the damage is elsewhere: deleted or rolled-back rows). */
+int vault_damage_summary(struct vault *v, char *out, size_t size);
+
 /* ---- create.c ------------------------------------------------------------------------------- */
 
 /* Create every table of an empty vault file (inside the caller's transaction). */
@@ -316,6 +350,13 @@ int vault_schema_create(struct vault *v, struct reterr *err);
  * v is not unlocked: nothing has been checked beyond the password. */
 int vault_unlock_keys(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
 		      struct reterr *err);
+
+/* audit_list and audit_verify for a handle that holds the keys but is not unlocked (recovery:
+ * the vault does not verify as a whole). */
+int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+		     size_t *ret_n, struct reterr *err);
+int vault_audit_verify_chain(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			     struct reterr *err);
 
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 

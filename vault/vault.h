@@ -215,6 +215,54 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 /* Delete a secret. -ENOENT when absent. Audits `secret.delete`. */
 int vault_delete(struct vault *v, const char *key, struct reterr *err);
 
+/* ---- recovery (docs/vault-format.md "Recovery") ------------------------------------------- */
+
+/* A secret row that does not authenticate. */
+struct vault_bad_row {
+	int64_t rowid;       /* its number in the secrets table */
+	char id[17];         /* the first 8 bytes of its row id in hex ("?" when malformed) */
+	char *key;           /* its name when that still decrypts or the audit log names a key
+			      * with its row id, else NULL */
+	const char *problem; /* what is wrong (static text) */
+};
+
+/* What vault_examine found. Strings and arrays are owned by it (vault_examination_release). */
+struct vault_examination {
+	size_t rows, intact;       /* secret rows in the file; those that authenticate */
+	struct vault_bad_row *bad; /* the others */
+	size_t nbad;
+	/* From the audit log entries that decrypt: keys it says exist that have no row (deleted
+	 * outside secretctl), and intact rows older than their last change (rolled back). */
+	char **missing, **stale;   /* strv, NULL when none */
+	bool manifest_ok;          /* the manifest's MAC verifies */
+	bool rows_match;           /* the intact rows are exactly the set it authenticates */
+	bool head_ok;              /* the authenticated head matches the log and the manifest */
+	char head_msg[RETERR_MSG_MAX];
+	bool audit_ok;             /* the whole chain verifies (vault_examine does not repair it) */
+	uint64_t audit_entries, audit_bad_seq;
+	char audit_msg[RETERR_MSG_MAX];
+};
+
+/* For a vault that does not unlock because it fails its integrity check: check the password as
+ * vault_unlock does (cooldown, counted failures) and keep the keys, without trusting anything
+ * else. The handle then serves vault_examine and vault_recover only. */
+int vault_unlock_for_recovery(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+			      struct reterr *err);
+/* Examine every secret row (each is decrypted and wiped at once), the manifest, the head and the
+ * audit chain. Writes nothing. v from vault_unlock or vault_unlock_for_recovery. */
+int vault_examine(struct vault *v, struct vault_examination *ret, struct reterr *err);
+/* Whether the secrets, the manifest and the head are intact: nothing for vault_recover to do
+ * (a broken audit chain alone is not repaired: it stays visible to audit_verify). */
+bool vault_examination_clean(const struct vault_examination *ex);
+void vault_examination_release(struct vault_examination *ex);
+/* Rebuild the vault from what ex found intact, atomically: a new file holds the header, every
+ * intact secret row and the whole audit log as stored (a broken chain stays visible), a
+ * recomputed manifest and head, and a `vault.recover` event naming what was dropped; it is
+ * renamed over vault.db after the damaged file was kept as vault.db.damaged-<time> (a hard link;
+ * *ret_backup is its path, malloc'd). v must be read-write; ex from vault_examine(v). */
+int vault_recover(struct vault *v, const struct vault_examination *ex, char **ret_backup,
+		  struct reterr *err);
+
 /* ---- audit log ---------------------------------------------------------------------------- */
 
 /* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
