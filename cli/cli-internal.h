@@ -41,6 +41,10 @@ int cli_tty_confirm(const char *question);
  * prints why on failure. 0 or CLI_EUSAGE. what names it in the message ("password"). */
 int cli_password_check(const struct secret *pw, const char *what);
 
+/* cli_vault_unlock for `recover`: check the password only (vault_unlock_for_recovery), not the
+ * vault's integrity. */
+#define CLI_UNLOCK_RECOVERY (1u << 16)
+
 /* Refuse a new master password that is easy to guess (below VAULT_PASSWORD_MIN_BITS as zxcvbn
  * estimates it, the user's name and the tool's counting as easy words), unless allow_weak
  * (--allow-weak). CLI_OK, or CLI_EUSAGE after saying why and what to do; cmd names the command

@@ -109,7 +109,7 @@ const struct cli_command *cli_find(const struct cli_command *const *table, char 
 				   int nwords, int *ret_used);
 
 extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_get, cli_cmd_list,
-	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
+	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_recover, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config;
 
 /* ---- reporting and the vault ---------------------------------------------------------------- */
@@ -131,7 +131,8 @@ int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secre
 
 /* Open the vault in the default directory and unlock it (password as cli_password), reporting
  * every failure once; after failed attempts since the last unlock, say how many and when (as
- * ssh does). flags: CLI_READONLY or 0. 0 and *ret, or an exit code. For commands that unlock
+ * ssh does). flags: CLI_READONLY, 0 (or CLI_UNLOCK_RECOVERY, cli-internal.h). 0 and *ret, or
+ * an exit code. For commands that unlock
  * only sometimes (run, redact); the others declare CLI_VAULT. */
 int cli_vault_unlock(bool password_stdin, unsigned flags, struct vault **ret);
 /* Done with an unlocked vault (NULL is fine): when the command recorded nothing in the audit

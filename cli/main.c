@@ -17,9 +17,9 @@ static const struct cli_command cmd_exec = {
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_init,	     &cli_cmd_set,	  &cli_cmd_get,	    &cli_cmd_list,
-	&cli_cmd_delete,     &cli_cmd_password,	  &cli_cmd_audit,   &cli_cmd_run,
-	&cmd_exec,	     &cli_cmd_redact,	  &cli_cmd_doctor,  &cli_cmd_policy,
-	&cli_cmd_mcp_server, &cli_cmd_mcp_config, NULL,
+	&cli_cmd_delete,     &cli_cmd_password,	  &cli_cmd_audit,   &cli_cmd_recover,
+	&cli_cmd_run,	     &cmd_exec,		  &cli_cmd_redact,  &cli_cmd_doctor,
+	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config, NULL,
 };
 
 /* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) is UTF-8: text output then shows UTF-8 as

@@ -378,7 +378,8 @@ int cli_vault_unlock(bool password_stdin, unsigned flags, struct vault **ret)
 		return rc;
 	}
 	wait_s = 0;
-	int r = vault_unlock(v, pw, &wait_s, &err);
+	int r = flags & CLI_UNLOCK_RECOVERY ? vault_unlock_for_recovery(v, pw, &wait_s, &err)
+					    : vault_unlock(v, pw, &wait_s, &err);
 	if (r < 0) {
 		rc = unlock_failed(v, r, wait_s, &err);
 		vault_free(v);

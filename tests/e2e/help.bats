@@ -9,7 +9,7 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set get list delete password audit run exec redact doctor; do
+	for c in init set get list delete password audit recover run exec redact doctor; do
 		[[ $output == *"  $c "* ]]
 	done
 	run -1 sc_nopw
@@ -18,7 +18,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set get list delete password audit; do
+	for c in init set get list delete password audit recover; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
 		[ -z "$stderr" ]
@@ -32,7 +32,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
-	for c in init "set K" "get K" list "delete K" password "audit list"; do
+	for c in init "set K" "get K" list "delete K" password "audit list" recover; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
 		[[ $stderr == *"usage: secretctl"* ]]
@@ -53,7 +53,7 @@ setup() { e2e_setup; }
 }
 
 @test "help COMMAND prints the same help as COMMAND --help, subcommands too" {
-	for c in init set get list delete password audit run exec redact doctor policy mcp-server mcp-config; do
+	for c in init set get list delete password audit recover run exec redact doctor policy mcp-server mcp-config; do
 		run -0 sc_nopw help "$c"
 		a=$output
 		run -0 sc_nopw "$c" --help
