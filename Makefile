@@ -22,11 +22,12 @@ SHARED_PKGS := libcjson
 # Libraries named by the static packages' private dependencies that stay shared (libc's parts;
 # --as-needed drops any the static archives do not actually use, e.g. zlib for SQLite).
 SYSTEM_LIBS := -lm -lz -lpthread -ldl -lrt
-# Debian ships no pkg-config file for these two (vault/ uses them for the master password):
-# libunistring (Unicode NFC) links statically; libzxcvbn (strength estimate) only as a shared
-# library (its archive is not position-independent, the binary is).
+# Debian ships no pkg-config file for libunistring (vault/: the master password's Unicode NFC):
+# linked statically. libzxcvbn (its strength) is not linked at all: vault/strength.c loads the
+# shared library when a password is rated (its archive is not position-independent, and
+# linking the shared one would cost every start of the binary a library load).
 EXTRA_STATIC_LIBS := -lunistring
-EXTRA_SHARED_LIBS := -lzxcvbn
+EXTRA_SHARED_LIBS :=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wsign-conversion -Wstrict-prototypes \

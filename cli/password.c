@@ -179,8 +179,13 @@ int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_w
 	if (allow_weak)
 		return CLI_OK;
 	int r = vault_password_strength(pw, words, &bits);
+	if (r == -ENOSYS) {
+		cli_error("%s: cannot rate the password: libzxcvbn.so.0 is missing (install Debian's "
+			  "libzxcvbn0)", cmd);
+		return CLI_EIO;
+	}
 	if (r < 0) {
-		cli_error("%s: cannot estimate the password's strength: %s", cmd, strerror(-r));
+		cli_error("%s: cannot rate the password: %s", cmd, strerror(-r));
 		return CLI_EIO;
 	}
 	if (bits >= VAULT_PASSWORD_MIN_BITS)

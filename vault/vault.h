@@ -117,7 +117,8 @@ int vault_change_password(struct vault *v, const struct secret *new_password, en
 /* How hard password (borrowed; its NFC form) is to guess, in bits (log2 of the guesses zxcvbn
  * estimates an attacker needs: dictionaries, names, keyboard patterns, dates, repeats, l33t).
  * words (NULL-terminated, may be NULL) count as easy guesses too (the user name, the tool's
- * name). 0 and *ret_bits, -EINVAL (a NUL byte), -ENOMEM. */
+ * name). 0 and *ret_bits, -EINVAL (a NUL byte), -ENOMEM, -ENOSYS (libzxcvbn.so.0, loaded on
+ * first use, is missing). */
 int vault_password_strength(const struct secret *password, const char *const *words,
 			    double *ret_bits);
 
