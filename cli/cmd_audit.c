@@ -283,7 +283,8 @@ static const struct cli_command audit_list_cmd = {
 	.summary = "the newest entries, oldest first (default: the last 100)",
 	.synopsis = "[--limit N] [--since WHEN] [--source SRC] [--json]",
 	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
-		 "with\ncontrol bytes escaped.",
+		 "with\ncontrol bytes escaped. The chain is verified first: on a log that fails, "
+		 "the\nentries are shown, then a warning, and the exit status is 4.",
 	.opts = list_opts,
 	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_list,
@@ -302,7 +303,11 @@ static const struct cli_command audit_export_cmd = {
 	.name = "export",
 	.summary = "every entry as one JSON array (json, default) or JSON lines (jsonl)",
 	.synopsis = "[--format json|jsonl] [--since WHEN] [--source SRC]",
-	.about = "Print every entry (or those --since/--source keep) as JSON.",
+	.about = "Print every entry (or those --since/--source keep) as JSON: seq, timestamp,\n"
+		 "action, source, keys, command, success, error, detail. Text that is not UTF-8 "
+		 "shows\nits bad bytes as \\xNN, with the exact bytes in a NAME_base64 member. "
+		 "The chain is\nverified first: on a log that fails, a warning follows and the "
+		 "exit status is 4.",
 	.opts = export_opts,
 	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_export,
@@ -315,8 +320,9 @@ static const struct cli_command *const audit_subs[] = {
 const struct cli_command cli_cmd_audit = {
 	.name = "audit",
 	.summary = "list, verify or export the audit log",
-	.about = "Every unlock, read, change, run and MCP call is recorded in an HMAC-chained "
-		 "log\ninside the vault. No secret value is ever recorded. Each command that "
-		 "unlocks the\nvault is itself recorded (vault.unlock).",
+	.about = "Every read, change, run, MCP call and failed unlock is recorded in an "
+		 "HMAC-chained\nlog inside the vault. No secret value is ever recorded. A "
+		 "command's entry stands for\nits unlock. These subcommands open the vault "
+		 "read-only and record nothing themselves.",
 	.subs = audit_subs,
 };
