@@ -83,7 +83,7 @@ static int logged_read(struct vault *v, struct logged *l, struct reterr *err)
 	return r;
 }
 
-/* ---- the rows ----------------------------------------------------------------------------------- */
+/* ---- the rows -------------------------------------------------------------------------------- */
 
 static int bad_push(struct vault_examination *ex, struct vault_row_check *c)
 {
@@ -135,7 +135,7 @@ static int scan_rows(struct vault *v, struct vault_examination *ex,
 	return r;
 }
 
-/* ---- the manifest, the head, the chain ---------------------------------------------------------- */
+/* ---- the manifest, the head, the chain ------------------------------------------------------- */
 
 static void check_manifest(struct vault *v, struct vault_examination *ex,
 			   const unsigned char acc[VAULT_MAC_BYTES])

@@ -2,12 +2,16 @@
 /* vault: module-private declarations, one section per file that defines them, bottom layer
  * first. A file uses only what lower layers declare, never a file that uses it back
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
- *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
- *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *   0  files.c db.c kdf.c codec.c       dir and file checks, new files, SQLite, KDF and subkeys,
+ *      pwform.c                         blob codec, the password's NFC form
+ *   1  header.c manifest.c strength.c   the header row (wrapped data key, checksum), the rows'
+ *                                       manifest, password strength
  *   2  head.c open.c                    the authenticated head; the handle (open, free)
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   5  create.c unlock.c                vault_create, vault_unlock
+ *   5  create.c examine.c               vault_create; what a damaged vault still holds
+ *   6  unlock.c                         vault_unlock
+ *   7  recover.c                        rebuilding a damaged vault
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -223,6 +227,16 @@ int vault_values_decode(struct vault_entry *e);
  * vault_entry_free of an entry that is not on the heap. */
 void vault_entry_release(struct vault_entry *e);
 
+/* ---- pwform.c: the master password's form (strength.c declares only in vault.h) -------------- */
+
+/* The NFC form of password (borrowed) when it is UTF-8 and differs from it: 1 and *ret (secure
+ * memory, caller frees); 0 when the bytes are already the form to use (already NFC, or not
+ * UTF-8); -ENOMEM. */
+int vault_password_nfc(const struct secret *password, struct secret **ret);
+/* BLAKE2b of a password form keyed with the data key (VAULT_KEY_BYTES of dek). */
+void vault_password_tag(const unsigned char *dek, const struct secret *form,
+			unsigned char out[VAULT_KEY_BYTES]);
+
 /* ---- header.c: the header row and the wrapped data key --------------------------------------- */
 
 struct vault_header {
@@ -311,46 +325,6 @@ int vault_audit_payload_encode(const struct audit_event *ev, const char *source,
  * Hostile input: every length is checked against AUDIT_FIELD_MAX first. -EBADMSG/-ENOMEM. */
 int vault_audit_payload_decode(const unsigned char *p, size_t n, struct audit_record *a);
 
-/* ---- secrets.c: examining rows (recovery) ---------------------------------------------------- */
-
-/* What one secret row is worth: problem NULL when it authenticates (name, metadata, value). key
- * (malloc'd; the caller frees) when the name decrypts. */
-struct vault_row_check {
-	int64_t n; /* rowid */
-	bool id_ok;
-	unsigned char id[VAULT_HASH_BYTES];
-	int64_t version;
-	int64_t updated_at;
-	char *key;
-	const char *problem; /* static text */
-};
-/* Examine the row q is on: SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM
- * secrets. Values are decrypted into locked memory and wiped at once. 0 (also for a bad row) or
- * -ENOMEM. */
-int vault_row_examine(const struct vault *v, sqlite3_stmt *q, struct vault_row_check *ret);
-/* The row id of key (its keyed name hash). */
-void vault_row_id(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
-
-/* ---- examine.c -------------------------------------------------------------------------------- */
-
-/* The secret rows that do not authenticate, named ("secret 'k': why; row 3f2a...: why", at
- * most three and a count) into out: what an unlock that fails its check tells the user. Empty
- * when every row authenticates (the damage is elsewhere: deleted or rolled-back rows). */
-int vault_damage_summary(struct vault *v, char *out, size_t size);
-
-/* ---- create.c ------------------------------------------------------------------------------- */
-
-/* Create every table of an empty vault file (inside the caller's transaction). */
-int vault_schema_create(struct vault *v, struct reterr *err);
-
-/* ---- unlock.c (used by the recovery) --------------------------------------------------------- */
-
-/* The password part of vault_unlock: the cooldown, the KDF, the verifier (a failure is counted and
- * queued, a damaged header told apart). On success v->keys holds the data key and its subkeys but
- * v is not unlocked: nothing has been checked beyond the password. */
-int vault_unlock_keys(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
-		      struct reterr *err);
-
 /* audit_list and audit_verify for a handle that holds the keys but is not unlocked (recovery:
  * the vault does not verify as a whole). */
 int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_record **ret,
@@ -374,19 +348,49 @@ int vault_failures_pending(struct vault *v, uint64_t *ret_count, int64_t *ret_la
  * advanced), then clear the queue and the counter. */
 int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
 
-/* ---- pwform.c, strength.c: the master password's form and strength -------------------------- */
-
-/* The NFC form of password (borrowed) when it is UTF-8 and differs from it: 1 and *ret (secure
- * memory, caller frees); 0 when the bytes are already the form to use (already NFC, or not
- * UTF-8); -ENOMEM. */
-int vault_password_nfc(const struct secret *password, struct secret **ret);
-/* BLAKE2b of a password form keyed with the data key (VAULT_KEY_BYTES of dek). */
-void vault_password_tag(const unsigned char *dek, const struct secret *form,
-			unsigned char out[VAULT_KEY_BYTES]);
-
 /* ---- password.c: the master password --------------------------------------------------------- */
 
 /* VAULT_PASSWORD_MIN..VAULT_PASSWORD_MAX bytes: -EINVAL too short (or NULL), -E2BIG too long. */
 int vault_password_check(const struct secret *pw, struct reterr *err);
+
+/* ---- secrets.c: examining rows (recovery) ---------------------------------------------------- */
+
+/* What one secret row is worth: problem NULL when it authenticates (name, metadata, value). key
+ * (malloc'd; the caller frees) when the name decrypts. */
+struct vault_row_check {
+	int64_t n; /* rowid */
+	bool id_ok;
+	unsigned char id[VAULT_HASH_BYTES];
+	int64_t version;
+	int64_t updated_at;
+	char *key;
+	const char *problem; /* static text */
+};
+/* Examine the row q is on: SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM
+ * secrets. Values are decrypted into locked memory and wiped at once. 0 (also for a bad row) or
+ * -ENOMEM. */
+int vault_row_examine(const struct vault *v, sqlite3_stmt *q, struct vault_row_check *ret);
+/* The row id of key (its keyed name hash). */
+void vault_row_id(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+
+/* ---- create.c: a new vault ------------------------------------------------------------------- */
+
+/* Create every table of an empty vault file (inside the caller's transaction). */
+int vault_schema_create(struct vault *v, struct reterr *err);
+
+/* ---- examine.c: what a damaged vault still holds --------------------------------------------- */
+
+/* The secret rows that do not authenticate, named ("secret 'k': why; row 3f2a...: why", at
+ * most three and a count) into out: what an unlock that fails its check tells the user. Empty
+ * when every row authenticates (the damage is elsewhere: deleted or rolled-back rows). */
+int vault_damage_summary(struct vault *v, char *out, size_t size);
+
+/* ---- unlock.c (used by recover.c) ------------------------------------------------------------ */
+
+/* The password part of vault_unlock: the cooldown, the KDF, the verifier (a failure is counted and
+ * queued, a damaged header told apart). On success v->keys holds the data key and its subkeys but
+ * v is not unlocked: nothing has been checked beyond the password. */
+int vault_unlock_keys(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+		      struct reterr *err);
 
 #endif
