@@ -33,7 +33,7 @@ struct broker_run {
 	char *command_line;
 	char **patterns, **from_env, **writable, **sockets;
 	char *bindings_key, *env_alias, *env_prefix, *cwd;
-	bool expand_vars, pty, no_sanitize, allow_reserved, dry_run;
+	bool expand_vars, pty, no_sanitize, raw_terminal, allow_reserved, dry_run;
 	int profile, network, stdin_fd, cancel_fd, out_fd[3];
 	int64_t timeout_ms;
 	uint64_t nproc, nofile, fsize, as;
@@ -52,6 +52,7 @@ struct broker_run {
 	struct sup_spec *spec;
 	/* while running */
 	struct san_stream *st[3];
+	struct san_term *term[3]; /* before st: the redactor sees what the reader will see */
 	bool compiled;
 	const struct broker_sink *sink;
 	int sink_err[3];   /* per stream: the first error its sink returned */

@@ -96,6 +96,11 @@ struct broker_req {
 				  * to the sink given to broker_run_exec instead */
 	int cancel_fd;           /* 0 none; see sup_opts.cancel_fd */
 	bool no_sanitize;        /* CLI --no-sanitize: output is NOT redacted */
+	/* Terminal control sequences in the output (sanitizer/sanitizer.h, san_term): by default
+	 * clipboard writes are removed from output to a pipe or file, titles, device strings and
+	 * report-back queries too from output to a terminal (colours stay), and every sequence
+	 * from output handed to a sink (MCP). raw_terminal (CLI --raw-terminal) passes them all. */
+	bool raw_terminal;
 	const char *cwd;         /* NULL: our working directory */
 	bool allow_reserved;     /* tests only: allow names such as PATH */
 	bool dry_run;            /* only judge (policy_check): nothing is audited or decrypted */

@@ -92,9 +92,23 @@ static int out_error(int r, struct reterr *err)
 
 /* Stream in_fd to the output. Waits SAN_IDLE_FLUSH_MS for more input while bytes are held, then
  * releases what cannot reveal anything, so a progress line keeps updating. */
-static int filter(struct san_stream *st, int in_fd, unsigned char *ibuf, struct rout *o,
-		  struct reterr *err)
+struct chain {
+	struct san_stream *st;
+	struct rout *o;
+};
+
+/* The terminal filter's output into the redactor. */
+static int to_redactor(void *ctx, const void *p, size_t n)
 {
+	const struct chain *c = ctx;
+	return n ? san_feed(c->st, p, n, rout_emit, c->o) : 0;
+}
+
+/* stdin -> terminal filter (t, may be NULL) -> redactor -> out. */
+static int filter(struct san_term *t, struct san_stream *st, int in_fd, unsigned char *ibuf,
+		  struct rout *o, struct reterr *err)
+{
+	struct chain c = { st, o };
 	int r;
 	/* A bigger pipe buffer lets the writer run ahead and makes each read larger (fewer system
 	 * calls per byte). Best effort: not a pipe, or above the system's limit, is fine. */
@@ -131,11 +145,14 @@ static int filter(struct san_stream *st, int in_fd, unsigned char *ibuf, struct 
 		o->in = ibuf;
 		o->in_len = (size_t)n;
 		if (n == 0) {
-			if ((r = san_finish(st, rout_emit, o)) < 0 || (r = rout_flush(o)) < 0)
+			if ((t && (r = san_term_finish(t, to_redactor, &c)) < 0) ||
+			    (r = san_finish(st, rout_emit, o)) < 0 || (r = rout_flush(o)) < 0)
 				return out_error(r, err);
 			return 0;
 		}
-		if ((r = san_feed(st, ibuf, (size_t)n, rout_emit, o)) < 0 || (r = rout_flush(o)) < 0)
+		r = t ? san_term_feed(t, ibuf, (size_t)n, to_redactor, &c)
+		      : san_feed(st, ibuf, (size_t)n, rout_emit, o);
+		if (r < 0 || (r = rout_flush(o)) < 0)
 			return out_error(r, err);
 	}
 }
@@ -145,6 +162,7 @@ int broker_redact_fd(struct broker_run *r, int in_fd, int out_fd, uint64_t **ret
 		     struct reterr *err)
 {
 	struct san_stream *st = NULL;
+	struct san_term *t = NULL;
 	unsigned char *ibuf = NULL;
 	struct rout *o = NULL;
 	int e;
@@ -159,12 +177,15 @@ int broker_redact_fd(struct broker_run *r, int in_fd, int out_fd, uint64_t **ret
 	st = san_stream_new(r->set);
 	ibuf = malloc(REDACT_READ_SIZE);
 	o = calloc(1, sizeof(*o));
-	if (!st || !ibuf || !o) {
+	/* As for a run's output: clipboard writes always, the rest on a terminal. */
+	if (!r->raw_terminal)
+		t = san_term_new(isatty(out_fd) ? SAN_TERM_KEEP_COLOURS : SAN_TERM_OSC52);
+	if (!st || !ibuf || !o || (!r->raw_terminal && !t)) {
 		e = -ENOMEM;
 		goto out;
 	}
 	o->fd = out_fd;
-	e = filter(st, in_fd, ibuf, o, err);
+	e = filter(t, st, in_fd, ibuf, o, err);
 	if (e == 0 && ret_counts) {
 		size_t n = san_set_size(r->set);
 		uint64_t *c = calloc(n ? n : 1, sizeof(*c));
@@ -187,5 +208,6 @@ out:
 		free(o);
 	}
 	san_stream_free(st);
+	san_term_free(t);
 	return e;
 }

@@ -42,6 +42,7 @@ int broker_run_new(struct broker *b, const struct broker_req *q, struct broker_r
 	r->expand_vars = q->expand_vars;
 	r->pty = q->pty;
 	r->no_sanitize = q->no_sanitize;
+	r->raw_terminal = q->raw_terminal;
 	r->allow_reserved = q->allow_reserved;
 	r->dry_run = q->dry_run;
 	r->profile = q->profile;
@@ -72,8 +73,10 @@ struct broker_run *broker_run_free(struct broker_run *r)
 {
 	if (!r)
 		return NULL;
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 3; s++) {
 		san_stream_free(r->st[s]);
+		san_term_free(r->term[s]);
+	}
 	san_set_free(r->set);
 	sup_spec_free(r->spec);
 	broker_items_free(r);
@@ -531,31 +534,59 @@ static int emit(void *ctx, const void *p, size_t n)
 	return c->r->sink->write(c->r->sink->ctx, c->s, p, n);
 }
 
-/* Output from the supervisor: through the stream's sanitizer to its destination. Once a
- * stream's destination failed (its reader left: -EPIPE), nothing more goes to it and its
- * sanitizer is never used again; the other stream goes on. */
+/* After the terminal filter: through the stream's redactor (when there is a set) to emit. */
+static int redact_emit(void *ctx, const void *p, size_t n)
+{
+	const struct emit_ctx *c = ctx;
+	if (!n)
+		return 0;
+	return c->r->set ? san_feed(c->r->st[c->s], p, n, emit, ctx) : emit(ctx, p, n);
+}
+
+/* Output from the supervisor: through the stream's terminal filter, then its redactor, to its
+ * destination. Once a stream's destination failed (its reader left: -EPIPE), nothing more goes
+ * to it and its filters are never used again; the other stream goes on. */
 static int sink_out(void *ctx, struct sup_out *io, enum sup_stream s, const void *p, size_t n)
 {
 	struct broker_run *r = ctx;
 	struct emit_ctx ec = { r, io, s };
-	int e;
+	int e = 0;
 	if (r->sink_err[s])
 		return r->sink_err[s];
-	if (!r->set)
-		e = n ? emit(&ec, p, n) : 0;
-	else if (!n)
+	if (n)
+		e = r->term[s] ? san_term_feed(r->term[s], p, n, redact_emit, &ec)
+			       : redact_emit(&ec, p, n);
+	else if (r->term[s])
+		e = san_term_finish(r->term[s], redact_emit, &ec);
+	if (!n && e >= 0 && r->set)
 		e = san_finish(r->st[s], emit, &ec);
-	else
-		e = san_feed(r->st[s], p, n, emit, &ec);
 	if (e < 0)
 		r->sink_err[s] = e;
 	return e;
+}
+
+/* The terminal filter of a stream: none with --raw-terminal; everything for a sink (an agent
+ * has no terminal, and hidden text is an injection channel); on a terminal what acts on it
+ * besides colours and cursor movement; elsewhere the clipboard writes a pipe usually carries
+ * to a terminal in the end (| tee, | less -R). */
+static enum san_term_mode term_mode(const struct broker_run *r, enum sup_stream s)
+{
+	if (r->raw_terminal)
+		return SAN_TERM_OFF;
+	if (r->out_fd[s] <= 0)
+		return SAN_TERM_STRIP_ALL;
+	return isatty(r->out_fd[s]) ? SAN_TERM_KEEP_COLOURS : SAN_TERM_OSC52;
 }
 
 /* Right after the clone: the automaton is built while the child sets its sandbox up. */
 static int sink_started(void *ctx)
 {
 	struct broker_run *r = ctx;
+	for (int s = SUP_STDOUT; s <= SUP_STDERR; s++) {
+		enum san_term_mode m = term_mode(r, (enum sup_stream)s);
+		if (m != SAN_TERM_OFF && !(r->term[s] = san_term_new(m)))
+			return -ENOMEM;
+	}
 	if (!r->set)
 		return 0;
 	int e = san_set_compile(r->set);
@@ -590,35 +621,48 @@ static int emit_buf(void *ctx, const void *p, size_t len)
 	return buf_append(ctx, p, len);
 }
 
+struct argv_ctx {
+	struct san_stream *st;
+	struct buf *b;
+};
+
+static int argv_redact(void *ctx, const void *p, size_t len)
+{
+	const struct argv_ctx *c = ctx;
+	return c->st ? san_feed(c->st, p, len, emit_buf, c->b) : emit_buf(c->b, p, len);
+}
+
 /* The command line as recorded and shown: as the caller wrote it (a command line, or the words
- * joined; never the expanded arguments), redacted like the output. Should the set not have
- * been built, it is withheld rather than shown unredacted. */
+ * joined; never the expanded arguments), without terminal sequences (it is read in the audit
+ * log and by agents), redacted like the output. Should the set not have been built, it is
+ * withheld rather than shown unredacted. */
 static int sanitize_argv(struct broker_run *r, char **ret)
 {
 	AUTO_BUF struct buf b = BUF_INIT;
 	AUTO_FREE char *text = NULL;
-	int e;
+	struct argv_ctx c = { NULL, &b };
+	struct san_term *t = NULL;
+	int e = -ENOMEM;
 	if (r->set && !r->compiled) {
 		*ret = strdup("[command withheld]");
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (!(text = command_text(r)))
-		return -ENOMEM;
-	if (!r->set) {
-		*ret = TAKE_PTR(text);
-		return 0;
-	}
-	struct san_stream *st = san_stream_new(r->set);
-	if (!st)
-		return -ENOMEM;
-	e = san_feed(st, text, strlen(text), emit_buf, &b);
+	if (!(text = command_text(r)) || !(t = san_term_new(SAN_TERM_STRIP_ALL)) ||
+	    (r->set && !(c.st = san_stream_new(r->set))))
+		goto out;
+	e = san_term_feed(t, text, strlen(text), argv_redact, &c);
 	if (e >= 0)
-		e = san_finish(st, emit_buf, &b);
-	san_stream_free(st);
-	if (e < 0)
-		return e;
-	*ret = buf_detach(&b);
-	return 0;
+		e = san_term_finish(t, argv_redact, &c);
+	if (e >= 0 && c.st)
+		e = san_finish(c.st, emit_buf, &b);
+	if (e >= 0 && !b.data)
+		e = buf_append(&b, "", 0);
+	if (e >= 0)
+		*ret = buf_detach(&b);
+out:
+	san_stream_free(c.st);
+	san_term_free(t);
+	return e < 0 ? e : 0;
 }
 
 static const char *profile_name(enum sup_profile p)
@@ -668,6 +712,10 @@ static int audit_detail(const struct broker_run *r, const struct broker_result *
 		outbuf_printf(&o, ":%llu", (unsigned long long)n);
 	}
 	outbuf_puts(&o, "}");
+	uint64_t removed = 0;
+	for (int s = SUP_STDOUT; s <= SUP_STDERR; s++)
+		removed += r->term[s] ? san_term_removed(r->term[s]) : 0;
+	outbuf_printf(&o, ",\"terminal_sequences_removed\":%llu", (unsigned long long)removed);
 	if (sr->failed) {
 		outbuf_puts(&o, ",\"failed_stage\":");
 		outbuf_json_cstr(&o, sup_stage_name(sr->stage));

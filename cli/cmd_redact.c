@@ -60,6 +60,9 @@ static const struct cli_opt opts[] = {
 							"prefix variables"),
 	CLI_FLAG(0, "count", &count, "print the number of redactions per name to stderr at the "
 				     "end"),
+	CLI_FLAG(0, "raw-terminal", &q.raw_terminal,
+		 "pass terminal control sequences through (by default clipboard\n"
+		 "writes are removed, and on a terminal titles and queries too)"),
 	CLI_OPT_END,
 };
 
@@ -100,8 +103,9 @@ const struct cli_command cli_cmd_redact = {
 	.summary = "filter stdin to stdout, redacting secrets",
 	.synopsis = "[-k PATTERN]... [--from-env NAME]... [--env ALIAS]\n"
 		    "[--env-prefix P] [--count]",
-	.about = "Copy stdin to stdout, replacing every secret (and its base64, hex, URL, JSON "
-		 "and\nshell-quoted forms) with [REDACTED:NAME]. Input is read from stdin only.",
+	.about = "Copy stdin to stdout, replacing every secret with [REDACTED:NAME]: its raw "
+		 "bytes,\nhex and base64 (also wrapped), and any escaped form of it (URL, JSON, "
+		 "HTML, shell\nquoting, colour codes inside). Input is read from stdin only.",
 	.opts = opts,
 	.check = check,
 	.run = run,

@@ -19,7 +19,7 @@ struct run_opts {
 	char **patterns, **from_env, **writable, **sockets;
 	const char *env_alias, *env_prefix, *policy;
 	int64_t timeout_ms;
-	bool no_sanitize, password_stdin;
+	bool no_sanitize, raw_terminal, password_stdin;
 	int pty; /* -1 auto */
 	enum sup_profile profile;
 	int network; /* -1 default, 0 allow, 1 deny */
@@ -149,6 +149,9 @@ static const struct cli_opt opts[] = {
 				  "stdout\nare terminals)"),
 	CLI_SET("no-pty", &o.pty, 0, "give it pipes instead (stdout and stderr kept apart)"),
 	CLI_FLAG(0, "no-sanitize", &o.no_sanitize, "do NOT redact output (warns loudly)"),
+	CLI_FLAG(0, "raw-terminal", &o.raw_terminal,
+		 "pass terminal control sequences through (by default clipboard\n"
+		 "writes are removed, and on a terminal titles and queries too)"),
 	CLI_STRING(0, "policy", "FILE", &o.policy,
 		   "judge the command and keys by this policy, as an agent's\n"
 		   "run would be (docs/policy.md); without it a person at a\n"
@@ -265,6 +268,7 @@ static struct broker_req request(char **argv)
 		.stdin_fd = fcntl(STDIN_FILENO, F_GETFD) < 0 ? -1 : STDIN_FILENO,
 		.out_fd = { [SUP_STDOUT] = STDOUT_FILENO, [SUP_STDERR] = STDERR_FILENO },
 		.no_sanitize = o.no_sanitize,
+		.raw_terminal = o.raw_terminal,
 	};
 }
 

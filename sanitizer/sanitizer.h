@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* sanitizer: streaming multi-pattern redaction. Bytes in, bytes out; no I/O, no globals.
- * A set holds secrets (each expanded to its encoded variants); a stream filters one output
- * channel through the set, replacing every match with "[REDACTED:NAME]". */
+/* sanitizer: streaming multi-pattern redaction, and a terminal-control filter. Bytes in, bytes
+ * out; no I/O, no globals. A set holds secrets (each expanded into the forms a program prints it
+ * in); a stream filters one output channel through the set, replacing every match, in the raw
+ * bytes or in their decoded view (escapes decoded, terminal sequences skipped), with
+ * "[REDACTED:NAME]". A term filter neutralises terminal control sequences (san_term_new). */
 #ifndef SECRETCTL_SANITIZER_H
 #define SECRETCTL_SANITIZER_H
 
@@ -17,13 +19,20 @@
 				     * SAN_WARN_SECRET_LEN */
 #define SAN_WARN_SECRET_LEN 8
 #define SAN_IDLE_FLUSH_MS 75        /* quiet period after which san_flush_idle should be called */
-#define SAN_MIN_VARIANT_LEN 8       /* encoded variants shorter than this are not registered: a
+#define SAN_MIN_VARIANT_LEN 8       /* encoded forms shorter than this are not registered: a
 				     * 4-7 character fragment of base64/hex matches ordinary text */
 #define SAN_MIN_LINE_LEN 8          /* lines of a multi-line value registered on their own */
 #define SAN_REVEAL_LEN 4            /* a held partial match of d bytes whose shortest completion is
 				     * m bytes is "revealing" when d >= min(SAN_REVEAL_LEN, ceil(m/2)):
 				     * san_flush_idle keeps it held, san_finish redacts it */
-#define SAN_PATTERN_BYTES_MAX (64u * 1024 * 1024) /* all variants of all secrets (-E2BIG) */
+#define SAN_WHOLE_MAX 256           /* forms up to this length are matched whole; a longer form
+				     * (the forms of a long value) is matched from keys, see below */
+#define SAN_KEY_LEN 32              /* a long form is found by keys, its SAN_KEY_LEN-byte pieces at
+				     * every line start and every "key stride" bytes, and a key's
+				     * match is extended over as much of the form as follows it */
+#define SAN_KEYS_MAX 16384          /* keys per set: the key stride grows to stay within it */
+#define SAN_PATTERN_BYTES_MAX (64u * 1024 * 1024) /* whole forms and keys of a set (-E2BIG) */
+#define SAN_FORM_BYTES_MAX (64u * 1024 * 1024)    /* long forms kept for extension (-E2BIG) */
 
 struct san_set;
 struct san_stream;
@@ -36,12 +45,14 @@ struct san_set *san_set_new(void);
 /* Wipe and free; NULL-safe; returns NULL. */
 struct san_set *san_set_free(struct san_set *set);
 
-/* Add a secret under name (copied). value is copied into secure memory, expanded into its
- * variants (raw, base64 forms, hex, URL, JSON, shell quoting, per-line for multi-line values,
- * CRLF). -EINVAL (name, too short), -E2BIG (limits), -EBUSY after san_set_compile. */
+/* Add a secret under name (copied). value is copied into secure memory; san_set_compile expands
+ * it into its forms (raw, without a trailing line break, with its own escapes decoded, hex and
+ * base64, lines of multi-line values; see docs/sanitizer.md). -EINVAL (name, too short),
+ * -E2BIG (limits), -EBUSY after san_set_compile. */
 int san_set_add(struct san_set *set, const char *name, const void *value, size_t len);
 
-/* Build the matcher. After this the set is read-only and may be shared by many streams. */
+/* Build the matcher. After this the set is read-only and may be shared by many streams.
+ * -E2BIG when the forms exceed SAN_PATTERN_BYTES_MAX or SAN_FORM_BYTES_MAX; -ENOMEM. */
 int san_set_compile(struct san_set *set);
 
 /* Number of secrets (names) in the set, and the i-th name (borrowed). */
@@ -54,8 +65,9 @@ struct san_stream *san_stream_new(const struct san_set *set);
 struct san_stream *san_stream_free(struct san_stream *st);
 
 /* Filter len bytes; emits everything that can no longer be part of a match. buf is borrowed; an
- * emitted pointer is either into buf or valid only during the emit call. Any chunking of the same input gives the
- * same output. After an error the stream must only be freed. Never blocks (emit may). */
+ * emitted pointer is either into buf or valid only during the emit call. Any chunking of the
+ * same input gives the same output. After an error the stream must only be freed. Never blocks
+ * (emit may). */
 int san_feed(struct san_stream *st, const void *buf, size_t len, san_emit_fn emit, void *ctx);
 /* After SAN_IDLE_FLUSH_MS of quiet: release held bytes that are too short to reveal anything
  * (everything except the longest "revealing" held partial match, see SAN_REVEAL_LEN); pending
@@ -68,5 +80,49 @@ int san_finish(struct san_stream *st, san_emit_fn emit, void *ctx);
 size_t san_stream_pending(const struct san_stream *st);
 /* Redactions made so far by this stream for the i-th name of the set. */
 uint64_t san_stream_count(const struct san_stream *st, size_t i);
+
+/* ---- terminal control filter ----------------------------------------------------------------
+ * Neutralises (removes) terminal control sequences a command writes, by mode:
+ *   SAN_TERM_OFF           everything passes (--raw-terminal).
+ *   SAN_TERM_OSC52         output to a pipe or file: only clipboard writes are removed (OSC 52
+ *                          and OSC 5522, 7- and 8-bit introducers), since a pipe usually ends at
+ *                          a terminal (`| tee`, `| less -R`); all other bytes pass unchanged.
+ *   SAN_TERM_KEEP_COLOURS  output to a terminal: colours (SGR), cursor movement, erasing,
+ *                          scrolling regions and a few display modes pass; everything else is
+ *                          removed: OSC (titles, clipboard, colour queries, hyperlinks), DCS,
+ *                          SOS, PM, APC, report-back queries (DSR, DA, window reports, mode
+ *                          queries, ENQ), mouse and focus reporting modes, C1 controls.
+ *   SAN_TERM_STRIP_ALL     MCP responses and --json: every escape sequence, C1 control and C0
+ *                          control except TAB, LF and CR is removed.
+ * Removed means gone: no visible replacement. A sequence is decided when complete; an
+ * incomplete kept sequence is held (at most SAN_TERM_SEQ_MAX bytes; a longer one is removed),
+ * a removed string sequence (OSC/DCS/...) is dropped as it streams and ends after
+ * SAN_TERM_STRING_MAX bytes without terminator. Chunking never changes the output.
+ * Chain it BEFORE the redaction stream (term -> san_feed -> sink): the redactor then sees the
+ * bytes the reader gets, so removing a sequence can never join two halves of a secret into
+ * unredacted plaintext. */
+#define SAN_TERM_SEQ_MAX 64
+#define SAN_TERM_STRING_MAX (64 * 1024)
+
+enum san_term_mode {
+	SAN_TERM_OFF = 0,
+	SAN_TERM_OSC52 = 1,
+	SAN_TERM_KEEP_COLOURS = 2,
+	SAN_TERM_STRIP_ALL = 3,
+};
+
+struct san_term;
+
+/* New filter in mode. NULL on ENOMEM or an unknown mode. */
+struct san_term *san_term_new(enum san_term_mode mode);
+/* Wipe and free; NULL-safe; returns NULL. */
+struct san_term *san_term_free(struct san_term *t);
+/* Filter len bytes (borrowed) to emit; emitted pointers are into buf or valid during the call
+ * only. Returns 0 or emit's negative errno. Never blocks (emit may). */
+int san_term_feed(struct san_term *t, const void *buf, size_t len, san_emit_fn emit, void *ctx);
+/* End of stream: an incomplete sequence still held is removed. 0 or emit's error. */
+int san_term_finish(struct san_term *t, san_emit_fn emit, void *ctx);
+/* Sequences removed so far (each removed byte run counts once). */
+uint64_t san_term_removed(const struct san_term *t);
 
 #endif

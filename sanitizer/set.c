@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sanitizer: the secret set and its compilation into one Aho-Corasick automaton with a hashed
- * gram prefilter, stored in a single secure (sodium_malloc) region. */
+ * gram prefilter, stored in a single secure (sodium_malloc) region; long forms of long values
+ * enter it as keys, kept with the forms they are extended over. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ struct san_set *san_set_new(void)
 {
 	if (secret_lib_init() < 0)
 		return NULL;
+	san_decode_init();
 	return calloc(1, sizeof(struct san_set));
 }
 
@@ -77,6 +79,11 @@ struct san_set *san_set_free(struct san_set *set)
 	free_values(set);
 	if (set->region)
 		secure_free(set->region);
+	if (set->arena)
+		secure_free(set->arena);
+	free(set->forms);
+	free(set->keys);
+	free(set->keymap);
 	free(set);
 	return NULL;
 }
@@ -169,6 +176,7 @@ const char *san_set_name(const struct san_set *set, size_t i)
 struct tnode {
 	uint32_t parent;
 	uint32_t depth;
+	uint32_t key; /* first key ending here + 1 (0: none) */
 	uint16_t label;
 	uint8_t byte;
 	uint8_t term;
@@ -176,8 +184,8 @@ struct tnode {
 
 struct builder {
 	struct san_set *set;
-	void *arena;      /* secure: the first node array, then the san_variants_in scratch */
-	uint8_t *scratch; /* in arena, san_variants_scratch(longest value) bytes */
+	void *arena;      /* secure: the first node array, then the san_forms scratch */
+	uint8_t *scratch; /* in arena, san_forms_scratch(longest value) bytes */
 	struct tnode *tn; /* secure: in arena until it outgrows it, then a region of its own */
 	size_t ntn, cap_tn;
 	uint32_t *hash; /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
@@ -185,6 +193,11 @@ struct builder {
 	size_t hcap_hint; /* first size: fits the expected trie, so a small set never rehashes */
 	size_t total;   /* pattern bytes inserted, for SAN_PATTERN_BYTES_MAX */
 	uint16_t label; /* secret being inserted */
+	/* long forms of the secret being inserted */
+	size_t value_off;      /* the value in the set's arena, SIZE_MAX until needed */
+	size_t last_off, last_len; /* the text copied last (a repeated text is not copied again) */
+	size_t line_keys;      /* line starts that may become keys, over all forms */
+	size_t long_bytes;     /* bytes of all long forms */
 };
 
 static size_t hslot(uint32_t parent, uint8_t byte, size_t mask)
@@ -214,9 +227,9 @@ static int hash_grow(struct builder *b)
 	return 0;
 }
 
-static int insert_pattern(void *ctx, const uint8_t *p, size_t len)
+/* Insert p; returns the node that ends it, or a negative errno. */
+static int64_t insert(struct builder *b, const uint8_t *p, size_t len)
 {
-	struct builder *b = ctx;
 	uint32_t cur = 0;
 	int r;
 	if (len > SAN_PATTERN_BYTES_MAX - b->total)
@@ -243,6 +256,192 @@ static int insert_pattern(void *ctx, const uint8_t *p, size_t len)
 		/* Equal strings from different secrets: the first secret added names the match. */
 		b->tn[cur].term = 1;
 		b->tn[cur].label = b->label;
+	}
+	return cur;
+}
+
+/* Copy a long form's text into the set's arena (secure; the value itself once per secret, a
+ * text equal to the value or to the text copied just before is not copied again). Returns its
+ * offset, or a negative errno. */
+static int64_t arena_put(struct builder *b, const uint8_t *p, size_t len, bool value)
+{
+	struct san_set *set = b->set;
+	int r;
+	if (value && b->value_off != SIZE_MAX)
+		return (int64_t)b->value_off;
+	if (!value && b->value_off != SIZE_MAX && len <= set->vlen[b->label] &&
+	    !memcmp(set->arena + b->value_off, p, len))
+		return (int64_t)b->value_off;
+	if (!value && b->last_len == len && !memcmp(set->arena + b->last_off, p, len))
+		return (int64_t)b->last_off;
+	size_t need;
+	if (__builtin_add_overflow(set->arena_len, len, &need) || need > SAN_FORM_BYTES_MAX)
+		return -E2BIG;
+	if ((r = sgrow(&set->arena, &set->arena_cap, need, 1, false)) < 0)
+		return r;
+	size_t off = set->arena_len;
+	memcpy(set->arena + off, p, len);
+	set->arena_len = need;
+	if (value)
+		b->value_off = off;
+	b->last_off = off;
+	b->last_len = len;
+	return (int64_t)off;
+}
+
+static bool armour_at(const uint8_t *t, size_t n)
+{
+	return n >= 5 && !memcmp(t, "-----", 5);
+}
+
+/* Calls fn(ctx, offset) for each line start of text t[0..n) whose line is at least
+ * SAN_KEY_LEN bytes and not PEM armour, the step-th of them (counting from 0) only. */
+static size_t line_starts(const uint8_t *t, size_t n, size_t step, int (*fn)(void *, size_t),
+			  void *ctx, int *ret)
+{
+	size_t count = 0;
+	*ret = 0;
+	for (size_t s = 0; s < n;) {
+		const uint8_t *nl = memchr(t + s, '\n', n - s);
+		size_t e = nl ? (size_t)(nl - t) : n;
+		if (e - s >= SAN_KEY_LEN && !armour_at(t + s, e - s)) {
+			if (fn && count % step == 0 && (*ret = fn(ctx, s)) < 0)
+				return count;
+			count++;
+		}
+		s = e + 1;
+	}
+	return count;
+}
+
+/* One form from the generator: a whole one goes into the trie now, a long one is kept until
+ * the key stride is known. */
+static int add_form(void *ctx, const struct san_form_out *f)
+{
+	struct builder *b = ctx;
+	struct san_set *set = b->set;
+	int r;
+	if (f->len <= SAN_WHOLE_MAX) {
+		int64_t node = insert(b, f->p, f->len);
+		return node < 0 ? (int)node : 0;
+	}
+	if (set->nforms == set->cap_forms) {
+		size_t nc = set->cap_forms ? set->cap_forms * 2 : 16;
+		if ((r = grow_plain(&set->forms, nc, sizeof(struct san_form))) < 0)
+			return r;
+		set->cap_forms = nc;
+	}
+	const uint8_t *v = set->values + set->voff[b->label];
+	size_t vlen = set->vlen[b->label];
+	int64_t off;
+	if (f->kind == SAN_FORM_HEX || f->kind == SAN_FORM_B64)
+		off = arena_put(b, v, vlen, true);
+	else
+		off = arena_put(b, f->p, f->len, f->value);
+	if (off < 0)
+		return (int)off;
+	set->forms[set->nforms++] = (struct san_form){
+		.off = (uint32_t)off, .len = (uint32_t)f->len, .vlen = (uint32_t)vlen,
+		.label = b->label, .kind = f->kind, .param = f->param, .lines = f->lines,
+	};
+	b->long_bytes += f->len;
+	if (f->lines)
+		b->line_keys += line_starts(f->p, f->len, 1, NULL, NULL, &r);
+	return 0;
+}
+
+struct keygen {
+	struct builder *b;
+	uint32_t form;
+	size_t last; /* offset of the key made last (keys of one form come in increasing order
+		      * from each source; equal offsets from two sources are made once) */
+};
+
+static int add_key(void *ctx, size_t off);
+
+/* A line start that is not already a grid or end key. */
+static int add_line_key(void *ctx, size_t off)
+{
+	struct keygen *kg = ctx;
+	const struct san_form *f = &kg->b->set->forms[kg->form];
+	size_t stride = kg->b->set->key_stride;
+	if ((stride != SIZE_MAX && off % stride == 0) || off == f->len - SAN_KEY_LEN)
+		return 0;
+	return add_key(ctx, off);
+}
+
+static int add_key(void *ctx, size_t off)
+{
+	struct keygen *kg = ctx;
+	struct builder *b = kg->b;
+	struct san_set *set = b->set;
+	const struct san_form *f = &set->forms[kg->form];
+	uint8_t k[SAN_KEY_LEN];
+	int r;
+	if (off == kg->last)
+		return 0;
+	kg->last = off;
+	if (set->nkeys >= UINT32_MAX - 1)
+		return -E2BIG;
+	if (set->nkeys == set->cap_keys) {
+		size_t nc = set->cap_keys ? set->cap_keys * 2 : 64;
+		if ((r = grow_plain(&set->keys, nc, sizeof(struct san_key))) < 0)
+			return r;
+		set->cap_keys = nc;
+	}
+	for (size_t i = 0; i < SAN_KEY_LEN; i++)
+		k[i] = san_form_byte(set->arena, f, off + i);
+	b->label = f->label;
+	int64_t node = insert(b, k, SAN_KEY_LEN);
+	sodium_memzero(k, sizeof(k));
+	if (node < 0)
+		return (int)node;
+	uint32_t id = (uint32_t)set->nkeys++;
+	struct tnode *t = &b->tn[node];
+	set->keys[id] = (struct san_key){ .form = kg->form, .off = (uint32_t)off,
+					  .next = t->key ? t->key - 1 : UINT32_MAX };
+	t->key = id + 1;
+	return 0;
+}
+
+/* Keys for every long form: at offset 0 and at the end (a print of the whole form, of its
+ * start, of its end), every key_stride bytes, and at every line_step-th line start of a raw
+ * multi-line form. The stride and the step are chosen so that the set's keys stay within
+ * SAN_KEYS_MAX: line starts (a PEM bundle printed line by line, one line of it in a log) get up
+ * to seven eighths of what the ends leave, the grid the rest. */
+static int add_keys(struct builder *b)
+{
+	struct san_set *set = b->set;
+	size_t ends = 2 * set->nforms, avail = SAN_KEYS_MAX > ends ? SAN_KEYS_MAX - ends : 0;
+	size_t step = SIZE_MAX, stride = SIZE_MAX, used = 0, for_lines = avail - avail / 8;
+	int r;
+	if (b->line_keys && for_lines) {
+		step = (b->line_keys + for_lines - 1) / for_lines;
+		used = (b->line_keys + step - 1) / step;
+	}
+	if (avail > used) {
+		size_t grid = avail - used;
+		stride = (b->long_bytes + grid - 1) / grid;
+		if (stride < SAN_KEY_LEN)
+			stride = SAN_KEY_LEN;
+	}
+	set->key_stride = stride;
+	set->line_step = step;
+	for (size_t i = 0; i < set->nforms; i++) {
+		const struct san_form *f = &set->forms[i];
+		struct keygen kg = { .b = b, .form = (uint32_t)i, .last = SIZE_MAX };
+		size_t last = f->len - SAN_KEY_LEN;
+		for (size_t off = 0; off < last; off = stride > last - off ? last : off + stride)
+			if ((r = add_key(&kg, off)) < 0)
+				return r;
+		if ((r = add_key(&kg, last)) < 0)
+			return r;
+		if (f->lines && step != SIZE_MAX) {
+			kg.last = SIZE_MAX;
+			line_starts(set->arena + f->off, f->len, step, add_line_key, &kg, &r);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -275,7 +474,7 @@ static bool cpu_has_bmi2(void)
 }
 
 /* Lay the trie out breadth-first with each node's children contiguous and sorted by byte, then
- * compute failure links and outputs, the root table and the prefilter. */
+ * compute failure links, outputs, key links, the root table and the prefilter. */
 static int layout(struct builder *b)
 {
 	struct san_set *set = b->set;
@@ -289,6 +488,8 @@ static int layout(struct builder *b)
 	newid = malloc(n * sizeof(uint32_t));
 	order = malloc(n * sizeof(uint32_t));
 	if (!cstart || !clist || !newid || !order)
+		goto out;
+	if (set->nkeys && !(set->keymap = calloc(set->nkeys, sizeof(struct san_keymap))))
 		goto out;
 	/* Children lists (CSR) grouped by parent. */
 	for (size_t i = 1; i < n; i++)
@@ -366,7 +567,7 @@ static int layout(struct builder *b)
 		struct san_node *nd = &set->nodes[head];
 		nd->first = (uint32_t)tail;
 		nd->nchild = (uint16_t)(cstart[old + 1] - cstart[old]);
-		nd->depth = b->tn[old].depth;
+		nd->depth = (uint16_t)b->tn[old].depth;
 		nd->byte = b->tn[old].byte;
 		for (uint32_t i = cstart[old]; i < cstart[old + 1]; i++) {
 			newid[clist[i]] = (uint32_t)tail;
@@ -374,7 +575,7 @@ static int layout(struct builder *b)
 		}
 		head++;
 	}
-	/* Failure links and outputs in BFS order (a node's fail target is shallower). */
+	/* Failure links, outputs and key links in BFS order (a node's fail target is shallower). */
 	for (size_t v = 1; v < n; v++) {
 		struct san_node *nd = &set->nodes[v];
 		uint32_t parent = newid[b->tn[order[v]].parent];
@@ -394,6 +595,12 @@ static int layout(struct builder *b)
 		} else {
 			nd->out_len = set->nodes[f].out_len;
 			nd->label = set->nodes[f].label;
+		}
+		if (t->key) {
+			nd->klink = (uint32_t)v;
+			set->keymap[set->nkeymap++] = (struct san_keymap){ (uint32_t)v, t->key - 1 };
+		} else {
+			nd->klink = set->nodes[f].klink;
 		}
 		if (nd->depth > set->max_depth)
 			set->max_depth = nd->depth;
@@ -430,10 +637,10 @@ out:
 	return r;
 }
 
-/* True when an encoding rewrites some byte of v (anything but letters, digits and "-._"): the
- * URL, JSON and shell forms then part from the raw form and from each other. Measured trie nodes
- * per value byte: 7-10 for tokens with at most one such byte, 12-24 for printable passwords, 19
- * for a PEM key; binary values (20-50) may still grow the array. */
+/* True when an escape would rewrite some byte of v (anything but letters, digits and "-._"):
+ * such values used to get several escaped forms; their text forms still differ more often.
+ * Measured trie nodes per value byte: 7-10 for tokens, more for printable passwords and binary
+ * values (which may still grow the array). */
 static bool escapes_some_byte(const uint8_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -453,25 +660,28 @@ int san_set_compile(struct san_set *set)
 		return -EINVAL;
 	if (set->compiled)
 		return -EBUSY;
-	/* First sizes from the values: the patterns of one secret (raw, hex, base64 variants,
-	 * escapes...) come to roughly SAN_BUILD_EXPANSION times its length in trie nodes, or up to
-	 * twice that when an escape rewrites one of its bytes (see escapes_some_byte). Sizing the
-	 * builder to the set keeps a one-secret set to a few pages and one allocation, which
-	 * matters because every `exec` run compiles its set before the command starts; a large
-	 * set still grows by doubling. */
-	size_t expect = SAN_BUILD_MIN, vmax = 0;
+	/* First sizes from the values: the whole forms of one secret (raw, hex, base64 forms, its
+	 * text forms...) come to roughly SAN_BUILD_EXPANSION times its length in trie nodes, or
+	 * up to twice that when its bytes need escaping (see escapes_some_byte); a long value's
+	 * forms enter as keys, up to SAN_KEYS_MAX of them. Sizing the builder to the set keeps a
+	 * one-secret set to a few pages and one allocation, which matters because every `exec`
+	 * run compiles its set before the command starts; a large set still grows by doubling. */
+	size_t expect = SAN_BUILD_MIN, vmax = 0, long_total = 0;
 	for (size_t i = 0; i < set->nsecrets; i++) {
 		size_t n = set->vlen[i], per = SAN_BUILD_EXPANSION;
 		if (escapes_some_byte(set->values + set->voff[i], n))
 			per *= 2;
-		/* n <= SAN_VALUE_MAX: the product cannot overflow, the sum saturates */
-		if (__builtin_add_overflow(expect, n * per, &expect))
-			expect = SIZE_MAX;
+		if (n > SAN_WHOLE_MAX / 4)
+			long_total += n * per;
+		else
+			expect += n * per;
 		vmax = n > vmax ? n : vmax;
 	}
-	/* A trie has at most one node per pattern byte, plus the root. */
+	if (long_total > (size_t)SAN_KEYS_MAX * SAN_KEY_LEN)
+		long_total = (size_t)SAN_KEYS_MAX * SAN_KEY_LEN;
+	/* a trie has at most one node per pattern byte, plus the root */
 	const size_t nodes_max = (size_t)SAN_PATTERN_BYTES_MAX + 1;
-	if (expect > nodes_max)
+	if (__builtin_add_overflow(expect, long_total, &expect) || expect > nodes_max)
 		expect = nodes_max;
 	b.hcap_hint = SAN_BUILD_MIN;
 	while (b.hcap_hint < 2 * expect && b.hcap_hint < ((size_t)1 << 24))
@@ -483,12 +693,12 @@ int san_set_compile(struct san_set *set)
 		b.cap_tn *= 2;
 	if (b.cap_tn > nodes_max)
 		b.cap_tn = nodes_max;
-	/* The first node array and the scratch that san_variants_in encodes every value into
+	/* The first node array and the scratch that san_forms writes every value's forms into
 	 * (sized for the longest) share one region: one allocation for the builder, not one per
 	 * value plus the nodes. The nodes come first: with the size a multiple of their alignment,
 	 * the region's start is aligned (sodium_malloc returns its end minus the size). The
 	 * scratch comes last, against the guard page. */
-	size_t nodes_bytes, scratch_bytes = san_variants_scratch(vmax), total;
+	size_t nodes_bytes, scratch_bytes = san_forms_scratch(vmax), total;
 	const size_t align = _Alignof(struct tnode);
 	if (__builtin_mul_overflow(b.cap_tn, sizeof(struct tnode), &nodes_bytes) ||
 	    __builtin_add_overflow(nodes_bytes, scratch_bytes, &total) ||
@@ -504,11 +714,15 @@ int san_set_compile(struct san_set *set)
 	b.ntn = 1;
 	for (size_t i = 0; i < set->nsecrets; i++) {
 		b.label = (uint16_t)i;
-		r = san_variants_in(set->values + set->voff[i], set->vlen[i], b.scratch,
-				    insert_pattern, &b);
+		b.value_off = SIZE_MAX;
+		b.last_len = SIZE_MAX;
+		r = san_forms(set->values + set->voff[i], set->vlen[i], b.scratch, add_form, &b);
 		if (r < 0)
 			goto out;
 	}
+	sodium_memzero(b.scratch, scratch_bytes);
+	if ((r = add_keys(&b)) < 0)
+		goto out;
 	if (b.ntn > UINT32_MAX / 2) {
 		r = -E2BIG;
 		goto out;
@@ -523,8 +737,6 @@ int san_set_compile(struct san_set *set)
 	if ((void *)b.tn != b.arena) {
 		secure_free(b.arena);
 		b.arena = NULL;
-	} else {
-		sodium_memzero(b.scratch, scratch_bytes);
 	}
 	if ((r = layout(&b)) < 0)
 		goto out;
@@ -584,4 +796,19 @@ uint32_t san_revealing(const struct san_set *set, uint32_t state, uint16_t *ret_
 		}
 	}
 	return 0;
+}
+
+uint32_t san_key_at(const struct san_set *set, uint32_t node)
+{
+	size_t lo = 0, hi = set->nkeymap;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (set->keymap[mid].node < node)
+			lo = mid + 1;
+		else if (set->keymap[mid].node > node)
+			hi = mid;
+		else
+			return set->keymap[mid].key;
+	}
+	return UINT32_MAX;
 }

@@ -6,11 +6,12 @@
 set -euo pipefail
 here=$(dirname "$0")
 # postgresql, curl, nodejs/npm: the real services of tests/lib/services.bash and the MCP tests;
-# tmux, screen: real host services the escape suite tries to reach from inside the sandbox.
+# tmux, screen: real host services the escape suite tries to reach from inside the sandbox;
+# xxd, openssl: the leak corpus prints secrets with the real tools (xxd -p, openssl base64).
 pkgs=(build-essential pkg-config libsodium-dev libsqlite3-dev libcjson-dev libyaml-dev libseccomp-dev
 	libcap-dev zlib1g-dev libzxcvbn-dev libunistring-dev check bats jq sqlite3 time python3 binutils
 	procps util-linux passwd psmisc
-	postgresql curl ca-certificates tmux screen "$@")
+	postgresql curl ca-certificates tmux screen xxd openssl "$@")
 # Any node >= 18 with its npm bootstraps tests/mcp (which brings its own node 22); Debian's only
 # when there is none (a node from another repository would conflict with Debian's npm).
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' 2>/dev/null &&

@@ -5,6 +5,10 @@
 
 PW='correct horse battery staple'
 
+# need_sandbox
+# shellcheck source=tests/lib/sandbox.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.bash"
+
 e2e_setup() {
 	BIN=${SECRETCTL_BIN:?SECRETCTL_BIN is set by tests/run-all.sh}
 	export SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/vault"

@@ -212,3 +212,22 @@ allowed_commands: [echo]'
 	[ "$(jq -s '[.[] | .action] | index("secret.run_denied") != null' <<<"$output")" = true ]
 	[ "$(jq -s '[.[] | .success] | unique' -c <<<"$output")" = '[false]' ]
 }
+
+@test "secret_run: terminal escape sequences never reach the agent; the CLI keeps colours on a pipe but not the clipboard" {
+	need_sandbox
+	policy $'version: 1\nallowed_commands:\n  - printf'
+	# A clipboard write, a title, colour around a secret split by it, and hidden text.
+	run -0 serve "$(call secret_run '{"keys":["GITHUB_TOKEN"],"command":"printf","args":["\\033]52;c;aGk=\\007\\033]0;title\\007\\033[31mred\\033[0m ghp_e2eTo\\033[1mkenValue0123456789abcdef\\n"]}' 2)"
+	out=$(msg 2 | jq -r '.result.structuredContent.stdout')
+	[ "$out" = $'red [REDACTED:GITHUB_TOKEN]' ]
+	! grep -q $'\033' <<<"$(msg 2)"
+	! msg 2 | jq -r '.result.content[0].text' | grep -q $'\033'
+	! grep -qF "$TOKEN" <<<"$output"
+	run -0 sc audit list --json
+	[ "$(jq '[.[] | select(.action == "secret.run")][-1].detail.terminal_sequences_removed' <<<"$output")" -ge 5 ]
+	# The CLI to a pipe: colours stay, the clipboard write goes; --raw-terminal keeps it.
+	run -0 env TOK=unused-token-value-123456 "$BIN" exec --from-env TOK -- printf '\033]52;c;aGk=\007\033[31mred\033[0m\n'
+	[ "$output" = $'\033[31mred\033[0m' ]
+	run -0 env TOK=unused-token-value-123456 "$BIN" exec --raw-terminal --from-env TOK -- printf '\033]52;c;aGk=\007x\n'
+	[ "$output" = $'\033]52;c;aGk=\007x' ]
+}

@@ -19,6 +19,7 @@ drop_nproc_warning() {
 
 setup() {
 	e2e_setup
+	need_sandbox
 	export TOK='e2e-token-value-0123456789'
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
@@ -69,10 +70,15 @@ setup() {
 	[[ $output != *SECRETCTL_PASSWORD* && $output != *pw-pw-pw-pw* ]]
 }
 
-@test "--env-prefix renames injected variables" {
-	run -0 sc_nopw exec --from-env TOK --env-prefix APP_ -- sh -c 'echo "${TOK:-unset}"'
+@test "--env-prefix renames injected vault variables; --from-env keeps its name" {
+	init_vault
+	put db/password 'prefix-test-value-0123456789'
+	run -0 sc exec -k db/password --env-prefix APP_ -- \
+		sh -c 'echo "prefixed=${APP_DB_PASSWORD:-unset} plain=${DB_PASSWORD:-unset}"'
+	[ "$output" = "prefixed=[REDACTED:APP_DB_PASSWORD] plain=unset" ]
 	# --from-env keeps the caller's name (see secretctl-run(1))
-	[[ $output == *REDACTED* ]]
+	run -0 sc_nopw exec --from-env TOK --env-prefix APP_ -- sh -c 'echo "${TOK:-unset} ${APP_TOK:-unset}"'
+	[ "$output" = "[REDACTED:TOK] unset" ]
 }
 
 @test "--no-sanitize warns loudly and passes output through" {

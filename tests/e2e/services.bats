@@ -21,6 +21,7 @@ teardown_file() {
 
 setup() {
 	e2e_setup
+	need_sandbox
 	cd "$BATS_TEST_TMPDIR" || return 1
 	init_vault
 }

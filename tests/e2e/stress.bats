@@ -8,6 +8,7 @@ load helpers
 
 setup() {
 	e2e_setup
+	need_sandbox
 	init_vault
 }
 

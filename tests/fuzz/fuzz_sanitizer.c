@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target: the sanitizer on arbitrary secrets and output. Checks that (a) nothing
- * crashes, (b) two different chunkings give byte-identical output, and (c) no registered raw
- * secret survives: between two placeholders the output is an untouched run of input bytes, and
- * no such run contains a whole secret, also with idle flushes at arbitrary points.
- * Input: byte 0 = number of secrets (1..4); per secret one length byte (4..19) and its bytes;
- * the rest is the child's output. */
+/* libFuzzer target: the sanitizer on arbitrary secrets and output, alone and behind the terminal
+ * filter. Checks that (a) nothing crashes, (b) two different chunkings give byte-identical output,
+ * and (c) no registered raw secret survives: between two placeholders the output is an untouched
+ * run of input bytes, and no such run contains a whole secret, also with idle flushes at
+ * arbitrary points; (d) behind the filter in STRIP_ALL mode no escape byte is left.
+ * Input: byte 0 = bits 0-1 number of secrets - 1, bit 2 long secrets (keys and extension),
+ * bits 3-4 terminal filter mode for the chained run; per secret one length byte (4..19 bytes
+ * follow; a long secret is 200..710 bytes stretched from them) and its bytes; the rest is the
+ * child's output. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct sink {
 	const struct san_set *set;
-	struct buf all;  /* whole output */
-	struct buf run;  /* raw bytes since the last placeholder */
+	struct buf all; /* whole output */
+	struct buf run; /* raw bytes since the last placeholder */
 	const uint8_t *sec[4];
 	size_t seclen[4], nsec;
 };
@@ -77,26 +80,76 @@ static void run(struct sink *k, const uint8_t *t, size_t n, uint64_t seed, size_
 	san_stream_free(st);
 }
 
+/* The terminal filter in front: its output goes through a stream. */
+struct chain {
+	struct san_stream *st;
+	struct sink *k;
+};
+
+static int to_stream(void *ctx, const void *p, size_t n)
+{
+	struct chain *c = ctx;
+	return san_feed(c->st, p, n, sink_emit, c->k);
+}
+
+static void run_term(struct sink *k, enum san_term_mode mode, const uint8_t *t, size_t n,
+		     uint64_t seed, size_t maxc)
+{
+	struct chain c = { san_stream_new(k->set), k };
+	struct san_term *term = san_term_new(mode);
+	if (!c.st || !term)
+		abort();
+	for (size_t i = 0; i < n;) {
+		size_t l = 1 + mix(&seed) % maxc;
+		if (l > n - i)
+			l = n - i;
+		if (san_term_feed(term, t + i, l, to_stream, &c) < 0)
+			abort();
+		i += l;
+	}
+	if (san_term_finish(term, to_stream, &c) < 0 || san_finish(c.st, sink_emit, k) < 0)
+		abort();
+	check_run(k);
+	if (mode == SAN_TERM_STRIP_ALL && k->all.len && memchr(k->all.data, 0x1B, k->all.len))
+		abort(); /* (d) */
+	san_term_free(term);
+	san_stream_free(c.st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sink k = { .all = BUF_INIT, .run = BUF_INIT };
+	uint8_t *longs[4] = { NULL, NULL, NULL, NULL };
 	size_t off = 1;
 	if (size < 1)
 		return 0;
 	k.nsec = 1 + data[0] % 4;
+	bool is_long = (data[0] >> 2) & 1;
+	enum san_term_mode mode = (enum san_term_mode)((data[0] >> 3) & 3);
 	struct san_set *set = san_set_new();
 	if (!set)
 		abort();
 	for (size_t i = 0; i < k.nsec; i++) {
 		if (off >= size)
 			goto out;
-		size_t l = 4 + data[off++] % 16;
+		uint8_t lb = data[off++];
+		size_t l = 4 + lb % 16;
 		if (l > size - off)
 			goto out;
 		k.sec[i] = data + off;
 		k.seclen[i] = l;
+		if (is_long) {
+			/* stretched without a period: each byte mixes a source byte with its index */
+			size_t ll = 200 + 2 * (size_t)lb;
+			if (!(longs[i] = malloc(ll)))
+				abort();
+			for (size_t j = 0; j < ll; j++)
+				longs[i][j] = (uint8_t)(data[off + j % l] ^ (uint8_t)(j * 131 / l));
+			k.sec[i] = longs[i];
+			k.seclen[i] = ll;
+		}
 		char name[8] = { 'S', (char)('0' + i), 0 };
-		if (san_set_add(set, name, data + off, l) < 0)
+		if (san_set_add(set, name, k.sec[i], k.seclen[i]) < 0)
 			abort();
 		off += l;
 	}
@@ -118,7 +171,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_release(&first);
 	buf_reset(&k.all);
 	run(&k, t, n, seed + 7, 1 + seed % 5, true);
+	buf_reset(&k.all);
+	run_term(&k, mode, t, n, seed + 11, 1 + seed % 9);
+	first = k.all;
+	buf_init(&k.all);
+	run_term(&k, mode, t, n, seed + 13, 4096);
+	if (first.len != k.all.len || (first.len && memcmp(first.data, k.all.data, first.len)))
+		abort(); /* (b) behind the filter */
+	buf_release(&first);
 out:
+	for (size_t i = 0; i < 4; i++)
+		free(longs[i]);
 	buf_release(&k.all);
 	buf_release(&k.run);
 	san_set_free(set);

@@ -9,6 +9,8 @@ bats_require_minimum_version 1.5.0
 # scanned for every secret value (MCP_CALL_FORBID).
 
 source "$BATS_TEST_DIRNAME/../lib/services.bash"
+# shellcheck source=tests/lib/sandbox.bash
+source "$BATS_TEST_DIRNAME/../lib/sandbox.bash"
 
 # The user guide's mcp-policy.yaml, verbatim, plus what these tests need: psql (the "Database
 # Queries" scenario runs it) and the guide's staging alias from its "Environment Aliases" section.
@@ -62,6 +64,7 @@ setup() {
 	MCP=$BATS_TEST_DIRNAME
 	BIN=${SECRETCTL_BIN:-$(realpath "$MCP/../../build/secretctl")}
 	export SECRETCTL_BIN=$BIN
+	need_sandbox
 	cd "$BATS_TEST_TMPDIR" || return 1
 	export SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/vault
 	export SECRETCTL_PASSWORD="master-$(services_random 12)"

@@ -12,6 +12,7 @@ load ../e2e/helpers
 
 setup() {
 	e2e_setup
+	need_sandbox
 	[ "$(id -u)" -eq 0 ] || { echo "changes the host's core_pattern: run as root (CI does)" >&2; return 1; }
 	cd "$BATS_TEST_TMPDIR" || return 1
 	OLD_PATTERN=$(cat /proc/sys/kernel/core_pattern)

@@ -10,6 +10,7 @@ load ../e2e/helpers
 
 setup() {
 	e2e_setup
+	need_sandbox
 	[ "$(id -u)" -eq 0 ] || { echo "this suite reads other processes' memory: run it as root (CI does)" >&2; return 1; }
 	cd "$BATS_TEST_TMPDIR" || return 1
 	init_vault

@@ -48,6 +48,17 @@ root=$(cd "$here/../../.." && pwd)
 BIN=${SECRETCTL_BIN:-$root/build/secretctl}
 BIN=$(realpath "$BIN")
 filter=${ESCAPE_FILTER:-.}
+# Where the sandbox cannot work at all, one loud skip instead of a hundred failures (a
+# failure with MUST_WORK=1, which CI sets): tests/lib/sandbox.bash.
+if ! "$BIN" doctor >/dev/null 2>&1; then
+	if [ "${MUST_WORK:-}" = 1 ]; then
+		echo "not ok 1 - the sandbox does not work on this host ('secretctl doctor') and MUST_WORK=1"
+	else
+		echo "ok 1 - escape suite # skip SANDBOX UNAVAILABLE on this host (see 'secretctl doctor'); MUST_WORK=1 makes this a failure"
+	fi
+	echo "1..1"
+	exit 0
+fi
 SECRET="sk-escape-suite-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 n=0
 

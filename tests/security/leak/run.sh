@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Leak corpus: every tests/security/leak/cases/*.case is one case, run against the built binary
-# ($SECRETCTL_BIN) through `secretctl redact`; prints TAP. A case file is bash, sourced in a
-# subshell, using:
+# ($SECRETCTL_BIN); prints TAP. A case file is bash, sourced in a subshell, using:
 #   secret NAME 'VALUE'     a secret (VALUE through printf %b); exported as $NAME, redacted with
 #                           --from-env NAME
 #   input() { ... }         writes the program's output to stdout
-#   split=none|every|bytes  how the output reaches secretctl: one write; two writes split at
+#   via='redact pipe pty'   the paths input()'s output takes (default: redact): `secretctl
+#                           redact` (split applies), or input() run by `secretctl run --no-pty`
+#                           (pipe) or `--pty` (pty: the terminal writes LF as CRLF, and so
+#                           does the expected output); each path is checked on its own
+#   split=none|every|bytes  how the output reaches `redact`: one write; two writes split at
 #                           every offset (one run per offset); one byte per write
 #   expect 'TEXT'           exact expected output (printf %b); optional
+#   expect_pty 'TEXT'       the same for the pty path when it is not TEXT with LF as CRLF
 #   run_case() { ... }      replaces the default pipeline: write the output to "$OUT" (for
 #                           run-based cases: `"$SECRETCTL_BIN" run --from-env S -- sh -c ...`)
 #   requires() { ... }      return non-zero when a precondition is missing: the case FAILS
 #                           with that reason (a leak test that cannot run is not a pass)
-# Every case also checks that no secret's raw value appears in the output.
+# Every case also checks that no secret is readable in the output: not in the raw bytes, and
+# not in any view readable.py decodes them into (escapes, entities, base64, hex, ...).
+# LEAK_PASSTHROUGH=1 runs the suite against a redactor that redacts nothing (passthrough.sh:
+# `redact` is cat, `run` gets --no-sanitize): every case must then fail (tests/security/
+# leak-selfcheck runs it so in `make check`).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BIN=${SECRETCTL_BIN:-$here/../../../build/secretctl}
+if [ "${LEAK_PASSTHROUGH:-0}" = 1 ]; then
+	export LEAK_REAL_BIN=$BIN
+	BIN=$here/passthrough.sh
+fi
 export SECRETCTL_BIN=$BIN
+PY=/usr/bin/python3
 work=$(mktemp -d /tmp/secretctl-leak.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 n=0
@@ -26,10 +39,12 @@ run_one() { # case-file; prints "ok"/"not ok ... reason" lines body on stdout, r
 	local case=$1
 	(
 		set -uo pipefail
+		cd "$work" || exit 1
 		NAMES=()
 		secret() { local v; v=$(printf '%b' "$2"; printf x); v=${v%x}; export "$1=$v"; NAMES+=("$1"); }
 		expect() { EXPECT=$(printf '%b' "$1"; printf x); EXPECT=${EXPECT%x}; HAVE_EXPECT=1; }
-		split=none HAVE_EXPECT=0 EXPECT=
+		expect_pty() { EXPECT_PTY=$(printf '%b' "$1"; printf x); EXPECT_PTY=${EXPECT_PTY%x}; }
+		split=none via=redact HAVE_EXPECT=0 EXPECT= EXPECT_PTY=
 		OUT=$work/out IN=$work/in
 		redact_args() { local a=(); for nm in "${NAMES[@]}"; do a+=(--from-env "$nm"); done; printf '%s\n' "${a[@]}"; }
 		# shellcheck disable=SC1090
@@ -38,15 +53,27 @@ run_one() { # case-file; prints "ok"/"not ok ... reason" lines body on stdout, r
 			echo "precondition missing: $reason"; exit 1
 		fi
 		mapfile -t args < <(redact_args)
-		check() {
-			local got; got=$(cat "$OUT"; printf x); got=${got%x}
+		oracle_done=0
+		check() { # what [expected]
+			local got want=${2-$EXPECT}
+			got=$(cat "$OUT"; printf x); got=${got%x}
 			for nm in "${NAMES[@]}"; do
 				if [ -n "${!nm}" ] && grep -qF -- "${!nm}" "$OUT"; then
 					echo "raw secret $nm in output$1"; return 1
 				fi
 			done
-			if [ "$HAVE_EXPECT" = 1 ] && [ "$got" != "$EXPECT" ]; then
-				echo "output differs$1: $(printf '%q' "${got:0:200}") != $(printf '%q' "${EXPECT:0:200}")"
+			# With an exact expected output, one oracle run per path is enough (the split runs
+			# must give that same output).
+			if [ "$HAVE_EXPECT" = 0 ] || [ "$oracle_done" = 0 ] || [ -n "${2+x}" ]; then
+				oracle_done=1
+			elif [ "$got" = "$want" ]; then
+				return 0
+			fi
+			if ! msg=$("$PY" "$here/readable.py" "$OUT" "${NAMES[@]}"); then
+				echo "$msg$1" | head -3; return 1
+			fi
+			if [ "$HAVE_EXPECT" = 1 ] && [ "$got" != "$want" ]; then
+				echo "output differs$1: $(printf '%q' "${got:0:200}") != $(printf '%q' "${want:0:200}")"
 				return 1
 			fi
 		}
@@ -55,25 +82,41 @@ run_one() { # case-file; prints "ok"/"not ok ... reason" lines body on stdout, r
 			check "" || exit 1
 			exit 0
 		fi
-		input >"$IN" || { echo "input() failed"; exit 1; }
-		size=$(stat -c %s "$IN")
-		case $split in
-		none)
-			"$BIN" redact "${args[@]}" <"$IN" >"$OUT" || { echo "redact exit $?"; exit 1; }
-			check "" || exit 1 ;;
-		every)
-			for ((k = 1; k < size; k++)); do
-				{ head -c "$k" "$IN"; sleep 0.005; tail -c +"$((k + 1))" "$IN"; } |
-					"$BIN" redact "${args[@]}" >"$OUT" || { echo "redact exit $? at split $k"; exit 1; }
-				check " (split at $k)" || exit 1
-			done ;;
-		bytes)
-			for ((k = 0; k < size; k++)); do
-				tail -c +"$((k + 1))" "$IN" | head -c 1; sleep 0.002
-			done | "$BIN" redact "${args[@]}" >"$OUT" || { echo "redact exit $?"; exit 1; }
-			check " (byte at a time)" || exit 1 ;;
-		*) echo "unknown split '$split'"; exit 1 ;;
-		esac
+		for path in $via; do
+			case $path in
+			redact) ;;
+			pipe | pty)
+				mode=--no-pty want=$EXPECT
+				if [ "$path" = pty ]; then
+					mode=--pty want=${EXPECT//$'\n'/$'\r\n'}
+					[ -n "$EXPECT_PTY" ] && want=$EXPECT_PTY
+				fi
+				"$BIN" run "$mode" -t 60s "${args[@]}" -- bash -c "$(declare -f input); input" \
+					>"$OUT" 2>"$OUT.err" </dev/null || { echo "run $mode exit $?: $(head -c 300 "$OUT.err")"; exit 1; }
+				check " (run $mode)" "$want" || exit 1
+				continue ;;
+			*) echo "unknown path '$path'"; exit 1 ;;
+			esac
+			input >"$IN" || { echo "input() failed"; exit 1; }
+			size=$(stat -c %s "$IN")
+			case $split in
+			none)
+				"$BIN" redact "${args[@]}" <"$IN" >"$OUT" || { echo "redact exit $?"; exit 1; }
+				check "" || exit 1 ;;
+			every)
+				for ((k = 1; k < size; k++)); do
+					{ head -c "$k" "$IN"; sleep 0.005; tail -c +"$((k + 1))" "$IN"; } |
+						"$BIN" redact "${args[@]}" >"$OUT" || { echo "redact exit $? at split $k"; exit 1; }
+					check " (split at $k)" || exit 1
+				done ;;
+			bytes)
+				for ((k = 0; k < size; k++)); do
+					tail -c +"$((k + 1))" "$IN" | head -c 1; sleep 0.002
+				done | "$BIN" redact "${args[@]}" >"$OUT" || { echo "redact exit $?"; exit 1; }
+				check " (byte at a time)" || exit 1 ;;
+			*) echo "unknown split '$split'"; exit 1 ;;
+			esac
+		done
 	)
 }
 

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sanitizer measurements that need the library itself (bench/20-sanitizer.sh):
+ *   san_bench patterns FILE N   distinct patterns (whole forms and keys) for the first N secrets
+ *                               of a `san_gen secrets` file
+ *   san_bench big [KIB]         build the set of one PEM bundle of KIB KiB (default 1024, the
+ *                               vault's maximum value) and redact it whole and line by line
+ *                               through a PTY (CRLF), each in a stream of its own; prints
+ *                               "build_s rss_kib redact_s nodes keys forms out_bytes" on one line
+ * The bundle is deterministic, so runs compare. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "sanitizer/sanitizer-internal.h"
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long maxrss_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static size_t out_len;
+static int count(void *ctx, const void *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	out_len += n;
+	return 0;
+}
+
+static int patterns(const char *file, long n)
+{
+	FILE *f = fopen(file, "r");
+	char line[512];
+	struct san_set *set = san_set_new();
+	if (!f || !set)
+		return 1;
+	for (long i = 0; i < n && fgets(line, sizeof(line), f); i++) {
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		eq[1 + strcspn(eq + 1, "\n")] = '\0';
+		if (san_set_add(set, line, eq + 1, strlen(eq + 1)) < 0)
+			return 1;
+	}
+	fclose(f);
+	if (san_set_compile(set) < 0)
+		return 1;
+	printf("%zu\n", set->npatterns);
+	san_set_free(set);
+	return 0;
+}
+
+static int big(size_t size)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *v = malloc(size), *crlf = malloc(2 * size);
+	size_t n = 0, m = 0;
+	uint64_t s = 0x243F6A8885A308D3ull;
+	if (!v || !crlf)
+		return 1;
+	while (n + 2000 < size) {
+		n += (size_t)snprintf(v + n, size - n, "-----BEGIN CERTIFICATE-----\n");
+		for (int l = 0; l < 20; l++) {
+			for (int c = 0; c < 64; c++) {
+				s ^= s >> 12, s ^= s << 25, s ^= s >> 27;
+				v[n++] = al[(s * 2685821657736338717ull) >> 58];
+			}
+			v[n++] = '\n';
+		}
+		n += (size_t)snprintf(v + n, size - n, "-----END CERTIFICATE-----\n");
+	}
+	while (n < size)
+		v[n++] = 'A';
+	long r0 = maxrss_kib();
+	double t0 = now();
+	struct san_set *set = san_set_new();
+	if (!set || san_set_add(set, "BUNDLE", v, n) < 0 || san_set_compile(set) < 0)
+		return 1;
+	double t1 = now();
+	long r1 = maxrss_kib();
+	/* whole, then line by line through a PTY (every LF as CRLF), 64 KiB writes */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\n')
+			crlf[m++] = '\r';
+		crlf[m++] = v[i];
+	}
+	double t2 = now();
+	for (int pass = 0; pass < 2; pass++) {
+		const char *t = pass ? crlf : v;
+		size_t len = pass ? m : n;
+		struct san_stream *st = san_stream_new(set);
+		if (!st)
+			return 1;
+		for (size_t i = 0; i < len; i += 65536)
+			if (san_feed(st, t + i, len - i < 65536 ? len - i : 65536, count, NULL) < 0)
+				return 1;
+		if (san_finish(st, count, NULL) < 0)
+			return 1;
+		san_stream_free(st);
+	}
+	double t3 = now();
+	printf("%.3f %ld %.3f %u %zu %zu %zu\n", t1 - t0, r1 - r0, t3 - t2, set->nnodes, set->nkeys,
+	       set->nforms, out_len);
+	san_set_free(set);
+	free(v);
+	free(crlf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "patterns"))
+		return patterns(argv[2], strtol(argv[3], NULL, 10));
+	if (argc >= 2 && !strcmp(argv[1], "big"))
+		return big(argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) * 1024 : SAN_VALUE_MAX);
+	fprintf(stderr, "usage: san_bench patterns FILE N | san_bench big [KIB]\n");
+	return 2;
+}
