@@ -11,6 +11,11 @@
 #define ROWS_SQL                                                                                   \
 	"SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM secrets ORDER BY n"
 
+/* A row counts as rolled back when its update time is older than its last logged set by more
+ * than this: vaults written before a set's entry carried the row's own time logged the set up
+ * to a second after it. */
+#define STALE_SLACK_S 1
+
 /* The rows as the audit log knows them: the last successful secret.set of each key still
  * present (secret.delete and a recovery's removals take keys out). */
 struct logged {
@@ -209,7 +214,7 @@ static int cross_check(const struct vault *v, struct vault_examination *ex,
 		int named = k[0] && j < 0 ? bad_named(v, ex, k) : 1;
 		if (named < 0 || (!named && strv_push(missing, k) < 0))
 			return -ENOMEM;
-		if (j >= 0 && intact->ts[j] < log->ts[i] && strv_push(stale, k) < 0)
+		if (j >= 0 && intact->ts[j] < log->ts[i] - STALE_SLACK_S && strv_push(stale, k) < 0)
 			return -ENOMEM;
 	}
 	return 0;

@@ -558,10 +558,13 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	uint64_t version = st.gen + 1;
 	char detail[32];
 	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
+	/* The entry carries the row's own update time: recovery compares the two (rolled back). */
+	struct audit_event ev = { .action = "secret.set", .keys = in->key, .success = true,
+				  .detail = detail };
 	if ((r = row_store(v, id, version, &mb, values, err)) < 0 ||
 	    (r = vault_manifest_apply(v, &st, id, !created, (uint64_t)old_version, false, version,
 				      err)) < 0 ||
-	    (r = audit_in_tx(v, &st, "secret.set", in->key, true, NULL, detail, err)) < 0)
+	    (r = audit_append_locked(v, &st, &ev, now, v->source, err)) < 0)
 		goto out;
 	if ((r = vdb_commit(v, err)) < 0)
 		goto out;
