@@ -197,11 +197,14 @@ setup() {
 }
 
 @test "audit list shows UTF-8 as text in a UTF-8 locale, control bytes and bidi overrides escaped" {
+	# The run records its command line without escape sequences (the terminal filter); what
+	# is left of them is the list's to escape.
 	run -0 sc run -k alpha -- echo "$(printf 'f\xc3\xbcr \xe2\x80\xaeevil \x1b[31m')"
 	run -0 env LC_ALL=C.UTF-8 SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" audit list --limit 1
-	[[ $output == *'echo für \xe2\x80\xaeevil \x1b[31m'* ]]
+	[[ $output == *'echo für \xe2\x80\xaeevil'* ]]
 	run -0 env LC_ALL=C SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" audit list --limit 1
-	[[ $output == *'echo f\xc3\xbcr \xe2\x80\xaeevil \x1b[31m'* ]]
+	[[ $output == *'echo f\xc3\xbcr \xe2\x80\xaeevil'* ]]
+	! grep -q $'\x1b\|\xe2\x80\xae' <<<"$output"
 }
 
 @test "entries carry the user guide's field names; --since takes a date" {
