@@ -146,6 +146,60 @@ START_TEST(test_readonly_examines_only)
 }
 END_TEST
 
+/* A clock that moves on at every read, as a busy machine's may between two reads of one set. */
+static int64_t ticks;
+static int64_t ticking_clock(void)
+{
+	return 1800000000 + 10 * ticks++;
+}
+
+static void examine_expect_stale(const char *dir, const char *stale)
+{
+	struct reterr err = { 0 };
+	struct vault *v = recovery_handle(dir, true, VTU_PASSWORD);
+	struct vault_examination ex;
+	ck_assert_int_eq(vault_examine(v, &ex, &err), 0);
+	if (stale) {
+		ck_assert_ptr_nonnull(ex.stale);
+		ck_assert_str_eq(ex.stale[0], stale);
+		ck_assert_ptr_null(ex.stale[1]);
+	} else {
+		ck_assert_msg(!ex.stale, "%s called rolled back", ex.stale ? ex.stale[0] : "");
+		ck_assert(vault_examination_clean(&ex));
+	}
+	vault_examination_release(&ex);
+	vault_free(v);
+}
+
+/* Rolled back means an older copy of a row: never an intact row whose set took a while. */
+START_TEST(test_rolled_back)
+{
+	char *dir = vtu_vault_path();
+	clock_set_fn(ticking_clock);
+	struct vault *v = vtu_vault_new(dir);
+	ck_assert_int_eq(vtu_set(v, "k0", "value-number-0"), 0);
+	ck_assert_int_eq(vtu_set(v, "k1", "value-number-1"), 0);
+	vault_free(v);
+	examine_expect_stale(dir, NULL);
+	/* k1's row as it was, put back after a later set. */
+	sqlite3 *db = vtu_raw(dir);
+	vtu_exec(db, "CREATE TABLE old AS SELECT * FROM secrets WHERE n = 2");
+	sqlite3_close(db);
+	struct reterr err = { 0 };
+	ck_assert_int_eq(vtu_vault_reopen(dir, &v, &err), 0);
+	ck_assert_int_eq(vtu_set(v, "k1", "value-number-1b"), 0);
+	vault_free(v);
+	db = vtu_raw(dir);
+	vtu_exec(db, "DELETE FROM secrets WHERE id = (SELECT id FROM old);"
+		     "INSERT INTO secrets SELECT * FROM old;"
+		     "DROP TABLE old");
+	sqlite3_close(db);
+	examine_expect_stale(dir, "k1");
+	clock_set_fn(NULL);
+	vtu_cleanup(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vault-recover");
@@ -153,6 +207,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_examine_and_recover);
 	tcase_add_test(tc, test_readonly_examines_only);
+	tcase_add_test(tc, test_rolled_back);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
