@@ -95,8 +95,9 @@ static int fill(struct vault *v, int fd, const struct vault_header *h, struct re
 	return 0;
 }
 
-/* 0 when dir holds no vault.db, 1 when it holds the empty file an interrupted init of an older
- * version left (replaced), -EEXIST for a vault. */
+/* 0 when dir holds no vault.db: the empty file an interrupted init of an older version left is
+ * removed first (the new file is then renamed into place only where none exists, so that two
+ * inits never replace each other's vault). -EEXIST for a vault. */
 static int existing(int dfd, const char *dir, struct reterr *err)
 {
 	struct stat sb;
@@ -104,9 +105,12 @@ static int existing(int dfd, const char *dir, struct reterr *err)
 		return errno == ENOENT ? 0
 				       : reterr_set(err, -errno, "cannot access %s/%s: %s", dir,
 						    VAULT_DB_NAME, strerror(errno));
-	if (S_ISREG(sb.st_mode) && sb.st_size == 0 && sb.st_uid == geteuid())
-		return 1;
-	return reterr_set(err, -EEXIST, "a vault already exists in %s", dir);
+	if (!S_ISREG(sb.st_mode) || sb.st_size != 0 || sb.st_uid != geteuid())
+		return reterr_set(err, -EEXIST, "a vault already exists in %s", dir);
+	if (unlinkat(dfd, VAULT_DB_NAME, 0) < 0 && errno != ENOENT)
+		return reterr_set(err, -errno, "cannot remove the empty %s/%s: %s", dir,
+				  VAULT_DB_NAME, strerror(errno));
+	return 0;
 }
 
 static int create_at(int dfd, const char *dir, const struct secret *password, enum vault_kdf kdf,
@@ -115,7 +119,7 @@ static int create_at(int dfd, const char *dir, const struct secret *password, en
 	struct vault *v = vault_alloc(dir);
 	struct vault_header h;
 	AUTO_FREE char *name = NULL;
-	int fd = -1, r, replace;
+	int fd = -1, r;
 	if (!v)
 		return reterr_set(err, -ENOMEM, "out of memory");
 	if (faccessat(dfd, VAULT_DB_NAME "-journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -124,7 +128,7 @@ static int create_at(int dfd, const char *dir, const struct secret *password, en
 			       VAULT_DB_NAME);
 		goto out;
 	}
-	if ((r = replace = existing(dfd, dir, err)) < 0 ||
+	if ((r = existing(dfd, dir, err)) < 0 ||
 	    (r = make_keys(v, &h, password, kdf, err)) < 0)
 		goto out;
 	vault_tmp_cleanup(dfd);
@@ -137,7 +141,7 @@ static int create_at(int dfd, const char *dir, const struct secret *password, en
 		goto out;
 	}
 	if ((r = vault_file_check(fd, v->path, err)) < 0 || (r = fill(v, fd, &h, err)) < 0 ||
-	    (r = vault_tmp_install(dfd, dir, name, fd, replace == 1, err)) < 0)
+	    (r = vault_tmp_install(dfd, dir, name, fd, false, err)) < 0)
 		goto out;
 	r = 0;
 out:
