@@ -196,13 +196,8 @@ void vault_tmp_cleanup(int dfd)
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
-		    flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			char journal[NAME_MAX + 1];
-			(void)unlinkat(dfd, e->d_name, 0);
-			if (snprintf(journal, sizeof(journal), "%s-journal", e->d_name) <
-			    (int)sizeof(journal))
-				(void)unlinkat(dfd, journal, 0);
-		}
+		    flock(fd, LOCK_EX | LOCK_NB) == 0)
+			vault_tmp_remove(dfd, e->d_name);
 		close(fd);
 	}
 	closedir(d);

@@ -30,7 +30,7 @@ static void damage(const char *dir)
 {
 	struct vault *v = vtu_vault_new(dir);
 	for (int i = 0; i < 4; i++) {
-		char key[8], val[32];
+		char key[16], val[32];
 		snprintf(key, sizeof(key), "k%d", i);
 		snprintf(val, sizeof(val), "value-number-%d", i);
 		ck_assert_int_eq(vtu_set(v, key, val), 0);
