@@ -431,8 +431,10 @@ int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_
 	size_t drop = limit && rs.n > limit ? rs.n - (size_t)limit : 0;
 	for (size_t i = 0; i < drop; i++)
 		record_release(&rs.a[i]);
-	memmove(rs.a, rs.a + drop, (rs.n - drop) * sizeof(*rs.a));
-	rs.n -= drop;
+	if (drop) {
+		memmove(rs.a, rs.a + drop, (rs.n - drop) * sizeof(*rs.a));
+		rs.n -= drop;
+	}
 	if (!rs.a && !(rs.a = calloc(1, sizeof(*rs.a)))) {
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
