@@ -222,6 +222,9 @@ setup() {
 	[ "$(jq -r '.detail.exit' <<<"$ev")" = 0 ]
 	[ "$(jq -r '.detail.sandbox' <<<"$ev")" = standard ]
 	[ "$(jq -r '.detail.redactions.API_KEY' <<<"$ev")" = 1 ]
+	# The protections in force are named, not a bit mask.
+	[ "$(jq -r '.detail.protections | map(type) | unique | join(",")' <<<"$ev")" = string ]
+	jq -e '.detail.protections | index("seccomp filter") != null and index("no_new_privs") != null' <<<"$ev"
 }
 
 @test "vault: the command cannot read the vault directory" {
