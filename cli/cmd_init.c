@@ -25,14 +25,20 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-/* The first directory of path that does not exist yet (what init will create), or NULL. */
-static char *first_missing(const char *path)
+/* The first directory above the vault directory path that does not exist yet (what init will
+ * create besides the vault directory), or NULL. */
+static char *first_missing_parent(const char *path)
 {
 	AUTO_FREE char *p = strdup(path);
-	char *missing = NULL;
+	char *missing = NULL, *last;
 	struct stat st;
 	if (!p)
 		return NULL;
+	for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	if (!(last = strrchr(p, '/')) || last == p)
+		return NULL; /* the parent is "." or "/" */
+	*last = '\0';
 	for (;;) {
 		if (lstat(p, &st) == 0 || errno != ENOENT)
 			break;
@@ -71,7 +77,7 @@ static int check(struct cli_ctx *ctx)
 			  "yourself if you really mean to start over)", dir, db);
 		return CLI_EUSAGE;
 	}
-	missing_dir = first_missing(dir);
+	missing_dir = first_missing_parent(dir);
 	cli_warn_test_kdf(kdf);
 	return CLI_OK;
 }
