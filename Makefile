@@ -22,6 +22,12 @@ SHARED_PKGS := libcjson
 # Libraries named by the static packages' private dependencies that stay shared (libc's parts;
 # --as-needed drops any the static archives do not actually use, e.g. zlib for SQLite).
 SYSTEM_LIBS := -lm -lz -lpthread -ldl -lrt
+# Debian ships no pkg-config file for libunistring (vault/: the master password's Unicode NFC):
+# linked statically. libzxcvbn (its strength) is not linked at all: vault/strength.c loads the
+# shared library when a password is rated (its archive is not position-independent, and
+# linking the shared one would cost every start of the binary a library load).
+EXTRA_STATIC_LIBS := -lunistring
+EXTRA_SHARED_LIBS :=
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wconversion -Wsign-conversion -Wstrict-prototypes \
@@ -41,9 +47,10 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 STATIC_PKG_LIBS = $(shell pkg-config --static --libs $(STATIC_PKGS) 2>/dev/null)
 STATIC_ARCHIVES = $(filter-out $(SYSTEM_LIBS),$(filter -l%,$(STATIC_PKG_LIBS)))
-PKG_LIBS   = -Wl,-Bstatic $(STATIC_ARCHIVES) -Wl,-Bdynamic -Wl,--as-needed \
+PKG_LIBS   = -Wl,-Bstatic $(STATIC_ARCHIVES) $(EXTRA_STATIC_LIBS) -Wl,-Bdynamic -Wl,--as-needed \
 	$(filter-out $(STATIC_ARCHIVES),$(STATIC_PKG_LIBS)) \
-	$(shell pkg-config --libs $(SHARED_PKGS) 2>/dev/null) -Wl,--no-as-needed
+	$(shell pkg-config --libs $(SHARED_PKGS) 2>/dev/null) $(EXTRA_SHARED_LIBS) \
+	-Wl,--no-as-needed
 SECCOMP_LIBS = $(shell pkg-config --libs libseccomp 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)

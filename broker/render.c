@@ -9,8 +9,8 @@ int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
 		       const struct broker_render_opts *ro)
 {
 	int e = 0;
-	outbuf_puts(o, "{\"key\":");
-	outbuf_json_cstr(o, m->key);
+	outbuf_puts(o, "{");
+	outbuf_json_member_cstr(o, "key", m->key);
 	outbuf_printf(o, ",\"has_value\":%s,\"value_length\":%zu,\"field_count\":%zu,",
 		      m->has_value ? "true" : "false", m->has_value ? m->value_len : 0,
 		      m->nfields);
@@ -31,12 +31,14 @@ int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
 		outbuf_json_cstr(o, m->bindings[i].field);
 		outbuf_puts(o, "}");
 	}
-	outbuf_puts(o, "],\"tags\":");
-	outbuf_json_strv(o, m->tags);
-	outbuf_puts(o, ",\"notes\":");
-	outbuf_json_cstr(o, m->notes);
-	outbuf_puts(o, ",\"url\":");
-	outbuf_json_cstr(o, m->url);
+	outbuf_puts(o, "],");
+	/* Tags, notes and URLs are the user's text and may be any bytes: not UTF-8 ones are
+	 * written as \\xNN with a lossless _base64 sibling. */
+	outbuf_json_member_strv(o, "tags", m->tags);
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "notes", m->notes);
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "url", m->url);
 	outbuf_printf(o, ",\"has_notes\":%s,\"has_url\":%s,",
 		      m->notes && m->notes[0] ? "true" : "false",
 		      m->url && m->url[0] ? "true" : "false");

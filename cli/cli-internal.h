@@ -32,7 +32,8 @@ int cli_out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool 
 /* A duration in seconds for people: "7h59m", "12m05s", "45s", "2d3h". */
 void cli_format_duration(int64_t s, char out[static 32]);
 
-/* Parse --since: a duration back from now ("24h", "7d") or an RFC 3339 UTC time. -EINVAL. */
+/* Parse --since: a duration back from now ("24h", "7d"), a date ("2026-01-31": its start, UTC)
+ * or an RFC 3339 UTC time. -EINVAL. */
 int cli_parse_since(const char *s, int64_t *ret_ts);
 
 /* Read one line (without "\n" / "\r\n") from fd 0 byte by byte, so that the rest of stdin is
@@ -114,6 +115,15 @@ struct cli_agent_list {
 };
 /* Print it; CLI_OK, CLI_EAUTH (locked), CLI_EIO. */
 int cli_agent_list(const struct cli_agent_list *l);
+/* cli_vault_unlock for `recover`: check the password only (vault_unlock_for_recovery), not the
+ * vault's integrity. */
+#define CLI_UNLOCK_RECOVERY (1u << 16)
+
+/* Refuse a new master password that is easy to guess (below VAULT_PASSWORD_MIN_BITS as zxcvbn
+ * estimates it, the user's name and the tool's counting as easy words), unless allow_weak
+ * (--allow-weak). CLI_OK, or CLI_EUSAGE after saying why and what to do; cmd names the command
+ * in the message. */
+int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_weak);
 
 /* --kdf PROFILE of `init` and `password`: CLI_OK and *ret, or CLI_EUSAGE after saying why. */
 int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret);

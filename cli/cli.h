@@ -19,6 +19,7 @@ enum cli_exit {
 	CLI_EAUTH = 3,    /* wrong password, cooldown, no password available */
 	CLI_EINTEGRITY = 4, /* tampering detected (vault rows, audit chain) */
 	CLI_EIO = 5,      /* I/O, database or internal failure */
+	CLI_EACCESS = 6,  /* access: permission, ownership, mode or a symlink where none may be */
 };
 
 /* ---- options -------------------------------------------------------------------------------- */
@@ -74,6 +75,8 @@ enum cli_flags {
 				    * could not, so the agent scope suffices (see cli_scope) */
 	CLI_IN_AGENT = 1u << 6, /* runs inside the session agent when one serves the vault (it
 				 * talks to the agent: status, approvals, grants) */
+	CLI_READONLY = 1u << 7, /* with CLI_VAULT: open it read-only; the command writes nothing,
+				 * not even an audit entry (audit list|verify|export) */
 };
 #define CLI_UNLOCK (CLI_HARDEN | CLI_PASSWORD | CLI_VAULT)
 
@@ -137,7 +140,7 @@ const struct cli_command *cli_find(const struct cli_command *const *table, char 
 				   int nwords, int *ret_used);
 
 extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd_get,
-	cli_cmd_list, cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_run,
+	cli_cmd_list, cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_recover, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
 	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
 	cli_cmd_completion;
@@ -173,7 +176,8 @@ int cli_session_route(const struct cli_command *c, const struct cli_ctx *ctx, in
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Map a negative errno from a module to an exit code (ENOENT->2, EBADMSG->4 or 3, ...). */
+/* Map a negative errno from a module to an exit code (ENOENT->2, EKEYREJECTED->3, EBADMSG->4,
+ * EACCES/EPERM/ELOOP->6, ...). */
 int cli_exit_from_errno(int r);
 
 /* Obtain the master password: one line of stdin when from_stdin (an explicit flag wins), else
@@ -183,12 +187,19 @@ int cli_exit_from_errno(int r);
 int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret);
 
 /* Open the vault in the default directory and unlock it (password as cli_password), reporting
- * every failure once. 0 and *ret, or an exit code. For commands that unlock only sometimes
- * (run, redact); the others declare CLI_VAULT. */
-int cli_vault_unlock(bool password_stdin, struct vault **ret);
+ * every failure once; after failed attempts since the last unlock, say how many and when (as
+ * ssh does). flags: CLI_READONLY, 0 (or CLI_UNLOCK_RECOVERY, cli-internal.h). 0 and *ret, or
+ * an exit code. For commands that unlock
+ * only sometimes (run, redact); the others declare CLI_VAULT. */
+int cli_vault_unlock(bool password_stdin, unsigned flags, struct vault **ret);
 /* The same, also handing over the master password that unlocked it (*ret_pw, caller frees):
  * for commands that derive a key from it (backup). */
-int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret **ret_pw);
+int cli_vault_unlock_pw(bool password_stdin, unsigned flags, struct vault **ret,
+			struct secret **ret_pw);
+/* Done with an unlocked vault (NULL is fine): when the command recorded nothing in the audit
+ * log, record the unlock (vault.unlock), then free it. CLI_OK, or CLI_EIO after saying that the
+ * record could not be written. */
+int cli_vault_close(struct vault *v);
 
 /* Harden this process (non-dumpable, no core) before any secret is loaded. */
 void cli_harden(void);

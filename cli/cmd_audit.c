@@ -12,40 +12,63 @@
 
 #define AUDIT_LIST_DEFAULT_LIMIT 100
 
-/* cJSON only ever sees audit records, which by contract hold no secret values. */
-static cJSON *record_json(const struct audit_record *a)
+/* detail: the JSON object the vault wrote, printed as such; anything else (not an object, not
+ * UTF-8) as a string member with its _base64 sibling. cJSON only ever sees audit records, which
+ * by contract hold no secret values. */
+static int out_detail(struct outbuf *o, const char *d)
+{
+	if (!d || !d[0]) {
+		outbuf_puts(o, "\"detail\":null");
+		return 0;
+	}
+	cJSON *j = utf8_valid(d, strlen(d)) ? cJSON_Parse(d) : NULL;
+	char *text = cJSON_IsObject(j) ? cJSON_PrintUnformatted(j) : NULL;
+	cJSON_Delete(j);
+	if (!text) {
+		outbuf_json_member_cstr(o, "detail", d);
+		return 0;
+	}
+	outbuf_puts(o, "\"detail\":");
+	outbuf_puts(o, text);
+	free(text);
+	return 0;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+/* One entry as a JSON object: the user guide's names (timestamp, action, source, keys, command,
+ * success) plus seq (null for a queued failed unlock, not yet chained), error and detail. Text
+ * that is not UTF-8 shows its bad bytes as \\xNN and gets a NAME_base64 sibling. */
+static int record_json(struct outbuf *o, const struct audit_record *a)
 {
 	char ts[32];
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
+	AUTO_STRV char **kv = NULL;
 	parse_format_time(a->ts, ts);
-	cJSON_AddNumberToObject(o, "seq", (double)a->seq);
-	cJSON_AddStringToObject(o, "ts", ts);
-	cJSON_AddStringToObject(o, "source", a->source ? a->source : "");
-	cJSON_AddStringToObject(o, "action", a->action ? a->action : "");
-	cJSON_AddBoolToObject(o, "success", a->success);
-	cJSON *keys = cJSON_AddArrayToObject(o, "keys");
-	if (!keys) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	char **kv = NULL;
-	if (a->keys && strv_split(a->keys, ',', &kv) == 0) {
-		for (size_t i = 0; kv[i]; i++)
-			cJSON_AddItemToArray(keys, cJSON_CreateString(kv[i]));
-	}
-	strv_free(kv);
-	cJSON_AddItemToObject(o, "command", a->command && a->command[0]
-						    ? cJSON_CreateString(a->command)
-						    : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "error", a->error && a->error[0] ? cJSON_CreateString(a->error)
-								  : cJSON_CreateNull());
-	cJSON *detail = a->detail && a->detail[0] ? cJSON_Parse(a->detail) : NULL;
-	if (!detail && a->detail && a->detail[0])
-		detail = cJSON_CreateString(a->detail);
-	cJSON_AddItemToObject(o, "detail", detail ? detail : cJSON_CreateNull());
-	return o;
+	if (a->seq)
+		outbuf_printf(o, "{\"seq\":%llu,", (unsigned long long)a->seq);
+	else
+		outbuf_puts(o, "{\"seq\":null,");
+	outbuf_printf(o, "\"timestamp\":\"%s\",", ts);
+	outbuf_json_member_cstr(o, "action", or_null(a->action));
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "source", or_null(a->source));
+	outbuf_puts(o, ",");
+	if (a->keys && a->keys[0] && strv_split(a->keys, ',', &kv) < 0)
+		return -ENOMEM;
+	outbuf_json_member_strv(o, "keys", kv);
+	outbuf_puts(o, ",");
+	outbuf_json_member_cstr(o, "command", or_null(a->command));
+	outbuf_printf(o, ",\"success\":%s,", a->success ? "true" : "false");
+	outbuf_json_member_cstr(o, "error", or_null(a->error));
+	outbuf_puts(o, ",");
+	out_detail(o, a->detail);
+	if (a->unreadable)
+		outbuf_puts(o, ",\"unreadable\":true");
+	outbuf_puts(o, "}");
+	return 0;
 }
 
 static const char *cell(const char *s)
@@ -80,7 +103,10 @@ static void print_table(struct outbuf *o, const struct audit_record *a, size_t n
 	for (size_t i = 0; i < n; i++) {
 		char ts[32];
 		parse_format_time(a[i].ts, ts);
-		outbuf_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
+		if (a[i].seq)
+			outbuf_printf(o, "%*llu  %-20s  ", seqw, (unsigned long long)a[i].seq, ts);
+		else /* a failed unlock still queued: not in the chain yet */
+			outbuf_printf(o, "%*s  %-20s  ", seqw, "-", ts);
 		const char *cols[] = { cell(a[i].source), cell(a[i].action),
 				       a[i].success ? "ok" : "FAILED", cell(a[i].keys) };
 		const int widths[] = { srcw, actw, 6, keyw };
@@ -106,17 +132,12 @@ static int print_json(struct outbuf *o, const struct audit_record *a, size_t n, 
 	if (!lines)
 		outbuf_puts(o, "[");
 	for (size_t i = 0; i < n; i++) {
-		cJSON *j = record_json(&a[i]);
-		char *text = j ? cJSON_PrintUnformatted(j) : NULL;
-		cJSON_Delete(j);
-		if (!text)
-			return -ENOMEM;
 		if (!lines && i)
 			outbuf_puts(o, ",\n");
-		outbuf_puts(o, text);
+		if (record_json(o, &a[i]) < 0)
+			return -ENOMEM;
 		if (lines)
 			outbuf_puts(o, "\n");
-		free(text);
 	}
 	if (!lines)
 		outbuf_puts(o, "]\n");
@@ -180,8 +201,8 @@ static int opt_limit(const char *arg)
 static int opt_time(const char *name, const char *arg, int64_t *dest)
 {
 	if (cli_parse_since(arg, dest) < 0) {
-		cli_error("audit: invalid --%s '%s' (use e.g. 24h, 7d or 2026-01-31T00:00:00Z)",
-			  name, arg);
+		cli_error("audit: invalid --%s '%s' (use e.g. 24h, 7d, 2026-01-31 or "
+			  "2026-01-31T12:00:00Z)", name, arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
@@ -211,9 +232,11 @@ static int opt_format(const char *arg)
 }
 
 #define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
-			 "entries newer than a duration (24h, 7d) or an RFC 3339 time")
+			 "entries newer than a duration (24h, 7d), a date (2026-01-31,\n" \
+			 "UTC) or an RFC 3339 time")
 #define OPT_UNTIL CLI_FN(0, "until", "WHEN", opt_until, \
-			 "entries not newer than a duration ago or an RFC 3339 time")
+			 "entries not newer than a duration ago, a date or an RFC 3339\n" \
+			 "time")
 #define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
 			      "only entries made through SRC (cli or mcp)")
 
@@ -256,14 +279,30 @@ static int run_verify(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
-/* list and export: read the records, then print a table or JSON. */
+/* list and export check the chain first: entries of a log that does not verify are still
+ * shown (they are what there is), followed by a warning, and the exit status is 4. */
+static int verify_quietly(struct cli_ctx *ctx, struct reterr *why, uint64_t *bad)
+{
+	uint64_t count = 0;
+	int r = audit_verify(ctx->vault, &count, bad, why);
+	if (r == 0 || r == -EBADMSG)
+		return r;
+	cli_error("%s: cannot verify the log: %s", ctx->name, reterr_str(why, r));
+	return r;
+}
+
+/* list and export: verify, read the records, then print a table or JSON. */
 static int run_read(struct cli_ctx *ctx, bool export)
 {
-	struct reterr err = RETERR_INIT;
+	struct reterr err = RETERR_INIT, why = RETERR_INIT;
 	struct audit_record *recs = NULL;
 	size_t n = 0;
+	uint64_t bad = 0;
 	if (export)
 		q.limit = 0;
+	int v = verify_quietly(ctx, &why, &bad);
+	if (v < 0 && v != -EBADMSG)
+		return cli_exit_from_errno(v);
 	int r = audit_list(ctx->vault, &q, &recs, &n, &err);
 	if (r < 0) {
 		cli_error("%s: cannot read the log: %s", ctx->name, reterr_str(&err, r));
@@ -292,6 +331,12 @@ static int run_read(struct cli_ctx *ctx, bool export)
 		rc = rc == CLI_OK ? cli_outfile_commit(ctx->name, &f) : (cli_outfile_abort(&f), rc);
 out:
 	audit_records_free(recs, n);
+	if (v == -EBADMSG && rc == CLI_OK) {
+		cli_error("%s: WARNING: the audit log FAILED verification at entry %llu: %s; the "
+			  "entries are shown as stored, not as verified (see 'secretctl audit "
+			  "verify')", ctx->name, (unsigned long long)bad, why.msg);
+		rc = CLI_EINTEGRITY;
+	}
 	return rc;
 }
 
@@ -310,9 +355,10 @@ static const struct cli_command audit_list_cmd = {
 	.summary = "the newest entries, oldest first (default: the last 100)",
 	.synopsis = "[--limit N] [--since WHEN] [--until WHEN] [--source SRC] [--json]",
 	.about = "Print the newest audit entries as a table, oldest first. Stored text is shown "
-		 "with\ncontrol bytes escaped.",
+		 "with\ncontrol bytes escaped. The chain is verified first: on a log that fails, "
+		 "the\nentries are shown, then a warning, and the exit status is 4.",
 	.opts = list_opts,
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_list,
 };
 
@@ -321,7 +367,7 @@ static const struct cli_command audit_verify_cmd = {
 	.summary = "check the whole chain; exits 4 naming the first bad entry",
 	.about = "Check every entry's HMAC and its link to the one before; exit 4 naming the "
 		 "first\nentry that fails.",
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_verify,
 };
 
@@ -333,9 +379,12 @@ static const struct cli_command audit_export_cmd = {
 	.about = "Print every entry (or those --since/--until/--source keep), oldest first, as one "
 		 "JSON\narray, one JSON object per line, or CSV with a header row (RFC 4180; a "
 		 "cell that\nstarts with = + - @ gets a leading ' so spreadsheets do not run it). "
-		 "With -o the\nfile is created 0600 and appears complete or not at all.",
+		 "With -o the\nfile is created 0600 and appears complete or not at all. Text that "
+		 "is not UTF-8 shows\nits bad bytes as \\xNN, with the exact bytes in a NAME_base64 "
+		 "member. The chain is\nverified first: on a log that fails, a warning follows and "
+		 "the exit status is 4.",
 	.opts = export_opts,
-	.flags = CLI_UNLOCK,
+	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_export,
 };
 
@@ -346,8 +395,9 @@ static const struct cli_command *const audit_subs[] = {
 const struct cli_command cli_cmd_audit = {
 	.name = "audit",
 	.summary = "list, verify, export or prune the audit log",
-	.about = "Every unlock, read, change, run and MCP call is recorded in an HMAC-chained "
-		 "log\ninside the vault. No secret value is ever recorded. Each command that "
-		 "unlocks the\nvault is itself recorded (vault.unlock).",
+	.about = "Every read, change, run, MCP call and failed unlock is recorded in an "
+		 "HMAC-chained\nlog inside the vault. No secret value is ever recorded. A "
+		 "command's entry stands for\nits unlock. list, verify and export open the vault "
+		 "read-only and record nothing\nthemselves.",
 	.subs = audit_subs,
 };

@@ -95,7 +95,7 @@ static int run(struct cli_ctx *ctx)
 	struct vault_backup_info info;
 	struct cli_outfile f = { .fd = -1, .dfd = -1 };
 	enum vault_backup_mode mode;
-	int rc = cli_vault_unlock_pw(ctx->password_stdin, &v, &pw);
+	int rc = cli_vault_unlock_pw(ctx->password_stdin, 0, &v, &pw);
 	if (rc != CLI_OK)
 		return rc;
 	if ((rc = key_material(&pw, &material, &mode)) != CLI_OK ||

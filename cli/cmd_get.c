@@ -256,39 +256,66 @@ static void warn_expired(const struct vault_meta *m)
 		 "DURATION|never')", m->key, when, m->key, m->key);
 }
 
-static int run(struct cli_ctx *ctx)
+/* The read's audit entry, written after the outcome is known (a get that fails after the read,
+ * such as a missing field, is recorded as failed) and before anything is printed: no value is
+ * shown that the log does not record. */
+static int audit_get(struct vault *v, const char *key, const char *error)
 {
 	struct reterr err = RETERR_INIT;
-	struct vault_entry *e = NULL;
-	const unsigned char *val = NULL;
-	size_t val_len = 0;
-	int r = vault_get(ctx->vault, ctx->key, mode() == GET_META ? VAULT_GET_META_ONLY : 0, &e,
-			  &err);
-	if (r < 0) {
-		if (r == -ENOENT)
-			cli_error("get: no secret named '%s' (see 'secretctl list')", ctx->key);
-		else
-			cli_error("get: cannot read %s: %s", ctx->key, reterr_str(&err, r));
-		return cli_exit_from_errno(r);
-	}
+	struct audit_event ev = { .action = "secret.get", .keys = key, .success = !error,
+				  .error = error,
+				  .detail = mode() == GET_META ? "{\"meta_only\":true}" : NULL };
+	int r = audit_append(v, &ev, &err);
+	if (r == 0)
+		return CLI_OK;
+	cli_error("get: cannot record the read in the audit log, so nothing is shown: %s",
+		  reterr_str(&err, r));
+	return cli_exit_from_errno(r);
+}
+
+static int print(const struct vault_entry *e, const unsigned char *val, size_t val_len)
+{
 	struct outbuf out;
+	int rc = CLI_OK;
 	outbuf_init_fd(&out, STDOUT_FILENO);
-	warn_expired(&e->meta);
-	int rc = pick(e, ctx->key, &val, &val_len);
-	if (rc == CLI_OK) {
-		/* Flush anything stdio holds before writing around it. */
-		fflush(stdout);
-		r = o.json ? print_json(&out, e, val, val_len) : print_text(&out, e, val, val_len);
-		if (r < 0) {
-			cli_error("get: out of secure memory");
-			rc = CLI_EIO;
-		}
+	/* Flush anything stdio holds before writing around it. */
+	fflush(stdout);
+	int r = o.json ? print_json(&out, e, val, val_len) : print_text(&out, e, val, val_len);
+	if (r < 0) {
+		cli_error("get: out of secure memory");
+		rc = CLI_EIO;
 	}
 	r = outbuf_finish(&out);
 	if (r < 0 && r != -EPIPE && rc == CLI_OK) {
 		cli_error("get: cannot write the output: %s", strerror(-r));
 		rc = CLI_EIO;
 	}
+	return rc;
+}
+
+static int run(struct cli_ctx *ctx)
+{
+	struct reterr err = RETERR_INIT;
+	struct vault_entry *e = NULL;
+	const unsigned char *val = NULL;
+	size_t val_len = 0;
+	unsigned flags = VAULT_GET_NO_AUDIT | (mode() == GET_META ? VAULT_GET_META_ONLY : 0);
+	int r = vault_get(ctx->vault, ctx->key, flags, &e, &err);
+	if (r == -ENOENT) {
+		int rc = audit_get(ctx->vault, ctx->key, "not found");
+		cli_error("get: no secret named '%s' (see 'secretctl list')", ctx->key);
+		return rc == CLI_OK ? CLI_ENOTFOUND : rc;
+	}
+	if (r < 0) {
+		cli_error("get: cannot read %s: %s", ctx->key, reterr_str(&err, r));
+		return cli_exit_from_errno(r);
+	}
+	warn_expired(&e->meta);
+	int rc = pick(e, ctx->key, &val, &val_len);
+	const char *why = mode() == GET_FIELD ? "no such field" : "no value";
+	int arc = audit_get(ctx->vault, ctx->key, rc == CLI_OK ? NULL : why);
+	if (rc == CLI_OK)
+		rc = arc == CLI_OK ? print(e, val, val_len) : arc;
 	vault_entry_free(e);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 static enum vault_kdf kdf = VAULT_KDF_MODERATE;
+static bool allow_weak;
 
 static int opt_kdf(const char *arg)
 {
@@ -18,6 +19,8 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "kdf", "PROFILE", opt_kdf,
 	       "Argon2id cost for the new password (default moderate; test is\n"
 	       "INSECURE, for test suites only)"),
+	CLI_FLAG(0, "allow-weak", &allow_weak,
+		 "accept a new password that is easy to guess (test suites only)"),
 	CLI_OPT_END,
 };
 
@@ -55,6 +58,18 @@ static int new_password(bool password_stdin, struct secret **ret)
 	return rc;
 }
 
+/* A refused change is recorded as one (then the unlock needs no entry of its own). */
+static int refused(struct vault *v, const char *why, int rc)
+{
+	struct reterr err = RETERR_INIT;
+	struct audit_event ev = { .action = "vault.password", .success = false, .error = why };
+	if (audit_append(v, &ev, &err) < 0) {
+		cli_error("password: could not record the refusal in the audit log: %s", err.msg);
+		return CLI_EIO;
+	}
+	return rc;
+}
+
 static int run(struct cli_ctx *ctx)
 {
 	AUTO_SECRET struct secret *pw = NULL;
@@ -62,7 +77,13 @@ static int run(struct cli_ctx *ctx)
 	int rc = new_password(ctx->password_stdin, &pw);
 	if (rc != CLI_OK)
 		return rc;
+	if ((rc = cli_password_strength(pw, "password", allow_weak)) != CLI_OK)
+		return refused(ctx->vault, "the new password is too easy to guess", rc);
 	int r = vault_change_password(ctx->vault, pw, kdf, &err);
+	if (r == -EEXIST) {
+		cli_error("password: the new password is the current one; nothing changed");
+		return refused(ctx->vault, "the new password is the current one", CLI_EUSAGE);
+	}
 	if (r < 0) {
 		cli_error("password: cannot change the master password (the old one still works): "
 			  "%s", reterr_str(&err, r));
@@ -80,13 +101,15 @@ static void cleanup(void)
 const struct cli_command cli_cmd_password = {
 	.name = "password",
 	.summary = "change the master password",
-	.synopsis = "[--kdf interactive|moderate|sensitive|test]\n[--password-stdin]",
+	.synopsis = "[--kdf interactive|moderate|sensitive|test] [--allow-weak]\n"
+		    "[--password-stdin]",
 	.about = "Change the master password. The current password comes from "
 		 "$SECRETCTL_PASSWORD,\nthe first line of stdin (--password-stdin) or the "
 		 "terminal; the new one from\n$SECRETCTL_NEW_PASSWORD, the next line of stdin "
 		 "(--password-stdin) or the terminal\n(asked twice). Only the data key is "
 		 "rewrapped: secrets are not re-encrypted, and\nthe old password keeps working "
-		 "until the change is committed.",
+		 "until the change is committed. The new password must be\nhard to guess (at "
+		 "least 50 bits as zxcvbn estimates it) and differ from the current\none.",
 	.opts = opts,
 	.flags = CLI_UNLOCK,
 	.max_args = 0,

@@ -19,13 +19,14 @@ static int redact_steps(struct broker *b, struct broker_run *run, bool vault_key
 
 	/* stdin carries the data, so the password comes from $SECRETCTL_PASSWORD or the tty. */
 	if (vault_keys) {
-		if ((rc = cli_vault_unlock(false, &v)) != CLI_OK)
+		if ((rc = cli_vault_unlock(false, 0, &v)) != CLI_OK)
 			return rc;
 		broker_set_vault(b, v);
 	}
 	e = broker_run_prepare(run, &err);
 	broker_set_vault(b, NULL);
-	v = vault_free(v);
+	if ((rc = cli_vault_close(v)) != CLI_OK)
+		return rc;
 	for (char *const *w = broker_run_warnings(run); *w; w++)
 		cli_warn("redact: %s", *w);
 	if (e < 0) {

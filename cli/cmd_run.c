@@ -238,7 +238,7 @@ static int run_steps(struct broker *b, struct broker_run *run)
 		return SUP_EXIT_FAILURE;
 	}
 	if (o.patterns) {
-		if (cli_vault_unlock(o.password_stdin, &v) != CLI_OK)
+		if (cli_vault_unlock(o.password_stdin, 0, &v) != CLI_OK)
 			return SUP_EXIT_FAILURE;
 		broker_set_vault(b, v);
 	}
@@ -268,7 +268,8 @@ static int run_steps(struct broker *b, struct broker_run *run)
 	broker_result_release(&res);
 out:
 	broker_set_vault(b, NULL);
-	vault_free(v);
+	if (cli_vault_close(v) != CLI_OK && rc == 0)
+		rc = SUP_EXIT_FAILURE;
 	return rc;
 }
 

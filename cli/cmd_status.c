@@ -106,7 +106,7 @@ static int run(struct cli_ctx *ctx)
 		return CLI_EIO;
 	}
 	struct vault *v = NULL;
-	int rc = cli_vault_unlock(false, &v);
+	int rc = cli_vault_unlock(false, 0, &v);
 	if (rc != CLI_OK)
 		return rc;
 	r = vault_stat(v, &vs, &err);

@@ -197,7 +197,7 @@ static int run(struct cli_ctx *ctx)
 	}
 	if ((rc = load_policy(dir, &pol, &ppath)) != CLI_OK)
 		return rc;
-	if ((rc = cli_vault_unlock(ctx->password_stdin, &v)) != CLI_OK) {
+	if ((rc = cli_vault_unlock(ctx->password_stdin, 0, &v)) != CLI_OK) {
 		policy_free(pol);
 		return rc;
 	}

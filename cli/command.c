@@ -452,11 +452,13 @@ static int run_command(const struct cli_command *const *table, const struct cli_
 	ctx.scope = scope_of(c, &ctx);
 	if ((rc = cli_session_route(c, &ctx, whole_argc, whole_argv)) >= 0)
 		goto out;
-	if ((c->flags & CLI_VAULT) && (rc = cli_vault_unlock(ctx.password_stdin, &ctx.vault)))
+	if ((c->flags & CLI_VAULT) &&
+	    (rc = cli_vault_unlock(ctx.password_stdin, c->flags & CLI_READONLY, &ctx.vault)))
 		goto out;
 	rc = c->run(&ctx);
 out:
-	vault_free(ctx.vault);
+	if (cli_vault_close(ctx.vault) != CLI_OK && rc == CLI_OK)
+		rc = CLI_EIO;
 	release_opts(c);
 	free(p.lopts);
 	free(p.seen);

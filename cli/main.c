@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: main() and the command table; each command lives in cli/cmd_<name>.c and declares its
  * options and setup there; cli/command.c does the rest. */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 
@@ -22,11 +25,25 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config,	&cli_cmd_unlock,
 	&cli_cmd_lock,	     &cli_cmd_status,	  &cli_cmd_approvals,	&cli_cmd_approve,
 	&cli_cmd_deny,	     &cli_cmd_grant,	  &cli_cmd_grants,	&cli_cmd_revoke,
-	&cli_cmd_completion, NULL,
+	&cli_cmd_recover,    &cli_cmd_completion, NULL,
 };
+
+/* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) is UTF-8: text output then shows UTF-8 as
+ * text. The locale is only looked at: the process itself stays in the C locale. */
+static bool utf8_locale(void)
+{
+	bool utf8 = false;
+	if (setlocale(LC_CTYPE, "")) {
+		const char *cs = nl_langinfo(CODESET);
+		utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
+	}
+	setlocale(LC_CTYPE, "C");
+	return utf8;
+}
 
 int main(int argc, char **argv)
 {
+	outbuf_set_utf8_text(utf8_locale());
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		if (argc > 2) {
 			cli_error("%s: takes no arguments (see 'secretctl --help')", argv[1]);

@@ -2,8 +2,12 @@
 /* cli: master password input (environment, stdin, no-echo terminal prompt), process hardening
  * and the open-and-unlock sequence every vault command shares. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 
 #include <sodium.h>
 
@@ -26,6 +30,32 @@ int cli_password_check(const struct secret *pw, const char *what)
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
+}
+
+int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_weak)
+{
+	const struct passwd *u = getpwuid(geteuid());
+	const char *words[] = { "secretctl", "vault", "master", "password",
+				u && u->pw_name ? u->pw_name : NULL, NULL };
+	double bits = 0;
+	if (allow_weak)
+		return CLI_OK;
+	int r = vault_password_strength(pw, words, &bits);
+	if (r == -ENOSYS) {
+		cli_error("%s: cannot rate the password: libzxcvbn.so.0 is missing (install Debian's "
+			  "libzxcvbn0)", cmd);
+		return CLI_EIO;
+	}
+	if (r < 0) {
+		cli_error("%s: cannot rate the password: %s", cmd, strerror(-r));
+		return CLI_EIO;
+	}
+	if (bits >= VAULT_PASSWORD_MIN_BITS)
+		return CLI_OK;
+	cli_error("%s: this password is too easy to guess (about %.0f bits; at least %d needed): "
+		  "use a longer passphrase, such as four or five random words; nothing was "
+		  "changed", cmd, bits, VAULT_PASSWORD_MIN_BITS);
+	return CLI_EUSAGE;
 }
 
 /* Longest line read as a password: one byte more than allowed, so the check can say why. */
@@ -78,7 +108,6 @@ static int password_from_tty(bool confirm, const char *prompt, struct secret **r
 	*ret = TAKE_PTR(pw);
 	return CLI_OK;
 }
-
 
 int cli_password(bool from_stdin, bool confirm, const char *prompt, struct secret **ret)
 {
@@ -136,22 +165,10 @@ void cli_harden(void)
 			 strerror(-r));
 }
 
-int cli_vault_unlock(bool password_stdin, struct vault **ret)
-{
-	if (cli_session())
-		return cli_session_vault(ret);
-	return cli_vault_unlock_pw(password_stdin, ret, NULL);
-}
-
-int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret **ret_pw)
+/* Open the vault (read-only or not), reporting why not. 0 and *ret or an exit code. */
+static int vault_open_cli(bool readonly, struct vault **ret)
 {
 	struct reterr err = RETERR_INIT;
-	AUTO_SECRET struct secret *pw = NULL;
-	struct vault *v = NULL;
-	unsigned failures_before = 0, failures_after = 0;
-	int64_t wait_s = 0;
-	int rc;
-
 	AUTO_FREE char *dir = vault_dir_default(&err);
 	if (!dir) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
@@ -159,22 +176,91 @@ int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret *
 			  VAULT_DIR_ENV " or HOME)");
 		return CLI_EUSAGE;
 	}
-	int r = vault_open(dir, &v, &err);
-	if (r < 0) {
-		proc_scrub_env(VAULT_PASSWORD_ENV);
-		if (r == -ENOENT)
-			cli_error("%s", err.msg[0] ? err.msg
-						    : "no vault here: run 'secretctl init' first");
-		else
-			cli_error("cannot open the vault in %s: %s", dir,
-				  reterr_str(&err, r));
-		return cli_exit_from_errno(r);
+	int r = readonly ? vault_open_readonly(dir, ret, &err) : vault_open(dir, ret, &err);
+	if (r == 0)
+		return CLI_OK;
+	proc_scrub_env(VAULT_PASSWORD_ENV);
+	if (r == -ENOENT)
+		cli_error("%s", err.msg[0] ? err.msg : "no vault here: run 'secretctl init' first");
+	else if (r == -EROFS)
+		cli_error("cannot open the vault in %s for writing: %s; this command records an "
+			  "audit entry and does not run without one (audit list, verify and export "
+			  "work read-only)", dir, reterr_str(&err, r));
+	else
+		cli_error("cannot open the vault in %s: %s", dir, reterr_str(&err, r));
+	return cli_exit_from_errno(r);
+}
+
+static void cooldown_error(int64_t wait_s)
+{
+	cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld seconds "
+		  "(this attempt is recorded too)", (long long)wait_s);
+}
+
+/* Tell the user about failed attempts since the vault was last unlocked, as ssh does. */
+static void report_failures(const struct vault *v)
+{
+	unsigned n = 0;
+	int64_t last = 0;
+	char when[32];
+	vault_unlock_failures(v, &n, &last);
+	if (!n)
+		return;
+	parse_format_time(last, when);
+	cli_warn("%u failed attempt%s to unlock the vault since it was last unlocked, the last at "
+		 "%s (see 'secretctl audit list')", n, n == 1 ? "" : "s", when);
+}
+
+/* Report a failed vault_unlock: the exit code. */
+static int unlock_failed(struct vault *v, int r, int64_t wait_s, const struct reterr *err)
+{
+	unsigned failures = 0;
+	if (r == -EAGAIN) {
+		cooldown_error(wait_s);
+		return CLI_EAUTH;
 	}
-	/* Refuse during a cooldown before asking for a password the vault will not check. */
-	if (vault_cooldown(v, &failures_before, &wait_s) == 0 && wait_s > 0) {
+	if (r == -EKEYREJECTED) {
+		(void)vault_cooldown(v, &failures, &wait_s);
+		bool ro = strstr(err->msg, "read-only") != NULL;
+		cli_error("wrong master password%s%s",
+			  wait_s > 0 ? " (further attempts are delayed)" : "",
+			  ro ? " (not recorded: the vault is read-only)" : "");
+		return CLI_EAUTH;
+	}
+	if (r == -EBADMSG) {
+		/* The vault's message already says "integrity check failed" (or "damaged"), and
+		 * why. */
+		cli_error("%s", err->msg[0] ? err->msg : "vault integrity check failed");
+		return CLI_EINTEGRITY;
+	}
+	cli_error("cannot unlock the vault: %s", reterr_str(err, r));
+	return cli_exit_from_errno(r);
+}
+
+int cli_vault_unlock(bool password_stdin, unsigned flags, struct vault **ret)
+{
+	if (cli_session())
+		return cli_session_vault(ret);
+	return cli_vault_unlock_pw(password_stdin, flags, ret, NULL);
+}
+
+int cli_vault_unlock_pw(bool password_stdin, unsigned flags, struct vault **ret,
+			struct secret **ret_pw)
+{
+	struct reterr err = RETERR_INIT;
+	AUTO_SECRET struct secret *pw = NULL;
+	struct vault *v = NULL;
+	unsigned failures = 0;
+	int64_t wait_s = 0;
+	int rc = vault_open_cli(flags & CLI_READONLY, &v);
+	if (rc != CLI_OK)
+		return rc;
+	/* Refuse during a cooldown before asking for a password the vault will not check; the
+	 * refusal is an attempt too, and recorded as one (not counted). */
+	if (vault_cooldown(v, &failures, &wait_s) == 0 && wait_s > 0) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
-		cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld "
-			  "seconds", (long long)wait_s);
+		(void)vault_note_unlock_failure(v, "refused: cooldown", NULL);
+		cooldown_error(wait_s);
 		vault_free(v);
 		return CLI_EAUTH;
 	}
@@ -184,30 +270,27 @@ int cli_vault_unlock_pw(bool password_stdin, struct vault **ret, struct secret *
 		return rc;
 	}
 	wait_s = 0;
-	r = vault_unlock(v, pw, &wait_s, &err);
-	if (r == 0) {
-		*ret = v;
-		if (ret_pw)
-			*ret_pw = TAKE_PTR(pw);
-		return CLI_OK;
+	int r = flags & CLI_UNLOCK_RECOVERY ? vault_unlock_for_recovery(v, pw, &wait_s, &err)
+					    : vault_unlock(v, pw, &wait_s, &err);
+	if (r < 0) {
+		rc = unlock_failed(v, r, wait_s, &err);
+		vault_free(v);
+		return rc;
 	}
-	if (r == -EAGAIN) {
-		cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld "
-			  "seconds", (long long)wait_s);
-		rc = CLI_EAUTH;
-	} else if (r == -EKEYREJECTED) {
-		(void)vault_cooldown(v, &failures_after, &wait_s);
-		cli_error("wrong master password%s", wait_s > 0 ? " (further attempts are delayed)"
-							       : "");
-		rc = CLI_EAUTH;
-	} else if (r == -EBADMSG) {
-		/* The vault's message already says "integrity check failed" and why. */
-		cli_error("%s", err.msg[0] ? err.msg : "vault integrity check failed");
-		rc = CLI_EINTEGRITY;
-	} else {
-		cli_error("cannot unlock the vault: %s", reterr_str(&err, r));
-		rc = cli_exit_from_errno(r);
-	}
+	report_failures(v);
+	if (ret_pw)
+		*ret_pw = TAKE_PTR(pw);
+	*ret = v;
+	return CLI_OK;
+}
+
+int cli_vault_close(struct vault *v)
+{
+	struct reterr err = RETERR_INIT;
+	int r = vault_audit_unlock(v, &err);
 	vault_free(v);
-	return rc;
+	if (r == 0)
+		return CLI_OK;
+	cli_error("could not record the unlock in the audit log: %s", reterr_str(&err, r));
+	return CLI_EIO;
 }

@@ -59,7 +59,7 @@ static int prove(const struct cli_ctx *ctx, struct vault_keys **ret)
 {
 	struct vault *v = NULL;
 	struct reterr err = RETERR_INIT;
-	int rc = cli_vault_unlock(ctx->password_stdin, &v);
+	int rc = cli_vault_unlock(ctx->password_stdin, 0, &v);
 	if (rc != CLI_OK)
 		return rc;
 	int r = vault_keys_export(v, ret, &err);

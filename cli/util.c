@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -45,10 +46,13 @@ int cli_exit_from_errno(int r)
 {
 	switch (-r) {
 	case 0: return CLI_OK;
-	case EINVAL: case E2BIG: case EEXIST: case ENAMETOOLONG: case EKEYEXPIRED: case ELOOP:
+	case EINVAL: case E2BIG: case EEXIST: case ENAMETOOLONG: case EKEYEXPIRED:
 		return CLI_EUSAGE;
 	case ENOENT: return CLI_ENOTFOUND;
-	case EACCES: case EPERM: case EAGAIN: case EKEYREJECTED: return CLI_EAUTH;
+	case EAGAIN: case EKEYREJECTED: case ENOKEY: return CLI_EAUTH;
+	/* Permissions, ownership, modes and symlinks: something the user fixes on the files,
+	 * never a wrong password (3). */
+	case EACCES: case EPERM: case ELOOP: return CLI_EACCESS;
 	case EBADMSG: return CLI_EINTEGRITY;
 	default: return CLI_EIO;
 	}
@@ -99,10 +103,32 @@ int cli_out_json_value(struct outbuf *o, const unsigned char *p, size_t n, bool 
 	return 0;
 }
 
+/* "YYYY-MM-DD": that day's start, UTC. */
+static int parse_date(const char *s, int64_t *ret_ts)
+{
+	struct tm tm = { 0 };
+	for (size_t i = 0; i < 10; i++)
+		if (!s[i] || ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9')))
+			return -EINVAL;
+	if (s[10])
+		return -EINVAL;
+	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') -
+		     1900;
+	tm.tm_mon = (s[5] - '0') * 10 + (s[6] - '0') - 1;
+	tm.tm_mday = (s[8] - '0') * 10 + (s[9] - '0');
+	int mon = tm.tm_mon, mday = tm.tm_mday;
+	time_t t = timegm(&tm);
+	/* timegm normalises 2026-02-30 to March: such a date is refused, not moved. */
+	if (t == (time_t)-1 || tm.tm_mon != mon || tm.tm_mday != mday)
+		return -EINVAL;
+	*ret_ts = (int64_t)t;
+	return 0;
+}
+
 int cli_parse_since(const char *s, int64_t *ret_ts)
 {
 	int64_t ms, ts;
-	if (parse_time(s, &ts) == 0) {
+	if (parse_time(s, &ts) == 0 || parse_date(s, &ts) == 0) {
 		*ret_ts = ts;
 		return 0;
 	}

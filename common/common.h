@@ -200,9 +200,17 @@ void outbuf_puts(struct outbuf *o, const char *s);
  * temporary that is wiped). */
 void outbuf_printf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal (quotes included) of n bytes: control characters escaped, and every
- * byte that is not part of well-formed UTF-8 written as U+FFFD (binary data belongs in
- * base64). */
+ * byte that is not part of well-formed UTF-8 written as the four characters \xNN (in JSON text
+ * "\\xNN"), so the result is always valid JSON and no two strings collapse into one U+FFFD.
+ * Where the exact bytes matter, use outbuf_json_member. */
 void outbuf_json_str(struct outbuf *o, const void *p, size_t n);
+/* An object member "name":"..." (outbuf_json_str; null when p is NULL), followed, when the bytes
+ * are not well-formed UTF-8, by "name_base64":"..." holding them exactly (standard base64):
+ * the readable form and the lossless one. name is a JSON-safe literal. For metadata only. */
+void outbuf_json_member(struct outbuf *o, const char *name, const void *p, size_t n);
+void outbuf_json_member_cstr(struct outbuf *o, const char *name, const char *s);
+/* "name":[...] of a strv, and when any string is not UTF-8, "name_base64":[...] of every one. */
+void outbuf_json_member_strv(struct outbuf *o, const char *name, char *const *v);
 /* JSON string of a C string, or null when s is NULL. */
 void outbuf_json_cstr(struct outbuf *o, const char *s);
 void outbuf_json_bool(struct outbuf *o, bool v);
@@ -210,8 +218,12 @@ void outbuf_json_bool(struct outbuf *o, bool v);
 void outbuf_json_time(struct outbuf *o, int64_t t);
 /* A JSON array of the strings of a strv (NULL gives []). */
 void outbuf_json_strv(struct outbuf *o, char *const *v);
-/* Bytes with every non-printable byte (and backslash) shown as \xNN: safe on a terminal. */
+/* Bytes with every non-printable byte (and backslash) shown as \xNN: safe on a terminal. After
+ * outbuf_set_utf8_text(true) (a UTF-8 locale: the CLI decides once at start-up) well-formed
+ * UTF-8 is shown as text, except C1 controls and invisible characters that reorder or hide
+ * text (bidi controls, zero-width characters, separators), whose bytes stay \xNN. */
 void outbuf_escaped(struct outbuf *o, const void *p, size_t n);
+void outbuf_set_utf8_text(bool on);
 /* Flush and wipe. 0 or the first error. */
 int outbuf_finish(struct outbuf *o);
 

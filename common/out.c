@@ -114,10 +114,13 @@ void outbuf_json_str(struct outbuf *o, const void *p, size_t n)
 		if (c >= 0x80) {
 			step = utf8_seq(s + i, n - i);
 			if (!step) {
-				/* Not UTF-8: one U+FFFD per bad byte keeps the text valid JSON (and
-				 * never joins the bytes around it). */
-				memcpy(esc, "\xef\xbf\xbd", 3);
-				elen = 3;
+				/* Not UTF-8: the byte as the text \xNN keeps the string valid JSON,
+				 * readable and distinct per byte; the exact bytes go in a _base64
+				 * sibling (outbuf_json_member). */
+				memcpy(esc, "\\\\x", 3);
+				esc[3] = hex[c >> 4];
+				esc[4] = hex[c & 15];
+				elen = 5;
 				step = 1;
 			}
 		} else if (c == '"' || c == '\\') {
@@ -151,6 +154,69 @@ void outbuf_json_str(struct outbuf *o, const void *p, size_t n)
 	}
 	outbuf_write(o, s + n - run, run);
 	outbuf_write(o, "\"", 1);
+}
+
+/* Base64 (standard alphabet, padded) of p[0..n), in chunks through a wiped stack buffer. */
+static void outbuf_base64(struct outbuf *o, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	char enc[sodium_base64_ENCODED_LEN(48, sodium_base64_VARIANT_ORIGINAL)];
+	for (size_t i = 0; i < n; i += 48) {
+		size_t k = n - i < 48 ? n - i : 48;
+		sodium_bin2base64(enc, sizeof(enc), s + i, k, sodium_base64_VARIANT_ORIGINAL);
+		outbuf_puts(o, enc);
+	}
+	sodium_memzero(enc, sizeof(enc));
+}
+
+static void json_name(struct outbuf *o, const char *name, const char *suffix)
+{
+	outbuf_puts(o, "\"");
+	outbuf_puts(o, name);
+	outbuf_puts(o, suffix);
+	outbuf_puts(o, "\":");
+}
+
+void outbuf_json_member(struct outbuf *o, const char *name, const void *p, size_t n)
+{
+	json_name(o, name, "");
+	if (!p) {
+		outbuf_puts(o, "null");
+		return;
+	}
+	outbuf_json_str(o, p, n);
+	if (utf8_valid(p, n))
+		return;
+	outbuf_puts(o, ",");
+	json_name(o, name, "_base64");
+	outbuf_puts(o, "\"");
+	outbuf_base64(o, p, n);
+	outbuf_puts(o, "\"");
+}
+
+void outbuf_json_member_cstr(struct outbuf *o, const char *name, const char *s)
+{
+	outbuf_json_member(o, name, s, s ? strlen(s) : 0);
+}
+
+void outbuf_json_member_strv(struct outbuf *o, const char *name, char *const *v)
+{
+	bool valid = true;
+	json_name(o, name, "");
+	outbuf_json_strv(o, v);
+	for (size_t i = 0; v && v[i]; i++)
+		valid = valid && utf8_valid(v[i], strlen(v[i]));
+	if (valid)
+		return;
+	outbuf_puts(o, ",");
+	json_name(o, name, "_base64");
+	outbuf_puts(o, "[");
+	for (size_t i = 0; v && v[i]; i++) {
+		outbuf_puts(o, i ? ",\"" : "\"");
+		outbuf_base64(o, v[i], strlen(v[i]));
+		outbuf_puts(o, "\"");
+	}
+	outbuf_puts(o, "]");
 }
 
 void outbuf_json_cstr(struct outbuf *o, const char *s)
@@ -188,18 +254,50 @@ void outbuf_json_strv(struct outbuf *o, char *const *v)
 	outbuf_puts(o, "]");
 }
 
+static bool text_utf8; /* outbuf_set_utf8_text */
+
+void outbuf_set_utf8_text(bool on)
+{
+	text_utf8 = on;
+}
+
+/* The code point of a well-formed sequence of len bytes. */
+static uint32_t utf8_cp(const unsigned char *s, size_t len)
+{
+	uint32_t cp = len == 2 ? s[0] & 0x1fu : len == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+	for (size_t k = 1; k < len; k++)
+		cp = (cp << 6) | (s[k] & 0x3fu);
+	return cp;
+}
+
+/* Characters that are never shown as themselves: C1 controls (U+009B is a terminal's CSI),
+ * and the invisible ones that reorder or hide text (zero-width, bidi embeddings, overrides and
+ * isolates, line and paragraph separators, the BOM). */
+static bool cp_hidden(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 void outbuf_escaped(struct outbuf *o, const void *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			outbuf_write(o, &c, 1);
-		} else {
-			char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+		size_t len = text_utf8 && c >= 0x80 ? utf8_seq(s + i, n - i) : 0;
+		bool shown = len ? !cp_hidden(utf8_cp(s + i, len))
+				 : c >= 0x20 && c < 0x7f && c != '\\';
+		if (shown) {
+			outbuf_write(o, s + i, len ? len : 1);
+			i += len ? len : 1;
+			continue;
+		}
+		for (size_t k = 0; k < (len ? len : 1); k++) {
+			char esc[4] = { '\\', 'x', hex[s[i + k] >> 4], hex[s[i + k] & 15] };
 			outbuf_write(o, esc, sizeof(esc));
 		}
+		i += len ? len : 1;
 	}
 }
 

@@ -148,6 +148,9 @@ static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 	}
 	e = vault_unlock(v, pw, NULL, &err);
 	secret_free(pw);
+	/* A session's unlock is its own entry: the calls that follow may be few or none. */
+	if (e == 0)
+		e = vault_audit_unlock(v, &err);
 	if (e < 0) {
 		if (e == -EKEYREJECTED)
 			logmsg("wrong master password (from %s); the failed attempt is recorded in "

@@ -192,6 +192,10 @@ static const struct arg args_folder_move[] = {
 #define S_TIME_OR_NULL "{'type':['string','null'],'description':'RFC 3339 UTC time'}"
 #define S_EXPIRES      "{'type':['string','null'],'description':'RFC 3339 UTC time; null: never'}"
 
+/* Only when the text is not UTF-8 (it then shows its bad bytes as \\xNN): the exact bytes. */
+#define S_B64(type, what)                                                                          \
+	"{'type':'" type "','description':'Base64 of " what ", present only when not UTF-8'}"
+
 /* The metadata of one secret, as broker_render_meta writes it (shared with `list --json`). */
 #define S_FIELD_META                                                                               \
 	"{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL "},"                 \
@@ -205,7 +209,9 @@ static const struct arg args_folder_move[] = {
 	",'fields':{'type':'array','items':" fields "},'bindings':" S_BINDINGS ",'tags':" S_STRV   \
 	",'notes':" S_STR_OR_NULL ",'url':" S_STR_OR_NULL ",'has_notes':" S_BOOL                   \
 	",'has_url':" S_BOOL ",'created_at':" S_TIME_OR_NULL ",'updated_at':" S_TIME_OR_NULL       \
-	",'expires_at':" S_EXPIRES
+	",'expires_at':" S_EXPIRES ",'notes_base64':" S_B64("string", "the notes")                 \
+	",'url_base64':" S_B64("string", "the URL") ",'tags_base64':{'type':'array','items':"      \
+	S_STR ",'description':'Base64 of every tag, present only when one is not UTF-8'}"
 #define META_REQUIRED                                                                              \
 	"'key','has_value','value_length','field_count','fields','bindings','tags','notes','url'," \
 	"'has_notes','has_url','created_at','updated_at','expires_at'"

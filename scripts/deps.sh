@@ -11,8 +11,9 @@ here=$(dirname "$0")
 # zsh, fish: the completion scripts are loaded in the real shells (tests/e2e/completion.bats).
 # strace: the e2e check that each message is one write(2).
 pkgs=(build-essential pkg-config libsodium-dev libsqlite3-dev libcjson-dev libyaml-dev libseccomp-dev
-	libcap-dev zlib1g-dev check bats jq sqlite3 time python3 binutils procps util-linux passwd psmisc
-	postgresql curl ca-certificates tmux screen xxd openssl zsh fish strace "$@")
+	libcap-dev zlib1g-dev libzxcvbn-dev libunistring-dev check bats jq sqlite3 time python3 binutils
+	procps util-linux passwd psmisc postgresql curl ca-certificates tmux screen xxd openssl zsh fish
+	strace "$@")
 # Any node >= 18 with its npm bootstraps tests/mcp (which brings its own node 22); Debian's only
 # when there is none (a node from another repository would conflict with Debian's npm).
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' 2>/dev/null &&

@@ -127,6 +127,8 @@ static int append_one(struct vault *v, struct vault_state *st, const struct audi
 	st->seq = seq;
 	memcpy(st->last_mac, mac, VAULT_MAC_BYTES);
 	r = vault_head_store(v, st, err);
+	if (r == 0)
+		v->audited_in_tx = true; /* once committed, it stands for the unlock too */
 out:
 	sqlite3_finalize(q);
 	if (pt.data)
@@ -275,15 +277,135 @@ void audit_records_free(struct audit_record *a, size_t n)
 	free(a);
 }
 
+/* A growing array of records. */
+struct records {
+	struct audit_record *a;
+	size_t n, cap;
+};
+
+static int records_push(struct records *rs, struct audit_record *rec)
+{
+	if (rs->n == rs->cap) {
+		size_t nc = rs->cap ? rs->cap * 2 : 64;
+		struct audit_record *na = realloc(rs->a, nc * sizeof(*na));
+		if (!na) {
+			record_release(rec);
+			return -ENOMEM;
+		}
+		rs->a = na;
+		rs->cap = nc;
+	}
+	rs->a[rs->n++] = *rec;
+	return 0;
+}
+
+static int text_dup(sqlite3_stmt *st, int col, char **ret)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int len = sqlite3_column_bytes(st, col);
+	*ret = strndup(t && len > 0 ? (const char *)t : "", len > 0 ? (size_t)len : 0);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The failed unlocks queued since the last unlock (a read-only handle never moves them into the
+ * chain): as the vault.unlock_failed entries they will become, with seq 0. Plaintext rows, as
+ * the cooldown keeps them. */
+static int pending_push(struct vault *v, const struct audit_query *q, struct records *rs,
+			struct reterr *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = vdb_prepare(v,
+			    "SELECT ts, source, reason FROM unlock_pending WHERE ts >= ? "
+			    "ORDER BY id",
+			    &st, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_bind_int64(st, 1, q && q->since ? q->since : INT64_MIN);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		struct audit_record rec = { .ts = sqlite3_column_int64(st, 0) };
+		if (text_dup(st, 1, &rec.source) < 0 || text_dup(st, 2, &rec.error) < 0 ||
+		    !(rec.action = strdup("vault.unlock_failed")) || !(rec.keys = strdup("")) ||
+		    !(rec.command = strdup("")) || !(rec.detail = strdup("{\"queued\":true}"))) {
+			record_release(&rec);
+			r = reterr_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		if ((q && q->source && strcmp(q->source, rec.source) != 0) ||
+		    strlen(rec.source) > VAULT_SOURCE_MAX || strlen(rec.error) > AUDIT_FIELD_MAX) {
+			record_release(&rec);
+			continue;
+		}
+		if ((r = records_push(rs, &rec)) < 0) {
+			reterr_set(err, r, "out of memory");
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = vdb_fail(v, rc, err, "reading queued unlock failures");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* An entry that cannot be read (malformed, or it does not authenticate): shown as such, so that
+ * a damaged log can still be listed around it (audit_verify names the problem). */
+static int unreadable(struct audit_record *rec, int64_t seq, int64_t ts)
+{
+	*rec = (struct audit_record){ .seq = (uint64_t)seq, .ts = ts, .unreadable = true };
+	if (!(rec->action = strdup("")) || !(rec->source = strdup("")) ||
+	    !(rec->keys = strdup("")) || !(rec->command = strdup("")) ||
+	    !(rec->error = strdup("this entry does not authenticate (edited or forged)")) ||
+	    !(rec->detail = strdup(""))) {
+		record_release(rec);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* One entry of the chain, decrypted (rec zeroed by the caller). */
+static int entry_read(const struct vault *v, sqlite3_stmt *st, struct audit_record *rec,
+		      struct reterr *err)
+{
+	struct entry_row e;
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	int64_t seq = 0, ts = 0;
+	if (vdb_col_i64(st, 0, &seq) < 0 || seq < 1)
+		return reterr_set(err, -EBADMSG,
+				  "an audit entry has no valid seq: run `secretctl audit verify`");
+	int r = entry_row_read(st, &e, false);
+	if (r == 0) {
+		r = entry_decrypt(v, &e, &pt, &ptlen);
+		if (r == 0) {
+			r = vault_audit_payload_decode(pt, ptlen, rec);
+			sodium_memzero(pt, ptlen);
+			free(pt);
+		}
+	}
+	if (r == -EBADMSG) {
+		(void)vdb_col_i64(st, 1, &ts);
+		r = unreadable(rec, seq, ts);
+	}
+	if (r < 0)
+		return reterr_set(err, r, "cannot read audit entry seq %lld", (long long)seq);
+	rec->seq = (uint64_t)seq;
+	rec->ts = rec->unreadable ? ts : e.ts;
+	return 0;
+}
+
 int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
 	       size_t *ret_n, struct reterr *err)
 {
-	struct audit_record *a = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = NULL;
 	int r = vault_require_unlocked(v, err);
-	if (r < 0)
-		return r;
+	return r < 0 ? r : vault_audit_read(v, q, ret, ret_n, err);
+}
+
+int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+		     size_t *ret_n, struct reterr *err)
+{
+	struct records rs = { 0 };
+	sqlite3_stmt *st = NULL;
+	int r;
 	uint64_t limit = q ? q->limit : 0;
 	/* Newest first so `limit` stops early; reversed to oldest first at the end. */
 	if ((r = vdb_prepare(v,
@@ -297,70 +419,50 @@ int audit_list(struct vault *v, const struct audit_query *q, struct audit_record
 		r = vdb_fail(v, rc, err, "reading the audit log");
 		goto out;
 	}
-	while ((limit == 0 || n < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct entry_row e;
+	while ((limit == 0 || rs.n < limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_record rec = { 0 };
-		unsigned char *pt = NULL;
-		size_t ptlen = 0;
-		if (entry_row_read(st, &e, false) < 0 || e.seq < 1) {
-			r = reterr_set(err, -EBADMSG,
-				       "an audit entry is malformed: run `secretctl audit verify`");
+		if ((r = entry_read(v, st, &rec, err)) < 0)
 			goto out;
-		}
-		r = entry_decrypt(v, &e, &pt, &ptlen);
-		if (r == 0) {
-			r = vault_audit_payload_decode(pt, ptlen, &rec);
-			sodium_memzero(pt, ptlen);
-			free(pt);
-		}
-		if (r < 0) {
-			reterr_set(err, r,
-				   r == -EBADMSG ? "audit entry seq %lld does not authenticate: run "
-						   "`secretctl audit verify`"
-						 : "cannot read audit entry seq %lld",
-				   (long long)e.seq);
-			goto out;
-		}
-		rec.seq = (uint64_t)e.seq;
-		rec.ts = e.ts;
 		if (q && q->source && strcmp(q->source, rec.source) != 0) {
 			record_release(&rec);
 			continue;
 		}
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct audit_record *na = realloc(a, nc * sizeof(*na));
-			if (!na) {
-				record_release(&rec);
-				r = reterr_set(err, -ENOMEM, "out of memory");
-				goto out;
-			}
-			a = na;
-			cap = nc;
+		if ((r = records_push(&rs, &rec)) < 0) {
+			reterr_set(err, r, "out of memory");
+			goto out;
 		}
-		a[n++] = rec;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "reading the audit log");
 		goto out;
 	}
-	for (size_t i = 0; i < n / 2; i++) {
-		struct audit_record t = a[i];
-		a[i] = a[n - 1 - i];
-		a[n - 1 - i] = t;
+	for (size_t i = 0; i < rs.n / 2; i++) {
+		struct audit_record t = rs.a[i];
+		rs.a[i] = rs.a[rs.n - 1 - i];
+		rs.a[rs.n - 1 - i] = t;
 	}
-	if (!a && !(a = calloc(1, sizeof(*a)))) {
+	if ((r = pending_push(v, q, &rs, err)) < 0)
+		goto out;
+	/* The queued failures are the newest: the oldest chained entries make room for them. */
+	size_t drop = limit && rs.n > limit ? rs.n - (size_t)limit : 0;
+	for (size_t i = 0; i < drop; i++)
+		record_release(&rs.a[i]);
+	if (drop) {
+		memmove(rs.a, rs.a + drop, (rs.n - drop) * sizeof(*rs.a));
+		rs.n -= drop;
+	}
+	if (!rs.a && !(rs.a = calloc(1, sizeof(*rs.a)))) {
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	*ret = a;
-	*ret_n = n;
-	a = NULL;
-	n = 0;
+	*ret = rs.a;
+	*ret_n = rs.n;
+	rs.a = NULL;
+	rs.n = 0;
 	r = 0;
 out:
 	sqlite3_finalize(st);
-	audit_records_free(a, n);
+	audit_records_free(rs.a, rs.n);
 	return r;
 }
 
@@ -380,6 +482,13 @@ static int verify_fail(struct reterr *err, uint64_t *ret_bad, uint64_t seq, cons
 
 int vault_audit_verify_locked(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
 			      struct reterr *err)
+{
+	int r = vault_require_unlocked(v, err);
+	return r < 0 ? r : vault_audit_verify_chain(v, ret_count, ret_bad_seq, err);
+}
+
+int vault_audit_verify_chain(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			     struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	unsigned char prev[VAULT_MAC_BYTES] = { 0 }, mac[VAULT_MAC_BYTES];

@@ -5,8 +5,10 @@
 #include "vault/vault-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The wait after repeated wrong passwords (docs/vault-format.md, "Cooldown"): from `failures`
  * failed attempts on, the next attempt waits `seconds` after the last failure. Longest first. */
@@ -83,9 +85,7 @@ int vault_cooldown(struct vault *v, unsigned *ret_failures, int64_t *ret_wait_s)
 	return 0;
 }
 
-/* Queue a vault.unlock_failed event (written to the audit log at the next unlock); when count,
- * it also counts toward the cooldown. */
-int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err)
+static int failure_record(struct vault *v, const char *reason, bool count, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	int r = vdb_begin(v, err);
@@ -132,6 +132,56 @@ out:
 	if (r < 0)
 		vdb_rollback(v);
 	return r;
+}
+
+/* A read-only handle still records a failure when the file can be written, through a
+ * short-lived read-write connection (checked as vault_open checks), so that the read-only
+ * commands are no way around the cooldown. */
+static int record_rw(struct vault *v, const char *reason, bool count, struct reterr *err)
+{
+	struct vault w = { .path = v->path, .dir = v->dir };
+	memcpy(w.source, v->source, sizeof(w.source));
+	int fd = open(v->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return reterr_set(err, -errno, "cannot record the failed attempt in %s: %s",
+				  v->path, strerror(errno));
+	int r = vault_file_check(fd, v->path, err);
+	if (r == 0)
+		r = vdb_open(&w, fd, err);
+	if (r == 0)
+		r = failure_record(&w, reason, count, err);
+	if (w.db)
+		sqlite3_close_v2(w.db);
+	close(fd);
+	return r;
+}
+
+int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err)
+{
+	return v->readonly ? record_rw(v, reason, count, err)
+			   : failure_record(v, reason, count, err);
+}
+
+int vault_failures_pending(struct vault *v, uint64_t *ret_count, int64_t *ret_last,
+			   struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v, "SELECT count(*), max(ts) FROM unlock_pending", &q, err);
+	if (r < 0)
+		return r;
+	int64_t n = 0, last = 0;
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW)
+		r = vdb_fail(v, rc, err, "reading queued unlock failures");
+	else if (vdb_col_i64(q, 0, &n) < 0 || n < 0 ||
+		 (n > 0 && vdb_col_i64(q, 1, &last) < 0))
+		n = 0, last = 0; /* plaintext and unauthenticated: only ever informative */
+	sqlite3_finalize(q);
+	if (r < 0)
+		return r;
+	*ret_count = (uint64_t)n;
+	*ret_last = last;
+	return 0;
 }
 
 int vault_note_unlock_failure(struct vault *v, const char *reason, struct reterr *err)

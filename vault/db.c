@@ -35,8 +35,9 @@ static int db_setup(struct vault *v, struct reterr *err)
 int vdb_open(struct vault *v, int fd, struct reterr *err)
 {
 	int rc = sqlite3_open_v2(v->path, &v->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
-					 SQLITE_OPEN_PRIVATECACHE | SQLITE_OPEN_NOMUTEX,
+				 (v->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+					 SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_PRIVATECACHE |
+					 SQLITE_OPEN_NOMUTEX,
 				 NULL);
 	if (rc != SQLITE_OK)
 		return vdb_fail(v, rc, err, "opening the vault database");
@@ -97,6 +98,10 @@ int vdb_prepare(struct vault *v, const char *sql, sqlite3_stmt **ret, struct ret
 
 int vdb_begin(struct vault *v, struct reterr *err)
 {
+	if (v->readonly)
+		return reterr_set(err, -EROFS,
+				  "the vault is open read-only: nothing can be written (not even "
+				  "the audit record)");
 	int rc = sqlite3_exec(v->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : vdb_fail(v, rc, err, "starting a write transaction");
 }
@@ -104,8 +109,12 @@ int vdb_begin(struct vault *v, struct reterr *err)
 int vdb_commit(struct vault *v, struct reterr *err)
 {
 	int rc = sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		if (v->audited_in_tx)
+			v->audit_owed = false;
+		v->audited_in_tx = false;
 		return 0;
+	}
 	int r = vdb_fail(v, rc, err, "committing");
 	vdb_rollback(v);
 	return r;
@@ -113,6 +122,7 @@ int vdb_commit(struct vault *v, struct reterr *err)
 
 void vdb_rollback(struct vault *v)
 {
+	v->audited_in_tx = false;
 	if (!sqlite3_get_autocommit(v->db))
 		(void)sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -138,3 +138,93 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 							  sizeof(h->wrapped), ad, sizeof(ad), h->nonce,
 							  kek) == 0;
 }
+
+/* ---- the header's checksum: a damaged header is not a wrong password ------------------------- */
+
+void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES])
+{
+	crypto_generichash_state s;
+	unsigned char b[8];
+	crypto_generichash_init(&s, NULL, 0, VAULT_HASH_BYTES);
+	crypto_generichash_update(&s, (const unsigned char *)VAULT_DOMAIN_HEADER_SUM,
+				  VAULT_DOMAIN_LEN(VAULT_DOMAIN_HEADER_SUM));
+	vault_le64(b, (uint64_t)h->format);
+	crypto_generichash_update(&s, b, 8);
+	crypto_generichash_update(&s, h->vault_id, VAULT_ID_BYTES);
+	vault_le64(b, (uint64_t)h->kdf.alg);
+	crypto_generichash_update(&s, b, 8);
+	vault_le64(b, h->kdf.ops);
+	crypto_generichash_update(&s, b, 8);
+	vault_le64(b, h->kdf.mem);
+	crypto_generichash_update(&s, b, 8);
+	crypto_generichash_update(&s, h->salt, VAULT_SALT_BYTES);
+	crypto_generichash_update(&s, h->nonce, VAULT_NONCE_BYTES);
+	crypto_generichash_update(&s, h->wrapped, sizeof(h->wrapped));
+	crypto_generichash_final(&s, out, VAULT_HASH_BYTES);
+}
+
+/* Whether the header_sum table exists (vaults made before it have none). 1, 0 or -errno. */
+static int sum_table(struct vault *v, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	int r = vdb_prepare(v,
+			    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+			    "name = 'header_sum'",
+			    &q, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(q);
+	r = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) > 0
+			     : vdb_fail(v, rc, err, "reading the vault schema");
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_header_sum_check(struct vault *v, const struct vault_header *h, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	unsigned char want[VAULT_HASH_BYTES], got[VAULT_HASH_BYTES];
+	int r = sum_table(v, err);
+	if (r <= 0)
+		return r;
+	if ((r = vdb_prepare(v, "SELECT sum FROM header_sum WHERE one = 1", &q, err)) < 0)
+		return r;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		r = 0;
+	else if (rc != SQLITE_ROW)
+		r = vdb_fail(v, rc, err, "reading the vault header's checksum");
+	else if (vdb_col_blob_exact(q, 0, got, sizeof(got)) < 0)
+		r = -EBADMSG;
+	else {
+		vault_header_sum(h, want);
+		r = sodium_memcmp(want, got, sizeof(got)) == 0 ? 1 : -EBADMSG;
+	}
+	sqlite3_finalize(q);
+	if (r == -EBADMSG)
+		reterr_set(err, r,
+			   "vault header is damaged: the wrapped key, salt, nonce or KDF "
+			   "parameters no longer match their checksum (this is not a wrong "
+			   "password, and it does not count toward the cooldown); restore %s from "
+			   "a backup",
+			   v->path);
+	return r;
+}
+
+int vault_header_sum_store(struct vault *v, const struct vault_header *h, struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	unsigned char sum[VAULT_HASH_BYTES];
+	int r = vdb_exec(v, VAULT_HEADER_SUM_SQL, err);
+	if (r < 0)
+		return r;
+	if ((r = vdb_prepare(v, "INSERT OR REPLACE INTO header_sum(one, sum) VALUES (1, ?)", &q,
+			     err)) < 0)
+		return r;
+	vault_header_sum(h, sum);
+	int rc = SQLITE_NOMEM;
+	if (vdb_bind_blob(q, 1, sum, sizeof(sum)) < 0 || (rc = sqlite3_step(q)) != SQLITE_DONE)
+		r = vdb_fail(v, rc, err, "writing the vault header's checksum");
+	sqlite3_finalize(q);
+	return r;
+}

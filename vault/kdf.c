@@ -85,7 +85,7 @@ int vault_kdf_derive(const struct vault_kdf_params *p, const unsigned char salt[
 void vault_keys_derive(struct vault *v)
 {
 	unsigned char *base = v->keys->data;
-	for (int k = VK_RECORD; k < VK_COUNT; k++)
+	for (int k = VK_RECORD; k < VK_DERIVED_END; k++)
 		crypto_kdf_derive_from_key(base + (size_t)k * VAULT_KEY_BYTES, VAULT_KEY_BYTES,
 					   (uint64_t)k, VAULT_KDF_CONTEXT, base);
 }

@@ -47,13 +47,14 @@ void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
 	sodium_memzero(&s, sizeof(s));
 }
 
-int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err)
+int vault_manifest_compute(struct vault *v, uint64_t *ret_count,
+			   unsigned char ret_acc[VAULT_MAC_BYTES], uint64_t *ret_max_version,
+			   struct reterr *err)
 {
-	/* Full recomputation over the rows as stored: the set of (id, version) pairs must be
-	 * exactly the one the manifest authenticates. */
+	/* Full recomputation over the rows as stored. */
 	sqlite3_stmt *q = NULL;
 	unsigned char acc[VAULT_MAC_BYTES] = { 0 }, t[VAULT_MAC_BYTES];
-	uint64_t have = 0;
+	uint64_t have = 0, maxv = 0;
 	int r = vdb_prepare(v, "SELECT id, version FROM secrets", &q, err);
 	if (r < 0)
 		return r;
@@ -70,11 +71,33 @@ int vault_manifest_check(struct vault *v, const struct vault_state *st, struct r
 		row_tag(v, id, (uint64_t)ver, t);
 		xor_into(acc, t);
 		have++;
+		if ((uint64_t)ver > maxv)
+			maxv = (uint64_t)ver;
 	}
 	if (rc != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "checking the manifest");
 		goto out;
 	}
+	*ret_count = have;
+	memcpy(ret_acc, acc, VAULT_MAC_BYTES);
+	if (ret_max_version)
+		*ret_max_version = maxv;
+	r = 0;
+out:
+	sodium_memzero(acc, sizeof(acc));
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err)
+{
+	/* The set of (id, version) pairs stored must be exactly the one the manifest
+	 * authenticates. */
+	unsigned char acc[VAULT_MAC_BYTES];
+	uint64_t have = 0;
+	int r = vault_manifest_compute(v, &have, acc, NULL, err);
+	if (r < 0)
+		return r;
 	if (have < st->count)
 		r = reterr_set(err, -EBADMSG,
 			       "vault integrity check failed: %llu secret(s) missing (rows deleted "
@@ -89,11 +112,7 @@ int vault_manifest_check(struct vault *v, const struct vault_state *st, struct r
 		r = reterr_set(err, -EBADMSG,
 			       "vault integrity check failed: secret rows do not match the manifest "
 			       "(a row was rolled back to an older version, replaced or altered)");
-	else
-		r = 0;
-out:
 	sodium_memzero(acc, sizeof(acc));
-	sqlite3_finalize(q);
 	return r;
 }
 
@@ -148,4 +167,10 @@ int vault_manifest_apply(struct vault *v, struct vault_state *st,
 	}
 	st->gen++;
 	return vault_manifest_store(v, st, err);
+}
+
+void vault_manifest_row_tag(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			    uint64_t version, unsigned char out[VAULT_MAC_BYTES])
+{
+	row_tag(v, id, version, out);
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vault handle: opening an existing vault (directory, file and journal checks, SQLite, the
- * header it must have), its audit source, freeing it, and the unlocked check of keyed verbs. */
+/* vault handle: opening an existing vault, read-write or read-only (directory, file and journal
+ * checks, SQLite, the header it must have), its audit source, freeing it, and the unlocked check
+ * of keyed verbs. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct vault *vault_alloc(const char *dir)
@@ -83,14 +85,46 @@ static int app_id_check(struct vault *v, struct reterr *err)
 	return r;
 }
 
-int vault_open(const char *dir, struct vault **ret, struct reterr *err)
+/* A zero-length vault.db is what an interrupted `init` of an older secretctl left behind: there
+ * is nothing in it to lose, and `init` replaces it. */
+static int empty_check(int fd, const char *dir, struct reterr *err)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+		return reterr_set(err, -ENOENT,
+				  "no vault at %s: %s/%s is empty (an interrupted `secretctl "
+				  "init`); run `secretctl init`",
+				  dir, dir, VAULT_DB_NAME);
+	return 0;
+}
+
+static int open_db_file(int dfd, const char *dir, bool readonly, struct reterr *err)
+{
+	int fd = openat(dfd, VAULT_DB_NAME,
+			(readonly ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0)
+		return fd;
+	int r = -errno;
+	if (r == -ENOENT)
+		return reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
+	if (r == -ELOOP)
+		return reterr_set(err, r, "refusing vault file %s/%s: it is a symlink", dir,
+				  VAULT_DB_NAME);
+	return reterr_set(err, r, "cannot open %s/%s: %s", dir, VAULT_DB_NAME, strerror(-r));
+}
+
+static int open_mode(const char *dir_arg, bool readonly, struct vault **ret, struct reterr *err)
 {
 	struct vault *v = NULL;
 	int dfd = -1, fd = -1, r;
+	AUTO_FREE char *dir = NULL;
 	if ((r = secret_lib_init()) < 0)
 		return reterr_set(err, r, "libsodium failed to initialise");
-	if (!dir || !*dir)
-		return reterr_set(err, -EINVAL, "no vault directory given");
+	if ((r = vault_dir_resolve(dir_arg, false, &dir, err)) < 0) {
+		if (r == -ENOENT)
+			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir_arg);
+		return r;
+	}
 	dfd = vault_dir_open(dir, err);
 	if (dfd < 0) {
 		r = dfd;
@@ -98,17 +132,8 @@ int vault_open(const char *dir, struct vault **ret, struct reterr *err)
 			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
 		goto out;
 	}
-	fd = openat(dfd, VAULT_DB_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ENOENT)
-			reterr_set(err, r, "no vault at %s: run `secretctl init` first", dir);
-		else if (r == -ELOOP)
-			reterr_set(err, r, "refusing vault file %s/%s: it is a symlink", dir,
-				   VAULT_DB_NAME);
-		else
-			reterr_set(err, r, "cannot open %s/%s: %s", dir, VAULT_DB_NAME,
-				   strerror(-r));
+	if ((fd = open_db_file(dfd, dir, readonly, err)) < 0) {
+		r = fd;
 		goto out;
 	}
 	v = vault_alloc(dir);
@@ -116,8 +141,10 @@ int vault_open(const char *dir, struct vault **ret, struct reterr *err)
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = vault_file_check(fd, v->path, err)) < 0 || (r = vault_journal_check(dfd, dir, err)) < 0 ||
-	    (r = vdb_open(v, fd, err)) < 0 || (r = app_id_check(v, err)) < 0)
+	v->readonly = readonly;
+	if ((r = vault_file_check(fd, v->path, err)) < 0 || (r = empty_check(fd, dir, err)) < 0 ||
+	    (r = vault_journal_check(dfd, dir, err)) < 0 || (r = vdb_open(v, fd, err)) < 0 ||
+	    (r = app_id_check(v, err)) < 0)
 		goto out;
 	struct vault_header h;
 	if ((r = vault_header_load(v, &h, err)) < 0)
@@ -133,4 +160,14 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	return r;
+}
+
+int vault_open(const char *dir, struct vault **ret, struct reterr *err)
+{
+	return open_mode(dir, false, ret, err);
+}
+
+int vault_open_readonly(const char *dir, struct vault **ret, struct reterr *err)
+{
+	return open_mode(dir, true, ret, err);
 }

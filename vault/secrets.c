@@ -344,7 +344,8 @@ static int entry_load(struct vault *v, const char *key, const unsigned char id[V
 		if (r == -EBADMSG)
 			reterr_set(err, r,
 				   "secret %s does not authenticate: its row was altered, copied "
-				   "from another secret or corrupted",
+				   "from another secret or corrupted (see `secretctl recover "
+				   "--dry-run`)",
 				   key);
 		else
 			reterr_set(err, r, "cannot read secret %s", key);
@@ -603,11 +604,16 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	if ((r = vdb_begin(v, err)) < 0)
 		return r;
 	char detail[32];
+	/* One clock reading for the row and its entry: recovery compares the two (rolled back). */
+	int64_t now = clock_now();
+	struct vault_set_opts o = { .created_at = now, .updated_at = now };
 	if ((r = vault_state_load(v, &st, err)) < 0 ||
-	    (r = vault_set_locked(v, &st, in, NULL, &created, err)) < 0)
+	    (r = vault_set_locked(v, &st, in, &o, &created, err)) < 0)
 		goto out;
 	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
-	if ((r = audit_in_tx(v, &st, "secret.set", in->key, true, NULL, detail, err)) < 0 ||
+	struct audit_event ev = { .action = "secret.set", .keys = in->key, .success = true,
+				  .detail = detail };
+	if ((r = audit_append_locked(v, &st, &ev, now, v->source, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0)
 		goto out;
 	if (ret_created)
@@ -778,7 +784,8 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 		if ((r = meta_open(v, id, &row, &scratch, &m)) < 0) {
 			reterr_set(err, r,
 				   r == -EBADMSG ? "secret row %s does not authenticate (altered or "
-						   "copied from another secret)"
+						   "copied from another secret; see `secretctl "
+						   "recover --dry-run`)"
 						 : "cannot read secret row %s",
 				   hid);
 			goto out;
@@ -945,4 +952,48 @@ int vault_row_delete(struct vault *v, struct vault_state *st,
 	if (r == 0)
 		r = vault_manifest_apply(v, st, id, true, (uint64_t)version, true, 0, err);
 	return r;
+}
+
+/* ---- examining rows (recovery) ---------------------------------------------------------------- */
+
+int vault_row_examine(const struct vault *v, sqlite3_stmt *q, struct vault_row_check *ret)
+{
+	struct vault_entry e = { 0 };
+	struct scratch scratch = { 0 };
+	struct row row;
+	unsigned char want[VAULT_HASH_BYTES];
+	int r;
+	memset(ret, 0, sizeof(*ret));
+	ret->n = sqlite3_column_int64(q, 0);
+	ret->id_ok = vdb_col_blob_exact(q, 1, ret->id, sizeof(ret->id)) == 0;
+	if (!ret->id_ok || row_read(q, 2, &row) < 0) {
+		ret->problem = "malformed: a column has the wrong type or size";
+		return 0;
+	}
+	ret->version = row.version;
+	r = meta_open(v, ret->id, &row, &scratch, &e.meta);
+	scratch_release(&scratch);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		ret->problem = "its name and metadata do not authenticate (altered, copied from "
+			       "another row or vault, or corrupted)";
+		return 0;
+	}
+	ret->updated_at = e.meta.updated_at;
+	ret->key = strdup(e.meta.key);
+	name_hash(v, e.meta.key, want);
+	if (!ret->key)
+		r = -ENOMEM;
+	else if (sodium_memcmp(want, ret->id, VAULT_HASH_BYTES) != 0)
+		ret->problem = "its row id does not match its name";
+	else if ((r = values_open(v, ret->id, &row, &e)) == -EBADMSG)
+		ret->problem = "its value does not authenticate (altered or corrupted)";
+	vault_entry_release(&e);
+	return r == -ENOMEM ? r : 0;
+}
+
+void vault_row_id(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES])
+{
+	name_hash(v, key, id);
 }

@@ -2,20 +2,21 @@
 /* vault: module-private declarations, one section per file that defines them, bottom layer
  * first. A file uses only what lower layers declare, never a file that uses it back
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
- *   0  files.c db.c kdf.c codec.c       dir and file checks, SQLite, KDF and subkeys, blob codec
- *   1  header.c manifest.c              the header row (wrapped data key), the rows' manifest
+ *   0  files.c db.c kdf.c codec.c       dir and file checks, new files, SQLite, KDF and subkeys,
+ *      pwform.c backup-format.c         blob codec, the password's NFC form; the backup container
+ *   1  header.c manifest.c strength.c   the header row (wrapped data key, checksum), the rows'
+ *                                       manifest, password strength
  *      history.c folderdb.c             saved previous versions; folder records and links
- *   2  head.c open.c info.c             the authenticated head; the handle (open, free);
- *                                       what doctor shows
- *   2  audit-checkpoint.c               where the chain starts after `audit prune`
+ *   2  head.c open.c info.c             the authenticated head; the handle (open, free); doctor
+ *      audit-checkpoint.c               where the chain starts after `audit prune`
  *   3  audit.c                          the audit log
  *   4  secrets.c cooldown.c password.c  secrets, failed unlocks, password rules and change
- *   4  audit-prune.c                    removing old audit entries behind a checkpoint
- *   0  backup-format.c                  the backup file: header and secretstream container
- *   5  backup.c restore.c               vault_backup, vault_restore_*
- *   5  create.c unlock.c bulk.c edit.c  vault_create, vault_unlock, vault_set_many, vault_edit
- *      keys.c                           the session agent's keys
+ *      audit-prune.c                    removing old audit entries behind a checkpoint
+ *   5  create.c examine.c bulk.c        vault_create; what a damaged vault still holds; import
+ *      edit.c backup.c restore.c        edit; backups
  *      versions.c rename.c folders.c    history list, rollback; rename and copy; folder verbs
+ *   6  unlock.c keys.c                  vault_unlock; the session agent's keys
+ *   7  recover.c                        rebuilding a damaged vault
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
 #define SECRETCTL_VAULT_INTERNAL_H
@@ -54,6 +55,7 @@
 #define VAULT_DOMAIN_HISTORY "sctl-hist" /* AD of a saved version's info blob */
 #define VAULT_DOMAIN_FOLDER "sctl-fold"  /* AD of a folder record or a secret's folder link */
 #define VAULT_FOLDER_ID_BYTES 16
+#define VAULT_DOMAIN_HEADER_SUM "sctl-hdr-v1"  /* the header's (unkeyed) checksum */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -64,7 +66,8 @@
 /* Largest audit payload plaintext: seven length-prefixed fields. */
 #define AUDIT_PAYLOAD_MAX ((size_t)7 * (AUDIT_FIELD_MAX + 8) + 64)
 
-/* Subkey ids for crypto_kdf_derive_from_key; slot 0 of the key area holds the data key. */
+/* Subkey ids for crypto_kdf_derive_from_key; slot 0 of the key area holds the data key. The
+ * slots after the derived ones hold other key-grade material of the handle. */
 enum vault_subkey {
 	VK_DATA = 0,
 	VK_RECORD = 1,
@@ -72,6 +75,10 @@ enum vault_subkey {
 	VK_MANIFEST = 3,
 	VK_AUDIT_MAC = 4,
 	VK_AUDIT_ENC = 5,
+	VK_DERIVED_END,
+	/* BLAKE2b of the password form that unlocked the handle, keyed with the data key: how
+	 * `password` refuses the current password as the new one without keeping it. */
+	VK_PASSWORD_TAG = VK_DERIVED_END,
 	VK_COUNT
 };
 
@@ -82,7 +89,14 @@ struct vault {
 	char source[VAULT_SOURCE_MAX + 1];
 	char via[VAULT_SOURCE_MAX + 1]; /* "" or e.g. "agent": added to each audit detail */
 	unsigned char vault_id[VAULT_ID_BYTES];
+	bool readonly; /* opened with vault_open_readonly: nothing is ever written through it */
 	bool unlocked;
+	/* Unlocked and nothing audited through the handle since: the first entry written stands
+	 * for the unlock too, else vault_audit_unlock writes vault.unlock. */
+	bool audit_owed;
+	bool audited_in_tx; /* the open write transaction appended an audit entry */
+	uint64_t failures_seen; /* failed attempts queued when the handle was unlocked */
+	int64_t failures_last;  /* and the time of the last one */
 	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
 };
 
@@ -134,6 +148,11 @@ static inline unsigned char *vault_ad_begin(unsigned char *p, const char *domain
 
 /* ---- files.c: the vault directory and file checks -------------------------------------------- */
 
+/* The vault directory dir with its parents resolved (realpath: a symlink above it is fine) and
+ * its last component kept as given, so that the checks below still see a symlinked vault
+ * directory as one. With create_parents, missing parents are created 0700 first (mkdir -p).
+ * *ret malloc'd. -EINVAL (no name: "/", ".", ".."), -ENOENT, -EACCES. */
+int vault_dir_resolve(const char *dir, bool create_parents, char **ret, struct reterr *err);
 /* Open dir (O_DIRECTORY, no symlink) and check it is ours and private. Returns the fd or -errno
  * with err saying why (-ENOENT when it does not exist). */
 int vault_dir_open(const char *dir, struct reterr *err);
@@ -143,16 +162,32 @@ int vault_file_check(int fd, const char *path, struct reterr *err);
  * ours, private. */
 int vault_journal_check(int dfd, const char *dir, struct reterr *err);
 
+/* New vault files (init, recover) are made as VAULT_DB_NAME ".tmp-" + random hex in the vault
+ * directory, flock'ed while in the making, and renamed to VAULT_DB_NAME when complete: an
+ * interruption (a signal, kill -9, a crash) leaves no vault.db behind, only a temporary file that
+ * nothing opens and the next init or recover removes.
+ * vault_tmp_create: a new, locked temporary file (0600): its fd and *ret_name (malloc'd).
+ * vault_tmp_install: sync it, rename it to VAULT_DB_NAME (never over an existing file unless
+ * replace; -EEXIST), sync the directory. vault_tmp_remove: remove it and its journal.
+ * vault_tmp_cleanup: remove the temporary files (and journals) no process holds locked. */
+int vault_tmp_create(int dfd, const char *dir, char **ret_name, struct reterr *err);
+int vault_tmp_install(int dfd, const char *dir, const char *name, int fd, bool replace,
+		      struct reterr *err);
+void vault_tmp_remove(int dfd, const char *name);
+void vault_tmp_cleanup(int dfd);
+
 /* ---- db.c: SQLite helpers -------------------------------------------------------------------- */
 
-/* Open v->path read-write (no symlink) and check it is still the inode of fd, the file the
- * caller checked; then configure the connection (busy timeout, defensive, pragmas). */
+/* Open v->path read-write (read-only when v->readonly; no symlink) and check it is still the
+ * inode of fd, the file the caller checked; then configure the connection (busy timeout,
+ * defensive, pragmas). */
 int vdb_open(struct vault *v, int fd, struct reterr *err);
 /* Map an SQLite result code to -errno and describe it; what says which step failed. */
 int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what);
 int vdb_exec(struct vault *v, const char *sql, struct reterr *err);
 int vdb_prepare(struct vault *v, const char *sql, sqlite3_stmt **ret, struct reterr *err);
-/* BEGIN IMMEDIATE (waits up to the busy timeout for other writers). */
+/* BEGIN IMMEDIATE (waits up to the busy timeout for other writers); -EROFS on a read-only
+ * handle. */
 int vdb_begin(struct vault *v, struct reterr *err);
 int vdb_commit(struct vault *v, struct reterr *err);
 void vdb_rollback(struct vault *v);
@@ -204,6 +239,16 @@ int vault_values_decode(struct vault_entry *e);
  * vault_entry_free of an entry that is not on the heap. */
 void vault_entry_release(struct vault_entry *e);
 
+/* ---- pwform.c: the master password's form (strength.c declares only in vault.h) -------------- */
+
+/* The NFC form of password (borrowed) when it is UTF-8 and differs from it: 1 and *ret (secure
+ * memory, caller frees); 0 when the bytes are already the form to use (already NFC, or not
+ * UTF-8); -ENOMEM. */
+int vault_password_nfc(const struct secret *password, struct secret **ret);
+/* BLAKE2b of a password form keyed with the data key (VAULT_KEY_BYTES of dek). */
+void vault_password_tag(const unsigned char *dek, const struct secret *form,
+			unsigned char out[VAULT_KEY_BYTES]);
+
 /* ---- header.c: the header row and the wrapped data key --------------------------------------- */
 
 struct vault_header {
@@ -228,6 +273,19 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 /* Write h: insert (create) or update the existing row (password change). */
 int vault_header_store(struct vault *v, const struct vault_header *h, bool insert,
 		       struct reterr *err);
+/* The header's checksum: BLAKE2b-256, unkeyed, over every field of h (docs/vault-format.md).
+ * With the password unknown it is what tells a damaged header from a wrong password; it is no
+ * MAC (whoever can write the file can recompute it, as they can reset the cooldown). */
+#define VAULT_HEADER_SUM_SQL                                                                       \
+	"CREATE TABLE IF NOT EXISTS header_sum(one INTEGER PRIMARY KEY CHECK (one = 1),"           \
+	" sum BLOB NOT NULL);"
+void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES]);
+/* 1 when the stored checksum matches h, 0 when the vault has none (made before it existed),
+ * -EBADMSG with err saying so when it does not match (a damaged header), other -errno. */
+int vault_header_sum_check(struct vault *v, const struct vault_header *h, struct reterr *err);
+/* Store h's checksum, creating its table in a vault made before it existed. Inside a write
+ * transaction. */
+int vault_header_sum_store(struct vault *v, const struct vault_header *h, struct reterr *err);
 
 /* ---- manifest.c: the authenticated set of secret rows ---------------------------------------- */
 
@@ -237,6 +295,13 @@ int vault_header_store(struct vault *v, const struct vault_header *h, bool inser
 void vault_manifest_mac(const struct vault *v, const struct vault_state *st,
 			unsigned char out[VAULT_MAC_BYTES]);
 int vault_manifest_check(struct vault *v, const struct vault_state *st, struct reterr *err);
+/* One row's tag, as the manifest XORs it in. */
+void vault_manifest_row_tag(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			    uint64_t version, unsigned char out[VAULT_MAC_BYTES]);
+/* The count and tag accumulator of the rows as stored (and their highest version, optional). */
+int vault_manifest_compute(struct vault *v, uint64_t *ret_count,
+			   unsigned char ret_acc[VAULT_MAC_BYTES], uint64_t *ret_max_version,
+			   struct reterr *err);
 int vault_manifest_apply(struct vault *v, struct vault_state *st,
 			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
 			 bool remove, uint64_t new_version, struct reterr *err);
@@ -390,14 +455,25 @@ typedef int (*vault_rewrite_fn)(struct vault_entry *e, void *ctx, struct buf *de
 int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
 			 vault_rewrite_fn change, void *ctx, struct reterr *err);
 
+/* audit_list and audit_verify for a handle that holds the keys but is not unlocked (recovery:
+ * the vault does not verify as a whole). */
+int vault_audit_read(struct vault *v, const struct audit_query *q, struct audit_record **ret,
+		     size_t *ret_n, struct reterr *err);
+int vault_audit_verify_chain(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
+			     struct reterr *err);
+
 /* ---- cooldown.c: failed unlocks -------------------------------------------------------------- */
 
 /* Failures recorded since the last unlock and the seconds left to wait (0: none). */
 int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wait,
 			struct reterr *err);
 /* In its own transaction: queue a vault.unlock_failed event with reason (borrowed) for the audit
- * log; when count, also count it toward the cooldown. */
+ * log; when count, also count it toward the cooldown. Through a read-only handle it writes over a
+ * short-lived read-write connection, and fails when the file cannot be written. */
 int vault_failure_record(struct vault *v, const char *reason, bool count, struct reterr *err);
+/* The failures queued since the last unlock: how many, and the time of the last one. */
+int vault_failures_pending(struct vault *v, uint64_t *ret_count, int64_t *ret_last,
+			   struct reterr *err);
 /* Inside the unlock's transaction: append the queued failure events to the audit log (st is
  * advanced), then clear the queue and the counter. */
 int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err);
@@ -500,6 +576,46 @@ uint64_t vault_entry_size(const struct vault_entry *e);
 /* Append an event about key inside the caller's transaction (st advanced). */
 int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
 		      const char *key, bool success, const char *error, const char *detail,
+		      struct reterr *err);
+
+/* ---- secrets.c: examining rows (recovery) ---------------------------------------------------- */
+
+/* What one secret row is worth: problem NULL when it authenticates (name, metadata, value). key
+ * (malloc'd; the caller frees) when the name decrypts. */
+struct vault_row_check {
+	int64_t n; /* rowid */
+	bool id_ok;
+	unsigned char id[VAULT_HASH_BYTES];
+	int64_t version;
+	int64_t updated_at;
+	char *key;
+	const char *problem; /* static text */
+};
+/* Examine the row q is on: SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM
+ * secrets. Values are decrypted into locked memory and wiped at once. 0 (also for a bad row) or
+ * -ENOMEM. */
+int vault_row_examine(const struct vault *v, sqlite3_stmt *q, struct vault_row_check *ret);
+/* The row id of key (its keyed name hash). */
+void vault_row_id(const struct vault *v, const char *key, unsigned char id[VAULT_HASH_BYTES]);
+
+/* ---- create.c: a new vault ------------------------------------------------------------------- */
+
+/* Create every table of an empty vault file (inside the caller's transaction). */
+int vault_schema_create(struct vault *v, struct reterr *err);
+
+/* ---- examine.c: what a damaged vault still holds --------------------------------------------- */
+
+/* The secret rows that do not authenticate, named ("secret 'k': why; row 3f2a...: why", at
+ * most three and a count) into out: what an unlock that fails its check tells the user. Empty
+ * when every row authenticates (the damage is elsewhere: deleted or rolled-back rows). */
+int vault_damage_summary(struct vault *v, char *out, size_t size);
+
+/* ---- unlock.c (used by recover.c) ------------------------------------------------------------ */
+
+/* The password part of vault_unlock: the cooldown, the KDF, the verifier (a failure is counted and
+ * queued, a damaged header told apart). On success v->keys holds the data key and its subkeys but
+ * v is not unlocked: nothing has been checked beyond the password. */
+int vault_unlock_keys(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
 		      struct reterr *err);
 
 #endif

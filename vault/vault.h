@@ -50,16 +50,28 @@ struct vault;
  * Returns a malloc'd path (caller frees) or NULL with err set. */
 char *vault_dir_default(struct reterr *err);
 
-/* Create a new vault in dir (created 0700 if missing; an existing dir must be ours, 0700-ish, not
- * a symlink). Refuses (-EEXIST) when a vault already exists. password is borrowed.
- * Writes the `vault.init` audit event. Can block for the KDF time. */
+/* Create a new vault in dir (created 0700 if missing, its missing parents too; an existing dir
+ * must be ours, 0700-ish, not a symlink; symlinks above it are resolved). Refuses (-EEXIST) when
+ * a vault already exists (an empty vault.db left by an interrupted init of an older version is
+ * replaced). The password (borrowed) is used in its Unicode NFC form. The vault is made in a
+ * temporary file renamed into place when complete: an interruption leaves no vault.db (leftover
+ * temporary files are removed by the next create). Writes the `vault.init` audit event. Can
+ * block for the KDF time. */
 int vault_create(const char *dir, const struct secret *password, enum vault_kdf kdf,
 		 struct reterr *err);
 
 /* Open an existing vault without unlocking it: checks dir and file (no symlink, owner = us, not
- * group/world accessible), opens SQLite. -ENOENT when there is no vault (message says run init).
+ * group/world accessible; symlinks above dir are resolved), opens SQLite. -ENOENT when there is
+ * no vault (message says run init), -EACCES/-ELOOP for a file or directory that fails the checks.
  * *ret owned by caller (vault_free). */
 int vault_open(const char *dir, struct vault **ret, struct reterr *err);
+/* The same, read-only: SQLite opens the file read-only and nothing is ever written through the
+ * handle, so a read-only mount, a full disk or a forensic copy work and are left unchanged.
+ * vault_unlock then checks the password and the whole vault and appends nothing to the audit log
+ * (queued failures stay queued); a wrong password is still counted toward the cooldown when the
+ * file can be written (a second, short-lived connection), and reported as not recorded when it
+ * cannot. Every verb that writes fails with -EROFS. */
+int vault_open_readonly(const char *dir, struct vault **ret, struct reterr *err);
 
 /* Free; wipes keys; NULL-safe; returns NULL. */
 struct vault *vault_free(struct vault *v);
@@ -71,23 +83,48 @@ void vault_set_source(struct vault *v, const char *source);
 void vault_set_via(struct vault *v, const char *via);
 
 /* Unlock with the master password (borrowed). Enforces the persisted cooldown (-EAGAIN with the
- * remaining seconds in err; *ret_wait_s set when non-NULL), runs the KDF, checks the verifier
- * (-EKEYREJECTED "wrong password": counts a failure, queues a vault.unlock_failed event), checks
- * the authenticated manifest (-EBADMSG naming the problem: rows deleted/rolled back/added, a
- * damaged header), appends queued failure events then `vault.unlock`. Can block for the KDF
- * time. */
+ * remaining seconds in err; *ret_wait_s set when non-NULL; the refusal is queued as a
+ * vault.unlock_failed event, not counted), runs the KDF on the password's NFC form and, when that
+ * differs and fails, on its raw bytes (vaults made before normalisation), checks the verifier
+ * (-EKEYREJECTED "wrong password": counts a failure, queues a vault.unlock_failed event; a header
+ * whose checksum does not match is -EBADMSG "damaged", not counted), checks the authenticated
+ * manifest and head (-EBADMSG naming the problem and the rows that do not authenticate). On a
+ * read-write handle it then moves queued failure events into the audit log; it appends no
+ * `vault.unlock` event: the first event written through the handle stands for the unlock (see
+ * vault_audit_unlock). Can block for the KDF time. */
 int vault_unlock(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
 		 struct reterr *err);
+
+/* After a successful vault_unlock: how many failed attempts (wrong passwords, refusals during a
+ * cooldown, missing passwords) were queued since the vault was last unlocked, and the time of
+ * the last one (0, 0 when none), so that the caller can tell the user as ssh does. */
+void vault_unlock_failures(const struct vault *v, unsigned *ret_count, int64_t *ret_last);
+
+/* For a caller that unlocked v and is done: when nothing was audited through v since the
+ * unlock, append a `vault.unlock` event, so that no unlock goes unrecorded. 0 when there was
+ * nothing to write (also for read-only or locked handles). */
+int vault_audit_unlock(struct vault *v, struct reterr *err);
 
 /* Record a failed attempt to unlock that never reached the KDF (no password given): a
  * vault.unlock_failed event with reason (copied; never secret) is queued and written to the
  * audit log at the next unlock. Does not count toward the cooldown. */
 int vault_note_unlock_failure(struct vault *v, const char *reason, struct reterr *err);
 
-/* Replace the master password: rewraps the data key only, in one transaction (the old password
- * keeps working until commit). Vault must be unlocked. Audits `vault.password`. */
+/* Replace the master password: rewraps the data key only, under the new password's NFC form, in
+ * one transaction (the old password keeps working until commit). Vault must be unlocked.
+ * -EEXIST when new_password is the one that unlocked v. Audits `vault.password`. */
 int vault_change_password(struct vault *v, const struct secret *new_password, enum vault_kdf kdf,
 			  struct reterr *err);
+
+/* The least estimated strength of a new master password, in bits (about 10^15 guesses). */
+#define VAULT_PASSWORD_MIN_BITS 50
+/* How hard password (borrowed; its NFC form) is to guess, in bits (log2 of the guesses zxcvbn
+ * estimates an attacker needs: dictionaries, names, keyboard patterns, dates, repeats, l33t).
+ * words (NULL-terminated, may be NULL) count as easy guesses too (the user name, the tool's
+ * name). 0 and *ret_bits, -EINVAL (a NUL byte), -ENOMEM, -ENOSYS (libzxcvbn.so.0, loaded on
+ * first use, is missing). */
+int vault_password_strength(const struct secret *password, const char *const *words,
+			    double *ret_bits);
 
 /* Number of unlock failures recorded since the last success, and the current cooldown. */
 int vault_cooldown(struct vault *v, unsigned *ret_failures, int64_t *ret_wait_s);
@@ -472,6 +509,54 @@ struct vault_stat {
 };
 int vault_stat(struct vault *v, struct vault_stat *ret, struct reterr *err);
 
+/* ---- recovery (docs/vault-format.md "Recovery") ------------------------------------------- */
+
+/* A secret row that does not authenticate. */
+struct vault_bad_row {
+	int64_t rowid;       /* its number in the secrets table */
+	char id[17];         /* the first 8 bytes of its row id in hex ("?" when malformed) */
+	char *key;           /* its name when that still decrypts or the audit log names a key
+			      * with its row id, else NULL */
+	const char *problem; /* what is wrong (static text) */
+};
+
+/* What vault_examine found. Strings and arrays are owned by it (vault_examination_release). */
+struct vault_examination {
+	size_t rows, intact;       /* secret rows in the file; those that authenticate */
+	struct vault_bad_row *bad; /* the others */
+	size_t nbad;
+	/* From the audit log entries that decrypt: keys it says exist that have no row (deleted
+	 * outside secretctl), and intact rows older than their last change (rolled back). */
+	char **missing, **stale;   /* strv, NULL when none */
+	bool manifest_ok;          /* the manifest's MAC verifies */
+	bool rows_match;           /* the intact rows are exactly the set it authenticates */
+	bool head_ok;              /* the authenticated head matches the log and the manifest */
+	char head_msg[RETERR_MSG_MAX];
+	bool audit_ok;             /* the whole chain verifies (vault_examine does not repair it) */
+	uint64_t audit_entries, audit_bad_seq;
+	char audit_msg[RETERR_MSG_MAX];
+};
+
+/* For a vault that does not unlock because it fails its integrity check: check the password as
+ * vault_unlock does (cooldown, counted failures) and keep the keys, without trusting anything
+ * else. The handle then serves vault_examine and vault_recover only. */
+int vault_unlock_for_recovery(struct vault *v, const struct secret *password, int64_t *ret_wait_s,
+			      struct reterr *err);
+/* Examine every secret row (each is decrypted and wiped at once), the manifest, the head and the
+ * audit chain. Writes nothing. v from vault_unlock or vault_unlock_for_recovery. */
+int vault_examine(struct vault *v, struct vault_examination *ret, struct reterr *err);
+/* Whether the secrets, the manifest and the head are intact: nothing for vault_recover to do
+ * (a broken audit chain alone is not repaired: it stays visible to audit_verify). */
+bool vault_examination_clean(const struct vault_examination *ex);
+void vault_examination_release(struct vault_examination *ex);
+/* Rebuild the vault from what ex found intact, atomically: a new file holds the header, every
+ * intact secret row and the whole audit log as stored (a broken chain stays visible), a
+ * recomputed manifest and head, and a `vault.recover` event naming what was dropped; it is
+ * renamed over vault.db after the damaged file was kept as vault.db.damaged-<time> (a hard link;
+ * *ret_backup is its path, malloc'd). v must be read-write; ex from vault_examine(v). */
+int vault_recover(struct vault *v, const struct vault_examination *ex, char **ret_backup,
+		  struct reterr *err);
+
 /* ---- audit log ---------------------------------------------------------------------------- */
 
 /* One event to append. Borrowed strings; NULL = empty. Never put secret values here. */
@@ -484,12 +569,14 @@ struct audit_event {
 	const char *detail;  /* extra JSON object text (exit code, duration, counts...) or NULL */
 };
 
-/* A stored entry, as read back. Strings malloc'd, never NULL (empty when unset). */
+/* A stored entry, as read back. Strings malloc'd, never NULL (empty when unset). seq 0: a
+ * failed unlock still queued (not yet in the chain: see audit_list). */
 struct audit_record {
 	uint64_t seq;
 	int64_t ts;
 	char *action, *source, *keys, *command, *error, *detail;
 	bool success;
+	bool unreadable; /* malformed or does not authenticate: only seq and ts (error says so) */
 };
 
 /* Append one event (timestamp now, source of the handle) in its own IMMEDIATE transaction.
@@ -510,7 +597,10 @@ struct audit_query {
 	const char *source; /* NULL = all */
 };
 
-/* Read entries oldest first (after verifying nothing; use audit_verify for that).
+/* Read entries oldest first (after verifying nothing; use audit_verify for that; an entry that
+ * does not authenticate comes back unreadable instead of failing the list), then the failed
+ * unlocks queued since the last unlock, as the vault.unlock_failed entries (seq 0, detail
+ * {"queued":true}) the next read-write unlock will chain (a read-only handle never does).
  * *ret array of *ret_n (audit_records_free). */
 int audit_list(struct vault *v, const struct audit_query *q, struct audit_record **ret,
 	       size_t *ret_n, struct reterr *err);

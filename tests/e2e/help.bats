@@ -9,7 +9,7 @@ setup() { e2e_setup; }
 
 @test "secretctl --help lists every command; no command or an unknown one is a usage error" {
 	run -0 sc_nopw --help
-	for c in init set edit get list delete rename copy history rollback folder password audit \
+	for c in init set edit get list delete rename copy history rollback folder password audit recover \
 		run exec redact doctor unlock lock status approvals approve deny grant grants revoke; do
 		[[ $output == *"  $c "* ]]
 	done
@@ -19,7 +19,7 @@ setup() { e2e_setup; }
 }
 
 @test "every vault command: --help and -h print usage to stdout and exit 0" {
-	for c in init set edit get list delete rename copy history rollback password audit unlock \
+	for c in init set edit get list delete rename copy history rollback password audit recover unlock \
 		lock status approvals approve deny grant grants revoke; do
 		run -0 --separate-stderr sc_nopw "$c" --help
 		[[ $output == "usage: secretctl $c"* ]]
@@ -35,7 +35,7 @@ setup() { e2e_setup; }
 
 @test "every vault command: an unknown option is a usage error (exit 1) with usage on stderr" {
 	for c in init "set K" "edit K" "get K" list "delete K" "rename A B" "copy A B" "history K" \
-		"rollback K" password "audit list" approvals "approve 1" "deny 1" "grant K" grants \
+		"rollback K" password "audit list" recover approvals "approve 1" "deny 1" "grant K" grants \
 		"revoke 1"; do
 		# shellcheck disable=SC2086
 		run -1 --separate-stderr sc_nopw $c --no-such-option
@@ -59,7 +59,7 @@ setup() { e2e_setup; }
 }
 
 @test "help COMMAND prints the same help as COMMAND --help, subcommands too" {
-	for c in init set edit get list delete password audit run exec redact doctor policy mcp-server \
+	for c in init set edit get list delete password audit recover run exec redact doctor policy mcp-server \
 		mcp-config; do
 		run -0 sc_nopw help "$c"
 		a=$output

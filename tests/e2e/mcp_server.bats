@@ -67,7 +67,7 @@ msg() { grep -F "\"id\":$1," <<<"$output" | head -1; }
 	run -1 --separate-stderr env SECRETCTL_PASSWORD="$PW" "$BIN" mcp-server </dev/null
 	[[ $stderr == *"chmod 600"* ]]
 	# The failed starts are in the audit log, as the MCP server's.
-	run -0 sc audit list --json
+	run -0 --separate-stderr sc audit list --json
 	[ "$(jq '[.[] | select(.action == "vault.unlock_failed" and .source == "mcp")] | length' <<<"$output")" -ge 2 ]
 }
 
@@ -190,6 +190,27 @@ max_concurrent_runs: 6'
 	[ "$(msg 8 | jq '.result.isError')" = true ]
 	[[ $(msg 8) == *"max_concurrent_runs"* ]]
 	[[ $output == *"#exit 0"* ]]
+}
+
+@test "the user guide's audit recipes work unchanged on audit export" {
+	policy 'version: 1
+allowed_commands: [echo]'
+	run -0 serve "$(call secret_run '{"keys":["GITHUB_TOKEN"],"command":"echo hi"}' 2)" \
+		"$(call secret_run '{"keys":["GITHUB_TOKEN"],"command":"rm -rf x"}' 3)"
+	sc audit export >"$BATS_TEST_TMPDIR/export.json"
+	# The guide's example entry: these members, with these types.
+	run -0 jq -c '[.[] | select(.action == "secret.run" and .source == "mcp")][0] |
+		[.timestamp, .action, .source, .keys, .command, .success]' "$BATS_TEST_TMPDIR/export.json"
+	[[ $output =~ ^\[\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\",\"secret.run\",\"mcp\",\[\"GITHUB_TOKEN\"\],\"echo\ hi\",true\]$ ]]
+	# "Review MCP access" and "Check for failures", verbatim from the guide.
+	run -0 bash -c "secretctl() { SECRETCTL_PASSWORD='$PW' '$BIN' \"\$@\"; }
+		secretctl audit export | jq '.[] | select(.source == \"mcp\")'"
+	[ "$(jq -s 'length' <<<"$output")" -ge 2 ]
+	[ "$(jq -s '[.[] | .source] | unique' -c <<<"$output")" = '["mcp"]' ]
+	run -0 bash -c "secretctl() { SECRETCTL_PASSWORD='$PW' '$BIN' \"\$@\"; }
+		secretctl audit export | jq '.[] | select(.success == false)'"
+	[ "$(jq -s '[.[] | .action] | index("secret.run_denied") != null' <<<"$output")" = true ]
+	[ "$(jq -s '[.[] | .success] | unique' -c <<<"$output")" = '[false]' ]
 }
 
 @test "secret_run: terminal escape sequences never reach the agent; the CLI keeps colours on a pipe but not the clipboard" {

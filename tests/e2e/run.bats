@@ -244,6 +244,9 @@ setup() {
 	[ "$(jq -r '.detail.exit' <<<"$ev")" = 0 ]
 	[ "$(jq -r '.detail.sandbox' <<<"$ev")" = standard ]
 	[ "$(jq -r '.detail.redactions.API_KEY' <<<"$ev")" = 1 ]
+	# The protections in force are named, not a bit mask.
+	[ "$(jq -r '.detail.protections | map(type) | unique | join(",")' <<<"$ev")" = string ]
+	jq -e '.detail.protections | index("seccomp filter") != null and index("no_new_privs") != null' <<<"$ev"
 }
 
 @test "vault: the command cannot read the vault directory" {
@@ -305,4 +308,20 @@ setup() {
 		[[ $output == *"process count is NOT bounded"* ]]
 		[[ $output == *"process limit: NONE for root runs"* ]]
 	fi
+}
+
+@test "vault: refused runs are audited (expired secret, no match, too short to redact, bad --env-prefix)" {
+	init_vault
+	put api/key 'vault-value-abcdef-123456'
+	put api/old 'vault-value-expired-12345' --expires 1s
+	put api/tiny 'abc'
+	sleep 2
+	run -125 sc exec -k api/old -- true
+	run -125 sc exec -k 'nothing/*' -- true
+	run -125 sc exec -k api/tiny -- true
+	run -125 sc exec -k api/key --env-prefix 'bad-prefix' -- true
+	run -0 sc audit export
+	[ "$(jq -c '[.[] | select(.action == "secret.run") | [.success, .keys[0]]]' <<<"$output")" = \
+		'[[false,"api/old"],[false,"nothing/*"],[false,"api/tiny"],[false,"api/key"]]' ]
+	jq -e '[.[] | select(.action == "secret.run")] | (.[0].error | test("expired")) and (.[1].error | test("no secret")) and (.[2].error | test("shorter than")) and (.[3].error | test("env prefix"))' <<<"$output"
 }

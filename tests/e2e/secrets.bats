@@ -344,4 +344,30 @@ setup() {
 	put new/key 'fresh-secret-value' --expires 1d
 	run -0 --separate-stderr sc get new/key
 	[ -z "$stderr" ]
+
+@test "list/get --json stay valid and lossless for text that is not UTF-8; UTF-8 is text in a UTF-8 locale" {
+	notes=$(printf 'caf\xe9 f\xc3\xbcr')
+	put weird 'value-of-weird-123456' --notes "$notes" --tags "$(printf 'l\xe4ndle'),ok" --url "$(printf 'https://x/\xff')"
+	for cmd in "list --json" "get weird --json" "get weird --show-metadata --json"; do
+		# shellcheck disable=SC2086
+		sc $cmd >"$BATS_TEST_TMPDIR/out.json"
+		python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$BATS_TEST_TMPDIR/out.json"
+		run -1 grep -q $'\xef\xbf\xbd' "$BATS_TEST_TMPDIR/out.json"
+	done
+	run -0 sc get weird --show-metadata --json
+	[ "$(jq -r .notes <<<"$output")" = 'caf\xe9 für' ]
+	[ "$(jq -r .notes_base64 <<<"$output" | base64 -d)" = "$notes" ]
+	[ "$(jq -r '.tags_base64[0]' <<<"$output" | base64 -d | od -An -tx1 | tr -d ' \n')" = 6ce46e646c65 ]
+	[ "$(jq -r '.tags[1]' <<<"$output")" = ok ]
+	[ "$(jq -r .url <<<"$output")" = 'https://x/\xff' ]
+	run -0 sc get weird --json
+	[ "$(jq -r .value <<<"$output")" = value-of-weird-123456 ]
+	# Valid UTF-8 needs no sibling.
+	put plain 'value-of-plain-123456' --notes 'für Ärger'
+	run -0 sc get plain --show-metadata --json
+	[ "$(jq -c '[.notes, has("notes_base64")]' <<<"$output")" = '["für Ärger",false]' ]
+	run -0 env LC_ALL=C.UTF-8 SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" get weird --show-metadata
+	[[ $output == *'notes:     caf\xe9 für'* ]]
+	run -0 env LC_ALL=C SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" get weird --show-metadata
+	[[ $output == *'notes:     caf\xe9 f\xc3\xbcr'* ]]
 }

@@ -82,10 +82,15 @@ setup() {
 	[[ $stderr == *"cooldown"*"try again in"*"seconds"* ]]
 	run -3 --separate-stderr sc get anything
 	[[ $stderr == *"cooldown"* ]]
-	# Let the cooldown elapse by ageing the last failure; the failures are then audited.
+	# Let the cooldown elapse by ageing the last failure; the failures are then audited, the
+	# two attempts refused during the cooldown too (not counted toward it).
 	sqlite3 "$DB" "UPDATE unlock_state SET last_failure = last_failure - 3600"
-	run -0 sc audit export
-	[ "$(jq '[.[] | select(.action == "vault.unlock_failed")] | length' <<<"$output")" = 5 ]
+	run -0 --separate-stderr sc list
+	[[ $stderr == *"7 failed attempts to unlock the vault since it was last unlocked, the last at "* ]]
+	run -0 --separate-stderr sc audit export
+	[ "$(jq '[.[] | select(.action == "vault.unlock_failed" and .error == "wrong password")] | length' <<<"$output")" = 5 ]
+	[ "$(jq '[.[] | select(.action == "vault.unlock_failed" and .error == "refused: cooldown")] | length' <<<"$output")" = 2 ]
+	[ "$(jq '[.[] | select(.action == "vault.unlock_failed") | .seq | numbers] | length' <<<"$output")" = 7 ]
 	run -0 sc audit verify
 }
 

@@ -133,7 +133,7 @@ mcp_log() { # name
 	run -1 --separate-stderr env SECRETCTL_PASSWORD="$PW" SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/none" "$BIN" mcp-server </dev/null
 	[[ $stderr == *"no vault at $BATS_TEST_TMPDIR/none"* ]]
 	# The wrong password is in the audit log.
-	run -0 env SECRETCTL_VAULT_DIR="$vault" SECRETCTL_PASSWORD="$PW" "$BIN" audit list --source mcp --json
+	run -0 --separate-stderr env SECRETCTL_VAULT_DIR="$vault" SECRETCTL_PASSWORD="$PW" "$BIN" audit list --source mcp --json
 	[ "$(jq '[.[] | select(.action == "vault.unlock_failed")] | length' <<<"$output")" -ge 1 ]
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of common/: durations, globs, buffers, secure buffers, string vectors, time, the
- * EINTR helpers, environment variable names. */
+ * EINTR helpers, environment variable names, text made safe for JSON and terminals. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -72,6 +72,49 @@ START_TEST(test_buf)
 	ck_assert_ptr_null(b.data);
 	free(d);
 	buf_release(&b);
+}
+END_TEST
+
+/* What out.c makes of hostile bytes: JSON that is always valid (\xNN for what is not UTF-8, the
+ * exact bytes beside it in base64), and terminal text that shows UTF-8 only in a UTF-8 locale
+ * and never a control byte or a character that hides or reorders text. */
+static char *render(void (*fn)(struct outbuf *, const void *, size_t), const char *s)
+{
+	struct buf b = BUF_INIT;
+	struct outbuf o;
+	outbuf_init_buf(&o, &b);
+	fn(&o, s, strlen(s));
+	ck_assert_int_eq(outbuf_finish(&o), 0);
+	ck_assert_int_eq(buf_putc(&b, '\0'), 0);
+	return buf_detach(&b);
+}
+
+static void json_member(struct outbuf *o, const void *p, size_t n)
+{
+	outbuf_json_member(o, "c", p, n);
+}
+
+START_TEST(test_out_text)
+{
+	char *t = render(outbuf_json_str, "caf\xe9 f\xc3\xbcr \x01\"");
+	ck_assert_str_eq(t, "\"caf\\\\xe9 f\xc3\xbcr \\u0001\\\"\"");
+	free(t);
+	t = render(json_member, "caf\xe9");
+	ck_assert_str_eq(t, "\"c\":\"caf\\\\xe9\",\"c_base64\":\"Y2Fm6Q==\"");
+	free(t);
+	t = render(json_member, "caf\xc3\xa9");
+	ck_assert_str_eq(t, "\"c\":\"caf\xc3\xa9\"");
+	free(t);
+	const char *hostile = "f\xc3\xbcr \xe2\x80\xae x\x1b[1m \xc2\x9b \\ \xff";
+	outbuf_set_utf8_text(false);
+	t = render(outbuf_escaped, hostile);
+	ck_assert_str_eq(t, "f\\xc3\\xbcr \\xe2\\x80\\xae x\\x1b[1m \\xc2\\x9b \\x5c \\xff");
+	free(t);
+	outbuf_set_utf8_text(true);
+	t = render(outbuf_escaped, hostile);
+	ck_assert_str_eq(t, "f\xc3\xbcr \\xe2\\x80\\xae x\\x1b[1m \\xc2\\x9b \\x5c \\xff");
+	free(t);
+	outbuf_set_utf8_text(false);
 }
 END_TEST
 
@@ -390,6 +433,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_eintr_helpers);
 	tcase_add_test(tc, test_env_names);
+	tcase_add_test(tc, test_out_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,19 +93,27 @@ START_TEST(test_cooldown_thresholds)
 	struct audit_record *a = NULL;
 	size_t n = 0;
 	ck_assert_int_eq(audit_list(v, NULL, &a, &n, &err), 0);
-	size_t failed = 0;
+	size_t failed = 0, refused = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(a[i].action, "vault.unlock_failed") == 0) {
-			failed++;
 			ck_assert(!a[i].success);
 			ck_assert_str_eq(a[i].source, "cli");
-			ck_assert_str_eq(a[i].error, "wrong password");
+			failed += strcmp(a[i].error, "wrong password") == 0;
+			refused += strcmp(a[i].error, "refused: cooldown") == 0;
 			ck_assert_int_ge(a[i].ts, 1700000000);
 		}
 	}
+	/* The two attempts refused during a cooldown are recorded too (not counted). */
 	ck_assert_uint_eq(failed, 20);
-	ck_assert_str_eq(a[n - 1].action, "vault.unlock");
+	ck_assert_uint_eq(refused, 2);
+	ck_assert_str_eq(a[n - 1].action, "vault.unlock_failed");
 	audit_records_free(a, n);
+	/* The unlock tells how many attempts failed since the last one, and when the last was. */
+	unsigned seen = 0;
+	int64_t last = 0;
+	vault_unlock_failures(v, &seen, &last);
+	ck_assert_uint_eq(seen, 22);
+	ck_assert_int_eq(last, fake_now - 1);
 	uint64_t count = 0;
 	ck_assert_int_eq(audit_verify(v, &count, NULL, &err), 0);
 	ck_assert_uint_eq(count, n);
@@ -120,16 +128,43 @@ START_TEST(test_header_tamper)
 	char *dir = vtu_vault_path();
 	vault_free(vtu_vault_new(dir));
 	struct reterr err = { 0 };
-	/* Weakening the stored KDF parameters breaks the verifier (they are in its AD). Without
-	 * the password nothing tells this from a wrong password, so it reads as one. */
+	/* Weakening the stored KDF parameters breaks the verifier (they are in its AD); the
+	 * header's checksum tells it from a wrong password, and it is not counted. */
 	sqlite3 *db = vtu_raw(dir);
-	vtu_exec(db, "UPDATE header SET kdf_ops = 2");
+	vtu_exec(db, "CREATE TABLE saved AS SELECT * FROM header;"
+		     "UPDATE header SET kdf_ops = 2");
+	sqlite3_close(db);
+	ck_assert_int_eq(try_unlock(dir, VTU_PASSWORD, NULL, &err), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "damaged"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a wrong password"));
+	db = vtu_raw(dir);
+	vtu_exec(db, "UPDATE header SET wrapped_key = (SELECT wrapped_key FROM saved), kdf_ops = 1;"
+		     "UPDATE header SET wrapped_key = CAST(zeroblob(48) AS BLOB)");
+	sqlite3_close(db);
+	ck_assert_int_eq(try_unlock(dir, "not the password", NULL, &err), -EBADMSG);
+	struct vault *v = NULL;
+	unsigned f = 9;
+	ck_assert_int_eq(vault_open(dir, &v, &err), 0);
+	ck_assert_int_eq(vault_cooldown(v, &f, NULL), 0);
+	ck_assert_uint_eq(f, 0);
+	vault_free(v);
+	/* A vault made before the checksum existed: a damaged header reads as a wrong password,
+	 * as it always did; the next unlock adds the checksum. */
+	db = vtu_raw(dir);
+	vtu_exec(db, "DROP TABLE header_sum");
 	sqlite3_close(db);
 	ck_assert_int_eq(try_unlock(dir, VTU_PASSWORD, NULL, &err), -EKEYREJECTED);
 	db = vtu_raw(dir);
+	vtu_exec(db, "UPDATE header SET wrapped_key = (SELECT wrapped_key FROM saved)");
+	sqlite3_close(db);
+	ck_assert_int_eq(try_unlock(dir, VTU_PASSWORD, NULL, &err), 0);
+	db = vtu_raw(dir);
+	vtu_exec(db, "UPDATE header SET kdf_ops = 2");
+	sqlite3_close(db);
+	ck_assert_int_eq(try_unlock(dir, VTU_PASSWORD, NULL, &err), -EBADMSG);
+	db = vtu_raw(dir);
 	vtu_exec(db, "UPDATE header SET kdf_ops = 1, kdf_mem = 1099511627776");
 	sqlite3_close(db);
-	struct vault *v = NULL;
 	ck_assert_int_eq(vault_open(dir, &v, &err), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "KDF"));
 	db = vtu_raw(dir);
