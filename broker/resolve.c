@@ -470,7 +470,7 @@ void broker_key_checks_free(struct broker_key_check *c, size_t n)
 static int check_one(struct broker_run *r, const char *pat, struct broker_key_check *c,
 		     int64_t now)
 {
-	struct reterr e1 = { .msg = "" };
+	struct reterr e1 = RETERR_INIT;
 	struct vault_meta *metas = NULL;
 	struct vault_entry *one = NULL;
 	AUTO_FREE char *rw = NULL;

@@ -502,7 +502,7 @@ static int build_spec(struct broker_run *r, struct reterr *err)
 
 int broker_run_prepare(struct broker_run *r, struct reterr *err)
 {
-	struct reterr w = { .msg = "" };
+	struct reterr w = RETERR_INIT;
 	bool command = r->argv || r->command_line;
 	int e;
 

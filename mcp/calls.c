@@ -23,7 +23,7 @@ static int key_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, char *key
 		   bool glob_ok)
 {
 	int bad = 0;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	if (!mcp_field_str(m, "key", key, VAULT_KEY_MAX + 1, &bad) || bad)
 		return mcp_call_error(rp, "'key' must be a secret key of 1-%d characters",
 				      VAULT_KEY_MAX) < 0 ? -ENOMEM : 1;
@@ -38,7 +38,7 @@ static int key_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, char *key
 static int get_entry(struct broker *b, const char *key, unsigned flags, struct mcp_reply *rp,
 		     struct vault_entry **ret)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int e = vault_get(broker_vault(b), key, flags | VAULT_GET_NO_AUDIT, ret, &err);
 	if (e == -ENOENT)
 		return mcp_call_error(rp, "secret not found: '%s' (secret_list shows the keys; keys "
@@ -46,7 +46,7 @@ static int get_entry(struct broker *b, const char *key, unsigned flags, struct m
 				      key) < 0 ? -ENOMEM : 1;
 	if (e < 0)
 		return mcp_call_error(rp, "cannot read '%s': %s", key,
-				      err.msg[0] ? err.msg : strerror(-e)) < 0 ? -ENOMEM : 1;
+				      reterr_str(&err, e)) < 0 ? -ENOMEM : 1;
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static int call_list(struct broker *b, const struct mcp_wire_msg *m, struct mcp_
 	const char *w = mcp_field_str(m, "expiring_within", within, sizeof(within), &bad);
 	int64_t ms = 0, now = clock_now();
 	struct vault_meta *metas = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	size_t n = 0;
 
 	if (bad)
@@ -98,7 +98,7 @@ static int call_exists(struct broker *b, const struct mcp_wire_msg *m, struct mc
 	outbuf_init_buf(&o, &rp->json);
 	if (glob_is_pattern(key)) {
 		struct vault_meta *metas = NULL;
-		struct reterr err = { .msg = "" };
+		struct reterr err = RETERR_INIT;
 		size_t n = 0;
 		if ((e = vault_list(broker_vault(b), key, VAULT_GET_NO_AUDIT, &metas, &n, &err)) < 0)
 			return mcp_call_error(rp, "cannot list secrets: %s", err.msg) < 0 ? -ENOMEM
@@ -115,7 +115,7 @@ static int call_exists(struct broker *b, const struct mcp_wire_msg *m, struct mc
 		return outbuf_finish(&o);
 	}
 	struct vault_entry *ent = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	e = vault_get(broker_vault(b), key, VAULT_GET_NO_AUDIT | VAULT_GET_META_ONLY, &ent, &err);
 	if (e == -ENOENT) {
 		outbuf_puts(&o, "{\"exists\":false,\"key\":");
@@ -245,7 +245,7 @@ static int call_score(struct broker *b, const struct mcp_wire_msg *m, struct mcp
 {
 	const struct mcp_wire_field *f = mcp_wire_get(m, "include_keys", MCP_WK_BOOL);
 	struct broker_score sc;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct outbuf o;
 	int e = broker_security_score(broker_vault(b), &sc, &err);
 	if (e < 0)

@@ -34,7 +34,7 @@ static int call_list(struct broker *b, const struct mcp_wire_msg *m, struct mcp_
 	const char *parent;
 	struct vault_folder *a = NULL;
 	size_t n = 0;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int e = str_arg(m, rp, "parent", pbuf, sizeof(pbuf), &parent);
 	if (e)
 		return e < 0 ? e : 0;
@@ -58,7 +58,7 @@ static int call_create(struct broker *b, const struct mcp_wire_msg *m, struct mc
 	char ibuf[VAULT_FOLDER_ICON_MAX + 1], cbuf[8];
 	const char *name, *parent, *icon, *color;
 	struct vault_folder f;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int e;
 	if ((e = str_arg(m, rp, "name", nbuf, sizeof(nbuf), &name)) ||
 	    (e = str_arg(m, rp, "parent", pbuf, sizeof(pbuf), &parent)) ||
@@ -81,7 +81,7 @@ static int call_move(struct broker *b, const struct mcp_wire_msg *m, struct mcp_
 {
 	char key[VAULT_KEY_MAX + 1], fbuf[VAULT_FOLDER_PATH_MAX + 1];
 	const char *k, *folder;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int e;
 	if ((e = str_arg(m, rp, "key", key, sizeof(key), &k)) ||
 	    (e = str_arg(m, rp, "folder", fbuf, sizeof(fbuf), &folder)))

@@ -114,7 +114,7 @@ static int broker_gone(struct relay *r)
 /* Ask the agent for a broker on a new socket. -ENOENT: no agent. */
 static int connect_broker(struct relay *r)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int sv[2], e;
 	if (!r->conn && (e = agent_connect(r->vault_dir, &r->conn, &err)) < 0)
 		return e;

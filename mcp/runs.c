@@ -164,7 +164,7 @@ int mcp_call_policy_check(struct broker *b, const struct mcp_wire_msg *m, struct
 	struct broker_req q;
 	struct broker_run *run = NULL;
 	struct broker_key_check *kc = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	size_t nk = 0;
 	int e = parse_run_args("policy_check", m, false, rp, &a);
 	if (e)
@@ -244,7 +244,7 @@ __attribute__((noreturn)) static void worker_main(struct broker_run *run, int re
 	struct collect c = { .out = { BUF_INIT, BUF_INIT, BUF_INIT } };
 	struct broker_result res;
 	struct broker_sandbox sb;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct buf json = BUF_INIT, msg = BUF_INIT;
 	char problem[512];
 
@@ -292,7 +292,7 @@ int mcp_run_start(struct broker *b, const char *tool, const struct mcp_wire_msg 
 {
 	struct run_args a = { 0 };
 	struct broker_req q;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct mcp_run *run = NULL;
 	int cancel[2] = { -1, -1 }, result[2] = { -1, -1 };
 	int e = parse_run_args(tool, m, true, rp, &a);
@@ -380,7 +380,7 @@ int mcp_run_finish(struct mcp_run *run, struct mcp_reply *rp)
 {
 	struct mcp_wire_msg m;
 	struct broker_result res = { 0 };
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	const struct mcp_wire_field *f;
 	int e;
 

@@ -53,7 +53,7 @@ static int64_t now_ms(void)
 /* In the child: drop everything but stdio and the broker socket, confine, serve. */
 __attribute__((noreturn)) static void front_main(int sock, pid_t parent)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	/* Its copy of the environment block still holds the password: wipe it. */
 	proc_scrub_env(VAULT_PASSWORD_ENV);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -122,7 +122,7 @@ static int read_password(const char *file, struct secret **ret, struct reterr *e
 
 static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct secret *pw = NULL;
 	struct vault *v = NULL;
 	AUTO_FREE char *dir = vault_dir_default(&err);
@@ -135,7 +135,7 @@ static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 	}
 	if ((e = vault_open(dir, &v, &err)) < 0) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
-		logmsg("cannot open the vault in %s: %s", dir, err.msg[0] ? err.msg : strerror(-e));
+		logmsg("cannot open the vault in %s: %s", dir, reterr_str(&err, e));
 		return e;
 	}
 	vault_set_source(v, "mcp");
@@ -158,7 +158,7 @@ static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 			       o->password_file ? "--password-file" : "SECRETCTL_PASSWORD");
 		else
 			logmsg("cannot unlock the vault in %s: %s", dir,
-			       err.msg[0] ? err.msg : strerror(-e));
+			       reterr_str(&err, e));
 		vault_free(v);
 		return e;
 	}
@@ -466,7 +466,7 @@ static int serve(struct server *s, struct vault *v);
 /* The broker side after the fork: stdio to /dev/null, harden, unlock, serve. */
 static int broker_main(struct server *s, const struct mcp_server_opts *o)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct vault *v = NULL;
 	int e, null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -527,7 +527,7 @@ static int serve_unlocked(const struct mcp_server_opts *o);
 
 int mcp_agent_broker_main(struct agent_child *c, int fd)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct server s = { .agent = c, .front = fd, .sigfd = -1, .in = BUF_INIT };
 	const char *ppath = NULL;
 	const struct policy *pol = agent_child_policy(c, &ppath);
@@ -611,7 +611,7 @@ int mcp_server_main(const struct mcp_server_opts *o)
 	const char *pw = secure_getenv(VAULT_PASSWORD_ENV);
 	if (!o->password_file && !(pw && *pw)) {
 		struct agent_conn *c = NULL;
-		struct reterr aerr = { .msg = "" };
+		struct reterr aerr = RETERR_INIT;
 		AUTO_FREE char *dir = vault_dir_default(NULL);
 		int r = dir ? agent_connect(dir, &c, &aerr) : -ENOENT;
 		if (r == 0)
@@ -625,7 +625,7 @@ int mcp_server_main(const struct mcp_server_opts *o)
 /* Serve with the password: unlock the vault in this process. */
 static int serve_unlocked(const struct mcp_server_opts *o)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct server s = { .front = -1, .sigfd = -1, .in = BUF_INIT };
 	struct broker_opts bo = {
 		.source = "mcp", .policy_path = o->policy_path, .judge_commands = true,

@@ -344,7 +344,7 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 {
 	AUTO_CLOSE int fd = -1;
 	AUTO_BUF struct buf b = BUF_INIT;
-	struct reterr e = { .msg = "" };
+	struct reterr e = RETERR_INIT;
 	struct stat st;
 	int r;
 
@@ -397,7 +397,7 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 		if (e.line > 0)
 			return reterr_set_at(err, r, e.line, e.column, "%s:%d:%d: %s", path,
 					     e.line, e.column, e.msg);
-		return reterr_set(err, r, "%s: %s", path, e.msg[0] ? e.msg : strerror(-r));
+		return reterr_set(err, r, "%s: %s", path, reterr_str(&e, r));
 	}
 	return 0;
 }

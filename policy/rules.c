@@ -217,7 +217,7 @@ static bool cmd_equal(const struct policy_cmd *a, const struct policy_cmd *b)
 static int parse_cmd_node(const struct ynode *n, const char *list, struct policy_cmd *ret,
 			  struct reterr *err)
 {
-	struct reterr e = { .msg = "" };
+	struct reterr e = RETERR_INIT;
 	if (n->type != YNODE_SCALAR)
 		return reterr_set_at(err, -EINVAL, n->line, n->column,
 				     "%s entries must be strings, not %s", list,

@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	 * filter's job is to close the escape routes, the namespaces and the capability drop do
 	 * the rest. The confined process: an allow list (see build_confine). */
 	scmp_filter_ctx ctx = seccomp_init(confine ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW);
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct sock_filter *f = NULL;
 	struct stat st;
 	int memfd = -1, rc = 1;

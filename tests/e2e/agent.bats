@@ -202,7 +202,7 @@ teardown() {
 	pid=$(sc_nopw status --json | jq .pid)
 	printf '%s\n%s\n' "$PW" 'a completely new password' |
 		setsid -w "$BIN" password --password-stdin >/dev/null 2>&1 ||
-		SECRETCTL_PASSWORD="$PW" SECRETCTL_NEW_PASSWORD='a completely new password' setsid -w "$BIN" password >/dev/null
+		SECRETCTL_PASSWORD="$PW" SECRETCTL_NEW_PASSWORD='a completely new password' setsid -w "$BIN" password --allow-weak >/dev/null
 	run -3 --separate-stderr sc_nopw list
 	[[ $stderr == *"replaced or its password changed"* ]]
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -23,8 +23,8 @@ future() { date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ; }
 	[[ $output != *audit-value* ]]
 	rows=$(python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin)); print(len(r)-1);
 keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' <<<"$output")
-	# export's own unlock is one more entry than the json export saw
-	[ "$rows" -eq $((want + 1)) ]
+	# the audit commands open the vault read-only: the json export added no entry
+	[ "$rows" -eq "$want" ]
 	run -1 --separate-stderr sc audit export --format xml
 	[[ $stderr == *"unknown --format 'xml' (use json, jsonl or csv)"* ]]
 }
@@ -33,7 +33,7 @@ keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' 
 	run -0 sc audit export --until 2000-01-01T00:00:00Z
 	[ "$output" = "[]" ]
 	run -0 sc audit export --since 1h --until "$(future)" -f jsonl
-	[ "${#lines[@]}" -ge 5 ]
+	[ "${#lines[@]}" -ge 3 ]
 	run -1 --separate-stderr sc audit export --until yesterday
 	[[ $stderr == *"invalid --until 'yesterday'"* ]]
 }
@@ -42,7 +42,7 @@ keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' 
 	run -0 sc audit export -o "$BATS_TEST_TMPDIR/log.json"
 	[ "$output" = "" ]
 	[ "$(file_mode "$BATS_TEST_TMPDIR/log.json")" = 600 ]
-	jq -e 'length >= 5' "$BATS_TEST_TMPDIR/log.json"
+	jq -e 'length >= 3' "$BATS_TEST_TMPDIR/log.json"
 	echo keep >"$BATS_TEST_TMPDIR/other"
 	run -1 --separate-stderr sc audit export -f csv -o "$BATS_TEST_TMPDIR/other"
 	[[ $stderr == *"already exists (pass --force to replace it)"* ]]
@@ -69,7 +69,8 @@ keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' 
 @test "audit prune --dry-run says what would go and removes nothing" {
 	before=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
 	run -0 sc audit prune --older-than "$(future)" --dry-run
-	[[ $output == "would remove $((before + 1)) audit entries (through seq $((before + 1)))" ]]
+	# a command's entry stands for its unlock: nothing was added before the prune looked
+	[[ $output == "would remove $before audit entries (through seq $before)" ]]
 	run -0 sc audit prune --older-than 30d --dry-run --json
 	[ "$output" = '{"removed":0,"through_seq":0,"dry_run":true}' ]
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit")" = "$((before + 2))" ]
@@ -78,12 +79,12 @@ keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' 
 @test "audit prune removes old entries and audit verify still passes" {
 	run -0 sc audit prune --older-than "$(future)" --force --json
 	removed=$(jq -r .removed <<<"$output")
-	[ "$removed" -ge 6 ]
+	[ "$removed" -ge 3 ]
 	run -0 sc audit list --json --limit 0
 	[ "$(jq -r '.[0].action' <<<"$output")" = audit.prune ]
 	[ "$(jq -r '.[0].seq' <<<"$output")" = $((removed + 1)) ]
 	run -0 sc audit verify
-	[[ $output == "audit log OK: 3 entries verified" ]]
+	[[ $output == "audit log OK: 1 entries verified" ]]
 	# the vault goes on: writes, reads and a second prune
 	put beta 'audit-value-beta-333'
 	run -0 sc get beta

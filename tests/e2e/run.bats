@@ -323,5 +323,5 @@ setup() {
 	run -0 sc audit export
 	[ "$(jq -c '[.[] | select(.action == "secret.run") | [.success, .keys[0]]]' <<<"$output")" = \
 		'[[false,"api/old"],[false,"nothing/*"],[false,"api/tiny"],[false,"api/key"]]' ]
-	jq -e '[.[] | select(.action == "secret.run")] | (.[0].error | test("expired")) and (.[1].error | test("no secret")) and (.[2].error | test("shorter than")) and (.[3].error | test("env prefix"))' <<<"$output"
+	jq -e '[.[] | select(.action == "secret.run")] | (.[0].error | test("expired")) and (.[1].error | test("no secret")) and (.[2].error | test("cannot be redacted")) and (.[3].error | test("env prefix"))' <<<"$output"
 }

@@ -344,6 +344,7 @@ setup() {
 	put new/key 'fresh-secret-value' --expires 1d
 	run -0 --separate-stderr sc get new/key
 	[ -z "$stderr" ]
+}
 
 @test "list/get --json stay valid and lossless for text that is not UTF-8; UTF-8 is text in a UTF-8 locale" {
 	notes=$(printf 'caf\xe9 f\xc3\xbcr')

@@ -58,7 +58,7 @@ static void check_decision(const struct policy *p, char *const *argv,
 		if (d->verdict != POLICY_DENY || d->kind != POLICY_RULE_BUILTIN)
 			abort();
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-		struct reterr err = { .msg = "" };
+		struct reterr err = RETERR_INIT;
 		int r = policy_key_check(p, d, keys[k], &err);
 		if (r != 0 && (r != -EACCES || !err.msg[0] || !printable(err.msg)))
 			abort();
@@ -84,7 +84,7 @@ static void exercise_decide(const struct policy *p)
 		char *const *argv = (char *const *)cmds[i];
 		struct policy_request rq = { .argv = argv, .cwd = "/", .path = NULL };
 		struct policy_decision d;
-		struct reterr err = { .msg = "" };
+		struct reterr err = RETERR_INIT;
 		if (policy_decide(p, &rq, &d, &err) != 0)
 			abort();
 		check_decision(p, argv, &d);
@@ -96,7 +96,7 @@ static void exercise_decide(const struct policy *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	static const char *const aliases[] = { "dev", "staging", "prod", "a" };
 	static const char *const patterns[] = { "db/*", "db/password", "api/v1/key", "*", "x" };
 

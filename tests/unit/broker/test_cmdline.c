@@ -10,7 +10,7 @@
 
 static void split_is(const char *line, const char *const *want)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char **v = NULL;
 	int e = broker_cmdline_split(line, &v, &err);
 	ck_assert_msg(e == 0, "split(%s) = %d: %s", line, e, err.msg);
@@ -25,7 +25,7 @@ static void split_is(const char *line, const char *const *want)
 
 static void split_fails(const char *line, int code, const char *needle)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char **v = NULL;
 	ck_assert_int_eq(broker_cmdline_split(line, &v, &err), code);
 	ck_assert_ptr_null(v);
@@ -96,7 +96,7 @@ static const struct secret *lookup(void *ctx, const char *name, size_t len)
 
 static void expand_is(const char *line, char *const *argv, const char *const *want)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct secret *mem = NULL;
 	char **v = NULL;
 	int e = broker_cmdline_expand(line, argv, lookup, NULL, &mem, &v, &err);

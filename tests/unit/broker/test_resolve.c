@@ -31,7 +31,7 @@ static int64_t clock_fake(void)
 
 static void setup(void)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct secret *pw;
 
 	ck_assert_int_eq(secret_lib_init(), 0);
@@ -59,7 +59,7 @@ static void teardown(void)
 
 static void put(const char *key, const char *value)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct secret *s = secret_from(value, strlen(value));
 	struct vault_set_in in = { .key = key, .value = s };
 	ck_assert_msg(vault_set(v, &in, NULL, &err) == 0, "set %s: %s", key, err.msg);
@@ -70,7 +70,7 @@ static void put(const char *key, const char *value)
 static void put_fields(const char *key, const char *value, const struct vault_binding *b,
 		       size_t nb)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct secret *val = value ? secret_from(value, strlen(value)) : NULL;
 	struct secret *u = secret_from("u-val", 5), *p = secret_from("p-val", 5);
 	const char *names[] = { "user", "pass.word" };
@@ -96,7 +96,7 @@ static void put_fields(const char *key, const char *value, const struct vault_bi
 static int resolve(char **patterns, char **from_env, const char *alias, const char *prefix,
 		   struct broker_run **ret)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct broker_opts bo = { .source = "cli", .want_policy = alias != NULL };
 	struct broker_req q = { .patterns = patterns, .from_env = from_env, .env_alias = alias,
 				.env_prefix = prefix, .profile = -1, .network = -1, .stdin_fd = -1,
@@ -282,7 +282,7 @@ END_TEST
 
 START_TEST(test_expired)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct broker_run *s;
 	struct secret *val = secret_from("old", 3);
 	int64_t now = clock_now();

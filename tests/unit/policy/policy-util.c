@@ -14,7 +14,7 @@
 struct policy *pu_load_ok(const char *yaml)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_load_buf(yaml, strlen(yaml), &p, &err);
 	ck_assert_msg(r == 0, "load failed (%d) at %d:%d: %s\n%s", r, err.line, err.column,
 		      err.msg, yaml);
@@ -25,7 +25,7 @@ struct policy *pu_load_ok(const char *yaml)
 void pu_load_bad(const char *yaml, int code, int line, int col, const char *needle)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_load_buf(yaml, strlen(yaml), &p, &err);
 	ck_assert_msg(r == code, "got %d, want %d (%s) for:\n%s", r, code, err.msg, yaml);
 	ck_assert_ptr_null(p);

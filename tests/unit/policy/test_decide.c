@@ -89,7 +89,7 @@ static void judge_in(const struct policy *p, const char *cwd, const char *path, 
 		argv[n++] = w;
 	argv[n] = NULL;
 	struct policy_request rq = { .argv = argv, .cwd = cwd, .path = path };
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	memset(&d, 0x5a, sizeof(d));
 	int r = policy_decide(p, &rq, &d, &err);
 	ck_assert_msg(r == 0, "policy_decide(%s) = %d: %s", cmd, r, err.msg);
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_decide_errors)
 {
 	struct policy_decision keep;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *argv[] = { (char *)"npm", NULL }, *empty[] = { NULL };
 	struct policy_request rq = { .argv = argv, .cwd = work, .path = search };
 	memset(&keep, 0x33, sizeof(keep));
@@ -605,14 +605,14 @@ END_TEST
 
 static void key_ok(const struct policy *p, const char *key)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_key_check(p, &d, key, &err);
 	ck_assert_msg(r == 0, "key %s refused: %s", key, err.msg);
 }
 
 static void key_refused(const struct policy *p, const char *key, const char *msg)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	ck_assert_int_eq(policy_key_check(p, &d, key, &err), -EACCES);
 	ck_assert_str_eq(err.msg, msg);
 }
@@ -674,7 +674,7 @@ END_TEST
 
 START_TEST(test_keys_edges)
 {
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	/* no policy, no key rules */
 	verdict(NULL, "npm", POLICY_DENY, POLICY_RULE_DEFAULT);
 	ck_assert_int_eq(policy_key_check(NULL, &d, "anything", &err), 0);
@@ -717,7 +717,7 @@ START_TEST(test_cost_bounded)
 		argv[i] = (char *)"bash";
 	argv[POLICY_ARGV_MAX - 1] = (char *)"-c";
 	struct policy_request rq = { .argv = argv, .cwd = work, .path = search };
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	ck_assert_int_eq(policy_decide(p, &rq, &d, &err), 0);
 	ck_assert_int_eq(d.verdict, POLICY_ALLOW); /* every bash is listed, so is nice */
 	rule_is("allowed_commands: 'nice' (line 1025)");

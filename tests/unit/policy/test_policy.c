@@ -16,7 +16,7 @@
 static struct policy *load_ok(const char *yaml)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_load_buf(yaml, strlen(yaml), &p, &err);
 	ck_assert_msg(r == 0, "load failed (%d) at %d:%d: %s", r, err.line, err.column, err.msg);
 	ck_assert_ptr_nonnull(p);
@@ -27,7 +27,7 @@ static struct policy *load_ok(const char *yaml)
 static void load_bad(const char *yaml, int code, int line, int col, const char *needle)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	int r = policy_load_buf(yaml, strlen(yaml), &p, &err);
 	ck_assert_msg(r == code, "got %d, want %d (%s) for:\n%s", r, code, err.msg, yaml);
 	ck_assert_ptr_null(p);
@@ -172,7 +172,7 @@ START_TEST(test_syntax_errors)
 	/* control characters are refused by libyaml's reader */
 	static const char nul[] = "version: 1\nx\001: 2\n";
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	ck_assert_int_eq(policy_load_buf(nul, sizeof(nul) - 1, &p, &err), -EINVAL);
 	ck_assert_ptr_null(p);
 }
@@ -288,7 +288,7 @@ static char *repeat(const char *unit, size_t n, const char *head, const char *ta
 START_TEST(test_limits)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *y;
 
 	/* deep nesting: flow lists deeper than the limit */
@@ -391,7 +391,7 @@ static char *write_file(const char *name, const char *content, mode_t mode)
 START_TEST(test_file_ok)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *path = write_file("policy.yaml", example, 0600);
 	ck_assert_int_eq(policy_load(path, &p, &err), 0);
 	rewrite_is(p, "staging", "db/x", 1, "staging/db/x");
@@ -411,7 +411,7 @@ END_TEST
 START_TEST(test_file_errors)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *path, *link = NULL;
 
 	/* a parse error is reported as path:line:column */
@@ -493,7 +493,7 @@ END_TEST
 START_TEST(test_load_default)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *used = NULL, *path;
 
 	unsetenv(POLICY_ENV);
@@ -534,7 +534,7 @@ END_TEST
 START_TEST(test_load_default_order)
 {
 	struct policy *p = NULL;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char *used = NULL, *want;
 	unsetenv(POLICY_ENV);
 

@@ -254,7 +254,7 @@ START_TEST(test_command_limits)
 	free(y);
 	/* a command path longer than PATH_MAX (a YAML string cannot be: through ~/ it can) */
 	struct policy_cmd c;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	char longpath[PATH_MAX + 8];
 	memset(longpath, 'a', sizeof(longpath));
 	longpath[0] = '/';
@@ -556,7 +556,7 @@ END_TEST
 START_TEST(test_cmd_parse_direct)
 {
 	struct policy_cmd c;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	/* not NUL-terminated input: len bytes only */
 	ck_assert_int_eq(policy_cmd_parse("npm testXXX", 8, NULL, &c, &err), 0);
 	static const char *const w[] = { "npm", "test" };

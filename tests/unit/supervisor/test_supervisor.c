@@ -64,7 +64,7 @@ static int run_cmd(enum sup_profile p, char *const *argv, char *const *envp,
 	o.profile = p;
 	ck_assert_int_eq(sup_spec_set_opts(s, &o), 0);
 	struct sup_sinks sk = { cap_out, cap_idle, c, NULL };
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	ck_assert_int_eq(sup_run(s, &sk, res, &err), 0);
 	sup_spec_free(s);
 	return sup_exit_code(res);
@@ -421,7 +421,7 @@ START_TEST(test_run_exec_file_checked)
 	char *const argv[] = { A("true-by-another-name"), NULL };
 	struct stat st;
 	struct sup_result res;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	struct cap c = { BUF_INIT, BUF_INIT, 0, { false }, 0 };
 	struct sup_sinks sk = { cap_out, cap_idle, &c, NULL };
 	ck_assert_int_eq(stat("/bin/true", &st), 0);
@@ -575,7 +575,7 @@ START_TEST(test_run_started_callback)
 	char *const hello[] = { A("/bin/echo"), A("hello"), NULL };
 	struct started_ctx sc = { 0, 0, false, { BUF_INIT, BUF_INIT, 0, { false }, 0 } };
 	struct sup_result res;
-	struct reterr err = { .msg = "" };
+	struct reterr err = RETERR_INIT;
 	ck_assert_int_eq(run_started(&sc, hello, &res, &err), 0);
 	ck_assert_uint_eq(sc.calls, 1);
 	ck_assert(!sc.saw_output_before);
