@@ -35,34 +35,34 @@
 #define AGENT_MSG_HEADER 8u
 #define AGENT_MSG_FIELDS_MAX 32
 #define AGENT_DGRAM_MAX (64u << 10) /* one datagram on a socket */
-#define AGENT_FDS_MAX 8             /* descriptors with one datagram */
+#define AGENT_FDS_MAX 8		    /* descriptors with one datagram */
 
 enum agent_msg_type {
 	AGENT_M_HELLO = 1, /* agent -> client: what it is (info fields), nonce */
 	AGENT_M_REFUSED,   /* agent -> client: reason; then it closes */
-	AGENT_M_EXEC,      /* client -> agent: run a command line; fds stdin stdout stderr cwd body
+	AGENT_M_EXEC,	   /* client -> agent: run a command line; fds stdin stdout stderr cwd body
 			    * [tty]; proof (STR) optional */
-	AGENT_M_MCP,       /* client -> agent: serve an MCP broker; fds: the broker socket, stderr */
-	AGENT_M_LOCK,      /* client or child -> agent: lock now */
-	AGENT_M_SIGNAL,    /* client -> agent: signo, for the child */
-	AGENT_M_EXIT,      /* agent -> client: status (the child's wait status) */
-	AGENT_M_STATUS,    /* child -> agent: what are you (answered with INFO) */
-	AGENT_M_INFO,      /* agent -> child: info fields */
-	AGENT_M_TOUCH,     /* child -> agent: activity */
-	AGENT_M_STALE,     /* child -> agent: the vault was replaced; lock */
-	AGENT_M_BODY,      /* the memfd of EXEC: argv, env */
-	AGENT_M_ASK,       /* child -> agent: approve this run? (ask fields, serial) */
-	AGENT_M_ANSWER,    /* agent -> child: serial, verdict, reason */
-	AGENT_M_PENDING,   /* child -> agent: the first waiting approval with an id above id */
-	AGENT_M_ITEM,      /* agent -> child: ask fields, id, asked, left; no id: none */
-	AGENT_M_DECIDE,    /* child -> agent: id, verdict */
-	AGENT_M_DECIDED,   /* agent -> child: status (0 or -errno), reason */
-	AGENT_M_GRANT,     /* child -> agent: pattern, command, timeout (ms), runs */
-	AGENT_M_GRANTED,   /* agent -> child: status, id */
-	AGENT_M_GRANTS,    /* child -> agent: the first live grant with an id above id */
+	AGENT_M_MCP,	 /* client -> agent: serve an MCP broker; fds: the broker socket, stderr */
+	AGENT_M_LOCK,	 /* client or child -> agent: lock now */
+	AGENT_M_SIGNAL,	 /* client -> agent: signo, for the child */
+	AGENT_M_EXIT,	 /* agent -> client: status (the child's wait status) */
+	AGENT_M_STATUS,	 /* child -> agent: what are you (answered with INFO) */
+	AGENT_M_INFO,	 /* agent -> child: info fields */
+	AGENT_M_TOUCH,	 /* child -> agent: activity */
+	AGENT_M_STALE,	 /* child -> agent: the vault was replaced; lock */
+	AGENT_M_BODY,	 /* the memfd of EXEC: argv, env */
+	AGENT_M_ASK,	 /* child -> agent: approve this run? (ask fields, serial) */
+	AGENT_M_ANSWER,	 /* agent -> child: serial, verdict, reason */
+	AGENT_M_PENDING, /* child -> agent: the first waiting approval with an id above id */
+	AGENT_M_ITEM,	 /* agent -> child: ask fields, id, asked, left; no id: none */
+	AGENT_M_DECIDE,	 /* child -> agent: id, verdict */
+	AGENT_M_DECIDED, /* agent -> child: status (0 or -errno), reason */
+	AGENT_M_GRANT,	 /* child -> agent: pattern, command, timeout (ms), runs */
+	AGENT_M_GRANTED, /* agent -> child: status, id */
+	AGENT_M_GRANTS,	 /* child -> agent: the first live grant with an id above id */
 	AGENT_M_GRANT_ITEM, /* agent -> child: id, pattern, command, asked, left, runs, used */
-	AGENT_M_REVOKE,    /* child -> agent: id, or all */
-	AGENT_M_REVOKED,   /* agent -> child: status, count */
+	AGENT_M_REVOKE,	    /* child -> agent: id, or all */
+	AGENT_M_REVOKED,    /* agent -> child: status, count */
 	AGENT_M_TYPE_MAX = AGENT_M_REVOKED,
 };
 
@@ -98,25 +98,25 @@ enum agent_tag {
 	AGENT_T_ENV,
 	AGENT_T_VERSION,
 	/* consent */
-	AGENT_T_ID,       /* a waiting approval */
-	AGENT_T_SERIAL,   /* the child's number for its question, echoed in the answer */
-	AGENT_T_LEVEL,    /* enum policy_approval */
+	AGENT_T_ID,	/* a waiting approval */
+	AGENT_T_SERIAL, /* the child's number for its question, echoed in the answer */
+	AGENT_T_LEVEL,	/* enum policy_approval */
 	AGENT_T_WHY,
 	AGENT_T_SOURCE,
 	AGENT_T_PROGRAM,
 	AGENT_T_KEYS,
 	AGENT_T_PROFILE,
-	AGENT_T_NETWORK,  /* 1: denied */
-	AGENT_T_TIMEOUT,  /* ms */
-	AGENT_T_VERDICT,  /* enum agent_verdict */
-	AGENT_T_ASKED,    /* wall clock, seconds */
-	AGENT_T_LEFT,     /* ms until it times out */
-	AGENT_T_REQUIRE,  /* 1: a key needs a live grant */
+	AGENT_T_NETWORK, /* 1: denied */
+	AGENT_T_TIMEOUT, /* ms */
+	AGENT_T_VERDICT, /* enum agent_verdict */
+	AGENT_T_ASKED,	 /* wall clock, seconds */
+	AGENT_T_LEFT,	 /* ms until it times out */
+	AGENT_T_REQUIRE, /* 1: a key needs a live grant */
 	AGENT_T_GRANT_WHY,
-	AGENT_T_PATTERN,  /* a grant's key glob */
-	AGENT_T_COMMAND,  /* a grant's program name ("" any) */
-	AGENT_T_RUNS,     /* runs left (-1: no limit) */
-	AGENT_T_USED,     /* runs let through */
+	AGENT_T_PATTERN, /* a grant's key glob */
+	AGENT_T_COMMAND, /* a grant's program name ("" any) */
+	AGENT_T_RUNS,	 /* runs left (-1: no limit) */
+	AGENT_T_USED,	 /* runs let through */
 	AGENT_T_ALL,
 	AGENT_T_COUNT,
 };
@@ -124,9 +124,9 @@ enum agent_tag {
 struct agent_field {
 	uint8_t tag, kind;
 	const char *str; /* STR: the bytes (not NUL-terminated); STRV: the raw items */
-	size_t len;      /* STR, STRV: bytes */
-	int64_t i;       /* INT */
-	size_t n;        /* STRV: items */
+	size_t len;	 /* STR, STRV: bytes */
+	int64_t i;	 /* INT */
+	size_t n;	 /* STRV: items */
 };
 
 struct agent_msg {
@@ -154,8 +154,7 @@ int agent_enc_end(struct agent_enc *e);
 /* Decode one whole message (p, len). 0 and *ret (pointing into p), or -EPROTO. Pure. */
 int agent_msg_decode(const void *p, size_t len, struct agent_msg *ret);
 /* The field with tag of kind, or NULL. */
-const struct agent_field *agent_msg_get(const struct agent_msg *m, uint8_t tag,
-					uint8_t kind);
+const struct agent_field *agent_msg_get(const struct agent_msg *m, uint8_t tag, uint8_t kind);
 /* An INT field, or def when absent. */
 int64_t agent_msg_int(const struct agent_msg *m, uint8_t tag, int64_t def);
 /* A STR field copied into out (NUL-terminated, at most size - 1 bytes, no NUL inside): out, or
@@ -192,71 +191,71 @@ void agent_info_decode(const struct agent_msg *m, struct agent_info *out);
 
 #define AGENT_NONCE_BYTES 32
 #define AGENT_REQUEST_WAIT_S 10 /* a connection must send its request within this */
-#define AGENT_LOCK_GRACE_S 5    /* children get this long after SIGTERM before SIGKILL */
+#define AGENT_LOCK_GRACE_S 5	/* children get this long after SIGTERM before SIGKILL */
 #define AGENT_HANGUP_GRACE_S 10 /* a child whose client left: SIGHUP, then SIGKILL after this */
-#define AGENT_TOUCH_EVERY_S 1   /* children report activity at most this often */
+#define AGENT_TOUCH_EVERY_S 1	/* children report activity at most this often */
 
 /* ---- consent (agent/consent.c in the agent, agent/ask.c in its children) -------------------
  * A run the policy wants approved is asked about by the child serving it (ASK, blocking); the
  * agent answers at once when an earlier "allow for this session" covers it, else queues it
  * until a child serving `secretctl approve|deny` decides (DECIDE; allowing needs that request
  * to have the full scope) or it times out. */
-#define AGENT_PENDING_MAX 32   /* approvals waiting at once */
-#define AGENT_REMEMBER_MAX 64  /* "allow for this session" answers kept */
+#define AGENT_PENDING_MAX 32	/* approvals waiting at once */
+#define AGENT_REMEMBER_MAX 64	/* "allow for this session" answers kept */
 #define AGENT_ASK_GRACE_MS 5000 /* a child waits this much longer than the agent would */
 
 struct agent_pending {
-	int64_t id;              /* 0: free */
+	int64_t id; /* 0: free */
 	struct agent_conn_slot *slot;
-	uint64_t slot_serial;    /* the slot's, when it asked (a reused slot does not match) */
-	int64_t serial;          /* the child's number for the question */
-	int64_t asked;           /* wall clock, seconds */
-	int64_t deadline;        /* boot ms */
-	struct buf ask;          /* the ASK datagram as received (decoded again to list it) */
+	uint64_t slot_serial; /* the slot's, when it asked (a reused slot does not match) */
+	int64_t serial;	      /* the child's number for the question */
+	int64_t asked;	      /* wall clock, seconds */
+	int64_t deadline;     /* boot ms */
+	struct buf ask;	      /* the ASK datagram as received (decoded again to list it) */
 };
 
 #define AGENT_GRANTS_MAX 64
 
 /* `secretctl grant`: runs whose keys it covers need no approval, nor another grant. */
 struct agent_grant {
-	int64_t id;              /* 0: free */
-	char *pattern;           /* key glob */
-	char *command;           /* program name the run's file must have, or NULL: any */
-	int64_t created;         /* wall clock, seconds */
-	int64_t until;           /* boot ms */
-	int64_t runs;            /* runs left, -1: no limit */
+	int64_t id;	 /* 0: free */
+	char *pattern;	 /* key glob */
+	char *command;	 /* program name the run's file must have, or NULL: any */
+	int64_t created; /* wall clock, seconds */
+	int64_t until;	 /* boot ms */
+	int64_t runs;	 /* runs left, -1: no limit */
 	int64_t used;
 };
 
 struct agent_remembered {
-	uint64_t session;        /* the slot serial it holds for; 0: until the agent locks */
-	char *what;              /* program, keys, profile and network, one string */
+	uint64_t session; /* the slot serial it holds for; 0: until the agent locks */
+	char *what;	  /* program, keys, profile and network, one string */
 };
 
 /* What a forked child serves (its part of struct agent_state, inherited by fork). */
 struct agent_child {
-	int ctl;                 /* control channel to the agent (SOCK_SEQPACKET) */
+	int ctl; /* control channel to the agent (SOCK_SEQPACKET) */
 	enum agent_scope scope;
 	const char *vault_dir;
-	const char *path;        /* PATH of the agent (forced on agent-scope requests) */
+	const char *path; /* PATH of the agent (forced on agent-scope requests) */
 	const struct vault_keys *keys;
 	const struct policy *policy;
 	const char *policy_path;
-	int tty;                 /* the client's terminal, or -1 */
+	int tty; /* the client's terminal, or -1 */
 	int64_t last_touch;
 };
 
 /* One connection, and the child serving its request. */
 struct agent_conn_slot {
-	int fd;                  /* the client's connection; -1 when free or the client left */
-	int ctl;                 /* our end of the child's control channel, -1 */
-	pid_t pid;               /* the child, 0 before the request */
+	int fd;	   /* the client's connection; -1 when free or the client left */
+	int ctl;   /* our end of the child's control channel, -1 */
+	pid_t pid; /* the child, 0 before the request */
 	enum agent_scope scope;
-	bool exec;               /* a command line (counts as busy for the idle limit) */
-	bool hung;               /* the client left: SIGHUP sent, SIGKILL at deadline */
-	bool ends_itself;        /* it asked for the lock: not signalled, it is ending anyway */
-	int64_t deadline;        /* boot time (ms): the request's, or the SIGKILL's */
-	uint64_t serial;         /* unique for the agent's life (0: free) */
+	bool exec;	  /* a command line (counts as busy for the idle limit) */
+	bool hung;	  /* the client left: SIGHUP sent, SIGKILL at deadline */
+	bool ends_itself; /* it asked for the lock: not signalled, it is ending anyway */
+	int64_t deadline; /* boot time (ms): the request's, or the SIGKILL's */
+	uint64_t serial;  /* unique for the agent's life (0: free) */
 	unsigned char nonce[AGENT_NONCE_BYTES];
 };
 
@@ -269,8 +268,8 @@ struct agent_state {
 	struct stat policy_st;
 	dev_t vault_dev, sock_dev;
 	ino_t vault_ino, sock_ino;
-	int64_t started;         /* wall clock at start, seconds */
-	int64_t boot0;           /* boot clock at start, ms; every time below is boot time in ms */
+	int64_t started; /* wall clock at start, seconds */
+	int64_t boot0;	 /* boot clock at start, ms; every time below is boot time in ms */
 	int64_t expires, full_until, idle_ms, last_use;
 	struct agent_conn_slot conns[AGENT_CONNS_MAX];
 	bool locking;
@@ -291,9 +290,9 @@ int64_t agent_boot_now(void); /* boot clock (counts suspend), milliseconds */
 /* Set up the daemon's state around the bound, listening lfd at sock: clocks, signals (a
  * signalfd; SIGPIPE ignored), the boot-time timer, the vault watch. Takes keys and policy, also
  * on failure (then the caller closes lfd and removes sock). */
-int agent_state_new(const struct agent_opts *o, int lfd, const char *sock,
-		    struct vault_keys *keys, struct policy *policy, const char *policy_path,
-		    struct agent_state **ret, struct reterr *err);
+int agent_state_new(const struct agent_opts *o, int lfd, const char *sock, struct vault_keys *keys,
+		    struct policy *policy, const char *policy_path, struct agent_state **ret,
+		    struct reterr *err);
 void agent_state_info(const struct agent_state *a, struct agent_info *ret);
 /* Requests being served, and whether a command line is among them. */
 unsigned agent_serving(const struct agent_state *a);

@@ -21,13 +21,13 @@
 #include "policy/policy.h"
 #include "vault/vault.h"
 
-#define AGENT_FOR_DEFAULT_S (8 * 3600)  /* unlock --for */
-#define AGENT_IDLE_DEFAULT_S (30 * 60)  /* unlock --idle */
-#define AGENT_FULL_DEFAULT_S (10 * 60)  /* unlock --full --for */
-#define AGENT_CONNS_MAX 128             /* connections served at once */
-#define AGENT_BODY_MAX (4u << 20)       /* a request's arguments and environment, in bytes */
-#define AGENT_ARGS_MAX 4096             /* arguments of a request */
-#define AGENT_ENV_MAX 4096              /* environment variables of a request */
+#define AGENT_FOR_DEFAULT_S (8 * 3600) /* unlock --for */
+#define AGENT_IDLE_DEFAULT_S (30 * 60) /* unlock --idle */
+#define AGENT_FULL_DEFAULT_S (10 * 60) /* unlock --full --for */
+#define AGENT_CONNS_MAX 128	       /* connections served at once */
+#define AGENT_BODY_MAX (4u << 20)      /* a request's arguments and environment, in bytes */
+#define AGENT_ARGS_MAX 4096	       /* arguments of a request */
+#define AGENT_ENV_MAX 4096	       /* environment variables of a request */
 #define AGENT_PATH_MAX 4096
 #define AGENT_SOCKET_NAME "agent.sock"
 
@@ -43,19 +43,19 @@ const char *agent_scope_name(enum agent_scope s);
 struct agent_info {
 	pid_t pid;
 	enum agent_scope scope; /* the scope a request without proof gets now */
-	int64_t started;        /* wall clock, seconds */
-	int64_t expires;        /* it locks at this time */
-	int64_t full_until;     /* the full window ends (0: none) */
-	int64_t idle_s;         /* it locks after this long without a request (0: never) */
-	int64_t idle_at;        /* when it locks if nothing happens (0: busy or no idle limit) */
-	unsigned serving;       /* requests being served now */
-	unsigned pending;       /* approvals waiting for an answer */
-	unsigned grants;        /* live grants */
+	int64_t started;	/* wall clock, seconds */
+	int64_t expires;	/* it locks at this time */
+	int64_t full_until;	/* the full window ends (0: none) */
+	int64_t idle_s;		/* it locks after this long without a request (0: never) */
+	int64_t idle_at;	/* when it locks if nothing happens (0: busy or no idle limit) */
+	unsigned serving;	/* requests being served now */
+	unsigned pending;	/* approvals waiting for an answer */
+	unsigned grants;	/* live grants */
 	char vault_dir[AGENT_PATH_MAX];
 	char socket[AGENT_PATH_MAX];
 	char policy[AGENT_PATH_MAX]; /* the policy loaded at unlock, or the file to create */
 	bool policy_loaded;
-	bool policy_changed;    /* the file is no longer the one loaded (status only) */
+	bool policy_changed; /* the file is no longer the one loaded (status only) */
 };
 
 /* ---- finding an agent ------------------------------------------------------------------------ */
@@ -87,10 +87,10 @@ struct agent_ops {
 };
 
 struct agent_opts {
-	const char *vault_dir;  /* the vault the keys belong to */
-	int64_t for_s;          /* lifetime (> 0) */
-	int64_t idle_s;         /* 0: no idle limit */
-	int64_t full_s;         /* a full window from the start (0: none) */
+	const char *vault_dir; /* the vault the keys belong to */
+	int64_t for_s;	       /* lifetime (> 0) */
+	int64_t idle_s;	       /* 0: no idle limit */
+	int64_t full_s;	       /* a full window from the start (0: none) */
 	const struct agent_ops *ops;
 };
 
@@ -147,7 +147,7 @@ struct agent_pending_info {
 	char *why, *source, *program, *profile;
 	char **argv, **keys;
 	bool deny_network;
-	int64_t asked;   /* wall clock, seconds */
+	int64_t asked;	 /* wall clock, seconds */
 	int64_t left_ms; /* until it times out */
 };
 void agent_pending_info_release(struct agent_pending_info *p);
@@ -155,25 +155,24 @@ void agent_pending_info_release(struct agent_pending_info *p);
 int agent_child_pending(struct agent_child *c, int64_t after, struct agent_pending_info *ret,
 			struct reterr *err);
 /* Answer approval id. -ENOENT no such approval waits; -EPERM allowing needs the full scope. */
-int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v,
-		       struct reterr *err);
+int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v, struct reterr *err);
 
 /* A live grant as `secretctl grants` shows it. */
 struct agent_grant_info {
 	int64_t id;
 	char *pattern;
-	char *command;   /* "" when any program */
+	char *command;	 /* "" when any program */
 	int64_t created; /* wall clock, seconds */
 	int64_t left_ms; /* until it ends */
-	int64_t runs;    /* runs left, -1 no limit */
-	int64_t used;    /* runs it let through */
+	int64_t runs;	 /* runs left, -1 no limit */
+	int64_t used;	 /* runs it let through */
 };
 void agent_grant_info_release(struct agent_grant_info *g);
 /* Grant runs the keys matching pattern (a key glob) without asking, for ms, for at most runs
  * runs (-1 no limit), of programs named command only (NULL: any). 0 and *ret_id; -EPERM the
  * request has the agent scope only; -EINVAL; -ENOSPC AGENT_GRANTS_MAX live already. */
-int agent_child_grant(struct agent_child *c, const char *pattern, const char *command,
-		      int64_t ms, int64_t runs, int64_t *ret_id, struct reterr *err);
+int agent_child_grant(struct agent_child *c, const char *pattern, const char *command, int64_t ms,
+		      int64_t runs, int64_t *ret_id, struct reterr *err);
 /* The live grant with the smallest id above after: 1 and *ret (release it), 0 none. */
 int agent_child_grants(struct agent_child *c, int64_t after, struct agent_grant_info *ret,
 		       struct reterr *err);

@@ -31,7 +31,8 @@ static int wait_answer(struct agent_child *c, int64_t serial, int timeout_ms, st
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return reterr_set(err, -errno, "waiting for the approval: %s", strerror(errno));
+			return reterr_set(err, -errno, "waiting for the approval: %s",
+					  strerror(errno));
 		if (n == 0)
 			continue;
 		int r = agent_recv(c->ctl, &ans, NULL, &(size_t){ 0 });
@@ -139,8 +140,7 @@ int agent_child_pending(struct agent_child *c, int64_t after, struct agent_pendi
 	return 1;
 }
 
-int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v,
-		       struct reterr *err)
+int agent_child_decide(struct agent_child *c, int64_t id, enum agent_verdict v, struct reterr *err)
 {
 	AUTO_BUF struct buf req = BUF_INIT;
 	AUTO_BUF struct buf ans = BUF_INIT;
@@ -176,8 +176,8 @@ static int call_status(struct agent_child *c, const struct buf *req, int want, s
 	return st <= 0 && st > -4096 ? (int)st : -EPROTO;
 }
 
-int agent_child_grant(struct agent_child *c, const char *pattern, const char *command,
-		      int64_t ms, int64_t runs, int64_t *ret_id, struct reterr *err)
+int agent_child_grant(struct agent_child *c, const char *pattern, const char *command, int64_t ms,
+		      int64_t runs, int64_t *ret_id, struct reterr *err)
 {
 	AUTO_BUF struct buf req = BUF_INIT;
 	AUTO_BUF struct buf ans = BUF_INIT;
@@ -256,8 +256,9 @@ int agent_child_revoke(struct agent_child *c, int64_t id, bool all, int64_t *ret
 		return reterr_set(err, r, "out of memory");
 	r = call_status(c, &req, AGENT_M_REVOKED, &ans, &m, err);
 	if (r == -ENOENT)
-		return reterr_set(err, r, "no live grant %lld (it ran out or was revoked); see "
-					  "'secretctl grants'",
+		return reterr_set(err, r,
+				  "no live grant %lld (it ran out or was revoked); see "
+				  "'secretctl grants'",
 				  (long long)id);
 	if (r < 0)
 		return reterr_set(err, r, "the session agent refused: %s", strerror(-r));

@@ -64,7 +64,8 @@ int agent_child_call(struct agent_child *c, const struct buf *req, int want, int
 			return reterr_set(err, r == -ENODATA ? -EPIPE : r,
 					  "the session agent is gone (locked?)");
 		if (agent_msg_decode(ans->data, ans->len, ret) < 0)
-			return reterr_set(err, -EPROTO, "the session agent sent a malformed answer");
+			return reterr_set(err, -EPROTO,
+					  "the session agent sent a malformed answer");
 		if (ret->type == want)
 			return 0;
 	}

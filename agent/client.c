@@ -127,7 +127,8 @@ int agent_connect(const char *vault_dir, struct agent_conn **ret, struct reterr 
 		char why[256] = "";
 		agent_msg_cstr(&m, AGENT_T_REASON, why, sizeof(why));
 		close(fd);
-		return reterr_set(err, -EACCES, "the session agent at %s refused us: %s", path, why);
+		return reterr_set(err, -EACCES, "the session agent at %s refused us: %s", path,
+				  why);
 	}
 	const struct agent_field *nonce = agent_msg_get(&m, AGENT_T_NONCE, AGENT_K_STR);
 	struct agent_conn *c = calloc(1, sizeof(*c));
@@ -154,7 +155,8 @@ static int body_fd(int argc, char *const *argv, struct buf *b, struct reterr *er
 	agent_enc_strv(&e, AGENT_T_ENV, environ, strv_len(environ));
 	int r = agent_enc_end(&e);
 	if (r < 0)
-		return reterr_set(err, r, "the command line or environment is too large for the "
+		return reterr_set(err, r,
+				  "the command line or environment is too large for the "
 				  "session agent");
 	int fd = memfd_create("secretctl-request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
@@ -201,7 +203,8 @@ static int send_exec(struct agent_conn *c, int argc, char *const *argv,
 		n = 6;
 	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || fds[3] < 0) {
 		close_all(fds, 6);
-		return reterr_set(err, -EBADF, "cannot pass our standard streams or working "
+		return reterr_set(err, -EBADF,
+				  "cannot pass our standard streams or working "
 				  "directory to the session agent");
 	}
 	agent_enc_begin(&e, &msg, AGENT_M_EXEC);
@@ -257,8 +260,9 @@ static int wait_exit(struct agent_conn *c, int sigfd, int *ret_status, struct re
 		if (r == -EAGAIN || r == -EINTR)
 			continue;
 		if (r < 0)
-			return reterr_set(err, -EPIPE, "the session agent stopped (it was locked?) "
-				  "before the command finished");
+			return reterr_set(err, -EPIPE,
+					  "the session agent stopped (it was locked?) "
+					  "before the command finished");
 		if (agent_msg_decode(b.data, b.len, &m) == 0 && m.type == AGENT_M_EXIT) {
 			*ret_status = (int)agent_msg_int(&m, AGENT_T_STATUS, 125 << 8);
 			return 0;

@@ -172,17 +172,14 @@ static const char *take(struct agent_state *a, struct agent_conn_slot *c, struct
 		return r == -ENODATA ? NULL : "malformed request";
 	q->type = m.type;
 	switch (m.type) {
-	case AGENT_M_EXEC:
-		return take_exec(a, c, &m, q);
+	case AGENT_M_EXEC: return take_exec(a, c, &m, q);
 	case AGENT_M_MCP:
 		if (q->nfds != 2 || !fd_is(q->fds[0], S_IFSOCK) || !fd_is(q->fds[1], 0))
 			return "an MCP broker needs its socket and stderr";
 		q->scope = AGENT_SCOPE_AGENT; /* what the MCP server may do, never more */
 		return NULL;
-	case AGENT_M_LOCK:
-		return q->nfds ? "a lock request carries no descriptors" : NULL;
-	default:
-		return "unknown request";
+	case AGENT_M_LOCK: return q->nfds ? "a lock request carries no descriptors" : NULL;
+	default: return "unknown request";
 	}
 }
 
@@ -276,8 +273,13 @@ __attribute__((noreturn)) static void child_main(struct agent_state *a, struct a
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	struct agent_child ch = {
-		.ctl = ctl, .scope = q->scope, .vault_dir = a->vault_dir, .path = a->path,
-		.keys = a->keys, .policy = a->policy, .policy_path = a->policy_path,
+		.ctl = ctl,
+		.scope = q->scope,
+		.vault_dir = a->vault_dir,
+		.path = a->path,
+		.keys = a->keys,
+		.policy = a->policy,
+		.policy_path = a->policy_path,
 		.tty = -1,
 	};
 	int rc = q->type == AGENT_M_EXEC ? child_exec(a, q, &ch) : child_mcp(a, q, &ch);
@@ -396,12 +398,8 @@ void agent_ctl_input(struct agent_state *a, struct agent_conn_slot *c)
 	if (agent_msg_decode(b.data, b.len, &m) < 0)
 		return;
 	switch (m.type) {
-	case AGENT_M_STATUS:
-		answer_info(a, c);
-		break;
-	case AGENT_M_TOUCH:
-		a->last_use = agent_boot_now();
-		break;
+	case AGENT_M_STATUS: answer_info(a, c); break;
+	case AGENT_M_TOUCH: a->last_use = agent_boot_now(); break;
 	case AGENT_M_STALE:
 		c->ends_itself = true; /* it says why to its client, then ends */
 		agent_lock(a, "the vault was replaced or its password changed");
@@ -410,25 +408,12 @@ void agent_ctl_input(struct agent_state *a, struct agent_conn_slot *c)
 		c->ends_itself = true;
 		agent_lock(a, "secretctl lock");
 		break;
-	case AGENT_M_ASK:
-		agent_consent_ask(a, c, &b, &m);
-		break;
-	case AGENT_M_PENDING:
-		agent_consent_list(a, c, &m);
-		break;
-	case AGENT_M_DECIDE:
-		agent_consent_decide(a, c, &m);
-		break;
-	case AGENT_M_GRANT:
-		agent_consent_grant(a, c, &m);
-		break;
-	case AGENT_M_GRANTS:
-		agent_consent_grants(a, c, &m);
-		break;
-	case AGENT_M_REVOKE:
-		agent_consent_revoke(a, c, &m);
-		break;
-	default:
-		break;
+	case AGENT_M_ASK: agent_consent_ask(a, c, &b, &m); break;
+	case AGENT_M_PENDING: agent_consent_list(a, c, &m); break;
+	case AGENT_M_DECIDE: agent_consent_decide(a, c, &m); break;
+	case AGENT_M_GRANT: agent_consent_grant(a, c, &m); break;
+	case AGENT_M_GRANTS: agent_consent_grants(a, c, &m); break;
+	case AGENT_M_REVOKE: agent_consent_revoke(a, c, &m); break;
+	default: break;
 	}
 }

@@ -110,8 +110,8 @@ void agent_consent_ask(struct agent_state *a, struct agent_conn_slot *c, const s
 	if (require) {
 		if (!agent_msg_cstr(m, AGENT_T_GRANT_WHY, gwhy, sizeof(gwhy)))
 			snprintf(gwhy, sizeof(gwhy), "a key needs a grant");
-		snprintf(why, sizeof(why), "%s, and no live grant covers this run ('secretctl grant')",
-			 gwhy);
+		snprintf(why, sizeof(why),
+			 "%s, and no live grant covers this run ('secretctl grant')", gwhy);
 		return answer(c, serial, AGENT_DENY, why);
 	}
 	if (remembered(a, c, (enum policy_approval)level, what))
@@ -159,8 +159,7 @@ static void copy_fields(struct agent_enc *e, const struct agent_msg *q)
 	}
 }
 
-void agent_consent_list(struct agent_state *a, struct agent_conn_slot *c,
-			const struct agent_msg *m)
+void agent_consent_list(struct agent_state *a, struct agent_conn_slot *c, const struct agent_msg *m)
 {
 	AUTO_BUF struct buf b = BUF_INIT;
 	struct agent_enc e;
@@ -205,8 +204,9 @@ void agent_consent_decide(struct agent_state *a, struct agent_conn_slot *c,
 		if (live(&a->pending[i]) && a->pending[i].id == id)
 			p = &a->pending[i];
 	if (!p)
-		return decided(c, -ENOENT, "no such approval is waiting (it was answered, timed "
-					   "out, or its run ended); see 'secretctl approvals'");
+		return decided(c, -ENOENT,
+			       "no such approval is waiting (it was answered, timed "
+			       "out, or its run ended); see 'secretctl approvals'");
 	if (v != AGENT_DENY && c->scope != AGENT_SCOPE_FULL)
 		return decided(c, -EPERM, "allowing a run needs the master password");
 	if (v == AGENT_DENY) {

@@ -52,8 +52,8 @@ int64_t agent_grants_cover(struct agent_state *a, const struct agent_msg *m)
 	}
 	for (size_t k = 0; keys[k] && all; k++) {
 		size_t i = 0;
-		while (i < AGENT_GRANTS_MAX &&
-		       !(agent_grant_live(&a->grants[i], now) && covers(&a->grants[i], keys[k], program)))
+		while (i < AGENT_GRANTS_MAX && !(agent_grant_live(&a->grants[i], now) &&
+						 covers(&a->grants[i], keys[k], program)))
 			i++;
 		if (i == AGENT_GRANTS_MAX)
 			all = false;
@@ -76,8 +76,8 @@ int64_t agent_grants_cover(struct agent_state *a, const struct agent_msg *m)
 	return first;
 }
 
-static void reply(struct agent_conn_slot *c, enum agent_msg_type type, int64_t status,
-		  uint8_t tag, int64_t v)
+static void reply(struct agent_conn_slot *c, enum agent_msg_type type, int64_t status, uint8_t tag,
+		  int64_t v)
 {
 	AUTO_BUF struct buf b = BUF_INIT;
 	struct agent_enc e;
@@ -99,8 +99,8 @@ void agent_consent_grant(struct agent_state *a, struct agent_conn_slot *c,
 	if (c->scope != AGENT_SCOPE_FULL)
 		return reply(c, AGENT_M_GRANTED, -EPERM, AGENT_T_ID, 0);
 	if (!agent_msg_cstr(m, AGENT_T_PATTERN, pattern, sizeof(pattern)) || !*pattern ||
-	    !agent_msg_cstr(m, AGENT_T_COMMAND, command, sizeof(command)) || ms <= 0 ||
-	    runs == 0 || runs < -1)
+	    !agent_msg_cstr(m, AGENT_T_COMMAND, command, sizeof(command)) || ms <= 0 || runs == 0 ||
+	    runs < -1)
 		return reply(c, AGENT_M_GRANTED, -EINVAL, AGENT_T_ID, 0);
 	for (size_t i = 0; i < AGENT_GRANTS_MAX; i++) {
 		if (a->grants[i].id && !agent_grant_live(&a->grants[i], now))

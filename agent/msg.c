@@ -327,8 +327,9 @@ int agent_recv(int fd, struct buf *b, int *fds, size_t *ret_nfds)
 	}
 	buf_reset(b);
 	struct iovec iov = { .iov_base = b->data, .iov_len = AGENT_DGRAM_MAX };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
 	ssize_t n = fd_recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return (int)n;

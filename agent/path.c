@@ -69,7 +69,8 @@ int agent_socket_path(const char *vault_dir, bool make_dirs, char out[AGENT_PATH
 {
 	char real[PATH_MAX], dir[AGENT_PATH_MAX], name[64];
 	if (!vault_dir || !realpath(vault_dir, real))
-		return reterr_set(err, -ENOENT, "no vault directory %s", vault_dir ? vault_dir : "");
+		return reterr_set(err, -ENOENT, "no vault directory %s",
+				  vault_dir ? vault_dir : "");
 	if (fits(real, AGENT_SOCKET_NAME, out))
 		return 0;
 	unsigned char h[16];
@@ -83,6 +84,7 @@ int agent_socket_path(const char *vault_dir, bool make_dirs, char out[AGENT_PATH
 	if (e < 0)
 		return e;
 	if (!fits(dir, name, out))
-		return reterr_set(err, -ENAMETOOLONG, "no short enough place for the agent's socket");
+		return reterr_set(err, -ENAMETOOLONG,
+				  "no short enough place for the agent's socket");
 	return 0;
 }

@@ -19,10 +19,13 @@ static int clear_path(const char *vault_dir, const char *path, struct reterr *er
 	struct stat st;
 	struct agent_conn *c = NULL;
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : reterr_set(err, -errno, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0
+				       : reterr_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-		return reterr_set(err, -EEXIST, "refusing %s: it is not a socket of yours (remove it "
-				  "if it is not needed)", path);
+		return reterr_set(err, -EEXIST,
+				  "refusing %s: it is not a socket of yours (remove it "
+				  "if it is not needed)",
+				  path);
 	int r = agent_connect(vault_dir, &c, err);
 	if (r == 0) {
 		r = agent_conn_lock(c, err);

@@ -33,7 +33,8 @@ struct agent_conn_slot *agent_slot_new(struct agent_state *a)
 {
 	for (size_t i = 0; i < AGENT_CONNS_MAX; i++)
 		if (a->conns[i].fd < 0 && !a->conns[i].pid) {
-			a->conns[i] = (struct agent_conn_slot){ .fd = -1, .ctl = -1,
+			a->conns[i] = (struct agent_conn_slot){ .fd = -1,
+								.ctl = -1,
 								.serial = ++a->next_serial };
 			return &a->conns[i];
 		}
@@ -103,7 +104,8 @@ void agent_state_info(const struct agent_state *a, struct agent_info *ret)
 	for (size_t i = 0; i < AGENT_PENDING_MAX; i++)
 		ret->pending += a->pending[i].id != 0;
 	for (size_t i = 0; i < AGENT_GRANTS_MAX; i++)
-		ret->grants += a->grants[i].id && a->grants[i].runs != 0 && now < a->grants[i].until;
+		ret->grants +=
+			a->grants[i].id && a->grants[i].runs != 0 && now < a->grants[i].until;
 	snprintf(ret->vault_dir, sizeof(ret->vault_dir), "%s", a->vault_dir);
 	snprintf(ret->socket, sizeof(ret->socket), "%s", a->sock);
 	snprintf(ret->policy, sizeof(ret->policy), "%s", a->policy_path ? a->policy_path : "");
@@ -146,7 +148,8 @@ static int watch(struct agent_state *a, struct reterr *err)
 			IN_MOVE_SELF | IN_ONLYDIR;
 	if ((a->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
 	    inotify_add_watch(a->ino, a->vault_dir, mask) < 0)
-		return reterr_set(err, -errno, "cannot watch %s: %s", a->vault_dir, strerror(errno));
+		return reterr_set(err, -errno, "cannot watch %s: %s", a->vault_dir,
+				  strerror(errno));
 	AUTO_FREE char *sdir = strdup(a->sock);
 	char *slash = sdir ? strrchr(sdir, '/') : NULL;
 	if (!slash)
@@ -210,9 +213,9 @@ static void state_free(struct agent_state *a)
 	free(a);
 }
 
-int agent_state_new(const struct agent_opts *o, int lfd, const char *sock,
-		    struct vault_keys *keys, struct policy *policy, const char *policy_path,
-		    struct agent_state **ret, struct reterr *err)
+int agent_state_new(const struct agent_opts *o, int lfd, const char *sock, struct vault_keys *keys,
+		    struct policy *policy, const char *policy_path, struct agent_state **ret,
+		    struct reterr *err)
 {
 	struct agent_state *a = calloc(1, sizeof(*a));
 	int e;

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 	    (r = vault_open(argv[1], &v, &err)) < 0 || (r = vault_unlock(v, pw, NULL, &err)) < 0)
 		return die("create", r, &err);
 	static char t_ci[] = "ci", t_prod[] = "prod", t_team[] = "team-a";
-	char *tags_ci[] = { t_ci, t_team, NULL }, *tags_prod[] = { t_prod, NULL }, *none[] = { NULL };
+	char *tags_ci[] = { t_ci, t_team, NULL }, *tags_prod[] = { t_prod, NULL },
+	     *none[] = { NULL };
 	char key[64], val[64], notes[64];
 	for (uint64_t i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "app/group%03llu/secret%05llu",

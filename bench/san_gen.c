@@ -38,8 +38,8 @@ static void b64(const char *in, size_t n, char *out)
 	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0, i = 0;
 	for (; i + 3 <= n; i += 3) {
-		unsigned v = (unsigned)(unsigned char)in[i] << 16 | (unsigned)(unsigned char)in[i + 1] << 8 |
-			     (unsigned char)in[i + 2];
+		unsigned v = (unsigned)(unsigned char)in[i] << 16 |
+			     (unsigned)(unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
 		out[o++] = al[v >> 18 & 63];
 		out[o++] = al[v >> 12 & 63];
 		out[o++] = al[v >> 6 & 63];
@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	static const char *const lvl[] = { "INFO", "DEBUG", "WARN", "INFO", "ERROR", "INFO" };
-	static const char *const path[] = { "/api/v1/items", "/api/v1/users", "/healthz",
+	static const char *const path[] = { "/api/v1/items",  "/api/v1/users",	"/healthz",
 					    "/api/v2/orders", "/static/app.js", "/login" };
 	static const char *const msg[] = { "request completed", "cache miss, fetching upstream",
 					   "retrying connection to db-primary:5432",
@@ -90,11 +90,10 @@ int main(int argc, char **argv)
 				 "2026-11-22T%02u:%02u:%02u.%03uZ %-5s [worker-%02u] %s path=%s/%u "
 				 "status=%u dur=%ums req=%08x%08x",
 				 (unsigned)(line / 3600000 % 24), (unsigned)(line / 60000 % 60),
-				 (unsigned)(line / 1000 % 60), (unsigned)(line % 1000),
-				 lvl[r % 6], (unsigned)(r >> 8 & 31), msg[r >> 16 & 3],
-				 path[(r >> 20) % 6], (unsigned)(r >> 24 & 0xffff),
-				 (r >> 40 & 7) ? 200u : 503u, (unsigned)(r >> 43 & 511),
-				 (unsigned)(r >> 32), (unsigned)r);
+				 (unsigned)(line / 1000 % 60), (unsigned)(line % 1000), lvl[r % 6],
+				 (unsigned)(r >> 8 & 31), msg[r >> 16 & 3], path[(r >> 20) % 6],
+				 (unsigned)(r >> 24 & 0xffff), (r >> 40 & 7) ? 200u : 503u,
+				 (unsigned)(r >> 43 & 511), (unsigned)(r >> 32), (unsigned)r);
 		if (nsec && (r >> 52) % 500 == 0) {
 			unsigned k = (unsigned)((r >> 12) % nsec);
 			secret(k, s);
@@ -110,7 +109,8 @@ int main(int argc, char **argv)
 				n += snprintf(l + n, sizeof(l) - (size_t)n, " hex=%s", enc);
 				break;
 			default:
-				n += snprintf(l + n, sizeof(l) - (size_t)n, " body={\"key\":\"%s\"}", s);
+				n += snprintf(l + n, sizeof(l) - (size_t)n,
+					      " body={\"key\":\"%s\"}", s);
 			}
 		}
 		l[n++] = '\n';

@@ -38,7 +38,8 @@ static int bench_unlock(const char *dir, const char *profile, int rounds)
 	for (int i = 0; i < rounds; i++) {
 		struct vault *v = NULL;
 		double t0 = now_s();
-		if ((r = vault_open(dir, &v, &err)) < 0 || (r = vault_unlock(v, pw, NULL, &err)) < 0)
+		if ((r = vault_open(dir, &v, &err)) < 0 ||
+		    (r = vault_unlock(v, pw, NULL, &err)) < 0)
 			return die("unlock", r, &err);
 		double t = now_s() - t0;
 		vault_free(v);
@@ -96,7 +97,8 @@ static int bench_ops(const char *dir, long n)
 		vault_entry_free(e);
 	}
 	double tg = now_s() - t0;
-	printf("| get all (values decrypted, no audit) | %zu | %.3f s | %.1f µs/secret (%.0fx list) "
+	printf("| get all (values decrypted, no audit) | %zu | %.3f s | %.1f µs/secret (%.0fx "
+	       "list) "
 	       "|\n",
 	       cnt, tg, tg * 1e6 / (double)cnt, tl > 0 ? tg / tl : 0.0);
 	long sample = n < 1000 ? n : 1000;

@@ -36,7 +36,7 @@ struct broker_item {
 struct broker_run {
 	struct broker *b;
 	/* the request, copied */
-	char **argv;          /* the words of the command, unexpanded (what the policy judges) */
+	char **argv; /* the words of the command, unexpanded (what the policy judges) */
 	char *command_line;
 	char **patterns, **from_env, **writable, **sockets;
 	char *bindings_key, *env_alias, *env_prefix, *cwd;
@@ -50,7 +50,7 @@ struct broker_run {
 	struct policy_decision decision;
 	struct broker_item *items;
 	size_t nitems, cap;
-	char *keys;           /* stored keys injected, comma-separated (audit) */
+	char *keys;	      /* stored keys injected, comma-separated (audit) */
 	char **patterns_used; /* patterns after alias rewriting (messages, audit of denials) */
 	struct broker_sandbox sandbox;
 	char **sandbox_writable, **sandbox_sockets;
@@ -63,7 +63,7 @@ struct broker_run {
 	struct san_term *term[3]; /* before st: the redactor sees what the reader will see */
 	bool compiled;
 	const struct broker_sink *sink;
-	int sink_err[3];   /* per stream: the first error its sink returned */
+	int sink_err[3]; /* per stream: the first error its sink returned */
 };
 
 /* resolve.c: fill r->items from patterns/bindings_key/from_env (docs/policy.md "Secrets ->
@@ -87,12 +87,12 @@ typedef const struct secret *(*broker_lookup_fn)(void *ctx, const char *name, si
  * written). When line is non-NULL the words come from splitting it again (so that escaped \$
  * stays literal) rather than from argv. The result is one secure region of NUL-separated words
  * (*ret_mem) and a malloc'd pointer vector into it (*ret_argv). */
-int broker_cmdline_expand(const char *line, char *const *argv, broker_lookup_fn lookup,
-			  void *ctx, struct secret **ret_mem, char ***ret_argv,
-			  struct reterr *err);
+int broker_cmdline_expand(const char *line, char *const *argv, broker_lookup_fn lookup, void *ctx,
+			  struct secret **ret_mem, char ***ret_argv, struct reterr *err);
 
 /* run.c: append a warning for the caller to show (copied). */
-int broker_run_warn(struct broker_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int broker_run_warn(struct broker_run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* audit a refusal or failure of this run (no-op without a vault). */
 void broker_run_audit_refusal(struct broker_run *r, const char *action, const char *reason);
 

@@ -16,10 +16,10 @@
 #include "supervisor/supervisor.h"
 #include "vault/vault.h"
 
-#define BROKER_NPROC_DEFAULT 4096     /* processes in a run's tree unless the caller says otherwise */
-#define BROKER_ITEMS_MAX 1024         /* injected variables per run (each is a locked allocation) */
+#define BROKER_NPROC_DEFAULT 4096 /* processes in a run's tree unless the caller says otherwise */
+#define BROKER_ITEMS_MAX 1024	  /* injected variables per run (each is a locked allocation) */
 #define BROKER_TIMEOUT_MAX_MS (60ll * 60 * 1000) /* an agent's run never lasts longer (MCP) */
-#define BROKER_COMMAND_MAX 4096       /* bytes of a command line to split (MCP `command`) */
+#define BROKER_COMMAND_MAX 4096 /* bytes of a command line to split (MCP `command`) */
 
 /* ---- the session: one front end's policy and vault ------------------------------------------ */
 
@@ -29,22 +29,22 @@ struct broker;
  * length of the call. Holds no value: nothing is decrypted yet. */
 struct broker_approval {
 	enum policy_approval level; /* what the person must be asked (NEVER with require_grant) */
-	const char *why;            /* the rule that asks ("commands entry 'psql' (line 7): ...") */
-	bool require_grant;         /* a key needs a live grant (`keys:` require_grant) */
-	const char *grant_why;      /* which key and rule, when require_grant */
-	const char *source;         /* "cli" or "mcp" */
-	char *const *argv;          /* the command as judged (unexpanded words) */
-	const char *program;        /* the file that will run (absolute) */
-	char *const *keys;          /* the stored keys to inject (sorted, unique) */
-	const char *profile;        /* "standard", "strict", "off" */
+	const char *why;	    /* the rule that asks ("commands entry 'psql' (line 7): ...") */
+	bool require_grant;	    /* a key needs a live grant (`keys:` require_grant) */
+	const char *grant_why;	    /* which key and rule, when require_grant */
+	const char *source;	    /* "cli" or "mcp" */
+	char *const *argv;	    /* the command as judged (unexpanded words) */
+	const char *program;	    /* the file that will run (absolute) */
+	char *const *keys;	    /* the stored keys to inject (sorted, unique) */
+	const char *profile;	    /* "standard", "strict", "off" */
 	bool deny_network;
-	int64_t timeout_ms;         /* how long to wait for an answer */
+	int64_t timeout_ms; /* how long to wait for an answer */
 };
 
 struct broker_opts {
-	const char *source;        /* "cli" or "mcp": recorded in every audit event */
-	const char *vault_dir;     /* NULL: vault_dir_default() */
-	const char *policy_path;   /* --policy FILE, or NULL for the default location */
+	const char *source;	 /* "cli" or "mcp": recorded in every audit event */
+	const char *vault_dir;	 /* NULL: vault_dir_default() */
+	const char *policy_path; /* --policy FILE, or NULL for the default location */
 	/* The policy decides which commands run, with which keys and sandbox (MCP always; the CLI
 	 * with --policy). A missing policy file is then an error naming the file to create. */
 	bool judge_commands;
@@ -105,35 +105,35 @@ struct broker_req {
 	/* Expand $NAME and ${NAME} that name injected variables in the arguments (MCP), inside
 	 * quotes too; never when the command is a shell (it expands from its environment). */
 	bool expand_vars;
-	char *const *patterns;   /* key globs to inject ("aws/<star>" is one level) */
+	char *const *patterns;	  /* key globs to inject ("aws/<star>" is one level) */
 	const char *bindings_key; /* inject exactly this key's bindings (it must have some) */
-	char *const *from_env;   /* CLI --from-env: our own variables, injected and redacted */
-	const char *env_alias;   /* rewrite patterns through the policy's env alias */
-	const char *env_prefix;  /* prefix every name made from a key */
+	char *const *from_env;	  /* CLI --from-env: our own variables, injected and redacted */
+	const char *env_alias;	  /* rewrite patterns through the policy's env alias */
+	const char *env_prefix;	  /* prefix every name made from a key */
 	/* Sandbox choices of the caller; unset ones come from the policy, then the defaults. */
-	int profile;             /* -1 unset, else enum sup_profile */
-	int network;             /* -1 unset, 0 allow, 1 deny */
-	char *const *writable;   /* paths kept writable besides the working directory (absolute) */
-	char *const *sockets;    /* host unix sockets the command may connect to (absolute) */
-	int64_t timeout_ms;      /* 0 unset; with a policy timeout the smaller one applies */
-	uint64_t nproc;          /* 0: BROKER_NPROC_DEFAULT (then a bound that cannot be
+	int profile;	       /* -1 unset, else enum sup_profile */
+	int network;	       /* -1 unset, 0 allow, 1 deny */
+	char *const *writable; /* paths kept writable besides the working directory (absolute) */
+	char *const *sockets;  /* host unix sockets the command may connect to (absolute) */
+	int64_t timeout_ms;    /* 0 unset; with a policy timeout the smaller one applies */
+	uint64_t nproc;	       /* 0: BROKER_NPROC_DEFAULT (then a bound that cannot be
 				  * enforced is a warning, not a refusal) */
 	uint64_t nofile, fsize, as; /* rlimits, 0 unset (as falls to the policy's memory) */
-	bool pty;                /* a new terminal instead of pipes */
-	int stdin_fd;            /* forwarded to the command; -1: /dev/null */
-	int out_fd[3];           /* [SUP_STDOUT], [SUP_STDERR]: write the redacted output to these
+	bool pty;		    /* a new terminal instead of pipes */
+	int stdin_fd;		    /* forwarded to the command; -1: /dev/null */
+	int out_fd[3];	  /* [SUP_STDOUT], [SUP_STDERR]: write the redacted output to these
 				  * descriptors (never blocking on them: see sup_out_emit); 0 = hand it
 				  * to the sink given to broker_run_exec instead */
-	int cancel_fd;           /* 0 none; see sup_opts.cancel_fd */
-	bool no_sanitize;        /* CLI --no-sanitize: output is NOT redacted */
+	int cancel_fd;	  /* 0 none; see sup_opts.cancel_fd */
+	bool no_sanitize; /* CLI --no-sanitize: output is NOT redacted */
 	/* Terminal control sequences in the output (sanitizer/sanitizer.h, san_term): by default
 	 * clipboard writes are removed from output to a pipe or file, titles, device strings and
 	 * report-back queries too from output to a terminal (colours stay), and every sequence
 	 * from output handed to a sink (MCP). raw_terminal (CLI --raw-terminal) passes them all. */
 	bool raw_terminal;
-	const char *cwd;         /* NULL: our working directory */
-	bool allow_reserved;     /* tests only: allow names such as PATH */
-	bool dry_run;            /* only judge (policy_check): nothing is audited or decrypted */
+	const char *cwd;     /* NULL: our working directory */
+	bool allow_reserved; /* tests only: allow names such as PATH */
+	bool dry_run;	     /* only judge (policy_check): nothing is audited or decrypted */
 };
 
 /* Where sanitized output goes when the request names no out_fd: stream SUP_STDOUT or
@@ -145,12 +145,12 @@ struct broker_sink {
 };
 
 struct broker_result {
-	struct sup_result sup;   /* exit status, signal, timeout, failed stage, bytes, duration */
-	int exit_code;           /* as env(1)/timeout(1): sup_exit_code, 125 for our own failures */
-	bool sanitized;          /* something was redacted */
+	struct sup_result sup; /* exit status, signal, timeout, failed stage, bytes, duration */
+	int exit_code;	       /* as env(1)/timeout(1): sup_exit_code, 125 for our own failures */
+	bool sanitized;	       /* something was redacted */
 	uint64_t redactions;
-	char *command;           /* the command line as recorded: sanitized (malloc'd) */
-	char *detail;            /* the audit detail JSON (malloc'd; names and counts only) */
+	char *command; /* the command line as recorded: sanitized (malloc'd) */
+	char *detail;  /* the audit detail JSON (malloc'd; names and counts only) */
 };
 void broker_result_release(struct broker_result *res);
 
@@ -174,8 +174,8 @@ int broker_run_prepare(struct broker_run *r, struct reterr *err);
  * Touches no vault and no policy file (a forked worker may call it). Blocks until the command's
  * whole tree is gone. 0 with *res filled (also when the command failed or timed out: see
  * res->sup), or -errno for a failure of the supervisor itself. */
-int broker_run_exec(struct broker_run *r, const struct broker_sink *sink,
-		    struct broker_result *res, struct reterr *err);
+int broker_run_exec(struct broker_run *r, const struct broker_sink *sink, struct broker_result *res,
+		    struct reterr *err);
 /* The run executes in another process (a worker forked after prepare): wipe and drop this
  * process's copy of its secrets (the sandbox spec and the redaction set). What broker_run_audit
  * needs stays. */
@@ -190,9 +190,9 @@ struct broker_run *broker_run_free(struct broker_run *r);
  * secret, or any key it matches is refused (reason says why; the key name may appear). */
 struct broker_key_check {
 	char *pattern;
-	char **matches;  /* stored keys (strv, may be NULL) */
+	char **matches; /* stored keys (strv, may be NULL) */
 	bool allowed;
-	char *reason;    /* NULL when allowed */
+	char *reason; /* NULL when allowed */
 };
 int broker_run_check_keys(struct broker_run *r, struct broker_key_check **ret, size_t *ret_n,
 			  struct reterr *err);
@@ -200,9 +200,10 @@ void broker_key_checks_free(struct broker_key_check *c, size_t n);
 
 /* What the caller may show or render (borrowed from the run). */
 char *const *broker_run_warnings(const struct broker_run *r); /* NULL-terminated, may be empty */
-const struct policy_decision *broker_run_decision(const struct broker_run *r); /* NULL unless judged */
-char *const *broker_run_argv(const struct broker_run *r);      /* the split argv, unexpanded */
-const char *broker_run_keys(const struct broker_run *r);       /* injected keys, comma-separated */
+const struct policy_decision *
+broker_run_decision(const struct broker_run *r);	  /* NULL unless judged */
+char *const *broker_run_argv(const struct broker_run *r); /* the split argv, unexpanded */
+const char *broker_run_keys(const struct broker_run *r);  /* injected keys, comma-separated */
 /* The sandbox the run uses (known after decide). */
 struct broker_sandbox {
 	enum sup_profile profile;
@@ -258,8 +259,8 @@ int broker_entry_vars(const struct vault_entry *e, const char *logical, const ch
 struct broker_score {
 	unsigned score, strength, uniqueness, expiry, coverage;
 	size_t total;
-	char **weak;          /* keys (strv; NULL when empty) */
-	char ***duplicates;   /* groups of keys sharing a value (NULL-terminated list of strvs) */
+	char **weak;	    /* keys (strv; NULL when empty) */
+	char ***duplicates; /* groups of keys sharing a value (NULL-terminated list of strvs) */
 	size_t nduplicates;
 	char **expired, **expiring_soon, **no_expiry;
 };

@@ -109,10 +109,14 @@ static const char *unquoted_refusal(const char *s, size_t len, size_t i, bool wo
 	case '|': return "a pipe '|'";
 	case '&': return "'&'";
 	case ';': return "';'";
-	case '<': case '>': return "a redirection";
-	case '(': case ')': return "parentheses";
+	case '<':
+	case '>': return "a redirection";
+	case '(':
+	case ')': return "parentheses";
 	case '`': return "command substitution `...`";
-	case '*': case '?': case '[': return "a glob pattern";
+	case '*':
+	case '?':
+	case '[': return "a glob pattern";
 	case '~': return word_start ? "'~' (home directory)" : NULL;
 	case '#': return word_start ? "a comment '#'" : NULL;
 	default: return NULL;
@@ -138,10 +142,11 @@ static int split(const char *s, size_t len, broker_lookup_fn lookup, void *ctx, 
 		}
 		const char *bad = unquoted_refusal(s, len, i, !w->open);
 		if (bad)
-			return reterr_set(err, -EINVAL,
-					  "the command contains %s at byte %zu, which needs a shell; "
-					  "no shell runs here: quote it, or pass the words in 'args'",
-					  bad, i + 1);
+			return reterr_set(
+				err, -EINVAL,
+				"the command contains %s at byte %zu, which needs a shell; "
+				"no shell runs here: quote it, or pass the words in 'args'",
+				bad, i + 1);
 		w_begin(w);
 		if (c == '\'') {
 			size_t j = i + 1;
@@ -156,7 +161,8 @@ static int split(const char *s, size_t len, broker_lookup_fn lookup, void *ctx, 
 				j++;
 			}
 			if (j >= len)
-				return reterr_set(err, -EINVAL, "unterminated single quote in the command");
+				return reterr_set(err, -EINVAL,
+						  "unterminated single quote in the command");
 			i = j + 1;
 		} else if (c == '"') {
 			size_t j = i + 1;
@@ -169,14 +175,16 @@ static int split(const char *s, size_t len, broker_lookup_fn lookup, void *ctx, 
 				} else if (s[j] == '\\' && j + 1 < len && s[j + 1] == '\n') {
 					j += 2;
 				} else if (s[j] == '$' && j + 1 < len && s[j + 1] == '(') {
-					return reterr_set(err, -EINVAL,
-							  "the command contains command substitution "
-							  "$(...), which needs a shell; no shell runs "
-							  "here");
+					return reterr_set(
+						err, -EINVAL,
+						"the command contains command substitution "
+						"$(...), which needs a shell; no shell runs "
+						"here");
 				} else if (s[j] == '`') {
-					return reterr_set(err, -EINVAL,
-							  "the command contains command substitution "
-							  "`...`, which needs a shell; no shell runs here");
+					return reterr_set(
+						err, -EINVAL,
+						"the command contains command substitution "
+						"`...`, which needs a shell; no shell runs here");
 				} else if (s[j] == '$') {
 					j = put_dollar(w, s, len, j, lookup, ctx);
 				} else {
@@ -185,11 +193,13 @@ static int split(const char *s, size_t len, broker_lookup_fn lookup, void *ctx, 
 				}
 			}
 			if (j >= len)
-				return reterr_set(err, -EINVAL, "unterminated double quote in the command");
+				return reterr_set(err, -EINVAL,
+						  "unterminated double quote in the command");
 			i = j + 1;
 		} else if (c == '\\') {
 			if (i + 1 >= len)
-				return reterr_set(err, -EINVAL, "the command ends with a backslash");
+				return reterr_set(err, -EINVAL,
+						  "the command ends with a backslash");
 			if (s[i + 1] != '\n')
 				w_put(w, s + i + 1, 1);
 			i += 2;
@@ -251,9 +261,8 @@ out:
 	return e;
 }
 
-int broker_cmdline_expand(const char *line, char *const *argv, broker_lookup_fn lookup,
-			  void *ctx, struct secret **ret_mem, char ***ret_argv,
-			  struct reterr *err)
+int broker_cmdline_expand(const char *line, char *const *argv, broker_lookup_fn lookup, void *ctx,
+			  struct secret **ret_mem, char ***ret_argv, struct reterr *err)
 {
 	struct words w = { 0 };
 	int e = 0;

@@ -14,11 +14,12 @@ static int name_for(const char *logical, const char *prefix, char **ret, struct 
 	if (e == -ENOMEM)
 		return reterr_set(err, -ENOMEM, "out of memory");
 	if (e < 0)
-		return reterr_set(err, -EINVAL,
-				  "key '%s' does not give a valid environment variable name; add an "
-				  "env prefix (a key may not start with a digit without one) or give "
-				  "the secret a binding",
-				  logical);
+		return reterr_set(
+			err, -EINVAL,
+			"key '%s' does not give a valid environment variable name; add an "
+			"env prefix (a key may not start with a digit without one) or give "
+			"the secret a binding",
+			logical);
 	return 0;
 }
 
@@ -61,11 +62,12 @@ static int fields(const struct vault_entry *e, const char *logical, const char *
 				fm = &e->meta.fields[f];
 			}
 		if (!val)
-			return reterr_set(err, -EINVAL,
-					  "secret '%s': binding %s names a missing %s%s%s; fix it with "
-					  "'secretctl set'",
-					  e->meta.key, bd->env, bd->field[0] ? "field '" : "value",
-					  bd->field, bd->field[0] ? "'" : "");
+			return reterr_set(
+				err, -EINVAL,
+				"secret '%s': binding %s names a missing %s%s%s; fix it with "
+				"'secretctl set'",
+				e->meta.key, bd->env, bd->field[0] ? "field '" : "value", bd->field,
+				bd->field[0] ? "'" : "");
 		if (asprintf(&env, "%s%s", pre, bd->env) < 0)
 			return reterr_set(err, -ENOMEM, "out of memory");
 		if ((r = fn(ctx, env, fm, val, len, err)) != 0)

@@ -75,7 +75,8 @@ static int rout_emit(void *ctx, const void *buf, size_t len)
 	}
 	/* Extend the previous piece when contiguous (the common case for copied bytes). */
 	if (o->niov > 0 &&
-	    (const unsigned char *)o->iov[o->niov - 1].iov_base + o->iov[o->niov - 1].iov_len == p) {
+	    (const unsigned char *)o->iov[o->niov - 1].iov_base + o->iov[o->niov - 1].iov_len ==
+		    p) {
 		o->iov[o->niov - 1].iov_len += len;
 		return 0;
 	}
@@ -156,7 +157,6 @@ static int filter(struct san_term *t, struct san_stream *st, int in_fd, unsigned
 			return out_error(r, err);
 	}
 }
-
 
 int broker_redact_fd(struct broker_run *r, int in_fd, int out_fd, uint64_t **ret_counts,
 		     struct reterr *err)

@@ -12,8 +12,7 @@ int broker_render_meta(struct outbuf *o, const struct vault_meta *m,
 	outbuf_puts(o, "{");
 	outbuf_json_member_cstr(o, "key", m->key);
 	outbuf_printf(o, ",\"has_value\":%s,\"value_length\":%zu,\"field_count\":%zu,",
-		      m->has_value ? "true" : "false", m->has_value ? m->value_len : 0,
-		      m->nfields);
+		      m->has_value ? "true" : "false", m->has_value ? m->value_len : 0, m->nfields);
 	outbuf_puts(o, "\"fields\":[");
 	for (size_t i = 0; i < m->nfields; i++) {
 		outbuf_puts(o, i ? ",{\"name\":" : "{\"name\":");
@@ -85,11 +84,13 @@ static void json_keys(struct outbuf *o, const char *name, char *const *keys, boo
 void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool include_keys)
 {
 	bool inc = include_keys;
-	outbuf_printf(o, "{\"score\":%u,\"total_secrets\":%zu,\"components\":{\"strength\":%u,"
-			 "\"uniqueness\":%u,\"expiry\":%u,\"coverage\":%u},",
+	outbuf_printf(o,
+		      "{\"score\":%u,\"total_secrets\":%zu,\"components\":{\"strength\":%u,"
+		      "\"uniqueness\":%u,\"expiry\":%u,\"coverage\":%u},",
 		      sc->score, sc->total, sc->strength, sc->uniqueness, sc->expiry, sc->coverage);
-	outbuf_printf(o, "\"counts\":{\"weak\":%zu,\"duplicates\":%zu,\"expired\":%zu,"
-			 "\"expiring_soon\":%zu,\"no_expiry\":%zu}",
+	outbuf_printf(o,
+		      "\"counts\":{\"weak\":%zu,\"duplicates\":%zu,\"expired\":%zu,"
+		      "\"expiring_soon\":%zu,\"no_expiry\":%zu}",
 		      strv_len(sc->weak), sc->nduplicates, strv_len(sc->expired),
 		      strv_len(sc->expiring_soon), strv_len(sc->no_expiry));
 	json_keys(o, "weak", sc->weak, inc);
@@ -104,13 +105,17 @@ void broker_render_score(struct outbuf *o, const struct broker_score *sc, bool i
 	outbuf_puts(o, ",\"suggestions\":[");
 	const char *sep = "";
 	if (sc->weak) {
-		outbuf_printf(o, "%s\"replace %zu weak secret(s) with long random values "
-				 "(secretctl set KEY)\"", sep, strv_len(sc->weak));
+		outbuf_printf(o,
+			      "%s\"replace %zu weak secret(s) with long random values "
+			      "(secretctl set KEY)\"",
+			      sep, strv_len(sc->weak));
 		sep = ",";
 	}
 	if (sc->nduplicates) {
-		outbuf_printf(o, "%s\"give each service its own credential: %zu group(s) of "
-				 "secrets share a value\"", sep, sc->nduplicates);
+		outbuf_printf(o,
+			      "%s\"give each service its own credential: %zu group(s) of "
+			      "secrets share a value\"",
+			      sep, sc->nduplicates);
 		sep = ",";
 	}
 	if (sc->expired || sc->expiring_soon) {

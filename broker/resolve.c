@@ -72,8 +72,9 @@ static const char *item_source(const struct broker_item *it)
 
 static int nomem(struct reterr *err)
 {
-	return reterr_set(err, -ENOMEM,
-			  "out of secure memory while loading secrets (locked-memory limit: ulimit -l)");
+	return reterr_set(
+		err, -ENOMEM,
+		"out of secure memory while loading secrets (locked-memory limit: ulimit -l)");
 }
 
 /* Where a value comes from in a secret: its single value (field NULL) or a field, plain when
@@ -113,7 +114,8 @@ static int add_item(struct broker_run *r, char *env, const char *key, const stru
 					  "one or request them separately",
 					  item_source(&r->items[i]), src, name);
 	if (r->nitems >= BROKER_ITEMS_MAX)
-		return reterr_set(err, -E2BIG, "more than %d secrets requested; narrow the patterns",
+		return reterr_set(err, -E2BIG,
+				  "more than %d secrets requested; narrow the patterns",
 				  BROKER_ITEMS_MAX);
 	if (r->nitems == r->cap) {
 		size_t ncap = r->cap ? r->cap * 2 : 8;
@@ -205,8 +207,8 @@ static int check_key(struct broker_run *r, const struct vault_meta *m, int64_t n
 	return 0;
 }
 
-static int push_want(struct wants *w, const char *pattern, const char *rewritten,
-		     const char *key, const char *what, struct reterr *err)
+static int push_want(struct wants *w, const char *pattern, const char *rewritten, const char *key,
+		     const char *what, struct reterr *err)
 {
 	for (size_t i = 0; i < w->n; i++)
 		if (strcmp(w->v[i].key, key) == 0)
@@ -220,7 +222,8 @@ static int push_want(struct wants *w, const char *pattern, const char *rewritten
 		w->cap = ncap;
 	}
 	if (w->n >= BROKER_ITEMS_MAX)
-		return reterr_set(err, -E2BIG, "more than %d secrets requested; narrow the patterns",
+		return reterr_set(err, -E2BIG,
+				  "more than %d secrets requested; narrow the patterns",
 				  BROKER_ITEMS_MAX);
 	struct want *x = &w->v[w->n];
 	*x = (struct want){ 0 };
@@ -359,8 +362,14 @@ static int approve(struct broker_run *r, const struct wants *w, struct reterr *e
 	if (level == POLICY_APPROVAL_NEVER && !grant)
 		return 0;
 	struct broker_approval ask = {
-		.level = level, .why = why, .require_grant = grant, .grant_why = gwhy,
-		.source = r->b->source, .argv = r->argv, .program = r->decision.found, .keys = keys,
+		.level = level,
+		.why = why,
+		.require_grant = grant,
+		.grant_why = gwhy,
+		.source = r->b->source,
+		.argv = r->argv,
+		.program = r->decision.found,
+		.keys = keys,
 		.profile = profile_name(r->sandbox.profile),
 		.deny_network = r->sandbox.deny_network,
 		.timeout_ms = policy_approval_timeout_ms(r->b->policy),
@@ -392,7 +401,8 @@ static int resolve_vault(struct broker_run *r, struct reterr *err)
 	char **pats = r->bindings_key ? one : r->patterns;
 
 	if (!r->b->vault)
-		return reterr_set(err, -EINVAL, "internal error: secrets requested without a vault");
+		return reterr_set(err, -EINVAL,
+				  "internal error: secrets requested without a vault");
 	/* Every key is named and checked before the first value is decrypted. */
 	for (size_t i = 0; pats && pats[i] && e == 0; i++) {
 		char *rw = NULL;
@@ -467,8 +477,7 @@ void broker_key_checks_free(struct broker_key_check *c, size_t n)
 }
 
 /* One pattern of broker_run_check_keys. */
-static int check_one(struct broker_run *r, const char *pat, struct broker_key_check *c,
-		     int64_t now)
+static int check_one(struct broker_run *r, const char *pat, struct broker_key_check *c, int64_t now)
 {
 	struct reterr e1 = RETERR_INIT;
 	struct vault_meta *metas = NULL;

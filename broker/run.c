@@ -176,7 +176,11 @@ void broker_run_audit_refusal(struct broker_run *r, const char *action, const ch
 	AUTO_FREE char *cmd = command_text(r);
 	AUTO_FREE char *keys = r->keys ? strdup(r->keys) : requested_keys(r);
 	struct audit_event ev = {
-		.action = action, .keys = keys, .command = cmd, .success = false, .error = reason,
+		.action = action,
+		.keys = keys,
+		.command = cmd,
+		.success = false,
+		.error = reason,
 	};
 	/* Best effort: the refusal itself is what the caller reports. */
 	(void)audit_append(v, &ev, NULL);
@@ -201,9 +205,12 @@ int broker_run_audit(struct broker_run *r, const struct broker_result *res, stru
 	else if (res->sup.timed_out)
 		error = "timeout";
 	struct audit_event ev = {
-		.action = "secret.run", .keys = r->keys, .command = res->command,
+		.action = "secret.run",
+		.keys = r->keys,
+		.command = res->command,
 		.success = !res->sup.failed && !res->sup.timed_out && !res->sup.cancelled,
-		.error = error, .detail = res->detail,
+		.error = error,
+		.detail = res->detail,
 	};
 	return audit_append(r->b->vault, &ev, err);
 }
@@ -242,11 +249,12 @@ int broker_run_decide(struct broker_run *r, struct reterr *err)
 		/* Judging without a policy file (MCP before the user wrote one): no command runs. */
 		broker_run_audit_refusal(r, "secret.run_denied", "no policy file");
 		if (r->b->policy_borrowed)
-			return reterr_set(err, -EACCES,
-					  "no policy was loaded when the vault was unlocked: write %s "
-					  "(mode 0600; see 'man secretctl-policy'), then run 'secretctl "
-					  "unlock' again to load it",
-					  broker_policy_path(r->b));
+			return reterr_set(
+				err, -EACCES,
+				"no policy was loaded when the vault was unlocked: write %s "
+				"(mode 0600; see 'man secretctl-policy'), then run 'secretctl "
+				"unlock' again to load it",
+				broker_policy_path(r->b));
 		return reterr_set(err, -EACCES,
 				  "no policy allows commands yet: create %s (see 'man "
 				  "secretctl-policy') and run 'chmod 600 %s'",
@@ -369,16 +377,17 @@ static int hidden_paths(struct broker_run *r)
 static int refuse_short(const struct broker_item *it, struct reterr *err)
 {
 	if (it->field)
-		return reterr_set(err, -EINVAL,
-				  "secret %s field %s is %zu bytes and cannot be redacted reliably "
-				  "(%d at least); refusing: make it longer or, if it is no secret "
-				  "(a user or host name), run 'secretctl edit %s --not-sensitive %s'",
-				  it->key, it->field, it->value->len, SAN_MIN_SECRET_LEN, it->key,
-				  it->field);
-	return reterr_set(err, -EINVAL,
-			  "%s%s is %zu bytes and cannot be redacted reliably (%d at least); refusing",
-			  it->key ? "secret " : "--from-env ", it->key ? it->key : it->env,
-			  it->value->len, SAN_MIN_SECRET_LEN);
+		return reterr_set(
+			err, -EINVAL,
+			"secret %s field %s is %zu bytes and cannot be redacted reliably "
+			"(%d at least); refusing: make it longer or, if it is no secret "
+			"(a user or host name), run 'secretctl edit %s --not-sensitive %s'",
+			it->key, it->field, it->value->len, SAN_MIN_SECRET_LEN, it->key, it->field);
+	return reterr_set(
+		err, -EINVAL,
+		"%s%s is %zu bytes and cannot be redacted reliably (%d at least); refusing",
+		it->key ? "secret " : "--from-env ", it->key ? it->key : it->env, it->value->len,
+		SAN_MIN_SECRET_LEN);
 }
 
 static int build_set(struct broker_run *r, struct reterr *err)
@@ -402,8 +411,10 @@ static int build_set(struct broker_run *r, struct reterr *err)
 			return reterr_set(err, e, "cannot add %s to the redaction set: %s",
 					  it->key ? it->key : "--from-env", strerror(-e));
 		if (it->value->len < SAN_WARN_SECRET_LEN &&
-		    broker_run_warn(r, "%s is only %zu bytes long: ordinary text may be redacted "
-				    "too", it->env, it->value->len) < 0)
+		    broker_run_warn(r,
+				    "%s is only %zu bytes long: ordinary text may be redacted "
+				    "too",
+				    it->env, it->value->len) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -452,16 +463,18 @@ static int build_spec(struct broker_run *r, struct reterr *err)
 	free(xargv);
 	secret_free(mem);
 	if (!r->spec || sup_spec_env_base(r->spec, environ) < 0)
-		return reterr_set(err, -E2BIG,
-				  "cannot prepare the command (too many arguments or out of memory)");
+		return reterr_set(
+			err, -E2BIG,
+			"cannot prepare the command (too many arguments or out of memory)");
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct broker_item *it = &r->items[i];
 		e = sup_spec_env(r->spec, it->env, it->value->data, it->value->len);
 		if (e == -EPERM)
-			return reterr_set(err, -EINVAL,
-					  "refusing to inject %s: that variable changes how programs "
-					  "start (use an env prefix)",
-					  it->env);
+			return reterr_set(
+				err, -EINVAL,
+				"refusing to inject %s: that variable changes how programs "
+				"start (use an env prefix)",
+				it->env);
 		if (e < 0)
 			return reterr_set(err, e, "cannot inject %s: %s", it->env,
 					  e == -EINVAL ? "invalid name or a value with a NUL byte"
@@ -470,8 +483,8 @@ static int build_spec(struct broker_run *r, struct reterr *err)
 	/* The file the policy judged is the file that runs: the path as found (a wrapper script
 	 * such as psql -> pg_wrapper dispatches on it), checked in the child to be that file. */
 	if (r->judged && r->decision.found[0] &&
-	    (e = sup_spec_set_exec(r->spec, r->decision.found, r->decision.dev,
-				   r->decision.ino)) < 0)
+	    (e = sup_spec_set_exec(r->spec, r->decision.found, r->decision.dev, r->decision.ino)) <
+		    0)
 		return e;
 	if (!r->cwd) {
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -484,16 +497,24 @@ static int build_spec(struct broker_run *r, struct reterr *err)
 		return e;
 	const struct broker_sandbox *sb = &r->sandbox;
 	struct sup_opts so = {
-		.profile = sb->profile, .deny_network = sb->deny_network,
-		.io = r->pty ? SUP_IO_PTY : SUP_IO_PIPE, .stdin_fd = r->stdin_fd, .cwd = r->cwd,
+		.profile = sb->profile,
+		.deny_network = sb->deny_network,
+		.io = r->pty ? SUP_IO_PTY : SUP_IO_PIPE,
+		.stdin_fd = r->stdin_fd,
+		.cwd = r->cwd,
 		.hidden = r->hidden,
-		.writable = sb->writable, .sockets = sb->sockets,
-		.timeout_ms = sb->timeout_ms, .idle_ms = SAN_IDLE_FLUSH_MS,
-		.max_output = sb->max_output, .cancel_fd = r->cancel_fd,
+		.writable = sb->writable,
+		.sockets = sb->sockets,
+		.timeout_ms = sb->timeout_ms,
+		.idle_ms = SAN_IDLE_FLUSH_MS,
+		.max_output = sb->max_output,
+		.cancel_fd = r->cancel_fd,
 		.out_fd = { [SUP_STDOUT] = r->out_fd[SUP_STDOUT],
 			    [SUP_STDERR] = r->out_fd[SUP_STDERR] },
 		.rlimit_nproc = r->nproc ? r->nproc : BROKER_NPROC_DEFAULT,
-		.rlimit_nofile = r->nofile, .rlimit_fsize = r->fsize, .rlimit_as = sb->memory,
+		.rlimit_nofile = r->nofile,
+		.rlimit_fsize = r->fsize,
+		.rlimit_as = sb->memory,
 	};
 	if ((e = sup_spec_set_opts(r->spec, &so)) < 0)
 		return reterr_set(err, e, "invalid sandbox options: %s", strerror(-e));
@@ -698,8 +719,7 @@ static const char *profile_name(enum sup_profile p)
 }
 
 /* The detail JSON of the secret.run event: names and counts only, never values. */
-static int audit_detail(const struct broker_run *r, const struct broker_result *res,
-			struct buf *b)
+static int audit_detail(const struct broker_run *r, const struct broker_result *res, struct buf *b)
 {
 	struct outbuf o;
 	const struct sup_result *sr = &res->sup;
@@ -771,8 +791,8 @@ void broker_result_release(struct broker_result *res)
 	res->command = res->detail = NULL;
 }
 
-int broker_run_exec(struct broker_run *r, const struct broker_sink *sink,
-		    struct broker_result *res, struct reterr *err)
+int broker_run_exec(struct broker_run *r, const struct broker_sink *sink, struct broker_result *res,
+		    struct reterr *err)
 {
 	AUTO_BUF struct buf detail = BUF_INIT;
 	int e;

@@ -28,7 +28,8 @@ static double strength_bits(const unsigned char *p, size_t n)
 		lower |= c >= 'a' && c <= 'z';
 		upper |= c >= 'A' && c <= 'Z';
 		digit |= c >= '0' && c <= '9';
-		other |= !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+		other |= !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9'));
 	}
 	double charset = (lower ? 26 : 0) + (upper ? 26 : 0) + (digit ? 10 : 0) + (other ? 33 : 0);
 	return charset > 1 ? (double)n * log2(charset) : 0;
@@ -101,7 +102,8 @@ static int find_duplicates(struct scan *sc, const struct vault_meta *metas, bool
 	qsort(sc->prints, sc->n, sizeof(*sc->prints), cmp_print);
 	for (size_t i = 0; i < sc->n;) {
 		size_t j = i + 1;
-		while (j < sc->n && !memcmp(sc->prints[j].h, sc->prints[i].h, sizeof(sc->prints[i].h)))
+		while (j < sc->n &&
+		       !memcmp(sc->prints[j].h, sc->prints[i].h, sizeof(sc->prints[i].h)))
 			j++;
 		char **group = NULL;
 		size_t distinct = 0;
@@ -202,7 +204,8 @@ int broker_security_score_within(struct vault *v, int64_t soon_s, struct broker_
 	ret->expiry = pct(fresh, n);
 	ret->coverage = pct(dated, n);
 	ret->score = (40 * ret->strength + 30 * ret->uniqueness + 20 * ret->expiry +
-		      10 * ret->coverage + 50) / 100;
+		      10 * ret->coverage + 50) /
+		     100;
 out:
 	sodium_memzero(sc.key, sizeof(sc.key));
 	free(sc.prints);

@@ -44,7 +44,8 @@ int broker_new(const struct broker_opts *o, struct broker **ret, struct reterr *
 		if (e == -ENOENT && o->judge_commands && o->policy_may_be_missing && !named &&
 		    b->vault_dir) {
 			/* Remember the file to create, for the refusal. */
-			if (asprintf(&b->policy_path, "%s/%s", b->vault_dir, POLICY_FILE_NAME) < 0) {
+			if (asprintf(&b->policy_path, "%s/%s", b->vault_dir, POLICY_FILE_NAME) <
+			    0) {
 				b->policy_path = NULL;
 				e = -ENOMEM;
 			} else {

@@ -62,8 +62,8 @@ int cli_key_file_read(const char *cmd, const char *path, struct secret **ret)
 	}
 	/* Like ssh with a private key: a key others can read or replace protects nothing. */
 	if (sb.st_uid != geteuid() || (sb.st_mode & 077)) {
-		cli_error("%s: the key file %s must be owned by you and private (chmod 600 %s)", cmd,
-			  path, path);
+		cli_error("%s: the key file %s must be owned by you and private (chmod 600 %s)",
+			  cmd, path, path);
 		return CLI_EUSAGE;
 	}
 	struct secret *k = NULL;

@@ -70,9 +70,9 @@ int cli_password_check(const struct secret *pw, const char *what);
 #define CLI_EXPIRES_MAX_S (100LL * 365 * 86400) /* parse_duration_ms's year is 365 days */
 struct cli_meta {
 	const char *notes, *url; /* NULL: not given ("" clears); borrowed from argv */
-	char **tags;             /* NULL: not given; --tags "" gives an empty vector (clears) */
+	char **tags;		 /* NULL: not given; --tags "" gives an empty vector (clears) */
 	bool set_expires;
-	int64_t expires_at;      /* with set_expires: a time, or 0 for never */
+	int64_t expires_at; /* with set_expires: a time, or 0 for never */
 	struct vault_binding bindings[VAULT_BINDINGS_MAX]; /* field "" is the single value */
 	size_t nbindings;
 };

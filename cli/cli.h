@@ -14,51 +14,71 @@
 /* Exit codes of the vault commands (run/exec follow env(1)/timeout(1) instead: see cmd_run.c). */
 enum cli_exit {
 	CLI_OK = 0,
-	CLI_EUSAGE = 1,   /* bad usage or invalid input */
-	CLI_ENOTFOUND = 2, /* no such secret / no vault */
-	CLI_EAUTH = 3,    /* wrong password, cooldown, no password available */
+	CLI_EUSAGE = 1,	    /* bad usage or invalid input */
+	CLI_ENOTFOUND = 2,  /* no such secret / no vault */
+	CLI_EAUTH = 3,	    /* wrong password, cooldown, no password available */
 	CLI_EINTEGRITY = 4, /* tampering detected (vault rows, audit chain) */
-	CLI_EIO = 5,      /* I/O, database or internal failure */
-	CLI_EACCESS = 6,  /* access: permission, ownership, mode or a symlink where none may be */
+	CLI_EIO = 5,	    /* I/O, database or internal failure */
+	CLI_EACCESS = 6,    /* access: permission, ownership, mode or a symlink where none may be */
 };
 
 /* ---- options -------------------------------------------------------------------------------- */
 
 enum cli_opt_kind {
-	CLI_OPT_FLAG,   /* bool *dest = true */
-	CLI_OPT_SET,    /* int *dest = value (e.g. --pty 1, --no-pty 0; the last one wins) */
+	CLI_OPT_FLAG,	/* bool *dest = true */
+	CLI_OPT_SET,	/* int *dest = value (e.g. --pty 1, --no-pty 0; the last one wins) */
 	CLI_OPT_STRING, /* const char **dest = the argument (borrowed from argv); twice is an error */
-	CLI_OPT_LIST,   /* char ***dest: the argument appended (repeatable; freed after the run) */
-	CLI_OPT_FN,     /* fn(arg): CLI_OK, or an exit code after reporting why; repeatable
+	CLI_OPT_LIST,	/* char ***dest: the argument appended (repeatable; freed after the run) */
+	CLI_OPT_FN,	/* fn(arg): CLI_OK, or an exit code after reporting why; repeatable
 			 * unless once (CLI_FN1) */
 };
 
 struct cli_opt {
 	enum cli_opt_kind kind;
-	int short_name; /* 0: long form only */
+	int short_name;	       /* 0: long form only */
 	const char *long_name; /* NULL ends a table */
-	const char *arg;  /* the argument's name in the help, NULL when it takes none */
-	const char *help; /* one line; "\n" starts an indented continuation line */
+	const char *arg;       /* the argument's name in the help, NULL when it takes none */
+	const char *help;      /* one line; "\n" starts an indented continuation line */
 	void *dest;
 	int value;
 	int (*fn)(const char *arg);
 	bool once; /* CLI_OPT_FN: a single-valued option, given twice is an error */
 };
 
-#define CLI_FLAG(s, l, d, h) { .kind = CLI_OPT_FLAG, .short_name = (s), .long_name = (l), \
-			      .dest = (d), .help = (h) }
-#define CLI_SET(l, d, v, h) { .kind = CLI_OPT_SET, .long_name = (l), .dest = (d), .value = (v), \
-			     .help = (h) }
-#define CLI_STRING(s, l, a, d, h) { .kind = CLI_OPT_STRING, .short_name = (s), \
-				   .long_name = (l), .arg = (a), .dest = (d), .help = (h) }
-#define CLI_LIST(s, l, a, d, h) { .kind = CLI_OPT_LIST, .short_name = (s), .long_name = (l), \
-				 .arg = (a), .dest = (d), .help = (h) }
-#define CLI_FN(s, l, a, f, h) { .kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), \
-			       .arg = (a), .fn = (f), .help = (h) }
+#define CLI_FLAG(s, l, d, h)                                                            \
+	{                                                                               \
+		.kind = CLI_OPT_FLAG, .short_name = (s), .long_name = (l), .dest = (d), \
+		.help = (h)                                                             \
+	}
+#define CLI_SET(l, d, v, h)                                                                   \
+	{                                                                                     \
+		.kind = CLI_OPT_SET, .long_name = (l), .dest = (d), .value = (v), .help = (h) \
+	}
+#define CLI_STRING(s, l, a, d, h)                                                        \
+	{                                                                                \
+		.kind = CLI_OPT_STRING, .short_name = (s), .long_name = (l), .arg = (a), \
+		.dest = (d), .help = (h)                                                 \
+	}
+#define CLI_LIST(s, l, a, d, h)                                                        \
+	{                                                                              \
+		.kind = CLI_OPT_LIST, .short_name = (s), .long_name = (l), .arg = (a), \
+		.dest = (d), .help = (h)                                               \
+	}
+#define CLI_FN(s, l, a, f, h)                                                                   \
+	{                                                                                       \
+		.kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), .arg = (a), .fn = (f), \
+		.help = (h)                                                                     \
+	}
 /* A single-valued option parsed by a function: twice is an error, as for CLI_STRING. */
-#define CLI_FN1(s, l, a, f, h) { .kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), \
-				.arg = (a), .fn = (f), .help = (h), .once = true }
-#define CLI_OPT_END { .long_name = NULL }
+#define CLI_FN1(s, l, a, f, h)                                                                  \
+	{                                                                                       \
+		.kind = CLI_OPT_FN, .short_name = (s), .long_name = (l), .arg = (a), .fn = (f), \
+		.help = (h), .once = true                                                       \
+	}
+#define CLI_OPT_END               \
+	{                         \
+		.long_name = NULL \
+	}
 
 /* ---- commands ------------------------------------------------------------------------------- */
 
@@ -66,16 +86,16 @@ struct cli_opt {
  * options are parsed, as options may copy secrets), parse, check the operands, cmd->check,
  * unlock, cmd->run. */
 enum cli_flags {
-	CLI_HARDEN = 1u << 0,   /* non-dumpable, no core, libsodium ready */
-	CLI_PASSWORD = 1u << 1, /* takes --password-stdin (ctx->password_stdin) */
-	CLI_VAULT = 1u << 2,    /* open and unlock the vault before run (ctx->vault) */
-	CLI_KEY = 1u << 3,      /* exactly one operand, a valid KEY (ctx->key) */
-	CLI_COMMAND = 1u << 4,  /* options end at the first operand: a command line follows */
+	CLI_HARDEN = 1u << 0,	   /* non-dumpable, no core, libsodium ready */
+	CLI_PASSWORD = 1u << 1,	   /* takes --password-stdin (ctx->password_stdin) */
+	CLI_VAULT = 1u << 2,	   /* open and unlock the vault before run (ctx->vault) */
+	CLI_KEY = 1u << 3,	   /* exactly one operand, a valid KEY (ctx->key) */
+	CLI_COMMAND = 1u << 4,	   /* options end at the first operand: a command line follows */
 	CLI_AGENT_SCOPE = 1u << 5, /* with CLI_VAULT: reveals and changes nothing the MCP server
 				    * could not, so the agent scope suffices (see cli_scope) */
-	CLI_IN_AGENT = 1u << 6, /* runs inside the session agent when one serves the vault (it
+	CLI_IN_AGENT = 1u << 6,	   /* runs inside the session agent when one serves the vault (it
 				 * talks to the agent: status, approvals, grants) */
-	CLI_READONLY = 1u << 7, /* with CLI_VAULT: open it read-only; the command writes nothing,
+	CLI_READONLY = 1u << 7,	   /* with CLI_VAULT: open it read-only; the command writes nothing,
 				 * not even an audit entry (audit list|verify|export) */
 };
 #define CLI_UNLOCK (CLI_HARDEN | CLI_PASSWORD | CLI_VAULT)
@@ -88,33 +108,33 @@ enum cli_scope {
 	CLI_SCOPE_NONE = 0, /* no vault: runs here, never through the agent */
 	CLI_SCOPE_AGENT,    /* what the MCP server may do: list, masked values, metadata, runs
 			     * judged by the policy */
-	CLI_SCOPE_FULL,     /* plaintext values, changes: the master password or unlock --full */
+	CLI_SCOPE_FULL,	    /* plaintext values, changes: the master password or unlock --full */
 };
 
 /* What the dispatcher hands a command. */
 struct cli_ctx {
 	const char *name; /* "get", "audit list": for messages */
-	int argc;         /* the operands, options removed */
+	int argc;	  /* the operands, options removed */
 	char **argv;
-	const char *key;  /* CLI_KEY */
+	const char *key; /* CLI_KEY */
 	bool password_stdin;
-	struct vault *vault; /* CLI_VAULT; freed by the dispatcher */
+	struct vault *vault;			/* CLI_VAULT; freed by the dispatcher */
 	const struct cli_command *const *table; /* every command (what completion describes) */
-	enum cli_scope scope; /* what this invocation needs (cli_command.scope) */
+	enum cli_scope scope;			/* what this invocation needs (cli_command.scope) */
 };
 
 struct cli_command {
 	const char *name;
-	const char *summary;   /* one line for 'secretctl --help' */
-	const char *synopsis;  /* after "usage: secretctl NAME "; "\n" starts another usage line */
-	const char *about;     /* the paragraphs after the usage line */
-	const char *notes;     /* after the options: exit status, see also (may be NULL) */
+	const char *summary;  /* one line for 'secretctl --help' */
+	const char *synopsis; /* after "usage: secretctl NAME "; "\n" starts another usage line */
+	const char *about;    /* the paragraphs after the usage line */
+	const char *notes;    /* after the options: exit status, see also (may be NULL) */
 	const struct cli_opt *opts; /* NULL or ended by CLI_OPT_END; --help (and --password-stdin
 				     * with CLI_PASSWORD) are added */
-	unsigned flags;        /* enum cli_flags */
-	int max_args;          /* operands allowed without CLI_KEY/CLI_COMMAND; -1 any */
+	unsigned flags;		    /* enum cli_flags */
+	int max_args;		    /* operands allowed without CLI_KEY/CLI_COMMAND; -1 any */
 	const char *args_hint; /* why too many operands is wrong ("quote the pattern") or NULL */
-	int usage_exit;        /* exit code of a usage error; 0 means CLI_EUSAGE */
+	int usage_exit;	       /* exit code of a usage error; 0 means CLI_EUSAGE */
 	int (*check)(struct cli_ctx *ctx); /* after parsing, before the unlock; CLI_OK goes on */
 	/* The scope this invocation needs, from its options (after check); NULL: from the flags.
 	 * Commands whose options differ in what they reveal (get --masked) say it here. */
@@ -136,18 +156,18 @@ void cli_help(const struct cli_command *cmd, const char *name, FILE *f, bool ful
  * then --help; NULL past the last. For completion scripts, which list them from here. */
 const struct cli_opt *cli_opt_at(const struct cli_command *cmd, size_t i);
 /* The command named by words (e.g. {"audit", "list"}) or NULL. */
-const struct cli_command *cli_find(const struct cli_command *const *table, char **words,
-				   int nwords, int *ret_used);
+const struct cli_command *cli_find(const struct cli_command *const *table, char **words, int nwords,
+				   int *ret_used);
 
-extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd_get,
-	cli_cmd_list, cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_recover, cli_cmd_run,
+extern const struct cli_command cli_cmd_init, cli_cmd_set, cli_cmd_edit, cli_cmd_get, cli_cmd_list,
+	cli_cmd_delete, cli_cmd_password, cli_cmd_audit, cli_cmd_recover, cli_cmd_run,
 	cli_cmd_redact, cli_cmd_doctor, cli_cmd_policy, cli_cmd_mcp_server, cli_cmd_mcp_config,
 	cli_cmd_import, cli_cmd_export, cli_cmd_generate, cli_cmd_inject, cli_cmd_security,
 	cli_cmd_completion;
 extern const struct cli_command cli_cmd_backup, cli_cmd_restore;
 /* History, rename and copy of a secret; folders. */
-extern const struct cli_command cli_cmd_rename, cli_cmd_copy, cli_cmd_history,
-	cli_cmd_rollback, cli_cmd_folder;
+extern const struct cli_command cli_cmd_rename, cli_cmd_copy, cli_cmd_history, cli_cmd_rollback,
+	cli_cmd_folder;
 extern const struct cli_command cli_cmd_unlock, cli_cmd_lock, cli_cmd_status, cli_cmd_approvals,
 	cli_cmd_approve, cli_cmd_deny, cli_cmd_grant, cli_cmd_grants, cli_cmd_revoke;
 

@@ -26,13 +26,18 @@ struct tool {
 };
 
 static const struct tool tools[] = {
-	{ "WAYLAND_DISPLAY", { "wl-copy", NULL }, { "wl-paste", "--no-newline", NULL },
+	{ "WAYLAND_DISPLAY",
+	  { "wl-copy", NULL },
+	  { "wl-paste", "--no-newline", NULL },
 	  { "wl-copy", "--clear", NULL } },
-	{ "DISPLAY", { "xclip", "-selection", "clipboard", NULL },
+	{ "DISPLAY",
+	  { "xclip", "-selection", "clipboard", NULL },
 	  { "xclip", "-selection", "clipboard", "-o", NULL },
 	  { "xclip", "-selection", "clipboard", NULL } },
-	{ "DISPLAY", { "xsel", "--clipboard", "--input", NULL },
-	  { "xsel", "--clipboard", "--output", NULL }, { "xsel", "--clipboard", "--clear", NULL } },
+	{ "DISPLAY",
+	  { "xsel", "--clipboard", "--input", NULL },
+	  { "xsel", "--clipboard", "--output", NULL },
+	  { "xsel", "--clipboard", "--clear", NULL } },
 };
 
 static bool in_path(const char *prog)
@@ -161,7 +166,8 @@ int cli_clipboard_copy(const char *cmd, const unsigned char *p, size_t n)
 	}
 	if (!t) {
 		cli_error("%s: --copy: no clipboard tool for this session (install wl-clipboard on "
-			  "Wayland, xclip or xsel on X11); nothing was copied", cmd);
+			  "Wayland, xclip or xsel on X11); nothing was copied",
+			  cmd);
 		return CLI_EUSAGE;
 	}
 	int r = run_tool((char *const *)t->copy, p, n, NULL);
@@ -173,6 +179,7 @@ int cli_clipboard_copy(const char *cmd, const unsigned char *p, size_t n)
 	start_clearer(t, p, n);
 	if (isatty(STDERR_FILENO))
 		cli_warn("%s: the first password is on the clipboard, where every program of "
-			 "this session can read it; it is cleared in %u s", cmd, delay_seconds());
+			 "this session can read it; it is cleared in %u s",
+			 cmd, delay_seconds());
 	return CLI_OK;
 }

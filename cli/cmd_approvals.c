@@ -22,7 +22,8 @@ static void out_word(struct outbuf *o, const char *w)
 	bool plain = *w != '\0';
 	for (const char *p = w; *p && plain; p++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			       "_-./=:,@%+", *p) != NULL;
+			       "_-./=:,@%+",
+			       *p) != NULL;
 	if (plain) {
 		outbuf_escaped(o, w, strlen(w));
 		return;
@@ -86,8 +87,8 @@ static void json_one(struct outbuf *o, const struct agent_pending_info *p, bool 
 	outbuf_printf(o, ",\"timeout_in_ms\":%lld}", (long long)(p->left_ms > 0 ? p->left_ms : 0));
 }
 
-static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json,
-		bool first, struct reterr *err)
+static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json, bool first,
+		struct reterr *err)
 {
 	struct agent_pending_info p;
 	int r = agent_child_pending(c, *after, &p, err);
@@ -105,7 +106,10 @@ static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as
 static int run(struct cli_ctx *ctx)
 {
 	const struct cli_agent_list l = {
-		.name = ctx->name, .json = json, .item = item, .empty = "no run waits for approval",
+		.name = ctx->name,
+		.json = json,
+		.item = item,
+		.empty = "no run waits for approval",
 		.locked = "the vault is locked, so no run waits for approval ('secretctl unlock' "
 			  "starts the session agent that asks)",
 	};

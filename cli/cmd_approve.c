@@ -45,8 +45,11 @@ static int decide(const struct cli_ctx *ctx, enum agent_verdict v)
 		cli_error("%s: %s", ctx->name, reterr_str(&err, r));
 		return r == -EPERM ? CLI_EAUTH : CLI_EIO;
 	}
-	printf("%s %llu\n", v == AGENT_DENY ? "denied" : v == AGENT_ALLOW_SESSION ?
-		"allowed for the session" : "allowed once", (unsigned long long)id);
+	printf("%s %llu\n",
+	       v == AGENT_DENY		  ? "denied"
+	       : v == AGENT_ALLOW_SESSION ? "allowed for the session"
+					  : "allowed once",
+	       (unsigned long long)id);
 	return CLI_OK;
 }
 

@@ -99,7 +99,7 @@ static void print_table(struct outbuf *o, const struct audit_record *a, size_t n
 		keyw = width(a[i].keys, keyw, 40);
 	}
 	outbuf_printf(o, "%*s  %-20s  %-*s  %-*s  %-6s  %-*s  %s\n", seqw, "SEQ", "TIME", srcw,
-		       "SOURCE", actw, "ACTION", "RESULT", keyw, "KEYS", "DETAIL");
+		      "SOURCE", actw, "ACTION", "RESULT", keyw, "KEYS", "DETAIL");
 	for (size_t i = 0; i < n; i++) {
 		char ts[32];
 		parse_format_time(a[i].ts, ts);
@@ -172,8 +172,9 @@ static void print_csv(struct outbuf *o, const struct audit_record *a, size_t n)
 		char ts[32];
 		parse_format_time(a[i].ts, ts);
 		outbuf_printf(o, "%llu,%s,", (unsigned long long)a[i].seq, ts);
-		const char *cols[] = { a[i].source, a[i].action, a[i].success ? "true" : "false",
-				       a[i].keys, a[i].command, a[i].error, a[i].detail };
+		const char *cols[] = { a[i].source, a[i].action,  a[i].success ? "true" : "false",
+				       a[i].keys,   a[i].command, a[i].error,
+				       a[i].detail };
 		for (size_t c = 0; c < ARRAY_SIZE(cols); c++) {
 			csv_cell(o, cols[c] ? cols[c] : "");
 			outbuf_puts(o, c + 1 < ARRAY_SIZE(cols) ? "," : "\r\n");
@@ -202,7 +203,8 @@ static int opt_time(const char *name, const char *arg, int64_t *dest)
 {
 	if (cli_parse_since(arg, dest) < 0) {
 		cli_error("audit: invalid --%s '%s' (use e.g. 24h, 7d, 2026-01-31 or "
-			  "2026-01-31T12:00:00Z)", name, arg);
+			  "2026-01-31T12:00:00Z)",
+			  name, arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
@@ -220,8 +222,9 @@ static int opt_until(const char *arg)
 
 static int opt_format(const char *arg)
 {
-	static const char *const names[] = { [EXPORT_JSON] = "json", [EXPORT_JSONL] = "jsonl",
-					     [EXPORT_CSV] = "csv" };
+	static const char *const names[] = {
+		[EXPORT_JSON] = "json", [EXPORT_JSONL] = "jsonl", [EXPORT_CSV] = "csv"
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(arg, names[i])) {
 			format = (enum export_format)i;
@@ -231,14 +234,16 @@ static int opt_format(const char *arg)
 	return CLI_EUSAGE;
 }
 
-#define OPT_SINCE CLI_FN(0, "since", "WHEN", opt_since, \
-			 "entries newer than a duration (24h, 7d), a date (2026-01-31,\n" \
-			 "UTC) or an RFC 3339 time")
-#define OPT_UNTIL CLI_FN(0, "until", "WHEN", opt_until, \
-			 "entries not newer than a duration ago, a date or an RFC 3339\n" \
-			 "time")
-#define OPT_SOURCE CLI_STRING(0, "source", "SRC", &q.source, \
-			      "only entries made through SRC (cli or mcp)")
+#define OPT_SINCE                                                               \
+	CLI_FN(0, "since", "WHEN", opt_since,                                   \
+	       "entries newer than a duration (24h, 7d), a date (2026-01-31,\n" \
+	       "UTC) or an RFC 3339 time")
+#define OPT_UNTIL                                                               \
+	CLI_FN(0, "until", "WHEN", opt_until,                                   \
+	       "entries not newer than a duration ago, a date or an RFC 3339\n" \
+	       "time")
+#define OPT_SOURCE \
+	CLI_STRING(0, "source", "SRC", &q.source, "only entries made through SRC (cli or mcp)")
 
 static const struct cli_opt list_opts[] = {
 	CLI_FN(0, "limit", "N", opt_limit, "at most the newest N entries (default 100; 0 = all)"),
@@ -250,13 +255,15 @@ static const struct cli_opt list_opts[] = {
 };
 
 static const struct cli_opt export_opts[] = {
-	CLI_FN('f', "format", "FMT", opt_format, "json (one array, default), jsonl (one object "
-						 "per line) or csv"),
+	CLI_FN('f', "format", "FMT", opt_format,
+	       "json (one array, default), jsonl (one object "
+	       "per line) or csv"),
 	OPT_SINCE,
 	OPT_UNTIL,
 	OPT_SOURCE,
-	CLI_STRING('o', "output", "FILE", &out_path, "write FILE (0600, atomically) instead of "
-						     "stdout"),
+	CLI_STRING('o', "output", "FILE", &out_path,
+		   "write FILE (0600, atomically) instead of "
+		   "stdout"),
 	CLI_FLAG(0, "force", &force, "replace FILE when it exists"),
 	CLI_OPT_END,
 };
@@ -334,7 +341,8 @@ out:
 	if (v == -EBADMSG && rc == CLI_OK) {
 		cli_error("%s: WARNING: the audit log FAILED verification at entry %llu: %s; the "
 			  "entries are shown as stored, not as verified (see 'secretctl audit "
-			  "verify')", ctx->name, (unsigned long long)bad, why.msg);
+			  "verify')",
+			  ctx->name, (unsigned long long)bad, why.msg);
 		rc = CLI_EINTEGRITY;
 	}
 	return rc;
@@ -376,13 +384,14 @@ static const struct cli_command audit_export_cmd = {
 	.summary = "every entry as JSON (default), JSON lines or CSV",
 	.synopsis = "[--format json|jsonl|csv] [--since WHEN] [--until WHEN] [--source SRC]\n"
 		    "[-o FILE [--force]]",
-	.about = "Print every entry (or those --since/--until/--source keep), oldest first, as one "
-		 "JSON\narray, one JSON object per line, or CSV with a header row (RFC 4180; a "
-		 "cell that\nstarts with = + - @ gets a leading ' so spreadsheets do not run it). "
-		 "With -o the\nfile is created 0600 and appears complete or not at all. Text that "
-		 "is not UTF-8 shows\nits bad bytes as \\xNN, with the exact bytes in a NAME_base64 "
-		 "member. The chain is\nverified first: on a log that fails, a warning follows and "
-		 "the exit status is 4.",
+	.about =
+		"Print every entry (or those --since/--until/--source keep), oldest first, as one "
+		"JSON\narray, one JSON object per line, or CSV with a header row (RFC 4180; a "
+		"cell that\nstarts with = + - @ gets a leading ' so spreadsheets do not run it). "
+		"With -o the\nfile is created 0600 and appears complete or not at all. Text that "
+		"is not UTF-8 shows\nits bad bytes as \\xNN, with the exact bytes in a NAME_base64 "
+		"member. The chain is\nverified first: on a log that fails, a warning follows and "
+		"the exit status is 4.",
 	.opts = export_opts,
 	.flags = CLI_UNLOCK | CLI_READONLY,
 	.run = run_export,

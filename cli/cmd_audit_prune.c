@@ -53,9 +53,11 @@ static void report(const struct audit_prune_result *res, bool would)
 		printf("nothing to prune: no entry at the start of the log is older than %s\n",
 		       older_than);
 	} else {
-		printf("%s %llu audit entries (through seq %llu)%s\n", would ? "would remove" : "removed",
-		       (unsigned long long)res->removed, (unsigned long long)res->through_seq,
-		       would ? "" : "; `secretctl audit verify` checks the rest from the checkpoint");
+		printf("%s %llu audit entries (through seq %llu)%s\n",
+		       would ? "would remove" : "removed", (unsigned long long)res->removed,
+		       (unsigned long long)res->through_seq,
+		       would ? ""
+			     : "; `secretctl audit verify` checks the rest from the checkpoint");
 	}
 }
 

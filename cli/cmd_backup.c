@@ -19,8 +19,9 @@ static const struct cli_opt opts[] = {
 	CLI_FLAG(0, "backup-password", &backup_password,
 		 "encrypt with a separate backup password\n($" CLI_BACKUP_PASSWORD_ENV
 		 " or a prompt) instead of the master password"),
-	CLI_STRING(0, "key-file", "F", &key_file, "encrypt with the key in file F (32..4096 "
-						  "bytes, mode 0600)"),
+	CLI_STRING(0, "key-file", "F", &key_file,
+		   "encrypt with the key in file F (32..4096 "
+		   "bytes, mode 0600)"),
 	CLI_FLAG(0, "force", &force, "replace FILE when it exists"),
 	CLI_FLAG(0, "json", &json, "print the summary as a JSON object"),
 	CLI_OPT_END,

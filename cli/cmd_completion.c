@@ -215,8 +215,10 @@ static const char shared_body[] =
 	"\t[[ ${SECRETCTL_COMPLETION_ENABLED:-} == 1 && -n ${SECRETCTL_PASSWORD:-} ]] || return 0\n"
 	"\tcommand secretctl list </dev/null 2>/dev/null\n"
 	"}\n"
-	"# Sets _sc_path (\"secretctl audit list\"), _sc_skip (the last word is an option that takes\n"
-	"# an argument), _sc_operands, _sc_dashdash and _sc_stop (options are over: after \"--\" or\n"
+	"# Sets _sc_path (\"secretctl audit list\"), _sc_skip (the last word is an option that "
+	"takes\n"
+	"# an argument), _sc_operands, _sc_dashdash and _sc_stop (options are over: after \"--\" "
+	"or\n"
 	"# the command run runs; elsewhere options may follow operands, as the parser permutes)\n"
 	"# from the words before the current one.\n"
 	"_secretctl_walk() {\n"
@@ -229,7 +231,8 @@ static const char shared_body[] =
 	"\t\t\t[[ -n ${_secretctl_args[$_sc_path|$w]+set} ]] && _sc_skip=1\n"
 	"\t\t\tcontinue\n"
 	"\t\tfi\n"
-	"\t\tif ((!_sc_operands && !_sc_dashdash)) && [[ \" ${_secretctl_subs[$_sc_path]-} \" == *\" $w \"* ]]; then\n"
+	"\t\tif ((!_sc_operands && !_sc_dashdash)) && [[ \" ${_secretctl_subs[$_sc_path]-} \" == "
+	"*\" $w \"* ]]; then\n"
 	"\t\t\t_sc_path=\"$_sc_path $w\"; continue\n"
 	"\t\tfi\n"
 	"\t\t_sc_operands=$((_sc_operands + 1))\n"
@@ -240,7 +243,8 @@ static const char shared_body[] =
 static const char bash_body[] =
 	"_secretctl_words() { # kind current-word\n"
 	"\tcase $1 in\n"
-	"\t@file) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$2\") ;;\n"
+	"\t@file) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$2\") "
+	";;\n"
 	"\t@key) mapfile -t COMPREPLY < <(compgen -W \"$(_secretctl_keys)\" -- \"$2\") ;;\n"
 	"\t@cmd) mapfile -t COMPREPLY < <(compgen -c -- \"$2\") ;;\n"
 	"\t*) mapfile -t COMPREPLY < <(compgen -W \"$1\" -- \"$2\") ;;\n"
@@ -253,14 +257,16 @@ static const char bash_body[] =
 	"\t_secretctl_walk \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"\n"
 	"\tlocal operand=${_secretctl_operand[$_sc_path]-}\n"
 	"\tif [[ $operand == @cmd ]] && ((_sc_dashdash || _sc_operands)); then\n"
-	"\t\tif ((_sc_operands)); then _secretctl_words @file \"$cur\"; else _secretctl_words @cmd \"$cur\"; fi\n"
+	"\t\tif ((_sc_operands)); then _secretctl_words @file \"$cur\"; else _secretctl_words @cmd "
+	"\"$cur\"; fi\n"
 	"\t\treturn\n"
 	"\tfi\n"
 	"\tif ((_sc_skip)); then # prev is an option that takes an argument\n"
 	"\t\t_secretctl_words \"${_secretctl_args[$_sc_path|$prev]}\" \"$cur\"; return\n"
 	"\tfi\n"
 	"\tif ((!_sc_stop)) && [[ $cur == -* ]]; then\n"
-	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_opts[$_sc_path]-}\" -- \"$cur\"); return\n"
+	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_opts[$_sc_path]-}\" -- \"$cur\"); "
+	"return\n"
 	"\tfi\n"
 	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
 	"\t\tmapfile -t COMPREPLY < <(compgen -W \"${_secretctl_subs[$_sc_path]}\" -- \"$cur\")\n"
@@ -363,10 +369,12 @@ static const char zsh_body[] =
 	"\tfi\n"
 	"\tlocal -a d\n"
 	"\tif ((!_sc_stop)) && [[ $cur == -* ]]; then\n"
-	"\t\td=(\"${(@ps:\\0:)_secretctl_odesc[$_sc_path]}\"); d=(${d:#}); _describe -t options option d; return\n"
+	"\t\td=(\"${(@ps:\\0:)_secretctl_odesc[$_sc_path]}\"); d=(${d:#}); _describe -t options "
+	"option d; return\n"
 	"\tfi\n"
 	"\tif ((!_sc_operands)) && [[ -n ${_secretctl_subs[$_sc_path]-} ]]; then\n"
-	"\t\td=(\"${(@ps:\\0:)_secretctl_sdesc[$_sc_path]}\"); d=(${d:#}); _describe -t commands command d\n"
+	"\t\td=(\"${(@ps:\\0:)_secretctl_sdesc[$_sc_path]}\"); d=(${d:#}); _describe -t commands "
+	"command d\n"
 	"\tfi\n"
 	"\t[[ -n $operand && $operand != @cmd ]] && _secretctl_words \"$operand\"\n"
 	"\treturn 0\n"
@@ -427,12 +435,17 @@ static void fish_path(struct emit *e, const char *path, const struct cli_command
 	if (is_root(path)) {
 		char words[1024];
 		top_words(e, words, sizeof(words));
-		fputs("complete -c secretctl -n '__secretctl_at " ROOT "' -a help -d 'show the help "
-		      "of a command'\ncomplete -c secretctl -n '__secretctl_at " ROOT "' -l version "
-		      "-d 'print the version'\n", e->f);
-		fprintf(e->f, "complete -c secretctl -n '__secretctl_free \"" ROOT " help\"' -x -a "
-			      "'%s'\ncomplete -c secretctl -n '__secretctl_at \"" ROOT " help\"' -x -a "
-			      "'%s'\n", words, words);
+		fputs("complete -c secretctl -n '__secretctl_at " ROOT
+		      "' -a help -d 'show the help "
+		      "of a command'\ncomplete -c secretctl -n '__secretctl_at " ROOT
+		      "' -l version "
+		      "-d 'print the version'\n",
+		      e->f);
+		fprintf(e->f,
+			"complete -c secretctl -n '__secretctl_free \"" ROOT " help\"' -x -a "
+			"'%s'\ncomplete -c secretctl -n '__secretctl_at \"" ROOT " help\"' -x -a "
+			"'%s'\n",
+			words, words);
 		return;
 	}
 	operand_kind(resolve(c), operand, sizeof(operand));
@@ -443,9 +456,10 @@ static void fish_path(struct emit *e, const char *path, const struct cli_command
 	fish_words(e->f, !strcmp(operand, "@cmd") ? "@file" : operand);
 	fputc('\n', e->f);
 	if (!strcmp(operand, "@cmd"))
-		fprintf(e->f, "set -g __secretctl_runs_%s 1\ncomplete -c secretctl -n "
-			      "'__secretctl_cmd \"%s\"' -x -a '(__fish_complete_command)'\n", var,
-			path);
+		fprintf(e->f,
+			"set -g __secretctl_runs_%s 1\ncomplete -c secretctl -n "
+			"'__secretctl_cmd \"%s\"' -x -a '(__fish_complete_command)'\n",
+			var, path);
 }
 
 static void fish_opt(struct emit *e, const char *path, const struct cli_opt *o, const char *kind)
@@ -458,7 +472,8 @@ static void fish_opt(struct emit *e, const char *path, const struct cli_opt *o, 
 			fprintf(e->f, " -%c", o->short_name);
 		fputc('\n', e->f);
 	}
-	fprintf(e->f, "complete -c secretctl -n '__secretctl_opt \"%s\"' -l %s", path, o->long_name);
+	fprintf(e->f, "complete -c secretctl -n '__secretctl_opt \"%s\"' -l %s", path,
+		o->long_name);
 	if (o->short_name)
 		fprintf(e->f, " -s %c", o->short_name);
 	if (kind)
@@ -476,7 +491,8 @@ static const char fish_head[] =
 	"complete -c secretctl -e\n"
 	"complete -c secretctl -f\n"
 	"function __secretctl_keys\n"
-	"    test \"$SECRETCTL_COMPLETION_ENABLED\" = 1; and test -n \"$SECRETCTL_PASSWORD\"; or return 0\n"
+	"    test \"$SECRETCTL_COMPLETION_ENABLED\" = 1; and test -n \"$SECRETCTL_PASSWORD\"; or "
+	"return 0\n"
 	"    command secretctl list </dev/null 2>/dev/null\n"
 	"end\n"
 	"# The command path of the line so far (\"\", \"audit\", \"audit list\"), the number of\n"

@@ -19,7 +19,8 @@ static int check(struct cli_ctx *ctx)
 {
 	if (!yes && !cli_have_tty()) {
 		cli_error("delete: refusing to delete '%s' without confirmation: there is no "
-			  "terminal to ask on; pass --yes", ctx->key);
+			  "terminal to ask on; pass --yes",
+			  ctx->key);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;

@@ -40,17 +40,22 @@ static void print_nproc_bound(const char *label, uint64_t limit)
 		printf("%s RLIMIT_NPROC (bounds the tree inside the user namespace)\n", label);
 		break;
 	case SUP_NPROC_PIDMAX:
-		printf("%s pid_max of each run's own pid namespace (Linux >= 6.14; bounds root runs "
-		       "at 300 processes or more)\n", label);
+		printf("%s pid_max of each run's own pid namespace (Linux >= 6.14; bounds root "
+		       "runs "
+		       "at 300 processes or more)\n",
+		       label);
 		break;
 	case SUP_NPROC_CGROUP:
 		printf("%s pids cgroup (bounds the process tree of root runs; its attach costs a "
-		       "kernel RCU grace period, often 10-20 ms per run)\n", label);
+		       "kernel RCU grace period, often 10-20 ms per run)\n",
+		       label);
 		break;
 	case SUP_NPROC_NONE:
 		printf("%s NONE for root runs: no writable pids cgroup at /sys/fs/cgroup/pids, no "
-		       "per-namespace pid_max, and RLIMIT_NPROC does not apply to root; only --timeout "
-		       "ends a fork bomb, and `run --limit nproc=N` is refused\n", label);
+		       "per-namespace pid_max, and RLIMIT_NPROC does not apply to root; only "
+		       "--timeout "
+		       "ends a fork bomb, and `run --limit nproc=N` is refused\n",
+		       label);
 		break;
 	}
 }
@@ -63,18 +68,25 @@ static void print_core_pattern(void)
 		struct rlimit rl;
 		bool stopped = getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_max >= 1;
 		printf("core dumps:    WARNING: core_pattern pipes crashes to a helper (%s);\n"
-		       "               such a helper (systemd-coredump) keeps the crashing process's\n"
-		       "               environment, that is, injected secrets.\n", buf);
+		       "               such a helper (systemd-coredump) keeps the crashing "
+		       "process's\n"
+		       "               environment, that is, injected secrets.\n",
+		       buf);
 		if (stopped)
-			printf("               Sandboxed commands run with a core limit of 1, which the\n"
-			       "               kernel treats as 'no helper', and cannot change it; with\n"
+			printf("               Sandboxed commands run with a core limit of 1, "
+			       "which the\n"
+			       "               kernel treats as 'no helper', and cannot change it; "
+			       "with\n"
 			       "               --sandbox off a command can.\n");
 		else
-			printf("               Your hard core limit is 0, so the sandbox cannot set the\n"
-			       "               1 that stops the helper: raise it (ulimit -H -c 1) or\n"
+			printf("               Your hard core limit is 0, so the sandbox cannot "
+			       "set the\n"
+			       "               1 that stops the helper: raise it (ulimit -H -c 1) "
+			       "or\n"
 			       "               disable the helper.\n");
 	} else if (buf[0]) {
-		printf("core dumps:    core_pattern '%s' (sandboxed commands: core limit 1, no core)\n",
+		printf("core dumps:    core_pattern '%s' (sandboxed commands: core limit 1, no "
+		       "core)\n",
 		       buf);
 	}
 }
@@ -89,13 +101,14 @@ static void print_vault_path(const char *label, const char *path, bool dir)
 		return;
 	}
 	const struct passwd *pw = getpwuid(st.st_uid);
-	const char *problem = S_ISLNK(st.st_mode)		      ? "a symlink: refused"
-			      : dir != !!S_ISDIR(st.st_mode)	      ? "wrong file type: refused"
-			      : st.st_uid != geteuid()		      ? "not yours: refused"
-			      : (st.st_mode & 077)		      ? "group/others have access: refused"
-								      : "ok";
+	const char *problem = S_ISLNK(st.st_mode)	     ? "a symlink: refused"
+			      : dir != !!S_ISDIR(st.st_mode) ? "wrong file type: refused"
+			      : st.st_uid != geteuid()	     ? "not yours: refused"
+			      : (st.st_mode & 077)	     ? "group/others have access: refused"
+							     : "ok";
 	printf("  %-10s %s  mode %04o, owner %s (uid %u): %s\n", label, path,
-	       (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "?", (unsigned)st.st_uid, problem);
+	       (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "?", (unsigned)st.st_uid,
+	       problem);
 }
 
 static const char *kdf_name(enum vault_kdf k)
@@ -150,7 +163,8 @@ static bool print_vault(void)
 		       "password is\n  cheap to brute-force from a copy of vault.db. Re-key it: "
 		       "secretctl password --kdf moderate\n");
 		cli_warn("doctor: the vault in %s uses the insecure test KDF profile (re-key it: "
-			 "secretctl password --kdf moderate)", dir);
+			 "secretctl password --kdf moderate)",
+			 dir);
 	}
 	return true;
 }
@@ -196,14 +210,14 @@ static int run(struct cli_ctx *ctx)
 			if (i == 0)
 				standard_ok = true;
 		} else if (res.failed) {
-			printf("  %-24s UNAVAILABLE: %s failed: %s\n", cases[i].label, sup_stage_name(res.stage),
-			       strerror(res.stage_errno));
+			printf("  %-24s UNAVAILABLE: %s failed: %s\n", cases[i].label,
+			       sup_stage_name(res.stage), strerror(res.stage_errno));
 		} else {
 			printf("  %-24s UNAVAILABLE: %s\n", cases[i].label, strerror(-r));
 		}
-		unsigned prot = r == 0 ? res.protections
-				       : sup_profile_protections(cases[i].profile,
-								  cases[i].deny_net);
+		unsigned prot =
+			r == 0 ? res.protections
+			       : sup_profile_protections(cases[i].profile, cases[i].deny_net);
 		printf("  %-24s uses:", "");
 		const char *sep = " ";
 		for (unsigned bit = 1; bit && bit <= SUP_PROT_LAST; bit <<= 1) {
@@ -214,12 +228,14 @@ static int run(struct cli_ctx *ctx)
 		}
 		printf("\n");
 	}
-	printf("\nnot protected by any profile: a process of the same user outside the sandbox can\n"
+	printf("\nnot protected by any profile: a process of the same user outside the sandbox "
+	       "can\n"
 	       "read the command's /proc/<pid>/environ; argv is visible in /proc; output the\n"
 	       "sanitizer cannot recognise (transformed secrets) is not redacted. See\n"
 	       "docs/sandbox.md.\n");
 	if (!standard_ok)
-		printf("\nsecretctl run will refuse to run (exit 125) unless --sandbox off is given.\n");
+		printf("\nsecretctl run will refuse to run (exit 125) unless --sandbox off is "
+		       "given.\n");
 	bool vault_ok = print_vault();
 	return standard_ok && vault_ok ? CLI_OK : CLI_EUSAGE;
 }

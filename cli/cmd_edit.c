@@ -33,9 +33,9 @@ static const struct cli_opt opts[] = {
 	CLI_STRING(0, "notes", "TEXT", &o.meta.notes, "replace the notes (\"\" clears)"),
 	CLI_FN1(0, "tags", "a,b", opt_tags, "replace the tags (\"\" clears)"),
 	CLI_STRING(0, "url", "URL", &o.meta.url, "replace the URL (\"\" clears)"),
-	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ... from now "
-						       "(at most\n" CLI_EXPIRES_MAX
-						       "); \"never\" clears"),
+	CLI_FN1(0, "expires", "DURATION", opt_expires,
+		"expire after 12h, 30d, 1y, ... from now "
+		"(at most\n" CLI_EXPIRES_MAX "); \"never\" clears"),
 	CLI_LIST(0, "remove-field", "NAME", &o.remove_fields, "remove field NAME (repeatable)"),
 	CLI_LIST(0, "sensitive", "NAME", &o.sensitive,
 		 "mark field NAME sensitive: masked by 'get --fields', always\n"
@@ -43,8 +43,9 @@ static const struct cli_opt opts[] = {
 	CLI_LIST(0, "not-sensitive", "NAME", &o.not_sensitive,
 		 "mark field NAME not sensitive: configuration such as a user\n"
 		 "name, redacted only when 8 bytes or longer (repeatable)"),
-	CLI_FLAG(0, "clear-bindings", &o.clear_bindings, "drop every binding (before any "
-							 "--binding)"),
+	CLI_FLAG(0, "clear-bindings", &o.clear_bindings,
+		 "drop every binding (before any "
+		 "--binding)"),
 	CLI_LIST(0, "unbind", "ENV", &o.unbind, "drop the binding of ENV (repeatable)"),
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
@@ -58,15 +59,17 @@ static int check(struct cli_ctx *ctx)
 	(void)ctx;
 	if (!cli_meta_given(&o.meta) && !o.remove_fields && !o.sensitive && !o.not_sensitive &&
 	    !o.unbind && !o.clear_bindings) {
-		cli_error("edit: nothing to change (see 'secretctl edit --help'; to change a value, "
-			  "use 'secretctl set')");
+		cli_error(
+			"edit: nothing to change (see 'secretctl edit --help'; to change a value, "
+			"use 'secretctl set')");
 		return CLI_EUSAGE;
 	}
 	for (size_t i = 0; o.sensitive && o.sensitive[i]; i++) {
 		for (size_t j = 0; o.not_sensitive && o.not_sensitive[j]; j++) {
 			if (!strcmp(o.sensitive[i], o.not_sensitive[j])) {
 				cli_error("edit: field '%.64s' given to both --sensitive and "
-					  "--not-sensitive", o.sensitive[i]);
+					  "--not-sensitive",
+					  o.sensitive[i]);
 				return CLI_EUSAGE;
 			}
 		}
@@ -103,21 +106,29 @@ static int run(struct cli_ctx *ctx)
 		return CLI_EUSAGE;
 	}
 	struct vault_edit_in in = {
-		.key = ctx->key, .notes = o.meta.notes, .url = o.meta.url, .tags = o.meta.tags,
-		.set_expires = o.meta.set_expires, .expires_at = o.meta.expires_at,
+		.key = ctx->key,
+		.notes = o.meta.notes,
+		.url = o.meta.url,
+		.tags = o.meta.tags,
+		.set_expires = o.meta.set_expires,
+		.expires_at = o.meta.expires_at,
 		.remove_fields = (const char *const *)o.remove_fields,
 		.nremove_fields = strv_len(o.remove_fields),
-		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
+		.sensitive = (const char *const *)o.sensitive,
+		.nsensitive = strv_len(o.sensitive),
 		.not_sensitive = (const char *const *)o.not_sensitive,
 		.nnot_sensitive = strv_len(o.not_sensitive),
 		.clear_bindings = o.clear_bindings,
-		.unbind = (const char *const *)o.unbind, .nunbind = strv_len(o.unbind),
-		.bindings = o.meta.bindings, .nbindings = o.meta.nbindings,
+		.unbind = (const char *const *)o.unbind,
+		.nunbind = strv_len(o.unbind),
+		.bindings = o.meta.bindings,
+		.nbindings = o.meta.nbindings,
 	};
 	int r = vault_edit(ctx->vault, &in, &changed, &err);
 	if (r == -ENOENT) {
 		cli_error("edit: no secret named '%s' (see 'secretctl list'; 'secretctl set' "
-			  "creates one)", ctx->key);
+			  "creates one)",
+			  ctx->key);
 		return CLI_ENOTFOUND;
 	}
 	if (r < 0) {

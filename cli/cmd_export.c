@@ -19,8 +19,9 @@ static struct {
 } o;
 
 static const struct cli_opt opts[] = {
-	CLI_LIST('k', "key", "PATTERN", &o.keys, "export the keys matching PATTERN (glob; "
-						  "repeatable; default: all)"),
+	CLI_LIST('k', "key", "PATTERN", &o.keys,
+		 "export the keys matching PATTERN (glob; "
+		 "repeatable; default: all)"),
 	CLI_STRING('f', "format", "env|json", &o.format, "output format (default: env)"),
 	CLI_STRING('o', "output", "FILE", &o.output,
 		   "write FILE (mode 0600, replaced whole) instead of stdout"),
@@ -116,8 +117,10 @@ static int env_var(void *ctx, char *env, const struct vault_field_meta *field,
 		return strv_push(&c->names, name) < 0 ? reterr_set(err, -ENOMEM, "out of memory")
 						      : 0;
 	if (memchr(value, 0, len))
-		return reterr_set(err, -EINVAL, "%s holds a NUL byte, which .env cannot carry; use "
-						"-f json", c->key);
+		return reterr_set(err, -EINVAL,
+				  "%s holds a NUL byte, which .env cannot carry; use "
+				  "-f json",
+				  c->key);
 	return c->out ? ix_env_write(c->out, name, value, len) : 0;
 }
 
@@ -138,8 +141,9 @@ static int env_names(const struct vault_meta *m, size_t n, struct reterr *err)
 	for (size_t f = 0; f < VAULT_FIELDS_MAX; f++)
 		fv[f] = none;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct vault_entry e = { .meta = m[i], .value = none, .field_values = fv,
-					 .field_lens = fl };
+		struct vault_entry e = {
+			.meta = m[i], .value = none, .field_values = fv, .field_lens = fl
+		};
 		c.key = m[i].key;
 		r = broker_entry_vars(&e, m[i].key, NULL, false, env_var, &c, err);
 	}
@@ -148,8 +152,9 @@ static int env_names(const struct vault_meta *m, size_t n, struct reterr *err)
 		qsort(c.names, nn, sizeof(char *), cmp_str);
 		for (size_t i = 1; i < nn && r == 0; i++)
 			if (!strcmp(c.names[i - 1], c.names[i]))
-				r = reterr_set(err, -EINVAL, "two secrets both give %s; export them "
-							     "separately (-k) or use -f json",
+				r = reterr_set(err, -EINVAL,
+					       "two secrets both give %s; export them "
+					       "separately (-k) or use -f json",
 					       c.names[i]);
 	}
 	strv_free(c.names);
@@ -184,7 +189,8 @@ static int json_fields(struct outbuf *out, const struct vault_entry *e, bool *fi
 		outbuf_puts(out, ", ");
 		if (cli_out_json_value(out, e->field_values[f], e->field_lens[f], false) < 0)
 			return -ENOMEM;
-		outbuf_printf(out, ", \"sensitive\": %s}", m->fields[f].sensitive ? "true" : "false");
+		outbuf_printf(out, ", \"sensitive\": %s}",
+			      m->fields[f].sensitive ? "true" : "false");
 	}
 	outbuf_puts(out, "\n    ]");
 	if (m->nbindings) {

@@ -229,8 +229,9 @@ static const struct cli_opt json_opts[] = {
 };
 
 static const struct cli_opt delete_opts[] = {
-	CLI_FLAG('f', "force", &o.force, "also delete a folder that is not empty: its folders go\n"
-					 "too, its secrets are kept (in no folder)"),
+	CLI_FLAG('f', "force", &o.force,
+		 "also delete a folder that is not empty: its folders go\n"
+		 "too, its secrets are kept (in no folder)"),
 	CLI_OPT_END,
 };
 
@@ -310,8 +311,8 @@ static const struct cli_command folder_delete = {
 };
 
 static const struct cli_command *const folder_subs[] = {
-	&folder_create, &folder_list, &folder_info, &folder_rename, &folder_move, &folder_delete,
-	NULL,
+	&folder_create, &folder_list,	&folder_info, &folder_rename,
+	&folder_move,	&folder_delete, NULL,
 };
 
 const struct cli_command cli_cmd_folder = {

@@ -41,9 +41,11 @@ static const struct cli_opt opts[] = {
 	CLI_FLAG(0, "no-lowercase", &o.no[LOWER], "no a-z"),
 	CLI_FLAG(0, "no-numbers", &o.no[DIGIT], "no 0-9"),
 	CLI_FLAG(0, "no-symbols", &o.no[SYMBOL], "no !@#$%^&*()_+-=[]{}|;:,.<>?"),
-	CLI_STRING(0, "exclude", "CHARS", &o.exclude, "never use these characters (e.g. \"0O1lI\")"),
-	CLI_FLAG('c', "copy", &o.copy, "also copy the first password to the clipboard (cleared "
-				       "after\n30 s if it still holds it)"),
+	CLI_STRING(0, "exclude", "CHARS", &o.exclude,
+		   "never use these characters (e.g. \"0O1lI\")"),
+	CLI_FLAG('c', "copy", &o.copy,
+		 "also copy the first password to the clipboard (cleared "
+		 "after\n30 s if it still holds it)"),
 	CLI_OPT_END,
 };
 
@@ -179,10 +181,11 @@ const struct cli_command cli_cmd_generate = {
 	.summary = "generate random passwords",
 	.synopsis = "[-l 8..256] [-n 1..100] [--no-uppercase] [--no-lowercase] [--no-numbers]\n"
 		    "[--no-symbols] [--exclude CHARS] [-c|--copy]",
-	.about = "Print random passwords, one per line: uniform over every password of the "
-		 "length that\nholds at least one character of each enabled class (a-z, A-Z, 0-9, "
-		 "symbols), drawn\nwith libsodium's randombytes_uniform. --exclude drops characters "
-		 "(a class it\nempties is turned off). No vault is needed.",
+	.about =
+		"Print random passwords, one per line: uniform over every password of the "
+		"length that\nholds at least one character of each enabled class (a-z, A-Z, 0-9, "
+		"symbols), drawn\nwith libsodium's randombytes_uniform. --exclude drops characters "
+		"(a class it\nempties is turned off). No vault is needed.",
 	.notes = "Exit status: 0 done, 1 bad usage (a length or count out of range, an empty "
 		 "character set)\nor --copy without a clipboard tool (the passwords are printed "
 		 "first).\nEnvironment: SECRETCTL_CLIPBOARD_SECONDS (default 30) delays the "

@@ -45,7 +45,7 @@ static void out_text_block(struct outbuf *o, const char *s)
 
 struct field_values {
 	const struct vault_entry *e;
-	bool masked;    /* every value masked (--masked) */
+	bool masked;	/* every value masked (--masked) */
 	bool sensitive; /* sensitive values shown too (get KEY --json: the whole secret) */
 };
 
@@ -79,7 +79,7 @@ static void out_meta_text(struct outbuf *o, const struct vault_meta *m)
 	outbuf_puts(o, "\nbindings:  ");
 	for (size_t i = 0; i < m->nbindings; i++) {
 		outbuf_printf(o, "%s%s=%s", i ? ", " : "", m->bindings[i].env,
-			       m->bindings[i].field);
+			      m->bindings[i].field);
 	}
 	outbuf_puts(o, "\ntags:      ");
 	for (size_t i = 0; m->tags && m->tags[i]; i++) {
@@ -120,16 +120,19 @@ static struct {
 
 static const struct cli_opt opts[] = {
 	CLI_STRING(0, "field", "NAME", &o.field, "print the value of field NAME instead"),
-	CLI_FLAG(0, "fields", &o.fields, "print every field as 'name: value', sensitive values "
-					 "masked"),
+	CLI_FLAG(0, "fields", &o.fields,
+		 "print every field as 'name: value', sensitive values "
+		 "masked"),
 	CLI_FLAG(0, "show-metadata", &o.meta,
 		 "print notes, URL, tags, fields, bindings and dates, never a value\n"
 		 "(values are not even decrypted)"),
-	CLI_FLAG(0, "masked", &o.masked, "print values masked: ******** plus the last 4 "
-					 "characters of\nvalues of 16 bytes or more"),
-	CLI_FLAG(0, "json", &o.json, "one JSON object: the metadata plus what was asked for;\n"
-				     "without --field/--fields every value, sensitive fields\n"
-				     "included; values that are not UTF-8 appear as value_base64"),
+	CLI_FLAG(0, "masked", &o.masked,
+		 "print values masked: ******** plus the last 4 "
+		 "characters of\nvalues of 16 bytes or more"),
+	CLI_FLAG(0, "json", &o.json,
+		 "one JSON object: the metadata plus what was asked for;\n"
+		 "without --field/--fields every value, sensitive fields\n"
+		 "included; values that are not UTF-8 appear as value_base64"),
 	CLI_OPT_END,
 };
 
@@ -168,7 +171,8 @@ static int pick(const struct vault_entry *e, const char *key, const unsigned cha
 	if (mode() == GET_VALUE) {
 		if (!e->meta.has_value) {
 			cli_error("get: %s has no single value, only fields (use --field NAME or "
-				  "--fields)", key);
+				  "--fields)",
+				  key);
 			return CLI_ENOTFOUND;
 		}
 		*ret = e->value;
@@ -184,7 +188,8 @@ static int pick(const struct vault_entry *e, const char *key, const unsigned cha
 		    cli_session_scope() == CLI_SCOPE_AGENT) {
 			cli_error("get: field '%s' of %s is sensitive: showing it needs the master "
 				  "password (run it with the password, add --masked, or open a "
-				  "window with 'secretctl unlock --full --for 10m')", o.field, key);
+				  "window with 'secretctl unlock --full --for 10m')",
+				  o.field, key);
 			return CLI_EAUTH;
 		}
 		*ret = e->field_values[fi];
@@ -253,7 +258,8 @@ static void warn_expired(const struct vault_meta *m)
 	parse_format_time(m->expires_at, when);
 	cli_warn("get: %s expired at %s ('secretctl run' refuses it): rotate it ('secretctl set "
 		 "%s --expires DURATION') or change its expiry ('secretctl edit %s --expires "
-		 "DURATION|never')", m->key, when, m->key, m->key);
+		 "DURATION|never')",
+		 m->key, when, m->key, m->key);
 }
 
 /* The read's audit entry, written after the outcome is known (a get that fails after the read,
@@ -262,7 +268,9 @@ static void warn_expired(const struct vault_meta *m)
 static int audit_get(struct vault *v, const char *key, const char *error)
 {
 	struct reterr err = RETERR_INIT;
-	struct audit_event ev = { .action = "secret.get", .keys = key, .success = !error,
+	struct audit_event ev = { .action = "secret.get",
+				  .keys = key,
+				  .success = !error,
 				  .error = error,
 				  .detail = mode() == GET_META ? "{\"meta_only\":true}" : NULL };
 	int r = audit_append(v, &ev, &err);

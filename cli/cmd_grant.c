@@ -25,7 +25,8 @@ static struct {
 static int opt_for(const char *arg)
 {
 	if (parse_duration_ms(arg, false, &o.ms) < 0 || o.ms < 1000 || o.ms > GRANT_FOR_MAX_MS) {
-		cli_error("grant: invalid --for '%s' (a duration from 1s to 24h: 30m, 2h, ...)", arg);
+		cli_error("grant: invalid --for '%s' (a duration from 1s to 24h: 30m, 2h, ...)",
+			  arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;
@@ -35,7 +36,8 @@ static int opt_runs(const char *arg)
 {
 	uint64_t n;
 	if (parse_u64(arg, 1, GRANT_RUNS_MAX, &n) < 0) {
-		cli_error("grant: invalid --runs '%s' (a number from 1 to %d)", arg, GRANT_RUNS_MAX);
+		cli_error("grant: invalid --runs '%s' (a number from 1 to %d)", arg,
+			  GRANT_RUNS_MAX);
 		return CLI_EUSAGE;
 	}
 	o.runs = (int64_t)n;
@@ -43,8 +45,9 @@ static int opt_runs(const char *arg)
 }
 
 static const struct cli_opt opts[] = {
-	CLI_FN(0, "for", "DURATION", opt_for, "how long the grant lasts (default 30m; at most 24h,\n"
-					      "and never past the vault's lock)"),
+	CLI_FN(0, "for", "DURATION", opt_for,
+	       "how long the grant lasts (default 30m; at most 24h,\n"
+	       "and never past the vault's lock)"),
 	CLI_FN(0, "runs", "N", opt_runs, "end it after N runs it let through (default: no limit)"),
 	CLI_STRING(0, "command", "NAME", &o.command,
 		   "only runs of a program with this name (the file's last\n"
@@ -58,7 +61,8 @@ static bool glob_ok(const char *p)
 {
 	size_t n = strlen(p);
 	return n > 0 && n <= POLICY_KEY_MAX &&
-	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-*?") == n;
+	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-*?") ==
+		       n;
 }
 
 static bool name_ok(const char *s)
@@ -71,7 +75,8 @@ static bool name_ok(const char *s)
 static int check(struct cli_ctx *ctx)
 {
 	if (ctx->argc != 1) {
-		cli_error("grant: which keys? give one key pattern ('aws/*', quoted for the shell)");
+		cli_error(
+			"grant: which keys? give one key pattern ('aws/*', quoted for the shell)");
 		return CLI_EUSAGE;
 	}
 	if (!glob_ok(ctx->argv[0])) {
@@ -96,8 +101,11 @@ static void audit(int64_t id, const char *pattern, int64_t ms, int64_t runs)
 		return;
 	snprintf(detail, sizeof(detail), "{\"id\":%lld,\"for_s\":%lld,\"runs\":%lld}",
 		 (long long)id, (long long)(ms / 1000), (long long)runs);
-	struct audit_event ev = { .action = "agent.grant", .keys = pattern, .command = o.command,
-				  .success = true, .detail = detail };
+	struct audit_event ev = { .action = "agent.grant",
+				  .keys = pattern,
+				  .command = o.command,
+				  .success = true,
+				  .detail = detail };
 	(void)audit_append(v, &ev, NULL);
 	vault_free(v);
 }
@@ -114,7 +122,9 @@ static int run(struct cli_ctx *ctx)
 	int r = agent_child_grant(cli_session(), ctx->argv[0], o.command, ms, runs, &id, &err);
 	if (r < 0) {
 		cli_error("grant: %s", reterr_str(&err, r));
-		return r == -EPERM ? CLI_EAUTH : r == -ENOSPC || r == -EINVAL ? CLI_EUSAGE : CLI_EIO;
+		return r == -EPERM		      ? CLI_EAUTH
+		       : r == -ENOSPC || r == -EINVAL ? CLI_EUSAGE
+						      : CLI_EIO;
 	}
 	audit(id, ctx->argv[0], ms, runs);
 	char d[32], n[48] = "";
@@ -125,7 +135,8 @@ static int run(struct cli_ctx *ctx)
 		printf("{\"id\":%lld,\"pattern\":\"%s\",\"for_s\":%lld,\"runs\":%lld}\n",
 		       (long long)id, ctx->argv[0], (long long)(ms / 1000), (long long)runs);
 	else
-		printf("grant %lld: runs with keys matching %s%s%s%s go on without asking, for %s%s\n",
+		printf("grant %lld: runs with keys matching %s%s%s%s go on without asking, for "
+		       "%s%s\n",
 		       (long long)id, ctx->argv[0], o.command ? " (program " : "",
 		       o.command ? o.command : "", o.command ? ")" : "", d, n);
 	return CLI_OK;
@@ -148,9 +159,12 @@ const struct cli_command cli_cmd_grant = {
 	.summary = "let runs use keys without asking, for a while",
 	.synopsis = "[--for DURATION] [--runs N] [--command NAME] PATTERN",
 	.about = "For --for (default 30m) or --runs runs, runs served by the session agent (an "
-		 "agent's\nsecret_run, 'secretctl run' in the agent scope) whose keys all match live "
-		 "grants go on\nwithout asking you, even when the policy says approval:, and may use "
-		 "keys the policy\nkeeps for grants (require_grant: true). Needs the master password. "
+		 "agent's\nsecret_run, 'secretctl run' in the agent scope) whose keys all match "
+		 "live "
+		 "grants go on\nwithout asking you, even when the policy says approval:, and may "
+		 "use "
+		 "keys the policy\nkeeps for grants (require_grant: true). Needs the master "
+		 "password. "
 		 "'secretctl grants'\nlists them, 'secretctl revoke' ends them; locking the vault "
 		 "ends them all.",
 	.notes = "Exit status: 0 granted; 1 bad pattern or option, or too many grants; 3 locked, "

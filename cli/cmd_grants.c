@@ -22,7 +22,8 @@ static void text_one(struct outbuf *o, const struct agent_grant_info *g)
 	outbuf_printf(o, "%lld  ", (long long)g->id);
 	outbuf_escaped(o, g->pattern, strlen(g->pattern));
 	outbuf_puts(o, "  program ");
-	outbuf_escaped(o, *g->command ? g->command : "any", strlen(*g->command ? g->command : "any"));
+	outbuf_escaped(o, *g->command ? g->command : "any",
+		       strlen(*g->command ? g->command : "any"));
 	outbuf_printf(o, "  ends in %s", left);
 	if (g->runs >= 0)
 		outbuf_printf(o, " or after %lld more run%s", (long long)g->runs,
@@ -46,8 +47,8 @@ static void json_one(struct outbuf *o, const struct agent_grant_info *g, bool fi
 	outbuf_printf(o, ",\"used\":%lld}", (long long)g->used);
 }
 
-static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json,
-		bool first, struct reterr *err)
+static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as_json, bool first,
+		struct reterr *err)
 {
 	struct agent_grant_info g;
 	int r = agent_child_grants(c, *after, &g, err);
@@ -65,7 +66,10 @@ static int item(struct agent_child *c, int64_t *after, struct outbuf *o, bool as
 static int run(struct cli_ctx *ctx)
 {
 	const struct cli_agent_list l = {
-		.name = ctx->name, .json = json, .item = item, .empty = "no live grant",
+		.name = ctx->name,
+		.json = json,
+		.item = item,
+		.empty = "no live grant",
 		.locked = "the vault is locked, so no grant is live ('secretctl unlock', then "
 			  "'secretctl grant')",
 	};
@@ -83,7 +87,8 @@ const struct cli_command cli_cmd_grants = {
 	.summary = "list the live grants",
 	.synopsis = "[--json]",
 	.about = "List the grants ('secretctl grant') the session agent holds: the key pattern, "
-		 "the\nprogram it is limited to, when it ends, the runs it may still let through and "
+		 "the\nprogram it is limited to, when it ends, the runs it may still let through "
+		 "and "
 		 "the runs\nit let through.",
 	.notes = "Exit status: 0; 3 locked (no grant can be live). See secretctl-grant(1).",
 	.opts = opts,

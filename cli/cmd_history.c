@@ -48,8 +48,8 @@ static int check(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
-static void print(struct outbuf *out, const char *key, unsigned keep,
-		  const struct vault_version *a, size_t n)
+static void print(struct outbuf *out, const char *key, unsigned keep, const struct vault_version *a,
+		  size_t n)
 {
 	char ts[32];
 	if (o.json)

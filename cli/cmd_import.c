@@ -47,8 +47,9 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "conflict", "skip|overwrite|error", opt_conflict,
 	       "what to do with a key the vault has (default: error, and\nnothing is imported)"),
 	CLI_FN(0, "on-conflict", "skip|overwrite|error", opt_conflict, "same as --conflict"),
-	CLI_FLAG(0, "dry-run", &o.dry_run, "list what would be created, updated or skipped; write "
-					   "nothing"),
+	CLI_FLAG(0, "dry-run", &o.dry_run,
+		 "list what would be created, updated or skipped; write "
+		 "nothing"),
 	CLI_LIST('k', "key", "PATTERN", &o.keys,
 		 "import only the keys matching PATTERN (glob; repeatable)"),
 	CLI_FLAG(0, "preserve-case", &o.preserve_case,
@@ -101,7 +102,8 @@ static int check_options(struct cli_ctx *ctx)
 	}
 	if (o.format && strcmp(o.format, "env") && strcmp(o.format, "json")) {
 		cli_error("import: unknown --format '%s' (use env or json; --from for a "
-			  "competitor's export)", o.format);
+			  "competitor's export)",
+			  o.format);
 		return CLI_EUSAGE;
 	}
 	enum ix_format f;
@@ -196,7 +198,8 @@ static void progress(void *ctx, size_t done, size_t total)
 }
 
 static const char *const verbs[] = {
-	[VAULT_OUTCOME_CREATED] = "create", [VAULT_OUTCOME_UPDATED] = "update",
+	[VAULT_OUTCOME_CREATED] = "create",
+	[VAULT_OUTCOME_UPDATED] = "update",
 	[VAULT_OUTCOME_SKIPPED] = "skip",
 };
 
@@ -256,7 +259,8 @@ static int report(const struct vault_bulk_item *items, size_t n, const char *pat
 		const struct ix_item *it = &o.doc->items[i];
 		if (r == -EEXIST)
 			cli_error("import: %s (line %u) exists in the vault; nothing was imported "
-				  "(use --on-conflict skip or overwrite)", it->key, it->line);
+				  "(use --on-conflict skip or overwrite)",
+				  it->key, it->line);
 		else
 			cli_error("import: %s: line %u: %s: %s; nothing was imported", path,
 				  it->line, it->key, reterr_str(err, r));
@@ -306,8 +310,10 @@ static int run(struct cli_ctx *ctx)
 	if (rc != CLI_OK)
 		return rc;
 	cli_progress_init(&bar, "import", o.doc->n);
-	struct vault_bulk_opts bo = { .action = "secret.import", .conflict = o.mode,
-				      .dry_run = o.dry_run, .progress = progress,
+	struct vault_bulk_opts bo = { .action = "secret.import",
+				      .conflict = o.mode,
+				      .dry_run = o.dry_run,
+				      .progress = progress,
 				      .progress_ctx = &bar };
 	int r = vault_set_many(ctx->vault, items, o.doc->n, &bo, &err);
 	cli_progress_done(&bar);

@@ -74,7 +74,8 @@ static int check(struct cli_ctx *ctx)
 	/* An empty vault.db is what an interrupted init of an older version left: replaced. */
 	if (lstat(db, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0)) {
 		cli_error("init: a vault already exists in %s; refusing to overwrite it (delete %s "
-			  "yourself if you really mean to start over)", dir, db);
+			  "yourself if you really mean to start over)",
+			  dir, db);
 		return CLI_EUSAGE;
 	}
 	missing_dir = first_missing_parent(dir);

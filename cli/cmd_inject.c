@@ -37,8 +37,9 @@ static int read_template(bool password_stdin)
 {
 	AUTO_CLOSE int fd = -1;
 	if (!o.in && password_stdin) {
-		cli_error("inject: --password-stdin needs the template from -i FILE (standard input "
-			  "carries the password)");
+		cli_error(
+			"inject: --password-stdin needs the template from -i FILE (standard input "
+			"carries the password)");
 		return CLI_EUSAGE;
 	}
 	if (!o.in)
@@ -110,7 +111,8 @@ static int entry_for(struct vault *v, struct loaded *l, const struct ix_ref *ref
 	if (r < 0) {
 		cli_error("inject: %s:%u:%u: %s; nothing was written", tmpl_name(), ref->line,
 			  ref->column,
-			  r == -ENOENT ? "no such secret (see 'secretctl list')" : reterr_str(&err, r));
+			  r == -ENOENT ? "no such secret (see 'secretctl list')"
+				       : reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	l->keys[l->n] = ref->key;
@@ -182,7 +184,8 @@ static int render(const struct loaded *l, int fd)
 			   o.nrefs);
 	int w = outbuf_finish(&out);
 	if (w < 0 && !(w == -EPIPE && fd == STDOUT_FILENO)) {
-		cli_error("inject: cannot write %s: %s", o.out ? o.out : "the output", strerror(-w));
+		cli_error("inject: cannot write %s: %s", o.out ? o.out : "the output",
+			  strerror(-w));
 		return CLI_EIO;
 	}
 	return CLI_OK;
@@ -220,14 +223,16 @@ const struct cli_command cli_cmd_inject = {
 	.name = "inject",
 	.summary = "render a template with secret values (as op inject)",
 	.synopsis = "[-i TEMPLATE] [-o FILE] [-f] [--password-stdin]",
-	.about = "Copy TEMPLATE (default: standard input) to stdout or FILE with every reference "
-		 "replaced\nby a secret's value:\n"
-		 "    {{ secretctl \"KEY\" }}            the secret's value\n"
-		 "    {{ secretctl \"KEY\" \"FIELD\" }}    one of its fields\n"
-		 "Other text, other \"{{ }}\" included, is copied as it is. A malformed reference or "
-		 "one\nto a missing secret or field is an error and nothing is written. -o writes a "
-		 "0600\nfile in one piece and never replaces one without --force. Audited "
-		 "(secret.inject).",
+	.about =
+		"Copy TEMPLATE (default: standard input) to stdout or FILE with every reference "
+		"replaced\nby a secret's value:\n"
+		"    {{ secretctl \"KEY\" }}            the secret's value\n"
+		"    {{ secretctl \"KEY\" \"FIELD\" }}    one of its fields\n"
+		"Other text, other \"{{ }}\" included, is copied as it is. A malformed reference "
+		"or "
+		"one\nto a missing secret or field is an error and nothing is written. -o writes a "
+		"0600\nfile in one piece and never replaces one without --force. Audited "
+		"(secret.inject).",
 	.notes = "Exit status: 0 written, 1 bad usage or a malformed template (line and column "
 		 "given),\n2 a missing secret or field, 3 password problem, 4 integrity failure, 5 "
 		 "I/O error.\nThe grammar: 'man secretctl-inject'.",

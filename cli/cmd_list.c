@@ -47,7 +47,7 @@ static void print_long(struct outbuf *o, const struct vault_meta *m, int64_t now
 		snprintf(size, sizeof(size), "-");
 	AUTO_FREE char *tags = strv_join(m->tags, ",");
 	outbuf_printf(o, "%-*s  %7s  %6zu  %-20s  %-20s  ", keyw, m->key, size, m->nfields, upd,
-		       exp);
+		      exp);
 	if (tags && tags[0])
 		outbuf_escaped(o, tags, strlen(tags));
 	else
@@ -77,8 +77,9 @@ static const struct cli_opt opts[] = {
 	CLI_FN1(0, "expiring", "DURATION", opt_expiring,
 		"only secrets that expire within DURATION (7d, 12h, ...),\n"
 		"already expired ones included"),
-	CLI_FLAG('l', "long", &o.long_fmt, "a table: key, value size, fields, updated, expires, "
-					   "tags"),
+	CLI_FLAG('l', "long", &o.long_fmt,
+		 "a table: key, value size, fields, updated, expires, "
+		 "tags"),
 	CLI_FLAG(0, "json", &o.json, "a JSON array of metadata objects"),
 	CLI_OPT_END,
 };
@@ -91,7 +92,7 @@ static size_t filter(struct vault_meta *metas, size_t n, int64_t now, char **in_
 	for (size_t i = 0; i < n; i++) {
 		const struct vault_meta *m = &metas[i];
 		if ((o.tag && !has_tag(m, o.tag)) || (in_folder && !in_sorted(in_folder, m->key)) ||
-		   
+
 		    (o.expiring && (!m->expires_at || m->expires_at > now + o.expiring_ms / 1000)))
 			continue;
 		if (kept != i) {
@@ -165,8 +166,9 @@ static int run(struct cli_ctx *ctx)
 const struct cli_command cli_cmd_list = {
 	.name = "list",
 	.summary = "list secret names and metadata (never values)",
-	.synopsis = "[PATTERN] [--tag TAG] [--folder PATH] [--expiring DURATION] [--long] [--json]\n"
-		    "[--password-stdin]",
+	.synopsis =
+		"[PATTERN] [--tag TAG] [--folder PATH] [--expiring DURATION] [--long] [--json]\n"
+		"[--password-stdin]",
 	.about = "Print the names of the secrets, one per line, sorted. Values are never shown.\n"
 		 "PATTERN keeps only the keys matching the glob ('*' stays within one '/' level).",
 	.opts = opts,

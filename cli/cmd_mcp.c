@@ -64,8 +64,9 @@ static void json_string(const char *s)
 /* A word for a POSIX shell: single-quoted when it has anything but [A-Za-z0-9_./=:-]. */
 static void shell_word(const char *s)
 {
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:-") ==
-			  strlen(s)) {
+	if (*s &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:-") ==
+		    strlen(s)) {
 		fputs(s, stdout);
 		return;
 	}
@@ -158,15 +159,22 @@ static int run_config(struct cli_ctx *ctx)
 	if (!generic)
 		print_claude_line(self, vdir, agent);
 	if (agent)
-		printf("\n# The server asks the session agent ('secretctl unlock') for the vault, in the\n"
-		       "# agent scope. While the vault is locked its calls fail with \"vault locked:\n"
-		       "# run 'secretctl unlock'\". Runs are judged by the policy loaded at unlock\n"
-		       "# (~/.secretctl/mcp-policy.yaml, mode 0600): see 'man secretctl-policy'.\n");
+		printf("\n# The server asks the session agent ('secretctl unlock') for the vault, "
+		       "in the\n"
+		       "# agent scope. While the vault is locked its calls fail with \"vault "
+		       "locked:\n"
+		       "# run 'secretctl unlock'\". Runs are judged by the policy loaded at "
+		       "unlock\n"
+		       "# (~/.secretctl/mcp-policy.yaml, mode 0600): see 'man "
+		       "secretctl-policy'.\n");
 	else
-		printf("\n# The password in that file is readable by every process that runs as you,\n"
+		printf("\n# The password in that file is readable by every process that runs as "
+		       "you,\n"
 		       "# including the agent's own file and shell tools: 'secretctl unlock' and\n"
-		       "# 'secretctl mcp-config --agent' keep it out. Write ~/.secretctl/mcp-policy.yaml\n"
-		       "# (mode 0600) before the agent can run commands: see 'man secretctl-policy'.\n");
+		       "# 'secretctl mcp-config --agent' keep it out. Write "
+		       "~/.secretctl/mcp-policy.yaml\n"
+		       "# (mode 0600) before the agent can run commands: see 'man "
+		       "secretctl-policy'.\n");
 	return CLI_OK;
 }
 
@@ -183,10 +191,12 @@ static int check_config(struct cli_ctx *ctx)
 static const struct cli_opt config_optv[] = {
 	CLI_FN1(0, "client", "NAME", opt_client, "claude (default) or generic"),
 	CLI_FLAG(0, "json", &json_only, "print only the JSON block"),
-	CLI_FLAG(0, "agent", &agent_form, "the block without the password, for the session agent\n"
-					  "(the default while 'secretctl unlock' serves the vault)"),
-	CLI_FLAG(0, "password", &password_form, "the block with SECRETCTL_PASSWORD (the default "
-						"when\nno session agent runs)"),
+	CLI_FLAG(0, "agent", &agent_form,
+		 "the block without the password, for the session agent\n"
+		 "(the default while 'secretctl unlock' serves the vault)"),
+	CLI_FLAG(0, "password", &password_form,
+		 "the block with SECRETCTL_PASSWORD (the default "
+		 "when\nno session agent runs)"),
 	CLI_OPT_END,
 };
 

@@ -86,7 +86,8 @@ static int run(struct cli_ctx *ctx)
 	}
 	if (r < 0) {
 		cli_error("password: cannot change the master password (the old one still works): "
-			  "%s", reterr_str(&err, r));
+			  "%s",
+			  reterr_str(&err, r));
 		return cli_exit_from_errno(r);
 	}
 	printf("master password changed\n");

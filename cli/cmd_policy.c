@@ -49,7 +49,9 @@ static int validate(struct cli_ctx *ctx)
 	char *path = NULL;
 	int r = load(opt_policy, &p, &path);
 	if (r < 0)
-		return r == -ENOENT ? CLI_ENOTFOUND : r == -ENOMEM || r == -EIO ? CLI_EIO : CLI_EUSAGE;
+		return r == -ENOENT		   ? CLI_ENOTFOUND
+		       : r == -ENOMEM || r == -EIO ? CLI_EIO
+						   : CLI_EUSAGE;
 	struct policy_summary s;
 	policy_summarize(p, &s);
 	char keys[32] = "any";
@@ -102,8 +104,14 @@ static int check_cwd(const char *opt, char out[PATH_MAX])
 /* "5m", "1h30m", "90s" -> "1m30s", "500ms". */
 static void fmt_duration(int64_t ms, char out[static 64])
 {
-	static const struct { const char *u; int64_t ms; } units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	static const struct {
+		const char *u;
+		int64_t ms;
+	} units[] = {
+		{ "d", 86400000 },
+		{ "h", 3600000 },
+		{ "m", 60000 },
+		{ "s", 1000 },
 	};
 	struct buf b = BUF_INIT;
 	if (ms % 1000)
@@ -203,7 +211,9 @@ static bool print_text(const struct policy *p, const struct policy_decision *d,
 		char *why = NULL, *k = printable(o->keys[i]);
 		bool kok = key_verdict(p, d, o->keys[i], &why) == 0;
 		printf("key %s: %s%s\n", k ? k : "?", kok ? "allowed" : "refused: ",
-		       kok ? "" : why ? why : "?");
+		       kok   ? ""
+		       : why ? why
+			     : "?");
 		ok = ok && kok;
 		free(why);
 		free(k);
@@ -256,8 +266,9 @@ static cJSON *json_sandbox(const struct policy_sandbox *s)
 	cJSON_AddStringToObject(o, "network", sb.network);
 	cJSON_AddNumberToObject(o, "timeout_ms", (double)sb.timeout_ms);
 	cJSON_AddNumberToObject(o, "max_output", (double)sb.max_output);
-	cJSON_AddItemToObject(o, "memory", sb.memory ? cJSON_CreateNumber((double)sb.memory)
-						     : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "memory",
+			      sb.memory ? cJSON_CreateNumber((double)sb.memory)
+					: cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "writable", json_paths(s->writable));
 	cJSON_AddItemToObject(o, "allow_sockets", json_paths(s->sockets));
 	static const char *const names[] = { "profile", "network", "timeout", "max_output" };
@@ -270,8 +281,8 @@ static cJSON *json_sandbox(const struct policy_sandbox *s)
 }
 
 /* The keys array; *ok cleared when one is refused. */
-static cJSON *json_keys(const struct policy *p, const struct policy_decision *d,
-			char *const *keys, bool *ok)
+static cJSON *json_keys(const struct policy *p, const struct policy_decision *d, char *const *keys,
+			bool *ok)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (size_t i = 0; a && keys && keys[i]; i++) {
@@ -281,8 +292,8 @@ static cJSON *json_keys(const struct policy *p, const struct policy_decision *d,
 		if (e) {
 			cJSON_AddStringToObject(e, "key", k ? k : "?");
 			cJSON_AddBoolToObject(e, "allowed", kok);
-			cJSON_AddItemToObject(e, "reason", why ? cJSON_CreateString(why)
-							       : cJSON_CreateNull());
+			cJSON_AddItemToObject(e, "reason",
+					      why ? cJSON_CreateString(why) : cJSON_CreateNull());
 			cJSON_AddItemToArray(a, e);
 		}
 		*ok = *ok && kok;
@@ -306,22 +317,23 @@ static int print_json(const struct policy *p, const struct policy_decision *d,
 		cJSON_AddStringToObject(j, "verdict", ok ? "allow" : "deny");
 		cJSON_AddStringToObject(j, "kind", policy_rule_kind_name(d->kind));
 		cJSON_AddStringToObject(j, "rule", d->rule);
-		cJSON_AddItemToObject(j, "resolved", resolved ? cJSON_CreateString(resolved)
-							      : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "resolved",
+				      resolved ? cJSON_CreateString(resolved) : cJSON_CreateNull());
 		bool has = policy_command_info(p, d->command_index, &match, &line) == 0;
 		char *ms = has ? printable(match) : NULL;
-		cJSON_AddItemToObject(j, "command_index", has ? cJSON_CreateNumber(d->command_index)
-								: cJSON_CreateNull());
-		cJSON_AddItemToObject(j, "command_match", ms ? cJSON_CreateString(ms)
-							      : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "command_index",
+				      has ? cJSON_CreateNumber(d->command_index)
+					  : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "command_match",
+				      ms ? cJSON_CreateString(ms) : cJSON_CreateNull());
 		free(ms);
 		cJSON_AddItemToObject(j, "keys", json_keys(p, d, o->keys, &ok));
 		char why[POLICY_RULE_MAX];
-		enum policy_approval a = policy_approval_for(
-			p, d, o->keys, o->keys ? strv_len(o->keys) : 0, why);
+		enum policy_approval a =
+			policy_approval_for(p, d, o->keys, o->keys ? strv_len(o->keys) : 0, why);
 		cJSON_AddStringToObject(j, "approval", policy_approval_name(a));
-		cJSON_AddItemToObject(j, "approval_rule", *why ? cJSON_CreateString(why)
-							       : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "approval_rule",
+				      *why ? cJSON_CreateString(why) : cJSON_CreateNull());
 		cJSON_AddItemToObject(j, "sandbox", json_sandbox(&d->sandbox));
 		cJSON_AddStringToObject(j, "policy", ppath ? ppath : "?");
 		cJSON_AddBoolToObject(j, "allowed", ok);
@@ -378,8 +390,9 @@ static const struct cli_opt check_opts[] = {
 	CLI_LIST('k', "key", "PATTERN", &co.keys,
 		 "check PATTERN's text as a key name (repeatable); secret_run also\n"
 		 "checks every stored key a pattern matches"),
-	CLI_STRING(0, "cwd", "DIR", &co.cwd, "the run's working directory (default: the current "
-					     "one)"),
+	CLI_STRING(0, "cwd", "DIR", &co.cwd,
+		   "the run's working directory (default: the current "
+		   "one)"),
 	OPT_POLICY("the policy (default as for 'policy validate')"),
 	CLI_FLAG(0, "json", &co.json, "one JSON object instead of text"),
 	CLI_OPT_END,

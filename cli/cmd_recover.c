@@ -12,8 +12,9 @@
 static bool dry_run, json;
 
 static const struct cli_opt opts[] = {
-	CLI_FLAG('n', "dry-run", &dry_run, "examine and report only: open the vault read-only "
-					   "and change\nnothing"),
+	CLI_FLAG('n', "dry-run", &dry_run,
+		 "examine and report only: open the vault read-only "
+		 "and change\nnothing"),
 	CLI_FLAG(0, "json", &json, "the report as one JSON object"),
 	CLI_OPT_END,
 };
@@ -54,18 +55,20 @@ static void text_report(struct outbuf *o, const struct vault_examination *ex)
 	if (!ex->missing && !ex->stale && !ex->nbad && !ex->rows_match)
 		outbuf_puts(o, "  rows were deleted or rolled back outside secretctl (the audit "
 			       "log does not say which)\n");
-	outbuf_printf(o, "manifest: %s\n", !ex->manifest_ok ? "does not verify (altered)"
-				      : ex->rows_match	 ? "ok"
-				      : ex->nbad	 ? "ok (it counts the damaged rows too)"
-							 : "does not match the rows");
+	outbuf_printf(o, "manifest: %s\n",
+		      !ex->manifest_ok ? "does not verify (altered)"
+		      : ex->rows_match ? "ok"
+		      : ex->nbad       ? "ok (it counts the damaged rows too)"
+				       : "does not match the rows");
 	outbuf_puts(o, "head: ");
-	outbuf_escaped(o, ex->head_ok ? "ok" : ex->head_msg, strlen(ex->head_ok ? "ok"
-										 : ex->head_msg));
+	outbuf_escaped(o, ex->head_ok ? "ok" : ex->head_msg,
+		       strlen(ex->head_ok ? "ok" : ex->head_msg));
 	if (ex->audit_ok)
 		outbuf_printf(o, "\naudit log: ok, %llu entries\n",
 			      (unsigned long long)ex->audit_entries);
 	else
-		outbuf_printf(o, "\naudit log: FAILED at entry %llu: %s (recover keeps every entry "
+		outbuf_printf(o,
+			      "\naudit log: FAILED at entry %llu: %s (recover keeps every entry "
 			      "as stored and records this in its vault.recover entry)\n",
 			      (unsigned long long)ex->audit_bad_seq, ex->audit_msg);
 }
@@ -89,12 +92,11 @@ static void json_report(struct outbuf *o, const struct vault_examination *ex, co
 		      ex->manifest_ok ? "true" : "false", ex->rows_match ? "true" : "false",
 		      ex->head_ok ? "true" : "false");
 	outbuf_json_member_cstr(o, "head_error", ex->head_ok ? NULL : ex->head_msg);
-	outbuf_printf(o, ",\"audit_ok\":%s,\"audit_entries\":%llu,", ex->audit_ok ? "true" : "false",
-		      (unsigned long long)ex->audit_entries);
+	outbuf_printf(o, ",\"audit_ok\":%s,\"audit_entries\":%llu,",
+		      ex->audit_ok ? "true" : "false", (unsigned long long)ex->audit_entries);
 	outbuf_json_member_cstr(o, "audit_error", ex->audit_ok ? NULL : ex->audit_msg);
-	outbuf_printf(o, ",\"clean\":%s,\"rebuilt\":%s,", vault_examination_clean(ex) ? "true"
-											: "false",
-		      backup ? "true" : "false");
+	outbuf_printf(o, ",\"clean\":%s,\"rebuilt\":%s,",
+		      vault_examination_clean(ex) ? "true" : "false", backup ? "true" : "false");
 	outbuf_json_member_cstr(o, "backup", backup);
 	outbuf_puts(o, "}\n");
 }
@@ -104,18 +106,22 @@ static int outcome(const struct vault_examination *ex, const char *backup)
 {
 	FILE *f = json ? stderr : stdout;
 	if (vault_examination_clean(ex)) {
-		fprintf(f, "nothing to recover: every secret row, the manifest and the head "
-			   "verify%s\n", ex->audit_ok ? "" : " (the audit log does not: see above)");
+		fprintf(f,
+			"nothing to recover: every secret row, the manifest and the head "
+			"verify%s\n",
+			ex->audit_ok ? "" : " (the audit log does not: see above)");
 		return CLI_OK;
 	}
 	if (dry_run) {
-		fprintf(f, "damaged: 'secretctl recover' would keep the %zu intact secret%s, drop %zu "
-			   "damaged row%s and keep the damaged file beside the vault\n",
+		fprintf(f,
+			"damaged: 'secretctl recover' would keep the %zu intact secret%s, drop %zu "
+			"damaged row%s and keep the damaged file beside the vault\n",
 			ex->intact, ex->intact == 1 ? "" : "s", ex->nbad, ex->nbad == 1 ? "" : "s");
 		return CLI_EINTEGRITY;
 	}
-	fprintf(f, "vault rebuilt: kept %zu secret%s, dropped %zu damaged row%s; the damaged file is "
-		   "kept as %s\n",
+	fprintf(f,
+		"vault rebuilt: kept %zu secret%s, dropped %zu damaged row%s; the damaged file is "
+		"kept as %s\n",
 		ex->intact, ex->intact == 1 ? "" : "s", ex->nbad, ex->nbad == 1 ? "" : "s", backup);
 	if (ex->missing || ex->stale)
 		cli_warn("recover: missing or rolled-back secrets are listed above: set them again "
@@ -172,15 +178,16 @@ const struct cli_command cli_cmd_recover = {
 	.name = "recover",
 	.summary = "rebuild a damaged vault from its intact secrets",
 	.synopsis = "[--dry-run] [--json] [--password-stdin]",
-	.about = "For a vault that fails its integrity check (exit 4). Checks the master "
-		 "password, then\nexamines every secret row, the manifest, the authenticated head "
-		 "and the audit log,\nand names what is damaged: rows that do not authenticate (by "
-		 "key where the name\nstill decrypts, else by row id), secrets the audit log "
-		 "records but no row holds,\nand rows older than their last change. Then it "
-		 "rebuilds the vault in one step from\nevery intact secret and the whole audit "
-		 "log, records a vault.recover entry saying\nwhat was dropped, and keeps the "
-		 "damaged file as vault.db.damaged-TIME beside it.\nWith --dry-run it only reports, "
-		 "reading the vault read-only.",
+	.about =
+		"For a vault that fails its integrity check (exit 4). Checks the master "
+		"password, then\nexamines every secret row, the manifest, the authenticated head "
+		"and the audit log,\nand names what is damaged: rows that do not authenticate (by "
+		"key where the name\nstill decrypts, else by row id), secrets the audit log "
+		"records but no row holds,\nand rows older than their last change. Then it "
+		"rebuilds the vault in one step from\nevery intact secret and the whole audit "
+		"log, records a vault.recover entry saying\nwhat was dropped, and keeps the "
+		"damaged file as vault.db.damaged-TIME beside it.\nWith --dry-run it only reports, "
+		"reading the vault read-only.",
 	.notes = "Exit status: 0 when the vault is intact or was rebuilt; 4 when --dry-run found "
 		 "damage;\nas for the other commands otherwise. See secretctl-recover(1).",
 	.opts = opts,

@@ -33,13 +33,14 @@ static int redact_steps(struct broker *b, struct broker_run *run, bool vault_key
 		cli_error("redact: %s", reterr_str(&err, e));
 		return cli_exit_from_errno(e);
 	}
-	if ((e = broker_redact_fd(run, STDIN_FILENO, STDOUT_FILENO, count ? &counts : NULL,
-				  &err)) < 0) {
+	if ((e = broker_redact_fd(run, STDIN_FILENO, STDOUT_FILENO, count ? &counts : NULL, &err)) <
+	    0) {
 		cli_error("redact: %s", reterr_str(&err, e));
 		return CLI_EIO;
 	}
 	for (size_t i = 0; counts && i < broker_run_nnames(run); i++)
-		fprintf(stderr, "%s %llu\n", broker_run_name(run, i), (unsigned long long)counts[i]);
+		fprintf(stderr, "%s %llu\n", broker_run_name(run, i),
+			(unsigned long long)counts[i]);
 	free(counts);
 	return CLI_OK;
 }
@@ -52,14 +53,18 @@ static const struct cli_opt opts[] = {
 	CLI_LIST('k', "key", "PATTERN", &patterns,
 		 "redact vault secrets whose key matches PATTERN (glob, as in run);\n"
 		 "opens the vault (password from $SECRETCTL_PASSWORD or the tty)"),
-	CLI_LIST(0, "from-env", "NAME", &from_env, "redact the value of the environment "
-						   "variable NAME"),
-	CLI_STRING(0, "env", "ALIAS", &q.env_alias, "resolve -k patterns through the policy's "
-						    "environment alias"),
-	CLI_STRING(0, "env-prefix", "P", &q.env_prefix, "prefix placeholder names as run would "
-							"prefix variables"),
-	CLI_FLAG(0, "count", &count, "print the number of redactions per name to stderr at the "
-				     "end"),
+	CLI_LIST(0, "from-env", "NAME", &from_env,
+		 "redact the value of the environment "
+		 "variable NAME"),
+	CLI_STRING(0, "env", "ALIAS", &q.env_alias,
+		   "resolve -k patterns through the policy's "
+		   "environment alias"),
+	CLI_STRING(0, "env-prefix", "P", &q.env_prefix,
+		   "prefix placeholder names as run would "
+		   "prefix variables"),
+	CLI_FLAG(0, "count", &count,
+		 "print the number of redactions per name to stderr at the "
+		 "end"),
 	CLI_FLAG(0, "raw-terminal", &q.raw_terminal,
 		 "pass terminal control sequences through (by default clipboard\n"
 		 "writes are removed, and on a terminal titles and queries too)"),

@@ -14,7 +14,8 @@ static int check(struct cli_ctx *ctx)
 	struct reterr err = RETERR_INIT;
 	if (ctx->argc != 2) {
 		cli_error("%s: expected two names, the secret and its new name (see 'secretctl %s "
-			  "--help')", ctx->name, ctx->name);
+			  "--help')",
+			  ctx->name, ctx->name);
 		return CLI_EUSAGE;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -52,7 +53,7 @@ static int run(struct cli_ctx *ctx)
 	return CLI_OK;
 }
 
-#define MOVE_NOTES                                                                             \
+#define MOVE_NOTES                                                                                \
 	"Exit status: 0 done, 1 usage (the new name exists, invalid names), 2 no such secret or " \
 	"vault,\n3 authentication, 4 integrity, 5 I/O. See secretctl-rename(1)."
 

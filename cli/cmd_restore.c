@@ -68,11 +68,12 @@ static int keys(const struct vault_backup_info *info, bool pw_stdin, struct secr
 	}
 	if (info->mode != VAULT_BACKUP_KEYFILE && key_file) {
 		cli_error("restore: this backup was not made with a key file (it uses a %s)",
-			  info->mode == VAULT_BACKUP_MASTER ? "master password" : "backup password");
+			  info->mode == VAULT_BACKUP_MASTER ? "master password"
+							    : "backup password");
 		return CLI_EUSAGE;
 	}
-	if ((rc = cli_password(pw_stdin, false, "Master password (of the backed-up vault): ",
-			       ret_pw)) != CLI_OK)
+	if ((rc = cli_password(pw_stdin, false,
+			       "Master password (of the backed-up vault): ", ret_pw)) != CLI_OK)
 		return rc;
 	if (info->mode == VAULT_BACKUP_KEYFILE)
 		return cli_key_file_read("restore", key_file, ret_key);
@@ -99,8 +100,9 @@ static void report(const struct vault_backup_info *info, const char *dir, const 
 	if (json) {
 		struct outbuf o;
 		outbuf_init_fd(&o, STDOUT_FILENO);
-		outbuf_printf(&o, "{\"result\":\"%s\",\"secrets\":%llu,\"audit_entries\":%llu,"
-				  "\"backup_has_audit\":%s,\"created_at\":\"%s\",\"vault_dir\":",
+		outbuf_printf(&o,
+			      "{\"result\":\"%s\",\"secrets\":%llu,\"audit_entries\":%llu,"
+			      "\"backup_has_audit\":%s,\"created_at\":\"%s\",\"vault_dir\":",
 			      done, (unsigned long long)info->secrets,
 			      (unsigned long long)info->audit_entries,
 			      info->flags & VAULT_BACKUP_WITH_AUDIT ? "true" : "false", ts);
@@ -132,12 +134,13 @@ static int apply(struct vault_restore *rs, const struct vault_backup_info *info)
 		report(info, dir, "dry-run");
 		return CLI_OK;
 	}
-	unsigned flags = (with_audit ? VAULT_BACKUP_WITH_AUDIT : 0) |
-			 (force ? VAULT_RESTORE_REPLACE : 0);
+	unsigned flags =
+		(with_audit ? VAULT_BACKUP_WITH_AUDIT : 0) | (force ? VAULT_RESTORE_REPLACE : 0);
 	int r = vault_restore_apply(rs, dir, flags, &err);
 	if (r == -EEXIST) {
 		cli_error("restore: a vault already exists in %s: pass --force to replace it (its "
-			  "contents are lost: back it up first); nothing was changed", dir);
+			  "contents are lost: back it up first); nothing was changed",
+			  dir);
 		return CLI_EUSAGE;
 	}
 	if (r < 0)
@@ -164,7 +167,8 @@ static int run(struct cli_ctx *ctx)
 	}
 	if (with_audit && !(info.flags & VAULT_BACKUP_WITH_AUDIT)) {
 		cli_error("restore: %s does not carry the audit log (make it with `backup "
-			  "--with-audit`); nothing was changed", path);
+			  "--with-audit`); nothing was changed",
+			  path);
 		rc = CLI_EUSAGE;
 		goto out;
 	}

@@ -13,7 +13,8 @@ static int opt_version(const char *arg)
 {
 	if (parse_u64(arg, 1, INT64_MAX, &version) < 0) {
 		cli_error("rollback: invalid --version '%s' (a VERSION from 'secretctl history "
-			  "KEY')", arg);
+			  "KEY')",
+			  arg);
 		return CLI_EUSAGE;
 	}
 	return CLI_OK;

@@ -61,7 +61,10 @@ static int opt_timeout(const char *arg)
 
 static int opt_sandbox(const char *arg)
 {
-	static const struct { const char *name; enum sup_profile p; } profiles[] = {
+	static const struct {
+		const char *name;
+		enum sup_profile p;
+	} profiles[] = {
 		{ "standard", SUP_PROFILE_STANDARD },
 		{ "strict", SUP_PROFILE_STRICT },
 		{ "off", SUP_PROFILE_OFF },
@@ -127,8 +130,9 @@ static const struct cli_opt opts[] = {
 		 "key -> env name: '/' and '-' become '_', upper-cased"),
 	CLI_LIST(0, "from-env", "NAME", &o.from_env,
 		 "treat our variable NAME as a secret (inject + redact; no vault)"),
-	CLI_STRING(0, "env", "ALIAS", &o.env_alias, "rewrite patterns through the policy's env "
-						    "alias ALIAS"),
+	CLI_STRING(0, "env", "ALIAS", &o.env_alias,
+		   "rewrite patterns through the policy's env "
+		   "alias ALIAS"),
 	CLI_STRING(0, "env-prefix", "P", &o.env_prefix, "prefix every injected name with P"),
 	CLI_FN1('t', "timeout", "DUR", opt_timeout,
 		"kill the command's tree after DUR (90s, 5m, 500ms; exit 124)"),
@@ -148,8 +152,9 @@ static const struct cli_opt opts[] = {
 	       "other host socket is covered; repeatable)"),
 	CLI_FN(0, "limit", "NAME=VALUE", opt_limit,
 	       "rlimit for the tree: nproc, nofile, fsize, as (sizes: K M G)"),
-	CLI_SET("pty", &o.pty, 1, "give the command a new terminal (default when stdin and "
-				  "stdout\nare terminals)"),
+	CLI_SET("pty", &o.pty, 1,
+		"give the command a new terminal (default when stdin and "
+		"stdout\nare terminals)"),
 	CLI_SET("no-pty", &o.pty, 0, "give it pipes instead (stdout and stderr kept apart)"),
 	CLI_FLAG(0, "no-sanitize", &o.no_sanitize, "do NOT redact output (warns loudly)"),
 	CLI_FLAG(0, "raw-terminal", &o.raw_terminal,
@@ -277,11 +282,21 @@ static struct broker_req request(char **argv)
 {
 	bool pty = o.pty < 0 ? isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) : o.pty == 1;
 	return (struct broker_req){
-		.argv = argv, .patterns = o.patterns, .from_env = o.from_env,
-		.env_alias = o.env_alias, .env_prefix = o.env_prefix, .profile = (int)o.profile,
-		.network = o.network, .writable = o.writable, .sockets = o.sockets,
+		.argv = argv,
+		.patterns = o.patterns,
+		.from_env = o.from_env,
+		.env_alias = o.env_alias,
+		.env_prefix = o.env_prefix,
+		.profile = (int)o.profile,
+		.network = o.network,
+		.writable = o.writable,
+		.sockets = o.sockets,
 		.timeout_ms = o.timeout_ms,
-		.nproc = o.nproc, .nofile = o.nofile, .fsize = o.fsize, .as = o.as, .pty = pty,
+		.nproc = o.nproc,
+		.nofile = o.nofile,
+		.fsize = o.fsize,
+		.as = o.as,
+		.pty = pty,
 		.stdin_fd = fcntl(STDIN_FILENO, F_GETFD) < 0 ? -1 : STDIN_FILENO,
 		.out_fd = { [SUP_STDOUT] = STDOUT_FILENO, [SUP_STDERR] = STDERR_FILENO },
 		.no_sanitize = o.no_sanitize,
@@ -299,7 +314,8 @@ static int run(struct cli_ctx *ctx)
 	o.password_stdin = ctx->password_stdin;
 	/* The policy (hostile input) is read before anything else, the process is hardened
 	 * before any secret is in memory. */
-	struct broker_opts bo = { .source = "cli", .policy_path = o.policy,
+	struct broker_opts bo = { .source = "cli",
+				  .policy_path = o.policy,
 				  .judge_commands = o.policy != NULL,
 				  .want_policy = o.env_alias != NULL };
 	bool agent_scope = cli_session_scope() == CLI_SCOPE_AGENT;

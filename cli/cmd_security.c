@@ -99,17 +99,21 @@ static void verbose(struct outbuf *out, const struct broker_score *sc)
 static void text(struct outbuf *out, const struct broker_score *sc)
 {
 	bool color = cli_use_color(STDOUT_FILENO);
-	const char *c = !color ? "" : sc->score >= 80 ? "\033[32m" : sc->score >= 50 ? "\033[33m"
-										   : "\033[31m";
+	const char *c = !color		  ? ""
+			: sc->score >= 80 ? "\033[32m"
+			: sc->score >= 50 ? "\033[33m"
+					  : "\033[31m";
 	long long days = (long long)(window() / 86400);
 	outbuf_printf(out, "security score: %s%u/100%s\n", c, sc->score, color ? "\033[0m" : "");
-	outbuf_printf(out, "  strength    %3u  values long and varied (40%% of the score)\n"
-			   "  uniqueness  %3u  no value shared with another secret (30%%)\n"
-			   "  expiry      %3u  neither expired nor expiring within %lld days (20%%)\n"
-			   "  coverage    %3u  with an expiry date (10%%)\n",
+	outbuf_printf(out,
+		      "  strength    %3u  values long and varied (40%% of the score)\n"
+		      "  uniqueness  %3u  no value shared with another secret (30%%)\n"
+		      "  expiry      %3u  neither expired nor expiring within %lld days (20%%)\n"
+		      "  coverage    %3u  with an expiry date (10%%)\n",
 		      sc->strength, sc->uniqueness, sc->expiry, days, sc->coverage);
-	outbuf_printf(out, "%zu secret%s: %zu weak, %zu group%s of duplicates, %zu expired, %zu "
-			   "expiring within %lld days, %zu without expiry\n",
+	outbuf_printf(out,
+		      "%zu secret%s: %zu weak, %zu group%s of duplicates, %zu expired, %zu "
+		      "expiring within %lld days, %zu without expiry\n",
 		      sc->total, sc->total == 1 ? "" : "s", strv_len(sc->weak), sc->nduplicates,
 		      sc->nduplicates == 1 ? "" : "s", strv_len(sc->expired),
 		      strv_len(sc->expiring_soon), days, strv_len(sc->no_expiry));
@@ -244,8 +248,12 @@ static const struct cli_command cmd_duplicates = {
 	.synopsis = "[--json] [--password-stdin]",
 	.about = "Print each group of secrets whose values (or sensitive fields) are equal, one "
 		 "group per\nline. Values are compared by keyed hash in locked memory.",
-	.notes = exit_notes, .opts = list_opts, .flags = CLI_UNLOCK, .max_args = 0,
-	.run = run_duplicates, .cleanup = cleanup,
+	.notes = exit_notes,
+	.opts = list_opts,
+	.flags = CLI_UNLOCK,
+	.max_args = 0,
+	.run = run_duplicates,
+	.cleanup = cleanup,
 };
 static const struct cli_command cmd_weak = {
 	.name = "weak",
@@ -253,8 +261,12 @@ static const struct cli_command cmd_weak = {
 	.synopsis = "[--json] [--password-stdin]",
 	.about = "Print every secret whose value or a sensitive field is shorter than 12 bytes or "
 		 "below\n64 bits by a character-class estimate.",
-	.notes = exit_notes, .opts = list_opts, .flags = CLI_UNLOCK, .max_args = 0,
-	.run = run_weak, .cleanup = cleanup,
+	.notes = exit_notes,
+	.opts = list_opts,
+	.flags = CLI_UNLOCK,
+	.max_args = 0,
+	.run = run_weak,
+	.cleanup = cleanup,
 };
 static const struct cli_command cmd_expiring = {
 	.name = "expiring",
@@ -262,11 +274,14 @@ static const struct cli_command cmd_expiring = {
 	.synopsis = "[--days N] [--json] [--password-stdin]",
 	.about = "Print every secret that has expired or expires within --days (30), with its "
 		 "expiry\ntime. Nothing is decrypted.",
-	.notes = exit_notes, .opts = expiring_opts, .flags = CLI_UNLOCK, .max_args = 0,
-	.run = run_expiring, .cleanup = cleanup,
+	.notes = exit_notes,
+	.opts = expiring_opts,
+	.flags = CLI_UNLOCK,
+	.max_args = 0,
+	.run = run_expiring,
+	.cleanup = cleanup,
 };
-static const struct cli_command *const subs[] = { &cmd_duplicates, &cmd_weak, &cmd_expiring,
-						  NULL };
+static const struct cli_command *const subs[] = { &cmd_duplicates, &cmd_weak, &cmd_expiring, NULL };
 
 const struct cli_command cli_cmd_security = {
 	.name = "security",

@@ -34,8 +34,8 @@ static int refuse_empty(const char *what)
 {
 	if (o.nfields == 0 && (cli_meta_given(&o.meta) || o.sensitive))
 		cli_error("set: %s is empty; nothing stored (to change only the tags, notes, URL, "
-			  "expiry, sensitivity or bindings of %s, use 'secretctl edit %s')", what,
-			  o.key, o.key);
+			  "expiry, sensitivity or bindings of %s, use 'secretctl edit %s')",
+			  what, o.key, o.key);
 	else
 		cli_error("set: %s is empty; nothing stored", what);
 	return CLI_EUSAGE;
@@ -81,7 +81,8 @@ static int value_read(bool binary, const char *what, const char *prompt, struct 
 		return refuse_empty(what);
 	if (r == -EBUSY) {
 		cli_error("set: input continued after Ctrl-D ended %s; nothing stored (to store "
-			  "control characters, give the value on standard input)", what);
+			  "control characters, give the value on standard input)",
+			  what);
 		return CLI_EUSAGE;
 	}
 	if (r < 0) {
@@ -105,12 +106,14 @@ static void warn_short(const char *key, const char *field, const struct secret *
 	if (s->len < SAN_MIN_SECRET_LEN)
 		cli_warn("set: the value of %s%s%s is only %zu bytes: 'secretctl run' refuses to "
 			 "inject values shorter than %d bytes, as they cannot be redacted from its "
-			 "output", key, field ? " field " : "", field ? field : "", s->len,
+			 "output",
+			 key, field ? " field " : "", field ? field : "", s->len,
 			 SAN_MIN_SECRET_LEN);
 	else
 		cli_warn("set: the value of %s%s%s is only %zu bytes: values shorter than %d bytes "
-			 "are too short to redact reliably in command output", key,
-			 field ? " field " : "", field ? field : "", s->len, SAN_WARN_SECRET_LEN);
+			 "are too short to redact reliably in command output",
+			 key, field ? " field " : "", field ? field : "", s->len,
+			 SAN_WARN_SECRET_LEN);
 }
 
 static bool strv_contains(char *const *v, const char *s)
@@ -171,11 +174,12 @@ static int opt_field(const char *arg)
 
 static const struct cli_opt opts[] = {
 	CLI_STRING(0, "notes", "TEXT", &o.meta.notes, "free-form notes (\"\" clears)"),
-	CLI_FN1(0, "tags", "a,b", opt_tags, "comma-separated tags, replacing the current ones "
-					    "(\"\" clears)"),
+	CLI_FN1(0, "tags", "a,b", opt_tags,
+		"comma-separated tags, replacing the current ones "
+		"(\"\" clears)"),
 	CLI_STRING(0, "url", "URL", &o.meta.url, "a related URL (\"\" clears)"),
-	CLI_FN1(0, "expires", "DURATION", opt_expires, "expire after 12h, 30d, 1y, ... (at most "
-						       CLI_EXPIRES_MAX ");\n\"never\" clears"),
+	CLI_FN1(0, "expires", "DURATION", opt_expires,
+		"expire after 12h, 30d, 1y, ... (at most " CLI_EXPIRES_MAX ");\n\"never\" clears"),
 	CLI_FN(0, "field", "NAME=VALUE", opt_field,
 	       "set a field (repeatable); NAME alone asks for the value on the\n"
 	       "terminal, or reads it from stdin when stdin is not a terminal"),
@@ -185,10 +189,12 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
 	       "value (repeatable; replaces the secret's bindings)"),
-	CLI_STRING(0, "folder", "PATH", &o.folder, "file it in the folder PATH (\"\" takes it out "
-						   "of its folder)"),
-	CLI_FLAG(0, "binary", &o.binary, "store stdin byte for byte: NUL bytes allowed, no "
-					 "newline removed"),
+	CLI_STRING(0, "folder", "PATH", &o.folder,
+		   "file it in the folder PATH (\"\" takes it out "
+		   "of its folder)"),
+	CLI_FLAG(0, "binary", &o.binary,
+		 "store stdin byte for byte: NUL bytes allowed, no "
+		 "newline removed"),
 	CLI_STRING(0, "template", "login|database|api|ssh", &o.template,
 		   "the template's fields (asked for, or --field NAME=VALUE),\n"
 		   "sensitive flags and default bindings"),
@@ -217,13 +223,14 @@ static int apply_template(void)
 	for (const struct cli_template_field *tf = t->fields;
 	     tf < t->fields + CLI_TEMPLATE_FIELDS && tf->name; tf++) {
 		if (!field_given(tf->name) && (tf->required || isatty(STDIN_FILENO))) {
-			if (o.nfields == VAULT_FIELDS_MAX || !(o.fields[o.nfields].name = strdup(tf->name)))
+			if (o.nfields == VAULT_FIELDS_MAX ||
+			    !(o.fields[o.nfields].name = strdup(tf->name)))
 				return nomem();
 			o.fields[o.nfields++].optional = !tf->required;
 			o.nstdin_fields++;
 		}
-		if (tf->sensitive && field_given(tf->name) && !strv_contains(o.sensitive, tf->name) &&
-		    strv_push(&o.sensitive, tf->name) < 0)
+		if (tf->sensitive && field_given(tf->name) &&
+		    !strv_contains(o.sensitive, tf->name) && strv_push(&o.sensitive, tf->name) < 0)
 			return nomem();
 		if (bind && tf->env && field_given(tf->name)) {
 			struct vault_binding *b = &o.meta.bindings[o.meta.nbindings++];
@@ -263,12 +270,15 @@ static int check(struct cli_ctx *ctx)
 		if (f->inline_value && strv_contains(o.sensitive, f->name))
 			cli_warn("set: the value of sensitive field '%s' was given on the command "
 				 "line, where other processes can see it; use --field %s alone to "
-				 "be asked for it", f->name, f->name);
+				 "be asked for it",
+				 f->name, f->name);
 	}
 	if (o.nstdin_fields > 1 && !isatty(STDIN_FILENO)) {
 		if (o.template)
-			cli_error("set: --template %s: give the fields with --field NAME=VALUE (one "
-				  "may come from standard input) or run it on a terminal", o.template);
+			cli_error(
+				"set: --template %s: give the fields with --field NAME=VALUE (one "
+				"may come from standard input) or run it on a terminal",
+				o.template);
 		else
 			cli_error("set: only one --field NAME without a value can read standard "
 				  "input");
@@ -375,10 +385,11 @@ static int run(struct cli_ctx *ctx)
 	/* Checked after the unlock: the rest of stdin follows the password line, and a writer
 	 * that started with us has written by now. */
 	if (o.nfields && !o.nstdin_fields && cli_stdin_pending()) {
-		cli_error("set: standard input holds data, but every --field has its value on the "
-			  "command line; refusing to ignore it (read a field from stdin with --field "
-			  "NAME, set the single value without --field, or, when the input is not "
-			  "for secretctl, as in a 'while read' loop, give </dev/null)");
+		cli_error(
+			"set: standard input holds data, but every --field has its value on the "
+			"command line; refusing to ignore it (read a field from stdin with --field "
+			"NAME, set the single value without --field, or, when the input is not "
+			"for secretctl, as in a 'while read' loop, give </dev/null)");
 		return CLI_EUSAGE;
 	}
 	int rc = read_values(ctx->key);
@@ -389,12 +400,21 @@ static int run(struct cli_ctx *ctx)
 		field_values[i] = o.fields[i].value;
 	}
 	struct vault_set_in in = {
-		.key = ctx->key, .value = o.value, .notes = o.meta.notes, .url = o.meta.url,
-		.tags = o.meta.tags, .set_expires = o.meta.set_expires,
+		.key = ctx->key,
+		.value = o.value,
+		.notes = o.meta.notes,
+		.url = o.meta.url,
+		.tags = o.meta.tags,
+		.set_expires = o.meta.set_expires,
 		.expires_at = o.meta.expires_at,
-		.field_names = field_names, .field_values = field_values, .nfields = o.nfields,
-		.sensitive = (const char *const *)o.sensitive, .nsensitive = strv_len(o.sensitive),
-		.bindings = o.meta.bindings, .nbindings = o.meta.nbindings, .folder = o.folder,
+		.field_names = field_names,
+		.field_values = field_values,
+		.nfields = o.nfields,
+		.sensitive = (const char *const *)o.sensitive,
+		.nsensitive = strv_len(o.sensitive),
+		.bindings = o.meta.bindings,
+		.nbindings = o.meta.nbindings,
+		.folder = o.folder,
 	};
 	int r = vault_set(ctx->vault, &in, &created, &err);
 	if (r < 0) {

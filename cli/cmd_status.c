@@ -29,7 +29,8 @@ static int locked(void)
 		(void)outbuf_finish(&o);
 	} else {
 		printf("state:    locked (no session agent; 'secretctl unlock' starts one)\n"
-		       "vault:    %s\n", dir ? dir : "?");
+		       "vault:    %s\n",
+		       dir ? dir : "?");
 	}
 	return CLI_EAUTH;
 }

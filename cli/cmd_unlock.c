@@ -42,7 +42,8 @@ static int opt_for(const char *arg)
 {
 	int64_t ms;
 	if (parse_duration_ms(arg, false, &ms) < 0 || ms < 1000 || ms / 1000 > FOR_MAX_S) {
-		cli_error("unlock: invalid --for '%s' (a duration from 1s to 30d: 8h, 10m, ...)", arg);
+		cli_error("unlock: invalid --for '%s' (a duration from 1s to 30d: 8h, 10m, ...)",
+			  arg);
 		return CLI_EUSAGE;
 	}
 	o.for_s = ms / 1000;
@@ -53,8 +54,8 @@ static int opt_for(const char *arg)
 static int opt_idle(const char *arg)
 {
 	int64_t ms = 0;
-	if (strcmp(arg, "never") && (parse_duration_ms(arg, false, &ms) < 0 || ms < 0 ||
-				     ms / 1000 > FOR_MAX_S)) {
+	if (strcmp(arg, "never") &&
+	    (parse_duration_ms(arg, false, &ms) < 0 || ms < 0 || ms / 1000 > FOR_MAX_S)) {
 		cli_error("unlock: invalid --idle '%s' (a duration such as 30m, or 'never')", arg);
 		return CLI_EUSAGE;
 	}
@@ -165,8 +166,10 @@ static void report(const struct agent_info *in)
 	       in->idle_s ? idle : "", in->idle_s ? " without a request" : "");
 	if (in->full_until) {
 		parse_format_time(in->full_until, full);
-		printf("scope: full until %s (values can be shown and changed without the password), "
-		       "then agent\n", full);
+		printf("scope: full until %s (values can be shown and changed without the "
+		       "password), "
+		       "then agent\n",
+		       full);
 	} else {
 		printf("scope: agent (lists, masked values, metadata, runs the policy allows); "
 		       "the password is still needed to show or change values\n");

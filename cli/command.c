@@ -189,8 +189,8 @@ static const struct cli_command *find_in(const struct cli_command *const *t, con
 	return NULL;
 }
 
-const struct cli_command *cli_find(const struct cli_command *const *table, char **words,
-				   int nwords, int *ret_used)
+const struct cli_command *cli_find(const struct cli_command *const *table, char **words, int nwords,
+				   int *ret_used)
 {
 	const struct cli_command *c = nwords > 0 ? find_in(table, words[0]) : NULL;
 	int used = c ? 1 : 0;
@@ -227,11 +227,12 @@ static int parse_init(struct parse *p)
 	if (!p->lopts || !p->seen)
 		return -ENOMEM;
 	/* '+': a command line follows, its options are its own; ':' reports a missing argument. */
-	k = (size_t)snprintf(p->optstring, sizeof(p->optstring), "%s:",
-			     p->cmd->flags & CLI_COMMAND ? "+" : "");
+	k = (size_t)snprintf(p->optstring, sizeof(p->optstring),
+			     "%s:", p->cmd->flags & CLI_COMMAND ? "+" : "");
 	for (size_t i = 0; (o = opt_at(p->cmd, i, &id)); i++) {
-		p->lopts[i] = (struct option){ o->long_name, o->arg ? required_argument : no_argument,
-					       NULL, OPT_BASE + (int)i };
+		p->lopts[i] =
+			(struct option){ o->long_name, o->arg ? required_argument : no_argument,
+					 NULL, OPT_BASE + (int)i };
 		if (o->short_name && k + 3 < sizeof(p->optstring)) {
 			p->optstring[k++] = (char)o->short_name;
 			if (o->arg)
@@ -318,23 +319,16 @@ static int take(struct parse *p, struct cli_ctx *ctx, size_t i, const char *arg)
 		p->seen[i] = true;
 	}
 	switch (o->kind) {
-	case CLI_OPT_FLAG:
-		*(bool *)o->dest = true;
-		return CLI_OK;
-	case CLI_OPT_SET:
-		*(int *)o->dest = o->value;
-		return CLI_OK;
-	case CLI_OPT_STRING:
-		*(const char **)o->dest = arg;
-		return CLI_OK;
+	case CLI_OPT_FLAG: *(bool *)o->dest = true; return CLI_OK;
+	case CLI_OPT_SET: *(int *)o->dest = o->value; return CLI_OK;
+	case CLI_OPT_STRING: *(const char **)o->dest = arg; return CLI_OK;
 	case CLI_OPT_LIST:
 		if (strv_push((char ***)o->dest, arg) < 0) {
 			cli_error("%s: out of memory", p->name);
 			return CLI_EIO;
 		}
 		return CLI_OK;
-	case CLI_OPT_FN:
-		return o->fn(arg);
+	case CLI_OPT_FN: return o->fn(arg);
 	}
 	return CLI_EIO;
 }
@@ -375,8 +369,8 @@ static int check_operands(const struct parse *p, struct cli_ctx *ctx)
 	struct reterr err = RETERR_INIT;
 	if (c->flags & CLI_KEY) {
 		if (ctx->argc != 1) {
-			cli_error("%s: expected exactly one KEY (see 'secretctl %s --help')", p->name,
-				  p->name);
+			cli_error("%s: expected exactly one KEY (see 'secretctl %s --help')",
+				  p->name, p->name);
 			return usage_exit(c);
 		}
 		if (vault_key_check(ctx->argv[0], &err) < 0) {
@@ -387,7 +381,8 @@ static int check_operands(const struct parse *p, struct cli_ctx *ctx)
 	} else if (c->flags & CLI_COMMAND) {
 		if (ctx->argc < 1) {
 			cli_error("%s: no command given (usage: secretctl %s [options] -- COMMAND "
-				  "[ARGS...])", p->name, p->name);
+				  "[ARGS...])",
+				  p->name, p->name);
 			return usage_exit(c);
 		}
 	} else if (c->max_args >= 0 && ctx->argc > c->max_args) {
@@ -533,8 +528,8 @@ int cli_dispatch(const struct cli_command *const *table, int argc, char **argv)
 	while (resolve(c)->subs) {
 		/* A command with subcommands and a run of its own (security) runs itself when no
 		 * subcommand follows. */
-		if (resolve(c)->run && (argc < 2 || argv[1][0] == '-' ||
-					!find_in(resolve(c)->subs, argv[1])) &&
+		if (resolve(c)->run &&
+		    (argc < 2 || argv[1][0] == '-' || !find_in(resolve(c)->subs, argv[1])) &&
 		    (argc < 2 || !is_help(argv[1])))
 			break;
 		if (argc < 2) {

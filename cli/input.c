@@ -103,7 +103,8 @@ static int tty_begin(struct tty_guard *g, int fd, void (*adjust)(struct termios 
 	}
 	if (pending > 0)
 		cli_warn("%d bytes typed before the prompt were discarded (the terminal may have "
-			 "shown them)", pending);
+			 "shown them)",
+			 pending);
 	if (paste && fd_write_all(fd, PASTE_ON, sizeof(PASTE_ON) - 1) == 0)
 		tty_paste = 1;
 	return 0;
@@ -123,7 +124,8 @@ static void tty_end(struct tty_guard *g)
 	(void)tcsetattr(g->fd, TCSAFLUSH, &tty_saved);
 	if (pending > 0)
 		cli_warn("%d bytes typed after the input ended were discarded (a prompt for one "
-			 "line reads one line; they were not passed to the shell)", pending);
+			 "line reads one line; they were not passed to the shell)",
+			 pending);
 	tty_restore_fd = -1;
 	for (size_t i = 0; i < ARRAY_SIZE(tty_signals); i++)
 		(void)sigaction(tty_signals[i], &g->old[i], NULL);

@@ -16,16 +16,19 @@ static const struct cli_command cmd_exec = {
 };
 
 static const struct cli_command *const commands[] = {
-	&cli_cmd_init,	     &cli_cmd_set,	  &cli_cmd_edit,	&cli_cmd_get,
-	&cli_cmd_list,	     &cli_cmd_delete,	  &cli_cmd_rename,	&cli_cmd_copy,
-	&cli_cmd_history,    &cli_cmd_rollback,	  &cli_cmd_folder,	&cli_cmd_password,
-	&cli_cmd_import,     &cli_cmd_export,	  &cli_cmd_backup,	&cli_cmd_restore,
-	&cli_cmd_generate,   &cli_cmd_inject,	  &cli_cmd_security,	&cli_cmd_audit,
-	&cli_cmd_run,	     &cmd_exec,		  &cli_cmd_redact,	&cli_cmd_doctor,
-	&cli_cmd_policy,     &cli_cmd_mcp_server, &cli_cmd_mcp_config,	&cli_cmd_unlock,
-	&cli_cmd_lock,	     &cli_cmd_status,	  &cli_cmd_approvals,	&cli_cmd_approve,
-	&cli_cmd_deny,	     &cli_cmd_grant,	  &cli_cmd_grants,	&cli_cmd_revoke,
-	&cli_cmd_recover,    &cli_cmd_completion, NULL,
+	&cli_cmd_init,	    &cli_cmd_set,	 &cli_cmd_edit,
+	&cli_cmd_get,	    &cli_cmd_list,	 &cli_cmd_delete,
+	&cli_cmd_rename,    &cli_cmd_copy,	 &cli_cmd_history,
+	&cli_cmd_rollback,  &cli_cmd_folder,	 &cli_cmd_password,
+	&cli_cmd_import,    &cli_cmd_export,	 &cli_cmd_backup,
+	&cli_cmd_restore,   &cli_cmd_generate,	 &cli_cmd_inject,
+	&cli_cmd_security,  &cli_cmd_audit,	 &cli_cmd_run,
+	&cmd_exec,	    &cli_cmd_redact,	 &cli_cmd_doctor,
+	&cli_cmd_policy,    &cli_cmd_mcp_server, &cli_cmd_mcp_config,
+	&cli_cmd_unlock,    &cli_cmd_lock,	 &cli_cmd_status,
+	&cli_cmd_approvals, &cli_cmd_approve,	 &cli_cmd_deny,
+	&cli_cmd_grant,	    &cli_cmd_grants,	 &cli_cmd_revoke,
+	&cli_cmd_recover,   &cli_cmd_completion, NULL,
 };
 
 /* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) is UTF-8: text output then shows UTF-8 as

@@ -38,8 +38,9 @@ int cli_meta_expires(struct cli_meta *m, const char *cmd, const char *arg)
 		cli_error("%s: --expires '%s' is too far away: at most %s (or never)", cmd, arg,
 			  CLI_EXPIRES_MAX);
 	else
-		cli_error("%s: invalid --expires '%s' (use e.g. 12h, 30d, 1y, at most %s; or never)",
-			  cmd, arg, CLI_EXPIRES_MAX);
+		cli_error(
+			"%s: invalid --expires '%s' (use e.g. 12h, 30d, 1y, at most %s; or never)",
+			cmd, arg, CLI_EXPIRES_MAX);
 	return CLI_EUSAGE;
 }
 
@@ -52,7 +53,8 @@ int cli_meta_binding(struct cli_meta *m, const char *cmd, const char *arg)
 	const char *eq = strchr(arg, '=');
 	if (!eq || eq == arg) {
 		cli_error("%s: invalid --binding '%.64s' (use ENV=FIELD, or ENV= for the single "
-			  "value)", cmd, arg);
+			  "value)",
+			  cmd, arg);
 		return CLI_EUSAGE;
 	}
 	size_t n = (size_t)(eq - arg);

@@ -35,15 +35,19 @@ int cli_password_check(const struct secret *pw, const char *what)
 int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_weak)
 {
 	const struct passwd *u = getpwuid(geteuid());
-	const char *words[] = { "secretctl", "vault", "master", "password",
-				u && u->pw_name ? u->pw_name : NULL, NULL };
+	const char *words[] = {
+		"secretctl", "vault", "master", "password", u && u->pw_name ? u->pw_name : NULL,
+		NULL
+	};
 	double bits = 0;
 	if (allow_weak)
 		return CLI_OK;
 	int r = vault_password_strength(pw, words, &bits);
 	if (r == -ENOSYS) {
-		cli_error("%s: cannot rate the password: libzxcvbn.so.0 is missing (install Debian's "
-			  "libzxcvbn0)", cmd);
+		cli_error(
+			"%s: cannot rate the password: libzxcvbn.so.0 is missing (install Debian's "
+			"libzxcvbn0)",
+			cmd);
 		return CLI_EIO;
 	}
 	if (r < 0) {
@@ -54,7 +58,8 @@ int cli_password_strength(const struct secret *pw, const char *cmd, bool allow_w
 		return CLI_OK;
 	cli_error("%s: this password is too easy to guess (about %.0f bits; at least %d needed): "
 		  "use a longer passphrase, such as four or five random words; nothing was "
-		  "changed", cmd, bits, VAULT_PASSWORD_MIN_BITS);
+		  "changed",
+		  cmd, bits, VAULT_PASSWORD_MIN_BITS);
 	return CLI_EUSAGE;
 }
 
@@ -80,8 +85,8 @@ static int password_from_tty(bool confirm, const char *prompt, struct secret **r
 		return CLI_EAUTH;
 	}
 	if (r == -E2BIG) {
-		cli_error("the password must be %d to %d characters long",
-			  VAULT_PASSWORD_MIN, VAULT_PASSWORD_MAX);
+		cli_error("the password must be %d to %d characters long", VAULT_PASSWORD_MIN,
+			  VAULT_PASSWORD_MAX);
 		return CLI_EUSAGE;
 	}
 	if (r < 0) {
@@ -172,8 +177,9 @@ static int vault_open_cli(bool readonly, struct vault **ret)
 	AUTO_FREE char *dir = vault_dir_default(&err);
 	if (!dir) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
-		cli_error("%s", err.msg[0] ? err.msg : "cannot find the vault directory (set "
-			  VAULT_DIR_ENV " or HOME)");
+		cli_error("%s", err.msg[0] ? err.msg
+					   : "cannot find the vault directory (set " VAULT_DIR_ENV
+					     " or HOME)");
 		return CLI_EUSAGE;
 	}
 	int r = readonly ? vault_open_readonly(dir, ret, &err) : vault_open(dir, ret, &err);
@@ -185,7 +191,8 @@ static int vault_open_cli(bool readonly, struct vault **ret)
 	else if (r == -EROFS)
 		cli_error("cannot open the vault in %s for writing: %s; this command records an "
 			  "audit entry and does not run without one (audit list, verify and export "
-			  "work read-only)", dir, reterr_str(&err, r));
+			  "work read-only)",
+			  dir, reterr_str(&err, r));
 	else
 		cli_error("cannot open the vault in %s: %s", dir, reterr_str(&err, r));
 	return cli_exit_from_errno(r);
@@ -194,7 +201,8 @@ static int vault_open_cli(bool readonly, struct vault **ret)
 static void cooldown_error(int64_t wait_s)
 {
 	cli_error("too many wrong passwords: the vault is in cooldown; try again in %lld seconds "
-		  "(this attempt is recorded too)", (long long)wait_s);
+		  "(this attempt is recorded too)",
+		  (long long)wait_s);
 }
 
 /* Tell the user about failed attempts since the vault was last unlocked, as ssh does. */
@@ -208,7 +216,8 @@ static void report_failures(const struct vault *v)
 		return;
 	parse_format_time(last, when);
 	cli_warn("%u failed attempt%s to unlock the vault since it was last unlocked, the last at "
-		 "%s (see 'secretctl audit list')", n, n == 1 ? "" : "s", when);
+		 "%s (see 'secretctl audit list')",
+		 n, n == 1 ? "" : "s", when);
 }
 
 /* Report a failed vault_unlock: the exit code. */

@@ -37,7 +37,8 @@ int cli_plainfile_open(struct cli_plainfile *f, const char *cmd, const char *pat
 	AUTO_FREE char *copy = strdup(path);
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
-	if (!copy || asprintf(&f->tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
+	if (!copy ||
+	    asprintf(&f->tmp, "%s/.%s.XXXXXX", dirname(copy), basename((char *)path)) < 0) {
 		f->tmp = NULL;
 		cli_error("%s: out of memory", cmd);
 		return CLI_EIO;
@@ -72,8 +73,9 @@ int cli_plainfile_commit(struct cli_plainfile *f, const char *cmd)
 	if (r == 0 && close(f->fd) < 0)
 		r = -errno;
 	f->fd = -1;
-	if (r == 0 && (f->force ? rename(f->tmp, f->path)
-				: renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_NOREPLACE)) < 0)
+	if (r == 0 &&
+	    (f->force ? rename(f->tmp, f->path)
+		      : renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_NOREPLACE)) < 0)
 		r = -errno;
 	if (r < 0) {
 		if (r == -EEXIST)
@@ -104,7 +106,8 @@ void cli_warn_plaintext(const char *cmd, const char *where)
 		return;
 	if (where)
 		cli_warn("%s: writing secrets in plaintext to %s (mode 0600): delete it when done "
-			 "and keep it out of version control", cmd, where);
+			 "and keep it out of version control",
+			 cmd, where);
 	else
 		cli_warn("%s: writing secrets in plaintext to standard output", cmd);
 }

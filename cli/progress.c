@@ -35,8 +35,8 @@ void cli_progress_update(struct cli_progress *p, size_t done)
 	int n = snprintf(line, sizeof(line), "\r%s [%s] %3zu%% %zu/%zu", p->label, bar, pct, done,
 			 p->total);
 	if (n > 0)
-		(void)fd_write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n
-										  : sizeof(line) - 1);
+		(void)fd_write_all(STDERR_FILENO, line,
+				   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 void cli_progress_done(struct cli_progress *p)

@@ -21,18 +21,21 @@ static int refuse(const struct cli_command *c, const struct cli_ctx *ctx)
 	struct vault *v = NULL;
 	struct reterr err = RETERR_INIT;
 	if (agent_child_vault(cli_session(), &v, &err) == 0) {
-		struct audit_event ev = { .action = "agent.scope_denied", .keys = ctx->key,
-					  .command = ctx->name, .success = false,
+		struct audit_event ev = { .action = "agent.scope_denied",
+					  .keys = ctx->key,
+					  .command = ctx->name,
+					  .success = false,
 					  .error = "needs the master password (full scope)" };
 		(void)audit_append(v, &ev, NULL);
 		vault_free(v);
 	}
-	cli_error("%s: refused: this shows or changes secret values, which needs the master "
-		  "password; the session agent serves only what an MCP client may do (lists, masked "
-		  "values, metadata, runs the policy allows). Run it with the password (on a "
-		  "terminal, --password-stdin or $%s), or open a window first with 'secretctl "
-		  "unlock --full --for 10m'",
-		  ctx->name, VAULT_PASSWORD_ENV);
+	cli_error(
+		"%s: refused: this shows or changes secret values, which needs the master "
+		"password; the session agent serves only what an MCP client may do (lists, masked "
+		"values, metadata, runs the policy allows). Run it with the password (on a "
+		"terminal, --password-stdin or $%s), or open a window first with 'secretctl "
+		"unlock --full --for 10m'",
+		ctx->name, VAULT_PASSWORD_ENV);
 	return c->usage_exit ? c->usage_exit : CLI_EAUTH; /* run: 125, its own failure */
 }
 
@@ -84,8 +87,7 @@ static int forward(const struct cli_ctx *ctx, struct agent_conn *conn, int argc,
 	return exit_of(st);
 }
 
-int cli_session_route(const struct cli_command *c, const struct cli_ctx *ctx, int argc,
-		      char **argv)
+int cli_session_route(const struct cli_command *c, const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct reterr err = RETERR_INIT;
 	struct agent_conn *conn = NULL;

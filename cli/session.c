@@ -58,11 +58,11 @@ int cli_session_vault(struct vault **ret)
 	if (r == 0)
 		return CLI_OK;
 	if (r == -ESTALE) {
-		cli_error("the vault was replaced or its password changed since 'secretctl unlock': "
-			  "the session agent locked itself; run 'secretctl unlock' again");
+		cli_error(
+			"the vault was replaced or its password changed since 'secretctl unlock': "
+			"the session agent locked itself; run 'secretctl unlock' again");
 		return CLI_EAUTH;
 	}
 	cli_error("cannot open the vault: %s", reterr_str(&err, r));
 	return cli_exit_from_errno(r);
 }
-

@@ -13,7 +13,8 @@ static const struct cli_template templates[] = {
 	    { "username", false, true, "PGUSER" },
 	    { "password", true, true, "PGPASSWORD" },
 	    { "database", false, false, "PGDATABASE" } } },
-	{ "api", { { "api_key", true, true, "API_KEY" }, { "api_secret", true, false, "API_SECRET" } } },
+	{ "api",
+	  { { "api_key", true, true, "API_KEY" }, { "api_secret", true, false, "API_SECRET" } } },
 	{ "ssh", { { "private_key", true, true, NULL }, { "passphrase", true, false, NULL } } },
 };
 

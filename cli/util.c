@@ -46,13 +46,20 @@ int cli_exit_from_errno(int r)
 {
 	switch (-r) {
 	case 0: return CLI_OK;
-	case EINVAL: case E2BIG: case EEXIST: case ENAMETOOLONG: case EKEYEXPIRED:
-		return CLI_EUSAGE;
+	case EINVAL:
+	case E2BIG:
+	case EEXIST:
+	case ENAMETOOLONG:
+	case EKEYEXPIRED: return CLI_EUSAGE;
 	case ENOENT: return CLI_ENOTFOUND;
-	case EAGAIN: case EKEYREJECTED: case ENOKEY: return CLI_EAUTH;
+	case EAGAIN:
+	case EKEYREJECTED:
+	case ENOKEY: return CLI_EAUTH;
 	/* Permissions, ownership, modes and symlinks: something the user fixes on the files,
 	 * never a wrong password (3). */
-	case EACCES: case EPERM: case ELOOP: return CLI_EACCESS;
+	case EACCES:
+	case EPERM:
+	case ELOOP: return CLI_EACCESS;
 	case EBADMSG: return CLI_EINTEGRITY;
 	default: return CLI_EIO;
 	}
@@ -112,8 +119,8 @@ static int parse_date(const char *s, int64_t *ret_ts)
 			return -EINVAL;
 	if (s[10])
 		return -EINVAL;
-	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') -
-		     1900;
+	tm.tm_year =
+		(s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
 	tm.tm_mon = (s[5] - '0') * 10 + (s[6] - '0') - 1;
 	tm.tm_mday = (s[8] - '0') * 10 + (s[9] - '0');
 	int mon = tm.tm_mon, mday = tm.tm_mday;
@@ -150,8 +157,9 @@ int cli_kdf_parse(const char *cmd, const char *arg, enum vault_kdf *ret)
 void cli_warn_test_kdf(enum vault_kdf kdf)
 {
 	if (kdf == VAULT_KDF_TEST)
-		cli_warn("--kdf test is INSECURE: its password hash is cheap to brute-force; use it "
-			 "for test suites only");
+		cli_warn(
+			"--kdf test is INSECURE: its password hash is cheap to brute-force; use it "
+			"for test suites only");
 }
 
 void cli_format_duration(int64_t s, char out[static 32])
@@ -159,9 +167,11 @@ void cli_format_duration(int64_t s, char out[static 32])
 	if (s < 0)
 		s = 0;
 	if (s >= 86400)
-		snprintf(out, 32, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(out, 32, "%lldd%lldh", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
 	else if (s >= 3600)
-		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(out, 32, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
 	else if (s >= 60)
 		snprintf(out, 32, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 	else

@@ -33,7 +33,10 @@ int reterr_set(struct reterr *err, int code, const char *fmt, ...)
 int reterr_set_at(struct reterr *err, int code, int line, int column, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* An empty detail, for declarations: `struct reterr err = RETERR_INIT;`. */
-#define RETERR_INIT { .msg = "" }
+#define RETERR_INIT       \
+	{                 \
+		.msg = "" \
+	}
 /* What to tell the user about a failure: err's detail when one was set, else strerror(-code).
  * Borrowed from err or static; never NULL. */
 const char *reterr_str(const struct reterr *err, int code);
@@ -88,7 +91,10 @@ struct buf {
 	size_t len;
 	size_t cap;
 };
-#define BUF_INIT { NULL, 0, 0 }
+#define BUF_INIT           \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void buf_init(struct buf *b);
 /* Free storage; the struct can be reused after buf_init. */
@@ -143,17 +149,17 @@ void cleanup_buf(struct buf *b);
 #define AUTO_BUF __attribute__((cleanup(cleanup_buf)))
 
 /* Hand ownership on: returns the pointer/fd and clears the variable. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) take_ptr_tmp = (p);                                                  \
-		(p) = NULL;                                                                        \
-		take_ptr_tmp;                                                                      \
+#define TAKE_PTR(p)                               \
+	({                                        \
+		__typeof__(p) take_ptr_tmp = (p); \
+		(p) = NULL;                       \
+		take_ptr_tmp;                     \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int take_fd_tmp = (fd);                                                            \
-		(fd) = -1;                                                                         \
-		take_fd_tmp;                                                                       \
+#define TAKE_FD(fd)                     \
+	({                              \
+		int take_fd_tmp = (fd); \
+		(fd) = -1;              \
+		take_fd_tmp;            \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

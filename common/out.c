@@ -286,8 +286,8 @@ void outbuf_escaped(struct outbuf *o, const void *p, size_t n)
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
 		size_t len = text_utf8 && c >= 0x80 ? utf8_seq(s + i, n - i) : 0;
-		bool shown = len ? !cp_hidden(utf8_cp(s + i, len))
-				 : c >= 0x20 && c < 0x7f && c != '\\';
+		bool shown =
+			len ? !cp_hidden(utf8_cp(s + i, len)) : c >= 0x20 && c < 0x7f && c != '\\';
 		if (shown) {
 			outbuf_write(o, s + i, len ? len : 1);
 			i += len ? len : 1;

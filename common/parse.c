@@ -19,9 +19,21 @@ int parse_bytes(const char *s, uint64_t *ret)
 	uint64_t mul = 1;
 	switch (*end) {
 	case '\0': break;
-	case 'k': case 'K': mul = 1024; end++; break;
-	case 'm': case 'M': mul = 1024 * 1024; end++; break;
-	case 'g': case 'G': mul = 1024ull * 1024 * 1024; end++; break;
+	case 'k':
+	case 'K':
+		mul = 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1024ull * 1024 * 1024;
+		end++;
+		break;
 	default: return -EINVAL;
 	}
 	if (*end || v == 0 || __builtin_mul_overflow((uint64_t)v, mul, ret))
@@ -59,7 +71,8 @@ int parse_duration_ms(const char *s, bool allow_ms, int64_t *ret_ms)
 			return -EINVAL;
 		int64_t v = 0;
 		while (*p >= '0' && *p <= '9') {
-			if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+			if (__builtin_mul_overflow(v, 10, &v) ||
+			    __builtin_add_overflow(v, *p - '0', &v))
 				return -ERANGE;
 			p++;
 		}

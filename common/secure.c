@@ -25,7 +25,7 @@ int secret_lib_init(void)
 static struct secure_region {
 	void *p;
 	size_t n;
-} *regions;
+} * regions;
 static size_t nregions, capregions;
 
 void *secure_alloc(size_t n)

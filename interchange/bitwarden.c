@@ -17,31 +17,46 @@ struct fmap {
 };
 
 static const struct fmap login_map[] = {
-	{ "username", "username", false }, { "password", "password", true },
-	{ "totp", "totp", true },          { NULL, NULL, false },
+	{ "username", "username", false },
+	{ "password", "password", true },
+	{ "totp", "totp", true },
+	{ NULL, NULL, false },
 };
 static const struct fmap card_map[] = {
-	{ "cardholderName", "cardholder_name", false }, { "brand", "brand", false },
-	{ "number", "number", true },                   { "expMonth", "exp_month", false },
-	{ "expYear", "exp_year", false },               { "code", "code", true },
+	{ "cardholderName", "cardholder_name", false },
+	{ "brand", "brand", false },
+	{ "number", "number", true },
+	{ "expMonth", "exp_month", false },
+	{ "expYear", "exp_year", false },
+	{ "code", "code", true },
 	{ NULL, NULL, false },
 };
 static const struct fmap identity_map[] = {
-	{ "title", "title", false },          { "firstName", "first_name", false },
-	{ "middleName", "middle_name", false }, { "lastName", "last_name", false },
-	{ "address1", "address1", false },    { "address2", "address2", false },
-	{ "address3", "address3", false },    { "city", "city", false },
-	{ "state", "state", false },          { "postalCode", "postal_code", false },
-	{ "country", "country", false },      { "company", "company", false },
-	{ "email", "email", false },          { "phone", "phone", false },
-	{ "ssn", "ssn", true },               { "username", "username", false },
+	{ "title", "title", false },
+	{ "firstName", "first_name", false },
+	{ "middleName", "middle_name", false },
+	{ "lastName", "last_name", false },
+	{ "address1", "address1", false },
+	{ "address2", "address2", false },
+	{ "address3", "address3", false },
+	{ "city", "city", false },
+	{ "state", "state", false },
+	{ "postalCode", "postal_code", false },
+	{ "country", "country", false },
+	{ "company", "company", false },
+	{ "email", "email", false },
+	{ "phone", "phone", false },
+	{ "ssn", "ssn", true },
+	{ "username", "username", false },
 	{ "passportNumber", "passport_number", true },
 	{ "licenseNumber", "license_number", true },
 	{ NULL, NULL, false },
 };
 static const struct fmap ssh_map[] = {
-	{ "privateKey", "private_key", true }, { "publicKey", "public_key", false },
-	{ "keyFingerprint", "fingerprint", false }, { NULL, NULL, false },
+	{ "privateKey", "private_key", true },
+	{ "publicKey", "public_key", false },
+	{ "keyFingerprint", "fingerprint", false },
+	{ NULL, NULL, false },
 };
 
 struct bp {
@@ -272,8 +287,7 @@ static char *folder_name(struct bp *s, const char *id)
 	return NULL;
 }
 
-int ix_bitwarden_read(struct ix_doc *d, const struct ixj *j, bool preserve_case,
-		      struct reterr *err)
+int ix_bitwarden_read(struct ix_doc *d, const struct ixj *j, bool preserve_case, struct reterr *err)
 {
 	struct bp s = { .d = d, .j = j, .preserve_case = preserve_case, .err = err };
 	size_t enc = get(&s, 0, "encrypted"), items = get(&s, 0, "items");

@@ -15,8 +15,8 @@ void ixc_init(struct ixc *c, const unsigned char *p, size_t n)
 }
 
 /* A quoted field (pos after the opening quote) into out; pos ends after the closing quote. */
-static int quoted(struct ixc *c, unsigned char *out, size_t *len, size_t avail,
-		  unsigned start, struct reterr *err)
+static int quoted(struct ixc *c, unsigned char *out, size_t *len, size_t avail, unsigned start,
+		  struct reterr *err)
 {
 	for (;;) {
 		if (*len >= avail)
@@ -24,7 +24,8 @@ static int quoted(struct ixc *c, unsigned char *out, size_t *len, size_t avail,
 		if (c->pos >= c->n)
 			return reterr_set_at(err, -EINVAL, (int)start, 0,
 					     "line %u: a quoted field is not closed (a '\"' is "
-					     "missing)", start);
+					     "missing)",
+					     start);
 		unsigned char ch = c->p[c->pos++];
 		if (ch == '"') {
 			if (c->pos < c->n && c->p[c->pos] == '"') {

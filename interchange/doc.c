@@ -176,8 +176,10 @@ int ix_item_tag(struct ix_doc *d, struct ix_item *it, const char *tag)
 			return 0;
 	ix_name_show(tag, shown);
 	if (!tag_ok(tag))
-		return ix_warn(d, "line %u: tag \"%s\" dropped (a tag is 1..%d bytes without commas "
-				  "or control characters)", it->line, shown, VAULT_TAG_MAX);
+		return ix_warn(d,
+			       "line %u: tag \"%s\" dropped (a tag is 1..%d bytes without commas "
+			       "or control characters)",
+			       it->line, shown, VAULT_TAG_MAX);
 	if (strv_len(it->tags) >= VAULT_TAGS_MAX)
 		return ix_warn(d, "line %u: tag \"%s\" dropped (at most %d tags)", it->line, shown,
 			       VAULT_TAGS_MAX);
@@ -187,8 +189,10 @@ int ix_item_tag(struct ix_doc *d, struct ix_item *it, const char *tag)
 int ix_doc_tag_all(struct ix_doc *d, const char *tag, struct reterr *err)
 {
 	if (!tag_ok(tag))
-		return reterr_set(err, -EINVAL, "a tag is 1..%d bytes without commas or control "
-						"characters", VAULT_TAG_MAX);
+		return reterr_set(err, -EINVAL,
+				  "a tag is 1..%d bytes without commas or control "
+				  "characters",
+				  VAULT_TAG_MAX);
 	for (size_t i = 0; i < d->n; i++) {
 		struct ix_item *it = &d->items[i];
 		bool has = false;
@@ -302,7 +306,8 @@ int ix_key_from_name(const char *folder, const char *name, bool preserve_case, c
 	if (r == 0 && b.len)
 		r = buf_putc(&b, '/');
 	if (r == 0)
-		r = level_append(&b, name ? name : "", name ? strlen(name) : 0, preserve_case, &any);
+		r = level_append(&b, name ? name : "", name ? strlen(name) : 0, preserve_case,
+				 &any);
 	if (r == 0 && !any) {
 		b.len = before + (before ? 1 : 0);
 		r = buf_puts(&b, "item");
@@ -376,15 +381,15 @@ static int rename_repeat(struct ix_doc *d, size_t i, const struct keyref *natura
 	return r;
 }
 
-int ix_items_name(struct ix_doc *d, char *const *folders, bool preserve_case,
-		  struct reterr *err)
+int ix_items_name(struct ix_doc *d, char *const *folders, bool preserve_case, struct reterr *err)
 {
 	int r = 0;
 	for (size_t i = 0; i < d->n && r == 0; i++) {
 		struct ix_item *it = &d->items[i];
 		free(it->key);
 		it->key = NULL;
-		r = ix_key_from_name(folders ? folders[i] : NULL, it->name, preserve_case, &it->key);
+		r = ix_key_from_name(folders ? folders[i] : NULL, it->name, preserve_case,
+				     &it->key);
 	}
 	if (r < 0)
 		return reterr_set(err, r, "out of memory");

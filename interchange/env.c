@@ -52,8 +52,9 @@ static int after_quote(struct ep *s, unsigned line)
 {
 	skip_blank(s);
 	if (!eol(s) && s->p[s->pos] != '#')
-		return bad(s, line, "unexpected text after the closing quote (quote the whole "
-				    "value, or put a space before a '#' comment)");
+		return bad(s, line,
+			   "unexpected text after the closing quote (quote the whole "
+			   "value, or put a space before a '#' comment)");
 	next_line(s);
 	return 0;
 }
@@ -68,10 +69,11 @@ static int quoted(struct ep *s, struct ix_span *ret)
 	size_t len = 0, avail = a->cap - a->len, off;
 	for (;;) {
 		if (s->pos >= s->n)
-			return bad(s, start, q == '"' ? "the double-quoted value is not closed (a "
-							"'\"' is missing)"
-						      : "the single-quoted value is not closed (a "
-							"\"'\" is missing)");
+			return bad(s, start,
+				   q == '"' ? "the double-quoted value is not closed (a "
+					      "'\"' is missing)"
+					    : "the single-quoted value is not closed (a "
+					      "\"'\" is missing)");
 		if (len >= avail)
 			return reterr_set(s->err, -E2BIG, "file too large");
 		unsigned char c = s->p[s->pos++];
@@ -106,7 +108,8 @@ static int bare(struct ep *s, struct ix_span *ret)
 		s->pos++;
 	}
 	end = s->pos;
-	while (end > start && (s->p[end - 1] == ' ' || s->p[end - 1] == '\t' || s->p[end - 1] == '\r'))
+	while (end > start &&
+	       (s->p[end - 1] == ' ' || s->p[end - 1] == '\t' || s->p[end - 1] == '\r'))
 		end--;
 	next_line(s);
 	int r = ix_arena_put(s->d, s->p + start, end - start, ret);
@@ -126,8 +129,9 @@ static int key(struct ep *s, unsigned line, char **ret)
 	size_t klen = s->pos - start;
 	skip_blank(s);
 	if (s->pos >= s->n || s->p[s->pos] != '=')
-		return bad(s, line, klen ? "expected KEY=VALUE (a key is A-Z a-z 0-9 . _ / -)"
-					 : "expected KEY=VALUE");
+		return bad(s, line,
+			   klen ? "expected KEY=VALUE (a key is A-Z a-z 0-9 . _ / -)"
+				: "expected KEY=VALUE");
 	s->pos++;
 	char *k = strndup((const char *)s->p + start, klen);
 	if (!k)
@@ -163,8 +167,10 @@ static int entry(struct ep *s)
 	struct ix_item *it = r == 0 ? ix_item_add(s->d, line, &r) : NULL;
 	if (!it) {
 		free(k);
-		return r == -E2BIG ? reterr_set_at(s->err, r, (int)line, 0, "line %u: more than %d "
-							 "entries", line, IX_ITEMS_MAX)
+		return r == -E2BIG    ? reterr_set_at(s->err, r, (int)line, 0,
+						      "line %u: more than %d "
+							 "entries",
+						      line, IX_ITEMS_MAX)
 		       : r == -ENOMEM ? reterr_set(s->err, r, "out of memory")
 				      : r;
 	}

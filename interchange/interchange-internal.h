@@ -51,8 +51,7 @@ void ix_name_show(const char *name, char out[static 72]);
 /* Name competitor items: key from folder and name (ix_key_from_name) with "-2", "-3" ... for
  * repeats, in file order, never taking a name another item has by right. names[i] is the
  * folder of item i (NULL for none). */
-int ix_items_name(struct ix_doc *d, char *const *folders, bool preserve_case,
-		  struct reterr *err);
+int ix_items_name(struct ix_doc *d, char *const *folders, bool preserve_case, struct reterr *err);
 /* A field name from a label: A-Z a-z 0-9 _ . - kept, other runs '_', cut to
  * VAULT_FIELD_NAME_MAX, lower-cased unless preserve_case, "field" when empty; made distinct
  * from the item's fields with "_2", "_3" .... *ret malloc'd. */
@@ -65,10 +64,10 @@ enum ixj_type { IXJ_NULL, IXJ_FALSE, IXJ_TRUE, IXJ_NUM, IXJ_STR, IXJ_ARR, IXJ_OB
 struct ixj_node {
 	enum ixj_type type;
 	unsigned line;
-	struct ix_span str;   /* IXJ_STR: the decoded string; IXJ_NUM: its text */
-	struct ix_span name;  /* member name, when the parent is an object */
-	size_t child, next;   /* first child, next sibling: node indices, 0 = none */
-	size_t count;         /* children */
+	struct ix_span str;  /* IXJ_STR: the decoded string; IXJ_NUM: its text */
+	struct ix_span name; /* member name, when the parent is an object */
+	size_t child, next;  /* first child, next sibling: node indices, 0 = none */
+	size_t count;	     /* children */
 };
 
 struct ixj {

@@ -14,18 +14,18 @@
 #include "common/common.h"
 #include "vault/vault.h"
 
-#define IX_FILE_MAX (64u << 20)  /* bytes of a file to import or a template to render */
-#define IX_JSON_DEPTH_MAX 64     /* nesting of a JSON document */
-#define IX_CSV_COLUMNS_MAX 64    /* columns of a CSV export */
+#define IX_FILE_MAX (64u << 20) /* bytes of a file to import or a template to render */
+#define IX_JSON_DEPTH_MAX 64	/* nesting of a JSON document */
+#define IX_CSV_COLUMNS_MAX 64	/* columns of a CSV export */
 #define IX_ITEMS_MAX VAULT_SECRETS_MAX
 
 enum ix_format {
-	IX_AUTO,       /* ix_detect */
-	IX_ENV,        /* .env: KEY=VALUE lines */
-	IX_JSON,       /* secretctl's JSON: {"KEY": "value"} or with metadata */
-	IX_1PASSWORD,  /* 1Password CSV export */
-	IX_BITWARDEN,  /* Bitwarden JSON export (unencrypted) */
-	IX_LASTPASS,   /* LastPass CSV export */
+	IX_AUTO,      /* ix_detect */
+	IX_ENV,	      /* .env: KEY=VALUE lines */
+	IX_JSON,      /* secretctl's JSON: {"KEY": "value"} or with metadata */
+	IX_1PASSWORD, /* 1Password CSV export */
+	IX_BITWARDEN, /* Bitwarden JSON export (unencrypted) */
+	IX_LASTPASS,  /* LastPass CSV export */
 };
 
 /* "env", "json", "1password", "bitwarden", "lastpass" (any case). -EINVAL otherwise. */
@@ -50,14 +50,14 @@ struct ix_field {
  * into the document's locked arena. */
 struct ix_item {
 	char *key;
-	char *name;        /* the item's own name in a competitor's export (messages), or NULL */
-	unsigned line;     /* 1-based line where the item starts */
+	char *name;    /* the item's own name in a competitor's export (messages), or NULL */
+	unsigned line; /* 1-based line where the item starts */
 	bool has_value;
 	struct secret value; /* view; valid when has_value */
 	struct ix_field *fields;
 	size_t nfields;
 	char *notes, *url; /* NULL when absent */
-	char **tags;       /* strv, NULL when absent */
+	char **tags;	   /* strv, NULL when absent */
 	bool set_expires;
 	int64_t expires_at, created_at, updated_at; /* 0: absent */
 	struct vault_binding *bindings;
@@ -68,7 +68,7 @@ struct ix_doc {
 	enum ix_format format;
 	struct ix_item *items;
 	size_t n;
-	char **warnings;     /* strv of one-line notes for the user (skipped items, ignored columns);
+	char **warnings; /* strv of one-line notes for the user (skipped items, ignored columns);
 			      * never a value */
 	struct secret *arena; /* every decoded value */
 };

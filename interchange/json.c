@@ -18,8 +18,8 @@ struct jp {
 
 static int fail(struct jp *s, const char *what)
 {
-	return reterr_set_at(s->err, -EINVAL, (int)s->line, 0, "line %u: invalid JSON: %s",
-			     s->line, what);
+	return reterr_set_at(s->err, -EINVAL, (int)s->line, 0, "line %u: invalid JSON: %s", s->line,
+			     what);
 }
 
 static void skip_ws(struct jp *s)
@@ -129,8 +129,9 @@ static int string(struct jp *s, struct ix_span *ret)
 		if (c == '"')
 			break;
 		if (c < 0x20)
-			return fail(s, c == '\n' ? "newline inside a string" : "control character "
-									  "inside a string");
+			return fail(s, c == '\n' ? "newline inside a string"
+						 : "control character "
+						   "inside a string");
 		if (len + 4 > avail)
 			return reterr_set(s->err, -E2BIG, "document too large");
 		if (c != '\\') {
@@ -305,8 +306,7 @@ static int value(struct jp *s, unsigned depth, size_t *ret)
 	return 0;
 }
 
-int ixj_parse(struct ix_doc *d, const unsigned char *p, size_t n, struct ixj *j,
-	      struct reterr *err)
+int ixj_parse(struct ix_doc *d, const unsigned char *p, size_t n, struct ixj *j, struct reterr *err)
 {
 	struct jp s = { .d = d, .j = j, .p = p, .n = n, .line = 1, .err = err };
 	size_t root;

@@ -10,7 +10,7 @@
 enum { C_URL, C_USER, C_PASS, C_TOTP, C_EXTRA, C_NAME, C_GROUP, C_FAV, C_N };
 static const char *const columns[C_N] = {
 	[C_URL] = "url",     [C_USER] = "username", [C_PASS] = "password",  [C_TOTP] = "totp",
-	[C_EXTRA] = "extra", [C_NAME] = "name",     [C_GROUP] = "grouping", [C_FAV] = "fav",
+	[C_EXTRA] = "extra", [C_NAME] = "name",	    [C_GROUP] = "grouping", [C_FAV] = "fav",
 };
 
 bool ix_lastpass_header(const struct ix_doc *d, const struct ix_span *hdr, size_t n)
@@ -26,15 +26,17 @@ static struct ix_span col(const struct ix_span *f, size_t nf, int c)
 	return c >= 0 && (size_t)c < nf ? f[c] : (struct ix_span){ 0, 0 };
 }
 
-static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *c,
-	       unsigned line, char **ret_folder, struct reterr *err)
+static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *c, unsigned line,
+	       char **ret_folder, struct reterr *err)
 {
 	static const struct {
 		int col;
 		const char *name;
 		bool sensitive;
-	} map[] = { { C_USER, "username", false }, { C_PASS, "password", true },
-		    { C_TOTP, "totp", true },       { C_EXTRA, "notes", true } };
+	} map[] = { { C_USER, "username", false },
+		    { C_PASS, "password", true },
+		    { C_TOTP, "totp", true },
+		    { C_EXTRA, "notes", true } };
 	int r;
 	struct ix_span url = col(f, nf, c[C_URL]);
 	bool note = ix_span_eq(d, url, "http://sn", true);
@@ -87,13 +89,15 @@ int ix_lastpass_read(struct ix_doc *d, const unsigned char *p, size_t n, bool pr
 	if (!ix_lastpass_header(d, f, nh))
 		return reterr_set_at(err, -EINVAL, (int)line, 0,
 				     "line %u: not a LastPass CSV header (url, username, password, "
-				     "totp, extra, name, grouping, fav)", line);
+				     "totp, extra, name, grouping, fav)",
+				     line);
 	ixc_columns(d, f, nh, columns, C_N, cols);
 	while ((r = ixc_next(&c, d, f, &nf, &line, err)) == 1) {
 		char *folder = NULL;
 		if (nf > nh) {
 			r = reterr_set_at(err, -EINVAL, (int)line, 0,
-					  "line %u: %zu fields but the header has %zu", line, nf, nh);
+					  "line %u: %zu fields but the header has %zu", line, nf,
+					  nh);
 			break;
 		}
 		size_t before = d->n;

@@ -137,7 +137,9 @@ static int bindings(struct np *s, struct ix_item *it, size_t node)
 			r = text(s, b, "a binding names a field (a string; \"\" is the value)",
 				 &vb->field);
 		if (r < 0)
-			return r == -ENOMEM ? nomem(s) : r == -EINVAL ? bad(s, b, "bad binding") : r;
+			return r == -ENOMEM   ? nomem(s)
+			       : r == -EINVAL ? bad(s, b, "bad binding")
+					      : r;
 		if (!vb->field && !(vb->field = strdup("")))
 			return nomem(s);
 	}
@@ -162,8 +164,9 @@ static int tags(struct np *s, struct ix_item *it, size_t node)
 	return 0;
 }
 
-static const char *const known[] = { "value", "value_base64", "fields", "bindings", "tags",
-				     "url", "notes", "created_at", "updated_at", "expires_at" };
+static const char *const known[] = { "value",	   "value_base64", "fields", "bindings",
+				     "tags",	   "url",	   "notes",  "created_at",
+				     "updated_at", "expires_at" };
 
 static int meta_entry(struct np *s, struct ix_item *it, size_t obj)
 {
@@ -193,8 +196,8 @@ static int meta_entry(struct np *s, struct ix_item *it, size_t obj)
 		bool ok = false;
 		for (size_t k = 0; k < ARRAY_SIZE(known) && !ok; k++)
 			ok = ix_span_eq(s->d, s->j->nodes[m].name, known[k], false);
-		if (!ok && ix_warn(s->d, "line %u: %s: unknown member ignored",
-				   s->j->nodes[m].line, s->key) < 0)
+		if (!ok && ix_warn(s->d, "line %u: %s: unknown member ignored", s->j->nodes[m].line,
+				   s->key) < 0)
 			return nomem(s);
 	}
 	if (!it->has_value && !it->nfields)
@@ -226,16 +229,17 @@ static int member(struct np *s, size_t m)
 		return r < 0 ? nomem(s) : 0;
 	}
 	if (nd->type == IXJ_ARR) {
-		r = bad(s, m, "an array is not a secret (give a string, or an object with "
-			      "\"value\" or \"fields\")");
+		r = bad(s, m,
+			"an array is not a secret (give a string, or an object with "
+			"\"value\" or \"fields\")");
 		free(key);
 		return r;
 	}
 	struct ix_item *it = ix_item_add(s->d, nd->line, &r);
 	if (!it) {
 		free(key);
-		return r == -ENOMEM ? nomem(s) : reterr_set(s->err, r, "more than %d entries",
-							    IX_ITEMS_MAX);
+		return r == -ENOMEM ? nomem(s)
+				    : reterr_set(s->err, r, "more than %d entries", IX_ITEMS_MAX);
 	}
 	it->key = key;
 	if (nd->type == IXJ_OBJ)

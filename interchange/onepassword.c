@@ -73,15 +73,17 @@ static int url(struct ix_doc *d, struct ix_item *it, struct ix_span s)
 	return ok ? ix_span_str(d, s, &it->url) : ix_item_field(d, it, "url", s, false);
 }
 
-static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *c,
-	       unsigned line, struct reterr *err)
+static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *c, unsigned line,
+	       struct reterr *err)
 {
 	static const struct {
 		int col;
 		const char *name;
 		bool sensitive;
-	} map[] = { { C_USER, "username", false }, { C_PASS, "password", true },
-		    { C_OTP, "totp", true },       { C_NOTES, "notes", true } };
+	} map[] = { { C_USER, "username", false },
+		    { C_PASS, "password", true },
+		    { C_OTP, "totp", true },
+		    { C_NOTES, "notes", true } };
 	int r;
 	struct ix_item *it = ix_item_add(d, line, &r);
 	if (!it)
@@ -95,7 +97,8 @@ static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *
 		if (v.len && (r = ix_item_field(d, it, map[k].name, v, map[k].sensitive)) < 0)
 			return reterr_set(err, r, "out of memory");
 	}
-	if ((r = url(d, it, col(f, nf, c[C_URL]))) < 0 || (r = tags(d, it, col(f, nf, c[C_TAGS]))) < 0 ||
+	if ((r = url(d, it, col(f, nf, c[C_URL]))) < 0 ||
+	    (r = tags(d, it, col(f, nf, c[C_TAGS]))) < 0 ||
 	    (ix_span_eq(d, col(f, nf, c[C_ARCHIVED]), "true", true) &&
 	     (r = ix_item_tag(d, it, "archived")) < 0))
 		return reterr_set(err, r, "out of memory");
@@ -124,7 +127,8 @@ int ix_1password_read(struct ix_doc *d, const unsigned char *p, size_t n, bool p
 	if (!ix_1password_header(d, f, nh))
 		return reterr_set_at(err, -EINVAL, (int)line, 0,
 				     "line %u: not a 1Password CSV header (Title, Url, Username, "
-				     "Password, OTPAuth, Favorite, Archived, Tags, Notes)", line);
+				     "Password, OTPAuth, Favorite, Archived, Tags, Notes)",
+				     line);
 	ixc_columns(d, f, nh, columns, C_N, cols);
 	while ((r = ixc_next(&c, d, f, &nf, &line, err)) == 1) {
 		if (nf > nh)

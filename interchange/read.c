@@ -9,8 +9,9 @@
 #include <strings.h>
 
 static const char *const names[] = {
-	[IX_AUTO] = "auto",           [IX_ENV] = "env",           [IX_JSON] = "json",
-	[IX_1PASSWORD] = "1password", [IX_BITWARDEN] = "bitwarden", [IX_LASTPASS] = "lastpass",
+	[IX_AUTO] = "auto",	      [IX_ENV] = "env",
+	[IX_JSON] = "json",	      [IX_1PASSWORD] = "1password",
+	[IX_BITWARDEN] = "bitwarden", [IX_LASTPASS] = "lastpass",
 };
 
 int ix_format_parse(const char *s, enum ix_format *ret)

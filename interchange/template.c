@@ -64,8 +64,8 @@ static int string(struct tp *s, size_t max, char **ret)
 			break;
 		if (c == '\\' && s->pos < s->n && (s->p[s->pos] == '"' || s->p[s->pos] == '\\'))
 			c = s->p[s->pos++];
-		int r = b.len >= max ? bad(s, start, "the name is too long")
-			: c == 0     ? bad(s, start, "a NUL byte in a name")
+		int r = b.len >= max		    ? bad(s, start, "the name is too long")
+			: c == 0		    ? bad(s, start, "a NUL byte in a name")
 			: buf_putc(&b, (char)c) < 0 ? reterr_set(s->err, -ENOMEM, "out of memory")
 						    : 0;
 		if (r < 0) {
@@ -101,8 +101,9 @@ static int reference(struct tp *s, struct ix_ref *ref)
 		return r;
 	blanks(s);
 	if (s->n - s->pos < 2 || s->p[s->pos] != '}' || s->p[s->pos + 1] != '}')
-		return bad(s, s->pos, "expected \"}}\" (a reference is {{ secretctl \"KEY\" }} or "
-				      "{{ secretctl \"KEY\" \"FIELD\" }})");
+		return bad(s, s->pos,
+			   "expected \"}}\" (a reference is {{ secretctl \"KEY\" }} or "
+			   "{{ secretctl \"KEY\" \"FIELD\" }})");
 	s->pos += 2;
 	return 0;
 }

@@ -19,14 +19,15 @@ static bool has_tag(const struct vault_meta *m, const char *tag)
 }
 
 /* A key argument: present, a valid key (or, where allowed, a key glob). */
-static int key_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, char *key,
-		   bool glob_ok)
+static int key_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, char *key, bool glob_ok)
 {
 	int bad = 0;
 	struct reterr err = RETERR_INIT;
 	if (!mcp_field_str(m, "key", key, VAULT_KEY_MAX + 1, &bad) || bad)
 		return mcp_call_error(rp, "'key' must be a secret key of 1-%d characters",
-				      VAULT_KEY_MAX) < 0 ? -ENOMEM : 1;
+				      VAULT_KEY_MAX) < 0
+			       ? -ENOMEM
+			       : 1;
 	if (glob_ok && glob_is_pattern(key))
 		return 0;
 	if (vault_key_check(key, &err) < 0)
@@ -41,12 +42,16 @@ static int get_entry(struct broker *b, const char *key, unsigned flags, struct m
 	struct reterr err = RETERR_INIT;
 	int e = vault_get(broker_vault(b), key, flags | VAULT_GET_NO_AUDIT, ret, &err);
 	if (e == -ENOENT)
-		return mcp_call_error(rp, "secret not found: '%s' (secret_list shows the keys; keys "
+		return mcp_call_error(rp,
+				      "secret not found: '%s' (secret_list shows the keys; keys "
 				      "are case-sensitive)",
-				      key) < 0 ? -ENOMEM : 1;
+				      key) < 0
+			       ? -ENOMEM
+			       : 1;
 	if (e < 0)
-		return mcp_call_error(rp, "cannot read '%s': %s", key,
-				      reterr_str(&err, e)) < 0 ? -ENOMEM : 1;
+		return mcp_call_error(rp, "cannot read '%s': %s", key, reterr_str(&err, e)) < 0
+			       ? -ENOMEM
+			       : 1;
 	return 0;
 }
 
@@ -66,8 +71,12 @@ static int call_list(struct broker *b, const struct mcp_wire_msg *m, struct mcp_
 	if (bad)
 		return mcp_call_error(rp, "invalid 'tag' or 'expiring_within'") < 0 ? -ENOMEM : 1;
 	if (w && (parse_duration_ms(w, false, &ms) < 0 || ms < 0))
-		return mcp_call_error(rp, "'expiring_within': '%s' is not a duration (use e.g. 7d, "
-				      "12h, 30d)", w) < 0 ? -ENOMEM : 1;
+		return mcp_call_error(rp,
+				      "'expiring_within': '%s' is not a duration (use e.g. 7d, "
+				      "12h, 30d)",
+				      w) < 0
+			       ? -ENOMEM
+			       : 1;
 	if ((e = vault_list(broker_vault(b), NULL, VAULT_GET_NO_AUDIT, &metas, &n, &err)) < 0)
 		return mcp_call_error(rp, "cannot list secrets: %s", err.msg) < 0 ? -ENOMEM : 1;
 	struct outbuf o;
@@ -100,9 +109,10 @@ static int call_exists(struct broker *b, const struct mcp_wire_msg *m, struct mc
 		struct vault_meta *metas = NULL;
 		struct reterr err = RETERR_INIT;
 		size_t n = 0;
-		if ((e = vault_list(broker_vault(b), key, VAULT_GET_NO_AUDIT, &metas, &n, &err)) < 0)
+		if ((e = vault_list(broker_vault(b), key, VAULT_GET_NO_AUDIT, &metas, &n, &err)) <
+		    0)
 			return mcp_call_error(rp, "cannot list secrets: %s", err.msg) < 0 ? -ENOMEM
-											   : 1;
+											  : 1;
 		outbuf_printf(&o, "{\"exists\":%s,\"key\":", n ? "true" : "false");
 		outbuf_json_cstr(&o, key);
 		outbuf_puts(&o, ",\"matches\":[");
@@ -155,7 +165,8 @@ static int call_get_masked(struct broker *b, const struct mcp_wire_msg *m, struc
 	if (e || (e = get_entry(b, key, 0, rp, &ent)))
 		return e;
 	outbuf_init_buf(&o, &rp->json);
-	struct broker_render_opts ro = { .open_end = true, .field_extra = masked_field,
+	struct broker_render_opts ro = { .open_end = true,
+					 .field_extra = masked_field,
 					 .ctx = ent };
 	broker_render_meta(&o, &ent->meta, &ro);
 	outbuf_puts(&o, ",\"masked_value\":");
@@ -190,8 +201,8 @@ static int call_list_fields(struct broker *b, const struct mcp_wire_msg *m, stru
 	for (size_t i = 0; i < ent->meta.nfields; i++) {
 		outbuf_puts(&o, i ? ",{\"name\":" : "{\"name\":");
 		outbuf_json_cstr(&o, ent->meta.fields[i].name);
-		outbuf_printf(&o, ",\"sensitive\":%s", ent->meta.fields[i].sensitive ? "true"
-											  : "false");
+		outbuf_printf(&o, ",\"sensitive\":%s",
+			      ent->meta.fields[i].sensitive ? "true" : "false");
 		length_field(&o, i, ent);
 		outbuf_puts(&o, "}");
 	}
@@ -216,11 +227,13 @@ static int call_get_field(struct broker *b, const struct mcp_wire_msg *m, struct
 		if (!strcmp(ent->meta.fields[i].name, field))
 			fi = i;
 	if (fi == ent->meta.nfields) {
-		e = mcp_call_error(rp, "secret '%s' has no field '%s' (secret_list_fields lists them)",
+		e = mcp_call_error(rp,
+				   "secret '%s' has no field '%s' (secret_list_fields lists them)",
 				   key, field);
 	} else if (ent->meta.fields[fi].sensitive) {
 		rp->denied = true;
-		e = mcp_call_error(rp, "field '%s' of '%s' is sensitive: its value is never returned "
+		e = mcp_call_error(rp,
+				   "field '%s' of '%s' is sensitive: its value is never returned "
 				   "to an agent; use secret_run to give it to a command",
 				   field, key);
 	} else if (!utf8_valid(ent->field_values[fi], ent->field_lens[fi])) {

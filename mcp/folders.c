@@ -11,8 +11,8 @@
 #include "policy/policy.h"
 
 /* An optional STR argument into out; 1 with rp filled when it is malformed. */
-static int str_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, const char *name,
-		   char *out, size_t size, const char **ret)
+static int str_arg(const struct mcp_wire_msg *m, struct mcp_reply *rp, const char *name, char *out,
+		   size_t size, const char **ret)
 {
 	int bad = 0;
 	*ret = mcp_field_str(m, name, out, size, &bad);
@@ -121,8 +121,12 @@ int mcp_call_folder(struct broker *b, const char *tool, const struct mcp_wire_ms
 			rp->denied = true;
 			mcp_audit(b, folder_calls[i].action, tool, NULL, false,
 				  "folder changes are off in the policy");
-			return mcp_call_error(rp, "%s is off: the policy does not set "
-						  "mcp_folder_writes: true", tool) < 0 ? -ENOMEM : 0;
+			return mcp_call_error(rp,
+					      "%s is off: the policy does not set "
+					      "mcp_folder_writes: true",
+					      tool) < 0
+				       ? -ENOMEM
+				       : 0;
 		}
 		return folder_calls[i].fn(b, m, rp);
 	}

@@ -17,11 +17,11 @@
 
 #define SERVER_NAME "secretctl"
 #define LIST_TTL_MS 3600000 /* tools/list and server/discover: the list is fixed per binary */
-#define INSTRUCTIONS                                                                               \
-	"secretctl keeps secrets in a local vault and lets you use them without seeing them. "     \
-	"Find keys with secret_list or secret_exists, inspect them masked with "                   \
-	"secret_get_masked, ask policy_check whether a command may run, then run it with "         \
-	"secret_run: the secrets are in its environment and their values are redacted from "       \
+#define INSTRUCTIONS                                                                           \
+	"secretctl keeps secrets in a local vault and lets you use them without seeing them. " \
+	"Find keys with secret_list or secret_exists, inspect them masked with "               \
+	"secret_get_masked, ask policy_check whether a command may run, then run it with "     \
+	"secret_run: the secrets are in its environment and their values are redacted from "   \
 	"its output."
 
 /* A tools/call in flight. */
@@ -56,8 +56,8 @@ struct mcp_front {
 	struct buf line;
 	struct mcp_json_scan scan;
 	bool dropping;
-	struct buf out;	 /* scratch: one line to the client */
-	struct buf wire; /* scratch: one message to the broker */
+	struct buf out;	    /* scratch: one line to the client */
+	struct buf wire;    /* scratch: one message to the broker */
 	bool folder_writes; /* the policy offers the tools that change folders (READY says) */
 };
 
@@ -124,7 +124,7 @@ static int decorate(struct mcp_front *f, cJSON *result)
 {
 	cJSON *meta = cJSON_AddObjectToObject(result, "_meta");
 	cJSON *info =
-	    meta ? cJSON_AddObjectToObject(meta, "io.modelcontextprotocol/serverInfo") : NULL;
+		meta ? cJSON_AddObjectToObject(meta, "io.modelcontextprotocol/serverInfo") : NULL;
 	if (!cJSON_AddStringToObject(result, "resultType", "complete") || !info ||
 	    !cJSON_AddStringToObject(info, "name", SERVER_NAME) ||
 	    !cJSON_AddStringToObject(info, "version", f->version))
@@ -177,7 +177,7 @@ static void call_drop(struct mcp_front *f, struct call *c)
 {
 	cJSON_Delete(c->id);
 	cJSON_Delete(c->token);
-	*c = (struct call){0};
+	*c = (struct call){ 0 };
 	f->ncalls--;
 }
 
@@ -191,7 +191,7 @@ size_t mcp_front_calls(const struct mcp_front *f)
 /* The versions a request may name in its _meta (the handshake revisions are negotiated by
  * initialize instead, as the v2 SDK does); server/discover and UnsupportedProtocolVersion
  * errors list these. */
-static const char *const modern_versions[] = {"2026-07-28"};
+static const char *const modern_versions[] = { "2026-07-28" };
 
 static cJSON *versions_json(void)
 {
@@ -217,12 +217,12 @@ static int do_initialize(struct mcp_front *f, const struct req *r)
 				   "Invalid params: initialize needs params", NULL);
 	if (f->session != MCP_PROTO_NONE)
 		return reply_error(
-		    f, r->id, MCP_RPC_INVALID_REQUEST,
-		    "Invalid Request: initialize was already called on this connection", NULL);
+			f, r->id, MCP_RPC_INVALID_REQUEST,
+			"Invalid Request: initialize was already called on this connection", NULL);
 	if (!cJSON_IsString(v))
 		return reply_error(
-		    f, r->id, MCP_RPC_INVALID_PARAMS,
-		    "Invalid params: initialize needs \"protocolVersion\" (a string)", NULL);
+			f, r->id, MCP_RPC_INVALID_PARAMS,
+			"Invalid params: initialize needs \"protocolVersion\" (a string)", NULL);
 	if (!cJSON_IsObject(caps))
 		return reply_error(f, r->id, MCP_RPC_INVALID_PARAMS,
 				   "Invalid params: initialize needs \"capabilities\" (an object)",
@@ -320,7 +320,7 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(r->params, "name");
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(r->params, "arguments");
 	const cJSON *token = cJSON_GetObjectItemCaseSensitive(r->meta, "progressToken");
-	struct mcp_rpc_err err = {0};
+	struct mcp_rpc_err err = { 0 };
 	char msg[160];
 
 	if (!cJSON_IsString(name))
@@ -341,8 +341,8 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 				   "Invalid params: \"arguments\" must be an object", NULL);
 	if (token && !cJSON_IsString(token) && !cJSON_IsNumber(token))
 		return reply_error(
-		    f, r->id, MCP_RPC_INVALID_PARAMS,
-		    "Invalid params: _meta.progressToken must be a string or a number", NULL);
+			f, r->id, MCP_RPC_INVALID_PARAMS,
+			"Invalid params: _meta.progressToken must be a string or a number", NULL);
 	/* Ids identify calls for cancellation: two calls in flight may not share one. */
 	if (call_by_id(f, r->id))
 		return reply_error(f, r->id, MCP_RPC_INVALID_REQUEST,
@@ -370,12 +370,12 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 		if (!f->calls[i].wire_id)
 			c = &f->calls[i];
 	*c = (struct call){
-	    .wire_id = wire_id,
-	    .id = cJSON_Duplicate(r->id, false),
-	    .token = token ? cJSON_Duplicate(token, false) : NULL,
-	    .tool = t,
-	    .proto = r->proto,
-	    .modern = r->modern,
+		.wire_id = wire_id,
+		.id = cJSON_Duplicate(r->id, false),
+		.token = token ? cJSON_Duplicate(token, false) : NULL,
+		.tool = t,
+		.proto = r->proto,
+		.modern = r->modern,
 	};
 	f->ncalls++;
 	f->next_wire = wire_id;
@@ -404,11 +404,11 @@ struct method {
 };
 
 static const struct method methods[] = {
-    {"initialize", do_initialize, M_LEGACY | M_PREINIT},
-    {"ping", do_ping, M_LEGACY | M_PREINIT}, /* removed in 2026-07-28 */
-    {"server/discover", do_discover, M_MODERN},
-    {"tools/list", do_tools_list, M_LEGACY | M_MODERN},
-    {"tools/call", do_tools_call, M_LEGACY | M_MODERN},
+	{ "initialize", do_initialize, M_LEGACY | M_PREINIT },
+	{ "ping", do_ping, M_LEGACY | M_PREINIT }, /* removed in 2026-07-28 */
+	{ "server/discover", do_discover, M_MODERN },
+	{ "tools/list", do_tools_list, M_LEGACY | M_MODERN },
+	{ "tools/call", do_tools_call, M_LEGACY | M_MODERN },
 };
 
 static const struct method *find_method(const char *name)
@@ -420,8 +420,8 @@ static const struct method *find_method(const char *name)
 }
 
 #define META_VERSION "io.modelcontextprotocol/protocolVersion"
-#define META_CAPS    "io.modelcontextprotocol/clientCapabilities"
-#define META_INFO    "io.modelcontextprotocol/clientInfo"
+#define META_CAPS "io.modelcontextprotocol/clientCapabilities"
+#define META_INFO "io.modelcontextprotocol/clientInfo"
 
 /* A request with 2026-07-28 _meta: check its version and the required fields. */
 static int check_modern(struct mcp_front *f, struct req *r, const cJSON *version)
@@ -456,8 +456,8 @@ static int check_modern(struct mcp_front *f, struct req *r, const cJSON *version
 	}
 	if (!cJSON_IsObject(caps))
 		return reply_error(
-		    f, r->id, MCP_RPC_INVALID_PARAMS,
-		    "Invalid params: _meta \"" META_CAPS "\" (an object) is required", NULL);
+			f, r->id, MCP_RPC_INVALID_PARAMS,
+			"Invalid params: _meta \"" META_CAPS "\" (an object) is required", NULL);
 	if (info && !cJSON_IsObject(info))
 		return reply_error(f, r->id, MCP_RPC_INVALID_PARAMS,
 				   "Invalid params: _meta \"" META_INFO "\" must be an object",
@@ -469,7 +469,7 @@ static int check_modern(struct mcp_front *f, struct req *r, const cJSON *version
 
 static int handle_request(struct mcp_front *f, const struct mcp_rpc *rpc)
 {
-	struct req r = {.id = rpc->id, .params = rpc->params};
+	struct req r = { .id = rpc->id, .params = rpc->params };
 	const struct method *m = find_method(rpc->method);
 	char msg[160];
 
@@ -565,7 +565,7 @@ static cJSON *scanned_id(const struct mcp_json_scan *s)
 static int handle_message(struct mcp_front *f, const cJSON *msg)
 {
 	struct mcp_rpc rpc;
-	struct mcp_rpc_err err = {0};
+	struct mcp_rpc_err err = { 0 };
 	const cJSON *id;
 	if (mcp_rpc_parse(msg, &rpc, &id, &err) < 0)
 		return reply_err(f, id, &err);
@@ -741,7 +741,7 @@ int mcp_front_ready(struct mcp_front *f, const char *version, size_t version_len
 static int broker_result(struct mcp_front *f, const struct mcp_wire_msg *m)
 {
 	struct call *c = call_by_wire(f, m->id);
-	struct mcp_rpc_err err = {0};
+	struct mcp_rpc_err err = { 0 };
 	cJSON *res = NULL;
 	int r;
 
@@ -984,7 +984,7 @@ static enum run_state flush_chunk(struct fds *d)
 {
 	size_t left = d->q.len - d->qoff;
 	ssize_t n =
-	    write(d->broker, d->q.data + d->qoff, left < BROKER_CHUNK ? left : BROKER_CHUNK);
+		write(d->broker, d->q.data + d->qoff, left < BROKER_CHUNK ? left : BROKER_CHUNK);
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return RUN_ON;
@@ -1033,8 +1033,8 @@ static enum run_state client_input(struct mcp_front *f, int in_fd)
 
 int mcp_front_run(int in_fd, int out_fd, int broker_fd)
 {
-	struct fds d = {.out = out_fd, .broker = broker_fd, .q = BUF_INIT};
-	struct mcp_front_io io = {fd_client, fd_broker, &d};
+	struct fds d = { .out = out_fd, .broker = broker_fd, .q = BUF_INIT };
+	struct mcp_front_io io = { fd_client, fd_broker, &d };
 	struct mcp_front *f = mcp_front_new(&io, NULL, 0);
 	struct buf from_broker = BUF_INIT;
 	bool ready = false, down = false;
@@ -1057,9 +1057,9 @@ int mcp_front_run(int in_fd, int out_fd, int broker_fd)
 		/* Input held until READY, or a broker that is behind: stdin waits in the pipe. */
 		bool read_stdin = !mcp_front_holding(f) && queued < BROKER_QUEUE_HIGH;
 		struct pollfd p[2] = {
-		    {.fd = down ? -1 : broker_fd,
-		     .events = (short)(POLLIN | (queued ? POLLOUT : 0))},
-		    {.fd = read_stdin ? in_fd : -1, .events = POLLIN},
+			{ .fd = down ? -1 : broker_fd,
+			  .events = (short)(POLLIN | (queued ? POLLOUT : 0)) },
+			{ .fd = read_stdin ? in_fd : -1, .events = POLLIN },
 		};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)

@@ -15,9 +15,9 @@
 /* ---- protocol revisions ------------------------------------------------------------------- */
 
 static const char *const proto_names[] = {
-    [MCP_PROTO_2024_11_05] = "2024-11-05", [MCP_PROTO_2025_03_26] = "2025-03-26",
-    [MCP_PROTO_2025_06_18] = "2025-06-18", [MCP_PROTO_2025_11_25] = "2025-11-25",
-    [MCP_PROTO_2026_07_28] = "2026-07-28",
+	[MCP_PROTO_2024_11_05] = "2024-11-05", [MCP_PROTO_2025_03_26] = "2025-03-26",
+	[MCP_PROTO_2025_06_18] = "2025-06-18", [MCP_PROTO_2025_11_25] = "2025-11-25",
+	[MCP_PROTO_2026_07_28] = "2026-07-28",
 };
 
 const char *mcp_proto_name(enum mcp_proto p)
@@ -101,7 +101,7 @@ static int hexval(unsigned char c)
 
 void mcp_json_scan_init(struct mcp_json_scan *s)
 {
-	*s = (struct mcp_json_scan){.state = ST_VALUE};
+	*s = (struct mcp_json_scan){ .state = ST_VALUE };
 }
 
 static void scan_syntax(struct mcp_json_scan *s, const char *what)
@@ -743,11 +743,11 @@ int mcp_rpc_parse(const cJSON *msg, struct mcp_rpc *ret, const cJSON **ret_id,
 				    "Invalid Request: \"jsonrpc\" must be \"2.0\"");
 	if (id && !id_ok(id))
 		return mcp_rpc_fail(
-		    err, MCP_RPC_INVALID_REQUEST,
-		    "Invalid Request: \"id\" must be a string or a number (not null)");
+			err, MCP_RPC_INVALID_REQUEST,
+			"Invalid Request: \"id\" must be a string or a number (not null)");
 	if (!method) {
 		if (id && has_result != has_error) {
-			*ret = (struct mcp_rpc){.kind = MCP_RPC_RESPONSE, .id = id};
+			*ret = (struct mcp_rpc){ .kind = MCP_RPC_RESPONSE, .id = id };
 			return 0;
 		}
 		return mcp_rpc_fail(err, MCP_RPC_INVALID_REQUEST,
@@ -767,10 +767,10 @@ int mcp_rpc_parse(const cJSON *msg, struct mcp_rpc *ret, const cJSON **ret_id,
 		return mcp_rpc_fail(err, MCP_RPC_INVALID_PARAMS,
 				    "Invalid params: \"params\" must be an object");
 	*ret = (struct mcp_rpc){
-	    .kind = id ? MCP_RPC_REQUEST : MCP_RPC_NOTIFICATION,
-	    .id = id,
-	    .method = method->valuestring,
-	    .params = cJSON_IsObject(params) ? params : NULL,
+		.kind = id ? MCP_RPC_REQUEST : MCP_RPC_NOTIFICATION,
+		.id = id,
+		.method = method->valuestring,
+		.params = cJSON_IsObject(params) ? params : NULL,
 	};
 	return 0;
 }

@@ -33,18 +33,19 @@
  * last field, an unknown type or kind, a duplicate name, a non-zero pad or a bad bool are
  * -EPROTO. A decoded message points into the buffer it was decoded from. The encoder never
  * makes a message the decoder refuses (a name used twice is -EINVAL). */
-#define MCP_WIRE_HEADER 16u              /* len + type + nfields + zero + id */
-#define MCP_WIRE_MAX (24u << 20)         /* one message, header included */
+#define MCP_WIRE_HEADER 16u	 /* len + type + nfields + zero + id */
+#define MCP_WIRE_MAX (24u << 20) /* one message, header included */
 #define MCP_WIRE_FIELDS_MAX 32
 #define MCP_WIRE_NAME_MAX 32
 #define MCP_WIRE_STRV_MAX 1024
 
 enum mcp_wire_type {
-	MCP_W_READY = 1, /* broker -> front: the vault is unlocked, serve (fields: version, policy) */
-	MCP_W_CALL,      /* front -> broker: a tool call (fields: tool, progress, then arguments) */
-	MCP_W_RESULT,    /* broker -> front: the answer to CALL id (fields: error, json, message) */
-	MCP_W_PROGRESS,  /* broker -> front: a run is in flight (fields: progress, total, message) */
-	MCP_W_CANCEL,    /* front -> broker: stop CALL id (a run's tree is killed); no answer */
+	MCP_W_READY =
+		1,    /* broker -> front: the vault is unlocked, serve (fields: version, policy) */
+	MCP_W_CALL,   /* front -> broker: a tool call (fields: tool, progress, then arguments) */
+	MCP_W_RESULT, /* broker -> front: the answer to CALL id (fields: error, json, message) */
+	MCP_W_PROGRESS, /* broker -> front: a run is in flight (fields: progress, total, message) */
+	MCP_W_CANCEL,	/* front -> broker: stop CALL id (a run's tree is killed); no answer */
 	MCP_W_TYPE_MAX = MCP_W_CANCEL,
 };
 
@@ -62,8 +63,8 @@ struct mcp_wire_field {
 	/* STR: str/len (points into the message; not NUL-terminated) */
 	const char *str;
 	size_t len;
-	int64_t i;  /* INT */
-	bool b;     /* BOOL */
+	int64_t i; /* INT */
+	bool b;	   /* BOOL */
 	/* STRV: n items; item k is strv_at(f, k) (see mcp_wire_strv_item) */
 	size_t n;
 	const unsigned char *strv; /* the raw items, to walk with mcp_wire_strv_item */
@@ -158,11 +159,11 @@ int mcp_front_run(int in_fd, int out_fd, int broker_fd);
 struct cJSON;
 
 /* ---- limits on what the client sends (docs/mcp.md "Protocol") ---- */
-#define MCP_LINE_MAX	    (8u << 20) /* bytes of one JSON-RPC message (one line) */
-#define MCP_JSON_DEPTH_MAX  64	       /* nested arrays/objects in one message */
-#define MCP_JSON_VALUES_MAX 100000     /* JSON values in one message */
-#define MCP_JSON_ID_MAX	    256	       /* bytes of a request id as written */
-#define MCP_CALLS_MAX	    64	       /* tools/call requests in flight */
+#define MCP_LINE_MAX (8u << 20)	   /* bytes of one JSON-RPC message (one line) */
+#define MCP_JSON_DEPTH_MAX 64	   /* nested arrays/objects in one message */
+#define MCP_JSON_VALUES_MAX 100000 /* JSON values in one message */
+#define MCP_JSON_ID_MAX 256	   /* bytes of a request id as written */
+#define MCP_CALLS_MAX 64	   /* tools/call requests in flight */
 /* One line to the client. The SDKs' stdio readers close the connection past 10 MiB
  * (STDIO_DEFAULT_MAX_BUFFER_SIZE), counting what follows the line in the same read. */
 #define MCP_RESPONSE_MAX (8u << 20)
@@ -177,8 +178,8 @@ enum mcp_proto {
 	MCP_PROTO_2026_07_28, /* stateless: per-request _meta, server/discover, resultType, ttlMs */
 };
 #define MCP_PROTO_LEGACY_LATEST MCP_PROTO_2025_11_25
-#define MCP_PROTO_MODERN_FIRST	MCP_PROTO_2026_07_28
-#define MCP_PROTO_LATEST	MCP_PROTO_2026_07_28
+#define MCP_PROTO_MODERN_FIRST MCP_PROTO_2026_07_28
+#define MCP_PROTO_LATEST MCP_PROTO_2026_07_28
 
 /* "2025-11-25" for MCP_PROTO_2025_11_25; NULL for NONE or out of range. */
 const char *mcp_proto_name(enum mcp_proto p);
@@ -186,11 +187,11 @@ const char *mcp_proto_name(enum mcp_proto p);
 enum mcp_proto mcp_proto_parse(const char *s);
 
 /* ---- JSON-RPC error codes ---- */
-#define MCP_RPC_PARSE_ERROR	    -32700
-#define MCP_RPC_INVALID_REQUEST	    -32600
-#define MCP_RPC_METHOD_NOT_FOUND    -32601
-#define MCP_RPC_INVALID_PARAMS	    -32602
-#define MCP_RPC_INTERNAL_ERROR	    -32603
+#define MCP_RPC_PARSE_ERROR -32700
+#define MCP_RPC_INVALID_REQUEST -32600
+#define MCP_RPC_METHOD_NOT_FOUND -32601
+#define MCP_RPC_INVALID_PARAMS -32602
+#define MCP_RPC_INTERNAL_ERROR -32603
 #define MCP_RPC_UNSUPPORTED_VERSION -32022 /* 2026-07-28: UnsupportedProtocolVersionError */
 
 /* A JSON-RPC error to answer with. Functions that fail with one return -EINVAL (or -ENOMEM,
@@ -203,7 +204,7 @@ struct mcp_rpc_err {
 /* Set code and message (printf-style; a NULL err is allowed) and return -EINVAL, or -ENOMEM
  * for MCP_RPC_INTERNAL_ERROR. */
 int mcp_rpc_fail(struct mcp_rpc_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 void mcp_rpc_err_release(struct mcp_rpc_err *err);
 
 /* ---- the streaming JSON scanner (mcp/jsonrpc.c) ----
@@ -271,7 +272,7 @@ enum mcp_rpc_kind {
 struct mcp_rpc {
 	enum mcp_rpc_kind kind;
 	const struct cJSON
-	    *id;	    /* REQUEST, RESPONSE: a string or a number (borrowed from the tree) */
+		*id;	    /* REQUEST, RESPONSE: a string or a number (borrowed from the tree) */
 	const char *method; /* REQUEST, NOTIFICATION */
 	const struct cJSON *params; /* an object, or NULL when absent */
 };

@@ -15,7 +15,7 @@
  * a message. */
 struct mcp_reply {
 	bool error;
-	bool denied;       /* refused by a rule (audited as a denial) */
+	bool denied; /* refused by a rule (audited as a denial) */
 	struct buf json;
 	struct buf message;
 };
@@ -25,14 +25,14 @@ int mcp_call_error(struct mcp_reply *rp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* CALL argument access. See calls.c. */
-const char *mcp_field_str(const struct mcp_wire_msg *m, const char *name, char *out,
-			  size_t size, int *ret_err);
+const char *mcp_field_str(const struct mcp_wire_msg *m, const char *name, char *out, size_t size,
+			  int *ret_err);
 int mcp_field_strv(const struct mcp_wire_msg *m, const char *name, size_t max, size_t item_max,
 		   char ***ret);
 
 /* Audit one MCP call that is not a run (source mcp; detail {"tool": ...}). */
-void mcp_audit(struct broker *b, const char *action, const char *tool, const char *keys,
-	       bool ok, const char *error);
+void mcp_audit(struct broker *b, const char *action, const char *tool, const char *keys, bool ok,
+	       const char *error);
 
 /* A read-only tool (everything but the runs): fills rp and audits. -ENOENT for a tool that is
  * not one of them; -ENOMEM. */
@@ -50,15 +50,15 @@ int mcp_call_policy_check(struct broker *b, const struct mcp_wire_msg *m, struct
 
 /* One secret_run in flight: the worker process and the pipes to it. */
 struct mcp_run {
-	uint64_t id;           /* the CALL's wire id */
-	pid_t pid;             /* the worker */
-	int result_fd;         /* worker -> broker: one wire message, then EOF */
-	int cancel_fd;         /* broker's end of the cancel pipe: closing it kills the tree */
-	bool progress;         /* the client asked for progress notifications */
+	uint64_t id;   /* the CALL's wire id */
+	pid_t pid;     /* the worker */
+	int result_fd; /* worker -> broker: one wire message, then EOF */
+	int cancel_fd; /* broker's end of the cancel pipe: closing it kills the tree */
+	bool progress; /* the client asked for progress notifications */
 	bool cancelled;
 	int64_t start_ms, next_progress_ms, timeout_ms;
 	struct broker_run *run;
-	struct buf in;         /* the worker's message as it arrives */
+	struct buf in; /* the worker's message as it arrives */
 };
 
 /* Start a secret_run / secret_run_with_bindings for CALL m: decide and prepare in this process
@@ -84,7 +84,6 @@ struct agent_conn;
  * asking a new agent for a broker (on the next call) after the vault was unlocked again.
  * Returns the exit code when the front ends (0) or the relay fails (1); *ret_signalled tells
  * whether SIGTERM, SIGINT or SIGHUP ended it (the caller then stops the front). */
-int mcp_relay_main(int front_fd, const char *vault_dir, struct agent_conn *c,
-		   bool *ret_signalled);
+int mcp_relay_main(int front_fd, const char *vault_dir, struct agent_conn *c, bool *ret_signalled);
 
 #endif

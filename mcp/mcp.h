@@ -10,11 +10,11 @@
 #include <stdbool.h>
 
 #define MCP_RUN_TIMEOUT_DEFAULT_MS (5 * 60 * 1000) /* secret_run without timeout */
-#define MCP_OUTPUT_DEFAULT (1024 * 1024)            /* per stream, unless the policy says */
-#define MCP_KEYS_MAX 10                             /* key patterns per secret_run */
+#define MCP_OUTPUT_DEFAULT (1024 * 1024)	   /* per stream, unless the policy says */
+#define MCP_KEYS_MAX 10				   /* key patterns per secret_run */
 #define MCP_ARGS_MAX 100
 #define MCP_ARG_MAX (32 * 1024)
-#define MCP_PROGRESS_MS 1000                        /* progress notification interval */
+#define MCP_PROGRESS_MS 1000 /* progress notification interval */
 
 struct mcp_server_opts {
 	const char *policy_path;   /* --policy FILE, or NULL for the default location */

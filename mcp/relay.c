@@ -18,7 +18,7 @@
 #include "mcp/mcp.h"
 
 #define LOCKED_MSG                                                                          \
-	"vault locked: run 'secretctl unlock' in a terminal, then call again (the session "  \
+	"vault locked: run 'secretctl unlock' in a terminal, then call again (the session " \
 	"agent ended: it was locked, ran out of time or was idle too long)"
 #define QUEUE_HIGH (8u << 20) /* stop reading a side while the other is this far behind */
 
@@ -35,9 +35,9 @@ struct relay {
 	struct buf from_front, from_broker;
 	struct agent_conn *conn; /* the broker's request (its end: the broker ended) */
 	const char *vault_dir;
-	uint64_t *inflight;      /* calls sent to the broker and not answered yet */
+	uint64_t *inflight; /* calls sent to the broker and not answered yet */
 	size_t ninflight;
-	bool ready;              /* the first READY went to the front */
+	bool ready; /* the first READY went to the front */
 	int sigfd;
 };
 
@@ -198,8 +198,9 @@ static int step(struct relay *r)
 {
 	bool broker = r->broker.fd >= 0;
 	struct pollfd p[4] = {
-		{ .fd = r->front.fd, .events = (short)((r->broker.b.len < QUEUE_HIGH ? POLLIN : 0) |
-						       (r->front.b.len ? POLLOUT : 0)) },
+		{ .fd = r->front.fd,
+		  .events = (short)((r->broker.b.len < QUEUE_HIGH ? POLLIN : 0) |
+				    (r->front.b.len ? POLLOUT : 0)) },
 		{ .fd = broker ? r->broker.fd : -1,
 		  .events = (short)((r->front.b.len < QUEUE_HIGH ? POLLIN : 0) |
 				    (r->broker.b.len ? POLLOUT : 0)) },
@@ -228,22 +229,25 @@ static int step(struct relay *r)
 	return e;
 }
 
-int mcp_relay_main(int front_fd, const char *vault_dir, struct agent_conn *c,
-		   bool *ret_signalled)
+int mcp_relay_main(int front_fd, const char *vault_dir, struct agent_conn *c, bool *ret_signalled)
 {
-	struct relay r = { .front = { front_fd, BUF_INIT, 0 }, .broker = { -1, BUF_INIT, 0 },
-			   .from_front = BUF_INIT, .from_broker = BUF_INIT, .conn = c,
-			   .vault_dir = vault_dir, .sigfd = -1 };
+	struct relay r = { .front = { front_fd, BUF_INIT, 0 },
+			   .broker = { -1, BUF_INIT, 0 },
+			   .from_front = BUF_INIT,
+			   .from_broker = BUF_INIT,
+			   .conn = c,
+			   .vault_dir = vault_dir,
+			   .sigfd = -1 };
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	int e = sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
-			(r.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
-			fcntl(front_fd, F_SETFL, O_NONBLOCK) < 0
-		? -errno
-		: connect_broker(&r);
+				(r.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+				fcntl(front_fd, F_SETFL, O_NONBLOCK) < 0
+			? -errno
+			: connect_broker(&r);
 	if (e < 0)
 		fprintf(stderr, "secretctl mcp-server: cannot use the session agent: %s\n",
 			strerror(-e));

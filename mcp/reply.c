@@ -23,8 +23,8 @@ int mcp_call_error(struct mcp_reply *rp, const char *fmt, ...)
 
 /* A STR field as a C string (copied into out, at most size-1 bytes, no NUL inside). NULL when
  * absent; -EINVAL through *ret_err when malformed. */
-const char *mcp_field_str(const struct mcp_wire_msg *m, const char *name, char *out,
-			  size_t size, int *ret_err)
+const char *mcp_field_str(const struct mcp_wire_msg *m, const char *name, char *out, size_t size,
+			  int *ret_err)
 {
 	const struct mcp_wire_field *f = mcp_wire_get(m, name, MCP_WK_STR);
 	if (!f)
@@ -71,15 +71,16 @@ int mcp_field_strv(const struct mcp_wire_msg *m, const char *name, size_t max, s
 	return e;
 }
 
-void mcp_audit(struct broker *b, const char *action, const char *tool, const char *keys,
-	       bool ok, const char *error)
+void mcp_audit(struct broker *b, const char *action, const char *tool, const char *keys, bool ok,
+	       const char *error)
 {
 	struct vault *v = broker_vault(b);
 	char detail[128];
 	if (!v)
 		return;
 	snprintf(detail, sizeof(detail), "{\"tool\":\"%s\"}", tool);
-	struct audit_event ev = { .action = action, .keys = keys, .success = ok, .error = error,
-				  .detail = detail };
+	struct audit_event ev = {
+		.action = action, .keys = keys, .success = ok, .error = error, .detail = detail
+	};
 	(void)audit_append(v, &ev, NULL);
 }

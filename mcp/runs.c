@@ -81,8 +81,12 @@ static int parse_run_args(const char *tool, const struct mcp_wire_msg *m, bool n
 	a->timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS;
 	if (mcp_field_str(m, "timeout", a->timeout, sizeof(a->timeout), &inval)) {
 		if (parse_duration_ms(a->timeout, true, &a->timeout_ms) < 0 || a->timeout_ms <= 0)
-			return mcp_call_error(rp, "'timeout': '%s' is not a duration (e.g. 30s, 5m, "
-					      "1h)", a->timeout) < 0 ? -ENOMEM : 1;
+			return mcp_call_error(rp,
+					      "'timeout': '%s' is not a duration (e.g. 30s, 5m, "
+					      "1h)",
+					      a->timeout) < 0
+				       ? -ENOMEM
+				       : 1;
 		if (a->timeout_ms > BROKER_TIMEOUT_MAX_MS)
 			a->timeout_ms = BROKER_TIMEOUT_MAX_MS;
 	}
@@ -102,10 +106,17 @@ static int parse_run_args(const char *tool, const struct mcp_wire_msg *m, bool n
 static void fill_req(const struct run_args *a, struct broker_req *q)
 {
 	*q = (struct broker_req){
-		.argv = a->argv, .command_line = a->argv ? NULL : a->command, .expand_vars = true,
-		.patterns = a->keys, .bindings_key = a->bindings_key,
-		.env_alias = a->env[0] ? a->env : NULL, .env_prefix = a->prefix[0] ? a->prefix : NULL,
-		.profile = -1, .network = -1, .timeout_ms = a->timeout_ms, .stdin_fd = -1,
+		.argv = a->argv,
+		.command_line = a->argv ? NULL : a->command,
+		.expand_vars = true,
+		.patterns = a->keys,
+		.bindings_key = a->bindings_key,
+		.env_alias = a->env[0] ? a->env : NULL,
+		.env_prefix = a->prefix[0] ? a->prefix : NULL,
+		.profile = -1,
+		.network = -1,
+		.timeout_ms = a->timeout_ms,
+		.stdin_fd = -1,
 	};
 }
 
@@ -114,8 +125,9 @@ static void fill_req(const struct run_args *a, struct broker_req *q)
 static void render_sandbox(struct outbuf *o, const struct broker_sandbox *sb)
 {
 	static const char *const prof[] = { "off", "standard", "strict" };
-	outbuf_printf(o, ",\"sandbox\":{\"profile\":\"%s\",\"network\":\"%s\",\"timeout_ms\":%lld,"
-			 "\"max_output\":%llu,\"memory\":",
+	outbuf_printf(o,
+		      ",\"sandbox\":{\"profile\":\"%s\",\"network\":\"%s\",\"timeout_ms\":%lld,"
+		      "\"max_output\":%llu,\"memory\":",
 		      prof[sb->profile], sb->deny_network ? "deny" : "allow",
 		      (long long)sb->timeout_ms, (unsigned long long)sb->max_output);
 	if (sb->memory)
@@ -225,14 +237,18 @@ static const char *run_problem(const struct broker_result *res, char *buf, size_
 	if (s->cancelled)
 		snprintf(buf, size, "the run was cancelled; its processes were killed");
 	else if (s->timed_out)
-		snprintf(buf, size, "timed out after %lld ms; the command's processes were killed "
+		snprintf(buf, size,
+			 "timed out after %lld ms; the command's processes were killed "
 			 "(ask for a longer 'timeout', at most 1h, or raise the policy's "
-			 "sandbox.timeout)", (long long)sb->timeout_ms);
+			 "sandbox.timeout)",
+			 (long long)sb->timeout_ms);
 	else if (s->failed && s->stage == SUP_ST_EXEC)
 		snprintf(buf, size, "cannot execute the command: %s", strerror(s->stage_errno));
 	else if (s->failed)
-		snprintf(buf, size, "the sandbox could not be set up: %s failed: %s (see "
-			 "'secretctl doctor')", sup_stage_name(s->stage), strerror(s->stage_errno));
+		snprintf(buf, size,
+			 "the sandbox could not be set up: %s failed: %s (see "
+			 "'secretctl doctor')",
+			 sup_stage_name(s->stage), strerror(s->stage_errno));
 	else
 		return NULL;
 	return buf;
@@ -262,8 +278,9 @@ __attribute__((noreturn)) static void worker_main(struct broker_run *run, int re
 	outbuf_json_str(&o, c.out[SUP_STDOUT].data, c.out[SUP_STDOUT].len);
 	outbuf_puts(&o, ",\"stderr\":");
 	outbuf_json_str(&o, c.out[SUP_STDERR].data, c.out[SUP_STDERR].len);
-	outbuf_printf(&o, ",\"duration_ms\":%lld,\"sanitized\":%s,\"timed_out\":%s,"
-			  "\"truncated\":%s}",
+	outbuf_printf(&o,
+		      ",\"duration_ms\":%lld,\"sanitized\":%s,\"timed_out\":%s,"
+		      "\"truncated\":%s}",
 		      (long long)res.sup.duration_ms, res.sanitized ? "true" : "false",
 		      res.sup.timed_out ? "true" : "false", truncated ? "true" : "false");
 	int fe = outbuf_finish(&o);
@@ -392,7 +409,8 @@ int mcp_run_finish(struct mcp_run *run, struct mcp_reply *rp)
 		res.command = strdup("[the run's worker failed]");
 		(void)broker_run_audit(run->run, &res, NULL);
 		free(res.command);
-		return mcp_call_error(rp, "the run failed inside secretctl (its worker ended without "
+		return mcp_call_error(rp,
+				      "the run failed inside secretctl (its worker ended without "
 				      "a result); see the server's log");
 	}
 	f = mcp_wire_get(&m, "audit_command", MCP_WK_STR);
@@ -412,7 +430,8 @@ int mcp_run_finish(struct mcp_run *run, struct mcp_reply *rp)
 	e = broker_run_audit(run->run, &res, &err);
 	broker_result_release(&res);
 	if (e < 0)
-		fprintf(stderr, "secretctl mcp-server: could not record a run in the audit log: %s\n",
+		fprintf(stderr,
+			"secretctl mcp-server: could not record a run in the audit log: %s\n",
 			err.msg);
 	f = mcp_wire_get(&m, "error", MCP_WK_BOOL);
 	rp->error = f && f->b;

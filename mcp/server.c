@@ -67,7 +67,8 @@ __attribute__((noreturn)) static void front_main(int sock, pid_t parent)
 	}
 	if (sup_confine_self(&err) < 0) {
 		logmsg("front: cannot confine the process that parses requests: %s; refusing to "
-		       "serve", err.msg);
+		       "serve",
+		       err.msg);
 		_exit(1);
 	}
 	_exit(mcp_front_run(STDIN_FILENO, STDOUT_FILENO, 3));
@@ -86,15 +87,18 @@ static int read_password(const char *file, struct secret **ret, struct reterr *e
 		struct stat st;
 		int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0)
-			e = reterr_set(err, -errno, "--password-file %s: %s%s", file, strerror(errno),
-				       errno == ELOOP ? " (a symbolic link: name the real file)" : "");
+			e = reterr_set(
+				err, -errno, "--password-file %s: %s%s", file, strerror(errno),
+				errno == ELOOP ? " (a symbolic link: name the real file)" : "");
 		else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-			e = reterr_set(err, -EACCES, "--password-file %s: not a regular file", file);
+			e = reterr_set(err, -EACCES, "--password-file %s: not a regular file",
+				       file);
 		else if (st.st_uid != geteuid() || (st.st_mode & 077))
-			e = reterr_set(err, -EACCES,
-				       "--password-file %s: must be yours and not readable by others "
-				       "(mode %04o): run 'chmod 600 %s'",
-				       file, (unsigned)(st.st_mode & 07777), file);
+			e = reterr_set(
+				err, -EACCES,
+				"--password-file %s: must be yours and not readable by others "
+				"(mode %04o): run 'chmod 600 %s'",
+				file, (unsigned)(st.st_mode & 07777), file);
 		else if ((e = fd_read_all_secret(fd, PASSWORD_FILE_MAX, &pw)) < 0)
 			reterr_set(err, e, "--password-file %s: %s", file, strerror(-e));
 		if (fd >= 0)
@@ -157,8 +161,7 @@ static int unlock(const struct mcp_server_opts *o, struct vault **ret)
 			       "the audit log",
 			       o->password_file ? "--password-file" : "SECRETCTL_PASSWORD");
 		else
-			logmsg("cannot unlock the vault in %s: %s", dir,
-			       reterr_str(&err, e));
+			logmsg("cannot unlock the vault in %s: %s", dir, reterr_str(&err, e));
 		vault_free(v);
 		return e;
 	}
@@ -251,9 +254,12 @@ static int start_run(struct server *s, const char *tool, const struct mcp_wire_m
 {
 	if (s->nruns >= s->max_runs) {
 		mcp_audit(s->b, "secret.run_denied", tool, NULL, false, "too many concurrent runs");
-		return mcp_call_error(rp, "too many runs in flight (max_concurrent_runs is %u in the "
+		return mcp_call_error(rp,
+				      "too many runs in flight (max_concurrent_runs is %u in the "
 				      "policy): wait for one to finish, or cancel one",
-				      s->max_runs) < 0 ? -ENOMEM : 1;
+				      s->max_runs) < 0
+			       ? -ENOMEM
+			       : 1;
 	}
 	struct mcp_run **v = reallocarray(s->runs, s->nruns + 1, sizeof(*v));
 	if (!v)
@@ -412,7 +418,8 @@ static int loop(struct server *s)
 		pfd[0] = (struct pollfd){ .fd = s->stopping ? -1 : s->front, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		for (size_t i = 0; i < s->nruns; i++)
-			pfd[i + 2] = (struct pollfd){ .fd = s->runs[i]->result_fd, .events = POLLIN };
+			pfd[i + 2] =
+				(struct pollfd){ .fd = s->runs[i]->result_fd, .events = POLLIN };
 		/* The runs polled: read_front may start more before the loop below looks. */
 		size_t polled = s->nruns;
 		int n = poll(pfd, (nfds_t)np, wait);
@@ -532,12 +539,17 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 	const char *ppath = NULL;
 	const struct policy *pol = agent_child_policy(c, &ppath);
 	struct broker_opts bo = {
-		.source = "mcp", .judge_commands = true, .policy_may_be_missing = true,
-		.use_policy = true, .policy = pol, .policy_file = ppath,
+		.source = "mcp",
+		.judge_commands = true,
+		.policy_may_be_missing = true,
+		.use_policy = true,
+		.policy = pol,
+		.policy_file = ppath,
 		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
 		.default_max_output = MCP_OUTPUT_DEFAULT,
 		/* Runs the policy wants approved wait in the agent for the person's answer. */
-		.approve = agent_child_approve, .approve_ctx = c,
+		.approve = agent_child_approve,
+		.approve_ctx = c,
 	};
 	struct vault *v = NULL;
 	int e, rc = 1;
@@ -551,8 +563,10 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 	if ((e = broker_process_init(true, &err)) < 0)
 		logmsg("WARNING: %s; commands will not run (see 'secretctl doctor')", err.msg);
 	if ((e = agent_child_vault(c, &v, &err)) < 0) {
-		logmsg("%s%s", err.msg, e == -ESTALE ? ": the session agent locked itself; run "
-			  "'secretctl unlock'" : "");
+		logmsg("%s%s", err.msg,
+		       e == -ESTALE ? ": the session agent locked itself; run "
+				      "'secretctl unlock'"
+				    : "");
 	} else {
 		vault_set_source(v, "mcp");
 		rc = serve(&s, v);
@@ -576,8 +590,10 @@ static int through_agent(const struct mcp_server_opts *o, const char *dir, struc
 	int sv[2];
 	if (o->policy_path) {
 		agent_conn_free(c);
-		logmsg("--policy applies when the server unlocks the vault itself; the session agent "
-		       "judges by the policy loaded at 'secretctl unlock' (give --policy there), or "
+		logmsg("--policy applies when the server unlocks the vault itself; the session "
+		       "agent "
+		       "judges by the policy loaded at 'secretctl unlock' (give --policy there), "
+		       "or "
 		       "drop --policy");
 		return 1;
 	}
@@ -628,8 +644,11 @@ static int serve_unlocked(const struct mcp_server_opts *o)
 	struct reterr err = RETERR_INIT;
 	struct server s = { .front = -1, .sigfd = -1, .in = BUF_INIT };
 	struct broker_opts bo = {
-		.source = "mcp", .policy_path = o->policy_path, .judge_commands = true,
-		.policy_may_be_missing = true, .default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
+		.source = "mcp",
+		.policy_path = o->policy_path,
+		.judge_commands = true,
+		.policy_may_be_missing = true,
+		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
 		.default_max_output = MCP_OUTPUT_DEFAULT,
 	};
 	int sv[2], st, rc;

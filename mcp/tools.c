@@ -66,308 +66,318 @@ struct mcp_tool {
 	bool folder_write; /* offered only when the policy sets mcp_folder_writes */
 };
 
-#define DURATION_MAX   32 /* bytes of a duration string */
+#define DURATION_MAX 32 /* bytes of a duration string */
 #define ENV_PREFIX_MAX 64
 
-#define ARG_KEY(req, chars_, desc)                                                                 \
-	{                                                                                          \
-		"key", ARG_STR, req, chars_, 1, VAULT_KEY_MAX, 0, 0, desc                          \
+#define ARG_KEY(req, chars_, desc)                                        \
+	{                                                                 \
+		"key", ARG_STR, req, chars_, 1, VAULT_KEY_MAX, 0, 0, desc \
 	}
-#define ARG_COMMAND                                                                                \
-	{                                                                                          \
-		"command", ARG_STR, true, CH_ANY, 1, BROKER_COMMAND_MAX, 0, 0,                     \
-		    "The command line, split into words without a shell (quotes and backslashes "  \
-		    "work as in "                                                                  \
-		    "sh; $NAME and ${NAME} expand to injected variables). Example: \"npm test\" "  \
-		    "or "                                                                          \
-		    "\"psql $DATABASE_URL -c 'SELECT 1'\"."                                        \
+#define ARG_COMMAND                                                                            \
+	{                                                                                      \
+		"command", ARG_STR, true, CH_ANY, 1, BROKER_COMMAND_MAX, 0, 0,                 \
+			"The command line, split into words without a shell (quotes and "      \
+			"backslashes "                                                         \
+			"work as in "                                                          \
+			"sh; $NAME and ${NAME} expand to injected variables). Example: \"npm " \
+			"test\" "                                                              \
+			"or "                                                                  \
+			"\"psql $DATABASE_URL -c 'SELECT 1'\"."                                \
 	}
-#define ARG_ARGS                                                                                   \
-	{                                                                                          \
-		"args", ARG_STRV, false, CH_ANY, 0, MCP_ARG_MAX, 0, MCP_ARGS_MAX,                  \
-		    "More arguments, appended to the words of command as they are (no splitting)." \
+#define ARG_ARGS                                                                            \
+	{                                                                                   \
+		"args", ARG_STRV, false, CH_ANY, 0, MCP_ARG_MAX, 0, MCP_ARGS_MAX,           \
+			"More arguments, appended to the words of command as they are (no " \
+			"splitting)."                                                       \
 	}
 #define ARG_TIMEOUT                                                                                \
 	{                                                                                          \
 		"timeout", ARG_STR, false, CH_DURATION_MS, 1, DURATION_MAX, 0, 0,                  \
-		    "Kill the command after this long: 30s, 5m, 1h30m, 500ms. Default 5m; at "     \
-		    "most 1h "                                                                     \
-		    "(longer values are capped)."                                                  \
+			"Kill the command after this long: 30s, 5m, 1h30m, 500ms. Default 5m; at " \
+			"most 1h "                                                                 \
+			"(longer values are capped)."                                              \
 	}
-#define ARG_ENV                                                                                    \
-	{                                                                                          \
-		"env", ARG_STR, false, CH_ALIAS, 1, POLICY_ALIAS_NAME_MAX, 0, 0,                   \
-		    "An environment alias from the policy (for example staging): key patterns "    \
-		    "are "                                                                         \
-		    "rewritten through it (db/* reads staging/db/*) while variable names stay "    \
-		    "the same."                                                                    \
+#define ARG_ENV                                                                                \
+	{                                                                                      \
+		"env", ARG_STR, false, CH_ALIAS, 1, POLICY_ALIAS_NAME_MAX, 0, 0,               \
+			"An environment alias from the policy (for example staging): key "     \
+			"patterns "                                                            \
+			"are "                                                                 \
+			"rewritten through it (db/* reads staging/db/*) while variable names " \
+			"stay "                                                                \
+			"the same."                                                            \
 	}
 
 static const struct arg args_list[] = {
-    {"tag", ARG_STR, false, CH_TEXT, 1, VAULT_TAG_MAX, 0, 0, "Only secrets with this tag."},
-    {"expiring_within", ARG_STR, false, CH_DURATION, 1, DURATION_MAX, 0, 0,
-     "Only secrets that expire within this duration from now (7d, 12h, 2w)."},
+	{ "tag", ARG_STR, false, CH_TEXT, 1, VAULT_TAG_MAX, 0, 0, "Only secrets with this tag." },
+	{ "expiring_within", ARG_STR, false, CH_DURATION, 1, DURATION_MAX, 0, 0,
+	  "Only secrets that expire within this duration from now (7d, 12h, 2w)." },
 };
 
 static const struct arg args_exists[] = {
-    ARG_KEY(true, CH_PATTERN,
-	    "A key, or a glob: * matches within one path segment, ? one character "
-	    "(aws/* matches aws/key but not aws/x/key)."),
+	ARG_KEY(true, CH_PATTERN,
+		"A key, or a glob: * matches within one path segment, ? one character "
+		"(aws/* matches aws/key but not aws/x/key)."),
 };
 
 static const struct arg args_key[] = {
-    ARG_KEY(true, CH_KEY, "The secret's key, for example db/prod."),
+	ARG_KEY(true, CH_KEY, "The secret's key, for example db/prod."),
 };
 
 static const struct arg args_run[] = {
-    {"keys", ARG_STRV, true, CH_PATTERN, 1, VAULT_KEY_MAX, 1, MCP_KEYS_MAX,
-     "Keys or key globs of the secrets to inject. Each becomes an environment variable: "
-     "/ - and . turn into _, letters are upper-cased (aws/access-key is AWS_ACCESS_KEY)."},
-    ARG_COMMAND,
-    ARG_ARGS,
-    ARG_TIMEOUT,
-    {"env_prefix", ARG_STR, false, CH_ENV_PREFIX, 1, ENV_PREFIX_MAX, 0, 0,
-     "Put this before every variable name (APP_ gives APP_DB_PASSWORD)."},
-    ARG_ENV,
+	{ "keys", ARG_STRV, true, CH_PATTERN, 1, VAULT_KEY_MAX, 1, MCP_KEYS_MAX,
+	  "Keys or key globs of the secrets to inject. Each becomes an environment variable: "
+	  "/ - and . turn into _, letters are upper-cased (aws/access-key is AWS_ACCESS_KEY)." },
+	ARG_COMMAND,
+	ARG_ARGS,
+	ARG_TIMEOUT,
+	{ "env_prefix", ARG_STR, false, CH_ENV_PREFIX, 1, ENV_PREFIX_MAX, 0, 0,
+	  "Put this before every variable name (APP_ gives APP_DB_PASSWORD)." },
+	ARG_ENV,
 };
 
 static const struct arg args_get_field[] = {
-    ARG_KEY(true, CH_KEY, "The secret's key, for example db/prod."),
-    {"field", ARG_STR, true, CH_FIELD, 1, VAULT_FIELD_NAME_MAX, 0, 0,
-     "The field's name (see secret_list_fields). Sensitive fields cannot be read."},
+	ARG_KEY(true, CH_KEY, "The secret's key, for example db/prod."),
+	{ "field", ARG_STR, true, CH_FIELD, 1, VAULT_FIELD_NAME_MAX, 0, 0,
+	  "The field's name (see secret_list_fields). Sensitive fields cannot be read." },
 };
 
 static const struct arg args_run_bindings[] = {
-    ARG_KEY(true, CH_KEY,
-	    "The secret whose bindings to inject (each binding names an "
-	    "environment variable and the field it takes its value from)."),
-    ARG_COMMAND,
-    ARG_ARGS,
-    ARG_TIMEOUT,
+	ARG_KEY(true, CH_KEY,
+		"The secret whose bindings to inject (each binding names an "
+		"environment variable and the field it takes its value from)."),
+	ARG_COMMAND,
+	ARG_ARGS,
+	ARG_TIMEOUT,
 };
 
 static const struct arg args_score[] = {
-    {"include_keys", ARG_BOOL, false, CH_ANY, 0, 0, 0, 0,
-     "List the keys behind each finding (weak, duplicates, expired, expiring_soon). "
-     "Default false: counts only."},
+	{ "include_keys", ARG_BOOL, false, CH_ANY, 0, 0, 0, 0,
+	  "List the keys behind each finding (weak, duplicates, expired, expiring_soon). "
+	  "Default false: counts only." },
 };
 
 static const struct arg args_policy[] = {
-    {"keys", ARG_STRV, true, CH_PATTERN, 1, VAULT_KEY_MAX, 0, MCP_KEYS_MAX,
-     "Keys or key globs the run would inject (may be empty)."},
-    ARG_COMMAND,
-    ARG_ARGS,
-    ARG_ENV,
+	{ "keys", ARG_STRV, true, CH_PATTERN, 1, VAULT_KEY_MAX, 0, MCP_KEYS_MAX,
+	  "Keys or key globs the run would inject (may be empty)." },
+	ARG_COMMAND,
+	ARG_ARGS,
+	ARG_ENV,
 };
 
 static const struct arg args_folder_list[] = {
-    {"parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
-     "Only the folders inside this folder (a path such as work/aws), at any depth."},
+	{ "parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
+	  "Only the folders inside this folder (a path such as work/aws), at any depth." },
 };
 
 static const struct arg args_folder_create[] = {
-    {"name", ARG_STR, true, CH_FOLDER, 1, VAULT_FOLDER_NAME_MAX, 0, 0,
-     "The new folder's name: letters, digits, . _ - and space (no /)."},
-    {"parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
-     "Create it inside this folder (a path); default: at the top."},
-    {"icon", ARG_STR, false, CH_ICON, 1, VAULT_FOLDER_ICON_MAX, 0, 0,
-     "An icon: an emoji or a short word."},
-    {"color", ARG_STR, false, CH_COLOR, 7, 7, 0, 0, "A colour, #RRGGBB."},
+	{ "name", ARG_STR, true, CH_FOLDER, 1, VAULT_FOLDER_NAME_MAX, 0, 0,
+	  "The new folder's name: letters, digits, . _ - and space (no /)." },
+	{ "parent", ARG_STR, false, CH_FOLDER, 1, VAULT_FOLDER_PATH_MAX, 0, 0,
+	  "Create it inside this folder (a path); default: at the top." },
+	{ "icon", ARG_STR, false, CH_ICON, 1, VAULT_FOLDER_ICON_MAX, 0, 0,
+	  "An icon: an emoji or a short word." },
+	{ "color", ARG_STR, false, CH_COLOR, 7, 7, 0, 0, "A colour, #RRGGBB." },
 };
 
 static const struct arg args_folder_move[] = {
-    ARG_KEY(true, CH_KEY, "The secret to move, for example db/prod."),
-    {"folder", ARG_STR, true, CH_FOLDER, 0, VAULT_FOLDER_PATH_MAX, 0, 0,
-     "The folder to put it in (a path such as work/aws); \"\" takes it out of its folder."},
+	ARG_KEY(true, CH_KEY, "The secret to move, for example db/prod."),
+	{ "folder", ARG_STR, true, CH_FOLDER, 0, VAULT_FOLDER_PATH_MAX, 0, 0,
+	  "The folder to put it in (a path such as work/aws); \"\" takes it out of its folder." },
 };
 
 /* ---- output schemas ----------------------------------------------------------------------- */
 
-#define S_STR	       "{'type':'string'}"
-#define S_INT	       "{'type':'integer'}"
-#define S_COUNT	       "{'type':'integer','minimum':0}"
-#define S_BOOL	       "{'type':'boolean'}"
-#define S_STRV	       "{'type':'array','items':{'type':'string'}}"
-#define S_STR_OR_NULL  "{'type':['string','null']}"
+#define S_STR "{'type':'string'}"
+#define S_INT "{'type':'integer'}"
+#define S_COUNT "{'type':'integer','minimum':0}"
+#define S_BOOL "{'type':'boolean'}"
+#define S_STRV "{'type':'array','items':{'type':'string'}}"
+#define S_STR_OR_NULL "{'type':['string','null']}"
 #define S_TIME_OR_NULL "{'type':['string','null'],'description':'RFC 3339 UTC time'}"
-#define S_EXPIRES      "{'type':['string','null'],'description':'RFC 3339 UTC time; null: never'}"
+#define S_EXPIRES "{'type':['string','null'],'description':'RFC 3339 UTC time; null: never'}"
 
 /* Only when the text is not UTF-8 (it then shows its bad bytes as \\xNN): the exact bytes. */
-#define S_B64(type, what)                                                                          \
+#define S_B64(type, what) \
 	"{'type':'" type "','description':'Base64 of " what ", present only when not UTF-8'}"
 
 /* The metadata of one secret, as broker_render_meta writes it (shared with `list --json`). */
-#define S_FIELD_META                                                                               \
-	"{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL "},"                 \
+#define S_FIELD_META                                                               \
+	"{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL "}," \
 	"'required':['name','sensitive'],'additionalProperties':false}"
-#define S_BINDINGS                                                                                 \
-	"{'type':'array','description':'Environment variables secret_run_with_bindings sets',"     \
-	"'items':{'type':'object','properties':{'env':" S_STR ",'field':" S_STR "},"               \
+#define S_BINDINGS                                                                             \
+	"{'type':'array','description':'Environment variables secret_run_with_bindings sets'," \
+	"'items':{'type':'object','properties':{'env':" S_STR ",'field':" S_STR "},"           \
 	"'required':['env','field'],'additionalProperties':false}}"
 #define META_PROPS(fields)                                                                         \
 	"'key':" S_STR ",'has_value':" S_BOOL ",'value_length':" S_COUNT ",'field_count':" S_COUNT \
 	",'fields':{'type':'array','items':" fields "},'bindings':" S_BINDINGS ",'tags':" S_STRV   \
 	",'notes':" S_STR_OR_NULL ",'url':" S_STR_OR_NULL ",'has_notes':" S_BOOL                   \
 	",'has_url':" S_BOOL ",'created_at':" S_TIME_OR_NULL ",'updated_at':" S_TIME_OR_NULL       \
-	",'expires_at':" S_EXPIRES ",'notes_base64':" S_B64("string", "the notes")                 \
-	",'url_base64':" S_B64("string", "the URL") ",'tags_base64':{'type':'array','items':"      \
-	S_STR ",'description':'Base64 of every tag, present only when one is not UTF-8'}"
+	",'expires_at':" S_EXPIRES                                                                 \
+	",'notes_base64':" S_B64("string", "the notes") ",'url_base64':" S_B64(                    \
+		"string", "the URL") ",'tags_base64':{'type':'array','items':" S_STR               \
+				     ",'description':'Base64 of every tag, present only when one " \
+				     "is not UTF-8'}"
 #define META_REQUIRED                                                                              \
 	"'key','has_value','value_length','field_count','fields','bindings','tags','notes','url'," \
 	"'has_notes','has_url','created_at','updated_at','expires_at'"
 
 static const char out_list[] =
-    "{'type':'object','properties':{'secrets':{'type':'array','items':{'type':'object',"
-    "'properties':{" META_PROPS(S_FIELD_META) "},'required':[" META_REQUIRED "],"
-					      "'additionalProperties':false}}},'required':['"
-					      "secrets'],'additionalProperties':false}";
+	"{'type':'object','properties':{'secrets':{'type':'array','items':{'type':'object',"
+	"'properties':{" META_PROPS(S_FIELD_META) "},'required':[" META_REQUIRED "],"
+						  "'additionalProperties':false}}},'required':['"
+						  "secrets'],'additionalProperties':false}";
 
 /* Not found: exists and key. A glob: exists, key, matches. An exact key: its metadata too. */
 static const char out_exists[] =
-    "{'type':'object','properties':{'exists':" S_BOOL ",'matches':{'type':'array','items':" S_STR
-    ",'description':'The keys a glob matched'}," META_PROPS(
-	S_FIELD_META) "},"
-		      "'required':['exists','key'],'additionalProperties':false}";
+	"{'type':'object','properties':{'exists':" S_BOOL
+	",'matches':{'type':'array','items':" S_STR
+	",'description':'The keys a glob matched'}," META_PROPS(
+		S_FIELD_META) "},"
+			      "'required':['exists','key'],'additionalProperties':false}";
 
 static const char out_masked[] = "{'type':'object','properties':{" META_PROPS(
-    "{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL
-    ",'value':{'type':'string','description':'A non-sensitive text field in clear'},"
-    "'masked_value':{'type':'string','description':'A sensitive (or non-text) field, "
-    "masked'},'value_length':" S_COUNT "},'required':['name','sensitive','value_length'],"
-    "'additionalProperties':false}") ",'masked_value':{'type':'string','description':'At most the "
-				     "last 4 characters shown'}},"
-				     "'required':[" META_REQUIRED
-				     ",'masked_value'],'additionalProperties':false}";
+	"{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL
+	",'value':{'type':'string','description':'A non-sensitive text field in clear'},"
+	"'masked_value':{'type':'string','description':'A sensitive (or non-text) field, "
+	"masked'},'value_length':" S_COUNT "},'required':['name','sensitive','value_length'],"
+	"'additionalProperties':false}") ",'masked_value':{'type':'string','description':'At most "
+					 "the "
+					 "last 4 characters shown'}},"
+					 "'required':[" META_REQUIRED
+					 ",'masked_value'],'additionalProperties':false}";
 
 static const char out_run[] =
-    "{'type':'object','properties':{'exit_code':{'type':'integer','description':"
-    "'The command exit status; 128+N after signal N, 124 timed out, 125 refused or failed "
-    "to start, 126 not executable, 127 not found'},'stdout':" S_STR ",'stderr':" S_STR
-    ",'duration_ms':" S_COUNT ",'sanitized':{'type':'boolean','description':"
-    "'Secret values were redacted from the output'},'timed_out':" S_BOOL
-    ",'truncated':{'type':'boolean','description':'Output past the limit was dropped'}},"
-    "'required':['exit_code','stdout','stderr','duration_ms','sanitized','timed_out',"
-    "'truncated'],'additionalProperties':false}";
+	"{'type':'object','properties':{'exit_code':{'type':'integer','description':"
+	"'The command exit status; 128+N after signal N, 124 timed out, 125 refused or failed "
+	"to start, 126 not executable, 127 not found'},'stdout':" S_STR ",'stderr':" S_STR
+	",'duration_ms':" S_COUNT ",'sanitized':{'type':'boolean','description':"
+	"'Secret values were redacted from the output'},'timed_out':" S_BOOL
+	",'truncated':{'type':'boolean','description':'Output past the limit was dropped'}},"
+	"'required':['exit_code','stdout','stderr','duration_ms','sanitized','timed_out',"
+	"'truncated'],'additionalProperties':false}";
 
 static const char out_fields[] =
-    "{'type':'object','properties':{'key':" S_STR ",'fields':{'type':'array','items':"
-    "{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL ",'value_length':" S_COUNT
-    "},'required':['name','sensitive','value_length'],"
-    "'additionalProperties':false}}},'required':['key','fields'],"
-    "'additionalProperties':false}";
+	"{'type':'object','properties':{'key':" S_STR ",'fields':{'type':'array','items':"
+	"{'type':'object','properties':{'name':" S_STR ",'sensitive':" S_BOOL
+	",'value_length':" S_COUNT "},'required':['name','sensitive','value_length'],"
+	"'additionalProperties':false}}},'required':['key','fields'],"
+	"'additionalProperties':false}";
 
 static const char out_field[] =
-    "{'type':'object','properties':{'key':" S_STR ",'field':" S_STR ",'value':" S_STR
-    ",'sensitive':{'type':'boolean','const':false}},"
-    "'required':['key','field','value','sensitive'],'additionalProperties':false}";
+	"{'type':'object','properties':{'key':" S_STR ",'field':" S_STR ",'value':" S_STR
+	",'sensitive':{'type':'boolean','const':false}},"
+	"'required':['key','field','value','sensitive'],'additionalProperties':false}";
 
 static const char out_score[] =
-    "{'type':'object','properties':{'score':{'type':'integer','minimum':0,'maximum':100},"
-    "'total_secrets':" S_COUNT ",'components':{'type':'object','properties':{'strength':" S_INT
-    ",'uniqueness':" S_INT ",'expiry':" S_INT ",'coverage':" S_INT "},"
-    "'required':['strength','uniqueness','expiry','coverage'],'additionalProperties':false},"
-    "'counts':{'type':'object','properties':{'weak':" S_COUNT ",'duplicates':" S_COUNT
-    ",'expired':" S_COUNT ",'expiring_soon':" S_COUNT ",'no_expiry':" S_COUNT "},"
-    "'required':['weak','duplicates','expired','expiring_soon','no_expiry'],"
-    "'additionalProperties':false},'weak':" S_STRV ",'duplicates':{'type':'array','items':" S_STRV
-    ",'description':'Groups of keys sharing one value'},'expired':" S_STRV
-    ",'expiring_soon':" S_STRV ",'suggestions':" S_STRV "},"
-    "'required':['score','total_secrets','components','counts','weak','duplicates','expired',"
-    "'expiring_soon','suggestions'],'additionalProperties':false}";
+	"{'type':'object','properties':{'score':{'type':'integer','minimum':0,'maximum':100},"
+	"'total_secrets':" S_COUNT ",'components':{'type':'object','properties':{'strength':" S_INT
+	",'uniqueness':" S_INT ",'expiry':" S_INT ",'coverage':" S_INT "},"
+	"'required':['strength','uniqueness','expiry','coverage'],'additionalProperties':false},"
+	"'counts':{'type':'object','properties':{'weak':" S_COUNT ",'duplicates':" S_COUNT
+	",'expired':" S_COUNT ",'expiring_soon':" S_COUNT ",'no_expiry':" S_COUNT "},"
+	"'required':['weak','duplicates','expired','expiring_soon','no_expiry'],"
+	"'additionalProperties':false},'weak':" S_STRV
+	",'duplicates':{'type':'array','items':" S_STRV
+	",'description':'Groups of keys sharing one value'},'expired':" S_STRV
+	",'expiring_soon':" S_STRV ",'suggestions':" S_STRV "},"
+	"'required':['score','total_secrets','components','counts','weak','duplicates','expired',"
+	"'expiring_soon','suggestions'],'additionalProperties':false}";
 
 static const char out_policy[] =
-    "{'type':'object','properties':{'allowed':" S_BOOL ",'rule':{'type':'string',"
-    "'description':'The policy rule that decided'},'kind':" S_STR ",'resolved_command':" S_STR
-    ",'argv':" S_STRV ",'keys':{'type':'array','items':"
-    "{'type':'object','properties':{'pattern':" S_STR ",'matches':" S_STRV ",'allowed':" S_BOOL
-    ",'reason':" S_STR_OR_NULL "},"
-    "'required':['pattern','matches','allowed','reason'],'additionalProperties':false}},"
-    "'sandbox':{'type':'object','properties':{'profile':" S_STR
-    ",'network':{'type':'string','enum':['allow','deny']},'timeout_ms':" S_COUNT
-    ",'max_output':" S_COUNT ",'memory':{'type':['integer','null'],'minimum':0},"
-    "'writable':" S_STRV ",'sockets':" S_STRV "},'required':['profile','network',"
-    "'timeout_ms','max_output','memory','writable','sockets'],'additionalProperties':false}},"
-    "'required':['allowed','rule','kind','resolved_command','argv','keys','sandbox'],"
-    "'additionalProperties':false}";
+	"{'type':'object','properties':{'allowed':" S_BOOL ",'rule':{'type':'string',"
+	"'description':'The policy rule that decided'},'kind':" S_STR ",'resolved_command':" S_STR
+	",'argv':" S_STRV ",'keys':{'type':'array','items':"
+	"{'type':'object','properties':{'pattern':" S_STR ",'matches':" S_STRV ",'allowed':" S_BOOL
+	",'reason':" S_STR_OR_NULL "},"
+	"'required':['pattern','matches','allowed','reason'],'additionalProperties':false}},"
+	"'sandbox':{'type':'object','properties':{'profile':" S_STR
+	",'network':{'type':'string','enum':['allow','deny']},'timeout_ms':" S_COUNT
+	",'max_output':" S_COUNT ",'memory':{'type':['integer','null'],'minimum':0},"
+	"'writable':" S_STRV ",'sockets':" S_STRV "},'required':['profile','network',"
+	"'timeout_ms','max_output','memory','writable','sockets'],'additionalProperties':false}},"
+	"'required':['allowed','rule','kind','resolved_command','argv','keys','sandbox'],"
+	"'additionalProperties':false}";
 
 /* A folder, as broker_render_folder writes it (shared with `folder list --json`). */
-#define S_FOLDER                                                                                   \
-	"{'type':'object','properties':{'id':" S_STR ",'name':" S_STR ",'path':" S_STR             \
-	",'parent_id':" S_STR_OR_NULL ",'icon':" S_STR_OR_NULL ",'color':" S_STR_OR_NULL           \
-	",'secret_count':" S_COUNT ",'folder_count':" S_COUNT ",'created_at':" S_TIME_OR_NULL      \
-	",'updated_at':" S_TIME_OR_NULL "},'required':['id','name','path','parent_id','icon',"     \
-	"'color','secret_count','folder_count','created_at','updated_at'],"                        \
+#define S_FOLDER                                                                               \
+	"{'type':'object','properties':{'id':" S_STR ",'name':" S_STR ",'path':" S_STR         \
+	",'parent_id':" S_STR_OR_NULL ",'icon':" S_STR_OR_NULL ",'color':" S_STR_OR_NULL       \
+	",'secret_count':" S_COUNT ",'folder_count':" S_COUNT ",'created_at':" S_TIME_OR_NULL  \
+	",'updated_at':" S_TIME_OR_NULL "},'required':['id','name','path','parent_id','icon'," \
+	"'color','secret_count','folder_count','created_at','updated_at'],"                    \
 	"'additionalProperties':false}"
 
 static const char out_folder_list[] =
-    "{'type':'object','properties':{'folders':{'type':'array','items':" S_FOLDER "}},"
-    "'required':['folders'],'additionalProperties':false}";
+	"{'type':'object','properties':{'folders':{'type':'array','items':" S_FOLDER "}},"
+	"'required':['folders'],'additionalProperties':false}";
 
 static const char out_folder_create[] =
-    "{'type':'object','properties':{'folder':" S_FOLDER "},'required':['folder'],"
-    "'additionalProperties':false}";
+	"{'type':'object','properties':{'folder':" S_FOLDER "},'required':['folder'],"
+	"'additionalProperties':false}";
 
 static const char out_folder_move[] =
-    "{'type':'object','properties':{'key':" S_STR ",'folder':{'type':['string','null'],"
-    "'description':'The folder path; null: in no folder'}},'required':['key','folder'],"
-    "'additionalProperties':false}";
+	"{'type':'object','properties':{'key':" S_STR ",'folder':{'type':['string','null'],"
+	"'description':'The folder path; null: in no folder'}},'required':['key','folder'],"
+	"'additionalProperties':false}";
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define ARGS(a) a, ARRAY_SIZE(a)
 
 static const struct mcp_tool tools[] = {
-    {"secret_list", "List secrets",
-     "List the secrets in the vault with their metadata: key, tags, expiry, number of fields, "
-     "value length. Values are never shown. Filter by tag, or by expiry within a duration.",
-     true, false, true, false, ARGS(args_list), out_list, RENDER_JSON, false},
-    {"secret_exists", "Check a secret exists",
-     "Check whether a secret exists, by key or by glob (aws/*). Returns exists, the matching "
-     "keys for a glob, and the metadata of an exact key. Values are never shown.",
-     true, false, true, false, ARGS(args_exists), out_exists, RENDER_JSON, false},
-    {"secret_get_masked", "Show a secret masked",
-     "Show one secret with its value masked (at most the last 4 characters visible), its "
-     "fields (sensitive ones masked), tags, notes and URL.",
-     true, false, true, false, ARGS(args_key), out_masked, RENDER_JSON, false},
-    {"secret_run", "Run a command with secrets",
-     "Run a command with secrets injected as environment variables, in a sandbox, with every "
-     "secret value redacted from its output. The user's policy decides which commands and "
-     "keys are allowed (ask policy_check first). Returns the exit code, stdout and stderr.",
-     false, true, false, true, ARGS(args_run), out_run, RENDER_RUN, false},
-    {"secret_list_fields", "List a secret's fields",
-     "List the fields of a multi-field secret: name, whether it is sensitive, value length.", true,
-     false, true, false, ARGS(args_key), out_fields, RENDER_JSON, false},
-    {"secret_get_field", "Read a non-sensitive field",
-     "Read the value of a non-sensitive field of a secret (a host name, a user name). "
-     "Sensitive fields are refused: use them through secret_run.",
-     true, false, true, false, ARGS(args_get_field), out_field, RENDER_JSON, false},
-    {"secret_run_with_bindings", "Run a command with a secret's bindings",
-     "Run a command with the environment bindings stored with one secret (for example "
-     "PGHOST, PGUSER and PGPASSWORD from the fields of db/prod), sandboxed and redacted "
-     "like secret_run.",
-     false, true, false, true, ARGS(args_run_bindings), out_run, RENDER_RUN, false},
-    {"security_score", "Vault security score",
-     "Score the vault 0-100 from the strength, uniqueness and expiry of its secrets, with "
-     "counts of weak, duplicated, expired and soon-expiring secrets and suggestions.",
-     true, false, true, false, ARGS(args_score), out_score, RENDER_JSON, false},
-    {"policy_check", "Check a run against the policy",
-     "Ask what secret_run would decide for a command and keys, without running anything: "
-     "allowed or not, the rule that decided, which keys match, and the sandbox it would get.",
-     true, false, true, false, ARGS(args_policy), out_policy, RENDER_JSON, false},
-    {"folder_list", "List folders",
-     "List the folders that organise the secrets (all, or those inside parent), sorted by "
-     "path, with the number of secrets and folders in each. Values are never shown.",
-     true, false, true, false, ARGS(args_folder_list), out_folder_list, RENDER_JSON, false},
-    {"folder_create", "Create a folder",
-     "Create a folder, at the top or inside parent, with an optional icon and colour. "
-     "Offered only when the user's policy turns on folder changes (mcp_folder_writes).",
-     false, false, false, false, ARGS(args_folder_create), out_folder_create, RENDER_JSON,
-     true},
-    {"folder_move_secret", "Move a secret to a folder",
-     "Put a secret in a folder (or in none with folder \"\"). The secret itself is not "
-     "changed. Offered only when the user's policy turns on folder changes "
-     "(mcp_folder_writes).",
-     false, false, true, false, ARGS(args_folder_move), out_folder_move, RENDER_JSON, true},
+	{ "secret_list", "List secrets",
+	  "List the secrets in the vault with their metadata: key, tags, expiry, number of fields, "
+	  "value length. Values are never shown. Filter by tag, or by expiry within a duration.",
+	  true, false, true, false, ARGS(args_list), out_list, RENDER_JSON, false },
+	{ "secret_exists", "Check a secret exists",
+	  "Check whether a secret exists, by key or by glob (aws/*). Returns exists, the matching "
+	  "keys for a glob, and the metadata of an exact key. Values are never shown.",
+	  true, false, true, false, ARGS(args_exists), out_exists, RENDER_JSON, false },
+	{ "secret_get_masked", "Show a secret masked",
+	  "Show one secret with its value masked (at most the last 4 characters visible), its "
+	  "fields (sensitive ones masked), tags, notes and URL.",
+	  true, false, true, false, ARGS(args_key), out_masked, RENDER_JSON, false },
+	{ "secret_run", "Run a command with secrets",
+	  "Run a command with secrets injected as environment variables, in a sandbox, with every "
+	  "secret value redacted from its output. The user's policy decides which commands and "
+	  "keys are allowed (ask policy_check first). Returns the exit code, stdout and stderr.",
+	  false, true, false, true, ARGS(args_run), out_run, RENDER_RUN, false },
+	{ "secret_list_fields", "List a secret's fields",
+	  "List the fields of a multi-field secret: name, whether it is sensitive, value length.",
+	  true, false, true, false, ARGS(args_key), out_fields, RENDER_JSON, false },
+	{ "secret_get_field", "Read a non-sensitive field",
+	  "Read the value of a non-sensitive field of a secret (a host name, a user name). "
+	  "Sensitive fields are refused: use them through secret_run.",
+	  true, false, true, false, ARGS(args_get_field), out_field, RENDER_JSON, false },
+	{ "secret_run_with_bindings", "Run a command with a secret's bindings",
+	  "Run a command with the environment bindings stored with one secret (for example "
+	  "PGHOST, PGUSER and PGPASSWORD from the fields of db/prod), sandboxed and redacted "
+	  "like secret_run.",
+	  false, true, false, true, ARGS(args_run_bindings), out_run, RENDER_RUN, false },
+	{ "security_score", "Vault security score",
+	  "Score the vault 0-100 from the strength, uniqueness and expiry of its secrets, with "
+	  "counts of weak, duplicated, expired and soon-expiring secrets and suggestions.",
+	  true, false, true, false, ARGS(args_score), out_score, RENDER_JSON, false },
+	{ "policy_check", "Check a run against the policy",
+	  "Ask what secret_run would decide for a command and keys, without running anything: "
+	  "allowed or not, the rule that decided, which keys match, and the sandbox it would get.",
+	  true, false, true, false, ARGS(args_policy), out_policy, RENDER_JSON, false },
+	{ "folder_list", "List folders",
+	  "List the folders that organise the secrets (all, or those inside parent), sorted by "
+	  "path, with the number of secrets and folders in each. Values are never shown.",
+	  true, false, true, false, ARGS(args_folder_list), out_folder_list, RENDER_JSON, false },
+	{ "folder_create", "Create a folder",
+	  "Create a folder, at the top or inside parent, with an optional icon and colour. "
+	  "Offered only when the user's policy turns on folder changes (mcp_folder_writes).",
+	  false, false, false, false, ARGS(args_folder_create), out_folder_create, RENDER_JSON,
+	  true },
+	{ "folder_move_secret", "Move a secret to a folder",
+	  "Put a secret in a folder (or in none with folder \"\"). The secret itself is not "
+	  "changed. Offered only when the user's policy turns on folder changes "
+	  "(mcp_folder_writes).",
+	  false, false, true, false, ARGS(args_folder_move), out_folder_move, RENDER_JSON, true },
 };
 
 const struct mcp_tool *mcp_tool_find(const char *name)
@@ -583,7 +593,7 @@ static bool chars_ok(enum arg_chars c, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned char x = *p;
 		bool alnum =
-		    (x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z') || (x >= '0' && x <= '9');
+			(x >= 'a' && x <= 'z') || (x >= 'A' && x <= 'Z') || (x >= '0' && x <= '9');
 		switch (c) {
 		case CH_ANY: break;
 		case CH_TEXT:
@@ -615,8 +625,9 @@ static bool chars_ok(enum arg_chars c, const char *s)
 				return false;
 			break;
 		case CH_COLOR:
-			if (p == (const unsigned char *)s ? x != '#'
-							  : !(alnum && strchr("0123456789abcdefABCDEF", x)))
+			if (p == (const unsigned char *)s
+				    ? x != '#'
+				    : !(alnum && strchr("0123456789abcdefABCDEF", x)))
 				return false;
 			break;
 		}
@@ -667,11 +678,11 @@ static int check_string(const struct mcp_tool *t, const struct arg *a, long item
 		bool with_ms = a->chars == CH_DURATION_MS;
 		if (parse_duration_ms(s, with_ms, &ms) < 0 || (with_ms && ms <= 0))
 			return mcp_rpc_fail(
-			    err, MCP_RPC_INVALID_PARAMS,
-			    "Invalid arguments for tool %s: %s must be a duration such "
-			    "as %s (got \"%.*s\")",
-			    t->name, where, with_ms ? "30s, 5m or 1h30m" : "7d, 12h or 2w",
-			    shown_len(s, 32), s);
+				err, MCP_RPC_INVALID_PARAMS,
+				"Invalid arguments for tool %s: %s must be a duration such "
+				"as %s (got \"%.*s\")",
+				t->name, where, with_ms ? "30s, 5m or 1h30m" : "7d, 12h or 2w",
+				shown_len(s, 32), s);
 		*ret_capped = with_ms && ms > BROKER_TIMEOUT_MAX_MS;
 	}
 	return 0;
@@ -725,10 +736,10 @@ static int add_arg(const struct mcp_tool *t, const struct arg *a, const cJSON *v
 		size_t count = (size_t)cJSON_GetArraySize(v);
 		if (count < a->min_items || count > a->max_items || count > ARRAY_SIZE(items))
 			return mcp_rpc_fail(
-			    err, MCP_RPC_INVALID_PARAMS,
-			    "Invalid arguments for tool %s: property '%s' must have "
-			    "%zu to %zu items (it has %zu)",
-			    t->name, a->name, a->min_items, a->max_items, count);
+				err, MCP_RPC_INVALID_PARAMS,
+				"Invalid arguments for tool %s: property '%s' must have "
+				"%zu to %zu items (it has %zu)",
+				t->name, a->name, a->min_items, a->max_items, count);
 		for (const cJSON *it = v->child; it; it = it->next, n++) {
 			if ((r = check_string(t, a, (long)n, it->valuestring, &capped, err)) < 0)
 				return r;
@@ -757,9 +768,9 @@ int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progr
 	for (const cJSON *m = args ? args->child : NULL; m; m = m->next)
 		if (!find_arg(t, m->string))
 			return mcp_rpc_fail(
-			    err, MCP_RPC_INVALID_PARAMS,
-			    "Invalid arguments for tool %s: unknown property '%.*s'", t->name,
-			    shown_len(m->string, 64), m->string);
+				err, MCP_RPC_INVALID_PARAMS,
+				"Invalid arguments for tool %s: unknown property '%.*s'", t->name,
+				shown_len(m->string, 64), m->string);
 
 	mcp_wire_begin(&e, out, MCP_W_CALL, id);
 	mcp_wire_cstr(&e, "tool", t->name);
@@ -771,9 +782,9 @@ int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progr
 			if (!a->required)
 				continue;
 			r = mcp_rpc_fail(
-			    err, MCP_RPC_INVALID_PARAMS,
-			    "Invalid arguments for tool %s: missing required property '%s'",
-			    t->name, a->name);
+				err, MCP_RPC_INVALID_PARAMS,
+				"Invalid arguments for tool %s: missing required property '%s'",
+				t->name, a->name);
 			e.err = r;
 			mcp_wire_end(&e);
 			return r;
@@ -787,8 +798,8 @@ int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progr
 	r = mcp_wire_end(&e);
 	if (r < 0)
 		return mcp_rpc_fail(
-		    err, r == -ENOMEM ? MCP_RPC_INTERNAL_ERROR : MCP_RPC_INVALID_PARAMS,
-		    "Invalid arguments for tool %s: the call is too large", t->name);
+			err, r == -ENOMEM ? MCP_RPC_INTERNAL_ERROR : MCP_RPC_INVALID_PARAMS,
+			"Invalid arguments for tool %s: the call is too large", t->name);
 	return 0;
 }
 
@@ -851,7 +862,7 @@ static int check_node(const cJSON *sch, const cJSON *v, struct path *p, struct m
 	if (cJSON_IsArray(type)) {
 		bool ok = false;
 		cJSON_ArrayForEach(x, type) ok =
-		    ok || (cJSON_IsString(x) && type_is(x->valuestring, v));
+			ok || (cJSON_IsString(x) && type_is(x->valuestring, v));
 		if (!ok)
 			return mcp_rpc_fail(err, MCP_RPC_INTERNAL_ERROR,
 					    "%s: not of an allowed type", at);
@@ -897,8 +908,8 @@ static int check_node(const cJSON *sch, const cJSON *v, struct path *p, struct m
 	if (cJSON_IsObject(v)) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(sch, "properties");
 		const cJSON *req = cJSON_GetObjectItemCaseSensitive(sch, "required"), *m;
-		bool closed =
-		    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sch, "additionalProperties"));
+		bool closed = cJSON_IsFalse(
+			cJSON_GetObjectItemCaseSensitive(sch, "additionalProperties"));
 		cJSON_ArrayForEach(m, req)
 		{
 			if (cJSON_IsString(m) &&
@@ -929,7 +940,7 @@ static int check_node(const cJSON *sch, const cJSON *v, struct path *p, struct m
 
 int mcp_schema_check(const cJSON *schema, const cJSON *value, struct mcp_rpc_err *err)
 {
-	struct path p = {.len = 0};
+	struct path p = { .len = 0 };
 	p.s[0] = '\0';
 	return check_node(schema, value, &p, err) < 0 ? -EINVAL : 0;
 }
@@ -1029,7 +1040,7 @@ static int render(const struct mcp_tool *t, const cJSON *sc, struct buf *b)
  * (the v1 TypeScript SDK does) would reject the result. */
 static bool matches_schema(const struct mcp_tool *t, const cJSON *sc)
 {
-	struct mcp_rpc_err e = {0};
+	struct mcp_rpc_err e = { 0 };
 	cJSON *schema = mcp_tool_output_schema(t);
 	bool ok = schema && mcp_schema_check(schema, sc, &e) == 0;
 	cJSON_Delete(schema);
@@ -1204,11 +1215,11 @@ int mcp_tool_result(const struct mcp_tool *t, enum mcp_proto proto, const struct
 	}
 	if (size > max) {
 		char text[256];
-		snprintf(
-		    text, sizeof(text),
-		    "The result of %s is too large to send (%zu bytes; the limit is %zu): narrow "
-		    "the request, or make the command print less",
-		    t->name, size, max);
+		snprintf(text, sizeof(text),
+			 "The result of %s is too large to send (%zu bytes; the limit is %zu): "
+			 "narrow "
+			 "the request, or make the command print less",
+			 t->name, size, max);
 		cJSON_Delete(res);
 		if (!(res = mcp_tool_error_result(text)))
 			goto nomem;

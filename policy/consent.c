@@ -10,21 +10,17 @@
 const char *policy_approval_name(enum policy_approval a)
 {
 	switch (a) {
-	case POLICY_APPROVAL_NEVER:
-		return "never";
-	case POLICY_APPROVAL_ONCE:
-		return "once";
-	case POLICY_APPROVAL_SESSION:
-		return "session";
-	case POLICY_APPROVAL_ALWAYS:
-		return "always";
+	case POLICY_APPROVAL_NEVER: return "never";
+	case POLICY_APPROVAL_ONCE: return "once";
+	case POLICY_APPROVAL_SESSION: return "session";
+	case POLICY_APPROVAL_ALWAYS: return "always";
 	}
 	return "never";
 }
 
 /* Keep the stricter of *have and a, with the rule that asked for it. */
-static void stricter(enum policy_approval *have, enum policy_approval a,
-		     char why[POLICY_RULE_MAX], const char *kind, const char *what, int line)
+static void stricter(enum policy_approval *have, enum policy_approval a, char why[POLICY_RULE_MAX],
+		     const char *kind, const char *what, int line)
 {
 	char show[YSHOW_MAX];
 	if (a <= *have)
@@ -36,12 +32,12 @@ static void stricter(enum policy_approval *have, enum policy_approval a,
 		snprintf(why, POLICY_RULE_MAX, "%s '%s' (line %d): approval %s", kind,
 			 policy_show(what, strlen(what), show), line, policy_approval_name(a));
 	else
-		snprintf(why, POLICY_RULE_MAX, "%s (line %d): %s", kind, line, policy_approval_name(a));
+		snprintf(why, POLICY_RULE_MAX, "%s (line %d): %s", kind, line,
+			 policy_approval_name(a));
 }
 
 enum policy_approval policy_approval_for(const struct policy *p, const struct policy_decision *d,
-					 char *const *keys, size_t n,
-					 char ret_why[POLICY_RULE_MAX])
+					 char *const *keys, size_t n, char ret_why[POLICY_RULE_MAX])
 {
 	enum policy_approval a = POLICY_APPROVAL_NEVER;
 	if (ret_why)
@@ -59,8 +55,7 @@ enum policy_approval policy_approval_for(const struct policy *p, const struct po
 		for (size_t i = 0; i < n && keys && keys[i]; i++) {
 			if (!glob_match(kr->match, keys[i]))
 				continue;
-			stricter(&a, kr->approval, ret_why, "keys entry", kr->match,
-				 kr->line);
+			stricter(&a, kr->approval, ret_why, "keys entry", kr->match, kr->line);
 			break;
 		}
 	}

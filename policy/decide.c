@@ -184,7 +184,8 @@ static bool entry_is_file(const struct judge *jd, const struct policy_cmd *e, st
 		id = &local;
 	if (id->state == 0) {
 		bool found = resolve(jd, e->words[0], real, &est) == 0;
-		*id = (struct entry_id){ .state = found ? 1 : -1, .dev = est.st_dev,
+		*id = (struct entry_id){ .state = found ? 1 : -1,
+					 .dev = est.st_dev,
 					 .ino = est.st_ino };
 	}
 	return id->state == 1 && id->dev == st->st_dev && id->ino == st->st_ino;
@@ -207,10 +208,9 @@ static bool entry_matches(const struct judge *jd, const struct policy_cmd *e, st
 	return entry_is_file(jd, e, id, st);
 }
 
-static const struct policy_cmd *list_match(const struct judge *jd,
-					   const struct policy_cmd_list *l, struct entry_id *ids,
-					   char *const *argv, size_t argc, const char *resolved,
-					   const struct stat *st)
+static const struct policy_cmd *list_match(const struct judge *jd, const struct policy_cmd_list *l,
+					   struct entry_id *ids, char *const *argv, size_t argc,
+					   const char *resolved, const struct stat *st)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (entry_matches(jd, &l->v[i], ids ? &ids[i] : NULL, argv, argc, resolved, st))
@@ -221,16 +221,16 @@ static const struct policy_cmd *list_match(const struct judge *jd,
 /* ---- built-in denies ---------------------------------------------------------------------- */
 
 enum {
-	CLS_ENV = 1u << 0,       /* prints the environment */
-	CLS_SHELL = 1u << 1,     /* -c runs a command line */
-	CLS_WRAPPER = 1u << 2,   /* runs its arguments as a command */
-	CLS_MULTI = 1u << 3,     /* multi-call binary: the next argument is the program */
+	CLS_ENV = 1u << 0,	 /* prints the environment */
+	CLS_SHELL = 1u << 1,	 /* -c runs a command line */
+	CLS_WRAPPER = 1u << 2,	 /* runs its arguments as a command */
+	CLS_MULTI = 1u << 3,	 /* multi-call binary: the next argument is the program */
 	CLS_COREUTILS = 1u << 4, /* multi-call through --coreutils-prog=NAME */
-	CLS_SELF = 1u << 5,      /* secretctl itself */
+	CLS_SELF = 1u << 5,	 /* secretctl itself */
 };
 enum {
 	SH_UPPER_C = 1u << 0, /* -C also runs a command line (fish, pwsh) */
-	SH_E = 1u << 1,       /* -e / -EncodedCommand runs one (pwsh) */
+	SH_E = 1u << 1,	      /* -e / -EncodedCommand runs one (pwsh) */
 };
 
 struct prog {
@@ -383,11 +383,11 @@ static const struct prog *prog_by_file(const struct judge *jd, const struct stat
 
 /* Where options that run a command line appear (the last index of each kind, 0 for none). */
 struct scan {
-	size_t last_c;     /* -c, a cluster with c (-ec), --command, --init-command */
+	size_t last_c;	   /* -c, a cluster with c (-ec), --command, --init-command */
 	size_t last_upper; /* a cluster with C */
-	size_t last_e;     /* a cluster with e or E */
-	bool wrapped;      /* a wrapper was seen: every later word may be the command it runs */
-	size_t applet;     /* the argument a multi-call binary runs, 0 for none */
+	size_t last_e;	   /* a cluster with e or E */
+	bool wrapped;	   /* a wrapper was seen: every later word may be the command it runs */
+	size_t applet;	   /* the argument a multi-call binary runs, 0 for none */
 	const char *via;   /* the wrapper or multi-call program that runs the current word */
 };
 
@@ -424,8 +424,8 @@ static bool shell_waived(const struct judge *jd, size_t j, const char *resolved,
 			 const struct stat *st)
 {
 	return jd->p && resolved &&
-	       list_match(jd, &jd->p->allowed, jd->ids_allowed, jd->argv + j, jd->argc - j, resolved,
-			  st);
+	       list_match(jd, &jd->p->allowed, jd->ids_allowed, jd->argv + j, jd->argc - j,
+			  resolved, st);
 }
 
 /* Judge one name of the word at argv[j] (shown as `word`). 1 denied (rule set), else 0. */
@@ -505,7 +505,8 @@ static int judge_word(const struct judge *jd, struct scan *sc, size_t j, const c
 		real = &self;
 	if (written && judge_name(jd, sc, j, written, "", resolved, st))
 		return 1;
-	snprintf(how, sizeof(how), " (the file is %s)", resolved ? show(resolved, r, sizeof(r)) : "");
+	snprintf(how, sizeof(how), " (the file is %s)",
+		 resolved ? show(resolved, r, sizeof(r)) : "");
 	if (real && real != written && judge_name(jd, sc, j, real, how, resolved, st))
 		return 1;
 	snprintf(how, sizeof(how), " (a hard link of '%s')", linked ? linked->name : "");
@@ -613,8 +614,8 @@ static void decide_lists(const struct judge *jd, const struct stat *st)
 	struct policy_decision *d = jd->d;
 	const struct policy_cmd *e;
 	char w[128], cmd[200];
-	if (p && (e = list_match(jd, &p->denied, jd->ids_denied, jd->argv, jd->argc, d->resolved,
-				 st))) {
+	if (p &&
+	    (e = list_match(jd, &p->denied, jd->ids_denied, jd->argv, jd->argc, d->resolved, st))) {
 		rule_set(d, POLICY_DENY, POLICY_RULE_DENIED, "denied_commands: '%s' (line %d)",
 			 show(e->text, w, sizeof(w)), e->line);
 		return;
@@ -650,8 +651,8 @@ static void decide_sandbox(const struct judge *jd, const struct stat *st)
 		return;
 	merge_sandbox(&d->sandbox, &p->sandbox.pub);
 	for (size_t i = 0; st && i < p->ncommands; i++)
-		if (entry_matches(jd, &p->commands[i].match, &jd->ids_commands[i], jd->argv, jd->argc,
-				  d->resolved, st)) {
+		if (entry_matches(jd, &p->commands[i].match, &jd->ids_commands[i], jd->argv,
+				  jd->argc, d->resolved, st)) {
 			d->command_index = (int)i;
 			merge_sandbox(&d->sandbox, &p->commands[i].sb.pub);
 			break;
@@ -751,7 +752,8 @@ int policy_key_check(const struct policy *p, const struct policy_decision *d, co
 	policy_show(key, strlen(key), k);
 	if ((i = glob_find(&p->denied_keys, key)) >= 0)
 		return reterr_set(err, -EACCES, "key '%s' is refused by denied_keys '%s' (line %d)",
-				  k, policy_show(p->denied_keys.v[i], strlen(p->denied_keys.v[i]), g),
+				  k,
+				  policy_show(p->denied_keys.v[i], strlen(p->denied_keys.v[i]), g),
 				  p->denied_keys.lines[i]);
 	if (p->allowed_keys.present && glob_find(&p->allowed_keys, key) < 0)
 		return reterr_set(err, -EACCES, "key '%s' is not in allowed_keys (line %d)", k,
@@ -774,7 +776,8 @@ int policy_key_check(const struct policy *p, const struct policy_decision *d, co
 				  "key '%s' is reserved for commands entry '%s' (line %d) by its "
 				  "keys entry '%s'",
 				  k, policy_show(cr->match.text, strlen(cr->match.text), m),
-				  cr->match.line, policy_show(cr->keys.v[i], strlen(cr->keys.v[i]), g));
+				  cr->match.line,
+				  policy_show(cr->keys.v[i], strlen(cr->keys.v[i]), g));
 	}
 	return 0;
 }

@@ -143,7 +143,7 @@ struct policy {
 	bool mcp_folder_writes; /* the MCP folder_create / folder_move_secret tools are offered */
 	/* consent.c */
 	enum policy_approval approval;
-	int approval_line; /* 0 when absent */
+	int approval_line;	     /* 0 when absent */
 	int64_t approval_timeout_ms; /* 0 when absent */
 	struct policy_key_rule *key_rules;
 	size_t nkey_rules;
@@ -160,8 +160,7 @@ int policy_parse_allowed_keys(struct policy *p, const struct ynode *v, struct re
 int policy_parse_denied_keys(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_commands(struct policy *p, const struct ynode *v, struct reterr *err);
-int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v,
-				     struct reterr *err);
+int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_mcp_folder_writes(struct policy *p, const struct ynode *v, struct reterr *err);
 /* Consent (docs/policy.md "Approvals"): the top-level approval, approval_timeout and keys
  * sections (consent.c reads what they set). */

@@ -60,8 +60,8 @@ static int check_rule_key(const struct ynode *n, const char *what, bool *ret_pre
 	bool prefix;
 
 	if (len == 0 || len > POLICY_KEY_MAX)
-		return reterr_set_at(err, -EINVAL, n->line, n->column,
-				     "%s must be 1-%d characters", what, POLICY_KEY_MAX);
+		return reterr_set_at(err, -EINVAL, n->line, n->column, "%s must be 1-%d characters",
+				     what, POLICY_KEY_MAX);
 	prefix = s[len - 1] == '*';
 	lit = prefix ? len - 1 : len;
 	for (size_t i = 0; i < lit; i++) {
@@ -99,9 +99,10 @@ static int parse_version(struct policy *p, const struct ynode *v, struct reterr 
 {
 	char buf[YSHOW_MAX];
 	if (v->type != YNODE_SCALAR || !v->plain || !ynode_is(v, "1"))
-		return reterr_set_at(err, -EINVAL, v->line, v->column,
-				     "unsupported policy version '%s' (this release reads version 1)",
-				     v->type == YNODE_SCALAR ? ynode_show(v, buf) : ynode_type_name(v->type));
+		return reterr_set_at(
+			err, -EINVAL, v->line, v->column,
+			"unsupported policy version '%s' (this release reads version 1)",
+			v->type == YNODE_SCALAR ? ynode_show(v, buf) : ynode_type_name(v->type));
 	p->version = POLICY_VERSION;
 	return 0;
 }
@@ -126,10 +127,11 @@ static int parse_rule(struct policy_rule *rule, const struct ynode *m, struct re
 		else if (ynode_is(k, "target"))
 			tgt = v;
 		else
-			return reterr_set_at(err, -EINVAL, k->line, k->column,
-					     "unknown key '%s' in an alias rule (expected 'pattern' "
-					     "and 'target')",
-					     ynode_show(k, buf));
+			return reterr_set_at(
+				err, -EINVAL, k->line, k->column,
+				"unknown key '%s' in an alias rule (expected 'pattern' "
+				"and 'target')",
+				ynode_show(k, buf));
 	}
 	if (!pat || !tgt)
 		return reterr_set_at(err, -EINVAL, m->line, m->column,
@@ -357,9 +359,9 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 		if (r == -ENOENT)
 			return reterr_set(err, r, "%s: no such policy file", path);
 		if (r == -ELOOP)
-			return reterr_set(err, r,
-					  "%s: is a symbolic link; refusing it (name the real file)",
-					  path);
+			return reterr_set(
+				err, r, "%s: is a symbolic link; refusing it (name the real file)",
+				path);
 		return reterr_set(err, r, "%s: cannot open policy: %s", path, strerror(-r));
 	}
 	if (fstat(fd, &st) < 0)
@@ -395,8 +397,8 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 	r = policy_load_buf(b.data, b.len, ret, &e);
 	if (r < 0) {
 		if (e.line > 0)
-			return reterr_set_at(err, r, e.line, e.column, "%s:%d:%d: %s", path,
-					     e.line, e.column, e.msg);
+			return reterr_set_at(err, r, e.line, e.column, "%s:%d:%d: %s", path, e.line,
+					     e.column, e.msg);
 		return reterr_set(err, r, "%s: %s", path, reterr_str(&e, r));
 	}
 	return 0;
@@ -404,8 +406,7 @@ int policy_load(const char *path, struct policy **ret, struct reterr *err)
 
 /* Load path into *ret; with $SECRETCTL_POLICY or --policy a missing file says where the name
  * came from. */
-static int load_named(const char *path, const char *origin, struct policy **ret,
-		      struct reterr *err)
+static int load_named(const char *path, const char *origin, struct policy **ret, struct reterr *err)
 {
 	int r = policy_load(path, ret, err);
 	if (r == -ENOENT)
@@ -446,10 +447,11 @@ int policy_load_default(const char *vault_dir, const char *explicit_path, unsign
 				return -ENOMEM;
 			}
 			if (flags & POLICY_LOAD_REQUIRED) {
-				r = reterr_set(err, -ENOENT,
-					       "no policy file: create %s (see 'man secretctl-policy') "
-					       "and run 'chmod 600 %s'",
-					       path, path);
+				r = reterr_set(
+					err, -ENOENT,
+					"no policy file: create %s (see 'man secretctl-policy') "
+					"and run 'chmod 600 %s'",
+					path, path);
 			} else {
 				/* No policy file is the common case for the CLI: nothing is aliased. */
 				*ret = policy_new_empty();

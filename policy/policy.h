@@ -11,34 +11,34 @@
 
 /* ---- limits (checked while parsing, before anything is kept) ------------------------------ */
 #define POLICY_FILE_MAX (1024 * 1024) /* bytes of YAML */
-#define POLICY_DEPTH_MAX 16           /* nested collections */
-#define POLICY_NODES_MAX 20000        /* scalars + collections in the document */
-#define POLICY_STRING_MAX 4096        /* bytes in one scalar */
-#define POLICY_ALIASES_MAX 64         /* entries under env_aliases */
+#define POLICY_DEPTH_MAX 16	      /* nested collections */
+#define POLICY_NODES_MAX 20000	      /* scalars + collections in the document */
+#define POLICY_STRING_MAX 4096	      /* bytes in one scalar */
+#define POLICY_ALIASES_MAX 64	      /* entries under env_aliases */
 #define POLICY_ALIAS_RULES_MAX 256    /* rules in one alias */
 #define POLICY_ALIAS_NAME_MAX 64      /* [A-Za-z0-9_.-] */
-#define POLICY_KEY_MAX 256            /* a rule pattern/target, and a rewritten pattern */
+#define POLICY_KEY_MAX 256	      /* a rule pattern/target, and a rewritten pattern */
 #define POLICY_COMMANDS_MAX 1024      /* entries in allowed_commands, denied_commands, commands */
-#define POLICY_WORDS_MAX 16           /* words in one command entry ("npm run build" is 3) */
-#define POLICY_KEY_GLOBS_MAX 1024     /* entries in allowed_keys, denied_keys, one commands[].keys */
-#define POLICY_WRITABLE_MAX 64        /* sandbox.writable paths */
-#define POLICY_RULE_MAX 320           /* bytes of policy_decision.rule */
-#define POLICY_CONCURRENT_DEFAULT 4   /* max_concurrent_runs when absent */
+#define POLICY_WORDS_MAX 16	      /* words in one command entry ("npm run build" is 3) */
+#define POLICY_KEY_GLOBS_MAX 1024   /* entries in allowed_keys, denied_keys, one commands[].keys */
+#define POLICY_WRITABLE_MAX 64	    /* sandbox.writable paths */
+#define POLICY_RULE_MAX 320	    /* bytes of policy_decision.rule */
+#define POLICY_CONCURRENT_DEFAULT 4 /* max_concurrent_runs when absent */
 #define POLICY_CONCURRENT_MAX 64
-#define POLICY_ARGV_MAX 4096          /* arguments policy_decide judges (SUP_ARGV_MAX) */
-#define POLICY_TIMEOUT_MAX_MS (7LL * 24 * 3600 * 1000) /* sandbox timeout: 7d */
-#define POLICY_OUTPUT_MAX (1024ull * 1024 * 1024)       /* sandbox max_output: 1G */
-#define POLICY_MEMORY_MIN (1024ull * 1024)              /* sandbox memory: 1M ... */
+#define POLICY_ARGV_MAX 4096 /* arguments policy_decide judges (SUP_ARGV_MAX) */
+#define POLICY_TIMEOUT_MAX_MS (7LL * 24 * 3600 * 1000)	 /* sandbox timeout: 7d */
+#define POLICY_OUTPUT_MAX (1024ull * 1024 * 1024)	 /* sandbox max_output: 1G */
+#define POLICY_MEMORY_MIN (1024ull * 1024)		 /* sandbox memory: 1M ... */
 #define POLICY_MEMORY_MAX (1024ull * 1024 * 1024 * 1024) /* ... 1024G */
 
 /* What MCP runs use for a sandbox field the policy leaves unset (`policy check` shows these):
  * profile standard, network allow (deny under profile strict), no memory limit, and: */
-#define POLICY_DEFAULT_TIMEOUT_MS (5 * 60 * 1000) /* 5m */
-#define POLICY_DEFAULT_MAX_OUTPUT (1024 * 1024)   /* 1M per stream */
+#define POLICY_DEFAULT_TIMEOUT_MS (5 * 60 * 1000)	   /* 5m */
+#define POLICY_DEFAULT_MAX_OUTPUT (1024 * 1024)		   /* 1M per stream */
 #define POLICY_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin" /* policy_request.path NULL */
 
-#define POLICY_ENV "SECRETCTL_POLICY" /* path override */
-#define POLICY_FILE_NAME "mcp-policy.yaml"   /* in the vault directory (the user guide's name) */
+#define POLICY_ENV "SECRETCTL_POLICY"	      /* path override */
+#define POLICY_FILE_NAME "mcp-policy.yaml"    /* in the vault directory (the user guide's name) */
 #define POLICY_LEGACY_FILE_NAME "policy.yaml" /* read when mcp-policy.yaml is absent */
 
 /* The loaded policy. Read-only after load; safe to share. */
@@ -115,21 +115,23 @@ int policy_env_check(const char *name);
  * field by the matched `commands:` entry. Unset fields are left to the caller's defaults.
  * Pointers are borrowed from the policy and live as long as it does. */
 struct policy_sandbox {
-	const char *profile;    /* "standard", "strict", "off", or NULL (unset) */
-	int network;            /* -1 unset, 0 allow, 1 deny */
-	char *const *writable;  /* NULL unset; absolute paths ("~/" expanded against $HOME at load) */
-	char *const *sockets;   /* NULL unset; absolute paths of host sockets a run may connect to
+	const char *profile; /* "standard", "strict", "off", or NULL (unset) */
+	int network;	     /* -1 unset, 0 allow, 1 deny */
+	char *const
+		*writable;    /* NULL unset; absolute paths ("~/" expanded against $HOME at load) */
+	char *const *sockets; /* NULL unset; absolute paths of host sockets a run may connect to
 				 * (key `allow_sockets`) */
-	int64_t timeout_ms;     /* 0 unset */
-	uint64_t max_output;    /* bytes per output stream, 0 unset */
-	uint64_t memory;        /* bytes of address space (RLIMIT_AS), 0 unset */
+	int64_t timeout_ms;   /* 0 unset */
+	uint64_t max_output;  /* bytes per output stream, 0 unset */
+	uint64_t memory;      /* bytes of address space (RLIMIT_AS), 0 unset */
 };
 
 /* A command to judge: the parsed argv (never a shell string) and where it would run. */
 struct policy_request {
-	char *const *argv;      /* argv[0] as written ("npm", "./deploy.sh", "/usr/bin/psql") */
-	const char *cwd;        /* absolute working directory of the run */
-	const char *path;       /* PATH that resolves a bare argv[0]; NULL: "/usr/local/bin:/usr/bin:/bin" */
+	char *const *argv; /* argv[0] as written ("npm", "./deploy.sh", "/usr/bin/psql") */
+	const char *cwd;   /* absolute working directory of the run */
+	const char
+		*path; /* PATH that resolves a bare argv[0]; NULL: "/usr/local/bin:/usr/bin:/bin" */
 };
 
 enum policy_verdict {
@@ -139,7 +141,7 @@ enum policy_verdict {
 
 /* What decided, for messages, `policy check` and the audit log. */
 enum policy_rule_kind {
-	POLICY_RULE_BUILTIN,   /* a built-in deny (env, printenv, export, set, shell -c, /proc/<pid>/environ) */
+	POLICY_RULE_BUILTIN, /* a built-in deny (env, printenv, export, set, shell -c, /proc/<pid>/environ) */
 	POLICY_RULE_DENIED,    /* an entry of denied_commands */
 	POLICY_RULE_ALLOWED,   /* an entry of allowed_commands */
 	POLICY_RULE_DEFAULT,   /* default_action (absent = deny) */
@@ -162,8 +164,8 @@ struct policy_decision {
 	 * resolve. The run executes this path, checked to still be the file judged (dev, ino). */
 	char found[4096];
 	uint64_t dev, ino;
-	int command_index;              /* the matching `commands:` entry, -1 when none */
-	struct policy_sandbox sandbox;  /* merged as described above */
+	int command_index;	       /* the matching `commands:` entry, -1 when none */
+	struct policy_sandbox sandbox; /* merged as described above */
 };
 
 /* Judge a command. Order: built-in denies, then denied_commands, then allowed_commands, then
@@ -204,9 +206,10 @@ enum policy_approval {
 	POLICY_APPROVAL_SESSION,
 	POLICY_APPROVAL_ALWAYS,
 };
-#define POLICY_KEY_RULES_MAX 1024                      /* entries under keys: */
-#define POLICY_APPROVAL_TIMEOUT_DEFAULT_MS (50 * 1000) /* approval_timeout when absent (under
-							* the 60 s an MCP SDK waits by default) */
+#define POLICY_KEY_RULES_MAX 1024 /* entries under keys: */
+/* Approval_timeout when absent (under
+ * the 60 s an MCP SDK waits by default) */
+#define POLICY_APPROVAL_TIMEOUT_DEFAULT_MS (50 * 1000)
 #define POLICY_APPROVAL_TIMEOUT_MAX_MS (10 * 60 * 1000)
 
 /* "never", "once", "session", "always". */

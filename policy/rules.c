@@ -122,11 +122,12 @@ static int cmd_check_chars(const char *text, size_t len, struct reterr *err)
 			return reterr_set(err, -EINVAL, "'%s': control characters are not allowed",
 					  policy_show(text, len, buf));
 		if (c && strchr(cmd_refused_chars, c))
-			return reterr_set(err, -EINVAL,
-					  "'%s': '%c' is not allowed: an entry is a command and its "
-					  "leading arguments separated by spaces, not shell syntax (no "
-					  "quotes, wildcards, pipes or variables)",
-					  policy_show(text, len, buf), c);
+			return reterr_set(
+				err, -EINVAL,
+				"'%s': '%c' is not allowed: an entry is a command and its "
+				"leading arguments separated by spaces, not shell syntax (no "
+				"quotes, wildcards, pipes or variables)",
+				policy_show(text, len, buf), c);
 	}
 	return 0;
 }
@@ -241,8 +242,8 @@ static int parse_cmd_list(struct policy_cmd_list *l, const struct ynode *v, cons
 	if (r < 0)
 		return r;
 	if (v->nkids > POLICY_COMMANDS_MAX)
-		return reterr_set_at(err, -E2BIG, v->line, v->column, "'%s' has more than %d entries",
-				     list, POLICY_COMMANDS_MAX);
+		return reterr_set_at(err, -E2BIG, v->line, v->column,
+				     "'%s' has more than %d entries", list, POLICY_COMMANDS_MAX);
 	l->v = calloc(v->nkids ? v->nkids : 1, sizeof(*l->v));
 	if (!l->v)
 		return -ENOMEM;
@@ -255,10 +256,11 @@ static int parse_cmd_list(struct policy_cmd_list *l, const struct ynode *v, cons
 		l->n = i + 1;
 		for (size_t j = 0; j < i; j++)
 			if (cmd_equal(&l->v[j], c))
-				return reterr_set_at(err, -EINVAL, c->line, c->column,
-						     "duplicate entry '%s' in %s (first at line %d)",
-						     policy_show(c->text, strlen(c->text), buf),
-						     list, l->v[j].line);
+				return reterr_set_at(
+					err, -EINVAL, c->line, c->column,
+					"duplicate entry '%s' in %s (first at line %d)",
+					policy_show(c->text, strlen(c->text), buf), list,
+					l->v[j].line);
 	}
 	return 0;
 }
@@ -290,9 +292,10 @@ int policy_parse_max_concurrent_runs(struct policy *p, const struct ynode *v, st
 	uint64_t n;
 	if (v->type != YNODE_SCALAR || !v->plain || memchr(v->str, '\0', v->len) ||
 	    parse_u64(v->str, 1, POLICY_CONCURRENT_MAX, &n) < 0)
-		return reterr_set_at(err, -EINVAL, v->line, v->column,
-				     "'max_concurrent_runs' must be a number from 1 to %d, not '%s'",
-				     POLICY_CONCURRENT_MAX, ynode_show(v, buf));
+		return reterr_set_at(
+			err, -EINVAL, v->line, v->column,
+			"'max_concurrent_runs' must be a number from 1 to %d, not '%s'",
+			POLICY_CONCURRENT_MAX, ynode_show(v, buf));
 	p->max_concurrent = (unsigned)n;
 	return 0;
 }
@@ -341,8 +344,8 @@ static int check_key_glob(const struct ynode *n, const char *list, struct reterr
 		if (seg == 0 || (seg == 1 && s[start] == '.') ||
 		    (seg == 2 && s[start] == '.' && s[start + 1] == '.'))
 			return reterr_set_at(err, -EINVAL, n->line, n->column,
-					     "%s entry '%s' has an empty, '.' or '..' segment", list,
-					     ynode_show(n, buf));
+					     "%s entry '%s' has an empty, '.' or '..' segment",
+					     list, ynode_show(n, buf));
 		start = i + 1;
 	}
 	return 0;
@@ -357,8 +360,8 @@ static int parse_globs(struct policy_globs *g, const struct ynode *v, const char
 	if (r < 0)
 		return r;
 	if (v->nkids > POLICY_KEY_GLOBS_MAX)
-		return reterr_set_at(err, -E2BIG, v->line, v->column, "'%s' has more than %d entries",
-				     list, POLICY_KEY_GLOBS_MAX);
+		return reterr_set_at(err, -E2BIG, v->line, v->column,
+				     "'%s' has more than %d entries", list, POLICY_KEY_GLOBS_MAX);
 	g->v = calloc(v->nkids + 1, sizeof(*g->v));
 	g->lines = calloc(v->nkids ? v->nkids : 1, sizeof(*g->lines));
 	if (!g->v || !g->lines)
@@ -372,9 +375,10 @@ static int parse_globs(struct policy_globs *g, const struct ynode *v, const char
 			return r;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(g->v[j], k->str) == 0)
-				return reterr_set_at(err, -EINVAL, k->line, k->column,
-						     "duplicate entry '%s' in %s (first at line %d)",
-						     ynode_show(k, buf), list, g->lines[j]);
+				return reterr_set_at(
+					err, -EINVAL, k->line, k->column,
+					"duplicate entry '%s' in %s (first at line %d)",
+					ynode_show(k, buf), list, g->lines[j]);
 		g->v[i] = ynode_strdup(k);
 		if (!g->v[i])
 			return -ENOMEM;
@@ -456,8 +460,8 @@ static int parse_paths(const struct ynode *v, const char *list, char ***ret, str
 	if (r < 0)
 		return r;
 	if (v->nkids > POLICY_WRITABLE_MAX)
-		return reterr_set_at(err, -E2BIG, v->line, v->column, "'%s' has more than %d entries",
-				     list, POLICY_WRITABLE_MAX);
+		return reterr_set_at(err, -E2BIG, v->line, v->column,
+				     "'%s' has more than %d entries", list, POLICY_WRITABLE_MAX);
 	/* An empty list is a vector without elements: set, and it overrides with "none". */
 	AUTO_STRV char **out = calloc(v->nkids + 1, sizeof(*out));
 	if (!out)
@@ -470,8 +474,8 @@ static int parse_paths(const struct ynode *v, const char *list, char ***ret, str
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(out[j], out[i]) == 0)
 				return reterr_set_at(err, -EINVAL, k->line, k->column,
-						     "duplicate entry '%s' in %s", ynode_show(k, buf),
-						     list);
+						     "duplicate entry '%s' in %s",
+						     ynode_show(k, buf), list);
 	}
 	*ret = TAKE_PTR(out);
 	return 0;
@@ -547,8 +551,7 @@ static int sb_size(const struct ynode *v, const char *what, uint64_t min, uint64
 
 static int sb_max_output(struct policy_sandbox_conf *c, const struct ynode *v, struct reterr *err)
 {
-	return sb_size(v, "'max_output'", 1, POLICY_OUTPUT_MAX, "1 to 1G", &c->pub.max_output,
-		       err);
+	return sb_size(v, "'max_output'", 1, POLICY_OUTPUT_MAX, "1 to 1G", &c->pub.max_output, err);
 }
 
 static int sb_memory(struct policy_sandbox_conf *c, const struct ynode *v, struct reterr *err)
@@ -561,9 +564,8 @@ static const struct sb_field {
 	const char *key;
 	int (*parse)(struct policy_sandbox_conf *c, const struct ynode *v, struct reterr *err);
 } sb_fields[] = {
-	{ "profile", sb_profile },     { "network", sb_network },
-	{ "writable", sb_writable },   { "allow_sockets", sb_sockets },
-	{ "timeout", sb_timeout },     { "max_output", sb_max_output },
+	{ "profile", sb_profile },	 { "network", sb_network }, { "writable", sb_writable },
+	{ "allow_sockets", sb_sockets }, { "timeout", sb_timeout }, { "max_output", sb_max_output },
 	{ "memory", sb_memory },
 };
 
@@ -608,8 +610,7 @@ int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr 
 
 /* ---- consent: approval, approval_timeout, keys ------------------------------------------- */
 
-static int parse_approval_word(const struct ynode *v, enum policy_approval *ret,
-			       struct reterr *err)
+static int parse_approval_word(const struct ynode *v, enum policy_approval *ret, struct reterr *err)
 {
 	static const char *const words[] = { "never", "once", "session", "always", NULL };
 	int r = expect_word(v, "'approval'", words, "never, once, session or always", err);
@@ -669,10 +670,11 @@ static int parse_key_rule(struct policy_key_rule *kr, const struct ynode *m, str
 			kr->require_grant = r == 1;
 			have_grant = true;
 		} else {
-			return reterr_set_at(err, -EINVAL, k->line, k->column,
-					     "unknown key '%s' in a 'keys' entry (known keys: match, "
-					     "approval, require_grant)",
-					     ynode_show(k, buf));
+			return reterr_set_at(
+				err, -EINVAL, k->line, k->column,
+				"unknown key '%s' in a 'keys' entry (known keys: match, "
+				"approval, require_grant)",
+				ynode_show(k, buf));
 		}
 	}
 	if (!kr->match || (!have_approval && !have_grant))
@@ -701,11 +703,12 @@ int policy_parse_key_rules(struct policy *p, const struct ynode *v, struct reter
 			return r;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(p->key_rules[j].match, kr->match))
-				return reterr_set_at(err, -EINVAL, kr->line, 1,
-						     "duplicate 'match' '%s' in keys (first at line "
-						     "%d)",
-						     policy_show(kr->match, strlen(kr->match), buf),
-						     p->key_rules[j].line);
+				return reterr_set_at(
+					err, -EINVAL, kr->line, 1,
+					"duplicate 'match' '%s' in keys (first at line "
+					"%d)",
+					policy_show(kr->match, strlen(kr->match), buf),
+					p->key_rules[j].line);
 	}
 	return 0;
 }
@@ -738,17 +741,19 @@ static int parse_cmd_rule(struct policy_cmd_rule *cr, const struct ynode *m, str
 		} else {
 			r = sb_field(&cr->sb, k, v, err);
 			if (r == 0)
-				return reterr_set_at(err, -EINVAL, k->line, k->column,
-						     "unknown key '%s' in a 'commands' entry (known "
-						     "keys: match, keys, approval, " SB_KEYS ")",
-						     ynode_show(k, buf));
+				return reterr_set_at(
+					err, -EINVAL, k->line, k->column,
+					"unknown key '%s' in a 'commands' entry (known "
+					"keys: match, keys, approval, " SB_KEYS ")",
+					ynode_show(k, buf));
 		}
 		if (r < 0)
 			return r;
 	}
 	if (!have_match)
-		return reterr_set_at(err, -EINVAL, m->line, m->column,
-				     "a 'commands' entry needs 'match' (the command it applies to)");
+		return reterr_set_at(
+			err, -EINVAL, m->line, m->column,
+			"a 'commands' entry needs 'match' (the command it applies to)");
 	return 0;
 }
 
@@ -774,7 +779,8 @@ int policy_parse_commands(struct policy *p, const struct ynode *v, struct reterr
 			if (cmd_equal(&p->commands[j].match, &cr->match))
 				return reterr_set_at(
 					err, -EINVAL, cr->match.line, cr->match.column,
-					"duplicate 'match' '%s' in commands (first at line %d): the "
+					"duplicate 'match' '%s' in commands (first at line %d): "
+					"the "
 					"first entry would always win",
 					policy_show(cr->match.text, strlen(cr->match.text), buf),
 					p->commands[j].match.line);
@@ -819,12 +825,12 @@ int policy_parse_finish(struct policy *p, struct reterr *err)
 				a->line > d->line || (a->line == d->line && a->column > d->column)
 					? a
 					: d;
-			return reterr_set_at(err, -EINVAL, later->line, later->column,
-					     "'%s' is in both allowed_commands (line %d) and "
-					     "denied_commands (line %d); denied_commands wins: remove "
-					     "one",
-					     policy_show(a->text, strlen(a->text), buf), a->line,
-					     d->line);
+			return reterr_set_at(
+				err, -EINVAL, later->line, later->column,
+				"'%s' is in both allowed_commands (line %d) and "
+				"denied_commands (line %d); denied_commands wins: remove "
+				"one",
+				policy_show(a->text, strlen(a->text), buf), a->line, d->line);
 		}
 	int r = check_sandbox(&p->sandbox, NULL, err);
 	for (size_t i = 0; r == 0 && i < p->ncommands; i++)

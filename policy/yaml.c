@@ -74,8 +74,8 @@ static int node_add(struct builder *b, enum ynode_type type, const yaml_event_t 
 		return reterr_set_at(err, -E2BIG, line, col,
 				     "document too large: more than %d nodes", POLICY_NODES_MAX);
 	if (type != YNODE_SCALAR && b->depth >= POLICY_DEPTH_MAX)
-		return reterr_set_at(err, -E2BIG, line, col,
-				     "nesting deeper than %d levels", POLICY_DEPTH_MAX);
+		return reterr_set_at(err, -E2BIG, line, col, "nesting deeper than %d levels",
+				     POLICY_DEPTH_MAX);
 
 	struct ynode *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -88,8 +88,8 @@ static int node_add(struct builder *b, enum ynode_type type, const yaml_event_t 
 		size_t len = ev->data.scalar.length;
 		if (len > POLICY_STRING_MAX) {
 			free(n);
-			return reterr_set_at(err, -E2BIG, line, col,
-					     "string longer than %d bytes", POLICY_STRING_MAX);
+			return reterr_set_at(err, -E2BIG, line, col, "string longer than %d bytes",
+					     POLICY_STRING_MAX);
 		}
 		n->str = malloc(len + 1);
 		if (!n->str) {
@@ -124,7 +124,8 @@ static int check_plain_node(const yaml_char_t *anchor, const yaml_char_t *tag,
 {
 	int line = mark_pos(ev->start_mark.line), col = mark_pos(ev->start_mark.column);
 	if (anchor)
-		return reterr_set_at(err, -EINVAL, line, col, "YAML anchors (&name) are not allowed");
+		return reterr_set_at(err, -EINVAL, line, col,
+				     "YAML anchors (&name) are not allowed");
 	if (tag)
 		return reterr_set_at(err, -EINVAL, line, col, "YAML tags (!tag) are not allowed");
 	return 0;
@@ -140,15 +141,15 @@ static int handle_event(struct builder *b, const yaml_event_t *ev, struct reterr
 	case YAML_NO_EVENT:
 	case YAML_STREAM_START_EVENT:
 	case YAML_STREAM_END_EVENT:
-	case YAML_DOCUMENT_END_EVENT:
-		return 0;
+	case YAML_DOCUMENT_END_EVENT: return 0;
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->docs > 1)
 			return reterr_set_at(err, -EINVAL, line, col,
 					     "only one YAML document is allowed");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		return reterr_set_at(err, -EINVAL, line, col, "YAML aliases (*name) are not allowed");
+		return reterr_set_at(err, -EINVAL, line, col,
+				     "YAML aliases (*name) are not allowed");
 	case YAML_SCALAR_EVENT:
 		/* An untagged scalar still reports implicit resolution only; tag is NULL then. */
 		r = check_plain_node(ev->data.scalar.anchor, ev->data.scalar.tag, ev, err);
@@ -158,10 +159,9 @@ static int handle_event(struct builder *b, const yaml_event_t *ev, struct reterr
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT: {
 		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-		r = check_plain_node(seq ? ev->data.sequence_start.anchor
-					 : ev->data.mapping_start.anchor,
-				     seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag,
-				     ev, err);
+		r = check_plain_node(
+			seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor,
+			seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag, ev, err);
 		if (r < 0)
 			return r;
 		r = node_add(b, seq ? YNODE_SEQ : YNODE_MAP, ev, &n, err);
@@ -204,7 +204,8 @@ int ydoc_parse(const void *data, size_t len, struct ynode **ret, struct reterr *
 				r = reterr_set_at(err, -EINVAL, mark_pos(parser.problem_mark.line),
 						  mark_pos(parser.problem_mark.column),
 						  "YAML syntax error: %s%s%s",
-						  parser.problem ? parser.problem : "invalid document",
+						  parser.problem ? parser.problem
+								 : "invalid document",
 						  parser.context ? " " : "",
 						  parser.context ? parser.context : "");
 			}

@@ -12,8 +12,10 @@
 #define I_ SAN_C_INTRO
 #define A_ SAN_C_ALPHA
 const uint8_t san_class[256] = {
-	['\n'] = SAN_C_LF, ['\r'] = SAN_C_CR, [0x1b] = I_, ['\\'] = I_, ['%'] = I_, ['&'] = I_, ['\''] = I_,
-	['A' ... 'Z'] = A_, ['a' ... 'z'] = A_, ['0' ... '9'] = A_, ['+'] = A_, ['/'] = A_, ['='] = A_,
+	['\n'] = SAN_C_LF,  ['\r'] = SAN_C_CR,	[0x1b] = I_, ['\\'] = I_,
+	['%'] = I_,	    ['&'] = I_,		['\''] = I_, ['A' ... 'Z'] = A_,
+	['a' ... 'z'] = A_, ['0' ... '9'] = A_, ['+'] = A_,  ['/'] = A_,
+	['='] = A_,
 };
 #undef I_
 #undef A_
@@ -288,7 +290,9 @@ static int entity(struct rd *r, struct san_ev *ev)
 	static const struct {
 		const char *name;
 		uint8_t c;
-	} named[] = { { "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' } };
+	} named[] = {
+		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' }
+	};
 	int c = at(r, 1);
 	if (r->more)
 		return -EAGAIN;
@@ -349,23 +353,20 @@ static int quote(struct rd *r, struct san_ev *ev)
 
 int san_decode_esc(const uint8_t *p, size_t avail, bool eof, unsigned flags, struct san_ev *ev)
 {
-	struct rd r = { .p = p, .avail = avail, .eof = eof,
+	struct rd r = { .p = p,
+			.avail = avail,
+			.eof = eof,
 			.keep_crlf = (flags & SAN_DECODE_ESCAPES_ONLY) != 0 };
 	bool esc_only = r.keep_crlf;
 	if (!avail)
 		return eof ? 0 : -EAGAIN;
 	ev->nsym = 0;
 	switch (p[0]) {
-	case 0x1B:
-		return esc_only ? 0 : esc_seq(&r, ev);
-	case '\\':
-		return backslash(&r, ev);
-	case '%':
-		return percent(&r, ev);
-	case '&':
-		return entity(&r, ev);
-	case '\'':
-		return quote(&r, ev);
+	case 0x1B: return esc_only ? 0 : esc_seq(&r, ev);
+	case '\\': return backslash(&r, ev);
+	case '%': return percent(&r, ev);
+	case '&': return entity(&r, ev);
+	case '\'': return quote(&r, ev);
 	case '\r': { /* rule 3: CRs before a LF (a terminal shows one line break for CR CR LF) */
 		if (esc_only)
 			return 0;
@@ -380,8 +381,7 @@ int san_decode_esc(const uint8_t *p, size_t avail, bool eof, unsigned flags, str
 		}
 		return 0;
 	}
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -394,8 +394,9 @@ int san_decode_esc(const uint8_t *p, size_t avail, bool eof, unsigned flags, str
 static bool use_avx2, use_avx512;
 static bool decode_ready;
 
-#define NIB_LO                                                                                     \
-	6, 7, 7, 7, 7, 7 | 64, 7 | 64, 7 | 64, 7, 7, (char)(3 | 128), 9 | 16, 1 | 32, (char)(5 | 128), 1, 9
+#define NIB_LO                                                                        \
+	6, 7, 7, 7, 7, 7 | 64, 7 | 64, 7 | 64, 7, 7, (char)(3 | 128), 9 | 16, 1 | 32, \
+		(char)(5 | 128), 1, 9
 #define NIB_HI (char)128, 16, 8 | 64, 4, 1, 2 | 32, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0
 
 void san_runs_step(struct san_runs *rs, const struct san_word *w)
@@ -437,62 +438,67 @@ void san_word_masks(const uint8_t *p, struct san_word *ret_word)
  * of the word before count through the length of its trailing run), which takes
  * half the operations of doubling the runs themselves. CRs are rare outside a PTY: their rules
  * are computed (from the runs, as san_word_cands does) only in a word that has one. */
-#define SCAN_BODY(MASKS)                                                                           \
-	uint64_t ap = rs->a, cp = rs->c;                                                           \
-	unsigned tail = ~ap ? (unsigned)__builtin_clzll(~ap) : 64; /* trailing run before */      \
-	size_t w = 0;                                                                              \
-	for (; w < nwords; w++, p += 64) {                                                         \
-		uint64_t A, C, L, I;                                                               \
-		MASKS;                                                                             \
-		uint64_t s1 = ~A << 1, s2 = s1 | s1 << 1, s4 = s2 | s2 << 2, s8 = s4 | s4 << 4;   \
-		uint64_t s24 = s8 | s8 << 8 | s8 << 16;                                            \
-		uint64_t near = tail >= 24 ? 0 : ((uint64_t)1 << (24 - tail)) - 1;                \
-		uint64_t top = (uint64_t)1 << 63;                                                  \
-		uint64_t cand = I | (L & ~(s24 | near) & ((A >> 1) | top));                        \
-		if (__builtin_expect((C | cp >> 62) != 0, 0)) {                                    \
-			struct san_runs b_ = { ap, cp };                                           \
-			cand |= san_word_cands(&b_, &(struct san_word){ A, C, L, 0 }, top);        \
-		}                                                                                  \
-		if (__builtin_expect(cand != 0, 0)) {                                              \
-			*ret_word = (struct san_word){ A, C, L, I };                               \
-			*ret_cand = cand;                                                          \
-			break;                                                                     \
-		}                                                                                  \
-		tail = ~A ? (unsigned)__builtin_clzll(~A) : 64;                                   \
-		ap = A;                                                                            \
-		cp = C;                                                                            \
-	}                                                                                          \
-	rs->a = ap;                                                                                \
-	rs->c = cp;                                                                                \
+#define SCAN_BODY(MASKS)                                                                        \
+	uint64_t ap = rs->a, cp = rs->c;                                                        \
+	unsigned tail = ~ap ? (unsigned)__builtin_clzll(~ap) : 64; /* trailing run before */    \
+	size_t w = 0;                                                                           \
+	for (; w < nwords; w++, p += 64) {                                                      \
+		uint64_t A, C, L, I;                                                            \
+		MASKS;                                                                          \
+		uint64_t s1 = ~A << 1, s2 = s1 | s1 << 1, s4 = s2 | s2 << 2, s8 = s4 | s4 << 4; \
+		uint64_t s24 = s8 | s8 << 8 | s8 << 16;                                         \
+		uint64_t near = tail >= 24 ? 0 : ((uint64_t)1 << (24 - tail)) - 1;              \
+		uint64_t top = (uint64_t)1 << 63;                                               \
+		uint64_t cand = I | (L & ~(s24 | near) & ((A >> 1) | top));                     \
+		if (__builtin_expect((C | cp >> 62) != 0, 0)) {                                 \
+			struct san_runs b_ = { ap, cp };                                        \
+			cand |= san_word_cands(&b_, &(struct san_word){ A, C, L, 0 }, top);     \
+		}                                                                               \
+		if (__builtin_expect(cand != 0, 0)) {                                           \
+			*ret_word = (struct san_word){ A, C, L, I };                            \
+			*ret_cand = cand;                                                       \
+			break;                                                                  \
+		}                                                                               \
+		tail = ~A ? (unsigned)__builtin_clzll(~A) : 64;                                 \
+		ap = A;                                                                         \
+		cp = C;                                                                         \
+	}                                                                                       \
+	rs->a = ap;                                                                             \
+	rs->c = cp;                                                                             \
 	return w;
 
 static size_t scan_scalar(const uint8_t *p, size_t nwords, struct san_runs *rs,
 			  struct san_word *ret_word, uint64_t *ret_cand)
 {
-	SCAN_BODY(struct san_word m; san_word_masks(p, &m); A = m.alpha; C = m.cr; L = m.lf; I = m.intro)
+	SCAN_BODY(struct san_word m; san_word_masks(p, &m); A = m.alpha; C = m.cr; L = m.lf;
+		  I = m.intro)
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2"))) static size_t scan_avx2(const uint8_t *p, size_t nwords,
-							 struct san_runs *rs, struct san_word *ret_word,
-							 uint64_t *ret_cand)
+							struct san_runs *rs,
+							struct san_word *ret_word,
+							uint64_t *ret_cand)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-	const __m256i lo_t = _mm256_setr_epi8(NIB_LO, NIB_LO), hi_t = _mm256_setr_epi8(NIB_HI, NIB_HI);
+	const __m256i lo_t = _mm256_setr_epi8(NIB_LO, NIB_LO),
+		      hi_t = _mm256_setr_epi8(NIB_HI, NIB_HI);
 	const __m256i alpha_b = _mm256_set1_epi8(0x0F), intro_b = _mm256_set1_epi8(0x70);
 	const __m256i lf = _mm256_set1_epi8('\n');
 #define MASKS_AVX2                                                                                 \
 	do {                                                                                       \
 		uint64_t in_ = 0, al_ = 0, ln_ = 0, nl_ = 0;                                       \
 		for (unsigned h_ = 0; h_ < 2; h_++) {                                              \
-			__m256i v_ = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h_)); \
+			__m256i v_ =                                                               \
+				_mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h_));  \
 			__m256i c_ = _mm256_and_si256(                                             \
-				_mm256_shuffle_epi8(lo_t, _mm256_and_si256(v_, nib)),               \
-				_mm256_shuffle_epi8(hi_t, _mm256_and_si256(_mm256_srli_epi16(v_, 4), nib))); \
-			al_ |= (uint64_t)~(uint32_t)_mm256_movemask_epi8(                          \
+				_mm256_shuffle_epi8(lo_t, _mm256_and_si256(v_, nib)),              \
+				_mm256_shuffle_epi8(                                               \
+					hi_t, _mm256_and_si256(_mm256_srli_epi16(v_, 4), nib)));   \
+			al_ |= (uint64_t) ~(uint32_t)_mm256_movemask_epi8(                         \
 				       _mm256_cmpeq_epi8(_mm256_and_si256(c_, alpha_b), zero))     \
 			       << (32 * h_);                                                       \
-			in_ |= (uint64_t)~(uint32_t)_mm256_movemask_epi8(                          \
+			in_ |= (uint64_t) ~(uint32_t)_mm256_movemask_epi8(                         \
 				       _mm256_cmpeq_epi8(_mm256_and_si256(c_, intro_b), zero))     \
 			       << (32 * h_);                                                       \
 			ln_ |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c_) << (32 * h_);          \
@@ -510,25 +516,26 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const uint8_t *p, size_t
 
 /* The same with 64-byte registers and mask results: a third of the instructions. */
 __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, size_t nwords,
-							       struct san_runs *rs,
-							       struct san_word *ret_word,
-							       uint64_t *ret_cand)
+							      struct san_runs *rs,
+							      struct san_word *ret_word,
+							      uint64_t *ret_cand)
 {
 	const __m512i nib = _mm512_set1_epi8(0x0F);
 	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_LO));
 	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_HI));
 	const __m512i alpha_b = _mm512_set1_epi8(0x0F), intro_b = _mm512_set1_epi8(0x70);
 	const __m512i lf = _mm512_set1_epi8('\n');
-#define MASKS_AVX512                                                                               \
-	do {                                                                                       \
-		__m512i v_ = _mm512_loadu_si512((const void *)p);                                  \
-		__m512i c_ = _mm512_and_si512(                                                     \
-			_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v_, nib)),                       \
-			_mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(v_, 4), nib)));  \
-		L = _mm512_cmpeq_epi8_mask(v_, lf);                                                \
-		A = _mm512_test_epi8_mask(c_, alpha_b);                                            \
-		C = _mm512_movepi8_mask(c_) & ~L;                                                  \
-		I = _mm512_test_epi8_mask(c_, intro_b);                                            \
+#define MASKS_AVX512                                                                           \
+	do {                                                                                   \
+		__m512i v_ = _mm512_loadu_si512((const void *)p);                              \
+		__m512i c_ = _mm512_and_si512(                                                 \
+			_mm512_shuffle_epi8(lo_t, _mm512_and_si512(v_, nib)),                  \
+			_mm512_shuffle_epi8(hi_t,                                              \
+					    _mm512_and_si512(_mm512_srli_epi16(v_, 4), nib))); \
+		L = _mm512_cmpeq_epi8_mask(v_, lf);                                            \
+		A = _mm512_test_epi8_mask(c_, alpha_b);                                        \
+		C = _mm512_movepi8_mask(c_) & ~L;                                              \
+		I = _mm512_test_epi8_mask(c_, intro_b);                                        \
 	} while (0)
 	SCAN_BODY(MASKS_AVX512)
 #undef MASKS_AVX512
@@ -545,8 +552,8 @@ void san_decode_init(void)
 	decode_ready = true;
 }
 
-size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs, struct san_word *ret_word,
-		      uint64_t *ret_cand)
+size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs,
+		      struct san_word *ret_word, uint64_t *ret_cand)
 {
 #if defined(__x86_64__)
 	if (use_avx512)
@@ -562,16 +569,12 @@ size_t san_scan_words_impl(unsigned impl, const uint8_t *p, size_t nwords, struc
 {
 	san_decode_init();
 	switch (impl) {
-	case 0:
-		return scan_scalar(p, nwords, rs, ret_word, ret_cand);
+	case 0: return scan_scalar(p, nwords, rs, ret_word, ret_cand);
 #if defined(__x86_64__)
-	case 1:
-		return use_avx2 ? scan_avx2(p, nwords, rs, ret_word, ret_cand) : SIZE_MAX;
-	case 2:
-		return use_avx512 ? scan_avx512(p, nwords, rs, ret_word, ret_cand) : SIZE_MAX;
+	case 1: return use_avx2 ? scan_avx2(p, nwords, rs, ret_word, ret_cand) : SIZE_MAX;
+	case 2: return use_avx512 ? scan_avx512(p, nwords, rs, ret_word, ret_cand) : SIZE_MAX;
 #endif
-	default:
-		return SIZE_MAX;
+	default: return SIZE_MAX;
 	}
 }
 
@@ -611,7 +614,8 @@ size_t san_decode_text(const uint8_t *in, size_t n, unsigned flags, uint8_t *out
 			size_t before = run_before(in, j);
 			if (before >= SAN_RUN_MIN && i + 1 < n && run_alpha(in[i + 1]))
 				ev.nsym = 0; /* rule 4 */
-		} else if (c == 0x1B || c == '\\' || c == '%' || c == '&' || c == '\'' || c == '\r') {
+		} else if (c == 0x1B || c == '\\' || c == '%' || c == '&' || c == '\'' ||
+			   c == '\r') {
 			int l = san_decode_esc(in + i, n - i, true, flags, &ev);
 			if (l > 0)
 				len = (size_t)l;

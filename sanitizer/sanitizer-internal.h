@@ -14,9 +14,9 @@
  * What the scans with several implementations may use: asked once (CPUID and the OS's saved
  * register state), then constant. All false on other architectures. */
 struct san_cpu {
-	bool bmi2;       /* variable shifts without flags (the prefilter's sampling loop) */
-	bool avx2;       /* 32-byte vectors */
-	bool avx512bw;   /* 64-byte vectors with byte operations and mask registers */
+	bool bmi2;     /* variable shifts without flags (the prefilter's sampling loop) */
+	bool avx2;     /* 32-byte vectors */
+	bool avx512bw; /* 64-byte vectors with byte operations and mask registers */
 };
 const struct san_cpu *san_cpu(void);
 
@@ -84,8 +84,8 @@ struct san_word {
  * before a LF or a CR, a LF after two or more CRs. Returns its index (rs is then the state
  * before it, *ret_word its masks, *ret_cand the candidates; the last byte's follower is not
  * known and counts as a run byte), or nwords. Uses AVX-512 or AVX2 when the CPU has it. */
-size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs, struct san_word *ret_word,
-		      uint64_t *ret_cand);
+size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs,
+		      struct san_word *ret_word, uint64_t *ret_cand);
 /* san_scan_words with a given implementation (0 portable, 1 AVX2, 2 AVX-512), for the tests;
  * SIZE_MAX when the CPU lacks it. */
 size_t san_scan_words_impl(unsigned impl, const uint8_t *p, size_t nwords, struct san_runs *rs,
@@ -157,8 +157,7 @@ static inline uint8_t san_form_byte(const uint8_t *arena, const struct san_form 
 {
 	const uint8_t *v = arena + f->off;
 	switch (f->kind) {
-	case SAN_FORM_PLUS:
-		return v[o] == ' ' ? '+' : v[o];
+	case SAN_FORM_PLUS: return v[o] == ' ' ? '+' : v[o];
 	case SAN_FORM_HEX: {
 		uint8_t b = v[o >> 1];
 		return (uint8_t)san_hex_digits[f->param][(o & 1) ? b & 15 : b >> 4];
@@ -170,8 +169,7 @@ static inline uint8_t san_form_byte(const uint8_t *arena, const struct san_form 
 		unsigned w = (unsigned)v[b] << 8 | (b + 1 < f->vlen ? v[b + 1] : 0u);
 		return (uint8_t)san_b64_alphabets[f->param >= 3][(w >> (10 - (bit & 7))) & 63];
 	}
-	default:
-		return v[o];
+	default: return v[o];
 	}
 }
 
@@ -181,12 +179,12 @@ static inline uint8_t san_form_byte(const uint8_t *arena, const struct san_form 
  * so the nodes of one depth below a node also form a contiguous range. Depths are bounded by
  * SAN_WHOLE_MAX (long forms enter the trie only as keys). */
 struct san_node {
-	uint32_t fail;    /* longest proper suffix that is a trie node */
-	uint32_t first;   /* index of the first child */
-	uint32_t klink;   /* nearest node on the fail chain (self included) ending a key; 0: none */
-	uint16_t depth;   /* length of the string this node spells */
+	uint32_t fail;	  /* longest proper suffix that is a trie node */
+	uint32_t first;	  /* index of the first child */
+	uint32_t klink;	  /* nearest node on the fail chain (self included) ending a key; 0: none */
+	uint16_t depth;	  /* length of the string this node spells */
 	uint16_t out_len; /* longest pattern that is a suffix of this node's string (0: none) */
-	uint16_t label;   /* secret index of that pattern (first added wins for equal strings) */
+	uint16_t label;	  /* secret index of that pattern (first added wins for equal strings) */
 	uint16_t nchild;
 	uint8_t byte; /* the byte on the edge from the parent */
 	uint8_t pad[3];
@@ -206,7 +204,7 @@ struct san_keymap {
 
 struct san_set {
 	/* building */
-	char **names;        /* malloc'd names, nsecrets of them */
+	char **names;	     /* malloc'd names, nsecrets of them */
 	char **placeholders; /* "[REDACTED:NAME]" per name */
 	size_t *ph_len;
 	size_t nsecrets, cap_secrets;
@@ -221,11 +219,11 @@ struct san_set {
 	struct san_node *nodes;
 	uint32_t nnodes;
 	uint32_t *root_next; /* dense transitions of the root: 256 entries */
-	uint64_t *bits;      /* prefilter: hashed grams at offsets 0..stride-1 of every pattern */
+	uint64_t *bits;	     /* prefilter: hashed grams at offsets 0..stride-1 of every pattern */
 	unsigned hshift;     /* 32 - log2(number of bits) */
 	unsigned stride;     /* the prefilter samples every stride-th position (see skip()) */
-	unsigned gram;       /* prefilter gram length: 4 or 8 bytes */
-	bool bmi2;           /* the CPU has BMI2: the scan uses its variable-count shifts */
+	unsigned gram;	     /* prefilter gram length: 4 or 8 bytes */
+	bool bmi2;	     /* the CPU has BMI2: the scan uses its variable-count shifts */
 	uint32_t max_depth;  /* longest pattern */
 	size_t npatterns;    /* distinct patterns (keys included) */
 

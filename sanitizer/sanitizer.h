@@ -11,28 +11,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SAN_NAME_MAX 128            /* placeholder name: [A-Za-z0-9_.-/], 1..128 */
-#define SAN_SECRETS_MAX 10000       /* secrets per set */
+#define SAN_NAME_MAX 128	    /* placeholder name: [A-Za-z0-9_.-/], 1..128 */
+#define SAN_SECRETS_MAX 10000	    /* secrets per set */
 #define SAN_VALUE_MAX (1024 * 1024) /* one secret value */
-#define SAN_MIN_SECRET_LEN 4        /* shorter raw values are refused (-EINVAL): too short to redact
-				     * without destroying ordinary output; `set` warns below
-				     * SAN_WARN_SECRET_LEN */
+/* Shorter raw values are refused (-EINVAL): too short to redact
+ * without destroying ordinary output; `set` warns below
+ * SAN_WARN_SECRET_LEN */
+#define SAN_MIN_SECRET_LEN 4
 #define SAN_WARN_SECRET_LEN 8
-#define SAN_IDLE_FLUSH_MS 75        /* quiet period after which san_flush_idle should be called */
-#define SAN_MIN_VARIANT_LEN 8       /* encoded forms shorter than this are not registered: a
-				     * 4-7 character fragment of base64/hex matches ordinary text */
-#define SAN_MIN_LINE_LEN 8          /* lines of a multi-line value registered on their own */
-#define SAN_REVEAL_LEN 4            /* a held partial match of d bytes whose shortest completion is
-				     * m bytes is "revealing" when d >= min(SAN_REVEAL_LEN, ceil(m/2)):
-				     * san_flush_idle keeps it held, san_finish redacts it */
-#define SAN_WHOLE_MAX 256           /* forms up to this length are matched whole; a longer form
-				     * (the forms of a long value) is matched from keys, see below */
-#define SAN_KEY_LEN 32              /* a long form is found by keys, its SAN_KEY_LEN-byte pieces at
-				     * every line start and every "key stride" bytes, and a key's
-				     * match is extended over as much of the form as follows it */
-#define SAN_KEYS_MAX 16384          /* keys per set: the key stride grows to stay within it */
+#define SAN_IDLE_FLUSH_MS 75 /* quiet period after which san_flush_idle should be called */
+/* Encoded forms shorter than this are not registered: a
+ * 4-7 character fragment of base64/hex matches ordinary text */
+#define SAN_MIN_VARIANT_LEN 8
+#define SAN_MIN_LINE_LEN 8 /* lines of a multi-line value registered on their own */
+/* A held partial match of d bytes whose shortest completion is
+ * m bytes is "revealing" when d >= min(SAN_REVEAL_LEN, ceil(m/2)):
+ * san_flush_idle keeps it held, san_finish redacts it */
+#define SAN_REVEAL_LEN 4
+/* Forms up to this length are matched whole; a longer form
+ * (the forms of a long value) is matched from keys, see below */
+#define SAN_WHOLE_MAX 256
+/* A long form is found by keys, its SAN_KEY_LEN-byte pieces at
+ * every line start and every "key stride" bytes, and a key's
+ * match is extended over as much of the form as follows it */
+#define SAN_KEY_LEN 32
+#define SAN_KEYS_MAX 16384 /* keys per set: the key stride grows to stay within it */
 #define SAN_PATTERN_BYTES_MAX (64u * 1024 * 1024) /* whole forms and keys of a set (-E2BIG) */
-#define SAN_FORM_BYTES_MAX (64u * 1024 * 1024)    /* long forms kept for extension (-E2BIG) */
+#define SAN_FORM_BYTES_MAX (64u * 1024 * 1024)	  /* long forms kept for extension (-E2BIG) */
 
 struct san_set;
 struct san_stream;

@@ -183,20 +183,20 @@ struct tnode {
 
 struct builder {
 	struct san_set *set;
-	void *arena;      /* secure: the first node array, then the san_forms scratch */
+	void *arena;	  /* secure: the first node array, then the san_forms scratch */
 	uint8_t *scratch; /* in arena, san_forms_scratch(longest value) bytes */
 	struct tnode *tn; /* secure: in arena until it outgrows it, then a region of its own */
 	size_t ntn, cap_tn;
-	uint32_t *hash; /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
-	size_t hcap;    /* power of two */
+	uint32_t *hash;	  /* (parent, byte) -> child id; 0 = empty (the root is never a child) */
+	size_t hcap;	  /* power of two */
 	size_t hcap_hint; /* first size: fits the expected trie, so a small set never rehashes */
-	size_t total;   /* pattern bytes inserted, for SAN_PATTERN_BYTES_MAX */
-	uint16_t label; /* secret being inserted */
+	size_t total;	  /* pattern bytes inserted, for SAN_PATTERN_BYTES_MAX */
+	uint16_t label;	  /* secret being inserted */
 	/* long forms of the secret being inserted */
-	size_t value_off;      /* the value in the set's arena, SIZE_MAX until needed */
+	size_t value_off;	   /* the value in the set's arena, SIZE_MAX until needed */
 	size_t last_off, last_len; /* the text copied last (a repeated text is not copied again) */
-	size_t line_keys;      /* line starts that may become keys, over all forms */
-	size_t long_bytes;     /* bytes of all long forms */
+	size_t line_keys;	   /* line starts that may become keys, over all forms */
+	size_t long_bytes;	   /* bytes of all long forms */
 };
 
 static size_t hslot(uint32_t parent, uint8_t byte, size_t mask)
@@ -246,7 +246,9 @@ static int64_t insert(struct builder *b, const uint8_t *p, size_t len)
 				       (void *)b->tn == b->arena)) < 0)
 				return r;
 			c = (uint32_t)b->ntn++;
-			b->tn[c] = (struct tnode){ .parent = cur, .depth = (uint32_t)i + 1, .byte = p[i] };
+			b->tn[c] = (struct tnode){ .parent = cur,
+						   .depth = (uint32_t)i + 1,
+						   .byte = p[i] };
 			b->hash[s] = c;
 		}
 		cur = c;
@@ -340,8 +342,13 @@ static int add_form(void *ctx, const struct san_form_out *f)
 	if (off < 0)
 		return (int)off;
 	set->forms[set->nforms++] = (struct san_form){
-		.off = (uint32_t)off, .len = (uint32_t)f->len, .vlen = (uint32_t)vlen,
-		.label = b->label, .kind = f->kind, .param = f->param, .lines = f->lines,
+		.off = (uint32_t)off,
+		.len = (uint32_t)f->len,
+		.vlen = (uint32_t)vlen,
+		.label = b->label,
+		.kind = f->kind,
+		.param = f->param,
+		.lines = f->lines,
 	};
 	b->long_bytes += f->len;
 	if (f->lines)
@@ -397,7 +404,8 @@ static int add_key(void *ctx, size_t off)
 		return (int)node;
 	uint32_t id = (uint32_t)set->nkeys++;
 	struct tnode *t = &b->tn[node];
-	set->keys[id] = (struct san_key){ .form = kg->form, .off = (uint32_t)off,
+	set->keys[id] = (struct san_key){ .form = kg->form,
+					  .off = (uint32_t)off,
 					  .next = t->key ? t->key - 1 : UINT32_MAX };
 	t->key = id + 1;
 	return 0;
@@ -430,7 +438,7 @@ static int add_keys(struct builder *b)
 		const struct san_form *f = &set->forms[i];
 		struct keygen kg = { .b = b, .form = (uint32_t)i, .last = SIZE_MAX };
 		size_t last = f->len - SAN_KEY_LEN;
-		for (size_t off = 0; off < last; off = stride > last - off ? last : off + stride)
+		for (size_t off = 0; off<last; off = stride> last - off ? last : off + stride)
 			if ((r = add_key(&kg, off)) < 0)
 				return r;
 		if ((r = add_key(&kg, last)) < 0)
@@ -522,13 +530,15 @@ static int layout(struct builder *b)
 	if (min_len == UINT32_MAX)
 		min_len = 4;
 	unsigned g = min_len >= 12 ? 8 : 4;
-	unsigned k = min_len - g + 1 > SAN_STRIDE_MAX ? SAN_STRIDE_MAX : (unsigned)(min_len - g + 1);
+	unsigned k =
+		min_len - g + 1 > SAN_STRIDE_MAX ? SAN_STRIDE_MAX : (unsigned)(min_len - g + 1);
 	size_t ngrams = 0;
 	for (unsigned d = g; d < g + k; d++)
 		ngrams += at_depth[d];
 	while (k > 8 && ngrams * 32 > SAN_FILTER_BITS_MAX)
 		ngrams -= at_depth[g + --k];
-	while (((size_t)1 << bits_log2) < SAN_FILTER_BITS_MAX && ((size_t)1 << bits_log2) < ngrams * 64)
+	while (((size_t)1 << bits_log2) < SAN_FILTER_BITS_MAX &&
+	       ((size_t)1 << bits_log2) < ngrams * 64)
 		bits_log2++;
 	nbits = (size_t)1 << bits_log2;
 	size = n * sizeof(struct san_node) + 256 * sizeof(uint32_t) + nbits / 8;
@@ -586,7 +596,8 @@ static int layout(struct builder *b)
 		}
 		if (t->key) {
 			nd->klink = (uint32_t)v;
-			set->keymap[set->nkeymap++] = (struct san_keymap){ (uint32_t)v, t->key - 1 };
+			set->keymap[set->nkeymap++] =
+				(struct san_keymap){ (uint32_t)v, t->key - 1 };
 		} else {
 			nd->klink = set->nodes[f].klink;
 		}

@@ -26,7 +26,7 @@ struct span {
  * of the form while they agree, and the span grows with them. */
 struct cand {
 	uint64_t start; /* source start of the span */
-	uint64_t end;   /* source end of the last symbol that agreed */
+	uint64_t end;	/* source end of the last symbol that agreed */
 	uint32_t form;
 	uint32_t off; /* form byte expected next */
 };
@@ -36,16 +36,16 @@ struct cand {
 #define RING 512u
 
 struct view {
-	uint32_t state;  /* automaton state */
-	uint64_t next;   /* source position of the next byte this view has not consumed */
-	uint64_t nsym;   /* symbols consumed */
+	uint32_t state; /* automaton state */
+	uint64_t next;	/* source position of the next byte this view has not consumed */
+	uint64_t nsym;	/* symbols consumed */
 	unsigned ncand;
 	struct cand cand[SAN_CANDS];
 };
 
 struct san_stream {
 	const struct san_set *set;
-	uint64_t pos;     /* bytes of input seen */
+	uint64_t pos;	  /* bytes of input seen */
 	uint64_t emitted; /* output is decided for every position before this */
 	/* Raw bytes [hold_base, hold_base + hold_len) kept from earlier calls (secure memory). */
 	uint8_t *hold;
@@ -68,12 +68,12 @@ struct san_stream {
 	struct san_ev *evs;
 	size_t ev_lo, ev_hi, ev_first, ev_cap;
 	uint64_t scanned;
-	uint64_t ev_end;    /* end of the last event (introducers before it are inside it) */
+	uint64_t ev_end;      /* end of the last event (introducers before it are inside it) */
 	struct san_runs runs; /* rule 4's run state of the 64 bytes before `scanned` */
 	uint64_t pend;
-	uint8_t *carry;     /* secure, SAN_ESC_MAX bytes */
+	uint8_t *carry; /* secure, SAN_ESC_MAX bytes */
 	size_t carry_len;
-	uint8_t *work;      /* secure: carry + the start of the next chunk */
+	uint8_t *work; /* secure: carry + the start of the next chunk */
 	/* The last HIST bytes of input before hist_end (secure): the line rules look back at them
 	 * from the start of a range. */
 	uint8_t *hist;
@@ -225,8 +225,8 @@ static int add_span(struct san_stream *st, uint64_t start, uint64_t end, uint16_
 	size_t k = j;
 	while (k < st->hi && st->spans[k].start <= end) {
 		const struct span *o = &st->spans[k];
-		if (names_before(o->start, o->lab_partial, o->lab_end, o->label, nw.start, nw.lab_partial,
-				 nw.lab_end, nw.label)) {
+		if (names_before(o->start, o->lab_partial, o->lab_end, o->label, nw.start,
+				 nw.lab_partial, nw.lab_end, nw.label)) {
 			nw.label = o->label;
 			nw.lab_end = o->lab_end;
 			nw.lab_partial = o->lab_partial;
@@ -245,7 +245,8 @@ static int add_span(struct san_stream *st, uint64_t start, uint64_t end, uint16_
 	}
 	if (st->hi == st->cap) {
 		if (st->lo > 0) {
-			memmove(st->spans, st->spans + st->lo, (st->hi - st->lo) * sizeof(struct span));
+			memmove(st->spans, st->spans + st->lo,
+				(st->hi - st->lo) * sizeof(struct span));
 			st->hi -= st->lo;
 			j -= st->lo;
 			st->lo = 0;
@@ -292,7 +293,8 @@ static int release_and_hold(struct san_stream *st, uint64_t limit)
 	uint64_t keep = st->emitted, end = st->pos;
 	if (st->hi > st->lo && st->spans[st->lo].start <= keep)
 		keep = st->spans[st->lo].end; /* a span's own bytes are never needed */
-	if (st->hi > st->lo && st->spans[st->hi - 1].end >= end && st->spans[st->hi - 1].start < end)
+	if (st->hi > st->lo && st->spans[st->hi - 1].end >= end &&
+	    st->spans[st->hi - 1].start < end)
 		end = st->spans[st->hi - 1].start;
 	if (keep > end)
 		keep = end = st->pos;
@@ -326,7 +328,8 @@ static int release_and_hold(struct san_stream *st, uint64_t limit)
 		memset(dst + have, 0, (size_t)(gap_end - x));
 		if (gap_end < end) {
 			assert(st->chunk && end <= st->chunk_base + st->chunk_len);
-			memcpy(dst + (gap_end - keep), st->chunk + (gap_end - cb), (size_t)(end - gap_end));
+			memcpy(dst + (gap_end - keep), st->chunk + (gap_end - cb),
+			       (size_t)(end - gap_end));
 		}
 	}
 	if (st->hold_len > need)
@@ -405,9 +408,9 @@ static int cands_start(struct san_stream *st, struct view *v, uint32_t knode, ui
 			st->overflows++;
 			continue;
 		}
-		v->cand[v->ncand++] = (struct cand){ .start = kstart, .end = s1,
-						     .form = key->form,
-						     .off = key->off + SAN_KEY_LEN };
+		v->cand[v->ncand++] = (struct cand){
+			.start = kstart, .end = s1, .form = key->form, .off = key->off + SAN_KEY_LEN
+		};
 	}
 	return 0;
 }
@@ -436,7 +439,8 @@ static int view_sym(struct san_stream *st, struct view *v, uint8_t c, uint64_t s
 			return r;
 	}
 	const struct san_node *n = &set->nodes[s];
-	if (n->out_len && (r = add_span(st, sym_start(st, v, n->out_len, s1), s1, n->label, false)) < 0)
+	if (n->out_len &&
+	    (r = add_span(st, sym_start(st, v, n->out_len, s1), s1, n->label, false)) < 0)
 		return r;
 	if (n->klink && (r = cands_start(st, v, n->klink, s1)) < 0)
 		return r;
@@ -481,8 +485,8 @@ static int lf_event(const struct san_stream *st, uint64_t x);
 /* The candidates of one word at w0 (bits of cand, bytes at p): each outside an earlier event
  * becomes an event or nothing. 1 when one waits for bytes not seen yet (then st->pend, and
  * scanned is its position), 0, or a negative errno. */
-static __attribute__((noinline)) int word_events(struct san_stream *st, const uint8_t *p, uint64_t w0,
-						 uint64_t cand)
+static __attribute__((noinline)) int word_events(struct san_stream *st, const uint8_t *p,
+						 uint64_t w0, uint64_t cand)
 {
 	uint64_t end = st->chunk_base + st->chunk_len;
 	int r;
@@ -540,8 +544,10 @@ static int prescan(struct san_stream *st, uint64_t upto)
 				/* wait at pend, with the state of the 64 bytes before it */
 				unsigned b = (unsigned)(st->pend - w0);
 				if (b)
-					st->runs = (struct san_runs){ before.a >> b | m.alpha << (64 - b),
-								      before.c >> b | m.cr << (64 - b) };
+					st->runs = (struct san_runs){
+						before.a >> b | m.alpha << (64 - b),
+						before.c >> b | m.cr << (64 - b)
+					};
 				st->scanned = st->pend;
 				return 0;
 			}
@@ -565,8 +571,9 @@ static int prescan(struct san_stream *st, uint64_t upto)
 		/* the state before the next byte: the 64 bytes before it */
 		if (n) {
 			uint64_t keep = ((uint64_t)1 << n) - 1; /* n < 64 */
-			st->runs = (struct san_runs){ st->runs.a >> n | (m.alpha & keep) << (64 - n),
-						      st->runs.c >> n | (m.cr & keep) << (64 - n) };
+			st->runs =
+				(struct san_runs){ st->runs.a >> n | (m.alpha & keep) << (64 - n),
+						   st->runs.c >> n | (m.cr & keep) << (64 - n) };
 		}
 		st->scanned = w0 + n;
 		if (st->pend != NONE)
@@ -620,24 +627,24 @@ static int lf_event(const struct san_stream *st, uint64_t x)
  * one branch on the combined result: the loads are independent (the CPU overlaps their cache
  * misses) and the branch is taken about once per 250 groups, so it is predicted. The group that
  * hit is then searched sample by sample for the first one. No calls, no automaton. */
-#define PF_BIT(h) ((bits[(h) >> 6] >> ((h) & 63)) & 1)
-#define PF_TEST(HASH, MA, MB, at)                                                                  \
+#define PF_BIT(h) ((bits[(h) >> 6] >> ((h)&63)) & 1)
+#define PF_TEST(HASH, MA, MB, at) \
 	(PF_BIT(HASH(p + (at), MA, shift)) & PF_BIT(HASH(p + (at), MB, shift)))
-#define SKIP_BODY(G, HASH, MA, MB)                                                                 \
-	size_t q = i;                                                                              \
-	while (q + 3 * (size_t)k + (G) <= len) {                                                   \
-		uint64_t t = PF_TEST(HASH, MA, MB, q) | PF_TEST(HASH, MA, MB, q + k) |             \
-			     PF_TEST(HASH, MA, MB, q + 2 * (size_t)k) |                            \
-			     PF_TEST(HASH, MA, MB, q + 3 * (size_t)k);                             \
-		if (__builtin_expect(t != 0, 0))                                                   \
-			break;                                                                     \
-		q += 4 * (size_t)k;                                                                \
-	}                                                                                          \
-	while (q + (G) <= len) {                                                                   \
-		if (PF_TEST(HASH, MA, MB, q))                                                      \
-			return q;                                                                  \
-		q += k;                                                                            \
-	}                                                                                          \
+#define SKIP_BODY(G, HASH, MA, MB)                                                     \
+	size_t q = i;                                                                  \
+	while (q + 3 * (size_t)k + (G) <= len) {                                       \
+		uint64_t t = PF_TEST(HASH, MA, MB, q) | PF_TEST(HASH, MA, MB, q + k) | \
+			     PF_TEST(HASH, MA, MB, q + 2 * (size_t)k) |                \
+			     PF_TEST(HASH, MA, MB, q + 3 * (size_t)k);                 \
+		if (__builtin_expect(t != 0, 0))                                       \
+			break;                                                         \
+		q += 4 * (size_t)k;                                                    \
+	}                                                                              \
+	while (q + (G) <= len) {                                                       \
+		if (PF_TEST(HASH, MA, MB, q))                                          \
+			return q;                                                      \
+		q += k;                                                                \
+	}                                                                              \
 	return q;
 
 static size_t skip4(const uint64_t *bits, unsigned shift, unsigned k, const uint8_t *p, size_t i,
@@ -827,8 +834,9 @@ static uint64_t window(const struct san_stream *st)
 {
 	const struct san_node *nodes = st->set->nodes;
 	uint64_t w = st->raw.next - nodes[st->raw.state].depth;
-	uint64_t d = st->dec.state ? st->ring[(st->dec.nsym - nodes[st->dec.state].depth) & (RING - 1)]
-				   : st->dec.next;
+	uint64_t d = st->dec.state
+			     ? st->ring[(st->dec.nsym - nodes[st->dec.state].depth) & (RING - 1)]
+			     : st->dec.next;
 	if (st->pend < d)
 		d = st->pend;
 	if (d < w)
@@ -850,7 +858,8 @@ static int cand_spans(struct san_stream *st)
 		struct view *v = vi ? &st->dec : &st->raw;
 		for (unsigned i = 0; i < v->ncand; i++) {
 			struct cand *c = &v->cand[i];
-			if ((r = add_span(st, c->start, c->end, st->set->forms[c->form].label, false)) < 0)
+			if ((r = add_span(st, c->start, c->end, st->set->forms[c->form].label,
+					  false)) < 0)
 				return r;
 		}
 	}
@@ -995,7 +1004,8 @@ int san_feed(struct san_stream *st, const void *buf, size_t len, san_emit_fn emi
 
 /* Shared by san_flush_idle and san_finish: the deepest held partial match of each view that
  * could reveal a secret: its start in *ret_start (UINT64_MAX: none) and its name. */
-static void revealing(struct san_stream *st, struct view *v, uint64_t *ret_start, uint16_t *ret_label)
+static void revealing(struct san_stream *st, struct view *v, uint64_t *ret_start,
+		      uint16_t *ret_label)
 {
 	uint32_t node = san_revealing(st->set, v->state, ret_label);
 	*ret_start = NONE;

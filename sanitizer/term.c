@@ -14,14 +14,14 @@
 
 enum tstate {
 	T_GROUND,
-	T_ESC,      /* after ESC */
-	T_CSI,      /* ESC [ held in buf until its final byte (KEEP_COLOURS) */
+	T_ESC,	    /* after ESC */
+	T_CSI,	    /* ESC [ held in buf until its final byte (KEEP_COLOURS) */
 	T_CSI_DROP, /* a CSI being removed: bytes up to its final byte go */
-	T_NF,       /* ESC + intermediates held in buf (KEEP_COLOURS) or removed (STRIP_ALL) */
-	T_STR,      /* inside a removed OSC/DCS/SOS/PM/APC string */
+	T_NF,	    /* ESC + intermediates held in buf (KEEP_COLOURS) or removed (STRIP_ALL) */
+	T_STR,	    /* inside a removed OSC/DCS/SOS/PM/APC string */
 	T_STR_ESC,  /* ... after an ESC in it */
 	T_OSC_NUM,  /* OSC52: ESC ] and its number held in buf until the ';' */
-	T_C2,       /* a 0xC2 byte held: U+0080..U+009F (C1) or not */
+	T_C2,	    /* a 0xC2 byte held: U+0080..U+009F (C1) or not */
 };
 
 struct san_term {
@@ -29,12 +29,12 @@ struct san_term {
 	enum tstate st;
 	uint8_t buf[SAN_TERM_SEQ_MAX]; /* held bytes of an undecided sequence */
 	size_t blen;
-	bool str_osc;       /* the string is an OSC: BEL ends it too */
-	bool drop;          /* T_NF: remove rather than hold */
-	size_t str_len;     /* bytes of the current removed string */
-	uint32_t osc_num;   /* T_OSC_NUM: the number so far */
+	bool str_osc;	  /* the string is an OSC: BEL ends it too */
+	bool drop;	  /* T_NF: remove rather than hold */
+	size_t str_len;	  /* bytes of the current removed string */
+	uint32_t osc_num; /* T_OSC_NUM: the number so far */
 	unsigned osc_digits;
-	uint8_t prev;       /* the last byte passed, 0 after a removal: a C1 byte (0x80..0x9F) is
+	uint8_t prev; /* the last byte passed, 0 after a removal: a C1 byte (0x80..0x9F) is
 			     * kept only right after a byte that it can continue in UTF-8 */
 	uint64_t removed;
 	/* during a feed */
@@ -102,7 +102,8 @@ static size_t next_special_sse2(enum san_term_mode mode, const uint8_t *p, size_
 	size_t i = 0;
 	const __m128i esc = _mm_set1_epi8(0x1B), c2 = _mm_set1_epi8((char)0xC2);
 	const __m128i enq = _mm_set1_epi8(0x05), c1 = _mm_set1_epi8((char)0xA0);
-	const __m128i b1f = _mm_set1_epi8(0x1F), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+	const __m128i b1f = _mm_set1_epi8(0x1F), tab = _mm_set1_epi8('\t'),
+		      lf = _mm_set1_epi8('\n');
 	const __m128i cr = _mm_set1_epi8('\r'), del = _mm_set1_epi8(0x7F);
 	for (; i + 16 <= n; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -138,10 +139,12 @@ __attribute__((target("avx2"))) static inline uint32_t special_avx2(enum san_ter
 		if (mode == SAN_TERM_KEEP_COLOURS) {
 			m = _mm256_or_si256(m, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x05)));
 		} else {
-			__m256i ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
-			__m256i ok = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
-						     _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
-								     _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'))));
+			__m256i ctl =
+				_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+			__m256i ok = _mm256_or_si256(
+				_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+				_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+						_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'))));
 			m = _mm256_or_si256(m, _mm256_andnot_si256(ok, ctl));
 			m = _mm256_or_si256(m, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
 		}
@@ -150,7 +153,7 @@ __attribute__((target("avx2"))) static inline uint32_t special_avx2(enum san_ter
 }
 
 __attribute__((target("avx2"))) static size_t next_special_avx2(enum san_term_mode mode,
-								 const uint8_t *p, size_t n)
+								const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64) {
@@ -191,7 +194,8 @@ __attribute__((target("avx512bw"))) static size_t next_special_avx512(enum san_t
 		uint64_t a = special_avx512(mode, _mm512_loadu_si512((const void *)(p + i)));
 		uint64_t b = special_avx512(mode, _mm512_loadu_si512((const void *)(p + i + 64)));
 		if (__builtin_expect((a | b) != 0, 0))
-			return i + (a ? (size_t)__builtin_ctzll(a) : 64 + (size_t)__builtin_ctzll(b));
+			return i +
+			       (a ? (size_t)__builtin_ctzll(a) : 64 + (size_t)__builtin_ctzll(b));
 	}
 	return i + next_special_sse2(mode, p + i, n - i);
 }
@@ -200,18 +204,13 @@ __attribute__((target("avx512bw"))) static size_t next_special_avx512(enum san_t
 size_t san_term_scan_impl(unsigned impl, enum san_term_mode mode, const uint8_t *p, size_t n)
 {
 	switch (impl) {
-	case 0:
-		return next_special_bytes(mode, p, n);
+	case 0: return next_special_bytes(mode, p, n);
 #if defined(__x86_64__)
-	case 1:
-		return next_special_sse2(mode, p, n);
-	case 2:
-		return san_cpu()->avx2 ? next_special_avx2(mode, p, n) : SIZE_MAX;
-	case 3:
-		return san_cpu()->avx512bw ? next_special_avx512(mode, p, n) : SIZE_MAX;
+	case 1: return next_special_sse2(mode, p, n);
+	case 2: return san_cpu()->avx2 ? next_special_avx2(mode, p, n) : SIZE_MAX;
+	case 3: return san_cpu()->avx512bw ? next_special_avx512(mode, p, n) : SIZE_MAX;
 #endif
-	default:
-		return SIZE_MAX;
+	default: return SIZE_MAX;
 	}
 }
 
@@ -283,13 +282,15 @@ static bool csi_allowed(const uint8_t *b, size_t n)
 		return false;
 	if (priv == '?') {
 		if (fin == 'h' || fin == 'l')
-			return params_in(b + i, pe - i, dec_modes, sizeof(dec_modes) / sizeof(dec_modes[0]));
+			return params_in(b + i, pe - i, dec_modes,
+					 sizeof(dec_modes) / sizeof(dec_modes[0]));
 		return fin == 'J' || fin == 'K';
 	}
 	if (priv)
 		return false;
 	if (fin == 'h' || fin == 'l')
-		return params_in(b + i, pe - i, ansi_modes, sizeof(ansi_modes) / sizeof(ansi_modes[0]));
+		return params_in(b + i, pe - i, ansi_modes,
+				 sizeof(ansi_modes) / sizeof(ansi_modes[0]));
 	if (fin == 'T' && memchr(b + i, ';', pe - i))
 		return false; /* CSI Ps;Ps;Ps;Ps;Ps T: mouse highlight tracking */
 	return fin && strchr("mABCDEFGHJKSTXdfrsu@LMPaeg`", fin);
@@ -416,9 +417,9 @@ static int after_esc(struct san_term *t, uint8_t c)
 	if (c >= 0x20 && c <= 0x2F) {
 		t->buf[1] = c;
 		t->blen = 2;
-		t->drop = m == SAN_TERM_STRIP_ALL ||
-			  !(c == '(' || c == ')' || c == '*' || c == '+' || c == '-' || c == '.' ||
-			    c == '/');
+		t->drop =
+			m == SAN_TERM_STRIP_ALL || !(c == '(' || c == ')' || c == '*' || c == '+' ||
+						     c == '-' || c == '.' || c == '/');
 		t->st = T_NF;
 		return 0;
 	}
@@ -442,8 +443,7 @@ static int state_byte(struct san_term *t, uint8_t c)
 {
 	int r;
 	switch (t->st) {
-	case T_ESC:
-		return after_esc(t, c);
+	case T_ESC: return after_esc(t, c);
 	case T_CSI:
 		if (c >= 0x40 && c <= 0x7E) {
 			t->buf[t->blen++] = c;
@@ -551,8 +551,7 @@ static int state_byte(struct san_term *t, uint8_t c)
 		}
 		uint8_t two[2] = { 0xC2, c };
 		return out(t, two, 2);
-	case T_GROUND:
-		break;
+	case T_GROUND: break;
 	}
 	return special(t->mode, c) ? ground_special(t, c) : out(t, &c, 1);
 }
@@ -606,16 +605,11 @@ int san_term_finish(struct san_term *t, san_emit_fn emit, void *ctx)
 		else
 			t->removed++;
 		break;
-	case T_C2:
-		r = out(t, "\xc2", 1);
-		break;
+	case T_C2: r = out(t, "\xc2", 1); break;
 	case T_CSI:
 	case T_NF:
-	case T_OSC_NUM: /* might have become a clipboard write */
-		t->removed++;
-		break;
-	default:
-		break;
+	case T_OSC_NUM: /* might have become a clipboard write */ t->removed++; break;
+	default: break;
 	}
 	t->st = T_GROUND;
 	t->blen = 0;

@@ -32,8 +32,9 @@ static int emit(struct gen *g, const uint8_t *p, size_t len, uint8_t kind, uint8
 {
 	if (len < min)
 		return 0;
-	struct san_form_out f = { .p = p, .len = len, .kind = kind, .param = param, .lines = lines,
-				  .value = p == g->v };
+	struct san_form_out f = {
+		.p = p, .len = len, .kind = kind, .param = param, .lines = lines, .value = p == g->v
+	};
 	if (len > SAN_WHOLE_MAX && (kind == SAN_FORM_HEX || kind == SAN_FORM_B64))
 		f.p = NULL; /* a long encoding is computed from the value when needed */
 	return g->fn(g->ctx, &f);
@@ -93,7 +94,8 @@ static int gen_encodings(struct gen *g, const uint8_t *s, size_t n, bool is_valu
 			}
 			r = emit(g, g->out, 2 * n, SAN_FORM_HEX, up, 0, SAN_MIN_VARIANT_LEN);
 		} else {
-			r = long_ok ? emit(g, NULL, 2 * n, SAN_FORM_HEX, up, 0, SAN_MIN_VARIANT_LEN) : 0;
+			r = long_ok ? emit(g, NULL, 2 * n, SAN_FORM_HEX, up, 0, SAN_MIN_VARIANT_LEN)
+				    : 0;
 		}
 		if (r < 0)
 			return r;
@@ -107,12 +109,14 @@ static int gen_encodings(struct gen *g, const uint8_t *s, size_t n, bool is_valu
 				if (nl)
 					g->tmp[m++] = '\n';
 				size_t o = b64(g->tmp, m, g->out, alpha);
-				if ((r = emit(g, g->out, o, SAN_FORM_B64, 0, 0, SAN_MIN_VARIANT_LEN)) < 0)
+				if ((r = emit(g, g->out, o, SAN_FORM_B64, 0, 0,
+					      SAN_MIN_VARIANT_LEN)) < 0)
 					return r;
 				if (o % 4) {
 					while (o % 4)
 						g->out[o++] = '=';
-					r = emit(g, g->out, o, SAN_FORM_B64, 0, 0, SAN_MIN_VARIANT_LEN);
+					r = emit(g, g->out, o, SAN_FORM_B64, 0, 0,
+						 SAN_MIN_VARIANT_LEN);
 					if (r < 0)
 						return r;
 				}
@@ -126,11 +130,11 @@ static int gen_encodings(struct gen *g, const uint8_t *s, size_t n, bool is_valu
 				memset(g->tmp, 0, a);
 				memcpy(g->tmp + a, s, n);
 				b64(g->tmp, a + n, g->out, alpha);
-				r = emit(g, g->out + from, to - from, SAN_FORM_B64, (uint8_t)(url * 3 + a),
-					 0, SAN_MIN_VARIANT_LEN);
+				r = emit(g, g->out + from, to - from, SAN_FORM_B64,
+					 (uint8_t)(url * 3 + a), 0, SAN_MIN_VARIANT_LEN);
 			} else {
-				r = long_ok ? emit(g, NULL, to - from, SAN_FORM_B64, (uint8_t)(url * 3 + a), 0,
-						   SAN_MIN_VARIANT_LEN)
+				r = long_ok ? emit(g, NULL, to - from, SAN_FORM_B64,
+						   (uint8_t)(url * 3 + a), 0, SAN_MIN_VARIANT_LEN)
 					    : 0;
 			}
 			if (r < 0)
@@ -183,8 +187,12 @@ int san_forms(const uint8_t *value, size_t len, uint8_t *scratch, san_form_fn fn
 		return -EINVAL;
 	uint8_t *dv = scratch, *sv = dv + len, *uv = sv + len, *duv = uv + len, *pv = duv + len;
 	uint8_t *crlf = pv + len;
-	struct gen g = { .fn = fn, .ctx = ctx, .v = value, .n = len,
-			 .tmp = crlf + 2 * SAN_WHOLE_MAX, .out = crlf + 3 * SAN_WHOLE_MAX + 8 };
+	struct gen g = { .fn = fn,
+			 .ctx = ctx,
+			 .v = value,
+			 .n = len,
+			 .tmp = crlf + 2 * SAN_WHOLE_MAX,
+			 .out = crlf + 3 * SAN_WHOLE_MAX + 8 };
 	bool multi = memchr(value, '\n', len) != NULL, long_value = len > SAN_WHOLE_MAX;
 
 	/* raw; with keys at its line starts when it is long and has lines */
@@ -200,7 +208,8 @@ int san_forms(const uint8_t *value, size_t len, uint8_t *scratch, san_form_fn fn
 	/* as the decoded view shows the raw value (run line breaks gone, CRLF as LF, its own
 	 * escapes decoded) */
 	size_t dn = san_decode_text(value, len, 0, dv, NULL, NULL);
-	if (!same(dv, dn, value, len) && (r = emit(&g, dv, dn, SAN_FORM_TEXT, 0, 0, SAN_MIN_SECRET_LEN)) < 0)
+	if (!same(dv, dn, value, len) &&
+	    (r = emit(&g, dv, dn, SAN_FORM_TEXT, 0, 0, SAN_MIN_SECRET_LEN)) < 0)
 		return r;
 	/* without any line break: what the decoded view shows of the value printed with escapes
 	 * (JSON "\n", %0A, ...) */
@@ -243,7 +252,8 @@ int san_forms(const uint8_t *value, size_t len, uint8_t *scratch, san_form_fn fn
 					crlf[o++] = '\r';
 				crlf[o++] = value[i];
 			}
-			if (o != len && (r = emit(&g, crlf, o, SAN_FORM_TEXT, 0, 0, SAN_MIN_SECRET_LEN)) < 0)
+			if (o != len &&
+			    (r = emit(&g, crlf, o, SAN_FORM_TEXT, 0, 0, SAN_MIN_SECRET_LEN)) < 0)
 				return r;
 		}
 		if ((r = gen_lines(&g, long_value)) < 0)

@@ -39,10 +39,10 @@ __attribute__((noreturn)) static void fail(const struct sup_child *c, int stage,
 	_exit(code);
 }
 
-#define CHECK(c, cond, stage)                                                                      \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			fail((c), (stage), errno, SUP_EXIT_FAILURE);                               \
+#define CHECK(c, cond, stage)                                        \
+	do {                                                         \
+		if (!(cond))                                         \
+			fail((c), (stage), errno, SUP_EXIT_FAILURE); \
 	} while (0)
 
 static void setup_userns(const struct sup_child *c)
@@ -79,10 +79,18 @@ static void hide_path(const struct sup_child *c, const char *path)
  * Directories turn into an empty tmpfs, sockets into /dev/null. The caller's /run/user/<uid>
  * (session bus, systemd --user, gpg-agent, wayland, pipewire) is added at run time. */
 static const char *const ipc_paths[] = {
-	"/run/dbus",          "/run/systemd/private", "/run/docker.sock",
-	"/var/run/docker.sock", "/run/docker",        "/run/containerd",
-	"/run/podman",        "/run/crio",            "/run/libvirt",
-	"/run/snapd.socket",  "/run/snapd-snap.socket", "/tmp/.X11-unix",
+	"/run/dbus",
+	"/run/systemd/private",
+	"/run/docker.sock",
+	"/var/run/docker.sock",
+	"/run/docker",
+	"/run/containerd",
+	"/run/podman",
+	"/run/crio",
+	"/run/libvirt",
+	"/run/snapd.socket",
+	"/run/snapd-snap.socket",
+	"/tmp/.X11-unix",
 	"/tmp/.ICE-unix",
 };
 
@@ -127,8 +135,7 @@ static size_t clone_writable(const struct sup_child *c, int *fds, const char **p
 	return n;
 }
 
-static void attach_writable(const struct sup_child *c, const int *fds, const char **paths,
-			    size_t n)
+static void attach_writable(const struct sup_child *c, const int *fds, const char **paths, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
@@ -163,7 +170,9 @@ static void make_pty(struct sup_child *c)
 		struct cmsghdr align;
 	} ctl;
 	memset(&ctl, 0, sizeof(ctl));
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
@@ -209,7 +218,7 @@ static void setup_dev(struct sup_child *c)
 		close(fds[i]);
 	}
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" },       { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd", "/dev/fd" },	      { "/proc/self/fd/0", "/dev/stdin" },
 		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
 		{ "pts/ptmx", "/dev/ptmx" },
 	};
@@ -224,8 +233,7 @@ static void setup_dev(struct sup_child *c)
 	      SUP_ST_DEV);
 	if (c->pty_sock >= 0)
 		make_pty(c);
-	CHECK(c,
-	      mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0,
+	CHECK(c, mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0,
 	      SUP_ST_DEV);
 }
 
@@ -322,8 +330,9 @@ static void home_layer(const struct sup_child *c)
 	CHECK(c, mkdir(stage, 0700) == 0, SUP_ST_HOME);
 	CHECK(c, mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") == 0,
 	      SUP_ST_HOME);
-	CHECK(c, mkdir("/tmp/.secretctl-home-layer/upper", 0700) == 0 &&
-			 mkdir("/tmp/.secretctl-home-layer/work", 0700) == 0,
+	CHECK(c,
+	      mkdir("/tmp/.secretctl-home-layer/upper", 0700) == 0 &&
+		      mkdir("/tmp/.secretctl-home-layer/work", 0700) == 0,
 	      SUP_ST_HOME);
 	/* The upper layer's root takes the lower directory's owner and mode, as $HOME had them
 	 * (an owner or group this user namespace does not map stays ours: EINVAL). */
@@ -378,7 +387,8 @@ static void setup_mounts(struct sup_child *c)
 		      SUP_ST_READONLY);
 		static const char *const tmps[] = { "/tmp", "/var/tmp", "/dev/shm" };
 		for (size_t i = 0; i < ARRAY_SIZE(tmps); i++) {
-			if (mount("tmpfs", tmps[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 &&
+			if (mount("tmpfs", tmps[i], "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") <
+				    0 &&
 			    errno != ENOENT)
 				fail(c, SUP_ST_TMP, errno, SUP_EXIT_FAILURE);
 		}
@@ -466,8 +476,7 @@ struct ll_ruleset_attr {
 
 static void landlock_scope(const struct sup_child *c)
 {
-	struct ll_ruleset_attr attr = { 0, 0,
-					LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL };
+	struct ll_ruleset_attr attr = { 0, 0, LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL };
 	long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	CHECK(c, fd >= 0, SUP_ST_LANDLOCK);
 	CHECK(c, syscall(SYS_landlock_restrict_self, (int)fd, 0) == 0, SUP_ST_LANDLOCK);
@@ -576,7 +585,8 @@ __attribute__((noreturn)) static void exec_command(const struct sup_child *c)
 		struct stat st;
 		/* The file judged must be the file that runs: a symlink swapped since is refused. */
 		if ((c->spec->exec_dev || c->spec->exec_ino) &&
-		    (stat(c->spec->exec_file, &st) < 0 || (uint64_t)st.st_dev != c->spec->exec_dev ||
+		    (stat(c->spec->exec_file, &st) < 0 ||
+		     (uint64_t)st.st_dev != c->spec->exec_dev ||
 		     (uint64_t)st.st_ino != c->spec->exec_ino))
 			fail(c, SUP_ST_EXEC, ESTALE, SUP_EXIT_NOEXEC);
 		exec_path(c->spec->exec_file, c->spec->argv, c->envp);

@@ -62,7 +62,8 @@ int sup_out_open(struct sup_out *io, const int out_fd[3])
 		/* stdout and stderr to one place (a terminal, `2>&1`) share one queue, so their
 		 * bytes arrive in the order they were made. */
 		if (s == SUP_STDERR && io->o[SUP_STDOUT] && fstat(out_fd[SUP_STDOUT], &a) == 0 &&
-		    fstat(out_fd[SUP_STDERR], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		    fstat(out_fd[SUP_STDERR], &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
 			io->o[s] = io->o[SUP_STDOUT];
 			continue;
 		}

@@ -13,8 +13,11 @@ int sup_probe(enum sup_profile p, bool deny_network, struct sup_result *ret)
 	struct reterr err = { { 0 }, 0, 0 };
 	if (!spec)
 		return -ENOMEM;
-	struct sup_opts o = { .profile = p, .deny_network = deny_network, .io = SUP_IO_PIPE,
-			      .stdin_fd = -1, .timeout_ms = 10000 };
+	struct sup_opts o = { .profile = p,
+			      .deny_network = deny_network,
+			      .io = SUP_IO_PIPE,
+			      .stdin_fd = -1,
+			      .timeout_ms = 10000 };
 	int r = sup_spec_set_opts(spec, &o);
 	if (r == 0) {
 		spec->probe = true;

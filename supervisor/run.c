@@ -30,7 +30,7 @@
 #define IO_CHUNK (1024 * 1024) /* = the pipe size: one read empties a full pipe */
 #define STDIN_BUF (64 * 1024)
 #define PIPE_SIZE (1024 * 1024) /* fewer wake-ups for bulk output; silently kept if refused */
-#define OUT_BURST 8 /* full reads in a row before the next poll (8 MiB) */
+#define OUT_BURST 8		/* full reads in a row before the next poll (8 MiB) */
 
 enum { S_SIG, S_PID, S_REPORT, S_STATUS, S_OUT, S_ERR, S_IN_SRC, S_IN_DST, S_CANCEL, S_N };
 
@@ -175,12 +175,13 @@ int sup_nproc_check(uint64_t limit, bool required, struct reterr *err)
 		return 0;
 	/* RLIMIT_NPROC does not bind uid 0; pid_max (>= 300) or a pids cgroup must. */
 	if (required)
-		return reterr_set(err, -EPERM,
-				  "cannot enforce a limit of %llu processes: running as root, and "
-				  "neither a per-namespace pid_max (Linux >= 6.14, limits of %d or more) "
-				  "nor a writable pids cgroup at %s is available (RLIMIT_NPROC does not "
-				  "apply to root)",
-				  (unsigned long long)limit, SUP_PID_MAX_MIN, SUP_PIDS_CGROUP_ROOT);
+		return reterr_set(
+			err, -EPERM,
+			"cannot enforce a limit of %llu processes: running as root, and "
+			"neither a per-namespace pid_max (Linux >= 6.14, limits of %d or more) "
+			"nor a writable pids cgroup at %s is available (RLIMIT_NPROC does not "
+			"apply to root)",
+			(unsigned long long)limit, SUP_PID_MAX_MIN, SUP_PIDS_CGROUP_ROOT);
 	reterr_set(err, 1,
 		   "running as root without a process bound (no per-namespace pid_max, no pids "
 		   "cgroup): the command's process count is NOT bounded (only the timeout ends a "
@@ -294,8 +295,9 @@ static void read_report(struct run *r)
 	ssize_t n = fd_read(r->fds[S_REPORT], &rep, sizeof(rep));
 	if (n == (ssize_t)sizeof(rep) && !r->res->failed) {
 		r->res->failed = true;
-		r->res->stage = rep.stage > SUP_ST_NONE && rep.stage < SUP_ST_COUNT ? (enum sup_stage)rep.stage
-									   : SUP_ST_PARENT;
+		r->res->stage = rep.stage > SUP_ST_NONE && rep.stage < SUP_ST_COUNT
+					? (enum sup_stage)rep.stage
+					: SUP_ST_PARENT;
 		r->res->stage_errno = rep.err;
 		return; /* EOF follows */
 	}
@@ -416,7 +418,7 @@ static int read_output(struct run *r, int slot, enum sup_stream s)
 	ssize_t n = fd_read(r->fds[slot], r->iobuf, IO_CHUNK);
 	if (n == -EAGAIN)
 		return 1; /* drained */
-	if (n <= 0) { /* EOF, or EIO from a PTY master once every slave is closed */
+	if (n <= 0) {	  /* EOF, or EIO from a PTY master once every slave is closed */
 		if (r->fds[slot] == r->pty_master) {
 			/* Stop reading, but keep the master open until the tree is gone: closing it
 			 * hangs the terminal up, and the kernel then sends SIGHUP to the command's
@@ -553,7 +555,9 @@ static int recv_pty(struct run *r, struct reterr *err)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	ssize_t n = fd_recvmsg(r->pty_sock, &msg, MSG_CMSG_CLOEXEC);
 	close_fd(&r->pty_sock);
@@ -596,7 +600,8 @@ static int make_stdio(struct run *r, struct sup_child *c, struct reterr *err)
 	if (o->io == SUP_IO_PTY) {
 		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 		char name[128];
-		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof(name))) {
+		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+		    ptsname_r(m, name, sizeof(name))) {
 			int e = errno;
 			if (m >= 0)
 				close(m);
@@ -734,8 +739,10 @@ static int loop(struct run *r)
 			pfd[S_OUT].fd = -1;
 		if (backlogged(r, SUP_STDERR))
 			pfd[S_ERR].fd = -1;
-		pfd[D_OUT] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDOUT), .events = POLLOUT };
-		pfd[D_ERR] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDERR), .events = POLLOUT };
+		pfd[D_OUT] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDOUT),
+					      .events = POLLOUT };
+		pfd[D_ERR] = (struct pollfd){ .fd = sup_out_pollfd(&r->io, SUP_STDERR),
+					      .events = POLLOUT };
 		int n = poll(pfd, P_N, poll_wait(r));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -795,8 +802,8 @@ static int loop(struct run *r)
  * the last stage of a pipeline does, unless a signal tells us to stop. */
 static void drain_queues(struct run *r)
 {
-	while (!r->abandon && (sup_out_pending(&r->io, SUP_STDOUT) ||
-			       sup_out_pending(&r->io, SUP_STDERR))) {
+	while (!r->abandon &&
+	       (sup_out_pending(&r->io, SUP_STDOUT) || sup_out_pending(&r->io, SUP_STDERR))) {
 		struct pollfd pfd[3] = {
 			{ .fd = sup_out_pollfd(&r->io, SUP_STDOUT), .events = POLLOUT },
 			{ .fd = sup_out_pollfd(&r->io, SUP_STDERR), .events = POLLOUT },
@@ -873,7 +880,8 @@ static int prepare_limits(struct run *r, struct sup_child *c, struct reterr *err
 	/* (RLIM_INFINITY is UINT64_MAX: "no limit" stays the largest limit.) */
 	r->nproc = o->rlimit_nproc ? o->rlimit_nproc : (uint64_t)c->rl_nproc.rlim_cur;
 	r->bound = r->sandbox ? sup_nproc_bound(r->nproc) : SUP_NPROC_RLIMIT;
-	if ((c->prot & SUP_PROT_PIDNS) && (c->prot & SUP_PROT_PROC) && r->bound == SUP_NPROC_PIDMAX) {
+	if ((c->prot & SUP_PROT_PIDNS) && (c->prot & SUP_PROT_PROC) &&
+	    r->bound == SUP_NPROC_PIDMAX) {
 		/* pids 1..nproc: the init and the command's tree. The kernel's ceiling is 2^22. */
 		c->pid_max = r->nproc >= SUP_PID_MAX_LIMIT ? SUP_PID_MAX_LIMIT : r->nproc + 1;
 		c->prot |= SUP_PROT_PID_MAX;
@@ -1117,10 +1125,22 @@ int sup_run(struct sup_spec *spec, const struct sup_sinks *sinks, struct sup_res
 		return reterr_set(err, -EINVAL, "supervisor: a spec runs once");
 	spec->used = true;
 	memset(ret, 0, sizeof(*ret));
-	struct run r = { .spec = spec, .sinks = sinks, .res = ret, .pidfd = -1, .pty_master = -1,
-			 .pty_sock = -1, .go_w = -1 };
-	struct sup_child c = { .spec = spec, .probe = spec->probe, .report_w = -1, .status_w = -1,
-			       .go_r = -1, .in_r = -1, .out_w = -1, .err_w = -1, .pty_slave = -1,
+	struct run r = { .spec = spec,
+			 .sinks = sinks,
+			 .res = ret,
+			 .pidfd = -1,
+			 .pty_master = -1,
+			 .pty_sock = -1,
+			 .go_w = -1 };
+	struct sup_child c = { .spec = spec,
+			       .probe = spec->probe,
+			       .report_w = -1,
+			       .status_w = -1,
+			       .go_r = -1,
+			       .in_r = -1,
+			       .out_w = -1,
+			       .err_w = -1,
+			       .pty_slave = -1,
 			       .pty_sock = -1 };
 	for (int i = 0; i < S_N; i++)
 		r.fds[i] = -1;

@@ -11,8 +11,8 @@
 #include "supervisor/supervisor-internal.h"
 
 /* Variables copied from the caller's environment: identity, locale, terminal, time zone. */
-static const char *const env_base_names[] = { "PATH", "HOME", "USER", "LOGNAME", "LANG",
-					      "TERM", "TZ", "TMPDIR", "LANGUAGE" };
+static const char *const env_base_names[] = { "PATH", "HOME", "USER",	"LOGNAME", "LANG",
+					      "TERM", "TZ",   "TMPDIR", "LANGUAGE" };
 
 struct sup_spec *sup_spec_new(char *const *argv)
 {
@@ -110,7 +110,8 @@ static int env_put(struct sup_spec *s, const char *name, const void *value, size
 		if (!s->env)
 			return -ENOMEM;
 	}
-	if ((r = secret_append(&s->env, name, nlen)) < 0 || (r = secret_append(&s->env, "=", 1)) < 0 ||
+	if ((r = secret_append(&s->env, name, nlen)) < 0 ||
+	    (r = secret_append(&s->env, "=", 1)) < 0 ||
 	    (r = secret_append(&s->env, value, len)) < 0 || (r = secret_append(&s->env, "", 1)) < 0)
 		return r;
 	s->nenv++;
@@ -225,8 +226,8 @@ int sup_spec_set_opts(struct sup_spec *s, const struct sup_opts *o)
 	if (o->profile != SUP_PROFILE_OFF && o->profile != SUP_PROFILE_STANDARD &&
 	    o->profile != SUP_PROFILE_STRICT)
 		return -EINVAL;
-	if ((o->io != SUP_IO_PIPE && o->io != SUP_IO_PTY) || o->timeout_ms < 0 ||
-	    o->grace_ms < 0 || o->idle_ms < 0 || o->cancel_fd < 0 || (o->cwd && o->cwd[0] != '/'))
+	if ((o->io != SUP_IO_PIPE && o->io != SUP_IO_PTY) || o->timeout_ms < 0 || o->grace_ms < 0 ||
+	    o->idle_ms < 0 || o->cancel_fd < 0 || (o->cwd && o->cwd[0] != '/'))
 		return -EINVAL;
 	/* Without a mount namespace nothing can be hidden: refuse rather than pretend. */
 	if (o->profile == SUP_PROFILE_OFF && o->deny_network)
@@ -308,7 +309,8 @@ const char *sup_protection_name(unsigned bit)
 	case SUP_PROT_CAPS: return "no capabilities";
 	case SUP_PROT_NNP: return "no_new_privs";
 	case SUP_PROT_SECCOMP: return "seccomp filter";
-	case SUP_PROT_READONLY: return "read-only filesystem but cwd and writable paths, private /tmp";
+	case SUP_PROT_READONLY:
+		return "read-only filesystem but cwd and writable paths, private /tmp";
 	case SUP_PROT_SOCKETS: return "host unix sockets covered";
 	case SUP_PROT_HOME_LAYER: return "throwaway $HOME layer";
 	case SUP_PROT_PIDS_CGROUP: return "pids cgroup";

@@ -13,9 +13,9 @@
 #include "supervisor/supervisor.h"
 
 struct sup_spec {
-	char **argv;          /* pointers into argv_mem */
+	char **argv;		 /* pointers into argv_mem */
 	struct secret *argv_mem; /* the argument strings back to back (secure memory) */
-	char *exec_file;      /* sup_spec_set_exec: run this file instead of searching argv[0] */
+	char *exec_file;	 /* sup_spec_set_exec: run this file instead of searching argv[0] */
 	uint64_t exec_dev, exec_ino; /* ... and it must still be this file (0: not checked) */
 	/* Environment entries "NAME=value\0" back to back, in secure memory. */
 	struct secret *env;
@@ -26,7 +26,7 @@ struct sup_spec {
 	char **writable;
 	char **sockets;
 	bool probe; /* sup_probe: stop after the last setup stage */
-	bool used; /* sup_run wipes the environment: a spec runs once */
+	bool used;  /* sup_run wipes the environment: a spec runs once */
 };
 
 struct sup_report {
@@ -38,14 +38,14 @@ struct sup_report {
  * allocation-heavy work. */
 struct sup_child {
 	const struct sup_spec *spec;
-	unsigned prot;     /* SUP_PROT_* to set up */
-	bool new_userns;   /* the child creates its user namespace (the caller did not enter one) */
-	bool probe;        /* stop after the last setup stage */
-	int report_w;      /* CLOEXEC: {stage, errno}; EOF in the parent = execve succeeded */
-	int status_w;      /* init -> parent: the command's wait status */
-	int go_r;          /* parent -> child: may create processes (after the cgroup attach) */
+	unsigned prot;	 /* SUP_PROT_* to set up */
+	bool new_userns; /* the child creates its user namespace (the caller did not enter one) */
+	bool probe;	 /* stop after the last setup stage */
+	int report_w;	 /* CLOEXEC: {stage, errno}; EOF in the parent = execve succeeded */
+	int status_w;	 /* init -> parent: the command's wait status */
+	int go_r;	 /* parent -> child: may create processes (after the cgroup attach) */
 	int in_r, out_w, err_w; /* pipe mode stdio for the command */
-	int pty_slave;     /* PTY mode: 0/1/2 of the command */
+	int pty_slave;		/* PTY mode: 0/1/2 of the command */
 	/* PTY mode in a sandbox: the child opens the terminal in its own devpts and passes the
 	 * master back over this socket (SCM_RIGHTS), with these modes and size applied. */
 	int pty_sock;
@@ -54,14 +54,14 @@ struct sup_child {
 	struct winsize pty_ws;
 	uid_t uid;
 	gid_t gid;
-	char **envp;       /* pointers into spec->env (secure memory) */
+	char **envp; /* pointers into spec->env (secure memory) */
 	const struct sock_fprog *seccomp;
 	struct rlimit rl_nofile, rl_nproc, rl_fsize, rl_as, rl_core;
 	bool set_as;
-	uint64_t pid_max;  /* SUP_PROT_PID_MAX: written to the new pid namespace's pid_max */
+	uint64_t pid_max;      /* SUP_PROT_PID_MAX: written to the new pid namespace's pid_max */
 	char run_user_dir[32]; /* SUP_PROT_IPC: "/run/user/<uid>" of the caller */
-	char **cover_sockets; /* SUP_PROT_SOCKETS: host socket paths to cover (parent's heap) */
-	char home[4096];      /* SUP_PROT_READONLY: the command's $HOME, resolved ("" = none) */
+	char **cover_sockets;  /* SUP_PROT_SOCKETS: host socket paths to cover (parent's heap) */
+	char home[4096];       /* SUP_PROT_READONLY: the command's $HOME, resolved ("" = none) */
 };
 /* ---- the caller's side of the output (out.c) ---------------------------------------------- */
 

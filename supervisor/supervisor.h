@@ -12,13 +12,13 @@
 
 #include "common/common.h"
 
-#define SUP_ARGV_MAX 4096          /* arguments of the command */
-#define SUP_ENV_MAX 4096           /* environment entries */
+#define SUP_ARGV_MAX 4096	     /* arguments of the command */
+#define SUP_ENV_MAX 4096	     /* environment entries */
 #define SUP_ENV_BYTES_MAX (4u << 20) /* whole environment block (secure memory) */
-#define SUP_PATHS_MAX 64           /* hidden, writable or allowed-socket paths */
-#define SUP_SOCKETS_MAX 65536      /* host sockets covered per run (/proc/net/unix entries) */
-#define SUP_GRACE_MS_DEFAULT 2000  /* SIGTERM -> SIGKILL grace period after a timeout */
-#define SUP_EXIT_TIMEOUT 124       /* exit codes as timeout(1)/env(1) */
+#define SUP_PATHS_MAX 64	     /* hidden, writable or allowed-socket paths */
+#define SUP_SOCKETS_MAX 65536	     /* host sockets covered per run (/proc/net/unix entries) */
+#define SUP_GRACE_MS_DEFAULT 2000    /* SIGTERM -> SIGKILL grace period after a timeout */
+#define SUP_EXIT_TIMEOUT 124	     /* exit codes as timeout(1)/env(1) */
 #define SUP_EXIT_FAILURE 125
 #define SUP_EXIT_NOEXEC 126
 #define SUP_EXIT_NOTFOUND 127
@@ -50,19 +50,19 @@ enum sup_stream { SUP_STDIN = 0, SUP_STDOUT = 1, SUP_STDERR = 2 };
 #define SUP_PROT_UTSNS (1u << 4)
 #define SUP_PROT_CGROUPNS (1u << 5)
 #define SUP_PROT_NETNS (1u << 6)
-#define SUP_PROT_HIDDEN (1u << 7)   /* hidden paths covered */
-#define SUP_PROT_PROC (1u << 8)     /* fresh /proc */
-#define SUP_PROT_KEYRING (1u << 9)  /* fresh session keyring */
+#define SUP_PROT_HIDDEN (1u << 7)  /* hidden paths covered */
+#define SUP_PROT_PROC (1u << 8)	   /* fresh /proc */
+#define SUP_PROT_KEYRING (1u << 9) /* fresh session keyring */
 #define SUP_PROT_RLIMITS (1u << 10)
-#define SUP_PROT_CAPS (1u << 11)    /* all capability sets empty */
-#define SUP_PROT_NNP (1u << 12)     /* no_new_privs */
+#define SUP_PROT_CAPS (1u << 11) /* all capability sets empty */
+#define SUP_PROT_NNP (1u << 12)	 /* no_new_privs */
 #define SUP_PROT_SECCOMP (1u << 13)
-#define SUP_PROT_READONLY (1u << 14) /* read-only filesystem but cwd/writable, private /tmp */
+#define SUP_PROT_READONLY (1u << 14)	/* read-only filesystem but cwd/writable, private /tmp */
 #define SUP_PROT_PIDS_CGROUP (1u << 15) /* pids controller limits the tree (root only) */
-#define SUP_PROT_PID_MAX (1u << 16) /* the pid namespace's own pid_max limits the tree */
-#define SUP_PROT_DEV (1u << 17)     /* private /dev: a few device nodes, own devpts and shm */
-#define SUP_PROT_KERNFS_RO (1u << 18) /* /proc and /sys read-only (the kernel's knobs) */
-#define SUP_PROT_IPC (1u << 19)     /* host IPC sockets hidden (D-Bus, systemd, containers, X11) */
+#define SUP_PROT_PID_MAX (1u << 16)	/* the pid namespace's own pid_max limits the tree */
+#define SUP_PROT_DEV (1u << 17)		/* private /dev: a few device nodes, own devpts and shm */
+#define SUP_PROT_KERNFS_RO (1u << 18)	/* /proc and /sys read-only (the kernel's knobs) */
+#define SUP_PROT_IPC (1u << 19)	    /* host IPC sockets hidden (D-Bus, systemd, containers, X11) */
 #define SUP_PROT_SCOPE (1u << 20)   /* Landlock scopes: no abstract sockets or signals outside */
 #define SUP_PROT_NOCORE (1u << 21)  /* core limit 1: no core file and no core_pattern helper */
 #define SUP_PROT_SOCKETS (1u << 22) /* every host pathname socket covered (/proc/net/unix) */
@@ -116,25 +116,25 @@ const char *sup_stage_name(enum sup_stage stage);
  * sup_spec_set_opts. Zero values mean "default" where noted. */
 struct sup_opts {
 	enum sup_profile profile;
-	bool deny_network;      /* new network namespace with only loopback */
+	bool deny_network; /* new network namespace with only loopback */
 	enum sup_io io;
-	int stdin_fd;           /* pipe mode: our fd forwarded to the child's stdin through a pipe;
+	int stdin_fd;	       /* pipe mode: our fd forwarded to the child's stdin through a pipe;
 				 * -1 gives the child /dev/null. PTY mode: forwarded to the PTY. */
-	const char *cwd;        /* NULL = our cwd */
-	char *const *hidden;    /* paths covered in the child's view (dirs: empty tmpfs; files:
+	const char *cwd;       /* NULL = our cwd */
+	char *const *hidden;   /* paths covered in the child's view (dirs: empty tmpfs; files:
 				 * /dev/null); missing paths are skipped */
-	char *const *writable;  /* paths that stay writable (besides cwd): standard and strict */
-	char *const *sockets;   /* host pathname sockets the command may still connect to (every
+	char *const *writable; /* paths that stay writable (besides cwd): standard and strict */
+	char *const *sockets;  /* host pathname sockets the command may still connect to (every
 				 * other one bound when the run starts is covered) */
-	int64_t timeout_ms;     /* 0 = none */
-	int64_t grace_ms;       /* 0 = SUP_GRACE_MS_DEFAULT */
-	int idle_ms;            /* quiet period before sup_sinks.idle is called; 0 = never */
-	uint64_t max_output;    /* per stream, bytes handed to the sink; 0 = unlimited; the rest is
+	int64_t timeout_ms;    /* 0 = none */
+	int64_t grace_ms;      /* 0 = SUP_GRACE_MS_DEFAULT */
+	int idle_ms;	       /* quiet period before sup_sinks.idle is called; 0 = never */
+	uint64_t max_output;   /* per stream, bytes handed to the sink; 0 = unlimited; the rest is
 				 * read and dropped (result.truncated) */
-	int out_fd[3];          /* [SUP_STDOUT], [SUP_STDERR]: the caller's descriptors that
+	int out_fd[3];	       /* [SUP_STDOUT], [SUP_STDERR]: the caller's descriptors that
 				 * sup_out_emit writes to (borrowed; 0 = none: the sinks keep the
 				 * output themselves) */
-	int cancel_fd;          /* 0 = none (stdin is never a cancel channel), else an fd (borrowed)
+	int cancel_fd;	       /* 0 = none (stdin is never a cancel channel), else an fd (borrowed)
 				 * that, once readable or hung up (the other end of a pipe closed),
 				 * kills the whole tree at once (result.cancelled) */
 	/* rlimits, each applied with hard = soft; 0 = keep our current soft value. CORE is 0. */
@@ -167,19 +167,19 @@ struct sup_sinks {
 };
 
 struct sup_result {
-	bool exited;            /* normal exit: exit_code valid */
+	bool exited; /* normal exit: exit_code valid */
 	int exit_code;
-	int signal;             /* killed by this signal (0 if exited) */
+	int signal; /* killed by this signal (0 if exited) */
 	bool timed_out;
-	bool failed;            /* setup failed or the command could not be executed */
-	bool cancelled;         /* sup_opts.cancel_fd fired: the tree was killed at once */
-	enum sup_stage stage;   /* failed stage (SUP_ST_NONE unless failed) */
+	bool failed;	      /* setup failed or the command could not be executed */
+	bool cancelled;	      /* sup_opts.cancel_fd fired: the tree was killed at once */
+	enum sup_stage stage; /* failed stage (SUP_ST_NONE unless failed) */
 	int stage_errno;
 	int64_t duration_ms;
-	uint64_t bytes[3];      /* [SUP_STDIN] forwarded to the command; [SUP_STDOUT], [SUP_STDERR]
+	uint64_t bytes[3];    /* [SUP_STDIN] forwarded to the command; [SUP_STDOUT], [SUP_STDERR]
 				 * read from it (all of it, also what the cap dropped) */
-	bool truncated[3];      /* [SUP_STDOUT], [SUP_STDERR]: the cap dropped some */
-	unsigned protections;   /* SUP_PROT_* active */
+	bool truncated[3];    /* [SUP_STDOUT], [SUP_STDERR]: the cap dropped some */
+	unsigned protections; /* SUP_PROT_* active */
 };
 
 struct sup_spec;
@@ -257,7 +257,7 @@ enum sup_nproc_bound {
 	SUP_NPROC_RLIMIT, /* unprivileged: RLIMIT_NPROC inside the user namespace */
 	SUP_NPROC_PIDMAX, /* root: pid_max of the run's pid namespace */
 	SUP_NPROC_CGROUP, /* root: a pids cgroup per run */
-	SUP_NPROC_NONE,   /* root, nothing usable: unbounded but for the timeout */
+	SUP_NPROC_NONE,	  /* root, nothing usable: unbounded but for the timeout */
 };
 enum sup_nproc_bound sup_nproc_bound(uint64_t limit);
 /* Whether this kernel keeps a pid_max per pid namespace (Linux >= 6.14). */

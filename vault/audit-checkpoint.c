@@ -71,8 +71,9 @@ int vault_checkpoint_load(struct vault *v, struct vault_checkpoint *ret, struct 
 		   vdb_col_i64(q, 2, &c.pruned_at) < 0 ||
 		   vdb_col_blob_exact(q, 3, stored, VAULT_MAC_BYTES) < 0 ||
 		   sqlite3_step(q) != SQLITE_DONE) {
-		r = reterr_set(err, -EBADMSG, "the audit checkpoint (left by `audit prune`) is "
-					      "malformed (edited)");
+		r = reterr_set(err, -EBADMSG,
+			       "the audit checkpoint (left by `audit prune`) is "
+			       "malformed (edited)");
 	} else {
 		c.seq = (uint64_t)seq;
 		checkpoint_mac(v, &c, want);

@@ -30,8 +30,9 @@ static int prune_point(struct vault *v, int64_t before, uint64_t *ret_seq,
 		r = vdb_fail(v, rc, err, "reading the audit log");
 	} else if (vdb_col_i64(q, 0, &seq) < 0 || seq < 1 ||
 		   vdb_col_blob_exact(q, 1, mac, VAULT_MAC_BYTES) < 0) {
-		r = reterr_set(err, -EBADMSG, "an audit entry is malformed: run `secretctl audit "
-					      "verify`");
+		r = reterr_set(err, -EBADMSG,
+			       "an audit entry is malformed: run `secretctl audit "
+			       "verify`");
 	}
 	sqlite3_finalize(q);
 	if (r == 0)

@@ -82,7 +82,8 @@ static int event_check(const struct audit_event *ev, const char *source, struct 
 	const char *texts[] = { ev->keys, ev->command, ev->error, ev->detail, source };
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
 		if (texts[i] && strlen(texts[i]) > AUDIT_FIELD_MAX)
-			return reterr_set(err, -E2BIG, "audit event field too long (limit %d bytes)",
+			return reterr_set(err, -E2BIG,
+					  "audit event field too long (limit %d bytes)",
 					  AUDIT_FIELD_MAX);
 	return 0;
 }
@@ -111,9 +112,9 @@ static int append_one(struct vault *v, struct vault_state *st, const struct audi
 						   ad, sizeof(ad), NULL, nonce,
 						   vault_key(v, VK_AUDIT_ENC));
 	entry_mac(v, seq, ts, (const unsigned char *)pt.data, pt.len, st->last_mac, mac);
-	if ((r = vdb_prepare(v,
-			     "INSERT INTO audit(seq, ts, nonce, payload, mac) VALUES (?, ?, ?, ?, ?)",
-			     &q, err)) < 0)
+	if ((r = vdb_prepare(
+		     v, "INSERT INTO audit(seq, ts, nonce, payload, mac) VALUES (?, ?, ?, ?, ?)",
+		     &q, err)) < 0)
 		goto out;
 	int rc;
 	if ((rc = sqlite3_bind_int64(q, 1, (int64_t)seq)) != SQLITE_OK ||
@@ -203,8 +204,8 @@ static int entry_decrypt(const struct vault *v, const struct entry_row *e, unsig
 	if (!p)
 		return -ENOMEM;
 	entry_ad(v, (uint64_t)e->seq, e->ts, ad);
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, e->payload, e->payload_len, ad,
-						       sizeof(ad), e->nonce,
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(p, NULL, NULL, e->payload, e->payload_len,
+						       ad, sizeof(ad), e->nonce,
 						       vault_key(v, VK_AUDIT_ENC)) != 0) {
 		free(p);
 		return -EBADMSG;
@@ -609,8 +610,7 @@ out:
 	return r;
 }
 
-int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
-		 struct reterr *err)
+int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq, struct reterr *err)
 {
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)

@@ -40,9 +40,8 @@ void vault_backup_header_write(const struct vault_backup_header *h,
 	       sizeof(h->ss_header));
 }
 
-void vault_backup_header_check(const unsigned char *hdr,
-			 const unsigned char key[VAULT_KEY_BYTES],
-			 unsigned char out[VAULT_BACKUP_CHECK_BYTES])
+void vault_backup_header_check(const unsigned char *hdr, const unsigned char key[VAULT_KEY_BYTES],
+			       unsigned char out[VAULT_BACKUP_CHECK_BYTES])
 {
 	crypto_generichash_state s;
 	crypto_generichash_init(&s, key, VAULT_KEY_BYTES, VAULT_BACKUP_CHECK_BYTES);
@@ -86,8 +85,9 @@ int vault_backup_header_parse(const unsigned char *p, size_t n, struct vault_bac
 		x.kdf.alg = alg > INT32_MAX ? -1 : (int)alg;
 		/* Hostile input: bounds what a forged header can make the KDF spend. */
 		if (!vault_kdf_params_sane(&x.kdf))
-			return reterr_set(err, -EBADMSG, "the backup header has out-of-range KDF "
-							 "parameters");
+			return reterr_set(err, -EBADMSG,
+					  "the backup header has out-of-range KDF "
+					  "parameters");
 	} else if (alg || x.kdf.ops || x.kdf.mem) {
 		return reterr_set(err, -EBADMSG, "the backup header is malformed");
 	}
@@ -95,8 +95,9 @@ int vault_backup_header_parse(const unsigned char *p, size_t n, struct vault_bac
 	 * than the file's own size. */
 	if (x.image_len == 0 || x.image_len > VAULT_BACKUP_IMAGE_MAX ||
 	    x.image_len > n - VAULT_BACKUP_HEADER_BYTES)
-		return reterr_set(err, -EBADMSG, "the backup is truncated or its header is "
-						 "malformed (image size)");
+		return reterr_set(err, -EBADMSG,
+				  "the backup is truncated or its header is "
+				  "malformed (image size)");
 	*h = x;
 	return 0;
 }
@@ -135,7 +136,7 @@ int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAU
 	size_t off = 0;
 	while (r >= 0 && off < h->image_len) {
 		size_t n = h->image_len - off > VAULT_BACKUP_CHUNK ? VAULT_BACKUP_CHUNK
-								     : (size_t)(h->image_len - off);
+								   : (size_t)(h->image_len - off);
 		bool last = off + n == h->image_len;
 		vault_le32(chunk, (uint32_t)(n + SS_ABYTES));
 		crypto_secretstream_xchacha20poly1305_push(
@@ -160,9 +161,10 @@ int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char ke
 	unsigned char want[VAULT_BACKUP_CHECK_BYTES];
 	vault_backup_header_check(p, key, want);
 	if (sodium_memcmp(want, h.check, sizeof(want)) != 0)
-		return reterr_set(err, -EKEYREJECTED,
-				  "the backup does not open with this %s (or its header was altered)",
-				  h.mode == VAULT_BACKUP_KEYFILE ? "key file" : "password");
+		return reterr_set(
+			err, -EKEYREJECTED,
+			"the backup does not open with this %s (or its header was altered)",
+			h.mode == VAULT_BACKUP_KEYFILE ? "key file" : "password");
 	unsigned char *img = malloc((size_t)h.image_len);
 	if (!img)
 		return reterr_set(err, -ENOMEM, "out of memory (backup image of %llu bytes)",
@@ -175,21 +177,26 @@ int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char ke
 	unsigned char tag = 0;
 	while (tag != SS_TAG_FINAL) {
 		if (n - off < 4) {
-			r = reterr_set(err, -EBADMSG, "the backup is truncated (after %zu bytes of "
-						      "data)", got);
+			r = reterr_set(err, -EBADMSG,
+				       "the backup is truncated (after %zu bytes of "
+				       "data)",
+				       got);
 			goto out;
 		}
 		size_t c = rd32(p + off);
 		off += 4;
 		if (c < SS_ABYTES || c > VAULT_BACKUP_CHUNK + SS_ABYTES ||
 		    c - SS_ABYTES > h.image_len - got) {
-			r = reterr_set(err, -EBADMSG, "the backup is damaged (a chunk has an "
-						      "impossible size)");
+			r = reterr_set(err, -EBADMSG,
+				       "the backup is damaged (a chunk has an "
+				       "impossible size)");
 			goto out;
 		}
 		if (n - off < c) {
-			r = reterr_set(err, -EBADMSG, "the backup is truncated (after %zu bytes of "
-						      "data)", got);
+			r = reterr_set(err, -EBADMSG,
+				       "the backup is truncated (after %zu bytes of "
+				       "data)",
+				       got);
 			goto out;
 		}
 		unsigned long long m = 0;
@@ -210,9 +217,9 @@ int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char ke
 		}
 	}
 	if (got != h.image_len || off != n) {
-		r = reterr_set(err, -EBADMSG, got != h.image_len
-						      ? "the backup is damaged (image size mismatch)"
-						      : "the backup has data after its end (appended)");
+		r = reterr_set(err, -EBADMSG,
+			       got != h.image_len ? "the backup is damaged (image size mismatch)"
+						  : "the backup has data after its end (appended)");
 		goto out;
 	}
 	*ret_img = img;

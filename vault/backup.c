@@ -14,8 +14,8 @@
 int vault_db_snapshot(sqlite3 *src, sqlite3 **ret, struct reterr *err)
 {
 	sqlite3 *mem = NULL;
-	int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-				 NULL);
+	int rc =
+		sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_close(mem);
 		return reterr_set(err, -ENOMEM, "cannot open an in-memory database");
@@ -69,13 +69,13 @@ fail:
 
 static const char *mode_name(enum vault_backup_mode m)
 {
-	return m == VAULT_BACKUP_MASTER ? "master-password"
+	return m == VAULT_BACKUP_MASTER	    ? "master-password"
 	       : m == VAULT_BACKUP_PASSWORD ? "backup-password"
 					    : "key-file";
 }
 
-static int seal_image(struct vault_backup_header *bh, sqlite3 *mem,
-		      const struct secret *material, int fd, struct reterr *err)
+static int seal_image(struct vault_backup_header *bh, sqlite3 *mem, const struct secret *material,
+		      int fd, struct reterr *err)
 {
 	sqlite3_int64 size = 0;
 	unsigned char *img = sqlite3_serialize(mem, "main", &size, 0);
@@ -86,8 +86,9 @@ static int seal_image(struct vault_backup_header *bh, sqlite3 *mem,
 		goto out;
 	}
 	if ((uint64_t)size > VAULT_BACKUP_IMAGE_MAX) {
-		r = reterr_set(err, -E2BIG, "the vault is too large to back up (%lld bytes; the "
-					    "limit is %llu)",
+		r = reterr_set(err, -E2BIG,
+			       "the vault is too large to back up (%lld bytes; the "
+			       "limit is %llu)",
 			       (long long)size, (unsigned long long)VAULT_BACKUP_IMAGE_MAX);
 		goto out;
 	}
@@ -120,7 +121,8 @@ int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
 		return reterr_set(err, -EINVAL, "invalid backup mode or flags");
 	struct vault_backup_header bh = { .version = VAULT_BACKUP_VERSION,
 					  .flags = with_audit ? VAULT_BACKUP_WITH_AUDIT : 0,
-					  .mode = (uint32_t)mode, .created_at = clock_now() };
+					  .mode = (uint32_t)mode,
+					  .created_at = clock_now() };
 	if ((r = vault_header_load(v, &h, err)) < 0)
 		return r;
 	if (mode != VAULT_BACKUP_KEYFILE)
@@ -142,8 +144,10 @@ int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
 	if ((r = audit_append(v, &ev, err)) < 0)
 		goto out;
 	if (ret) {
-		*ret = (struct vault_backup_info){ .version = bh.version, .flags = bh.flags,
-						   .mode = mode, .created_at = bh.created_at,
+		*ret = (struct vault_backup_info){ .version = bh.version,
+						   .flags = bh.flags,
+						   .mode = mode,
+						   .created_at = bh.created_at,
 						   .image_bytes = bh.image_len };
 		memcpy(ret->vault_id, bh.vault_id, VAULT_ID_BYTES);
 	}

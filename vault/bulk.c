@@ -96,7 +96,8 @@ static int append_keys(struct vault *v, struct vault_state *st, const struct aud
 			size_t kl = strlen(keys[i]);
 			if (list.len && list.len + 1 + kl > AUDIT_FIELD_MAX)
 				break;
-			if ((list.len && buf_putc(&list, ',') < 0) || buf_append(&list, keys[i], kl) < 0)
+			if ((list.len && buf_putc(&list, ',') < 0) ||
+			    buf_append(&list, keys[i], kl) < 0)
 				r = -ENOMEM;
 		}
 		if (r == 0 && parts > 1)
@@ -170,8 +171,10 @@ int vault_set_many(struct vault *v, struct vault_bulk_item *items, size_t n,
 	for (size_t i = 0; i < n; i++)
 		items[i].outcome = VAULT_OUTCOME_NONE;
 	if (n > VAULT_SECRETS_MAX)
-		return reterr_set(err, -E2BIG, "too many secrets at once (%zu; the vault holds at "
-					       "most %d)", n, VAULT_SECRETS_MAX);
+		return reterr_set(err, -E2BIG,
+				  "too many secrets at once (%zu; the vault holds at "
+				  "most %d)",
+				  n, VAULT_SECRETS_MAX);
 	if ((r = keys_check(items, n, err)) < 0)
 		return r;
 	if ((r = vdb_begin(v, err)) < 0)
@@ -188,8 +191,7 @@ int vault_set_many(struct vault *v, struct vault_bulk_item *items, size_t n,
 		r = 0;
 		goto out; /* rolled back below */
 	}
-	if ((r = audit_keys(v, &st, o->action, items, n, err)) < 0 ||
-	    (r = vdb_commit(v, err)) < 0)
+	if ((r = audit_keys(v, &st, o->action, items, n, err)) < 0 || (r = vdb_commit(v, err)) < 0)
 		goto out;
 	r = 0;
 out:

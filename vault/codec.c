@@ -139,8 +139,7 @@ static int get_str(struct rd *r, size_t min, size_t max, char **ret)
 {
 	uint32_t n;
 	const unsigned char *p;
-	if (get_u32(r, &n) < 0 || n < min || n > max || get_bytes(r, n, &p) < 0 ||
-	    memchr(p, 0, n))
+	if (get_u32(r, &n) < 0 || n < min || n > max || get_bytes(r, n, &p) < 0 || memchr(p, 0, n))
 		return -EBADMSG;
 	char *s = malloc((size_t)n + 1);
 	if (!s)

@@ -48,7 +48,8 @@ int vault_cooldown_read(struct vault *v, int64_t *ret_failures, int64_t *ret_wai
 	int64_t failures = 0, last = 0;
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		if (vdb_col_i64(q, 0, &failures) < 0 || vdb_col_i64(q, 1, &last) < 0 || failures < 0)
+		if (vdb_col_i64(q, 0, &failures) < 0 || vdb_col_i64(q, 1, &last) < 0 ||
+		    failures < 0)
 			failures = 0;
 	} else if (rc != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "reading the unlock state");
@@ -106,7 +107,8 @@ static int failure_record(struct vault *v, const char *reason, bool count, struc
 	if ((r = vdb_prepare(v, "UPDATE unlock_state SET last_failure = ? WHERE one = 1", &q,
 			     err)) < 0)
 		goto out;
-	if ((rc = sqlite3_bind_int64(q, 1, now)) != SQLITE_OK || (rc = sqlite3_step(q)) != SQLITE_DONE) {
+	if ((rc = sqlite3_bind_int64(q, 1, now)) != SQLITE_OK ||
+	    (rc = sqlite3_step(q)) != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "recording a failed unlock");
 		goto out;
 	}
@@ -173,8 +175,7 @@ int vault_failures_pending(struct vault *v, uint64_t *ret_count, int64_t *ret_la
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_ROW)
 		r = vdb_fail(v, rc, err, "reading queued unlock failures");
-	else if (vdb_col_i64(q, 0, &n) < 0 || n < 0 ||
-		 (n > 0 && vdb_col_i64(q, 1, &last) < 0))
+	else if (vdb_col_i64(q, 0, &n) < 0 || n < 0 || (n > 0 && vdb_col_i64(q, 1, &last) < 0))
 		n = 0, last = 0; /* plaintext and unauthenticated: only ever informative */
 	sqlite3_finalize(q);
 	if (r < 0)
@@ -204,7 +205,8 @@ static int copy_text_col(sqlite3_stmt *q, int col, size_t max, char *out, size_t
 int vault_failures_flush(struct vault *v, struct vault_state *st, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
-	int r = vdb_prepare(v, "SELECT ts, source, reason FROM unlock_pending ORDER BY id", &q, err);
+	int r = vdb_prepare(v, "SELECT ts, source, reason FROM unlock_pending ORDER BY id", &q,
+			    err);
 	if (r < 0)
 		return r;
 	int rc;

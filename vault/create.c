@@ -128,8 +128,7 @@ static int create_at(int dfd, const char *dir, const struct secret *password, en
 			       VAULT_DB_NAME);
 		goto out;
 	}
-	if ((r = existing(dfd, dir, err)) < 0 ||
-	    (r = make_keys(v, &h, password, kdf, err)) < 0)
+	if ((r = existing(dfd, dir, err)) < 0 || (r = make_keys(v, &h, password, kdf, err)) < 0)
 		goto out;
 	vault_tmp_cleanup(dfd);
 	if ((fd = r = vault_tmp_create(dfd, dir, &name, err)) < 0)

@@ -21,7 +21,7 @@ static int db_setup(struct vault *v, struct reterr *err)
 	 * shared-memory file (WAL) to protect. secure_delete overwrites freed pages. */
 	static const char *const pragmas[] = {
 		"PRAGMA journal_mode = DELETE", "PRAGMA synchronous = FULL",
-		"PRAGMA secure_delete = ON",    "PRAGMA temp_store = MEMORY",
+		"PRAGMA secure_delete = ON",	"PRAGMA temp_store = MEMORY",
 		"PRAGMA cell_size_check = ON",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(pragmas); i++) {
@@ -74,8 +74,10 @@ int vdb_fail(struct vault *v, int rc, struct reterr *err, const char *what)
 	default: code = -EIO; break;
 	}
 	if (code == -EBUSY)
-		return reterr_set(err, code, "vault is busy (another process held its lock for %d s) "
-					     "while %s", VAULT_BUSY_MS / 1000, what);
+		return reterr_set(err, code,
+				  "vault is busy (another process held its lock for %d s) "
+				  "while %s",
+				  VAULT_BUSY_MS / 1000, what);
 	return reterr_set(err, code, "vault database error while %s: %s", what, msg);
 }
 
@@ -179,8 +181,8 @@ int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len)
 int vdb_table_exists(struct vault *v, const char *name, bool *ret, struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
-	int r = vdb_prepare(v, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-			    &q, err);
+	int r = vdb_prepare(
+		v, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", &q, err);
 	if (r < 0)
 		return r;
 	int64_t n = 0;

@@ -17,8 +17,8 @@ enum edit_change {
 	CH_SENSITIVITY = 1u << 5,
 	CH_BINDINGS = 1u << 6,
 };
-static const char *const change_names[] = { "notes", "url", "tags", "expires", "fields",
-					    "sensitivity", "bindings" };
+static const char *const change_names[] = { "notes",  "url",	     "tags",	"expires",
+					    "fields", "sensitivity", "bindings" };
 
 struct edit {
 	const struct vault_edit_in *in;
@@ -44,10 +44,16 @@ static int input_check(const struct vault_edit_in *in, struct reterr *err)
 {
 	/* What a vault_set_in can also hold goes through the same checks. */
 	struct vault_set_in s = {
-		.key = in->key, .notes = in->notes, .url = in->url, .tags = in->tags,
-		.set_expires = in->set_expires, .expires_at = in->expires_at,
-		.sensitive = in->sensitive, .nsensitive = in->nsensitive,
-		.bindings = in->bindings, .nbindings = in->nbindings,
+		.key = in->key,
+		.notes = in->notes,
+		.url = in->url,
+		.tags = in->tags,
+		.set_expires = in->set_expires,
+		.expires_at = in->expires_at,
+		.sensitive = in->sensitive,
+		.nsensitive = in->nsensitive,
+		.bindings = in->bindings,
+		.nbindings = in->nbindings,
 	};
 	int r = vault_set_in_check(&s, err);
 	if (r < 0)
@@ -152,8 +158,10 @@ static int fields_apply(struct vault_entry *e, struct edit *ed, struct reterr *e
 	for (size_t i = 0; i < in->nremove_fields; i++) {
 		ssize_t k = field_index(m, in->remove_fields[i]);
 		if (k < 0)
-			return reterr_set(err, -EINVAL, "cannot remove field %.64s: %s has no such "
-					  "field", in->remove_fields[i], m->key);
+			return reterr_set(err, -EINVAL,
+					  "cannot remove field %.64s: %s has no such "
+					  "field",
+					  in->remove_fields[i], m->key);
 		field_drop(e, (size_t)k);
 		ed->changed |= CH_FIELDS;
 	}
@@ -163,9 +171,11 @@ static int fields_apply(struct vault_entry *e, struct edit *ed, struct reterr *e
 		for (size_t i = 0; i < n; i++) {
 			ssize_t k = field_index(m, names[i]);
 			if (k < 0)
-				return reterr_set(err, -EINVAL, "cannot mark field %.64s %s: %s has "
-						  "no such field", names[i],
-						  pass ? "not sensitive" : "sensitive", m->key);
+				return reterr_set(err, -EINVAL,
+						  "cannot mark field %.64s %s: %s has "
+						  "no such field",
+						  names[i], pass ? "not sensitive" : "sensitive",
+						  m->key);
 			if (m->fields[k].sensitive == !pass)
 				continue;
 			m->fields[k].sensitive = !pass;
@@ -225,8 +235,10 @@ static int bindings_apply(struct vault_meta *m, struct edit *ed, struct reterr *
 	for (size_t i = 0; i < in->nunbind; i++) {
 		ssize_t k = binding_index(m, in->unbind[i]);
 		if (k < 0)
-			return reterr_set(err, -EINVAL, "cannot unbind %.128s: %s has no such "
-					  "binding", in->unbind[i], m->key);
+			return reterr_set(err, -EINVAL,
+					  "cannot unbind %.128s: %s has no such "
+					  "binding",
+					  in->unbind[i], m->key);
 		binding_drop(m, (size_t)k);
 		ed->unbound[ed->nunbound++] = in->unbind[i];
 		ed->changed |= CH_BINDINGS;
@@ -240,8 +252,10 @@ static int bindings_apply(struct vault_meta *m, struct edit *ed, struct reterr *
 		bool changed = false;
 		int r = binding_put(m, &in->bindings[i], &changed);
 		if (r < 0)
-			return reterr_set(err, r, r == -E2BIG ? "too many bindings (limit %d)"
-							       : "out of memory", VAULT_BINDINGS_MAX);
+			return reterr_set(err, r,
+					  r == -E2BIG ? "too many bindings (limit %d)"
+						      : "out of memory",
+					  VAULT_BINDINGS_MAX);
 		if (changed) {
 			ed->bound[ed->nbound++] = in->bindings[i].env;
 			ed->changed |= CH_BINDINGS;
@@ -262,11 +276,15 @@ static int result_check(const struct vault_meta *m, struct reterr *err)
 		if (*f ? field_index(m, f) >= 0 : m->has_value)
 			continue;
 		if (*f)
-			return reterr_set(err, -EINVAL, "binding %s names field %s, which %s does "
+			return reterr_set(err, -EINVAL,
+					  "binding %s names field %s, which %s does "
 					  "not have (any more): unbind or rebind it in the same "
-					  "edit", m->bindings[i].env, f, m->key);
-		return reterr_set(err, -EINVAL, "binding %s names the single value, which %s "
-				  "does not have", m->bindings[i].env, m->key);
+					  "edit",
+					  m->bindings[i].env, f, m->key);
+		return reterr_set(err, -EINVAL,
+				  "binding %s names the single value, which %s "
+				  "does not have",
+				  m->bindings[i].env, m->key);
 	}
 	return 0;
 }

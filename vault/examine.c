@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ROWS_SQL                                                                                   \
+#define ROWS_SQL \
 	"SELECT n, id, version, meta_nonce, meta, value_nonce, value FROM secrets ORDER BY n"
 
 /* A row counts as rolled back when its update time is older than its last logged set by more

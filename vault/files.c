@@ -97,8 +97,9 @@ static int check_owned_private(const struct stat *sb, const char *what, const ch
 			       struct reterr *err)
 {
 	if (sb->st_uid != geteuid())
-		return reterr_set(err, -EACCES, "refusing %s %s: owned by uid %u, not by you (uid %u)",
-				  what, path, (unsigned)sb->st_uid, (unsigned)geteuid());
+		return reterr_set(err, -EACCES,
+				  "refusing %s %s: owned by uid %u, not by you (uid %u)", what,
+				  path, (unsigned)sb->st_uid, (unsigned)geteuid());
 	if (sb->st_mode & 077)
 		return reterr_set(err, -EACCES,
 				  "refusing %s %s: accessible by group/others (mode %04o); run "
@@ -149,11 +150,12 @@ int vault_journal_check(int dfd, const char *dir, struct reterr *err)
 	struct stat sb;
 	if (fstatat(dfd, VAULT_DB_NAME "-journal", &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0
-				       : reterr_set(err, -errno, "cannot stat the vault journal in %s",
-						    dir);
+				       : reterr_set(err, -errno,
+						    "cannot stat the vault journal in %s", dir);
 	if (!S_ISREG(sb.st_mode))
 		return reterr_set(err, -EACCES,
-				  "refusing vault journal in %s: not a regular file (symlink?)", dir);
+				  "refusing vault journal in %s: not a regular file (symlink?)",
+				  dir);
 	return check_owned_private(&sb, "vault journal in", dir, err);
 }
 
@@ -212,8 +214,8 @@ int vault_tmp_create(int dfd, const char *dir, char **ret_name, struct reterr *e
 		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 		if (asprintf(&name, TMP_PREFIX "%s", hex) < 0)
 			return reterr_set(err, -ENOMEM, "out of memory");
-		int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				0600);
+		int fd =
+			openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST) {
 			free(name);
 			continue;

@@ -61,8 +61,10 @@ int vault_folder_path_check(const char *path, struct reterr *err)
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (len > VAULT_FOLDER_NAME_MAX || depth >= VAULT_FOLDER_DEPTH_MAX)
-			return reterr_set(err, -EINVAL, "folder path too long or too deep (at most "
-							"%d levels)", VAULT_FOLDER_DEPTH_MAX);
+			return reterr_set(err, -EINVAL,
+					  "folder path too long or too deep (at most "
+					  "%d levels)",
+					  VAULT_FOLDER_DEPTH_MAX);
 		memcpy(name, p, len);
 		name[len] = '\0';
 		int r = vault_folder_name_check(name, err);
@@ -82,7 +84,8 @@ int vault_folder_icon_check(const char *icon, struct reterr *err)
 				  VAULT_FOLDER_ICON_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)icon[i] < 0x20 || icon[i] == 0x7f)
-			return reterr_set(err, -EINVAL, "an icon cannot contain control characters");
+			return reterr_set(err, -EINVAL,
+					  "an icon cannot contain control characters");
 	return 0;
 }
 
@@ -132,8 +135,8 @@ static int blob_open(const struct vault *v, char kind, const unsigned char *id, 
 	    vdb_col_blob(q, col + 1, VAULT_TAG_BYTES, max + VAULT_TAG_BYTES, &ct, &cn) < 0)
 		return -EBADMSG;
 	folder_ad(v, kind, id, idlen, ad);
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct, cn, ad, sizeof(ad), nonce,
-						       vault_key(v, VK_RECORD)) != 0)
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct, cn, ad, sizeof(ad),
+						       nonce, vault_key(v, VK_RECORD)) != 0)
 		return -EBADMSG;
 	*ret_n = cn - VAULT_TAG_BYTES;
 	return 0;
@@ -253,8 +256,9 @@ static int recs_read(struct vault *v, struct vault_folder_tree *t, struct reterr
 		return r;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (t->n >= VAULT_FOLDERS_MAX) {
-			r = reterr_set(err, -EBADMSG, "more folders than allowed (vault tampered "
-						      "with?)");
+			r = reterr_set(err, -EBADMSG,
+				       "more folders than allowed (vault tampered "
+				       "with?)");
 			break;
 		}
 		struct vault_folder_rec *f = &t->f[t->n];
@@ -264,8 +268,9 @@ static int recs_read(struct vault *v, struct vault_folder_tree *t, struct reterr
 		    blob_open(v, 'f', f->fid, VAULT_FOLDER_ID_BYTES, q, 1, FOLDER_PT_MAX, pt, &n) <
 			    0 ||
 		    rec_decode(pt, n, f) < 0) {
-			r = reterr_set(err, -EBADMSG, "a folder record does not authenticate: the "
-						      "folders were altered or corrupted");
+			r = reterr_set(err, -EBADMSG,
+				       "a folder record does not authenticate: the "
+				       "folders were altered or corrupted");
 			break;
 		}
 		t->n++;
@@ -292,8 +297,10 @@ int vault_folder_link(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 	sqlite3_stmt *q = NULL;
 	blob_seal(v, 'i', id, VAULT_HASH_BYTES, fid, VAULT_FOLDER_ID_BYTES, nonce, ct);
 	if ((r = vault_folders_migrate(v, err)) < 0 ||
-	    (r = vdb_prepare(v, "INSERT OR REPLACE INTO folder_items(id, nonce, data) "
-				"VALUES (?, ?, ?)", &q, err)) < 0)
+	    (r = vdb_prepare(v,
+			     "INSERT OR REPLACE INTO folder_items(id, nonce, data) "
+			     "VALUES (?, ?, ?)",
+			     &q, err)) < 0)
 		return r;
 	int rc = SQLITE_NOMEM;
 	if (vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) == 0 &&
@@ -336,8 +343,9 @@ static int links_read(struct vault *v, struct vault_folder_tree *t, struct reter
 		if (t->nlinks == t->caplinks) {
 			size_t nc = t->caplinks ? t->caplinks * 2 : 64;
 			if (nc > VAULT_SECRETS_MAX) {
-				r = reterr_set(err, -EBADMSG, "more folder links than secrets allowed "
-							      "(vault tampered with?)");
+				r = reterr_set(err, -EBADMSG,
+					       "more folder links than secrets allowed "
+					       "(vault tampered with?)");
 				break;
 			}
 			l = realloc(t->links, nc * sizeof(*l));
@@ -353,8 +361,9 @@ static int links_read(struct vault *v, struct vault_folder_tree *t, struct reter
 		    blob_open(v, 'i', l->id, VAULT_HASH_BYTES, q, 1, VAULT_FOLDER_ID_BYTES, l->fid,
 			      &n) < 0 ||
 		    n != VAULT_FOLDER_ID_BYTES) {
-			r = reterr_set(err, -EBADMSG, "a secret's folder link does not authenticate: "
-						      "the folders were altered or corrupted");
+			r = reterr_set(err, -EBADMSG,
+				       "a secret's folder link does not authenticate: "
+				       "the folders were altered or corrupted");
 			break;
 		}
 		t->nlinks++;
@@ -395,15 +404,18 @@ int vault_folder_tree_index(struct vault_folder_tree *t, struct reterr *err)
 		t->f[i].pub.secrets = t->f[i].pub.folders = 0;
 		for (;;) {
 			if (depth == VAULT_FOLDER_DEPTH_MAX)
-				return reterr_set(err, -EBADMSG, "the folders form a cycle or are too "
-								 "deep (vault tampered with?)");
+				return reterr_set(err, -EBADMSG,
+						  "the folders form a cycle or are too "
+						  "deep (vault tampered with?)");
 			chain[depth++] = f;
 			if (!f->has_parent)
 				break;
 			ssize_t p = vault_folder_tree_by_id(t, f->parent);
 			if (p < 0)
-				return reterr_set(err, -EBADMSG, "folder %s has lost its parent "
-								 "(vault tampered with?)", f->pub.name);
+				return reterr_set(err, -EBADMSG,
+						  "folder %s has lost its parent "
+						  "(vault tampered with?)",
+						  f->pub.name);
 			f = &t->f[p];
 		}
 		/* depth <= 8 names of <= 64 bytes and 7 slashes fit VAULT_FOLDER_PATH_MAX */
@@ -425,8 +437,10 @@ int vault_folder_tree_index(struct vault_folder_tree *t, struct reterr *err)
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->f[i].pub.path, t->f[j].pub.path) == 0)
-				return reterr_set(err, -EBADMSG, "two folders are named %s (vault "
-								 "tampered with?)", t->f[i].pub.path);
+				return reterr_set(err, -EBADMSG,
+						  "two folders are named %s (vault "
+						  "tampered with?)",
+						  t->f[i].pub.path);
 	}
 	for (size_t i = 0; i < t->nlinks; i++) {
 		ssize_t p = vault_folder_tree_by_id(t, t->links[i].fid);
@@ -466,8 +480,8 @@ void vault_folder_tree_free(struct vault_folder_tree *t)
 	free(t);
 }
 
-int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-		      const char *path, struct reterr *err)
+int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], const char *path,
+		      struct reterr *err)
 {
 	struct vault_folder_tree *t = NULL;
 	if (!*path)

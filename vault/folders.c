@@ -80,10 +80,10 @@ static bool name_taken(const struct vault_folder_tree *t, ssize_t parent, const 
 {
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vault_folder_rec *f = &t->f[i];
-		bool same_parent = parent < 0 ? !f->has_parent
-					      : f->has_parent &&
-							!memcmp(f->parent, t->f[parent].fid,
-								VAULT_FOLDER_ID_BYTES);
+		bool same_parent = parent < 0
+					   ? !f->has_parent
+					   : f->has_parent && !memcmp(f->parent, t->f[parent].fid,
+								      VAULT_FOLDER_ID_BYTES);
 		if ((ssize_t)i != skip && same_parent && !strcmp(f->pub.name, name))
 			return true;
 	}
@@ -154,8 +154,8 @@ static bool below(const struct vault_folder_tree *t, size_t i, size_t anc)
 	return strncmp(p, a, n) == 0 && p[n] == '/';
 }
 
-int vault_folder_list(struct vault *v, const char *parent, struct vault_folder **ret,
-		      size_t *ret_n, struct reterr *err)
+int vault_folder_list(struct vault *v, const char *parent, struct vault_folder **ret, size_t *ret_n,
+		      struct reterr *err)
 {
 	struct fop op;
 	struct vault_folder *a = NULL;
@@ -213,8 +213,8 @@ static int members(struct vault *v, const struct vault_folder_tree *t, size_t k,
 	return 0;
 }
 
-int vault_folder_info(struct vault *v, const char *path, struct vault_folder *ret,
-		      char ***ret_keys, struct reterr *err)
+int vault_folder_info(struct vault *v, const char *path, struct vault_folder *ret, char ***ret_keys,
+		      struct reterr *err)
 {
 	struct fop op;
 	struct vault_folder f;
@@ -288,8 +288,7 @@ static ssize_t parent_of(const struct fop *op, size_t k)
 	return f->has_parent ? vault_folder_tree_by_id(op->t, f->parent) : -1;
 }
 
-int vault_folder_rename(struct vault *v, const char *path, const char *new_name,
-			struct reterr *err)
+int vault_folder_rename(struct vault *v, const char *path, const char *new_name, struct reterr *err)
 {
 	struct fop op;
 	ssize_t k = -1;
@@ -305,8 +304,7 @@ int vault_folder_rename(struct vault *v, const char *path, const char *new_name,
 	return fop_end(&op, r, NULL, err);
 }
 
-int vault_folder_move(struct vault *v, const char *path, const char *new_parent,
-		      struct reterr *err)
+int vault_folder_move(struct vault *v, const char *path, const char *new_parent, struct reterr *err)
 {
 	struct fop op;
 	ssize_t k = -1, np = -1;
@@ -354,8 +352,7 @@ int vault_folder_delete(struct vault *v, const char *path, bool force, size_t *r
 	return r;
 }
 
-int vault_folder_assign(struct vault *v, const char *key, const char *folder,
-			struct reterr *err)
+int vault_folder_assign(struct vault *v, const char *key, const char *folder, struct reterr *err)
 {
 	struct fop op;
 	struct vault_entry e = { 0 };

@@ -70,8 +70,8 @@ static int state_read(struct vault *v, struct vault_state *st, unsigned char hea
 	int64_t seq, gen, count;
 	if (vdb_col_i64(q, 0, &seq) < 0 || seq < 0 ||
 	    vdb_col_blob_exact(q, 1, st->last_mac, VAULT_MAC_BYTES) < 0 ||
-	    vdb_col_blob_exact(q, 2, head_mac, VAULT_MAC_BYTES) < 0 || vdb_col_i64(q, 3, &gen) < 0 ||
-	    gen < 0 || vdb_col_i64(q, 4, &count) < 0 || count < 0 ||
+	    vdb_col_blob_exact(q, 2, head_mac, VAULT_MAC_BYTES) < 0 ||
+	    vdb_col_i64(q, 3, &gen) < 0 || gen < 0 || vdb_col_i64(q, 4, &count) < 0 || count < 0 ||
 	    vdb_col_blob_exact(q, 5, st->man_mac, VAULT_MAC_BYTES) < 0 ||
 	    vdb_col_blob_exact(q, 8, st->man_acc, VAULT_MAC_BYTES) < 0) {
 		r = reterr_set(err, -EBADMSG,
@@ -85,12 +85,12 @@ static int state_read(struct vault *v, struct vault_state *st, unsigned char hea
 	if (sqlite3_column_type(q, 6) != SQLITE_NULL && vdb_col_i64(q, 6, &maxseq) < 0)
 		maxseq = -1;
 	if (maxseq != seq) {
-		r = reterr_set(err, -EBADMSG,
-			       "vault integrity check failed: the audit log ends at seq %lld but its "
-			       "authenticated head says %lld (entries %s); run `secretctl audit "
-			       "verify`",
-			       (long long)maxseq, (long long)seq,
-			       maxseq < seq ? "deleted" : "added");
+		r = reterr_set(
+			err, -EBADMSG,
+			"vault integrity check failed: the audit log ends at seq %lld but its "
+			"authenticated head says %lld (entries %s); run `secretctl audit "
+			"verify`",
+			(long long)maxseq, (long long)seq, maxseq < seq ? "deleted" : "added");
 		goto out;
 	}
 	if (seq > 0) {

@@ -41,7 +41,8 @@ int vault_header_load(struct vault *v, struct vault_header *h, struct reterr *er
 	if (vdb_col_i64(st, 0, &h->format) < 0 ||
 	    vdb_col_blob_exact(st, 1, h->vault_id, VAULT_ID_BYTES) < 0 ||
 	    vdb_col_i64(st, 2, &alg) < 0 || vdb_col_i64(st, 3, &ops) < 0 ||
-	    vdb_col_i64(st, 4, &mem) < 0 || vdb_col_blob_exact(st, 5, h->salt, VAULT_SALT_BYTES) < 0 ||
+	    vdb_col_i64(st, 4, &mem) < 0 ||
+	    vdb_col_blob_exact(st, 5, h->salt, VAULT_SALT_BYTES) < 0 ||
 	    vdb_col_blob_exact(st, 6, h->nonce, VAULT_NONCE_BYTES) < 0 ||
 	    vdb_col_blob_exact(st, 7, h->wrapped, sizeof(h->wrapped)) < 0) {
 		r = reterr_set(err, -EBADMSG, "vault header is malformed");
@@ -95,7 +96,8 @@ int vault_header_store(struct vault *v, const struct vault_header *h, bool inser
 		insert ? "INSERT INTO header(one, format, vault_id, created_at, kdf_alg, kdf_ops, "
 			 "kdf_mem, kdf_salt, wrap_nonce, wrapped_key) "
 			 "VALUES (1, ?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7, ?9)"
-		       : "UPDATE header SET format = ?1, vault_id = ?2, kdf_alg = ?3, kdf_ops = ?4, "
+		       : "UPDATE header SET format = ?1, vault_id = ?2, kdf_alg = ?3, kdf_ops = "
+			 "?4, "
 			 "kdf_mem = ?5, kdf_salt = ?6, wrap_nonce = ?7, wrapped_key = ?9 "
 			 "WHERE one = 1 AND ?8 IS NOT NULL",
 		&st, err);
@@ -128,15 +130,14 @@ out:
 	return r;
 }
 
-bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
-			 unsigned char *dek)
+bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek, unsigned char *dek)
 {
 	unsigned char ad[WRAP_AD_BYTES];
 	wrap_ad(h, ad);
 	/* The AEAD tag of the wrapped data key is the password verifier. */
 	return crypto_aead_xchacha20poly1305_ietf_decrypt(dek, NULL, NULL, h->wrapped,
-							  sizeof(h->wrapped), ad, sizeof(ad), h->nonce,
-							  kek) == 0;
+							  sizeof(h->wrapped), ad, sizeof(ad),
+							  h->nonce, kek) == 0;
 }
 
 /* ---- the header's checksum: a damaged header is not a wrong password ------------------------- */

@@ -58,8 +58,9 @@ int vault_history_keep_read(struct vault *v, unsigned *ret, struct reterr *err)
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		if (vdb_col_i64(q, 0, &keep) < 0 || keep < 0 || keep > VAULT_HISTORY_KEEP_MAX)
-			r = reterr_set(err, -EBADMSG, "the history setting is malformed (vault "
-						      "tampered with?)");
+			r = reterr_set(err, -EBADMSG,
+				       "the history setting is malformed (vault "
+				       "tampered with?)");
 	} else if (rc != SQLITE_DONE) {
 		r = vdb_fail(v, rc, err, "reading the history setting");
 	}
@@ -109,8 +110,8 @@ static int history_trim(struct vault *v, const unsigned char id[VAULT_HASH_BYTES
 
 /* Copy id's current row (its blobs as they are, still bound to id and its version) into the
  * history with a sealed info blob. Returns 1 saved, 0 no current row. */
-static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-			  uint64_t size, struct reterr *err)
+static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t size,
+			  struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
 	unsigned char pt[HIST_INFO_MAX], ct[HIST_INFO_MAX + VAULT_TAG_BYTES];
@@ -139,11 +140,12 @@ static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYT
 	info_ad(v, id, (uint64_t)version, ad);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, ptlen, ad, sizeof(ad), NULL, nonce,
 						   vault_key(v, VK_RECORD));
-	if ((r = vdb_prepare(v,
-			     "INSERT INTO history(id, version, meta_nonce, meta, value_nonce, value,"
-			     " info_nonce, info) SELECT id, version, meta_nonce, meta, value_nonce,"
-			     " value, ?2, ?3 FROM secrets WHERE id = ?1",
-			     &q, err)) < 0)
+	if ((r = vdb_prepare(
+		     v,
+		     "INSERT INTO history(id, version, meta_nonce, meta, value_nonce, value,"
+		     " info_nonce, info) SELECT id, version, meta_nonce, meta, value_nonce,"
+		     " value, ?2, ?3 FROM secrets WHERE id = ?1",
+		     &q, err)) < 0)
 		return r;
 	rc = SQLITE_NOMEM;
 	if (vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) == 0 &&
@@ -257,13 +259,15 @@ int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES]
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (n > VAULT_HISTORY_KEEP_MAX) {
-			r = reterr_set(err, -EBADMSG, "the history holds more versions than any "
-						      "setting allows (vault tampered with?)");
+			r = reterr_set(err, -EBADMSG,
+				       "the history holds more versions than any "
+				       "setting allows (vault tampered with?)");
 			goto out;
 		}
 		if (info_open(v, id, q, &a[n]) < 0) {
-			r = reterr_set(err, -EBADMSG, "a saved version does not authenticate: the "
-						      "history was altered or corrupted");
+			r = reterr_set(err, -EBADMSG,
+				       "a saved version does not authenticate: the "
+				       "history was altered or corrupted");
 			goto out;
 		}
 		n++;

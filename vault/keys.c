@@ -101,10 +101,11 @@ int vault_unlock_with_keys(struct vault *v, const struct vault_keys *k, struct r
 	if (sodium_memcmp(h.vault_id, k->vault_id, VAULT_ID_BYTES) != 0 ||
 	    sodium_memcmp(v->vault_id, k->vault_id, VAULT_ID_BYTES) != 0 ||
 	    sodium_memcmp(digest, k->header, sizeof(digest)) != 0)
-		return reterr_set(err, -ESTALE,
-				  "the vault in %s was replaced or its password changed since it was "
-				  "unlocked",
-				  v->dir);
+		return reterr_set(
+			err, -ESTALE,
+			"the vault in %s was replaced or its password changed since it was "
+			"unlocked",
+			v->dir);
 	struct secret *keys = secret_from(k->keys->data, KEYS_AREA);
 	if (!keys)
 		return reterr_set(err, -ENOMEM, "out of secure memory (check 'ulimit -l')");

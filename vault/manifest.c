@@ -109,9 +109,10 @@ int vault_manifest_check(struct vault *v, const struct vault_state *st, struct r
 			       "secretctl",
 			       (unsigned long long)(have - st->count));
 	else if (sodium_memcmp(acc, st->man_acc, VAULT_MAC_BYTES) != 0)
-		r = reterr_set(err, -EBADMSG,
-			       "vault integrity check failed: secret rows do not match the manifest "
-			       "(a row was rolled back to an older version, replaced or altered)");
+		r = reterr_set(
+			err, -EBADMSG,
+			"vault integrity check failed: secret rows do not match the manifest "
+			"(a row was rolled back to an older version, replaced or altered)");
 	sodium_memzero(acc, sizeof(acc));
 	return r;
 }
@@ -149,8 +150,9 @@ out:
 }
 
 int vault_manifest_apply(struct vault *v, struct vault_state *st,
-			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
-			 bool remove, uint64_t new_version, struct reterr *err)
+			 const unsigned char id[VAULT_HASH_BYTES], bool had_old,
+			 uint64_t old_version, bool remove, uint64_t new_version,
+			 struct reterr *err)
 {
 	/* Incremental: take the old row's tag out and the new one in. Rows we do not touch keep
 	 * their tags, so any tampering with them still shows at the next full check (unlock). */

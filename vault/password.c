@@ -19,8 +19,7 @@ int vault_password_check(const struct secret *pw, struct reterr *err)
 
 /* Whether new_password (either form) is the one that unlocked v: compared through tags keyed with
  * the data key, so the handle never keeps the password itself. */
-static bool same_password(const struct vault *v, const struct secret *raw,
-			  const struct secret *nfc)
+static bool same_password(const struct vault *v, const struct secret *raw, const struct secret *nfc)
 {
 	unsigned char tag[VAULT_KEY_BYTES];
 	const unsigned char *have = vault_key(v, VK_PASSWORD_TAG);
@@ -74,7 +73,8 @@ int vault_change_password(struct vault *v, const struct secret *new_password, en
 	/* KDF before taking the write lock: other writers are not held up for its duration. */
 	if ((r = rewrap(v, &h, form, kdf, err)) < 0 || (r = vdb_begin(v, err)) < 0)
 		goto out;
-	if ((r = vault_state_load(v, &st, err)) < 0 || (r = vault_header_store(v, &h, false, err)) < 0 ||
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = vault_header_store(v, &h, false, err)) < 0 ||
 	    (r = vault_header_sum_store(v, &h, err)) < 0 ||
 	    (r = audit_append_locked(v, &st, &ev, clock_now(), v->source, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0)

@@ -13,8 +13,7 @@
 
 int vault_password_nfc(const struct secret *pw, struct secret **ret)
 {
-	if (!pw || !pw->len || pw->len > VAULT_PASSWORD_MAX ||
-	    u8_check(pw->data, pw->len) != NULL)
+	if (!pw || !pw->len || pw->len > VAULT_PASSWORD_MAX || u8_check(pw->data, pw->len) != NULL)
 		return 0; /* not UTF-8: the bytes are the password */
 	size_t cap = pw->len * NFC_EXPANSION, len = cap;
 	struct secret *s = secret_new(cap);

@@ -65,8 +65,10 @@ static int copy_all(struct vault *v, struct vault *w, const struct vault_examina
 		const char *table, *cols;
 		int n;
 	} tables[] = {
-		{ "header", "one, format, vault_id, created_at, kdf_alg, kdf_ops, kdf_mem, "
-			    "kdf_salt, wrap_nonce, wrapped_key", 10 },
+		{ "header",
+		  "one, format, vault_id, created_at, kdf_alg, kdf_ops, kdf_mem, "
+		  "kdf_salt, wrap_nonce, wrapped_key",
+		  10 },
 		{ "secrets", "n, id, version, meta_nonce, meta, value_nonce, value", 7 },
 		{ "audit", "seq, ts, nonce, payload, mac", 5 },
 		{ "unlock_state", "one, failures, last_failure", 3 },
@@ -110,8 +112,8 @@ static int reseal(struct vault *v, struct vault *w, struct vault_state *st, stru
 	if (r < 0)
 		return r;
 	st->gen = (maxv > old ? maxv : old) + 1;
-	if ((r = vdb_prepare(w, "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &q,
-			     err)) < 0)
+	if ((r = vdb_prepare(w, "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1", &q, err)) <
+	    0)
 		return r;
 	int64_t seq = 0;
 	int rc = sqlite3_step(q);
@@ -189,16 +191,17 @@ static int rebuild(struct vault *v, struct vault *w, int fd, const struct vault_
 	if ((r = vdb_open(w, fd, err)) < 0 || (r = vdb_begin(w, err)) < 0)
 		return r;
 	if ((r = vault_schema_create(w, err)) < 0 || (r = copy_all(v, w, ex, err)) < 0 ||
-	    (r = vault_header_load(w, &h, err)) < 0 || (r = vault_header_sum_store(w, &h, err)) < 0 ||
-	    (r = reseal(v, w, &st, err)) < 0)
+	    (r = vault_header_load(w, &h, err)) < 0 ||
+	    (r = vault_header_sum_store(w, &h, err)) < 0 || (r = reseal(v, w, &st, err)) < 0)
 		goto out;
 	if (recover_event(ex, backup, &keys, &detail) < 0 || keys.len > AUDIT_FIELD_MAX ||
 	    detail.len > AUDIT_FIELD_MAX) {
 		r = reterr_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	struct audit_event ev = { .action = "vault.recover", .keys = keys.data, .success = true,
-				  .detail = detail.data };
+	struct audit_event ev = {
+		.action = "vault.recover", .keys = keys.data, .success = true, .detail = detail.data
+	};
 	if ((r = audit_append_locked(w, &st, &ev, clock_now(), v->source, err)) == 0)
 		r = vdb_commit(w, err);
 out:
@@ -232,8 +235,9 @@ static int keep_damaged(int dfd, const char *dir, char **ret_name, struct reterr
 		int e = errno;
 		free(name);
 		if (e != EEXIST)
-			return reterr_set(err, -e, "cannot keep a copy of the damaged vault in %s: %s",
-					  dir, strerror(e));
+			return reterr_set(err, -e,
+					  "cannot keep a copy of the damaged vault in %s: %s", dir,
+					  strerror(e));
 	}
 	return reterr_set(err, -EEXIST, "too many copies of the damaged vault in %s", dir);
 }

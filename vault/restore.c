@@ -23,9 +23,11 @@ int vault_backup_inspect(const void *file, size_t len, struct vault_backup_info 
 	int r = vault_backup_header_parse(file, len, &h, err);
 	if (r < 0)
 		return r;
-	*ret = (struct vault_backup_info){ .version = h.version, .flags = h.flags,
+	*ret = (struct vault_backup_info){ .version = h.version,
+					   .flags = h.flags,
 					   .mode = (enum vault_backup_mode)h.mode,
-					   .created_at = h.created_at, .image_bytes = h.image_len };
+					   .created_at = h.created_at,
+					   .image_bytes = h.image_len };
 	memcpy(ret->vault_id, h.vault_id, VAULT_ID_BYTES);
 	return 0;
 }
@@ -36,13 +38,15 @@ static int image_load(struct vault *v, unsigned char *img, size_t len, struct re
 {
 	unsigned char *copy = sqlite3_malloc64(len);
 	sqlite3_stmt *q = NULL;
-	if (!copy || sqlite3_open_v2(":memory:", &v->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (!copy ||
+	    sqlite3_open_v2(":memory:", &v->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		sqlite3_free(copy);
 		return reterr_set(err, -ENOMEM, "out of memory");
 	}
 	memcpy(copy, img, len);
-	int rc = sqlite3_deserialize(v->db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
-				     SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+	int rc =
+		sqlite3_deserialize(v->db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
+				    SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
 	if (rc != SQLITE_OK ||
 	    sqlite3_db_config(v->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
 	    sqlite3_db_config(v->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
@@ -62,14 +66,15 @@ static int image_load(struct vault *v, unsigned char *img, size_t len, struct re
 		  !strcmp((const char *)sqlite3_column_text(q, 1), "ok") &&
 		  sqlite3_column_int64(q, 2) == 0;
 	sqlite3_finalize(q);
-	return ok ? 0 : reterr_set(err, -EBADMSG, "the backup's database is damaged or is not a "
-						  "secretctl vault");
+	return ok ? 0
+		  : reterr_set(err, -EBADMSG,
+			       "the backup's database is damaged or is not a "
+			       "secretctl vault");
 }
 
 /* The unlock's checks without its writes: the password unwraps the data key, the head, the
  * manifest over every row, and the whole audit chain verify. */
-static int image_verify(struct vault_restore *rs, const struct secret *password,
-			struct reterr *err)
+static int image_verify(struct vault_restore *rs, const struct secret *password, struct reterr *err)
 {
 	struct vault *v = rs->v;
 	struct vault_header h;
@@ -123,11 +128,13 @@ int vault_restore_open(const void *file, size_t len, const struct secret *key_ma
 	if ((r = vault_backup_header_parse(file, len, &rs->h, err)) < 0 ||
 	    (r = vault_backup_key(&rs->h, key_material, key->data, err)) < 0 ||
 	    (r = vault_backup_unseal(file, len, key->data, &img, &img_len, err)) < 0 ||
-	    (r = image_load(rs->v, img, img_len, err)) < 0 || (r = image_verify(rs, password, err)) < 0)
+	    (r = image_load(rs->v, img, img_len, err)) < 0 ||
+	    (r = image_verify(rs, password, err)) < 0)
 		goto out;
 	if (sodium_memcmp(rs->v->vault_id, rs->h.vault_id, VAULT_ID_BYTES) != 0) {
-		r = reterr_set(err, -EBADMSG, "the backup's header names another vault than the one "
-					      "inside it");
+		r = reterr_set(err, -EBADMSG,
+			       "the backup's header names another vault than the one "
+			       "inside it");
 		goto out;
 	}
 	if (ret_info) {
@@ -175,8 +182,7 @@ static int image_write(struct vault_restore *rs, int dfd, const char *dir, const
 		sqlite3_backup *b = sqlite3_backup_init(out, "main", rs->v->db, "main");
 		int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
 		if ((b ? sqlite3_backup_finish(b) : SQLITE_ERROR) != SQLITE_OK || rc != SQLITE_DONE)
-			r = reterr_set(err, -EIO, "cannot write %s: %s", path,
-				       sqlite3_errmsg(out));
+			r = reterr_set(err, -EIO, "cannot write %s: %s", path, sqlite3_errmsg(out));
 	}
 	if (sqlite3_close(out) != SQLITE_OK && r == 0)
 		r = reterr_set(err, -EIO, "cannot close %s", path);
@@ -199,8 +205,9 @@ static int target_open(const char *dir, bool replace, struct reterr *err)
 	struct stat sb;
 	int r = 0;
 	if (faccessat(dfd, VAULT_DB_NAME "-journal", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		r = reterr_set(err, -EBUSY, "%s holds a %s-journal (a vault in use, or one that "
-					    "crashed): open the vault once, then restore",
+		r = reterr_set(err, -EBUSY,
+			       "%s holds a %s-journal (a vault in use, or one that "
+			       "crashed): open the vault once, then restore",
 			       dir, VAULT_DB_NAME);
 	else if (fstatat(dfd, VAULT_DB_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !replace)
 		r = reterr_set(err, -EEXIST, "a vault already exists in %s", dir);
@@ -217,8 +224,9 @@ int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flag
 	char tmp[64];
 	bool with_audit = flags & VAULT_BACKUP_WITH_AUDIT;
 	if (with_audit && !(rs->h.flags & VAULT_BACKUP_WITH_AUDIT))
-		return reterr_set(err, -EINVAL, "this backup does not carry the audit log (make it "
-						"with `backup --with-audit`)");
+		return reterr_set(err, -EINVAL,
+				  "this backup does not carry the audit log (make it "
+				  "with `backup --with-audit`)");
 	/* The restore is recorded in the restored vault; the copy's log is cut unless kept. */
 	struct audit_event ev = { .action = "vault.restore",
 				  .success = true,

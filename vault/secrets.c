@@ -102,7 +102,8 @@ int vault_set_in_check(const struct vault_set_in *in, struct reterr *err)
 			size_t l = strlen(in->tags[i]);
 			if (l == 0 || l > VAULT_TAG_MAX)
 				return reterr_set(err, l ? -E2BIG : -EINVAL,
-						  "tag %zu must be 1..%d bytes", i + 1, VAULT_TAG_MAX);
+						  "tag %zu must be 1..%d bytes", i + 1,
+						  VAULT_TAG_MAX);
 			if (!text_ok(in->tags[i], false) || strchr(in->tags[i], ','))
 				return reterr_set(err, -EINVAL,
 						  "tag %zu contains a comma or control character",
@@ -357,12 +358,15 @@ out:
 	return r;
 }
 
-static int audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
-		       const char *key, bool success, const char *error, const char *detail,
-		       struct reterr *err)
+static int audit_in_tx(struct vault *v, struct vault_state *st, const char *action, const char *key,
+		       bool success, const char *error, const char *detail, struct reterr *err)
 {
 	struct audit_event ev = {
-		.action = action, .keys = key, .success = success, .error = error, .detail = detail,
+		.action = action,
+		.keys = key,
+		.success = success,
+		.error = error,
+		.detail = detail,
 	};
 	return audit_append_locked(v, st, &ev, clock_now(), v->source, err);
 }
@@ -449,7 +453,8 @@ static int merge(struct vault_meta *m, const struct vault_set_in *in, const unsi
 		m->nbindings = in->nbindings;
 		for (size_t i = 0; i < in->nbindings; i++) {
 			const char *f = in->bindings[i].field ? in->bindings[i].field : "";
-			if (!(nb[i].env = strdup(in->bindings[i].env)) || !(nb[i].field = strdup(f)))
+			if (!(nb[i].env = strdup(in->bindings[i].env)) ||
+			    !(nb[i].field = strdup(f)))
 				return reterr_set(err, -ENOMEM, "out of memory");
 		}
 	}
@@ -553,7 +558,8 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 	int64_t now = clock_now();
 	if (created) {
 		if (st->count >= VAULT_SECRETS_MAX) {
-			r = reterr_set(err, -E2BIG, "vault is full (%d secrets)", VAULT_SECRETS_MAX);
+			r = reterr_set(err, -E2BIG, "vault is full (%d secrets)",
+				       VAULT_SECRETS_MAX);
 			goto out;
 		}
 		m.tags = calloc(1, sizeof(char *));
@@ -589,8 +595,7 @@ out:
 	return r;
 }
 
-int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
-	      struct reterr *err)
+int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created, struct reterr *err)
 {
 	struct vault_state st;
 	bool created = false;
@@ -611,8 +616,9 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
 	    (r = vault_set_locked(v, &st, in, &o, &created, err)) < 0)
 		goto out;
 	snprintf(detail, sizeof(detail), "{\"created\":%s}", created ? "true" : "false");
-	struct audit_event ev = { .action = "secret.set", .keys = in->key, .success = true,
-				  .detail = detail };
+	struct audit_event ev = {
+		.action = "secret.set", .keys = in->key, .success = true, .detail = detail
+	};
 	if ((r = audit_append_locked(v, &st, &ev, now, v->source, err)) < 0 ||
 	    (r = vdb_commit(v, err)) < 0)
 		goto out;
@@ -623,7 +629,6 @@ out:
 	vdb_rollback(v); /* no-op after a commit */
 	return r;
 }
-
 
 /* In the open transaction: audit a refused change of key (err's message is the reason) and
  * commit that record alone; the refusal's code is kept. */
@@ -717,7 +722,8 @@ int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_ent
 		r = reterr_set(err, -ENOENT, "no secret named %s", key);
 		if (audit) {
 			struct reterr e2;
-			int a = audit_in_tx(v, &st, "secret.get", key, false, "not found", NULL, &e2);
+			int a = audit_in_tx(v, &st, "secret.get", key, false, "not found", NULL,
+					    &e2);
 			if (a == 0)
 				a = vdb_commit(v, &e2);
 			if (a < 0) {
@@ -772,21 +778,22 @@ int vault_list(struct vault *v, const char *pattern, unsigned flags, struct vaul
 		bool id_ok = vdb_col_blob_exact(q, 0, id, sizeof(id)) == 0;
 		if (id_ok)
 			hexid(id, hid);
-		if (!id_ok || vdb_col_i64(q, 1, &row.version) < 0 ||
-		    row.version < 0 ||
-		    vdb_col_blob(q, 2, VAULT_NONCE_BYTES, VAULT_NONCE_BYTES, &row.mnonce, &nn) < 0 ||
+		if (!id_ok || vdb_col_i64(q, 1, &row.version) < 0 || row.version < 0 ||
+		    vdb_col_blob(q, 2, VAULT_NONCE_BYTES, VAULT_NONCE_BYTES, &row.mnonce, &nn) <
+			    0 ||
 		    vdb_col_blob(q, 3, VAULT_TAG_BYTES, VAULT_META_MAX + VAULT_TAG_BYTES, &row.meta,
 				 &row.meta_len) < 0) {
-			r = reterr_set(err, -EBADMSG, "secret row %s is malformed (vault tampered with?)",
-				       hid);
+			r = reterr_set(err, -EBADMSG,
+				       "secret row %s is malformed (vault tampered with?)", hid);
 			goto out;
 		}
 		if ((r = meta_open(v, id, &row, &scratch, &m)) < 0) {
 			reterr_set(err, r,
-				   r == -EBADMSG ? "secret row %s does not authenticate (altered or "
-						   "copied from another secret; see `secretctl "
-						   "recover --dry-run`)"
-						 : "cannot read secret row %s",
+				   r == -EBADMSG
+					   ? "secret row %s does not authenticate (altered or "
+					     "copied from another secret; see `secretctl "
+					     "recover --dry-run`)"
+					   : "cannot read secret row %s",
 				   hid);
 			goto out;
 		}
@@ -896,9 +903,8 @@ int vault_entry_load(struct vault *v, const char *key, const unsigned char id[VA
 	return entry_load(v, key, id, want_values, e, ret_version, err);
 }
 
-int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
-		      const char *key, bool success, const char *error, const char *detail,
-		      struct reterr *err)
+int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action, const char *key,
+		      bool success, const char *error, const char *detail, struct reterr *err)
 {
 	return audit_in_tx(v, st, action, key, success, error, detail, err);
 }

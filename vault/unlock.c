@@ -58,7 +58,8 @@ static int wrong_password(struct vault *v, const struct vault_header *h, int64_t
 	if (r < 0 && !v->readonly)
 		return r;
 	const char *unrecorded = r < 0 ? "; the attempt could not be recorded: the vault is "
-					 "read-only" : "";
+					 "read-only"
+				       : "";
 	(void)vault_cooldown_read(v, &failures, &wait, NULL);
 	if (ret_wait_s)
 		*ret_wait_s = wait;
@@ -162,7 +163,8 @@ static int unlock_check(struct vault *v, struct reterr *err)
 	int r = owes ? vdb_begin(v, err) : vdb_exec(v, "BEGIN", err);
 	if (r < 0)
 		return r;
-	if ((r = vault_state_load(v, &st, err)) < 0 || (r = vault_manifest_check(v, &st, err)) < 0) {
+	if ((r = vault_state_load(v, &st, err)) < 0 ||
+	    (r = vault_manifest_check(v, &st, err)) < 0) {
 		if (r == -EBADMSG)
 			damaged(v, err);
 		goto out;

@@ -44,18 +44,18 @@
 /* Domain-separation prefixes (docs/vault-format.md): every AD and MAC input starts with its own,
  * so nothing made for one purpose verifies as another. Part of the format: never change one.
  * VAULT_DOMAIN_LEN is a prefix's length without its NUL: sizeof, never a count by hand. */
-#define VAULT_DOMAIN_WRAP "sctl-wrp"           /* AD of the wrapped data key */
-#define VAULT_DOMAIN_RECORD "sctl-rec"         /* AD of a secret's meta and value blobs */
+#define VAULT_DOMAIN_WRAP "sctl-wrp"	       /* AD of the wrapped data key */
+#define VAULT_DOMAIN_RECORD "sctl-rec"	       /* AD of a secret's meta and value blobs */
 #define VAULT_DOMAIN_AUDIT_AD "sctl-aud"       /* AD of an audit entry's payload */
 #define VAULT_DOMAIN_AUDIT_MAC "sctl-audit-v1" /* an audit entry's chain MAC */
-#define VAULT_DOMAIN_ROW "sctl-row-v1"         /* a secret row's tag in the manifest */
+#define VAULT_DOMAIN_ROW "sctl-row-v1"	       /* a secret row's tag in the manifest */
 #define VAULT_DOMAIN_MANIFEST "sctl-manifest-v1"
-#define VAULT_DOMAIN_HEAD "sctl-head-v1" /* the authenticated head */
+#define VAULT_DOMAIN_HEAD "sctl-head-v1"	     /* the authenticated head */
 #define VAULT_DOMAIN_AUDIT_CKPT "sctl-audit-ckpt-v1" /* the checkpoint `audit prune` leaves */
-#define VAULT_DOMAIN_HISTORY "sctl-hist" /* AD of a saved version's info blob */
-#define VAULT_DOMAIN_FOLDER "sctl-fold"  /* AD of a folder record or a secret's folder link */
+#define VAULT_DOMAIN_HISTORY "sctl-hist"	     /* AD of a saved version's info blob */
+#define VAULT_DOMAIN_FOLDER "sctl-fold" /* AD of a folder record or a secret's folder link */
 #define VAULT_FOLDER_ID_BYTES 16
-#define VAULT_DOMAIN_HEADER_SUM "sctl-hdr-v1"  /* the header's (unkeyed) checksum */
+#define VAULT_DOMAIN_HEADER_SUM "sctl-hdr-v1" /* the header's (unkeyed) checksum */
 #define VAULT_DOMAIN_LEN(d) (sizeof(d) - 1)
 
 /* Largest meta plaintext the decoder accepts: every limit in vault.h at its maximum, rounded
@@ -94,19 +94,19 @@ struct vault {
 	/* Unlocked and nothing audited through the handle since: the first entry written stands
 	 * for the unlock too, else vault_audit_unlock writes vault.unlock. */
 	bool audit_owed;
-	bool audited_in_tx; /* the open write transaction appended an audit entry */
+	bool audited_in_tx;	/* the open write transaction appended an audit entry */
 	uint64_t failures_seen; /* failed attempts queued when the handle was unlocked */
-	int64_t failures_last;  /* and the time of the last one */
-	struct secret *keys; /* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
+	int64_t failures_last;	/* and the time of the last one */
+	struct secret *keys;	/* VK_COUNT * VAULT_KEY_BYTES, one secure allocation */
 };
 
 /* Authenticated state read and re-checked at the start of every write transaction. */
 struct vault_state {
-	uint64_t seq;                           /* last audit seq */
+	uint64_t seq;				 /* last audit seq */
 	unsigned char last_mac[VAULT_MAC_BYTES]; /* its chain MAC */
-	uint64_t gen;                           /* manifest generation */
-	uint64_t count;                         /* secrets in the manifest */
-	unsigned char man_acc[VAULT_MAC_BYTES];  /* XOR of the rows' tags */
+	uint64_t gen;				 /* manifest generation */
+	uint64_t count;				 /* secrets in the manifest */
+	unsigned char man_acc[VAULT_MAC_BYTES];	 /* XOR of the rows' tags */
 	unsigned char man_mac[VAULT_MAC_BYTES];
 };
 
@@ -276,8 +276,8 @@ int vault_header_store(struct vault *v, const struct vault_header *h, bool inser
 /* The header's checksum: BLAKE2b-256, unkeyed, over every field of h (docs/vault-format.md).
  * With the password unknown it is what tells a damaged header from a wrong password; it is no
  * MAC (whoever can write the file can recompute it, as they can reset the cooldown). */
-#define VAULT_HEADER_SUM_SQL                                                                       \
-	"CREATE TABLE IF NOT EXISTS header_sum(one INTEGER PRIMARY KEY CHECK (one = 1),"           \
+#define VAULT_HEADER_SUM_SQL                                                             \
+	"CREATE TABLE IF NOT EXISTS header_sum(one INTEGER PRIMARY KEY CHECK (one = 1)," \
 	" sum BLOB NOT NULL);"
 void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES]);
 /* 1 when the stored checksum matches h, 0 when the vault has none (made before it existed),
@@ -303,8 +303,9 @@ int vault_manifest_compute(struct vault *v, uint64_t *ret_count,
 			   unsigned char ret_acc[VAULT_MAC_BYTES], uint64_t *ret_max_version,
 			   struct reterr *err);
 int vault_manifest_apply(struct vault *v, struct vault_state *st,
-			 const unsigned char id[VAULT_HASH_BYTES], bool had_old, uint64_t old_version,
-			 bool remove, uint64_t new_version, struct reterr *err);
+			 const unsigned char id[VAULT_HASH_BYTES], bool had_old,
+			 uint64_t old_version, bool remove, uint64_t new_version,
+			 struct reterr *err);
 int vault_manifest_store(struct vault *v, struct vault_state *st, struct reterr *err);
 
 /* ---- head.c: the authenticated head (audit tail + manifest) ---------------------------------- */
@@ -328,9 +329,9 @@ int vault_require_unlocked(const struct vault *v, struct reterr *err);
 
 #define VAULT_BACKUP_MAGIC "SCTLBAK\x01"
 #define VAULT_BACKUP_VERSION 1
-#define VAULT_BACKUP_AD_BYTES 88 /* the header before the secretstream header: AD of chunk 1 */
+#define VAULT_BACKUP_AD_BYTES 88    /* the header before the secretstream header: AD of chunk 1 */
 #define VAULT_BACKUP_CHECK_BYTES 32 /* keyed hash of those: tells a wrong key from tampering */
-#define VAULT_BACKUP_HEADER_BYTES                                \
+#define VAULT_BACKUP_HEADER_BYTES                           \
 	(VAULT_BACKUP_AD_BYTES + VAULT_BACKUP_CHECK_BYTES + \
 	 crypto_secretstream_xchacha20poly1305_HEADERBYTES)
 #define VAULT_BACKUP_CHUNK (1u << 20) /* plaintext bytes per secretstream message */
@@ -427,7 +428,7 @@ int vault_audit_cut_locked(struct vault *v, struct vault_state *st, const struct
 
 /* How vault_set_locked writes (NULL: as vault_set does). */
 struct vault_set_opts {
-	bool only_new;      /* -EEXIST (nothing written) when the key exists already */
+	bool only_new;	    /* -EEXIST (nothing written) when the key exists already */
 	int64_t created_at; /* > 0: the creation time of a new secret, instead of now */
 	int64_t updated_at; /* > 0: the update time, instead of now */
 };
@@ -546,8 +547,8 @@ int vault_folder_link(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 int vault_folder_link_move(struct vault *v, const unsigned char from[VAULT_HASH_BYTES],
 			   const unsigned char to[VAULT_HASH_BYTES], bool keep, struct reterr *err);
 /* File row id in the folder at path ("" none); -ENOENT no such folder. */
-int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
-		      const char *path, struct reterr *err);
+int vault_folder_file(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], const char *path,
+		      struct reterr *err);
 
 /* ---- secrets.c: row helpers for the verbs above it (versions.c, rename.c) ------------------- */
 
@@ -574,9 +575,8 @@ int vault_row_delete(struct vault *v, struct vault_state *st,
 /* Bytes of a loaded entry's value and field values (history's size column). */
 uint64_t vault_entry_size(const struct vault_entry *e);
 /* Append an event about key inside the caller's transaction (st advanced). */
-int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action,
-		      const char *key, bool success, const char *error, const char *detail,
-		      struct reterr *err);
+int vault_audit_in_tx(struct vault *v, struct vault_state *st, const char *action, const char *key,
+		      bool success, const char *error, const char *detail, struct reterr *err);
 
 /* ---- secrets.c: examining rows (recovery) ---------------------------------------------------- */
 

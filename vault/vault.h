@@ -12,29 +12,29 @@
 #include "common/common.h"
 
 /* ---- limits (checked before anything is written) ------------------------------------------ */
-#define VAULT_KEY_MAX 256            /* key: 1..256 of [A-Za-z0-9._/-], no empty/./.. segment */
+#define VAULT_KEY_MAX 256	      /* key: 1..256 of [A-Za-z0-9._/-], no empty/./.. segment */
 #define VAULT_VALUE_MAX (1024 * 1024) /* one value or one field value */
 #define VAULT_NOTES_MAX (10 * 1024)
 #define VAULT_URL_MAX 2048
 #define VAULT_TAGS_MAX 10
 #define VAULT_TAG_MAX 64
 #define VAULT_FIELDS_MAX 64
-#define VAULT_FIELD_NAME_MAX 64      /* [A-Za-z0-9_.-] */
+#define VAULT_FIELD_NAME_MAX 64 /* [A-Za-z0-9_.-] */
 #define VAULT_BINDINGS_MAX 64
 #define VAULT_PASSWORD_MIN 8
 #define VAULT_PASSWORD_MAX 128
-#define VAULT_SECRETS_MAX 100000     /* per vault */
-#define VAULT_ENV_NAME_MAX 128       /* binding env name: [A-Za-z_][A-Za-z0-9_]* */
-#define AUDIT_FIELD_MAX (64 * 1024)  /* each text field of an audit event */
+#define VAULT_SECRETS_MAX 100000	 /* per vault */
+#define VAULT_ENV_NAME_MAX 128		 /* binding env name: [A-Za-z_][A-Za-z0-9_]* */
+#define AUDIT_FIELD_MAX (64 * 1024)	 /* each text field of an audit event */
 #define VAULT_EXPIRES_MAX 253402300799LL /* 9999-12-31T23:59:59Z: the last RFC 3339 time */
 
 #define VAULT_DB_NAME "vault.db"
-#define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR"   /* default: $HOME/.secretctl */
+#define VAULT_DIR_ENV "SECRETCTL_VAULT_DIR" /* default: $HOME/.secretctl */
 #define VAULT_PASSWORD_ENV "SECRETCTL_PASSWORD"
 
 /* KDF profiles (Argon2id via crypto_pwhash). TEST is deliberately weak: tests only. */
 enum vault_kdf {
-	VAULT_KDF_TEST,        /* opslimit 1, 8 MiB: never for real vaults */
+	VAULT_KDF_TEST,	       /* opslimit 1, 8 MiB: never for real vaults */
 	VAULT_KDF_INTERACTIVE, /* libsodium INTERACTIVE: 2, 64 MiB */
 	VAULT_KDF_MODERATE,    /* libsodium MODERATE: 3, 256 MiB (default) */
 	VAULT_KDF_SENSITIVE,   /* libsodium SENSITIVE: 4, 1 GiB */
@@ -147,8 +147,8 @@ struct vault_meta {
 	char **tags; /* strv, never NULL (may be empty) */
 	int64_t created_at, updated_at;
 	int64_t expires_at; /* 0 = never */
-	bool has_value;     /* single value present (a secret may be fields only) */
-	size_t value_len;   /* length of the single value (so list/get can mask without decrypting) */
+	bool has_value;	    /* single value present (a secret may be fields only) */
+	size_t value_len; /* length of the single value (so list/get can mask without decrypting) */
 	struct vault_field_meta *fields;
 	size_t nfields;
 	struct vault_binding *bindings;
@@ -180,9 +180,9 @@ struct vault_set_in {
 	const struct secret *value; /* NULL = keep (update) / none (create; then fields required) */
 	const char *notes;
 	const char *url;
-	char *const *tags;          /* NULL = keep */
+	char *const *tags; /* NULL = keep */
 	bool set_expires;
-	int64_t expires_at;         /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
+	int64_t expires_at; /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
 	/* Fields: each given field is added or replaced; others are kept on update. */
 	const char *const *field_names;
 	const struct secret *const *field_values;
@@ -207,19 +207,19 @@ int vault_set(struct vault *v, const struct vault_set_in *in, bool *ret_created,
  * Strings and vectors are borrowed; NULL or a zero count changes nothing. */
 struct vault_edit_in {
 	const char *key;
-	const char *notes;   /* "" clears */
-	const char *url;     /* "" clears */
-	char *const *tags;   /* replaces the tags; an empty vector clears them */
+	const char *notes; /* "" clears */
+	const char *url;   /* "" clears */
+	char *const *tags; /* replaces the tags; an empty vector clears them */
 	bool set_expires;
-	int64_t expires_at;  /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
+	int64_t expires_at; /* with set_expires; 0 clears; at most VAULT_EXPIRES_MAX */
 	const char *const *remove_fields; /* fields to remove (each must exist) */
 	size_t nremove_fields;
-	const char *const *sensitive;     /* fields to mark sensitive (each must exist) */
+	const char *const *sensitive; /* fields to mark sensitive (each must exist) */
 	size_t nsensitive;
 	const char *const *not_sensitive; /* fields to mark not sensitive (each must exist) */
 	size_t nnot_sensitive;
-	bool clear_bindings;              /* drop every binding first */
-	const char *const *unbind;        /* env names whose binding is dropped (each must exist) */
+	bool clear_bindings;	   /* drop every binding first */
+	const char *const *unbind; /* env names whose binding is dropped (each must exist) */
 	size_t nunbind;
 	const struct vault_binding *bindings; /* added, or replacing the binding of the same env;
 					       * field "" names the single value */
@@ -244,15 +244,15 @@ int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_chang
  * with err naming a malformed header. */
 struct vault_info {
 	int64_t format;
-	bool kdf_known;      /* the parameters are exactly those of kdf */
+	bool kdf_known; /* the parameters are exactly those of kdf */
 	enum vault_kdf kdf;
-	uint64_t kdf_ops;    /* Argon2id passes */
-	uint64_t kdf_mem;    /* Argon2id memory, bytes */
+	uint64_t kdf_ops; /* Argon2id passes */
+	uint64_t kdf_mem; /* Argon2id memory, bytes */
 };
 int vault_info(struct vault *v, struct vault_info *ret, struct reterr *err);
 
 /* Flags for vault_get. */
-#define VAULT_GET_NO_AUDIT (1u << 0) /* caller audits (e.g. run logs secret.run itself) */
+#define VAULT_GET_NO_AUDIT (1u << 0)  /* caller audits (e.g. run logs secret.run itself) */
 #define VAULT_GET_META_ONLY (1u << 1) /* do not decrypt values (blob NULL) */
 
 /* Read one secret. -ENOENT when absent. Audits `secret.get` unless VAULT_GET_NO_AUDIT.
@@ -273,8 +273,8 @@ int vault_delete(struct vault *v, const char *key, struct reterr *err);
 
 /* What vault_set_many does with an item whose key exists. */
 enum vault_conflict {
-	VAULT_CONFLICT_ERROR,     /* fail with -EEXIST naming the key: nothing is written */
-	VAULT_CONFLICT_SKIP,      /* leave the stored secret as it is */
+	VAULT_CONFLICT_ERROR,	  /* fail with -EEXIST naming the key: nothing is written */
+	VAULT_CONFLICT_SKIP,	  /* leave the stored secret as it is */
 	VAULT_CONFLICT_OVERWRITE, /* update it as vault_set does (what the item leaves NULL stays) */
 };
 
@@ -288,17 +288,18 @@ enum vault_outcome {
 
 /* One secret of a bulk write. */
 struct vault_bulk_item {
-	struct vault_set_in in;     /* borrowed, as for vault_set */
-	int64_t created_at;         /* > 0: creation time of a new secret (imports keep their dates) */
-	int64_t updated_at;         /* > 0: update time instead of now */
-	enum vault_outcome outcome; /* out: every item's on success; on failure FAILED marks the item
+	struct vault_set_in in; /* borrowed, as for vault_set */
+	int64_t created_at;	/* > 0: creation time of a new secret (imports keep their dates) */
+	int64_t updated_at;	/* > 0: update time instead of now */
+	enum vault_outcome
+		outcome; /* out: every item's on success; on failure FAILED marks the item
 				     * at fault (none when the database or the audit log failed) */
 };
 
 struct vault_bulk_opts {
-	const char *action;           /* audit action, e.g. "secret.import" */
+	const char *action; /* audit action, e.g. "secret.import" */
 	enum vault_conflict conflict;
-	bool dry_run;                 /* check and compute everything, then roll back: nothing is
+	bool dry_run; /* check and compute everything, then roll back: nothing is
 				       * written and nothing audited; the outcomes say what would be */
 	/* Called after each item with the number done and n, inside the transaction: it must not
 	 * use the vault. NULL: none. */
@@ -324,20 +325,20 @@ enum vault_backup_mode {
 	VAULT_BACKUP_PASSWORD = 2, /* a separate backup password (likewise) */
 	VAULT_BACKUP_KEYFILE = 3,  /* the bytes of a key file (keyed BLAKE2b with the salt) */
 };
-#define VAULT_BACKUP_WITH_AUDIT (1u << 0) /* carry the whole audit log */
-#define VAULT_RESTORE_REPLACE (1u << 1)   /* replace an existing vault (restore) */
+#define VAULT_BACKUP_WITH_AUDIT (1u << 0)   /* carry the whole audit log */
+#define VAULT_RESTORE_REPLACE (1u << 1)	    /* replace an existing vault (restore) */
 #define VAULT_BACKUP_IMAGE_MAX (1ull << 30) /* largest database image a backup may hold */
 #define VAULT_KEYFILE_MIN 32
 #define VAULT_KEYFILE_MAX 4096
 
 struct vault_backup_info {
 	uint32_t version;
-	unsigned flags;             /* VAULT_BACKUP_WITH_AUDIT */
+	unsigned flags; /* VAULT_BACKUP_WITH_AUDIT */
 	enum vault_backup_mode mode;
 	int64_t created_at;
 	uint64_t image_bytes;
-	uint64_t secrets;           /* after vault_restore_open only */
-	uint64_t audit_entries;     /* entries in the log (after vault_restore_open only) */
+	uint64_t secrets;	/* after vault_restore_open only */
+	uint64_t audit_entries; /* entries in the log (after vault_restore_open only) */
 	unsigned char vault_id[16];
 };
 
@@ -423,12 +424,12 @@ int vault_copy(struct vault *v, const char *from, const char *to, struct reterr 
 #define VAULT_FOLDERS_MAX 1000
 
 struct vault_folder {
-	char id[33];        /* 32 hex digits, stable across rename and move */
+	char id[33];	    /* 32 hex digits, stable across rename and move */
 	char parent_id[33]; /* "" at the top */
 	char name[VAULT_FOLDER_NAME_MAX + 1];
 	char path[VAULT_FOLDER_PATH_MAX + 1];
 	char icon[VAULT_FOLDER_ICON_MAX + 1]; /* "" none */
-	char color[8];                        /* "#RRGGBB" or "" */
+	char color[8];			      /* "#RRGGBB" or "" */
 	int64_t created_at, updated_at;
 	size_t secrets; /* secrets directly in it */
 	size_t folders; /* folders directly in it */
@@ -447,12 +448,12 @@ int vault_folder_create(struct vault *v, const char *name, const char *parent, c
 			const char *color, struct vault_folder *ret, struct reterr *err);
 /* Folders sorted by path: all (parent NULL or ""), or those below parent. -ENOENT no parent.
  * Audits `folder.list`. *ret: free(). */
-int vault_folder_list(struct vault *v, const char *parent, struct vault_folder **ret,
-		      size_t *ret_n, struct reterr *err);
+int vault_folder_list(struct vault *v, const char *parent, struct vault_folder **ret, size_t *ret_n,
+		      struct reterr *err);
 /* One folder and the keys directly in it (sorted strv, never NULL). -ENOENT. Audits
  * `folder.info`. */
-int vault_folder_info(struct vault *v, const char *path, struct vault_folder *ret,
-		      char ***ret_keys, struct reterr *err);
+int vault_folder_info(struct vault *v, const char *path, struct vault_folder *ret, char ***ret_keys,
+		      struct reterr *err);
 /* Rename (same parent) or move (under new_parent; NULL or "" the top) a folder with everything
  * in it. -EEXIST name taken there, -ELOOP into itself, -E2BIG too deep. Audits `folder.rename`,
  * `folder.move`. */
@@ -467,8 +468,7 @@ int vault_folder_delete(struct vault *v, const char *path, bool force, size_t *r
 			struct reterr *err);
 /* Put secret key in folder (NULL or "": in none). -ENOENT no such key or folder. Audits
  * `secret.move`. */
-int vault_folder_assign(struct vault *v, const char *key, const char *folder,
-			struct reterr *err);
+int vault_folder_assign(struct vault *v, const char *key, const char *folder, struct reterr *err);
 /* The keys directly in folder, sorted (strv, never NULL). -ENOENT no such folder. No audit: a
  * filter for a listing its caller audits. */
 int vault_folder_keys(struct vault *v, const char *folder, char ***ret_keys, struct reterr *err);
@@ -513,26 +513,26 @@ int vault_stat(struct vault *v, struct vault_stat *ret, struct reterr *err);
 
 /* A secret row that does not authenticate. */
 struct vault_bad_row {
-	int64_t rowid;       /* its number in the secrets table */
-	char id[17];         /* the first 8 bytes of its row id in hex ("?" when malformed) */
-	char *key;           /* its name when that still decrypts or the audit log names a key
+	int64_t rowid;	     /* its number in the secrets table */
+	char id[17];	     /* the first 8 bytes of its row id in hex ("?" when malformed) */
+	char *key;	     /* its name when that still decrypts or the audit log names a key
 			      * with its row id, else NULL */
 	const char *problem; /* what is wrong (static text) */
 };
 
 /* What vault_examine found. Strings and arrays are owned by it (vault_examination_release). */
 struct vault_examination {
-	size_t rows, intact;       /* secret rows in the file; those that authenticate */
+	size_t rows, intact;	   /* secret rows in the file; those that authenticate */
 	struct vault_bad_row *bad; /* the others */
 	size_t nbad;
 	/* From the audit log entries that decrypt: keys it says exist that have no row (deleted
 	 * outside secretctl), and intact rows older than their last change (rolled back). */
-	char **missing, **stale;   /* strv, NULL when none */
-	bool manifest_ok;          /* the manifest's MAC verifies */
-	bool rows_match;           /* the intact rows are exactly the set it authenticates */
-	bool head_ok;              /* the authenticated head matches the log and the manifest */
+	char **missing, **stale; /* strv, NULL when none */
+	bool manifest_ok;	 /* the manifest's MAC verifies */
+	bool rows_match;	 /* the intact rows are exactly the set it authenticates */
+	bool head_ok;		 /* the authenticated head matches the log and the manifest */
 	char head_msg[RETERR_MSG_MAX];
-	bool audit_ok;             /* the whole chain verifies (vault_examine does not repair it) */
+	bool audit_ok; /* the whole chain verifies (vault_examine does not repair it) */
 	uint64_t audit_entries, audit_bad_seq;
 	char audit_msg[RETERR_MSG_MAX];
 };
@@ -565,8 +565,8 @@ struct audit_event {
 	const char *keys;    /* comma-separated key names */
 	const char *command; /* sanitized argv, space-joined */
 	bool success;
-	const char *error;   /* short reason on failure */
-	const char *detail;  /* extra JSON object text (exit code, duration, counts...) or NULL */
+	const char *error;  /* short reason on failure */
+	const char *detail; /* extra JSON object text (exit code, duration, counts...) or NULL */
 };
 
 /* A stored entry, as read back. Strings malloc'd, never NULL (empty when unset). seq 0: a
@@ -591,9 +591,9 @@ int audit_append_keys(struct vault *v, const struct audit_event *ev, const char 
 		      size_t n, struct reterr *err);
 
 struct audit_query {
-	uint64_t limit;     /* 0 = all; else the newest `limit` entries */
-	int64_t since;      /* 0 = all; else ts >= since */
-	int64_t until;      /* 0 = all; else ts <= until */
+	uint64_t limit;	    /* 0 = all; else the newest `limit` entries */
+	int64_t since;	    /* 0 = all; else ts >= since */
+	int64_t until;	    /* 0 = all; else ts <= until */
 	const char *source; /* NULL = all */
 };
 
@@ -624,7 +624,6 @@ int audit_prune(struct vault *v, int64_t before, bool dry_run, struct audit_prun
 /* Verify the whole chain and its authenticated head. 0 with *ret_count = entries checked, or
  * -EBADMSG with err naming the first bad entry (seq) and what is wrong (edited, missing,
  * reordered, inserted, truncated). *ret_bad_seq (optional) set on failure. */
-int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq,
-		 struct reterr *err);
+int audit_verify(struct vault *v, uint64_t *ret_count, uint64_t *ret_bad_seq, struct reterr *err);
 
 #endif

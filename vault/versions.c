@@ -97,8 +97,9 @@ static int saved_load(struct vault *v, const char *key, const unsigned char id[V
 		rc = sqlite3_step(q);
 	}
 	if (rc == SQLITE_DONE)
-		r = version ? reterr_set(err, -ENOENT, "%s has no saved version %" PRIu64
-						       " (see 'secretctl history %s')",
+		r = version ? reterr_set(err, -ENOENT,
+					 "%s has no saved version %" PRIu64
+					 " (see 'secretctl history %s')",
 					 key, version, key)
 			    : reterr_set(err, -ENOENT, "%s has no saved version to roll back to",
 					 key);

@@ -21,12 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool reencode(struct agent_enc *e, const struct agent_msg *m, const struct agent_field *f)
 {
 	switch (f->kind) {
-	case AGENT_K_STR:
-		agent_enc_str(e, f->tag, f->str, f->len);
-		return true;
-	case AGENT_K_INT:
-		agent_enc_int(e, f->tag, f->i);
-		return true;
+	case AGENT_K_STR: agent_enc_str(e, f->tag, f->str, f->len); return true;
+	case AGENT_K_INT: agent_enc_int(e, f->tag, f->i); return true;
 	case AGENT_K_STRV: {
 		char **v = NULL;
 		int r = agent_msg_strv(m, f->tag, SIZE_MAX, &v);
@@ -42,8 +38,7 @@ static bool reencode(struct agent_enc *e, const struct agent_msg *m, const struc
 		strv_free(v);
 		return true;
 	}
-	default:
-		abort();
+	default: abort();
 	}
 }
 

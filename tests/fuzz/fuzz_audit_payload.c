@@ -56,8 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ta[i] || strlen(ta[i]) > AUDIT_FIELD_MAX)
 			abort();
 
-	struct audit_event ev = { .action = a.action, .keys = a.keys, .command = a.command,
-				  .success = a.success, .error = a.error, .detail = a.detail };
+	struct audit_event ev = { .action = a.action,
+				  .keys = a.keys,
+				  .command = a.command,
+				  .success = a.success,
+				  .error = a.error,
+				  .detail = a.detail };
 	if (vault_audit_payload_encode(&ev, a.source, &enc) < 0)
 		abort();
 	if (enc.len != size || memcmp(enc.data, data, size) != 0)

@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vault_restore *rs = NULL;
 		struct vault_backup_info ri;
 		if (vault_restore_open(copy, size, kf, pw, &rs, &ri, NULL) == 0) {
-			if (!rs || ri.secrets > VAULT_SECRETS_MAX || ri.mode != VAULT_BACKUP_KEYFILE)
+			if (!rs || ri.secrets > VAULT_SECRETS_MAX ||
+			    ri.mode != VAULT_BACKUP_KEYFILE)
 				abort();
 			vault_restore_free(rs);
 		}

@@ -24,7 +24,8 @@ static void roundtrip(const struct ix_doc *d)
 	struct reterr err = RETERR_INIT;
 	struct ix_opts opts = { .format = IX_ENV };
 	if (ix_read((const unsigned char *)(out.data ? out.data : ""), out.len, &opts, &again,
-		    &err) < 0 || again->n != written)
+		    &err) < 0 ||
+	    again->n != written)
 		abort();
 	size_t k = 0;
 	for (size_t i = 0; i < d->n; i++) {

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++) {
 		char tag[32];
 		int len = snprintf(tag, sizeof(tag), "<%zu>", i);
-		if (vault_key_check(refs[i].key, &err) < 0 || refs[i].line < 1 || refs[i].column < 1)
+		if (vault_key_check(refs[i].key, &err) < 0 || refs[i].line < 1 ||
+		    refs[i].column < 1)
 			abort();
 		if (refs[i].field && strlen(refs[i].field) > VAULT_FIELD_NAME_MAX)
 			abort();

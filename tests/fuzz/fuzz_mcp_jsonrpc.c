@@ -95,12 +95,12 @@ static void check_scanner(const uint8_t *p, size_t len)
 }
 
 static const char *const answers[] = {
-    "{\"exit_code\":0,\"stdout\":\"a\\u0000\xff\",\"stderr\":\"\",\"duration_ms\":1,"
-    "\"sanitized\":true,\"timed_out\":false,\"truncated\":false}",
-    "{\"secrets\":[]}",
-    "{\"exists\":false,\"key\":\"k\"}",
+	"{\"exit_code\":0,\"stdout\":\"a\\u0000\xff\",\"stderr\":\"\",\"duration_ms\":1,"
+	"\"sanitized\":true,\"timed_out\":false,\"truncated\":false}",
+	"{\"secrets\":[]}",
+	"{\"exists\":false,\"key\":\"k\"}",
 };
-static const char *const broken[] = {"", "[", "{\"a\":1} 2", "\"s\"", "{\"x\":{}}"};
+static const char *const broken[] = { "", "[", "{\"a\":1} 2", "\"s\"", "{\"x\":{}}" };
 
 static void answer(struct mcp_front *f, struct sink *s, uint8_t flags)
 {
@@ -134,10 +134,10 @@ static void answer(struct mcp_front *f, struct sink *s, uint8_t flags)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const versions[] = {"2024-11-05", "2025-03-26", "2025-06-18",
-					       "2025-11-25"};
-	struct sink s = {.ncalls = 0};
-	struct mcp_front_io io = {client_line, broker_msg, &s};
+	static const char *const versions[] = { "2024-11-05", "2025-03-26", "2025-06-18",
+						"2025-11-25" };
+	struct sink s = { .ncalls = 0 };
+	struct mcp_front_io io = { client_line, broker_msg, &s };
 	if (size == 0)
 		return 0;
 	uint8_t flags = data[0];

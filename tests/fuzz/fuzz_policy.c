@@ -50,7 +50,8 @@ static void check_decision(const struct policy *p, char *const *argv,
 		abort(); /* one printable line, always */
 	if (d->kind == POLICY_RULE_NOT_FOUND && d->resolved[0])
 		abort();
-	if (d->command_index < -1 || (d->command_index >= 0 && (size_t)d->command_index >= s.commands))
+	if (d->command_index < -1 ||
+	    (d->command_index >= 0 && (size_t)d->command_index >= s.commands))
 		abort();
 	/* no policy can allow these */
 	if (!strcmp(argv[0], "env") || !strcmp(argv[0], "printenv") ||
@@ -68,11 +69,16 @@ static void check_decision(const struct policy *p, char *const *argv,
 static void exercise_decide(const struct policy *p)
 {
 	static const char *const cmds[][4] = {
-		{ "npm", "test", NULL },	  { "env", NULL },
-		{ "printenv", "HOME", NULL },	  { "sh", "-c", "id", NULL },
-		{ "cat", "/proc/self/environ", NULL }, { "./deploy.sh", NULL },
-		{ "python3", "-V", NULL },	  { "busybox", "env", NULL },
-		{ "nosuch-command", NULL },	  { "/usr/bin/git", "push", NULL },
+		{ "npm", "test", NULL },
+		{ "env", NULL },
+		{ "printenv", "HOME", NULL },
+		{ "sh", "-c", "id", NULL },
+		{ "cat", "/proc/self/environ", NULL },
+		{ "./deploy.sh", NULL },
+		{ "python3", "-V", NULL },
+		{ "busybox", "env", NULL },
+		{ "nosuch-command", NULL },
+		{ "/usr/bin/git", "push", NULL },
 	};
 	struct policy_summary s;
 	policy_summarize(p, &s);
@@ -89,7 +95,8 @@ static void exercise_decide(const struct policy *p)
 			abort();
 		check_decision(p, argv, &d);
 	}
-	if (policy_max_concurrent_runs(p) < 1 || policy_max_concurrent_runs(p) > POLICY_CONCURRENT_MAX)
+	if (policy_max_concurrent_runs(p) < 1 ||
+	    policy_max_concurrent_runs(p) > POLICY_CONCURRENT_MAX)
 		abort();
 }
 

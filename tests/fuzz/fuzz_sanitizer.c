@@ -28,7 +28,8 @@ struct sink {
 static void check_run(struct sink *k)
 {
 	for (size_t i = 0; i < k->nsec; i++)
-		if (k->run.len >= k->seclen[i] && memmem(k->run.data, k->run.len, k->sec[i], k->seclen[i]))
+		if (k->run.len >= k->seclen[i] &&
+		    memmem(k->run.data, k->run.len, k->sec[i], k->seclen[i]))
 			abort(); /* (c) a raw secret reached the output */
 	buf_reset(&k->run);
 }

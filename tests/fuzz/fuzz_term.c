@@ -40,7 +40,8 @@ static void filt(enum san_term_mode mode, const uint8_t *t, size_t n, size_t ste
 	san_term_free(term);
 }
 
-static void check(enum san_term_mode mode, const uint8_t *o, size_t n, const uint8_t *in, size_t nin)
+static void check(enum san_term_mode mode, const uint8_t *o, size_t n, const uint8_t *in,
+		  size_t nin)
 {
 	if (mode == SAN_TERM_OFF) {
 		if (n != nin || (n && memcmp(o, in, n)))
@@ -51,7 +52,8 @@ static void check(enum san_term_mode mode, const uint8_t *o, size_t n, const uin
 		uint8_t c = o[i], d = i + 1 < n ? o[i + 1] : 0;
 		bool c1 = c == 0xC2 && d >= 0x80 && d <= 0x9F;
 		if (mode == SAN_TERM_STRIP_ALL &&
-		    (c1 || c == 0x1B || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')))
+		    (c1 || c == 0x1B || c == 0x7F ||
+		     (c < 0x20 && c != '\t' && c != '\n' && c != '\r')))
 			abort();
 		if (mode == SAN_TERM_KEEP_COLOURS &&
 		    (c1 || c == 0x05 || (c == 0x1B && d && strchr("]P_^X", d))))

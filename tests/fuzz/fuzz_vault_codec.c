@@ -120,7 +120,8 @@ static void values_check(const struct vault_entry *e)
 {
 	const unsigned char *lo = e->blob->data, *hi = lo + e->blob->len;
 	if (e->meta.has_value) {
-		if (!e->value || e->value < lo || e->value > hi || e->value_len > (size_t)(hi - e->value))
+		if (!e->value || e->value < lo || e->value > hi ||
+		    e->value_len > (size_t)(hi - e->value))
 			abort();
 	} else if (e->value || e->value_len) {
 		abort();
@@ -160,8 +161,8 @@ static void fuzz_values(const uint8_t *p, size_t n)
 	if (n < 6)
 		return;
 	bool has_value = p[0] & 1;
-	size_t value_len = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 |
-			   (size_t)p[4] << 24;
+	size_t value_len =
+		(size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 | (size_t)p[4] << 24;
 	size_t nfields = p[5] % (VAULT_FIELDS_MAX + 1);
 	if (!has_value)
 		value_len = 0;
@@ -191,8 +192,9 @@ static void fuzz_values(const uint8_t *p, size_t n)
 				abort();
 			for (size_t i = 0; i < nfields; i++)
 				if (e2->field_lens[i] != e->field_lens[i] ||
-				    (e->field_lens[i] && memcmp(e2->field_values[i], e->field_values[i],
-								e->field_lens[i]) != 0))
+				    (e->field_lens[i] &&
+				     memcmp(e2->field_values[i], e->field_values[i],
+					    e->field_lens[i]) != 0))
 					abort();
 			vault_entry_free(e2);
 		}

@@ -28,8 +28,7 @@ static void emit(const char *target, const char *name, const void *p, size_t n)
 {
 	struct buf path = BUF_INIT;
 	if (buf_printf(&path, "%s/%s", outdir, target) < 0 ||
-	    (mkdir(path.data, 0755) < 0 && errno != EEXIST) ||
-	    buf_printf(&path, "/%s", name) < 0) {
+	    (mkdir(path.data, 0755) < 0 && errno != EEXIST) || buf_printf(&path, "/%s", name) < 0) {
 		failed = 1;
 		buf_release(&path);
 		return;
@@ -82,8 +81,11 @@ static void gen_meta(void)
 					 { M("DB_PASSWORD"), M("password") },
 					 { M("DB_URL"), M("") } };
 
-	struct vault_meta min = { .key = M("k"), .tags = tags_none, .has_value = true,
-				  .value_len = 5, .created_at = 1700000000,
+	struct vault_meta min = { .key = M("k"),
+				  .tags = tags_none,
+				  .has_value = true,
+				  .value_len = 5,
+				  .created_at = 1700000000,
 				  .updated_at = 1700000000 };
 	vault_meta_encode(&min, &b);
 	emit_meta("meta-minimal", &b, b.len);
@@ -108,11 +110,18 @@ static void gen_meta(void)
 	buf_release(&o);
 
 	buf_reset(&b);
-	struct vault_meta full = { .key = M("db/prod/main"), .notes = M("primary\nrotate monthly"),
-				   .url = M("https://db.example.com:5432/"), .tags = tags_full,
-				   .created_at = 1700000000, .updated_at = 1700003600,
-				   .expires_at = 1800000000, .has_value = true, .value_len = 32,
-				   .fields = fields, .nfields = ARRAY_SIZE(fields), .bindings = binds,
+	struct vault_meta full = { .key = M("db/prod/main"),
+				   .notes = M("primary\nrotate monthly"),
+				   .url = M("https://db.example.com:5432/"),
+				   .tags = tags_full,
+				   .created_at = 1700000000,
+				   .updated_at = 1700003600,
+				   .expires_at = 1800000000,
+				   .has_value = true,
+				   .value_len = 32,
+				   .fields = fields,
+				   .nfields = ARRAY_SIZE(fields),
+				   .bindings = binds,
 				   .nbindings = ARRAY_SIZE(binds) };
 	vault_meta_encode(&full, &b);
 	emit_meta("meta-full", &b, b.len);
@@ -122,9 +131,15 @@ static void gen_meta(void)
 	emit_meta("meta-full-trailing", &b, b.len);
 
 	buf_reset(&b);
-	struct vault_meta fo = { .key = M("ci/deploy"), .notes = M(""), .url = M(""), .tags = tags_none,
-				 .created_at = -1, .updated_at = INT64_MAX, .expires_at = INT64_MIN,
-				 .fields = fields, .nfields = ARRAY_SIZE(fields) };
+	struct vault_meta fo = { .key = M("ci/deploy"),
+				 .notes = M(""),
+				 .url = M(""),
+				 .tags = tags_none,
+				 .created_at = -1,
+				 .updated_at = INT64_MAX,
+				 .expires_at = INT64_MIN,
+				 .fields = fields,
+				 .nfields = ARRAY_SIZE(fields) };
 	vault_meta_encode(&fo, &b);
 	emit_meta("meta-fields-only-empty-notes", &b, b.len);
 
@@ -146,9 +161,13 @@ static void gen_meta(void)
 	}
 	struct vault_meta max = { .key = repeat('k', VAULT_KEY_MAX),
 				  .notes = repeat('n', VAULT_NOTES_MAX),
-				  .url = repeat('u', VAULT_URL_MAX), .tags = tags_max,
-				  .has_value = true, .value_len = VAULT_VALUE_MAX, .fields = fmax,
-				  .nfields = VAULT_FIELDS_MAX, .bindings = bmax,
+				  .url = repeat('u', VAULT_URL_MAX),
+				  .tags = tags_max,
+				  .has_value = true,
+				  .value_len = VAULT_VALUE_MAX,
+				  .fields = fmax,
+				  .nfields = VAULT_FIELDS_MAX,
+				  .bindings = bmax,
 				  .nbindings = VAULT_BINDINGS_MAX };
 	if (vault_meta_encode(&max, &b) < 0)
 		failed = 1;
@@ -167,8 +186,8 @@ static void gen_meta(void)
 
 /* ---- vault_codec: byte 0 = 1, u8 has_value, u32 value_len, u8 nfields, value blob ------------ */
 
-static void emit_values(const char *name, bool hv, size_t vlen, size_t nf,
-			const unsigned char *p, size_t n)
+static void emit_values(const char *name, bool hv, size_t vlen, size_t nf, const unsigned char *p,
+			size_t n)
 {
 	unsigned char h[7] = { 1, hv ? 1 : 0, 0, 0, 0, 0, (unsigned char)nf };
 	put_le32(h + 2, (uint32_t)vlen);
@@ -231,7 +250,9 @@ static void gen_values(void)
 static void gen_audit(void)
 {
 	struct buf b = BUF_INIT;
-	struct audit_event get = { .action = "secret.get", .keys = "db/prod/main", .success = true };
+	struct audit_event get = { .action = "secret.get",
+				   .keys = "db/prod/main",
+				   .success = true };
 	vault_audit_payload_encode(&get, "cli", &b);
 	emit("audit_payload", "get", b.data, b.len);
 	emit("audit_payload", "get-trunc-1", b.data, b.len - 1);
@@ -254,9 +275,11 @@ static void gen_audit(void)
 	emit("audit_payload", "get-trailing", b.data, b.len);
 
 	buf_reset(&b);
-	struct audit_event run = { .action = "secret.run", .keys = "db/*,api/token",
+	struct audit_event run = { .action = "secret.run",
+				   .keys = "db/*,api/token",
 				   .command = "psql -h db \"select 1\"\n\t[REDACTED:db/pw]",
-				   .success = false, .error = "exit 2",
+				   .success = false,
+				   .error = "exit 2",
 				   .detail = "{\"exit\":2,\"duration_ms\":41,\"redacted\":3}" };
 	vault_audit_payload_encode(&run, "mcp", &b);
 	emit("audit_payload", "run-failed", b.data, b.len);
@@ -264,8 +287,8 @@ static void gen_audit(void)
 	size_t off = 1;
 	for (int i = 0; i < 4; i++) {
 		const unsigned char *q = (const unsigned char *)b.data + off;
-		off += 4 + ((size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 |
-			    (size_t)q[3] << 24);
+		off += 4 +
+		       ((size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24);
 	}
 	b.data[off] = 2;
 	emit("audit_payload", "success-2", b.data, b.len);

@@ -17,7 +17,7 @@
 #include "alloc-guard.h"
 
 /* Nodes, items and their arrays grow by doubling: a few hundred bytes per input byte. */
-#define IMPORT_ALLOC_BOUND(n) ((n) * 512 + (1u << 20))
+#define IMPORT_ALLOC_BOUND(n) ((n)*512 + (1u << 20))
 
 static bool in_arena(const struct ix_doc *d, const struct secret *v)
 {

@@ -41,9 +41,9 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(agent_msg_int(&m, AGENT_T_PID, 0), -42);
 	ck_assert_int_eq(agent_msg_int(&m, AGENT_T_SCOPE, 7), 7);
 	ck_assert_str_eq(agent_msg_cstr(&m, AGENT_T_REASON, s, sizeof(s)), "why not");
-	ck_assert_ptr_null(agent_msg_cstr(&m, AGENT_T_REASON, s, 4)); /* too long for out */
+	ck_assert_ptr_null(agent_msg_cstr(&m, AGENT_T_REASON, s, 4));	     /* too long for out */
 	ck_assert_ptr_null(agent_msg_cstr(&m, AGENT_T_NONCE, s, sizeof(s))); /* holds a NUL */
-	ck_assert_ptr_null(agent_msg_get(&m, AGENT_T_PID, AGENT_K_STR)); /* wrong kind */
+	ck_assert_ptr_null(agent_msg_get(&m, AGENT_T_PID, AGENT_K_STR));     /* wrong kind */
 	ck_assert_int_eq(agent_msg_strv(&m, AGENT_T_ARGV, 10, &v), 0);
 	ck_assert_uint_eq(strv_len(v), 4);
 	ck_assert_str_eq(v[1], "API_KEY");
@@ -64,7 +64,7 @@ START_TEST(test_encoder_limits)
 	agent_enc_int(&e, AGENT_T_PID, 1);
 	agent_enc_int(&e, AGENT_T_PID, 2);
 	ck_assert_int_eq(agent_enc_end(&e), -EINVAL); /* a tag twice */
-	ck_assert_uint_eq(b.len, 0);                  /* nothing half-written */
+	ck_assert_uint_eq(b.len, 0);		      /* nothing half-written */
 	agent_enc_begin(&e, &b, AGENT_M_STATUS);
 	for (int i = 0; i < AGENT_MSG_FIELDS_MAX + 1; i++)
 		agent_enc_int(&e, (uint8_t)(i + 1), i);
@@ -92,27 +92,56 @@ static void refused(void (*damage)(struct buf *b))
 	buf_release(&b);
 }
 
-static void bad_magic(struct buf *b) { b->data[0] ^= 1; }
-static void truncated(struct buf *b) { b->len -= 1; }
-static void trailing(struct buf *b) { ck_assert_int_eq(buf_putc(b, 0), 0); }
-static void too_many(struct buf *b) { b->data[6] = (char)(AGENT_MSG_FIELDS_MAX + 1); }
-static void fewer(struct buf *b) { b->data[6] = 3; }
+static void bad_magic(struct buf *b)
+{
+	b->data[0] ^= 1;
+}
+static void truncated(struct buf *b)
+{
+	b->len -= 1;
+}
+static void trailing(struct buf *b)
+{
+	ck_assert_int_eq(buf_putc(b, 0), 0);
+}
+static void too_many(struct buf *b)
+{
+	b->data[6] = (char)(AGENT_MSG_FIELDS_MAX + 1);
+}
+static void fewer(struct buf *b)
+{
+	b->data[6] = 3;
+}
 /* Fields start at byte 8: tag, kind, pad(2), len(4). */
-static void bad_kind(struct buf *b) { b->data[9] = 9; }
-static void bad_pad(struct buf *b) { b->data[10] = 1; }
-static void long_len(struct buf *b) { b->data[15] = 0x7f; }
+static void bad_kind(struct buf *b)
+{
+	b->data[9] = 9;
+}
+static void bad_pad(struct buf *b)
+{
+	b->data[10] = 1;
+}
+static void long_len(struct buf *b)
+{
+	b->data[15] = 0x7f;
+}
 static void dup_tag(struct buf *b)
 {
 	/* the second field (the INT after the STRV) takes the first one's tag */
-	size_t strv_len = (size_t)(unsigned char)b->data[12] | (size_t)(unsigned char)b->data[13] << 8;
+	size_t strv_len = (size_t)(unsigned char)b->data[12] | (size_t)(unsigned char)b->data[13]
+								       << 8;
 	b->data[8 + 8 + strv_len] = b->data[8];
 }
 static void int_len(struct buf *b)
 {
-	size_t strv_len = (size_t)(unsigned char)b->data[12] | (size_t)(unsigned char)b->data[13] << 8;
+	size_t strv_len = (size_t)(unsigned char)b->data[12] | (size_t)(unsigned char)b->data[13]
+								       << 8;
 	b->data[8 + 8 + strv_len + 4] = 7;
 }
-static void strv_count(struct buf *b) { b->data[16] = 5; } /* 5 items claimed, 4 there */
+static void strv_count(struct buf *b)
+{
+	b->data[16] = 5;
+} /* 5 items claimed, 4 there */
 
 START_TEST(test_malformed)
 {

@@ -42,7 +42,8 @@ START_TEST(test_split_words)
 		 (const char *[]){ "curl", "-H", "Authorization: Bearer $GITHUB_TOKEN",
 				   "https://api.github.com/user/repos", NULL });
 	/* double quotes keep all but \" \\ \$ \` */
-	split_is("echo \"a \\\"b\\\" \\$X \\n\"", (const char *[]){ "echo", "a \"b\" $X \\n", NULL });
+	split_is("echo \"a \\\"b\\\" \\$X \\n\"",
+		 (const char *[]){ "echo", "a \"b\" $X \\n", NULL });
 	/* backslash outside quotes escapes one byte; adjacent parts make one word; '' is a word */
 	split_is("a\\ b c'd'\"e\" ''", (const char *[]){ "a b", "cde", "", NULL });
 	split_is("x\\|y \\*", (const char *[]){ "x|y", "*", NULL });

@@ -67,8 +67,7 @@ static void put(const char *key, const char *value)
 }
 
 /* A secret with fields user=u-val, pass=p-val and optional bindings. */
-static void put_fields(const char *key, const char *value, const struct vault_binding *b,
-		       size_t nb)
+static void put_fields(const char *key, const char *value, const struct vault_binding *b, size_t nb)
 {
 	struct reterr err = RETERR_INIT;
 	struct secret *val = value ? secret_from(value, strlen(value)) : NULL;
@@ -98,8 +97,13 @@ static int resolve(char **patterns, char **from_env, const char *alias, const ch
 {
 	struct reterr err = RETERR_INIT;
 	struct broker_opts bo = { .source = "cli", .want_policy = alias != NULL };
-	struct broker_req q = { .patterns = patterns, .from_env = from_env, .env_alias = alias,
-				.env_prefix = prefix, .profile = -1, .network = -1, .stdin_fd = -1,
+	struct broker_req q = { .patterns = patterns,
+				.from_env = from_env,
+				.env_alias = alias,
+				.env_prefix = prefix,
+				.profile = -1,
+				.network = -1,
+				.stdin_fd = -1,
 				.allow_reserved = allow_reserved };
 	struct broker *b = NULL;
 	struct broker_run *r = NULL;
@@ -151,8 +155,8 @@ static void has(const struct broker_run *s, const char *env, const char *key, co
 	ck_assert_mem_eq(it->value->data, value, it->value->len);
 }
 
-static void fails(char **patterns, char **from_env, const char *alias, const char *prefix,
-		  int code, const char *needle)
+static void fails(char **patterns, char **from_env, const char *alias, const char *prefix, int code,
+		  const char *needle)
 {
 	struct broker_run *s = NULL;
 	last_msg[0] = '\0';
@@ -225,8 +229,9 @@ START_TEST(test_names)
 	s = run_free(s);
 
 	char *p2[] = { S("db-pw"), S("db/pw"), NULL };
-	fails(p2, NULL, NULL, NULL, -EINVAL, "db-pw and db/pw both set the environment "
-						"variable DB_PW");
+	fails(p2, NULL, NULL, NULL, -EINVAL,
+	      "db-pw and db/pw both set the environment "
+	      "variable DB_PW");
 
 	char *p3[] = { S("9lives"), NULL };
 	fails(p3, NULL, NULL, NULL, -EINVAL, "valid environment variable name");
@@ -339,8 +344,9 @@ START_TEST(test_from_env)
 	s = run_free(s);
 
 	char *e2[] = { S("NOT_SET_ANYWHERE"), NULL };
-	fails(NULL, e2, NULL, NULL, -EINVAL, "--from-env NOT_SET_ANYWHERE: the variable is not "
-						"set");
+	fails(NULL, e2, NULL, NULL, -EINVAL,
+	      "--from-env NOT_SET_ANYWHERE: the variable is not "
+	      "set");
 	char *e3[] = { S("BAD-NAME"), NULL };
 	fails(NULL, e3, NULL, NULL, -EINVAL, "not a valid environment variable name");
 	char *e4[] = { S("MY_TOKEN"), S("HOME"), NULL };

@@ -328,24 +328,55 @@ START_TEST(test_env_names)
 	ck_assert(!env_name_valid_upper("App_"));
 	ck_assert(!env_name_valid_upper("9A"));
 	ck_assert(!env_name_valid_upper(""));
-	ck_assert(env_name_char('a', true) && env_name_char('_', true) && env_name_char('9', false));
-	ck_assert(!env_name_char('9', true) && !env_name_char('-', false) && !env_name_char('\0', false));
+	ck_assert(env_name_char('a', true) && env_name_char('_', true) &&
+		  env_name_char('9', false));
+	ck_assert(!env_name_char('9', true) && !env_name_char('-', false) &&
+		  !env_name_char('\0', false));
 
 	/* the one deny list: a name of each family, each prefix, and near misses that pass */
 	static const char *const denied[] = {
-		"PATH", "HOME", "USER", "SHELL", "TMPDIR", "TERMINFO", "MAIL", "IFS", "BASH_ENV",
-		"ENV", "PS4", "PROMPT_COMMAND", "HISTFILE", "GCONV_PATH", "GLIBC_TUNABLES",
-		"NLSPATH", "MALLOC_PERTURB_", "PYTHONPATH", "NODE_OPTIONS", "PERL5DB",
-		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH", "PAGER", "LESSOPEN",
-		"GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "LC_ALL", "LD_PRELOAD", "LD_AUDIT",
-		"DYLD_INSERT_LIBRARIES", "SECRETCTL_PASSWORD", "SECRETCTL_", "BASH_FUNC_f%%",
-		"GIT_CONFIG", "GIT_CONFIG_COUNT",
+		"PATH",
+		"HOME",
+		"USER",
+		"SHELL",
+		"TMPDIR",
+		"TERMINFO",
+		"MAIL",
+		"IFS",
+		"BASH_ENV",
+		"ENV",
+		"PS4",
+		"PROMPT_COMMAND",
+		"HISTFILE",
+		"GCONV_PATH",
+		"GLIBC_TUNABLES",
+		"NLSPATH",
+		"MALLOC_PERTURB_",
+		"PYTHONPATH",
+		"NODE_OPTIONS",
+		"PERL5DB",
+		"JAVA_TOOL_OPTIONS",
+		"_JAVA_OPTIONS",
+		"CLASSPATH",
+		"PAGER",
+		"LESSOPEN",
+		"GIT_SSH_COMMAND",
+		"GIT_EXTERNAL_DIFF",
+		"LC_ALL",
+		"LD_PRELOAD",
+		"LD_AUDIT",
+		"DYLD_INSERT_LIBRARIES",
+		"SECRETCTL_PASSWORD",
+		"SECRETCTL_",
+		"BASH_FUNC_f%%",
+		"GIT_CONFIG",
+		"GIT_CONFIG_COUNT",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++)
 		ck_assert_msg(env_name_denied(denied[i]), "%s", denied[i]);
 	static const char *const allowed[] = {
-		"API_KEY", "DB_PASSWORD", "APP_PATH", "PATHS", "path", "LC", "LD", "SECRETCTL",
-		"GIT_TOKEN", "MY_HOME", "ENVIRONMENT",
+		"API_KEY", "DB_PASSWORD", "APP_PATH",  "PATHS",	  "path",	 "LC",
+		"LD",	   "SECRETCTL",	  "GIT_TOKEN", "MY_HOME", "ENVIRONMENT",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
 		ck_assert_msg(!env_name_denied(allowed[i]), "%s", allowed[i]);

@@ -43,7 +43,8 @@ static void field(const struct ix_item *it, const char *name, const char *value,
 		if (strcmp(f->name, name))
 			continue;
 		ck_assert_msg(value, "%s has a field %s", it->key, name);
-		ck_assert_msg(f->value.len == strlen(value) && !memcmp(f->value.data, value, f->value.len),
+		ck_assert_msg(f->value.len == strlen(value) &&
+				      !memcmp(f->value.data, value, f->value.len),
 			      "%s.%s differs", it->key, name);
 		ck_assert_msg(f->sensitive == sensitive, "%s.%s sensitive %d", it->key, name,
 			      f->sensitive);
@@ -68,7 +69,8 @@ START_TEST(test_1password)
 	const struct ix_item *gh = find(d, "github");
 	field(gh, "username", "octocat@example.com", false);
 	field(gh, "password", "gh-P@ss,word\"quoted", true);
-	field(gh, "totp", "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub", true);
+	field(gh, "totp", "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+	      true);
 	ck_assert_str_eq(gh->url, "https://github.com/login");
 	ck_assert_str_eq(gh->tags[0], "Work");
 	ck_assert_str_eq(gh->tags[1], "Dev");
@@ -128,8 +130,8 @@ START_TEST(test_bitwarden)
 	ck_assert_str_eq(gh->url, "https://github.com/login");
 	ck_assert_int_eq(gh->created_at, 1700467200);
 	ck_assert_int_eq(gh->updated_at, 1709630130);
-	field(find(d, "server_notes"), "notes", "root password: \"s3rv3r-r00t\"\nbackup key: AKIAEXAMPLE",
-	      true);
+	field(find(d, "server_notes"), "notes",
+	      "root password: \"s3rv3r-r00t\"\nbackup key: AKIAEXAMPLE", true);
 	const struct ix_item *card = find(d, "personal/finance/visa_card");
 	field(card, "number", "4111111111111111", true);
 	field(card, "exp_month", "7", false);
@@ -140,7 +142,8 @@ START_TEST(test_bitwarden)
 	field(id, "middle_name", NULL, false);
 	const struct ix_item *ssh = find(d, "work/deploy_key");
 	field(ssh, "public_key",
-	      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LW5vdC1hLXJlYWwta2V5 deploy@ci", false);
+	      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LW5vdC1hLXJlYWwta2V5 deploy@ci",
+	      false);
 	ck_assert_uint_eq(ssh->nfields, 3);
 	field(find(d, "work/github-2"), "username", "octocat-bot", false);
 	ck_assert(warned(d, "\"Passkey only\" holds nothing"));
@@ -151,26 +154,37 @@ END_TEST
 START_TEST(test_malformed)
 {
 	struct reterr err = RETERR_INIT;
-	ck_assert_int_eq(read_str("Title,Url,Username,Password\nA,u,n,p\nB,u,\"open,p\n",
-				  IX_AUTO, &err), -EINVAL);
+	ck_assert_int_eq(
+		read_str("Title,Url,Username,Password\nA,u,n,p\nB,u,\"open,p\n", IX_AUTO, &err),
+		-EINVAL);
 	ck_assert_int_eq(err.line, 3);
-	ck_assert_int_eq(read_str("Title,Url,Username,Password\nA,u,n,p,extra\n", IX_1PASSWORD,
-				  &err), -EINVAL);
+	ck_assert_int_eq(
+		read_str("Title,Url,Username,Password\nA,u,n,p,extra\n", IX_1PASSWORD, &err),
+		-EINVAL);
 	ck_assert_int_eq(err.line, 2);
 	ck_assert_int_eq(read_str("url,username,password,extra,name,grouping\n"
-				  "u,n,\"p\"x,e,N,g\n", IX_AUTO, &err), -EINVAL);
+				  "u,n,\"p\"x,e,N,g\n",
+				  IX_AUTO, &err),
+			 -EINVAL);
 	ck_assert_int_eq(err.line, 2);
 	ck_assert_int_eq(read_str("a,b\n1,2\n", IX_LASTPASS, &err), -EINVAL);
 	ck_assert_int_eq(err.line, 1);
-	ck_assert_int_eq(read_str("{\"encrypted\": false, \"items\": [\n{\"name\": \"x\"}]}",
-				  IX_AUTO, &err), -EINVAL);
+	ck_assert_int_eq(
+		read_str("{\"encrypted\": false, \"items\": [\n{\"name\": \"x\"}]}", IX_AUTO, &err),
+		-EINVAL);
 	ck_assert_int_eq(err.line, 2);
 	ck_assert_int_eq(read_str("{\"encrypted\": false, \"items\": [{\"type\": 1, \"name\": "
-				  "\"x\", \"login\": {\"password\": [5]}}]}", IX_AUTO, &err), -EINVAL);
+				  "\"x\", \"login\": {\"password\": [5]}}]}",
+				  IX_AUTO, &err),
+			 -EINVAL);
 	ck_assert_int_eq(read_str("{\"encrypted\": true, \"encKeyValidation_DO_NOT_EDIT\": "
-				  "\"2.x\", \"items\": []}", IX_AUTO, &err), -EPROTO);
+				  "\"2.x\", \"items\": []}",
+				  IX_AUTO, &err),
+			 -EPROTO);
 	ck_assert_int_eq(read_str("{\"encrypted\": true, \"passwordProtected\": true, \"salt\": "
-				  "\"x\", \"data\": \"y\"}", IX_BITWARDEN, &err), -EPROTO);
+				  "\"x\", \"data\": \"y\"}",
+				  IX_BITWARDEN, &err),
+			 -EPROTO);
 	ck_assert_int_eq(read_str("{\"folders\": [], \"items\": {}}", IX_AUTO, &err), -EINVAL);
 }
 END_TEST

@@ -82,11 +82,31 @@ END_TEST
 START_TEST(test_env_roundtrip)
 {
 	static const char *const values[] = {
-		"plain", "with spaces", "it's", "say \"hi\"", "both ' and \"", "# not a comment",
-		"a #b", "$HOME and ${PATH} and $(id)", "back`tick`", "back\\slash\\n",
-		"line1\nline2\n", "cr\rlf\r\n", "\ttabbed\t", "unicode: caf\xc3\xa9 \xe2\x9c\x93",
-		"bytes \xff\xfe\x01\x7f", "=starts=with=", "'quoted'", "\"dq\"", " lead", "trail ",
-		"\\", "'", "\"", "$", "a'b\"c$d`e\\f\ng",
+		"plain",
+		"with spaces",
+		"it's",
+		"say \"hi\"",
+		"both ' and \"",
+		"# not a comment",
+		"a #b",
+		"$HOME and ${PATH} and $(id)",
+		"back`tick`",
+		"back\\slash\\n",
+		"line1\nline2\n",
+		"cr\rlf\r\n",
+		"\ttabbed\t",
+		"unicode: caf\xc3\xa9 \xe2\x9c\x93",
+		"bytes \xff\xfe\x01\x7f",
+		"=starts=with=",
+		"'quoted'",
+		"\"dq\"",
+		" lead",
+		"trail ",
+		"\\",
+		"'",
+		"\"",
+		"$",
+		"a'b\"c$d`e\\f\ng",
 	};
 	struct buf out = BUF_INIT;
 	struct outbuf o;
@@ -94,8 +114,9 @@ START_TEST(test_env_roundtrip)
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "V%zu", i);
-		ck_assert_int_eq(ix_env_write(&o, name, (const unsigned char *)values[i],
-					      strlen(values[i])), 0);
+		ck_assert_int_eq(
+			ix_env_write(&o, name, (const unsigned char *)values[i], strlen(values[i])),
+			0);
 	}
 	ck_assert_int_eq(outbuf_finish(&o), 0);
 	struct ix_doc *d = read_str(out.data, IX_ENV, 0, 0);
@@ -169,8 +190,8 @@ START_TEST(test_json_errors)
 	ix_doc_free(read_str("{\"A\": 01}", IX_JSON, -EINVAL, 1));
 	ix_doc_free(read_str("{\"A\": \"x\"} trailing", IX_JSON, -EINVAL, 1));
 	ix_doc_free(read_str("[\"A\"]", IX_JSON, -EINVAL, 1));
-	ix_doc_free(read_str("{\n\n\"A\": {\"value\": \"a\", \"value_base64\": \"YQ==\"}}",
-			     IX_JSON, -EINVAL, 3));
+	ix_doc_free(read_str("{\n\n\"A\": {\"value\": \"a\", \"value_base64\": \"YQ==\"}}", IX_JSON,
+			     -EINVAL, 3));
 	ix_doc_free(read_str("{\"A\": {\"value_base64\": \"***\"}}", IX_JSON, -EINVAL, 1));
 	ix_doc_free(read_str("{\"A\": {\"notes\": \"no value\"}}", IX_JSON, -EINVAL, 1));
 	ix_doc_free(read_str("{\"A\": {\"value\": \"v\", \"created_at\": \"yesterday\"}}", IX_JSON,

@@ -43,8 +43,8 @@ START_TEST(test_refs_and_render)
 	struct buf out = BUF_INIT;
 	struct outbuf o;
 	outbuf_init_buf(&o, &out);
-	ix_template_render(&o, (const unsigned char *)t, strlen(t),
-			   (const struct secret *const *)v, 3);
+	ix_template_render(&o, (const unsigned char *)t, strlen(t), (const struct secret *const *)v,
+			   3);
 	ck_assert_int_eq(outbuf_finish(&o), 0);
 	ck_assert_str_eq(out.data, "db: pw\nhelm: {{ .Values.x }} and k\n1\n{{ secretctlx }} $x");
 	buf_release(&out);

@@ -30,7 +30,7 @@ void sess_start(struct session *s, bool ready)
 void sess_start_with(struct session *s, bool ready, bool folder_writes)
 {
 	int in[2], out[2], bk[2];
-	*s = (struct session){.pid = -1, .outbuf = BUF_INIT, .bbuf = BUF_INIT, .msg = BUF_INIT};
+	*s = (struct session){ .pid = -1, .outbuf = BUF_INIT, .bbuf = BUF_INIT, .msg = BUF_INIT };
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bk), 0);
@@ -67,7 +67,7 @@ void sess_start_with(struct session *s, bool ready, bool folder_writes)
 /* Read what stdout has into outbuf; false at EOF or timeout. */
 static bool fill_out(struct session *s, int timeout_ms)
 {
-	struct pollfd p = {.fd = s->out, .events = POLLIN};
+	struct pollfd p = { .fd = s->out, .events = POLLIN };
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return false;
 	char tmp[65536];
@@ -128,8 +128,8 @@ void sess_write(struct session *s, const void *p, size_t len)
 	const char *c = p;
 	/* Write in pieces while reading stdout, so a large line cannot deadlock with answers. */
 	while (len > 0) {
-		struct pollfd pf[2] = {{.fd = s->in, .events = POLLOUT},
-				       {.fd = s->out, .events = POLLIN}};
+		struct pollfd pf[2] = { { .fd = s->in, .events = POLLOUT },
+					{ .fd = s->out, .events = POLLIN } };
 		ck_assert_int_gt(poll(pf, 2, SESS_TIMEOUT_MS), 0);
 		if (pf[1].revents & POLLIN)
 			fill_out(s, 0);
@@ -235,7 +235,7 @@ enum mcp_proto sess_init(struct session *s, const char *version)
 
 static int fill_broker(struct session *s, int timeout_ms)
 {
-	struct pollfd p = {.fd = s->broker, .events = POLLIN};
+	struct pollfd p = { .fd = s->broker, .events = POLLIN };
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return -ETIMEDOUT;
 	char tmp[65536];
@@ -253,7 +253,7 @@ bool sess_broker_recv(struct session *s, struct mcp_wire_msg *m, int timeout_ms)
 	int64_t end = now_ms() + timeout_ms;
 	for (;;) {
 		ssize_t total =
-		    s->bbuf.len >= 4 ? mcp_wire_frame_len(s->bbuf.data, s->bbuf.len) : 0;
+			s->bbuf.len >= 4 ? mcp_wire_frame_len(s->bbuf.data, s->bbuf.len) : 0;
 		ck_assert_int_ge(total, 0);
 		if (total > 0 && (size_t)total <= s->bbuf.len) {
 			buf_reset(&s->msg);

@@ -13,7 +13,7 @@
 #include "common/common.h"
 #include "mcp/mcp-internal.h"
 
-#define SESS_VERSION	"9.8.7"
+#define SESS_VERSION "9.8.7"
 #define SESS_TIMEOUT_MS 10000
 
 struct session {

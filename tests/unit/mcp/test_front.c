@@ -9,33 +9,33 @@
 #include "mcp-util.h"
 #include "tests/unit/unit.h"
 
-#define META_MODERN                                                                                \
-	"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","                   \
-	"\"io.modelcontextprotocol/clientCapabilities\":{},"                                       \
+#define META_MODERN                                                              \
+	"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"," \
+	"\"io.modelcontextprotocol/clientCapabilities\":{},"                     \
 	"\"io.modelcontextprotocol/clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}"
 
-#define RUN_JSON                                                                                   \
-	"{\"exit_code\":0,\"stdout\":\"hello\\n\",\"stderr\":\"warn\",\"duration_ms\":12,"         \
+#define RUN_JSON                                                                           \
+	"{\"exit_code\":0,\"stdout\":\"hello\\n\",\"stderr\":\"warn\",\"duration_ms\":12," \
 	"\"sanitized\":true,\"timed_out\":false,\"truncated\":false}"
-#define RUN_TEXT                                                                                   \
-	"exit_code: 0\nduration_ms: 12\nsanitized: true (secret values were redacted)\n"           \
+#define RUN_TEXT                                                                         \
+	"exit_code: 0\nduration_ms: 12\nsanitized: true (secret values were redacted)\n" \
 	"--- stdout ---\nhello\n--- stderr ---\nwarn"
 
 static const char *const tool_names[] = {
-    "secret_list",	  "secret_exists",    "secret_get_masked",	  "secret_run",
-    "secret_list_fields", "secret_get_field", "secret_run_with_bindings", "security_score",
-    "policy_check",	  "folder_list",
+	"secret_list",	      "secret_exists",	  "secret_get_masked",	      "secret_run",
+	"secret_list_fields", "secret_get_field", "secret_run_with_bindings", "security_score",
+	"policy_check",	      "folder_list",
 };
 
 /* Send a tools/call and return the CALL's wire id. */
 static uint64_t call(struct session *s, int id, const char *tool, const char *args,
 		     struct mcp_wire_msg *m)
 {
-	sess_sendf(
-	    s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
-	    "\"arguments\":%s}}",
-	    id, tool, args);
+	sess_sendf(s,
+		   "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/"
+		   "call\",\"params\":{\"name\":\"%s\","
+		   "\"arguments\":%s}}",
+		   id, tool, args);
 	return sess_expect_call(s, tool, m);
 }
 
@@ -62,10 +62,10 @@ START_TEST(test_initialize_versions)
 	static const struct {
 		const char *offered, *answered;
 	} cases[] = {
-	    {"2025-11-25", "2025-11-25"}, {"2025-06-18", "2025-06-18"},
-	    {"2025-03-26", "2025-03-26"}, {"2024-11-05", "2024-11-05"},
-	    {"2024-10-07", "2025-11-25"}, {"1999-01-01", "2025-11-25"},
-	    {"2026-07-28", "2025-11-25"}, /* no initialize in the stateless revision */
+		{ "2025-11-25", "2025-11-25" }, { "2025-06-18", "2025-06-18" },
+		{ "2025-03-26", "2025-03-26" }, { "2024-11-05", "2024-11-05" },
+		{ "2024-10-07", "2025-11-25" }, { "1999-01-01", "2025-11-25" },
+		{ "2026-07-28", "2025-11-25" }, /* no initialize in the stateless revision */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct session s;
@@ -115,10 +115,10 @@ START_TEST(test_initialize_errors)
 			  "4", -32602,
 			  "Invalid params: initialize needs \"capabilities\" (an object)");
 	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"initialize\",\"params\":{"
-	    "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":7}}",
-	    "5", -32602, "Invalid params: \"clientInfo\" must be an object");
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"initialize\",\"params\":{"
+		"\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":7}}",
+		"5", -32602, "Invalid params: \"clientInfo\" must be an object");
 	/* None of these initialized the session. */
 	expect_line_error(&s, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}", "6",
 			  -32602, NULL);
@@ -140,9 +140,9 @@ START_TEST(test_before_initialize)
 	/* ping needs no handshake. */
 	sess_sync(&s, 1);
 	expect_line_error(
-	    &s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", "2", -32602,
-	    "Invalid params: send initialize first (protocol 2025-11-25 and earlier), "
-	    "or give _meta \"io.modelcontextprotocol/protocolVersion\" (2026-07-28)");
+		&s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", "2", -32602,
+		"Invalid params: send initialize first (protocol 2025-11-25 and earlier), "
+		"or give _meta \"io.modelcontextprotocol/protocolVersion\" (2026-07-28)");
 	expect_line_error(&s,
 			  "{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"method\":\"tools/call\",\"params\":{"
 			  "\"name\":\"secret_list\"}}",
@@ -168,29 +168,29 @@ START_TEST(test_ping)
 	ck_assert(jeq(r, "{\"jsonrpc\":\"2.0\",\"id\":\"p-1\",\"result\":{}}"));
 	cJSON_Delete(r);
 	/* Ids come back as they were sent. */
-	static const char *const ids[] = {"0",
-					  "-7",
-					  "1.5",
-					  "-0",
-					  "1E+2",
-					  "9007199254740991",
-					  "9007199254740993",
-					  "123456789012345678901234567890",
-					  "\"\"",
-					  "\"\\u00e9\\n\"",
-					  "\"caf\xc3\xa9\""};
+	static const char *const ids[] = { "0",
+					   "-7",
+					   "1.5",
+					   "-0",
+					   "1E+2",
+					   "9007199254740991",
+					   "9007199254740993",
+					   "123456789012345678901234567890",
+					   "\"\"",
+					   "\"\\u00e9\\n\"",
+					   "\"caf\xc3\xa9\"" };
 	/* Numbers exactly as written (doubles would round the big ones); strings as values. */
-	static const char *const echoed[] = {"0",
-					     "-7",
-					     "1.5",
-					     "-0",
-					     "1E+2",
-					     "9007199254740991",
-					     "9007199254740993",
-					     "123456789012345678901234567890",
-					     "\"\"",
-					     "\"\xc3\xa9\\n\"",
-					     "\"caf\xc3\xa9\""};
+	static const char *const echoed[] = { "0",
+					      "-7",
+					      "1.5",
+					      "-0",
+					      "1E+2",
+					      "9007199254740991",
+					      "9007199254740993",
+					      "123456789012345678901234567890",
+					      "\"\"",
+					      "\"\xc3\xa9\\n\"",
+					      "\"caf\xc3\xa9\"" };
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
 		sess_sendf(&s, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}", ids[i]);
 		char *line = sess_read_text(&s, SESS_TIMEOUT_MS);
@@ -216,7 +216,7 @@ static void check_schema_shape(const cJSON *s)
 		ck_assert(cJSON_IsObject(props));
 		ck_assert(cJSON_IsFalse(jget(s, "additionalProperties")));
 		cJSON_ArrayForEach(r, jget(s, "required"))
-		    ck_assert_ptr_nonnull(jget(props, r->valuestring));
+			ck_assert_ptr_nonnull(jget(props, r->valuestring));
 		cJSON_ArrayForEach(p, props) check_schema_shape(p);
 	}
 	if (cJSON_IsString(type) && strcmp(type->valuestring, "array") == 0)
@@ -261,14 +261,14 @@ static void check_tools_list(const cJSON *res, enum mcp_proto p)
 	if (p >= MCP_PROTO_2025_03_26) {
 		const cJSON *run = cJSON_GetArrayItem(tools, 3),
 			    *list = cJSON_GetArrayItem(tools, 0);
-		ck_assert(jeq(
-		    jget(run, "annotations"),
-		    "{\"title\":\"Run a command with secrets\",\"readOnlyHint\":false,"
-		    "\"destructiveHint\":true,\"idempotentHint\":false,\"openWorldHint\":true}"));
-		ck_assert(jeq(
-		    jget(list, "annotations"),
-		    "{\"title\":\"List secrets\",\"readOnlyHint\":true,"
-		    "\"destructiveHint\":false,\"idempotentHint\":true,\"openWorldHint\":false}"));
+		ck_assert(jeq(jget(run, "annotations"),
+			      "{\"title\":\"Run a command with secrets\",\"readOnlyHint\":false,"
+			      "\"destructiveHint\":true,\"idempotentHint\":false,\"openWorldHint\":"
+			      "true}"));
+		ck_assert(jeq(jget(list, "annotations"),
+			      "{\"title\":\"List secrets\",\"readOnlyHint\":true,"
+			      "\"destructiveHint\":false,\"idempotentHint\":true,\"openWorldHint\":"
+			      "false}"));
 	}
 	/* The input schema of secret_run, exactly. */
 	const cJSON *run = cJSON_GetArrayItem(tools, 3);
@@ -297,7 +297,8 @@ START_TEST(test_tools_list_folder_writes)
 	ck_assert_int_eq(n, (int)ARRAY_SIZE(tool_names) + 2);
 	ck_assert_str_eq(jstr(cJSON_GetArrayItem(tools, n - 2), "name"), "folder_create");
 	ck_assert_str_eq(jstr(cJSON_GetArrayItem(tools, n - 1), "name"), "folder_move_secret");
-	ck_assert(cJSON_IsFalse(jget(cJSON_GetArrayItem(tools, n - 1), "annotations|readOnlyHint")));
+	ck_assert(
+		cJSON_IsFalse(jget(cJSON_GetArrayItem(tools, n - 1), "annotations|readOnlyHint")));
 	cJSON_Delete(r);
 	sess_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{"
 		      "\"name\":\"folder_create\",\"arguments\":{\"name\":\"work\","
@@ -310,13 +311,14 @@ START_TEST(test_tools_list_folder_writes)
 	f = mcp_wire_get(&m, "color", MCP_WK_STR);
 	ck_assert(f && f->len == 7 && !memcmp(f->str, "#00ff00", 7));
 	/* A colour that is not #RRGGBB never reaches the broker. */
-	expect_line_error(&s,
-			  "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
-			  "\"name\":\"folder_create\",\"arguments\":{\"name\":\"w\","
-			  "\"color\":\"#00ff0g\"}}}",
-			  "11", -32602,
-			  "Invalid arguments for tool folder_create: property 'color' must be 7 bytes, "
-			  "# and six hex digits");
+	expect_line_error(
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/call\",\"params\":{"
+		"\"name\":\"folder_create\",\"arguments\":{\"name\":\"w\","
+		"\"color\":\"#00ff0g\"}}}",
+		"11", -32602,
+		"Invalid arguments for tool folder_create: property 'color' must be 7 bytes, "
+		"# and six hex digits");
 	ck_assert_int_eq(sess_finish(&s), 0);
 	sess_release(&s);
 }
@@ -324,8 +326,8 @@ END_TEST
 
 START_TEST(test_tools_list_per_version)
 {
-	static const char *const versions[] = {"2024-11-05", "2025-03-26", "2025-06-18",
-					       "2025-11-25"};
+	static const char *const versions[] = { "2024-11-05", "2025-03-26", "2025-06-18",
+						"2025-11-25" };
 	for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
 		struct session s;
 		sess_start(&s, true);
@@ -393,26 +395,26 @@ START_TEST(test_modern_errors)
 		      "\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
 	r = read1(&s);
 	expect_error(
-	    r, "2", -32022,
-	    "Unsupported protocol version: 2025-11-25 is served after initialize, not with "
-	    "per-request _meta");
+		r, "2", -32022,
+		"Unsupported protocol version: 2025-11-25 is served after initialize, not with "
+		"per-request _meta");
 	ck_assert_str_eq(jstr(r, "error|data|requested"), "2025-11-25");
 	cJSON_Delete(r);
 	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{"
-	    "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
-	    "3", -32602,
-	    "Invalid params: _meta \"io.modelcontextprotocol/clientCapabilities\" (an "
-	    "object) is required");
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{"
+		"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
+		"3", -32602,
+		"Invalid params: _meta \"io.modelcontextprotocol/clientCapabilities\" (an "
+		"object) is required");
 	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{"
-	    "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":7,"
-	    "\"io.modelcontextprotocol/clientCapabilities\":{}}}}",
-	    "4", -32602,
-	    "Invalid params: _meta \"io.modelcontextprotocol/protocolVersion\" must be a "
-	    "string");
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{"
+		"\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":7,"
+		"\"io.modelcontextprotocol/clientCapabilities\":{}}}}",
+		"4", -32602,
+		"Invalid params: _meta \"io.modelcontextprotocol/protocolVersion\" must be a "
+		"string");
 	expect_line_error(&s,
 			  "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\",\"params\":{"
 			  "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
@@ -426,19 +428,18 @@ START_TEST(test_modern_errors)
 			  "\"_meta\":[]}}",
 			  "6", -32602, "Invalid params: \"_meta\" must be an object");
 	/* initialize and ping are gone from 2026-07-28. */
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":\"i\",\"method\":\"initialize\",\"params\":"
+			  "{" META_MODERN "}}",
+			  "\"i\"", -32601, "Method not found: initialize");
 	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":\"i\",\"method\":\"initialize\",\"params\":{" META_MODERN
-	    "}}",
-	    "\"i\"", -32601, "Method not found: initialize");
-	expect_line_error(
-	    &s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{" META_MODERN "}}",
-	    "7", -32601, "Method not found: ping");
-	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"resources/list\",\"params\":{" META_MODERN
-	    "}}",
-	    "8", -32601, "Method not found: resources/list");
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\",\"params\":{" META_MODERN "}}",
+		"7", -32601, "Method not found: ping");
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"resources/"
+			  "list\",\"params\":{" META_MODERN "}}",
+			  "8", -32601, "Method not found: resources/list");
 	ck_assert_int_eq(sess_finish(&s), 0);
 	sess_release(&s);
 }
@@ -490,27 +491,27 @@ START_TEST(test_parse_errors)
 	static const struct {
 		const char *line, *message;
 	} cases[] = {
-	    {"{", "Parse error: unexpected end of the message"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"} x",
-	     "Parse error: more than one JSON value in a message"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}",
-	     "Parse error: malformed number"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":+1,\"method\":\"ping\"}",
-	     "Parse error: expected a JSON value"},
-	    {"[1,]", "Parse error: expected a JSON value"},
-	    {"{\"a\":1,}", "Parse error: expected a member name"},
-	    {"{'a':1}", "Parse error: expected a member name"},
-	    {"{\"a\" 1}", "Parse error: expected ':'"},
-	    {"{\"a\":tru}", "Parse error: expected a JSON value"},
-	    {"{\"a\":\"\xff\"}", "Parse error: invalid UTF-8"},
-	    {"{\"a\":\"\xc0\xaf\"}", "Parse error: invalid UTF-8"},
-	    {"{\"a\":\"\xed\xa0\x80\"}", "Parse error: invalid UTF-8"},
-	    {"{\"a\":\"x\ty\"}", "Parse error: control character in a string"},
-	    {"{\"a\":\"\\ud800\"}", "Parse error: unpaired UTF-16 surrogate escape"},
-	    {"{\"a\":\"\\x\"}", "Parse error: invalid escape in a string"},
-	    {"{\"a\":[1}", "Parse error: mismatched bracket"},
-	    {"{\"a\":1.}", "Parse error: malformed number"},
-	    {"\xef\xbb\xbf{}", "Parse error: expected a JSON value"},
+		{ "{", "Parse error: unexpected end of the message" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"} x",
+		  "Parse error: more than one JSON value in a message" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}",
+		  "Parse error: malformed number" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":+1,\"method\":\"ping\"}",
+		  "Parse error: expected a JSON value" },
+		{ "[1,]", "Parse error: expected a JSON value" },
+		{ "{\"a\":1,}", "Parse error: expected a member name" },
+		{ "{'a':1}", "Parse error: expected a member name" },
+		{ "{\"a\" 1}", "Parse error: expected ':'" },
+		{ "{\"a\":tru}", "Parse error: expected a JSON value" },
+		{ "{\"a\":\"\xff\"}", "Parse error: invalid UTF-8" },
+		{ "{\"a\":\"\xc0\xaf\"}", "Parse error: invalid UTF-8" },
+		{ "{\"a\":\"\xed\xa0\x80\"}", "Parse error: invalid UTF-8" },
+		{ "{\"a\":\"x\ty\"}", "Parse error: control character in a string" },
+		{ "{\"a\":\"\\ud800\"}", "Parse error: unpaired UTF-16 surrogate escape" },
+		{ "{\"a\":\"\\x\"}", "Parse error: invalid escape in a string" },
+		{ "{\"a\":[1}", "Parse error: mismatched bracket" },
+		{ "{\"a\":1.}", "Parse error: malformed number" },
+		{ "\xef\xbb\xbf{}", "Parse error: expected a JSON value" },
 	};
 	struct session s;
 	sess_start(&s, true);
@@ -529,39 +530,41 @@ START_TEST(test_invalid_requests)
 		int code;
 		const char *message;
 	} cases[] = {
-	    {"{\"id\":7,\"method\":\"ping\"}", "7", -32600,
-	     "Invalid Request: \"jsonrpc\" must be \"2.0\""},
-	    {"{\"jsonrpc\":\"1.0\",\"id\":\"x\",\"method\":\"ping\"}", "\"x\"", -32600,
-	     "Invalid Request: \"jsonrpc\" must be \"2.0\""},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", "null", -32600,
-	     "Invalid Request: \"id\" must be a string or a number (not null)"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", "null", -32600,
-	     "Invalid Request: \"id\" must be a string or a number (not null)"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", "null", -32600, NULL},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", "null", -32600, NULL},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", "null", -32600, NULL},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":5}", "3", -32600,
-	     "Invalid Request: \"method\" must be a string"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":3}", "3", -32600,
-	     "Invalid Request: \"method\" is missing"},
-	    {"{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"params\":\"x\"}", "null", -32600,
-	     "Invalid Request: \"params\" must be an object"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\",\"params\":[1]}", "4", -32602,
-	     "Invalid params: \"params\" must be an object"},
-	    {"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "null", -32600,
-	     "Invalid Request: batches (JSON arrays) are not supported"},
-	    {"[]", "null", -32600, "Invalid Request: batches (JSON arrays) are not supported"},
-	    {"\"ping\"", "null", -32600, "Invalid Request: a message must be a JSON object"},
-	    {"42", "null", -32600, "Invalid Request: a message must be a JSON object"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"result\":{}}", "5", -32600,
-	     "Invalid Request: a request has no \"result\" or \"error\""},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\",\"method\":\"initialize\"}", "6",
-	     -32600, "Invalid Request: member \"method\" appears twice"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":"
-	     "\"secret_list\",\"arguments\":{\"tag\":\"a\\u0000b\"}}}",
-	     "8", -32600, "Invalid Request: strings must not contain \\u0000"},
-	    {"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"foo/bar\"}", "9", -32601,
-	     "Method not found: foo/bar"},
+		{ "{\"id\":7,\"method\":\"ping\"}", "7", -32600,
+		  "Invalid Request: \"jsonrpc\" must be \"2.0\"" },
+		{ "{\"jsonrpc\":\"1.0\",\"id\":\"x\",\"method\":\"ping\"}", "\"x\"", -32600,
+		  "Invalid Request: \"jsonrpc\" must be \"2.0\"" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", "null", -32600,
+		  "Invalid Request: \"id\" must be a string or a number (not null)" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", "null", -32600,
+		  "Invalid Request: \"id\" must be a string or a number (not null)" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", "null", -32600,
+		  NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", "null", -32600, NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":1e400,\"method\":\"ping\"}", "null", -32600, NULL },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":5}", "3", -32600,
+		  "Invalid Request: \"method\" must be a string" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":3}", "3", -32600,
+		  "Invalid Request: \"method\" is missing" },
+		{ "{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"params\":\"x\"}", "null", -32600,
+		  "Invalid Request: \"params\" must be an object" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"ping\",\"params\":[1]}", "4", -32602,
+		  "Invalid params: \"params\" must be an object" },
+		{ "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "null", -32600,
+		  "Invalid Request: batches (JSON arrays) are not supported" },
+		{ "[]", "null", -32600,
+		  "Invalid Request: batches (JSON arrays) are not supported" },
+		{ "\"ping\"", "null", -32600, "Invalid Request: a message must be a JSON object" },
+		{ "42", "null", -32600, "Invalid Request: a message must be a JSON object" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"result\":{}}", "5", -32600,
+		  "Invalid Request: a request has no \"result\" or \"error\"" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\",\"method\":\"initialize\"}",
+		  "6", -32600, "Invalid Request: member \"method\" appears twice" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":"
+		  "\"secret_list\",\"arguments\":{\"tag\":\"a\\u0000b\"}}}",
+		  "8", -32600, "Invalid Request: strings must not contain \\u0000" },
+		{ "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"foo/bar\"}", "9", -32601,
+		  "Method not found: foo/bar" },
 	};
 	struct session s;
 	sess_start(&s, true);
@@ -606,7 +609,7 @@ END_TEST
 static void send_big(struct session *s, size_t total, const char *tail)
 {
 	static const char head[] =
-	    "{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"pad\":\"";
+		"{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"pad\":\"";
 	size_t fixed = strlen(head) + strlen("\"}") + strlen(tail);
 	ck_assert_uint_gt(total, fixed);
 	char *pad = malloc(total - fixed);
@@ -669,7 +672,7 @@ static void send_nested(struct session *s, int id, int depth)
 	/* Top-level object and params are 2 levels; the rest are arrays inside params.x. */
 	struct buf b = BUF_INIT;
 	ck_assert_int_eq(
-	    buf_puts(&b, "{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"params\":{\"x\":"), 0);
+		buf_puts(&b, "{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"params\":{\"x\":"), 0);
 	for (int i = 0; i < depth - 2; i++)
 		ck_assert_int_eq(buf_putc(&b, '['), 0);
 	for (int i = 0; i < depth - 2; i++)
@@ -776,69 +779,78 @@ START_TEST(test_argument_validation)
 	static const struct {
 		const char *tool, *args, *message;
 	} cases[] = {
-	    {"secret_list", "{\"tag\":5}", "property 'tag' must be a string"},
-	    {"secret_list", "{\"foo\":1}", "unknown property 'foo'"},
-	    {"secret_list", "{\"tag\":\"\"}",
-	     "property 'tag' must be 1 to 64 bytes without control characters"},
-	    {"secret_list", "{\"tag\":\"a\\nb\"}",
-	     "property 'tag' must be 1 to 64 bytes without control characters"},
-	    {"secret_list", "{\"expiring_within\":\"7x\"}",
-	     "property 'expiring_within' must be a duration such as 7d, 12h or 2w (got \"7x\")"},
-	    {"secret_list", "{\"expiring_within\":\"500ms\"}",
-	     "property 'expiring_within' must be a duration such as 7d, 12h or 2w (got \"500ms\")"},
-	    {"secret_exists", "{}", "missing required property 'key'"},
-	    {"secret_exists", "{\"key\":\"a b\"}",
-	     "property 'key' must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?"},
-	    {"secret_exists", "{\"key\":null}", "property 'key' must be a string"},
-	    {"secret_get_masked", "{\"key\":\"aws/*\"}",
-	     "property 'key' must be 1 to 256 bytes of A-Z a-z 0-9 . _ / -"},
-	    {"secret_get_masked", "{\"key\":\"k\",\"extra\":true}", "unknown property 'extra'"},
-	    {"secret_run", "{\"keys\":[],\"command\":\"x\"}",
-	     "property 'keys' must have 1 to 10 items (it has 0)"},
-	    {"secret_run", many_keys, "property 'keys' must have 1 to 10 items (it has 11)"},
-	    {"secret_run", "{\"keys\":[\"a\",1],\"command\":\"x\"}",
-	     "property 'keys' must be an array of strings"},
-	    {"secret_run", "{\"keys\":\"a\",\"command\":\"x\"}",
-	     "property 'keys' must be an array of strings"},
-	    {"secret_run", "{\"keys\":[\"a\",\"\"],\"command\":\"x\"}",
-	     "property 'keys' item 1 must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?"},
-	    {"secret_run", long_key,
-	     "property 'keys' item 0 must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?"},
-	    {"secret_run", "{\"keys\":[\"a\"]}", "missing required property 'command'"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"\"}",
-	     "property 'command' must be 1 to 4096 bytes"},
-	    {"secret_run", long_cmd, "property 'command' must be 1 to 4096 bytes"},
-	    {"secret_run", many_args, "property 'args' must have 0 to 100 items (it has 101)"},
-	    {"secret_run", long_arg, "property 'args' item 0 must be 0 to 32768 bytes"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"args\":[1]}",
-	     "property 'args' must be an array of strings"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":\"5x\"}",
-	     "property 'timeout' must be a duration such as 30s, 5m or 1h30m (got \"5x\")"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":\"0s\"}",
-	     "property 'timeout' must be a duration such as 30s, 5m or 1h30m (got \"0s\")"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":30}",
-	     "property 'timeout' must be a string"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env_prefix\":\"app_\"}",
-	     "property 'env_prefix' must be 1 to 64 bytes of A-Z 0-9 _, not starting with a digit"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env_prefix\":\"1A\"}",
-	     "property 'env_prefix' must be 1 to 64 bytes of A-Z 0-9 _, not starting with a digit"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env\":\"st aging\"}",
-	     "property 'env' must be 1 to 64 bytes of A-Z a-z 0-9 . _ -"},
-	    {"secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"key\":\"a\"}",
-	     "unknown property 'key'"},
-	    {"secret_list_fields", "{}", "missing required property 'key'"},
-	    {"secret_get_field", "{\"key\":\"db/prod\"}", "missing required property 'field'"},
-	    {"secret_get_field", "{\"key\":\"db/prod\",\"field\":\"a/b\"}",
-	     "property 'field' must be 1 to 64 bytes of A-Z a-z 0-9 . _ -"},
-	    {"secret_run_with_bindings", "{\"key\":\"db\",\"command\":\"x\",\"keys\":[\"a\"]}",
-	     "unknown property 'keys'"},
-	    {"secret_run_with_bindings", "{\"command\":\"x\"}", "missing required property 'key'"},
-	    {"security_score", "{\"include_keys\":\"yes\"}",
-	     "property 'include_keys' must be a boolean"},
-	    {"security_score", "{\"include_keys\":1}", "property 'include_keys' must be a boolean"},
-	    {"policy_check", "{\"command\":\"x\"}", "missing required property 'keys'"},
-	    {"policy_check", "{\"keys\":[],\"command\":\"x\",\"timeout\":\"5m\"}",
-	     "unknown property 'timeout'"},
+		{ "secret_list", "{\"tag\":5}", "property 'tag' must be a string" },
+		{ "secret_list", "{\"foo\":1}", "unknown property 'foo'" },
+		{ "secret_list", "{\"tag\":\"\"}",
+		  "property 'tag' must be 1 to 64 bytes without control characters" },
+		{ "secret_list", "{\"tag\":\"a\\nb\"}",
+		  "property 'tag' must be 1 to 64 bytes without control characters" },
+		{ "secret_list", "{\"expiring_within\":\"7x\"}",
+		  "property 'expiring_within' must be a duration such as 7d, 12h or 2w (got "
+		  "\"7x\")" },
+		{ "secret_list", "{\"expiring_within\":\"500ms\"}",
+		  "property 'expiring_within' must be a duration such as 7d, 12h or 2w (got "
+		  "\"500ms\")" },
+		{ "secret_exists", "{}", "missing required property 'key'" },
+		{ "secret_exists", "{\"key\":\"a b\"}",
+		  "property 'key' must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?" },
+		{ "secret_exists", "{\"key\":null}", "property 'key' must be a string" },
+		{ "secret_get_masked", "{\"key\":\"aws/*\"}",
+		  "property 'key' must be 1 to 256 bytes of A-Z a-z 0-9 . _ / -" },
+		{ "secret_get_masked", "{\"key\":\"k\",\"extra\":true}",
+		  "unknown property 'extra'" },
+		{ "secret_run", "{\"keys\":[],\"command\":\"x\"}",
+		  "property 'keys' must have 1 to 10 items (it has 0)" },
+		{ "secret_run", many_keys, "property 'keys' must have 1 to 10 items (it has 11)" },
+		{ "secret_run", "{\"keys\":[\"a\",1],\"command\":\"x\"}",
+		  "property 'keys' must be an array of strings" },
+		{ "secret_run", "{\"keys\":\"a\",\"command\":\"x\"}",
+		  "property 'keys' must be an array of strings" },
+		{ "secret_run", "{\"keys\":[\"a\",\"\"],\"command\":\"x\"}",
+		  "property 'keys' item 1 must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?" },
+		{ "secret_run", long_key,
+		  "property 'keys' item 0 must be 1 to 256 bytes of A-Z a-z 0-9 . _ / - * ?" },
+		{ "secret_run", "{\"keys\":[\"a\"]}", "missing required property 'command'" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"\"}",
+		  "property 'command' must be 1 to 4096 bytes" },
+		{ "secret_run", long_cmd, "property 'command' must be 1 to 4096 bytes" },
+		{ "secret_run", many_args,
+		  "property 'args' must have 0 to 100 items (it has 101)" },
+		{ "secret_run", long_arg, "property 'args' item 0 must be 0 to 32768 bytes" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"args\":[1]}",
+		  "property 'args' must be an array of strings" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":\"5x\"}",
+		  "property 'timeout' must be a duration such as 30s, 5m or 1h30m (got \"5x\")" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":\"0s\"}",
+		  "property 'timeout' must be a duration such as 30s, 5m or 1h30m (got \"0s\")" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"timeout\":30}",
+		  "property 'timeout' must be a string" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env_prefix\":\"app_\"}",
+		  "property 'env_prefix' must be 1 to 64 bytes of A-Z 0-9 _, not starting with a "
+		  "digit" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env_prefix\":\"1A\"}",
+		  "property 'env_prefix' must be 1 to 64 bytes of A-Z 0-9 _, not starting with a "
+		  "digit" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"env\":\"st aging\"}",
+		  "property 'env' must be 1 to 64 bytes of A-Z a-z 0-9 . _ -" },
+		{ "secret_run", "{\"keys\":[\"a\"],\"command\":\"x\",\"key\":\"a\"}",
+		  "unknown property 'key'" },
+		{ "secret_list_fields", "{}", "missing required property 'key'" },
+		{ "secret_get_field", "{\"key\":\"db/prod\"}",
+		  "missing required property 'field'" },
+		{ "secret_get_field", "{\"key\":\"db/prod\",\"field\":\"a/b\"}",
+		  "property 'field' must be 1 to 64 bytes of A-Z a-z 0-9 . _ -" },
+		{ "secret_run_with_bindings", "{\"key\":\"db\",\"command\":\"x\",\"keys\":[\"a\"]}",
+		  "unknown property 'keys'" },
+		{ "secret_run_with_bindings", "{\"command\":\"x\"}",
+		  "missing required property 'key'" },
+		{ "security_score", "{\"include_keys\":\"yes\"}",
+		  "property 'include_keys' must be a boolean" },
+		{ "security_score", "{\"include_keys\":1}",
+		  "property 'include_keys' must be a boolean" },
+		{ "policy_check", "{\"command\":\"x\"}", "missing required property 'keys'" },
+		{ "policy_check", "{\"keys\":[],\"command\":\"x\",\"timeout\":\"5m\"}",
+		  "unknown property 'timeout'" },
 	};
 	/* The long cases, built once. */
 	memset(long_cmd, 0, sizeof(long_cmd));
@@ -1020,11 +1032,12 @@ START_TEST(test_results)
 
 	/* Others: the structured content as compact JSON text. */
 	static const char list_json[] =
-	    "{\"secrets\":[{\"key\":\"API_KEY\",\"has_value\":true,\"value_length\":12,"
-	    "\"field_count\":0,\"fields\":[],\"bindings\":[],\"tags\":[\"prod\"],\"notes\":null,"
-	    "\"url\":\"https://x\",\"has_notes\":false,\"has_url\":true,"
-	    "\"created_at\":\"2026-01-02T03:04:05Z\",\"updated_at\":\"2026-01-02T03:04:05Z\","
-	    "\"expires_at\":null}]}";
+		"{\"secrets\":[{\"key\":\"API_KEY\",\"has_value\":true,\"value_length\":12,"
+		"\"field_count\":0,\"fields\":[],\"bindings\":[],\"tags\":[\"prod\"],\"notes\":"
+		"null,"
+		"\"url\":\"https://x\",\"has_notes\":false,\"has_url\":true,"
+		"\"created_at\":\"2026-01-02T03:04:05Z\",\"updated_at\":\"2026-01-02T03:04:05Z\","
+		"\"expires_at\":null}]}";
 	w = call(&s, 2, "secret_list", "{}", &m);
 	sess_result(&s, w, false, list_json, NULL);
 	r = read1(&s);
@@ -1037,15 +1050,15 @@ START_TEST(test_results)
 	w = call(&s, 3, "secret_run", "{\"keys\":[\"k\"],\"command\":\"rm -rf /\"}", &m);
 	sess_result(&s, w, true, NULL, "rm: denied by policy (denied_commands: rm)");
 	r = read1(&s);
-	ck_assert(
-	    jeq(r, "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"content\":[{\"type\":\"text\","
+	ck_assert(jeq(
+		r, "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"content\":[{\"type\":\"text\","
 		   "\"text\":\"rm: denied by policy (denied_commands: rm)\"}],\"isError\":true}}"));
 	cJSON_Delete(r);
 
 	/* A run that timed out: an error with its output. */
 	static const char timed_out[] =
-	    "{\"exit_code\":124,\"stdout\":\"partial\",\"stderr\":\"\",\"duration_ms\":5000,"
-	    "\"sanitized\":false,\"timed_out\":true,\"truncated\":true}";
+		"{\"exit_code\":124,\"stdout\":\"partial\",\"stderr\":\"\",\"duration_ms\":5000,"
+		"\"sanitized\":false,\"timed_out\":true,\"truncated\":true}";
 	w = call(&s, 4, "secret_run", "{\"keys\":[\"k\"],\"command\":\"sleep 9\"}", &m);
 	sess_result(&s, w, true, timed_out, "timed out after 5000 ms");
 	r = read1(&s);
@@ -1121,7 +1134,7 @@ START_TEST(test_unusable_results)
 	struct mcp_wire_msg m;
 	sess_start(&s, true);
 	sess_init(&s, "2025-11-25");
-	static const char *const bad_json[] = {"not json", "[1,2]", "{\"a\":1} x", ""};
+	static const char *const bad_json[] = { "not json", "[1,2]", "{\"a\":1} x", "" };
 	for (size_t i = 0; i < ARRAY_SIZE(bad_json); i++) {
 		uint64_t w = call(&s, (int)i, "secret_list", "{}", &m);
 		sess_result(&s, w, false, bad_json[i], NULL);
@@ -1171,7 +1184,8 @@ START_TEST(test_cancellation)
 	sess_start(&s, true);
 	sess_init(&s, "2025-11-25");
 	sess_send(
-	    &s, "{\"jsonrpc\":\"2.0\",\"id\":\"run-1\",\"method\":\"tools/call\",\"params\":{"
+		&s,
+		"{\"jsonrpc\":\"2.0\",\"id\":\"run-1\",\"method\":\"tools/call\",\"params\":{"
 		"\"name\":\"secret_run\",\"arguments\":{\"keys\":[\"k\"],\"command\":\"sleep 60\"},"
 		"\"_meta\":{\"progressToken\":\"t1\"}}}");
 	uint64_t w = sess_expect_call(&s, "secret_run", &m);
@@ -1407,7 +1421,7 @@ START_TEST(test_broker_garbage)
 	sess_init(&s, "2025-11-25");
 	call(&s, 1, "secret_run", "{\"keys\":[\"k\"],\"command\":\"x\"}", &m);
 	/* A frame with an unknown type. */
-	static const unsigned char bad[16] = {12, 0, 0, 0, 99};
+	static const unsigned char bad[16] = { 12, 0, 0, 0, 99 };
 	ck_assert_int_eq(fd_write_all(s.broker, bad, sizeof(bad)), 0);
 	cJSON *r = read1(&s);
 	expect_error(r, "1", -32603, NULL);
@@ -1453,11 +1467,10 @@ START_TEST(test_no_ready)
 			  "\"name\":\"secret_list\"," META_MODERN "}}",
 			  "3", -32603, down);
 	/* server/discover too: a server that cannot start must not look like a modern one. */
-	expect_line_error(
-	    &s,
-	    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"server/discover\",\"params\":{" META_MODERN
-	    "}}",
-	    "4", -32603, down);
+	expect_line_error(&s,
+			  "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"server/"
+			  "discover\",\"params\":{" META_MODERN "}}",
+			  "4", -32603, down);
 	expect_line_error(&s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"nope\"}", "5", -32603,
 			  down);
 	ck_assert_int_eq(sess_finish(&s), 1);

@@ -16,8 +16,8 @@
 static void build_all(struct buf *b, enum mcp_wire_type type, uint64_t id)
 {
 	struct mcp_wire_enc e;
-	static const char *const items[] = {"a", "", "b\0c", "\xff\xfe"};
-	static const size_t lens[] = {1, 0, 3, 2};
+	static const char *const items[] = { "a", "", "b\0c", "\xff\xfe" };
+	static const size_t lens[] = { 1, 0, 3, 2 };
 	mcp_wire_begin(&e, b, type, id);
 	mcp_wire_str(&e, "s", "x\0y\n", 4);
 	mcp_wire_cstr(&e, "empty", "");
@@ -29,7 +29,7 @@ static void build_all(struct buf *b, enum mcp_wire_type type, uint64_t id)
 	mcp_wire_bool(&e, "no", false);
 	mcp_wire_strv(&e, "v", items, lens, 4);
 	mcp_wire_strv(&e, "v0", NULL, NULL, 0);
-	mcp_wire_strv(&e, "v_c", (const char *const[]){"one", "two"}, NULL, 2);
+	mcp_wire_strv(&e, "v_c", (const char *const[]){ "one", "two" }, NULL, 2);
 	ck_assert_int_eq(mcp_wire_end(&e), 0);
 }
 
@@ -84,7 +84,7 @@ static void check_all(const struct mcp_wire_msg *m, enum mcp_wire_type type, uin
 
 START_TEST(test_round_trip)
 {
-	static const uint64_t ids[] = {0, 1, 0xffffffffull, 0x100000000ull, UINT64_MAX};
+	static const uint64_t ids[] = { 0, 1, 0xffffffffull, 0x100000000ull, UINT64_MAX };
 	for (int t = MCP_W_READY; t <= MCP_W_TYPE_MAX; t++) {
 		for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
 			struct buf b = BUF_INIT;
@@ -108,20 +108,20 @@ START_TEST(test_layout)
 	mcp_wire_bool(&e, "b", true);
 	mcp_wire_int(&e, "n", -2);
 	mcp_wire_str(&e, "s", "hi", 2);
-	mcp_wire_strv(&e, "v", (const char *const[]){"z"}, NULL, 1);
+	mcp_wire_strv(&e, "v", (const char *const[]){ "z" }, NULL, 1);
 	ck_assert_int_eq(mcp_wire_end(&e), 0);
 	static const unsigned char want[] = {
-	    48,		 0,	      0,    0,	  MCP_W_CANCEL,
-	    4,		 0,	      0,    8,	  7,
-	    6,		 5,	      4,    3,	  2,
-	    1,		 MCP_WK_BOOL, 1,    'b',  1,
-	    MCP_WK_INT,	 1,	      'n',  0xfe, 0xff,
-	    0xff,	 0xff,	      0xff, 0xff, 0xff,
-	    0xff,	 MCP_WK_STR,  1,    's',  2,
-	    0,		 0,	      0,    'h',  'i',
-	    MCP_WK_STRV, 1,	      'v',  1,	  0,
-	    0,		 0,	      1,    0,	  0,
-	    0,		 'z',
+		48,	     0,		  0,	0,    MCP_W_CANCEL,
+		4,	     0,		  0,	8,    7,
+		6,	     5,		  4,	3,    2,
+		1,	     MCP_WK_BOOL, 1,	'b',  1,
+		MCP_WK_INT,  1,		  'n',	0xfe, 0xff,
+		0xff,	     0xff,	  0xff, 0xff, 0xff,
+		0xff,	     MCP_WK_STR,  1,	's',  2,
+		0,	     0,		  0,	'h',  'i',
+		MCP_WK_STRV, 1,		  'v',	1,    0,
+		0,	     0,		  1,	0,    0,
+		0,	     'z',
 	};
 	ck_assert_uint_eq(b.len, sizeof(want));
 	ck_assert_int_eq(memcmp(b.data, want, sizeof(want)), 0);
@@ -188,7 +188,8 @@ START_TEST(test_encoder_limits)
 
 	/* Names: 1..32 of [a-z0-9_]. */
 	static const char *const bad_names[] = {
-	    "", "A", "a-b", "a b", "é", "abc.def", "123456789012345678901234567890123"};
+		"", "A", "a-b", "a b", "é", "abc.def", "123456789012345678901234567890123"
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++) {
 		mcp_wire_begin(&e, &b, MCP_W_CALL, 1);
 		mcp_wire_bool(&e, bad_names[i], true);
@@ -260,7 +261,7 @@ END_TEST
 
 START_TEST(test_frame_len)
 {
-	unsigned char h[4] = {0};
+	unsigned char h[4] = { 0 };
 	ck_assert_int_eq(mcp_wire_frame_len(h, 0), 0);
 	ck_assert_int_eq(mcp_wire_frame_len(h, 3), 0);
 	ck_assert_int_eq(mcp_wire_frame_len(h, 4), -EPROTO); /* 0 < header */
@@ -288,7 +289,7 @@ static void sample(struct buf *b)
 	mcp_wire_cstr(&e, "tool", "secret_run");
 	mcp_wire_bool(&e, "progress", true);
 	mcp_wire_int(&e, "n", 5);
-	mcp_wire_strv(&e, "keys", (const char *const[]){"a", "bc"}, NULL, 2);
+	mcp_wire_strv(&e, "keys", (const char *const[]){ "a", "bc" }, NULL, 2);
 	ck_assert_int_eq(mcp_wire_end(&e), 0);
 }
 
@@ -333,10 +334,10 @@ START_TEST(test_trailing_bytes)
 END_TEST
 
 /* Offsets in sample(): header 16; "tool" field at 16: kind, nlen, name(4), u32, 10 bytes. */
-#define OFF_TOOL     16
+#define OFF_TOOL 16
 #define OFF_PROGRESS (OFF_TOOL + 2 + 4 + 4 + 10)
-#define OFF_N	     (OFF_PROGRESS + 2 + 8 + 1)
-#define OFF_KEYS     (OFF_N + 2 + 1 + 8)
+#define OFF_N (OFF_PROGRESS + 2 + 8 + 1)
+#define OFF_KEYS (OFF_N + 2 + 1 + 8)
 
 static int decode_patched(size_t off, unsigned char v)
 {
@@ -432,7 +433,7 @@ START_TEST(test_send_recv)
 	close(sv[1]);
 
 	/* EOF inside the length, inside the body; a bad length. */
-	static const size_t cuts[] = {2, 4, 10, 20};
+	static const size_t cuts[] = { 2, 4, 10, 20 };
 	for (size_t i = 0; i < ARRAY_SIZE(cuts); i++) {
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 		ck_assert_int_eq(fd_write_all(sv[0], out.data, cuts[i]), 0);

@@ -16,8 +16,8 @@ struct policy *pu_load_ok(const char *yaml)
 	struct policy *p = NULL;
 	struct reterr err = RETERR_INIT;
 	int r = policy_load_buf(yaml, strlen(yaml), &p, &err);
-	ck_assert_msg(r == 0, "load failed (%d) at %d:%d: %s\n%s", r, err.line, err.column,
-		      err.msg, yaml);
+	ck_assert_msg(r == 0, "load failed (%d) at %d:%d: %s\n%s", r, err.line, err.column, err.msg,
+		      yaml);
 	ck_assert_ptr_nonnull(p);
 	return p;
 }

@@ -68,7 +68,8 @@ START_TEST(test_errors)
 	pu_load_bad("version: 1\nkeys:\n  - match: \"a/../b\"\n    approval: once\n", -EINVAL, 3,
 		    12, "empty, '.' or '..' segment");
 	pu_load_bad("version: 1\nkeys:\n  - match: a\n    approval: once\n    grant: x\n", -EINVAL,
-		    5, 5, "unknown key 'grant' in a 'keys' entry (known keys: match, approval, "
+		    5, 5,
+		    "unknown key 'grant' in a 'keys' entry (known keys: match, approval, "
 		    "require_grant)");
 	pu_load_bad("version: 1\nkeys:\n  - {match: a, approval: once}\n  - {match: a, approval: "
 		    "never}\n",
@@ -120,9 +121,10 @@ START_TEST(test_require_grant)
 	char k_aws[] = "aws/key", k_db[] = "db/url";
 	char *aws[] = { k_db, k_aws, NULL };
 	char *db[] = { k_db, NULL };
-	struct policy *p = pu_load_ok("version: 1\nkeys:\n  - match: \"aws/*\"\n"
-				      "    require_grant: true\n  - {match: \"db/*\", approval: once, "
-				      "require_grant: false}\n");
+	struct policy *p =
+		pu_load_ok("version: 1\nkeys:\n  - match: \"aws/*\"\n"
+			   "    require_grant: true\n  - {match: \"db/*\", approval: once, "
+			   "require_grant: false}\n");
 	ck_assert(p->key_rules[0].require_grant);
 	ck_assert_int_eq(p->key_rules[0].approval, POLICY_APPROVAL_NEVER);
 	ck_assert(!p->key_rules[1].require_grant);

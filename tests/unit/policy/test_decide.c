@@ -40,12 +40,12 @@ static void setup(void)
 		free(p);
 	}
 	static const char *const exes[] = {
-		"bin/npm",     "bin/node",    "bin/python3.11", "bin/psql",     "bin/rm",
-		"bin/env",     "bin/printenv", "bin/bash",      "bin/dash",     "bin/fish",
-		"bin/busybox", "bin/coreutils", "bin/nice",     "bin/sudo",     "bin/ls",
-		"bin/cat",     "bin/bash5.2", "bin/curl",       "bin/grep",     "bin2/npm",
-		"bin/secretctl",
-		"bin2/only2",  "work/deploy.sh", "work/test.sh", "bin/git",     "bin/timeout",
+		"bin/npm",	 "bin/node",	  "bin/python3.11", "bin/psql",	    "bin/rm",
+		"bin/env",	 "bin/printenv",  "bin/bash",	    "bin/dash",	    "bin/fish",
+		"bin/busybox",	 "bin/coreutils", "bin/nice",	    "bin/sudo",	    "bin/ls",
+		"bin/cat",	 "bin/bash5.2",	  "bin/curl",	    "bin/grep",	    "bin2/npm",
+		"bin/secretctl", "bin2/only2",	  "work/deploy.sh", "work/test.sh", "bin/git",
+		"bin/timeout",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(exes); i++)
 		exe(exes[i]);
@@ -161,8 +161,8 @@ START_TEST(test_resolve)
 	verdict(NULL, "./nosuch", POLICY_DENY, POLICY_RULE_NOT_FOUND);
 	rule_is("not found: './nosuch' is not an executable file");
 	verdict(NULL, "notexec", POLICY_DENY, POLICY_RULE_NOT_FOUND);
-	verdict(NULL, "sub", POLICY_DENY, POLICY_RULE_NOT_FOUND);  /* not in PATH */
-	verdict(NULL, "./sub", POLICY_DENY, POLICY_RULE_NOT_FOUND); /* a directory */
+	verdict(NULL, "sub", POLICY_DENY, POLICY_RULE_NOT_FOUND);	/* not in PATH */
+	verdict(NULL, "./sub", POLICY_DENY, POLICY_RULE_NOT_FOUND);	/* a directory */
 	verdict(NULL, "deploy.sh", POLICY_DENY, POLICY_RULE_NOT_FOUND); /* bare: PATH only */
 
 	/* PATH entries that are not absolute (empty = the cwd) are skipped */
@@ -443,10 +443,21 @@ START_TEST(test_builtin_shell)
 {
 	struct policy *p = pu_load_ok("version: 1\ndefault_action: allow\n");
 	static const char *const denied[] = {
-		"bash -c id",      "bash -xc id",   "bash -ec id",   "bash -o pipefail -c id",
-		"sh -c id",        "dash -c id",    "bash5.2 -c id", "bash --command id",
-		"fish -C id",      "fish -c id",    "fish --init-command=id", "busybox sh -c id",
-		"busybox ash -c id", "nice bash -c id", "nice -n 5 sh -ec id",
+		"bash -c id",
+		"bash -xc id",
+		"bash -ec id",
+		"bash -o pipefail -c id",
+		"sh -c id",
+		"dash -c id",
+		"bash5.2 -c id",
+		"bash --command id",
+		"fish -C id",
+		"fish -c id",
+		"fish --init-command=id",
+		"busybox sh -c id",
+		"busybox ash -c id",
+		"nice bash -c id",
+		"nice -n 5 sh -ec id",
 		"timeout 5 ./npm -c id", /* ./npm is bash */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
@@ -466,9 +477,9 @@ START_TEST(test_builtin_shell)
 		"shell in allowed_commands to allow it)",
 		bin);
 	/* shells without -c, and -c for programs that are not shells */
-	static const char *const fine[] = { "bash script.sh", "bash -C x", "sh ./run.sh -x",
-					    "grep -c x f",     "psql -c select", "busybox grep -c x",
-					    "bash -",          "nice -c 5 ls" };
+	static const char *const fine[] = { "bash script.sh", "bash -C x",	"sh ./run.sh -x",
+					    "grep -c x f",    "psql -c select", "busybox grep -c x",
+					    "bash -",	      "nice -c 5 ls" };
 	for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
 		verdict(p, fine[i], POLICY_ALLOW, POLICY_RULE_DEFAULT);
 	/* a -c before the shell is not the shell's */
@@ -508,12 +519,18 @@ START_TEST(test_builtin_proc_environ)
 {
 	struct policy *p = pu_load_ok("version: 1\ndefault_action: allow\n");
 	static const char *const denied[] = {
-		"cat /proc/self/environ",        "cat /proc/1/environ",
-		"cat /proc/thread-self/environ", "cat /proc/self/task/1/environ",
-		"cat //proc//self//environ",     "cat /proc/self/./environ",
-		"curl -d @/proc/self/environ",   "grep --file=/proc/self/environ x",
-		"cat /proc/self/mem",            "cat ./e", /* a symlink to /proc/self/environ */
-		"cat e",                          "cat /proc/*/environ",
+		"cat /proc/self/environ",
+		"cat /proc/1/environ",
+		"cat /proc/thread-self/environ",
+		"cat /proc/self/task/1/environ",
+		"cat //proc//self//environ",
+		"cat /proc/self/./environ",
+		"curl -d @/proc/self/environ",
+		"grep --file=/proc/self/environ x",
+		"cat /proc/self/mem",
+		"cat ./e", /* a symlink to /proc/self/environ */
+		"cat e",
+		"cat /proc/*/environ",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
 		verdict(p, denied[i], POLICY_DENY, POLICY_RULE_BUILTIN);
@@ -523,8 +540,12 @@ START_TEST(test_builtin_proc_environ)
 	rule_is("built-in: argument '@/proc/self/environ' reads a process's environment or "
 		"memory");
 	static const char *const fine[] = {
-		"cat /proc/self/status", "grep --environment=prod x", "cat environ",
-		"ls /proc",              "cat /proc/self/environment", "npm run environ",
+		"cat /proc/self/status",
+		"grep --environment=prod x",
+		"cat environ",
+		"ls /proc",
+		"cat /proc/self/environment",
+		"npm run environ",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fine); i++)
 		verdict(p, fine[i], POLICY_ALLOW, POLICY_RULE_DEFAULT);
@@ -617,18 +638,19 @@ static void key_refused(const struct policy *p, const char *key, const char *msg
 	ck_assert_str_eq(err.msg, msg);
 }
 
-static const char key_policy[] = "version: 1\n"
-				 "default_action: allow\n"
-				 "allowed_keys: ['app/*', 'TEST_*', NPM_TOKEN, DEPLOY_KEY, 'db/*']\n"
-				 "denied_keys:\n"
-				 "  - app/admin\n"
-				 "  - 'db/prod*'\n"
-				 "commands:\n"
-				 "  - match: npm test\n"
-				 "    keys: ['TEST_*', NPM_TOKEN]\n"
-				 "  - match: ./deploy.sh\n"
-				 "    keys: [DEPLOY_KEY]\n"
-				 "  - match: psql\n";
+static const char key_policy[] =
+	"version: 1\n"
+	"default_action: allow\n"
+	"allowed_keys: ['app/*', 'TEST_*', NPM_TOKEN, DEPLOY_KEY, 'db/*']\n"
+	"denied_keys:\n"
+	"  - app/admin\n"
+	"  - 'db/prod*'\n"
+	"commands:\n"
+	"  - match: npm test\n"
+	"    keys: ['TEST_*', NPM_TOKEN]\n"
+	"  - match: ./deploy.sh\n"
+	"    keys: [DEPLOY_KEY]\n"
+	"  - match: psql\n";
 
 START_TEST(test_keys)
 {
@@ -637,8 +659,10 @@ START_TEST(test_keys)
 	ck_assert_int_eq(d.command_index, 0);
 	key_ok(p, "TEST_DB");
 	key_ok(p, "NPM_TOKEN");
-	key_refused(p, "app/x", "key 'app/x' is not in the keys of commands entry 'npm test' (line 8)");
-	key_refused(p, "app/admin", "key 'app/admin' is refused by denied_keys 'app/admin' (line 5)");
+	key_refused(p, "app/x",
+		    "key 'app/x' is not in the keys of commands entry 'npm test' (line 8)");
+	key_refused(p, "app/admin",
+		    "key 'app/admin' is refused by denied_keys 'app/admin' (line 5)");
 	key_refused(p, "OTHER", "key 'OTHER' is not in allowed_keys (line 3)");
 
 	verdict(p, "node", POLICY_ALLOW, POLICY_RULE_DEFAULT);
@@ -648,9 +672,10 @@ START_TEST(test_keys)
 	key_refused(p, "TEST_DB",
 		    "key 'TEST_DB' is reserved for commands entry 'npm test' (line 8) by its keys "
 		    "entry 'TEST_*'");
-	key_refused(p, "DEPLOY_KEY",
-		    "key 'DEPLOY_KEY' is reserved for commands entry './deploy.sh' (line 10) by its "
-		    "keys entry 'DEPLOY_KEY'");
+	key_refused(
+		p, "DEPLOY_KEY",
+		"key 'DEPLOY_KEY' is reserved for commands entry './deploy.sh' (line 10) by its "
+		"keys entry 'DEPLOY_KEY'");
 	key_refused(p, "db/prod1", "key 'db/prod1' is refused by denied_keys 'db/prod*' (line 6)");
 	/* '*' stays within one level */
 	key_refused(p, "app/x/y", "key 'app/x/y' is not in allowed_keys (line 3)");
@@ -658,9 +683,10 @@ START_TEST(test_keys)
 	verdict(p, "psql", POLICY_ALLOW, POLICY_RULE_DEFAULT);
 	ck_assert_int_eq(d.command_index, 2); /* an entry without keys: global rules only */
 	key_ok(p, "app/x");
-	key_refused(p, "NPM_TOKEN",
-		    "key 'NPM_TOKEN' is reserved for commands entry 'npm test' (line 8) by its keys "
-		    "entry 'NPM_TOKEN'");
+	key_refused(
+		p, "NPM_TOKEN",
+		"key 'NPM_TOKEN' is reserved for commands entry 'npm test' (line 8) by its keys "
+		"entry 'NPM_TOKEN'");
 
 	verdict(p, "./deploy.sh", POLICY_ALLOW, POLICY_RULE_DEFAULT);
 	key_ok(p, "DEPLOY_KEY");

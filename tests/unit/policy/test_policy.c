@@ -52,22 +52,21 @@ static void rewrite_is(const struct policy *p, const char *alias, const char *pa
 	free(out);
 }
 
-static const char *const example =
-	"# seed policy\n"
-	"version: 1\n"
-	"env_aliases:\n"
-	"  staging:\n"
-	"    - pattern: \"db/*\"\n"
-	"      target: \"staging/db/*\"\n"
-	"    - pattern: api/*\n"
-	"      target: staging/api/*\n"
-	"    - pattern: special_key\n"
-	"      target: staging/special\n"
-	"  prod:\n"
-	"    - {pattern: 'db/*', target: 'prod/db/*'}\n"
-	"    - {pattern: 'db/admin/*', target: 'vault/admin/*'}\n"
-	"    - {pattern: 'db/admin/root', target: 'break-glass/root'}\n"
-	"    - {pattern: '*', target: 'prod/*'}\n";
+static const char *const example = "# seed policy\n"
+				   "version: 1\n"
+				   "env_aliases:\n"
+				   "  staging:\n"
+				   "    - pattern: \"db/*\"\n"
+				   "      target: \"staging/db/*\"\n"
+				   "    - pattern: api/*\n"
+				   "      target: staging/api/*\n"
+				   "    - pattern: special_key\n"
+				   "      target: staging/special\n"
+				   "  prod:\n"
+				   "    - {pattern: 'db/*', target: 'prod/db/*'}\n"
+				   "    - {pattern: 'db/admin/*', target: 'vault/admin/*'}\n"
+				   "    - {pattern: 'db/admin/root', target: 'break-glass/root'}\n"
+				   "    - {pattern: '*', target: 'prod/*'}\n";
 
 START_TEST(test_valid)
 {
@@ -77,8 +76,8 @@ START_TEST(test_valid)
 	rewrite_is(p, "staging", "api/v1/key", 1, "staging/api/v1/key");
 	rewrite_is(p, "staging", "special_key", 1, "staging/special");
 	rewrite_is(p, "staging", "special_key2", 0, "special_key2"); /* exact rules are exact */
-	rewrite_is(p, "staging", "other/x", 0, "other/x");           /* uncovered: unchanged */
-	rewrite_is(p, "staging", "db", 0, "db");                     /* "db/" is the prefix */
+	rewrite_is(p, "staging", "other/x", 0, "other/x");	     /* uncovered: unchanged */
+	rewrite_is(p, "staging", "db", 0, "db");		     /* "db/" is the prefix */
 	ck_assert_ptr_null(rewrite(p, "dev", "db/*", -ENOENT));
 	ck_assert_ptr_null(rewrite(p, "", "db/*", -ENOENT));
 	p = policy_free(p);
@@ -194,7 +193,8 @@ START_TEST(test_schema_errors)
 	load_bad("version: 1\nallowed_command: [aws]\n", -EINVAL, 2, 1,
 		 "unknown key 'allowed_command' (known keys: version, default_action, "
 		 "allowed_commands, denied_commands, allowed_keys, denied_keys, env_aliases, "
-		 "sandbox, commands, max_concurrent_runs, mcp_folder_writes, approval, approval_timeout, keys)");
+		 "sandbox, commands, max_concurrent_runs, mcp_folder_writes, approval, "
+		 "approval_timeout, keys)");
 	/* mcp_folder_writes: true or false, off when absent */
 	struct policy *fw = load_ok("version: 1\nmcp_folder_writes: true\n");
 	ck_assert(policy_mcp_folder_writes(fw));
@@ -230,30 +230,30 @@ START_TEST(test_schema_errors)
 		 "missing 'target'");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {target: 'a/*'}\n", -EINVAL, 4, 7,
 		 "missing 'pattern'");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: a, target: b, x: c}\n",
-		 -EINVAL, 4, 31, "unknown key 'x' in an alias rule");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: a, target: b, x: c}\n", -EINVAL,
+		 4, 31, "unknown key 'x' in an alias rule");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: a, pattern: a, target: b}\n",
 		 -EINVAL, 4, 20, "duplicate key 'pattern'");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: [a], target: b}\n", -EINVAL,
-		 4, 17, "'pattern' must be a scalar");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: [a], target: b}\n", -EINVAL, 4,
+		 17, "'pattern' must be a scalar");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'db/*', target: 'x'}\n",
 		 -EINVAL, 4, 33, "must end with '*'");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'db', target: 'x/*'}\n",
 		 -EINVAL, 4, 31, "must not end with '*'");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'd*b', target: 'x'}\n",
-		 -EINVAL, 4, 17, "only [A-Za-z0-9._/-]");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a?', target: 'x'}\n",
-		 -EINVAL, 4, 17, "only [A-Za-z0-9._/-]");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: '', target: 'x'}\n", -EINVAL,
-		 4, 17, "pattern must be 1-256");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'd*b', target: 'x'}\n", -EINVAL,
+		 4, 17, "only [A-Za-z0-9._/-]");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a?', target: 'x'}\n", -EINVAL,
+		 4, 17, "only [A-Za-z0-9._/-]");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: '', target: 'x'}\n", -EINVAL, 4,
+		 17, "pattern must be 1-256");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a//b', target: 'x'}\n",
 		 -EINVAL, 4, 17, "segment");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: '/a', target: 'x'}\n", -EINVAL,
 		 4, 17, "segment");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a/../*', target: 'x/*'}\n",
 		 -EINVAL, 4, 17, "segment");
-	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a', target: 'x/.'}\n",
-		 -EINVAL, 4, 30, "segment");
+	load_bad("version: 1\nenv_aliases:\n  dev:\n    - {pattern: 'a', target: 'x/.'}\n", -EINVAL,
+		 4, 30, "segment");
 	load_bad("version: 1\nenv_aliases:\n  dev:\n"
 		 "    - {pattern: 'a/*', target: 'x/*'}\n"
 		 "    - {pattern: 'a/*', target: 'y/*'}\n",
@@ -330,9 +330,9 @@ START_TEST(test_limits)
 	buf_init(&b);
 	ck_assert_int_eq(buf_puts(&b, "version: 1\nenv_aliases:\n"), 0);
 	for (int i = 0; i < POLICY_ALIASES_MAX; i++)
-		ck_assert_int_eq(buf_printf(&b, "  a%d: [{pattern: 'k%d/*', target: 'e/k%d/*'}]\n",
-					    i, i, i),
-				 0);
+		ck_assert_int_eq(
+			buf_printf(&b, "  a%d: [{pattern: 'k%d/*', target: 'e/k%d/*'}]\n", i, i, i),
+			0);
 	ck_assert_int_eq(policy_load_buf(b.data, b.len, &p, &err), 0);
 	rewrite_is(p, "a63", "k63/x", 1, "e/k63/x");
 	p = policy_free(p);
@@ -349,8 +349,8 @@ START_TEST(test_limits)
 	buf_release(&b);
 
 	/* a rule pattern longer than a key */
-	y = repeat("a", POLICY_KEY_MAX + 1, "version: 1\nenv_aliases:\n  d:\n    - {pattern: ",
-		   ", target: b}\n");
+	y = repeat("a", POLICY_KEY_MAX + 1,
+		   "version: 1\nenv_aliases:\n  d:\n    - {pattern: ", ", target: b}\n");
 	ck_assert_int_eq(policy_load_buf(y, strlen(y), &p, &err), -EINVAL);
 	ck_assert_int_eq(err.line, 4);
 	ck_assert_int_eq(err.column, 17);
@@ -513,8 +513,9 @@ START_TEST(test_load_default)
 	free(path);
 
 	/* $SECRETCTL_POLICY wins; a missing file named there is an error */
-	path = write_file("other.yaml", "version: 1\nenv_aliases: {dev: [{pattern: 'a', "
-					"target: 'dev/a'}]}\n",
+	path = write_file("other.yaml",
+			  "version: 1\nenv_aliases: {dev: [{pattern: 'a', "
+			  "target: 'dev/a'}]}\n",
 			  0600);
 	setenv(POLICY_ENV, path, 1);
 	ck_assert_int_eq(policy_load_default(NULL, NULL, 0, &p, &used, &err), 0);
@@ -639,8 +640,8 @@ START_TEST(test_env_name)
 	env_bad("db/*", NULL);
 	env_bad("a", "app_"); /* prefix must already be upper-case */
 	env_bad("a", "A-");
-	env_bad("a", "9"); /* nor start with a digit */
-	env_bad("a", "A/");  /* a prefix is not mapped like a key */
+	env_bad("a", "9");  /* nor start with a digit */
+	env_bad("a", "A/"); /* a prefix is not mapped like a key */
 	char longkey[ENV_NAME_MAX + 2];
 	memset(longkey, 'a', sizeof(longkey) - 1);
 	longkey[sizeof(longkey) - 1] = '\0';
@@ -656,12 +657,40 @@ END_TEST
 START_TEST(test_env_check)
 {
 	static const char *const reserved[] = {
-		"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ", "TMPDIR", "LANG",
-		"LC_ALL", "LC_CTYPE", "PWD", "IFS", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT",
-		"BASH_ENV", "ENV", "PROMPT_COMMAND", "PYTHONSTARTUP", "PYTHONPATH", "NODE_OPTIONS",
-		"PERL5OPT", "RUBYOPT", "SECRETCTL_PASSWORD", "SECRETCTL_POLICY", "GCONV_PATH",
-		"GLIBC_TUNABLES", "BASH_FUNC_x", "GIT_SSH_COMMAND", "GIT_CONFIG_COUNT",
-		"JAVA_TOOL_OPTIONS", "CDPATH", "PS4",
+		"PATH",
+		"HOME",
+		"USER",
+		"LOGNAME",
+		"SHELL",
+		"TERM",
+		"TZ",
+		"TMPDIR",
+		"LANG",
+		"LC_ALL",
+		"LC_CTYPE",
+		"PWD",
+		"IFS",
+		"LD_PRELOAD",
+		"LD_LIBRARY_PATH",
+		"LD_AUDIT",
+		"BASH_ENV",
+		"ENV",
+		"PROMPT_COMMAND",
+		"PYTHONSTARTUP",
+		"PYTHONPATH",
+		"NODE_OPTIONS",
+		"PERL5OPT",
+		"RUBYOPT",
+		"SECRETCTL_PASSWORD",
+		"SECRETCTL_POLICY",
+		"GCONV_PATH",
+		"GLIBC_TUNABLES",
+		"BASH_FUNC_x",
+		"GIT_SSH_COMMAND",
+		"GIT_CONFIG_COUNT",
+		"JAVA_TOOL_OPTIONS",
+		"CDPATH",
+		"PS4",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
 		int r = policy_env_check(reserved[i]);

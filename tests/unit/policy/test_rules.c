@@ -172,11 +172,11 @@ START_TEST(test_command_entry_errors)
 	pu_load_bad("version: 1\nallowed_commands: ['~']\n", -EINVAL, 2, 20,
 		    "only '~/' followed by a file name is expanded");
 	pu_load_bad("version: 1\nallowed_commands: ['~/']\n", -EINVAL, 2, 20, "only '~/'");
-	pu_load_bad("version: 1\nallowed_commands: ['~bob/bin/x']\n", -EINVAL, 2, 20,
-		    "only '~/'");
+	pu_load_bad("version: 1\nallowed_commands: ['~bob/bin/x']\n", -EINVAL, 2, 20, "only '~/'");
 	/* duplicates, compared word by word */
 	pu_load_bad("version: 1\nallowed_commands:\n  - npm test\n  - aws\n  - 'npm   test'\n",
-		    -EINVAL, 5, 5, "duplicate entry 'npm   test' in allowed_commands (first at line 3)");
+		    -EINVAL, 5, 5,
+		    "duplicate entry 'npm   test' in allowed_commands (first at line 3)");
 	pu_load_bad("version: 1\ndenied_commands: [rm, rm]\n", -EINVAL, 2, 23,
 		    "duplicate entry 'rm' in denied_commands (first at line 2)");
 	/* one entry in both lists contradicts itself */
@@ -241,7 +241,8 @@ START_TEST(test_command_limits)
 	buf_release(&b);
 
 	/* entries per list: exactly the maximum loads, one more does not */
-	char *y = many_entries("version: 1\nallowed_commands:\n", POLICY_COMMANDS_MAX, "  - c", "\n");
+	char *y =
+		many_entries("version: 1\nallowed_commands:\n", POLICY_COMMANDS_MAX, "  - c", "\n");
 	p = pu_load_ok(y);
 	ck_assert_uint_eq(p->allowed.n, POLICY_COMMANDS_MAX);
 	policy_free(p);
@@ -249,7 +250,8 @@ START_TEST(test_command_limits)
 	y = many_entries("version: 1\ndenied_commands:\n", POLICY_COMMANDS_MAX + 1, "  - c", "\n");
 	pu_load_bad(y, -E2BIG, 3, 3, "'denied_commands' has more than 1024 entries");
 	free(y);
-	y = many_entries("version: 1\ncommands:\n", POLICY_COMMANDS_MAX + 1, "  - {match: c", "}\n");
+	y = many_entries("version: 1\ncommands:\n", POLICY_COMMANDS_MAX + 1, "  - {match: c",
+			 "}\n");
 	pu_load_bad(y, -E2BIG, 3, 3, "'commands' has more than 1024 entries");
 	free(y);
 	/* a command path longer than PATH_MAX (a YAML string cannot be: through ~/ it can) */
@@ -308,7 +310,8 @@ START_TEST(test_key_globs)
 		    "denied_keys entries must be strings, not a mapping");
 	pu_load_bad("version: 1\ndenied_keys: [a, b, a]\n", -EINVAL, 2, 21,
 		    "duplicate entry 'a' in denied_keys (first at line 2)");
-	char *y = many_entries("version: 1\nallowed_keys:\n", POLICY_KEY_GLOBS_MAX + 1, "  - k", "\n");
+	char *y = many_entries("version: 1\nallowed_keys:\n", POLICY_KEY_GLOBS_MAX + 1, "  - k",
+			       "\n");
 	pu_load_bad(y, -E2BIG, 3, 3, "'allowed_keys' has more than 1024 entries");
 	free(y);
 	y = many_entries("version: 1\nallowed_keys:\n", POLICY_KEY_GLOBS_MAX, "  - k", "\n");
@@ -404,7 +407,8 @@ START_TEST(test_sandbox_errors)
 		    "duplicate entry '/a/' in writable");
 	pu_load_bad("version: 1\nsandbox: {writable: [[/a]]}\n", -EINVAL, 2, 22,
 		    "writable entries must be a scalar, not a list");
-	char *y = many_entries("version: 1\nsandbox:\n  writable:\n", POLICY_WRITABLE_MAX + 1, "    - /w/", "\n");
+	char *y = many_entries("version: 1\nsandbox:\n  writable:\n", POLICY_WRITABLE_MAX + 1,
+			       "    - /w/", "\n");
 	pu_load_bad(y, -E2BIG, 4, 5, "'writable' has more than 64 entries");
 	free(y);
 	unsetenv("HOME");
@@ -414,7 +418,8 @@ START_TEST(test_sandbox_errors)
 	pu_load_bad("version: 1\nsandbox: {timeout: 0}\n", -EINVAL, 2, 20,
 		    "'timeout' must be a duration from 1ms to 7d such as 90s, 5m, 1h30m or 500ms, "
 		    "not '0'");
-	pu_load_bad("version: 1\nsandbox: {timeout: 5 minutes}\n", -EINVAL, 2, 20, "not '5 minutes'");
+	pu_load_bad("version: 1\nsandbox: {timeout: 5 minutes}\n", -EINVAL, 2, 20,
+		    "not '5 minutes'");
 	pu_load_bad("version: 1\nsandbox: {timeout: 8d}\n", -EINVAL, 2, 20, "not '8d'");
 	pu_load_bad("version: 1\nsandbox: {timeout: -5s}\n", -EINVAL, 2, 20, "duration");
 	pu_load_bad("version: 1\nsandbox: {timeout: 99999999999999999999s}\n", -EINVAL, 2, 20,
@@ -441,20 +446,19 @@ END_TEST
 
 START_TEST(test_commands)
 {
-	struct policy *p = pu_load_ok(
-		"version: 1\n"
-		"commands:\n"
-		"  - match: npm test\n"
-		"    keys: [TEST_*, NPM_TOKEN]\n"
-		"    timeout: 10m\n"
-		"  - match: ./deploy.sh\n"
-		"    profile: strict\n"
-		"    network: allow\n"
-		"    writable: [/srv/out]\n"
-		"    allow_sockets: [/run/x.sock]\n"
-		"    max_output: 2M\n"
-		"    memory: 4G\n"
-		"  - {match: psql, keys: []}\n");
+	struct policy *p = pu_load_ok("version: 1\n"
+				      "commands:\n"
+				      "  - match: npm test\n"
+				      "    keys: [TEST_*, NPM_TOKEN]\n"
+				      "    timeout: 10m\n"
+				      "  - match: ./deploy.sh\n"
+				      "    profile: strict\n"
+				      "    network: allow\n"
+				      "    writable: [/srv/out]\n"
+				      "    allow_sockets: [/run/x.sock]\n"
+				      "    max_output: 2M\n"
+				      "    memory: 4G\n"
+				      "  - {match: psql, keys: []}\n");
 	ck_assert_uint_eq(p->ncommands, 3);
 	static const char *const w0[] = { "npm", "test" };
 	words_are(&p->commands[0].match, w0, 2);
@@ -499,7 +503,8 @@ START_TEST(test_commands_errors)
 	pu_load_bad("version: 1\ncommands:\n  - keys: [A]\n    timeout: 5m\n", -EINVAL, 3, 5,
 		    "a 'commands' entry needs 'match' (the command it applies to)");
 	pu_load_bad("version: 1\ncommands:\n  - match: npm\n    key: [A]\n", -EINVAL, 4, 5,
-		    "unknown key 'key' in a 'commands' entry (known keys: match, keys, approval, profile, "
+		    "unknown key 'key' in a 'commands' entry (known keys: match, keys, approval, "
+		    "profile, "
 		    "network, writable, allow_sockets, timeout, max_output, memory)");
 	pu_load_bad("version: 1\ncommands:\n  - match: [npm]\n", -EINVAL, 3, 12,
 		    "commands 'match' entries must be strings, not a list");

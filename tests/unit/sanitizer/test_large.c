@@ -38,7 +38,8 @@ static uint64_t rnd(void)
 static size_t make_pem(char *v, size_t size)
 {
 	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const char begin[] = "-----BEGIN CERTIFICATE-----\n", end[] = "-----END CERTIFICATE-----\n";
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n",
+			  end[] = "-----END CERTIFICATE-----\n";
 	size_t n = 0;
 	while (n + sizeof(begin) + sizeof(end) + 65 * 20 < size) {
 		memcpy(v + n, begin, sizeof(begin) - 1);
@@ -92,7 +93,8 @@ static void no_line_piece(const char *v, size_t n, const struct buf *out)
 		size_t e = nl ? (size_t)(nl - v) : n;
 		if (e - s >= 16 && v[s] != '-')
 			for (size_t k = s; k + 16 <= e; k += 16)
-				ck_assert_msg(!memmem(out->data, out->len, v + k, 16), "piece at %zu left", k);
+				ck_assert_msg(!memmem(out->data, out->len, v + k, 16),
+					      "piece at %zu left", k);
 		s = e + 1;
 	}
 }
@@ -191,7 +193,8 @@ START_TEST(test_base64_wrapped)
 		uint32_t w = (uint32_t)(uint8_t)value[i] << 16 |
 			     (i + 1 < vlen ? (uint32_t)(uint8_t)value[i + 1] << 8 : 0) |
 			     (i + 2 < vlen ? (uint8_t)value[i + 2] : 0);
-		char q[4] = { al[w >> 18 & 63], al[w >> 12 & 63], i + 1 < vlen ? al[w >> 6 & 63] : '=',
+		char q[4] = { al[w >> 18 & 63], al[w >> 12 & 63],
+			      i + 1 < vlen ? al[w >> 6 & 63] : '=',
 			      i + 2 < vlen ? al[w & 63] : '=' };
 		for (int k = 0; k < 4; k++) {
 			buf_putc(&b, q[k]);

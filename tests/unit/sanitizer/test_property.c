@@ -144,7 +144,8 @@ static void view_occs(const struct pats *ps, const struct san_set *set, const ui
 				if (live[fi] && (j0[fi] == j || (j0[fi] < j && j <= last[fi] &&
 								 !(done[fi] && j == last[fi]))))
 					continue;
-				while (e < m && off < f->len && s[e] == san_form_byte(set->arena, f, off))
+				while (e < m && off < f->len &&
+				       s[e] == san_form_byte(set->arena, f, off))
 					e++, off++;
 				live[fi] = true;
 				j0[fi] = j;
@@ -170,7 +171,8 @@ static void view_occs(const struct pats *ps, const struct san_set *set, const ui
 				}
 			}
 		}
-		if (mmin != SIZE_MAX && d >= (SAN_REVEAL_LEN < (mmin + 1) / 2 ? SAN_REVEAL_LEN : (mmin + 1) / 2)) {
+		if (mmin != SIZE_MAX &&
+		    d >= (SAN_REVEAL_LEN < (mmin + 1) / 2 ? SAN_REVEAL_LEN : (mmin + 1) / 2)) {
 			occ_add(o, src[a], n, 1, lab);
 			break;
 		}
@@ -182,7 +184,8 @@ static void reference(const struct pats *ps, const struct san_set *set, const ui
 {
 	struct occs o = { 0 };
 	uint8_t *ds = malloc(n + 1);
-	uint32_t *src = malloc((n + 1) * sizeof(uint32_t)), *src_end = malloc((n + 1) * sizeof(uint32_t));
+	uint32_t *src = malloc((n + 1) * sizeof(uint32_t)),
+		 *src_end = malloc((n + 1) * sizeof(uint32_t));
 	for (size_t i = 0; i < n; i++)
 		src[i] = (uint32_t)i, src_end[i] = (uint32_t)i + 1;
 	view_occs(ps, set, t, src, src_end, n, n, &o);
@@ -240,7 +243,8 @@ static void run_chunked(const struct san_set *set, const uint8_t *t, size_t n, s
 		ck_assert_int_eq(san_feed(st, t + i, c, to_buf, out), 0);
 		/* memory per stream stays bounded: the longest pattern's source (escapes make a
 		 * symbol's source longer) and a pending escape */
-		ck_assert_uint_le(san_stream_stored(st), (set->max_depth + 1) * 16 + 2 * SAN_ESC_MAX);
+		ck_assert_uint_le(san_stream_stored(st),
+				  (set->max_depth + 1) * 16 + 2 * SAN_ESC_MAX);
 		i += c;
 	}
 	ck_assert_int_eq(san_finish(st, to_buf, out), 0);
@@ -257,7 +261,8 @@ static void show(const char *what, const uint8_t *p, size_t n)
 {
 	fprintf(stderr, "%s (%zu): ", what, n);
 	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' ? "%c" : "\\x%02x", p[i]);
+		fprintf(stderr, p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' ? "%c" : "\\x%02x",
+			p[i]);
 	fprintf(stderr, "\n");
 }
 
@@ -327,7 +332,8 @@ static struct san_set *make_set(const char *alpha, size_t nalpha, size_t nsec, s
 	return set;
 }
 
-static void one_round(const char *alpha, size_t nalpha, size_t nsec, size_t textlen, size_t maxchunk)
+static void one_round(const char *alpha, size_t nalpha, size_t nsec, size_t textlen,
+		      size_t maxchunk)
 {
 	uint64_t seed = rng_state;
 	struct pats ps = { 0 };
@@ -396,14 +402,66 @@ END_TEST
  * Tokens that the decoded view turns into a, b or nothing, in all the forms the decoder knows,
  * so that secrets over {a, b} occur across escapes, terminal sequences and run line breaks. */
 static const char *const tokens[] = {
-	"a", "b", "a", "b", "a", "b", "a", "b",
-	"\\x61", "\\x62", "%61", "%62", "%6", "&#97;", "&#x62;", "&#X61;", "\\u0061", "\\u0062",
-	"\\u{62}", "\\U00000061", "\\141", "\\142", "%u0061", "&amp;", "&", "&#;", "\\", "%",
-	"\x1b[0m", "\x1b[01;31m", "\x1b]0;ab\x07", "\x1b]0;x\x1b\\", "\x1bPq\x1b\\", "\x1b(B",
-	"\x1b", "\x1b[", "\r\n", "\n", "\r", "\\n", "%0a", "&#10;", "'\\''", "'\"'\"'", "'",
-	"aaaaaaaaaaaaaaaaaaaaaaaa\n", "abababababababababababab\r\n", "bbbbbbbbbbbbbbbbbbbbbbbb\r\r\n",
-	"\r\r", "\\\\", "\\b", "\\a",
-	"\\ud83d\\udd11", "\\udc80", "\\ud800", "\xc3\xa9", "\\u00e9", "%C3%A9", "&lt;", "<",
+	"a",
+	"b",
+	"a",
+	"b",
+	"a",
+	"b",
+	"a",
+	"b",
+	"\\x61",
+	"\\x62",
+	"%61",
+	"%62",
+	"%6",
+	"&#97;",
+	"&#x62;",
+	"&#X61;",
+	"\\u0061",
+	"\\u0062",
+	"\\u{62}",
+	"\\U00000061",
+	"\\141",
+	"\\142",
+	"%u0061",
+	"&amp;",
+	"&",
+	"&#;",
+	"\\",
+	"%",
+	"\x1b[0m",
+	"\x1b[01;31m",
+	"\x1b]0;ab\x07",
+	"\x1b]0;x\x1b\\",
+	"\x1bPq\x1b\\",
+	"\x1b(B",
+	"\x1b",
+	"\x1b[",
+	"\r\n",
+	"\n",
+	"\r",
+	"\\n",
+	"%0a",
+	"&#10;",
+	"'\\''",
+	"'\"'\"'",
+	"'",
+	"aaaaaaaaaaaaaaaaaaaaaaaa\n",
+	"abababababababababababab\r\n",
+	"bbbbbbbbbbbbbbbbbbbbbbbb\r\r\n",
+	"\r\r",
+	"\\\\",
+	"\\b",
+	"\\a",
+	"\\ud83d\\udd11",
+	"\\udc80",
+	"\\ud800",
+	"\xc3\xa9",
+	"\\u00e9",
+	"%C3%A9",
+	"&lt;",
+	"<",
 };
 
 static size_t gen_text(uint8_t *t, size_t cap)
@@ -446,7 +504,8 @@ START_TEST(test_property_escaped_secrets)
 {
 	/* Secrets that contain escapes and line breaks themselves: their decoded and line-break
 	 * free forms are registered as well. */
-	static const char al[] = { 'a', 'b', '\\', 'x', '6', '1', '%', '\n', '\r', '&', '#', ';', ' ' };
+	static const char al[] = { 'a',	 'b',  '\\', 'x', '6', '1', '%',
+				   '\n', '\r', '&',  '#', ';', ' ' };
 	rng_state = 0x5eed0008;
 	for (int it = 0; it < 2000; it++) {
 		uint64_t seed = rng_state;
@@ -548,7 +607,8 @@ static uint64_t ref_cands(const uint8_t *t, size_t w)
 		bool last = b == 63, next_run = last || san_run_alpha(t[i + 1]);
 		bool cand = c == 0x1B || c == '\\' || c == '%' || c == '&' || c == '\'';
 		if (c == '\n') {
-			bool cr1 = i >= 1 && t[i - 1] == '\r', cr2 = cr1 && i >= 2 && t[i - 2] == '\r';
+			bool cr1 = i >= 1 && t[i - 1] == '\r',
+			     cr2 = cr1 && i >= 2 && t[i - 2] == '\r';
 			cand |= next_run && ref_run(t, i, i);
 			cand |= next_run && cr1 && ref_run(t, i - 1, i - 1);
 			cand |= cr2;
@@ -581,17 +641,20 @@ START_TEST(test_prescan)
 			uint64_t cand;
 			size_t w = 0, nw = sizeof(t) / 64;
 			while (w < nw) {
-				size_t k = san_scan_words_impl(impl, t + 64 * w, nw - w, &rs, &m, &cand);
+				size_t k = san_scan_words_impl(impl, t + 64 * w, nw - w, &rs, &m,
+							       &cand);
 				if (k == SIZE_MAX)
 					break; /* not on this CPU */
 				for (size_t j = w; j < w + k; j++)
-					ck_assert_msg(ref_cands(t, j) == 0, "impl %u round %u word %zu: missed",
-						      impl, round, j);
+					ck_assert_msg(ref_cands(t, j) == 0,
+						      "impl %u round %u word %zu: missed", impl,
+						      round, j);
 				w += k;
 				if (w == nw)
 					break;
-				ck_assert_msg(cand == ref_cands(t, w), "impl %u round %u word %zu: %016llx != %016llx",
-					      impl, round, w, (unsigned long long)cand,
+				ck_assert_msg(cand == ref_cands(t, w),
+					      "impl %u round %u word %zu: %016llx != %016llx", impl,
+					      round, w, (unsigned long long)cand,
 					      (unsigned long long)ref_cands(t, w));
 				san_runs_step(&rs, &m);
 				w++;

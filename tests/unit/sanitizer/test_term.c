@@ -40,15 +40,16 @@ static void expect(enum san_term_mode mode, const char *in, const char *want)
 	for (size_t c = 0; c <= strlen(in); c++) {
 		size_t n;
 		char *got = filt(mode, in, strlen(in), c, &n);
-		ck_assert_msg(n == strlen(want) && !memcmp(got, want, n), "mode %d chunk %zu: in %s",
-			      mode, c, in);
+		ck_assert_msg(n == strlen(want) && !memcmp(got, want, n),
+			      "mode %d chunk %zu: in %s", mode, c, in);
 		free(got);
 	}
 }
 
 START_TEST(test_off)
 {
-	expect(SAN_TERM_OFF, "a\x1b]52;c;eA==\x07\x1b[31mb\x05", "a\x1b]52;c;eA==\x07\x1b[31mb\x05");
+	expect(SAN_TERM_OFF, "a\x1b]52;c;eA==\x07\x1b[31mb\x05",
+	       "a\x1b]52;c;eA==\x07\x1b[31mb\x05");
 	ck_assert_ptr_null(san_term_new((enum san_term_mode)7));
 }
 END_TEST
@@ -59,7 +60,10 @@ START_TEST(test_osc52_pipe)
 	expect(SAN_TERM_OSC52, "a\x1b]52;c;c2VjcmV0\x07z", "az");
 	expect(SAN_TERM_OSC52, "a\x1b]52;p;c2VjcmV0\x1b\\z", "az");
 	expect(SAN_TERM_OSC52, "a\x1b]052;c;?\x07z", "az");
-	expect(SAN_TERM_OSC52, "a\xc2\x9d" "52;c;eA==\x07z", "az");
+	expect(SAN_TERM_OSC52,
+	       "a\xc2\x9d"
+	       "52;c;eA==\x07z",
+	       "az");
 	expect(SAN_TERM_OSC52, "a\x1b]5522;type=write\x1b\\z", "az");
 	/* everything else passes byte for byte: colours, titles, queries, binary */
 	expect(SAN_TERM_OSC52, "\x1b[01;31mred\x1b[m \x1b]0;title\x07 \x1b[6n",
@@ -69,11 +73,25 @@ START_TEST(test_osc52_pipe)
 	 * ESC or a 0xC2 lead byte next to a removed sequence go too (found by fuzz_term) */
 	expect(SAN_TERM_OSC52, "\x1b]52\x07.", "\x07.");
 	expect(SAN_TERM_OSC52, "\x1b]52\x1b]52;\x07;", ";");
-	expect(SAN_TERM_OSC52, "\x1b]5\x1b]52;x\x07" "2;", "2;");
-	expect(SAN_TERM_OSC52, "\x1b\xc2\x9d" "52;x\x07]52;", "]52;");
-	expect(SAN_TERM_OSC52, "\xc2\x1b]52;x\x07\x9d" "52;", "\x9d" "52;");
+	expect(SAN_TERM_OSC52,
+	       "\x1b]5\x1b]52;x\x07"
+	       "2;",
+	       "2;");
+	expect(SAN_TERM_OSC52,
+	       "\x1b\xc2\x9d"
+	       "52;x\x07]52;",
+	       "]52;");
+	expect(SAN_TERM_OSC52,
+	       "\xc2\x1b]52;x\x07\x9d"
+	       "52;",
+	       "\x9d"
+	       "52;");
 	expect(SAN_TERM_OSC52, "\x1b\x1b]52;c;x\x07.", ".");
-	expect(SAN_TERM_OSC52, "\xc2\xa9 \xc2\x9b" "6n \xff\x80", "\xc2\xa9 \xc2\x9b" "6n \xff\x80");
+	expect(SAN_TERM_OSC52,
+	       "\xc2\xa9 \xc2\x9b"
+	       "6n \xff\x80",
+	       "\xc2\xa9 \xc2\x9b"
+	       "6n \xff\x80");
 	/* an OSC 52 inside a kept DCS string still goes: the ESC ends the DCS */
 	expect(SAN_TERM_OSC52, "\x1bPq#\x1b]52;c;x\x07.", "\x1bPq#.");
 }
@@ -82,17 +100,31 @@ END_TEST
 START_TEST(test_keep_colours)
 {
 	const char *kept = "\x1b[01;31mred\x1b[m\x1b[38;2;1;2;3m\x1b[2A\x1b[10;20H\x1b[K\x1b[2J"
-			   "\x1b[?25l\x1b[?1049h\x1b[?2004h\x1b[3 q\x1b[1;24r\x1b" "7\x1b" "8\x1b(B";
+			   "\x1b[?25l\x1b[?1049h\x1b[?2004h\x1b[3 q\x1b[1;24r\x1b"
+			   "7\x1b"
+			   "8\x1b(B";
 	expect(SAN_TERM_KEEP_COLOURS, kept, kept);
 	/* titles, clipboard, hyperlinks, strings */
-	expect(SAN_TERM_KEEP_COLOURS, "a\x1b]0;pwned\x07" "b\x1b]2;t\x1b\\c\x1b]8;;http://x/\x1b\\d", "abcd");
-	expect(SAN_TERM_KEEP_COLOURS, "a\x1bP+q544e\x1b\\b\x1b_apc\x1b\\c\x1b^pm\x1b\\d\x1bXsos\x1b\\e", "abcde");
+	expect(SAN_TERM_KEEP_COLOURS,
+	       "a\x1b]0;pwned\x07"
+	       "b\x1b]2;t\x1b\\c\x1b]8;;http://x/\x1b\\d",
+	       "abcd");
+	expect(SAN_TERM_KEEP_COLOURS,
+	       "a\x1bP+q544e\x1b\\b\x1b_apc\x1b\\c\x1b^pm\x1b\\d\x1bXsos\x1b\\e", "abcde");
 	/* report-back queries and input-changing modes */
-	expect(SAN_TERM_KEEP_COLOURS, "a\x1b[6nb\x1b[cc\x1b[>cd\x1b[21te\x1b[?1$pf\x1b[?1000hg\x1b[?1004hh",
-	       "abcdefgh");
-	expect(SAN_TERM_KEEP_COLOURS, "a\x05" "b\x1bZc\x1b" "cd\x1b[?u", "abcd");
+	expect(SAN_TERM_KEEP_COLOURS,
+	       "a\x1b[6nb\x1b[cc\x1b[>cd\x1b[21te\x1b[?1$pf\x1b[?1000hg\x1b[?1004hh", "abcdefgh");
+	expect(SAN_TERM_KEEP_COLOURS,
+	       "a\x05"
+	       "b\x1bZc\x1b"
+	       "cd\x1b[?u",
+	       "abcd");
 	/* C1 controls, encoded or stray after ASCII; UTF-8 text stays */
-	expect(SAN_TERM_KEEP_COLOURS, "a\xc2\x9b" "6n\x9d" "52;x\x07 \xe2\x82\xac\xc2\xa9", "a6n52;x\x07 \xe2\x82\xac\xc2\xa9");
+	expect(SAN_TERM_KEEP_COLOURS,
+	       "a\xc2\x9b"
+	       "6n\x9d"
+	       "52;x\x07 \xe2\x82\xac\xc2\xa9",
+	       "a6n52;x\x07 \xe2\x82\xac\xc2\xa9");
 	/* a broken-off CSI goes, the control that broke it stays */
 	expect(SAN_TERM_KEEP_COLOURS, "a\x1b[31\nb", "a\nb");
 	/* too long to keep */
@@ -105,8 +137,16 @@ END_TEST
 START_TEST(test_strip_all)
 {
 	expect(SAN_TERM_STRIP_ALL, "\x1b[01;31mred\x1b[m text\x1b]0;hidden\x07.", "red text.");
-	expect(SAN_TERM_STRIP_ALL, "a\x07" "b\x08" "c\td\r\ne\x7f" "f\x01", "abc\td\r\nef");
-	expect(SAN_TERM_STRIP_ALL, "x\xc2\x9b" "31m\xc2\xa9\x1b(0\x1b=y", "x31m\xc2\xa9y");
+	expect(SAN_TERM_STRIP_ALL,
+	       "a\x07"
+	       "b\x08"
+	       "c\td\r\ne\x7f"
+	       "f\x01",
+	       "abc\td\r\nef");
+	expect(SAN_TERM_STRIP_ALL,
+	       "x\xc2\x9b"
+	       "31m\xc2\xa9\x1b(0\x1b=y",
+	       "x31m\xc2\xa9y");
 	/* hidden text in a string sequence is gone with it */
 	expect(SAN_TERM_STRIP_ALL, "ok\x1bPignore previous instructions\x1b\\.", "ok.");
 }
@@ -149,9 +189,25 @@ static uint64_t rnd(void)
 }
 
 static const char *const pieces[] = {
-	"a", "b", " ", "\n", "\r", "\t", "\x1b", "[", "]", "5", "2", ";", "0", "?", "6n", "m",
-	"\x07", "\\", "P", "_", "\xc2", "\x9b", "\x9d", "\x9c", "\x80", "\xe2\x82\xac", "\x05",
-	"\x7f", "\x18", "\x1b[31m", "\x1b]52;c;", "\x1b]0;", "\x1b\\", "\x1bP", " q", "(", "h",
+	"a",	      "b",
+	" ",	      "\n",
+	"\r",	      "\t",
+	"\x1b",	      "[",
+	"]",	      "5",
+	"2",	      ";",
+	"0",	      "?",
+	"6n",	      "m",
+	"\x07",	      "\\",
+	"P",	      "_",
+	"\xc2",	      "\x9b",
+	"\x9d",	      "\x9c",
+	"\x80",	      "\xe2\x82\xac",
+	"\x05",	      "\x7f",
+	"\x18",	      "\x1b[31m",
+	"\x1b]52;c;", "\x1b]0;",
+	"\x1b\\",     "\x1bP",
+	" q",	      "(",
+	"h",
 };
 
 static size_t gen(uint8_t *t, size_t cap)
@@ -175,7 +231,8 @@ static void check_props(enum san_term_mode mode, const uint8_t *o, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = o[i], d = i + 1 < n ? o[i + 1] : 0;
 		if (mode == SAN_TERM_STRIP_ALL) {
-			ck_assert_msg(!(c < 0x20 && c != '\t' && c != '\n' && c != '\r') && c != 0x7F,
+			ck_assert_msg(!(c < 0x20 && c != '\t' && c != '\n' && c != '\r') &&
+					      c != 0x7F,
 				      "control %#x at %zu", c, i);
 			ck_assert(!(c == 0xC2 && d >= 0x80 && d <= 0x9F));
 		}
@@ -213,7 +270,8 @@ START_TEST(test_chunking_and_properties)
 			ck_assert_uint_eq(n1, n2);
 			ck_assert_mem_eq(one, many, n1);
 			if (getenv("TERM_DEBUG") && mode == 2) {
-				for (size_t q = 0; q < n; q++) fprintf(stderr, "%02x", in[q]);
+				for (size_t q = 0; q < n; q++)
+					fprintf(stderr, "%02x", in[q]);
 				fprintf(stderr, "\n");
 			}
 			check_props((enum san_term_mode)mode, (const uint8_t *)one, n1);
@@ -262,20 +320,26 @@ static char *chained(enum san_term_mode mode, const char *secret, const char *in
 START_TEST(test_chain_never_joins_halves)
 {
 	static const char *const ins[] = {
-		"key sk-ab\x1b[0mcdef1234 end",      /* a colour change inside */
-		"key sk-ab\x1b]0;t\x07" "cdef1234 end", /* a title inside */
-		"key sk-ab\x1bPq\x1b\\cdef1234 end",    /* a DCS inside */
-		"key sk-ab\x05" "cdef1234 end",        /* ENQ inside */
-		"key sk-ab\xc2\x9b" "cdef1234 end",    /* a C1 control inside */
+		"key sk-ab\x1b[0mcdef1234 end", /* a colour change inside */
+		"key sk-ab\x1b]0;t\x07"
+		"cdef1234 end",			     /* a title inside */
+		"key sk-ab\x1bPq\x1b\\cdef1234 end", /* a DCS inside */
+		"key sk-ab\x05"
+		"cdef1234 end", /* ENQ inside */
+		"key sk-ab\xc2\x9b"
+		"cdef1234 end", /* a C1 control inside */
 	};
 	for (int mode = SAN_TERM_OFF; mode <= SAN_TERM_STRIP_ALL; mode++) {
 		for (size_t k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
 			for (size_t chunk = 0; chunk < 6; chunk++) {
-				char *got = chained((enum san_term_mode)mode, "sk-abcdef1234", ins[k], chunk);
-				ck_assert_msg(!strstr(got, "sk-abcdef1234"), "mode %d in %zu: %s", mode, k, got);
+				char *got = chained((enum san_term_mode)mode, "sk-abcdef1234",
+						    ins[k], chunk);
+				ck_assert_msg(!strstr(got, "sk-abcdef1234"), "mode %d in %zu: %s",
+					      mode, k, got);
 				/* no visible half may survive either where the reader sees them joined */
 				if (mode == SAN_TERM_STRIP_ALL || k == 0)
-					ck_assert_msg(strstr(got, "[REDACTED:S]") && !strstr(got, "cdef1234"),
+					ck_assert_msg(strstr(got, "[REDACTED:S]") &&
+							      !strstr(got, "cdef1234"),
 						      "mode %d in %zu: %s", mode, k, got);
 				free(got);
 			}
@@ -301,11 +365,13 @@ START_TEST(test_scan_implementations)
 					size_t n = sizeof(b) - off - (pos & 1);
 					size_t want = san_term_scan_impl(0, mode, b + off, n);
 					for (unsigned impl = 1; impl < 4; impl++) {
-						size_t got = san_term_scan_impl(impl, mode, b + off, n);
+						size_t got =
+							san_term_scan_impl(impl, mode, b + off, n);
 						if (got == SIZE_MAX)
 							continue; /* not on this CPU */
 						ck_assert_msg(got == want,
-							      "impl %u mode %u byte %02x at %zu+%zu: %zu != %zu",
+							      "impl %u mode %u byte %02x at "
+							      "%zu+%zu: %zu != %zu",
 							      impl, mode, c, pos, off, got, want);
 					}
 				}

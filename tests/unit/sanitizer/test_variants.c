@@ -30,11 +30,11 @@ static char *redact1(const void *secret, size_t slen, const char *text)
 	return buf_detach(&out);
 }
 
-#define EXPECT(secret, text, want)                                                                 \
-	do {                                                                                       \
-		char *got_ = redact1(secret, strlen(secret), text);                                \
-		ck_assert_str_eq(got_, want);                                                      \
-		free(got_);                                                                        \
+#define EXPECT(secret, text, want)                                  \
+	do {                                                        \
+		char *got_ = redact1(secret, strlen(secret), text); \
+		ck_assert_str_eq(got_, want);                       \
+		free(got_);                                         \
 	} while (0)
 
 static const char S[] = "p4ss/w+rd?&=x"; /* needs escaping in URL form, +/ for base64 */
@@ -89,8 +89,10 @@ START_TEST(test_json)
 	EXPECT("a\"b\\c/d\ne", "{\"k\":\"a\\\"b\\\\c/d\\u000ae\"}", "{\"k\":\"[REDACTED:S]\"}");
 	EXPECT("a\"b\\c/d\ne", "{\"k\":\"a\\\"b\\\\c/d\\u000Ae\"}", "{\"k\":\"[REDACTED:S]\"}");
 	/* non-ASCII as \uXXXX (Python ensure_ascii), both cases, and a surrogate pair */
-	EXPECT("caf\xc3\xa9-\xf0\x9f\x94\x91-key", "\"caf\\u00e9-\\ud83d\\udd11-key\"", "\"[REDACTED:S]\"");
-	EXPECT("caf\xc3\xa9-\xf0\x9f\x94\x91-key", "\"caf\\u00E9-\\uD83D\\uDD11-key\"", "\"[REDACTED:S]\"");
+	EXPECT("caf\xc3\xa9-\xf0\x9f\x94\x91-key", "\"caf\\u00e9-\\ud83d\\udd11-key\"",
+	       "\"[REDACTED:S]\"");
+	EXPECT("caf\xc3\xa9-\xf0\x9f\x94\x91-key", "\"caf\\u00E9-\\uD83D\\uDD11-key\"",
+	       "\"[REDACTED:S]\"");
 	/* Go's HTML-safe escaping */
 	EXPECT("<tag>&amp", "\"\\u003ctag\\u003e\\u0026amp\"", "\"[REDACTED:S]\"");
 }
@@ -111,9 +113,14 @@ END_TEST
 
 START_TEST(test_multiline)
 {
-	const char *pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcN\nLYLI3r4eP5L0nBL2a9\n-----END KEY-----\n";
+	const char *pem =
+		"-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcN\nLYLI3r4eP5L0nBL2a9\n-----END "
+		"KEY-----\n";
 	/* PTY: \n became \r\n */
-	EXPECT(pem, "k: -----BEGIN KEY-----\r\nMIIBOgIBAAJBAKj34GkxFhD90vcN\r\nLYLI3r4eP5L0nBL2a9\r\n-----END KEY-----\r\n.",
+	EXPECT(pem,
+	       "k: -----BEGIN "
+	       "KEY-----\r\nMIIBOgIBAAJBAKj34GkxFhD90vcN\r\nLYLI3r4eP5L0nBL2a9\r\n-----END "
+	       "KEY-----\r\n.",
 	       "k: [REDACTED:S].");
 	/* one line printed alone is caught; the public armour line is not a pattern */
 	EXPECT(pem, "line LYLI3r4eP5L0nBL2a9 end", "line [REDACTED:S] end");
@@ -124,7 +131,7 @@ END_TEST
 START_TEST(test_limits)
 {
 	struct san_set *set = san_set_new();
-	ck_assert_int_eq(san_set_add(set, "S", "abc", 3), -EINVAL);       /* too short */
+	ck_assert_int_eq(san_set_add(set, "S", "abc", 3), -EINVAL); /* too short */
 	ck_assert_int_eq(san_set_add(set, "bad name", "abcd", 4), -EINVAL);
 	ck_assert_int_eq(san_set_add(set, "", "abcd", 4), -EINVAL);
 	ck_assert_int_eq(san_set_add(set, "A.b-c/d_9", "abcd", 4), 0);
@@ -193,7 +200,7 @@ START_TEST(test_builder_sizes)
 	for (size_t i = 0; i < sizeof(bin); i++)
 		bin[i] = (uint8_t)(1 + (i * 37) % 255);
 	for (size_t i = 0; i < sizeof(lng); i++)
-		lng[i] = (uint8_t)"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 36) % 36];
+		lng[i] = (uint8_t) "abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 36) % 36];
 	struct san_set *set = san_set_new();
 	ck_assert_int_eq(san_set_add(set, "TOK", "short-tok", 9), 0);
 	ck_assert_int_eq(san_set_add(set, "LONG", lng, sizeof(lng)), 0);
@@ -201,8 +208,8 @@ START_TEST(test_builder_sizes)
 	ck_assert_int_eq(san_set_compile(set), 0);
 
 	struct buf in = BUF_INIT, out = BUF_INIT;
-	char hex[2 * sizeof(bin) + 1], b64[sodium_base64_ENCODED_LEN(sizeof(lng),
-								  sodium_base64_VARIANT_ORIGINAL)];
+	char hex[2 * sizeof(bin) + 1],
+		b64[sodium_base64_ENCODED_LEN(sizeof(lng), sodium_base64_VARIANT_ORIGINAL)];
 	sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin));
 	sodium_bin2base64(b64, sizeof(b64), lng, sizeof(lng), sodium_base64_VARIANT_ORIGINAL);
 	ck_assert_int_eq(buf_printf(&in, "A %s B short-tok C %s D ", hex, b64), 0);

@@ -52,8 +52,8 @@ static int cap_idle(void *ctx, struct sup_out *io)
 }
 
 /* Run argv in profile p, capture output; returns sup_exit_code. */
-static int run_cmd(enum sup_profile p, char *const *argv, char *const *envp,
-		   struct sup_opts *extra, struct cap *c, struct sup_result *res)
+static int run_cmd(enum sup_profile p, char *const *argv, char *const *envp, struct sup_opts *extra,
+		   struct cap *c, struct sup_result *res)
 {
 	struct sup_spec *s = sup_spec_new(argv);
 	ck_assert_ptr_nonnull(s);
@@ -70,9 +70,15 @@ static int run_cmd(enum sup_profile p, char *const *argv, char *const *envp,
 	return sup_exit_code(res);
 }
 
-static char *const base_env[] = { A("PATH=/usr/bin:/bin"), A("HOME=/tmp"), A("LC_ALL=C"),
-				   A("LD_PRELOAD=/evil.so"), A("BASH_ENV=/evil"), A("FOO=bar"),
-				   A("SECRETCTL_PASSWORD=hunter2hunter2"), A("NODE_OPTIONS=--x"), NULL };
+static char *const base_env[] = { A("PATH=/usr/bin:/bin"),
+				  A("HOME=/tmp"),
+				  A("LC_ALL=C"),
+				  A("LD_PRELOAD=/evil.so"),
+				  A("BASH_ENV=/evil"),
+				  A("FOO=bar"),
+				  A("SECRETCTL_PASSWORD=hunter2hunter2"),
+				  A("NODE_OPTIONS=--x"),
+				  NULL };
 
 START_TEST(test_spec_new_rejects)
 {
@@ -119,11 +125,29 @@ START_TEST(test_env_denied_names)
 	/* The one list (env_name_denied), from every family, including the names that only one of
 	 * the two earlier lists had (PATH, GCONV_PATH, GLIBC_TUNABLES, JAVA_TOOL_OPTIONS). */
 	static const char *const denied[] = {
-		A("LD_PRELOAD"), A("LD_LIBRARY_PATH"), A("LD_AUDIT"), A("LD_ANYTHING"), A("BASH_ENV"),
-		A("ENV"), A("PROMPT_COMMAND"), A("PYTHONSTARTUP"), A("NODE_OPTIONS"), A("PERL5OPT"),
-		A("RUBYOPT"), A("SECRETCTL_PASSWORD"), A("SECRETCTL_POLICY"), A("BASH_FUNC_x"),
-		A("GCONV_PATH"), A("GLIBC_TUNABLES"), A("JAVA_TOOL_OPTIONS"), A("PATH"), A("HOME"),
-		A("LC_ALL"), A("GIT_SSH_COMMAND"), A("GIT_CONFIG_COUNT"), A("DYLD_INSERT_LIBRARIES"),
+		A("LD_PRELOAD"),
+		A("LD_LIBRARY_PATH"),
+		A("LD_AUDIT"),
+		A("LD_ANYTHING"),
+		A("BASH_ENV"),
+		A("ENV"),
+		A("PROMPT_COMMAND"),
+		A("PYTHONSTARTUP"),
+		A("NODE_OPTIONS"),
+		A("PERL5OPT"),
+		A("RUBYOPT"),
+		A("SECRETCTL_PASSWORD"),
+		A("SECRETCTL_POLICY"),
+		A("BASH_FUNC_x"),
+		A("GCONV_PATH"),
+		A("GLIBC_TUNABLES"),
+		A("JAVA_TOOL_OPTIONS"),
+		A("PATH"),
+		A("HOME"),
+		A("LC_ALL"),
+		A("GIT_SSH_COMMAND"),
+		A("GIT_CONFIG_COUNT"),
+		A("DYLD_INSERT_LIBRARIES"),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(denied); i++) {
 		ck_assert_msg(env_name_denied(denied[i]), "%s", denied[i]);
@@ -235,11 +259,11 @@ static int filtered_child(int (*body)(void))
 	return st;
 }
 
-#define EXPECT_ERRNO(call, e)                                                                      \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		if ((call) != -1 || errno != (e))                                                  \
-			return __LINE__ % 200 + 1;                                                 \
+#define EXPECT_ERRNO(call, e)                      \
+	do {                                       \
+		errno = 0;                         \
+		if ((call) != -1 || errno != (e))  \
+			return __LINE__ % 200 + 1; \
 	} while (0)
 
 static int try_denied(void)
@@ -362,7 +386,8 @@ END_TEST
 
 START_TEST(test_run_streams_and_code)
 {
-	char *const argv[] = { A("/bin/sh"), A("-c"), A("printf out; printf err >&2; exit 7"), NULL };
+	char *const argv[] = { A("/bin/sh"), A("-c"), A("printf out; printf err >&2; exit 7"),
+			       NULL };
 	struct cap c = { BUF_INIT, BUF_INIT, 0, { false }, 0 };
 	struct sup_result res;
 	ck_assert_int_eq(run_cmd(SUP_PROFILE_STANDARD, argv, base_env, NULL, &c, &res), 7);
@@ -380,9 +405,10 @@ END_TEST
 
 START_TEST(test_run_sandbox_view)
 {
-	char *const argv[] = { A("/bin/sh"), A("-c"),
-			       A("echo $$; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"),
-			       NULL };
+	char *const argv[] = {
+		A("/bin/sh"), A("-c"),
+		A("echo $$; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"), NULL
+	};
 	struct cap c = { BUF_INIT, BUF_INIT, 0, { false }, 0 };
 	struct sup_result res;
 	ck_assert_int_eq(run_cmd(SUP_PROFILE_STANDARD, argv, base_env, NULL, &c, &res), 0);
@@ -427,7 +453,8 @@ START_TEST(test_run_exec_file_checked)
 	ck_assert_int_eq(stat("/bin/true", &st), 0);
 	for (int wrong = 0; wrong < 2; wrong++) {
 		struct sup_spec *s = sup_spec_new(argv);
-		struct sup_opts o = { .profile = SUP_PROFILE_STANDARD, .io = SUP_IO_PIPE,
+		struct sup_opts o = { .profile = SUP_PROFILE_STANDARD,
+				      .io = SUP_IO_PIPE,
 				      .stdin_fd = -1 };
 		ck_assert_ptr_nonnull(s);
 		ck_assert_int_eq(sup_spec_env_base(s, base_env), 0);
@@ -454,10 +481,11 @@ END_TEST
 
 START_TEST(test_run_timeout_kills_tree)
 {
-	char *const argv[] = { A("/bin/sh"), A("-c"), A("trap '' TERM; (trap '' TERM; sleep 30) & sleep 30"),
-			       NULL };
-	struct sup_opts o = { .io = SUP_IO_PIPE, .stdin_fd = -1, .timeout_ms = 300,
-			      .grace_ms = 200 };
+	char *const argv[] = { A("/bin/sh"), A("-c"),
+			       A("trap '' TERM; (trap '' TERM; sleep 30) & sleep 30"), NULL };
+	struct sup_opts o = {
+		.io = SUP_IO_PIPE, .stdin_fd = -1, .timeout_ms = 300, .grace_ms = 200
+	};
 	struct cap c = { BUF_INIT, BUF_INIT, 0, { false }, 0 };
 	struct sup_result res;
 	ck_assert_int_eq(run_cmd(SUP_PROFILE_STANDARD, argv, base_env, &o, &c, &res), 124);
@@ -474,7 +502,8 @@ END_TEST
 
 START_TEST(test_run_max_output_and_idle)
 {
-	char *const argv[] = { A("/bin/sh"), A("-c"), A("printf 0123456789; sleep 0.2; printf abc"), NULL };
+	char *const argv[] = { A("/bin/sh"), A("-c"), A("printf 0123456789; sleep 0.2; printf abc"),
+			       NULL };
 	struct sup_opts o = { .io = SUP_IO_PIPE, .stdin_fd = -1, .max_output = 4, .idle_ms = 50 };
 	struct cap c = { BUF_INIT, BUF_INIT, 0, { false }, 0 };
 	struct sup_result res;
@@ -560,7 +589,9 @@ static int run_started(struct started_ctx *sc, char *const *argv, struct sup_res
 	struct sup_spec *s = sup_spec_new(argv);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(sup_spec_env_base(s, base_env), 0);
-	struct sup_opts o = { .profile = SUP_PROFILE_STANDARD, .io = SUP_IO_PIPE, .stdin_fd = -1,
+	struct sup_opts o = { .profile = SUP_PROFILE_STANDARD,
+			      .io = SUP_IO_PIPE,
+			      .stdin_fd = -1,
 			      .timeout_ms = 10000 };
 	ck_assert_int_eq(sup_spec_set_opts(s, &o), 0);
 	struct sup_sinks sk = { st_out, NULL, sc, st_started };

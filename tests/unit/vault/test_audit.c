@@ -40,8 +40,12 @@ START_TEST(test_contents_and_queries)
 	struct vault *v = audit_vault(dir, 3);
 	struct reterr err = { 0 };
 	vault_set_source(v, "mcp");
-	struct audit_event ev = { .action = "secret.run", .keys = "k0,k1", .command = "env",
-				  .success = false, .error = "exit 3", .detail = "{\"exit\":3}" };
+	struct audit_event ev = { .action = "secret.run",
+				  .keys = "k0,k1",
+				  .command = "env",
+				  .success = false,
+				  .error = "exit 3",
+				  .detail = "{\"exit\":3}" };
 	ck_assert_int_eq(audit_append(v, &ev, &err), 0);
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "k1", 0, &e, &err), 0);
@@ -98,7 +102,7 @@ START_TEST(test_edit_column)
 	struct reterr err = { 0 };
 	ck_assert_int_eq(audit_verify(v, NULL, NULL, &err), 0);
 	vtu_exec(db, "UPDATE audit SET payload = CAST((CASE WHEN substr(payload, 1, 1) = x'00' "
-		    "THEN x'01' ELSE x'00' END) || substr(payload, 2) AS BLOB) WHERE seq = 3");
+		     "THEN x'01' ELSE x'00' END) || substr(payload, 2) AS BLOB) WHERE seq = 3");
 	expect_bad(v, 3, "edited");
 	sqlite3_close(db);
 	vault_free(v);
@@ -141,8 +145,8 @@ START_TEST(test_reorder)
 	struct vault *v = audit_vault(dir, 4);
 	sqlite3 *db = vtu_raw(dir);
 	vtu_exec(db, "UPDATE audit SET seq = -seq WHERE seq IN (3, 5);"
-		    "UPDATE audit SET seq = 5 WHERE seq = -3;"
-		    "UPDATE audit SET seq = 3 WHERE seq = -5;");
+		     "UPDATE audit SET seq = 5 WHERE seq = -3;"
+		     "UPDATE audit SET seq = 3 WHERE seq = -5;");
 	expect_bad(v, 3, "reordered");
 	sqlite3_close(db);
 	vault_free(v);
@@ -156,13 +160,16 @@ START_TEST(test_insert_forged)
 	struct vault *v = audit_vault(dir, 3);
 	sqlite3 *db = vtu_raw(dir);
 	/* A copy of a real entry appended after the head. */
-	vtu_exec(db, "INSERT INTO audit SELECT 5, ts, nonce, payload, mac FROM audit WHERE seq = 4");
+	vtu_exec(db,
+		 "INSERT INTO audit SELECT 5, ts, nonce, payload, mac FROM audit WHERE seq = 4");
 	expect_bad(v, 5, "does not authenticate");
 	vtu_exec(db, "DELETE FROM audit WHERE seq = 5");
 	/* A forged entry (random payload) in the middle is caught at its seq. */
-	vtu_exec(db, "UPDATE audit SET seq = 5 WHERE seq = 4;"
-		    "UPDATE audit SET seq = 4 WHERE seq = 3;"
-		    "INSERT INTO audit VALUES (3, 0, randomblob(24), randomblob(60), randomblob(32));");
+	vtu_exec(
+		db,
+		"UPDATE audit SET seq = 5 WHERE seq = 4;"
+		"UPDATE audit SET seq = 4 WHERE seq = 3;"
+		"INSERT INTO audit VALUES (3, 0, randomblob(24), randomblob(60), randomblob(32));");
 	expect_bad(v, 3, "forged");
 	sqlite3_close(db);
 	/* Any write through the library refuses a log whose tail does not match its head. */

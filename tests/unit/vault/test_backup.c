@@ -91,8 +91,8 @@ static void round_trip(enum vault_backup_mode mode, const char *key, unsigned fl
 	size_t n = 0;
 	ck_assert_int_eq(audit_list(r, NULL, &a, &n, &err), 0);
 	/* The full log starts at vault.init; a cut one at the restore. */
-	ck_assert_str_eq(a[0].action, flags & VAULT_BACKUP_WITH_AUDIT ? "vault.init"
-								       : "vault.restore");
+	ck_assert_str_eq(a[0].action,
+			 flags & VAULT_BACKUP_WITH_AUDIT ? "vault.init" : "vault.restore");
 	ck_assert_uint_eq(a[0].seq, flags & VAULT_BACKUP_WITH_AUDIT ? 1 : a[0].seq);
 	audit_records_free(a, n);
 	/* The source recorded the backup. */
@@ -144,9 +144,9 @@ START_TEST(test_without_audit_leaves_no_trace)
 	unsigned char gone[64];
 	sqlite3 *raw = vtu_raw(src);
 	sqlite3_stmt *g = NULL;
-	ck_assert_int_eq(sqlite3_prepare_v2(raw, "SELECT payload FROM audit WHERE seq = 4", -1, &g,
-					    NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_prepare_v2(raw, "SELECT payload FROM audit WHERE seq = 4", -1, &g, NULL),
+		SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(g), SQLITE_ROW);
 	ck_assert_int_ge(sqlite3_column_bytes(g, 0), (int)sizeof(gone));
 	memcpy(gone, sqlite3_column_blob(g, 0), sizeof(gone));
@@ -256,8 +256,7 @@ START_TEST(test_restore_refuses_existing_and_missing_log)
 	vault_free(other);
 	/* The master password of the vault inside must unlock it. */
 	struct secret *k = vtu_pw(VTU_PASSWORD), *bad = vtu_pw("not the password");
-	ck_assert_int_eq(vault_restore_open(b.data, b.len, k, bad, &rs, NULL, &err),
-			 -EKEYREJECTED);
+	ck_assert_int_eq(vault_restore_open(b.data, b.len, k, bad, &rs, NULL, &err), -EKEYREJECTED);
 	secret_free(k);
 	secret_free(bad);
 	buf_release(&b);

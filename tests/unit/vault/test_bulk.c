@@ -71,8 +71,7 @@ static void assert_value(struct vault *v, const char *key, const char *want)
 	vault_entry_free(e);
 }
 
-static const struct audit_record *last_audit(struct vault *v, struct audit_record **all,
-					     size_t *n)
+static const struct audit_record *last_audit(struct vault *v, struct audit_record **all, size_t *n)
 {
 	struct reterr err = { 0 };
 	struct audit_query q = { 0 };
@@ -174,7 +173,8 @@ START_TEST(test_dry_run_writes_nothing)
 	batch_add(b, "OLD", "replacement");
 	batch_add(b, "NEW", "fresh");
 	uint64_t before = audit_count(v);
-	struct vault_bulk_opts o = { .action = "secret.import", .dry_run = true,
+	struct vault_bulk_opts o = { .action = "secret.import",
+				     .dry_run = true,
 				     .conflict = VAULT_CONFLICT_OVERWRITE };
 	struct reterr err = { 0 };
 	ck_assert_int_eq(vault_set_many(v, b->items, b->n, &o, &err), 0);

@@ -21,9 +21,14 @@ static void make_db(struct vault *v)
 	struct vault_binding b[] = { { (char *)"PGHOST", (char *)"host" },
 				     { (char *)"PGUSER", (char *)"user" },
 				     { (char *)"PGPASSWORD", (char *)"password" } };
-	struct vault_set_in in = { .key = "db", .field_names = names, .field_values = vals,
-				   .nfields = 3, .sensitive = sens, .nsensitive = 1,
-				   .bindings = b, .nbindings = 3 };
+	struct vault_set_in in = { .key = "db",
+				   .field_names = names,
+				   .field_values = vals,
+				   .nfields = 3,
+				   .sensitive = sens,
+				   .nsensitive = 1,
+				   .bindings = b,
+				   .nbindings = 3 };
 	ck_assert_int_eq(vault_set(v, &in, NULL, &err), 0);
 	secret_free(h);
 	secret_free(u);
@@ -59,8 +64,11 @@ START_TEST(test_edit_meta_keeps_values)
 	char *changed = NULL;
 	ck_assert_int_eq(vtu_set(v, "api", "the-api-token-value"), 0);
 	char *tags[] = { (char *)"prod", NULL };
-	struct vault_edit_in in = { .key = "api", .notes = "rotate monthly", .tags = tags,
-				    .set_expires = true, .expires_at = 4102444800 };
+	struct vault_edit_in in = { .key = "api",
+				    .notes = "rotate monthly",
+				    .tags = tags,
+				    .set_expires = true,
+				    .expires_at = 4102444800 };
 	ck_assert_int_eq(vault_edit(v, &in, &changed, &err), 0);
 	ck_assert_str_eq(changed, "notes,tags,expires");
 	free(changed);
@@ -115,10 +123,17 @@ START_TEST(test_edit_fields_and_bindings)
 
 	const char *unbind[] = { "PGUSER" }, *unsens[] = { "password" }, *sens[] = { "host" };
 	struct vault_binding b[] = { { (char *)"DBHOST", (char *)"host" } };
-	struct vault_edit_in ok = { .key = "db", .remove_fields = rm, .nremove_fields = 1,
-				    .unbind = unbind, .nunbind = 1, .not_sensitive = unsens,
-				    .nnot_sensitive = 1, .sensitive = sens, .nsensitive = 1,
-				    .bindings = b, .nbindings = 1 };
+	struct vault_edit_in ok = { .key = "db",
+				    .remove_fields = rm,
+				    .nremove_fields = 1,
+				    .unbind = unbind,
+				    .nunbind = 1,
+				    .not_sensitive = unsens,
+				    .nnot_sensitive = 1,
+				    .sensitive = sens,
+				    .nsensitive = 1,
+				    .bindings = b,
+				    .nbindings = 1 };
 	ck_assert_int_eq(vault_edit(v, &ok, &changed, &err), 0);
 	ck_assert_str_eq(changed, "fields,sensitivity,bindings");
 	free(changed);
@@ -147,8 +162,9 @@ START_TEST(test_edit_fields_and_bindings)
 
 	/* Clear every binding, then bind the (missing) single value: refused. */
 	struct vault_binding one[] = { { (char *)"TOKEN", (char *)"" } };
-	struct vault_edit_in val = { .key = "db", .clear_bindings = true, .bindings = one,
-				     .nbindings = 1 };
+	struct vault_edit_in val = {
+		.key = "db", .clear_bindings = true, .bindings = one, .nbindings = 1
+	};
 	ck_assert_int_eq(vault_edit(v, &val, NULL, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "single value"));
 	/* ... and the refusal is audited as a failure. */
@@ -159,8 +175,9 @@ START_TEST(test_edit_fields_and_bindings)
 
 	/* Removing every field would leave nothing. */
 	const char *both[] = { "host", "password" };
-	struct vault_edit_in empty = { .key = "db", .remove_fields = both, .nremove_fields = 2,
-				       .clear_bindings = true };
+	struct vault_edit_in empty = {
+		.key = "db", .remove_fields = both, .nremove_fields = 2, .clear_bindings = true
+	};
 	ck_assert_int_eq(vault_edit(v, &empty, NULL, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "neither a value nor a field"));
 
@@ -184,10 +201,14 @@ START_TEST(test_edit_refusals)
 	struct vault_edit_in nobind = { .key = "db", .unbind = u, .nunbind = 1 };
 	ck_assert_int_eq(vault_edit(v, &nobind, NULL, &err), -EINVAL);
 	const char *h[] = { "host" };
-	struct vault_edit_in both = { .key = "db", .sensitive = h, .nsensitive = 1,
-				      .not_sensitive = h, .nnot_sensitive = 1 };
+	struct vault_edit_in both = { .key = "db",
+				      .sensitive = h,
+				      .nsensitive = 1,
+				      .not_sensitive = h,
+				      .nnot_sensitive = 1 };
 	ck_assert_int_eq(vault_edit(v, &both, NULL, &err), -EINVAL);
-	struct vault_edit_in far = { .key = "db", .set_expires = true,
+	struct vault_edit_in far = { .key = "db",
+				     .set_expires = true,
 				     .expires_at = VAULT_EXPIRES_MAX + 1 };
 	ck_assert_int_eq(vault_edit(v, &far, NULL, &err), -EINVAL);
 	struct vault_binding badenv[] = { { (char *)"1BAD", (char *)"host" } };

@@ -18,8 +18,8 @@ START_TEST(test_tampered_ciphertext)
 	sqlite3 *db = vtu_raw(dir);
 	/* Flip one byte in the middle of the value ciphertext. */
 	vtu_exec(db, "UPDATE secrets SET value = CAST(substr(value, 1, 10) || "
-		    "(CASE WHEN substr(value, 11, 1) = x'00' THEN x'01' ELSE x'00' END) || "
-		    "substr(value, 12) AS BLOB)");
+		     "(CASE WHEN substr(value, 11, 1) = x'00' THEN x'01' ELSE x'00' END) || "
+		     "substr(value, 12) AS BLOB)");
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "k1", VAULT_GET_NO_AUDIT, &e, &err), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "does not authenticate"));
@@ -52,8 +52,8 @@ START_TEST(test_swapped_row)
 	/* Copy every blob (and the version) of one row over the other. */
 	vtu_exec(db, "CREATE TEMP TABLE t AS SELECT * FROM secrets");
 	vtu_exec(db, "UPDATE secrets SET (version, meta_nonce, meta, value_nonce, value) = "
-		    "(SELECT version, meta_nonce, meta, value_nonce, value FROM t "
-		    "WHERE t.id <> secrets.id)");
+		     "(SELECT version, meta_nonce, meta, value_nonce, value FROM t "
+		     "WHERE t.id <> secrets.id)");
 	sqlite3_close(db);
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "alice", VAULT_GET_NO_AUDIT, &e, &err), -EBADMSG);
@@ -83,7 +83,7 @@ START_TEST(test_value_blob_swap_between_rows)
 	sqlite3 *db = vtu_raw(dir);
 	vtu_exec(db, "CREATE TEMP TABLE t AS SELECT id, version, value_nonce, value FROM secrets");
 	vtu_exec(db, "UPDATE secrets SET (value_nonce, value) = (SELECT value_nonce, value FROM t "
-		    "WHERE t.id <> secrets.id)");
+		     "WHERE t.id <> secrets.id)");
 	sqlite3_close(db);
 	ck_assert_int_eq(vault_get(v, "alice", VAULT_GET_NO_AUDIT, &e, &err), -EBADMSG);
 	ck_assert_int_eq(vault_get(v, "bob", VAULT_GET_NO_AUDIT, &e, &err), -EBADMSG);
@@ -148,14 +148,14 @@ START_TEST(test_added_row_and_manifest_replay)
 	ck_assert_int_eq(vtu_set(v, "a", "1"), 0);
 	sqlite3 *db = vtu_raw(dir);
 	vtu_exec(db, "CREATE TABLE m0 AS SELECT * FROM manifest; CREATE TABLE s0 AS SELECT * FROM "
-		    "secrets");
+		     "secrets");
 	sqlite3_close(db);
 	ck_assert_int_eq(vtu_set(v, "b", "2"), 0);
 	vault_free(v);
 	/* Rows and manifest both rolled back, audit kept: the head binding catches it. */
 	db = vtu_raw(dir);
 	vtu_exec(db, "DELETE FROM secrets; INSERT INTO secrets SELECT * FROM s0;"
-		    "DELETE FROM manifest; INSERT INTO manifest SELECT * FROM m0;");
+		     "DELETE FROM manifest; INSERT INTO manifest SELECT * FROM m0;");
 	sqlite3_close(db);
 	ck_assert_int_eq(vtu_vault_reopen(dir, &v, &err), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "head"));
@@ -166,7 +166,7 @@ END_TEST
 
 static void check_no_plaintext(const char *path)
 {
-	static const char *const needles[] = { "kingfisher", "GHOSTVALUE", "lemontag",
+	static const char *const needles[] = { "kingfisher",	 "GHOSTVALUE",	   "lemontag",
 					       "notebook-words", "portal.example", "fieldnamezz",
 					       "fieldvaluezz" };
 	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
@@ -178,13 +178,19 @@ START_TEST(test_strings_finds_nothing)
 	char *dir = vtu_vault_path();
 	struct vault *v = vtu_vault_new(dir);
 	struct reterr err = { 0 };
-	struct secret *val = secret_from("GHOSTVALUE-1234", 15), *fvs = secret_from("fieldvaluezz", 12);
+	struct secret *val = secret_from("GHOSTVALUE-1234", 15),
+		      *fvs = secret_from("fieldvaluezz", 12);
 	char *tags[] = { (char *)"lemontag", NULL };
 	const char *fn[] = { "fieldnamezz" };
 	const struct secret *fv[] = { fvs };
-	struct vault_set_in in = { .key = "kingfisher/api", .value = val, .notes = "notebook-words",
-				   .url = "https://portal.example/x", .tags = tags,
-				   .field_names = fn, .field_values = fv, .nfields = 1 };
+	struct vault_set_in in = { .key = "kingfisher/api",
+				   .value = val,
+				   .notes = "notebook-words",
+				   .url = "https://portal.example/x",
+				   .tags = tags,
+				   .field_names = fn,
+				   .field_values = fv,
+				   .nfields = 1 };
 	ck_assert_int_eq(vault_set(v, &in, NULL, &err), 0);
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "kingfisher/api", 0, &e, &err), 0);
@@ -199,7 +205,7 @@ START_TEST(test_strings_finds_nothing)
 	/* Hold a write transaction so a journal exists, and scan it too. */
 	sqlite3 *db = vtu_raw(dir);
 	vtu_exec(db, "BEGIN IMMEDIATE; UPDATE secrets SET version = version + 1; "
-		    "UPDATE audit SET ts = ts + 1;");
+		     "UPDATE audit SET ts = ts + 1;");
 	struct stat sb;
 	ck_assert_int_eq(stat(jpath, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);

@@ -144,7 +144,8 @@ START_TEST(test_via_and_stat)
 	vault_set_via(v, "agent");
 	struct audit_event ev = { .action = "test.one", .success = true };
 	ck_assert_int_eq(audit_append(v, &ev, &err), 0);
-	struct audit_event ev2 = { .action = "test.two", .success = true,
+	struct audit_event ev2 = { .action = "test.two",
+				   .success = true,
 				   .detail = "{\"count\":2}" };
 	ck_assert_int_eq(audit_append(v, &ev2, &err), 0);
 	vault_set_via(v, "Not Valid");

@@ -15,7 +15,9 @@ START_TEST(test_roundtrip_value)
 	struct reterr err = { 0 };
 	bool created = false;
 	struct secret *val = secret_from("s3cr3t-value", 12);
-	struct vault_set_in in = { .key = "aws/prod/key", .value = val, .notes = "rotate monthly",
+	struct vault_set_in in = { .key = "aws/prod/key",
+				   .value = val,
+				   .notes = "rotate monthly",
 				   .url = "https://example.test/console" };
 	char *tags[] = { (char *)"prod", (char *)"aws", NULL };
 	in.tags = tags;
@@ -120,9 +122,14 @@ START_TEST(test_fields_and_bindings)
 	const char *sens[] = { "password" };
 	struct vault_binding binds[] = { { (char *)"DB_USER", (char *)"username" },
 					 { (char *)"DB_PASS", (char *)"password" } };
-	struct vault_set_in in = { .key = "db/prod", .field_names = names, .field_values = vals,
-				   .nfields = 2, .sensitive = sens, .nsensitive = 1,
-				   .bindings = binds, .nbindings = 2 };
+	struct vault_set_in in = { .key = "db/prod",
+				   .field_names = names,
+				   .field_values = vals,
+				   .nfields = 2,
+				   .sensitive = sens,
+				   .nsensitive = 1,
+				   .bindings = binds,
+				   .nbindings = 2 };
 	ck_assert_int_eq(vault_set(v, &in, NULL, &err), 0);
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "db/prod", 0, &e, &err), 0);
@@ -144,8 +151,9 @@ START_TEST(test_fields_and_bindings)
 	struct secret *p2 = secret_from("rotated", 7);
 	const char *n2[] = { "password" };
 	const struct secret *v2[] = { p2 };
-	struct vault_set_in up = { .key = "db/prod", .field_names = n2, .field_values = v2,
-				   .nfields = 1 };
+	struct vault_set_in up = {
+		.key = "db/prod", .field_names = n2, .field_values = v2, .nfields = 1
+	};
 	ck_assert_int_eq(vault_set(v, &up, NULL, &err), 0);
 	ck_assert_int_eq(vault_get(v, "db/prod", 0, &e, &err), 0);
 	ck_assert_mem_eq(e->field_values[0], "admin", 5);
@@ -261,7 +269,9 @@ START_TEST(test_limits)
 	ck_assert_int_eq(vault_set(v, &in3, NULL, &err), -E2BIG);
 	const char *fn[] = { "bad name" };
 	const struct secret *fv[] = { val };
-	struct vault_set_in in4 = { .key = "k3", .field_names = fn, .field_values = fv, .nfields = 1 };
+	struct vault_set_in in4 = {
+		.key = "k3", .field_names = fn, .field_values = fv, .nfields = 1
+	};
 	ck_assert_int_eq(vault_set(v, &in4, NULL, &err), -EINVAL);
 	struct vault_set_in in5 = { .key = "../k", .value = val };
 	ck_assert_int_eq(vault_set(v, &in5, NULL, &err), -EINVAL);
@@ -274,11 +284,14 @@ START_TEST(test_limits)
 		np[i] = names[i];
 		vp[i] = val;
 	}
-	struct vault_set_in in6 = { .key = "many", .field_names = np, .field_values = vp,
-				    .nfields = VAULT_FIELDS_MAX };
+	struct vault_set_in in6 = {
+		.key = "many", .field_names = np, .field_values = vp, .nfields = VAULT_FIELDS_MAX
+	};
 	ck_assert_int_eq(vault_set(v, &in6, NULL, &err), 0);
-	struct vault_set_in in7 = { .key = "many", .field_names = np + VAULT_FIELDS_MAX,
-				    .field_values = vp, .nfields = 1 };
+	struct vault_set_in in7 = { .key = "many",
+				    .field_names = np + VAULT_FIELDS_MAX,
+				    .field_values = vp,
+				    .nfields = 1 };
 	ck_assert_int_eq(vault_set(v, &in7, NULL, &err), -E2BIG);
 	/* Nothing from the refused calls exists. */
 	struct vault_meta *m = NULL;

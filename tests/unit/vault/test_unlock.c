@@ -191,8 +191,9 @@ START_TEST(test_change_password)
 	vault_free(v);
 	db = vtu_raw(dir);
 	sqlite3_stmt *q = NULL;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT kdf_salt FROM header) = "
-						"(SELECT kdf_salt FROM old_salt)",
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+					    "SELECT (SELECT kdf_salt FROM header) = "
+					    "(SELECT kdf_salt FROM old_salt)",
 					    -1, &q, NULL),
 			 SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);

@@ -120,7 +120,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "unshare")) {
 		int rc = result("unshare user", unshare(CLONE_NEWUSER));
 		rc |= result("unshare mount", unshare(CLONE_NEWNS));
-		rc |= result("clone newuser", syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0));
+		rc |= result("clone newuser",
+			     syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0));
 		return rc;
 	}
 	if (!strcmp(cmd, "setns")) {
@@ -151,7 +152,8 @@ int main(int argc, char **argv)
 		/* Socket families a command never needs: refused (EAFNOSUPPORT), whatever the
 		 * network namespace. AF_VSOCK reaches the hypervisor from a VM. */
 		if (!strcmp(argv[2], "vsock"))
-			return result("socket(AF_VSOCK)", socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+			return result("socket(AF_VSOCK)",
+				      socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
 		if (!strcmp(argv[2], "vsock-pair")) {
 			int sv[2];
 			return result("socketpair(AF_VSOCK)", socketpair(40, SOCK_STREAM, 0, sv));
@@ -176,7 +178,8 @@ int main(int argc, char **argv)
 		socklen_t alen = sizeof(a);
 		if (argv[2][0] == '@') {
 			a.sun_path[0] = '\0';
-			alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(argv[2]));
+			alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+					   strlen(argv[2]));
 		}
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (s < 0)
