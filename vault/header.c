@@ -142,13 +142,15 @@ bool vault_header_unwrap(const struct vault_header *h, const unsigned char *kek,
 
 /* ---- the header's checksum: a damaged header is not a wrong password ------------------------- */
 
-void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES])
+/* A digest of every header field, after an optional domain prefix. */
+static void header_hash(const struct vault_header *h, const char *domain, size_t domain_len,
+			unsigned char out[VAULT_HASH_BYTES])
 {
 	crypto_generichash_state s;
 	unsigned char b[8];
 	crypto_generichash_init(&s, NULL, 0, VAULT_HASH_BYTES);
-	crypto_generichash_update(&s, (const unsigned char *)VAULT_DOMAIN_HEADER_SUM,
-				  VAULT_DOMAIN_LEN(VAULT_DOMAIN_HEADER_SUM));
+	if (domain)
+		crypto_generichash_update(&s, (const unsigned char *)domain, domain_len);
 	vault_le64(b, (uint64_t)h->format);
 	crypto_generichash_update(&s, b, 8);
 	crypto_generichash_update(&s, h->vault_id, VAULT_ID_BYTES);
@@ -162,6 +164,16 @@ void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH
 	crypto_generichash_update(&s, h->nonce, VAULT_NONCE_BYTES);
 	crypto_generichash_update(&s, h->wrapped, sizeof(h->wrapped));
 	crypto_generichash_final(&s, out, VAULT_HASH_BYTES);
+}
+
+void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES])
+{
+	header_hash(h, VAULT_DOMAIN_HEADER_SUM, VAULT_DOMAIN_LEN(VAULT_DOMAIN_HEADER_SUM), out);
+}
+
+void vault_header_digest(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES])
+{
+	header_hash(h, NULL, 0, out);
 }
 
 /* Whether the header_sum table exists (vaults made before it have none). 1, 0 or -errno. */

@@ -20,28 +20,6 @@ struct vault_keys {
 	unsigned char header[crypto_generichash_BYTES];
 };
 
-/* A digest of every header field: another vault, and the same vault after a password change
- * (new salt, nonce and wrapped key), give another digest. */
-static void header_digest(const struct vault_header *h, unsigned char out[crypto_generichash_BYTES])
-{
-	crypto_generichash_state s;
-	unsigned char b[8];
-	crypto_generichash_init(&s, NULL, 0, crypto_generichash_BYTES);
-	vault_le64(b, (uint64_t)h->format);
-	crypto_generichash_update(&s, b, 8);
-	crypto_generichash_update(&s, h->vault_id, VAULT_ID_BYTES);
-	vault_le64(b, (uint64_t)h->kdf.alg);
-	crypto_generichash_update(&s, b, 8);
-	vault_le64(b, h->kdf.ops);
-	crypto_generichash_update(&s, b, 8);
-	vault_le64(b, h->kdf.mem);
-	crypto_generichash_update(&s, b, 8);
-	crypto_generichash_update(&s, h->salt, VAULT_SALT_BYTES);
-	crypto_generichash_update(&s, h->nonce, VAULT_NONCE_BYTES);
-	crypto_generichash_update(&s, h->wrapped, sizeof(h->wrapped));
-	crypto_generichash_final(&s, out, crypto_generichash_BYTES);
-}
-
 struct vault_keys *vault_keys_free(struct vault_keys *k)
 {
 	if (!k)
@@ -70,7 +48,7 @@ int vault_keys_export(struct vault *v, struct vault_keys **ret, struct reterr *e
 				   VAULT_KDF_CONTEXT, v->keys->data);
 	k->keys->len = KEYS_AREA + VAULT_KEY_BYTES;
 	memcpy(k->vault_id, v->vault_id, VAULT_ID_BYTES);
-	header_digest(&h, k->header);
+	vault_header_digest(&h, k->header);
 	*ret = k;
 	return 0;
 }
@@ -97,7 +75,7 @@ int vault_unlock_with_keys(struct vault *v, const struct vault_keys *k, struct r
 	int r = vault_header_load(v, &h, err);
 	if (r < 0)
 		return r;
-	header_digest(&h, digest);
+	vault_header_digest(&h, digest);
 	if (sodium_memcmp(h.vault_id, k->vault_id, VAULT_ID_BYTES) != 0 ||
 	    sodium_memcmp(v->vault_id, k->vault_id, VAULT_ID_BYTES) != 0 ||
 	    sodium_memcmp(digest, k->header, sizeof(digest)) != 0)

@@ -280,6 +280,9 @@ int vault_header_store(struct vault *v, const struct vault_header *h, bool inser
 	"CREATE TABLE IF NOT EXISTS header_sum(one INTEGER PRIMARY KEY CHECK (one = 1)," \
 	" sum BLOB NOT NULL);"
 void vault_header_sum(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES]);
+/* The same digest without a domain: the session agent's fingerprint of the header (another
+ * vault, or this one after a password change, gives another). */
+void vault_header_digest(const struct vault_header *h, unsigned char out[VAULT_HASH_BYTES]);
 /* 1 when the stored checksum matches h, 0 when the vault has none (made before it existed),
  * -EBADMSG with err saying so when it does not match (a damaged header), other -errno. */
 int vault_header_sum_check(struct vault *v, const struct vault_header *h, struct reterr *err);
