@@ -195,7 +195,7 @@ teardown() {
 	pid=$(sc_nopw status --json | jq .pid)
 	cp "$DB" db.copy
 	mv db.copy "$DB" # same content, another file
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$pid" 2>/dev/null
 	run -3 sc_nopw status
 	unlock >/dev/null
@@ -205,7 +205,7 @@ teardown() {
 		SECRETCTL_PASSWORD="$PW" SECRETCTL_NEW_PASSWORD='a completely new password' setsid -w "$BIN" password --allow-weak >/dev/null
 	run -3 --separate-stderr sc_nopw list
 	[[ $stderr == *"replaced or its password changed"* ]]
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$pid" 2>/dev/null
 }
 
