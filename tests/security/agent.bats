@@ -20,21 +20,28 @@ setup() {
 	[ "$(id -u)" -eq 0 ] || { echo "this suite switches users: run it as root (CI does)" >&2; return 1; }
 	id "$U" >/dev/null 2>&1 || useradd -m "$U" >/dev/null 2>&1 ||
 		{ echo "cannot create $U" >&2; return 1; }
+	# $U must reach the binary and the helpers: copies in a directory it can read (a checkout
+	# may sit under a private home, as /root is).
+	UBIN=$(mktemp -d /tmp/sctl-agent-bin.XXXXXX)
+	cp "$BIN" "$UBIN/secretctl" &&
+		cp "$BATS_TEST_DIRNAME/lib/procpeek.py" "$BATS_TEST_DIRNAME/../e2e/lib/agentc.py" "$UBIN/" &&
+		chmod 755 "$UBIN" "$UBIN"/* || { echo "cannot copy the binary for $U" >&2; return 1; }
+	BIN=$UBIN/secretctl
 	runuser -u "$U" -- test -x "$BIN" ||
-		{ echo "$U cannot execute $BIN: chmod o+rx its parents" >&2; return 1; }
+		{ echo "$U cannot execute $BIN" >&2; return 1; }
 	UDIR=$(mktemp -d /tmp/sctl-agent-sec.XXXXXX)
 	chown "$U" "$UDIR"
 	chmod 700 "$UDIR"
 	UVAULT=$UDIR/vault
-	PEEK="python3 $BATS_TEST_DIRNAME/lib/procpeek.py"
-	AGENTC="$BATS_TEST_DIRNAME/../e2e/lib/agentc.py"
+	PEEK="python3 $UBIN/procpeek.py"
+	AGENTC="$UBIN/agentc.py"
 }
 
 teardown() {
 	as_u lock >/dev/null 2>&1 || true
 	sc_nopw lock >/dev/null 2>&1 || true
 	[ -z "${SLEEPER:-}" ] || kill "$SLEEPER" 2>/dev/null || true
-	rm -rf "$UDIR"
+	rm -rf "$UDIR" "${UBIN:-}"
 }
 
 # secretctl as sctltest, with its own vault, no terminal, a clean environment.
