@@ -108,7 +108,7 @@ int agent_connect(const char *vault_dir, struct agent_conn **ret, struct reterr 
 {
 	char path[AGENT_PATH_MAX];
 	AUTO_BUF struct buf b = BUF_INIT;
-	struct agent_msg m;
+	struct agent_msg m = { 0 };
 	int r = agent_socket_path(vault_dir, false, path, NULL);
 	if (r < 0)
 		return -ENOENT;

@@ -648,7 +648,7 @@ int vault_secret_rewrite(struct vault *v, const char *key, const char *action,
 	struct vault_state st;
 	struct buf detail = BUF_INIT;
 	unsigned char id[VAULT_HASH_BYTES];
-	int64_t version;
+	int64_t version = 0;
 	int r = vault_require_unlocked(v, err);
 	if (r < 0)
 		return r;
@@ -696,7 +696,7 @@ int vault_get(struct vault *v, const char *key, unsigned flags, struct vault_ent
 	struct vault_entry *e = NULL;
 	struct vault_state st;
 	unsigned char id[VAULT_HASH_BYTES];
-	int64_t version;
+	int64_t version = 0;
 	bool audit = !(flags & VAULT_GET_NO_AUDIT);
 	bool values = !(flags & VAULT_GET_META_ONLY);
 	int r = vault_require_unlocked(v, err);
