@@ -200,19 +200,4 @@ int cli_backup_password(const char *cmd, bool confirm, struct secret **ret);
 /* The bytes of a key file: regular, no symlink, ours, mode 0600 or stricter, 32..4096 bytes. */
 int cli_key_file_read(const char *cmd, const char *path, struct secret **ret);
 
-/* A file written for the user (-o FILE): a 0600 temporary file beside path, renamed over it by
- * commit (never replacing an existing file unless force), removed by abort. Both report once. */
-struct cli_outfile {
-	int fd; /* write here */
-	int dfd;
-	bool force;
-	const char *path; /* borrowed */
-	char *base;
-	char tmp[4096];
-};
-/* CLI_OK and *ret, or an exit code after saying why (exists without force, no directory). */
-int cli_outfile_open(const char *cmd, const char *path, bool force, struct cli_outfile *ret);
-int cli_outfile_commit(const char *cmd, struct cli_outfile *f);
-void cli_outfile_abort(struct cli_outfile *f);
-
 #endif

@@ -316,8 +316,10 @@ static int run_read(struct cli_ctx *ctx, bool export)
 		return cli_exit_from_errno(r);
 	}
 	struct outbuf o;
-	struct cli_outfile f = { .fd = -1, .dfd = -1 };
-	int rc = out_path ? cli_outfile_open(ctx->name, out_path, force, &f) : CLI_OK;
+	struct cli_plainfile f = { .fd = -1 };
+	int rc = CLI_OK;
+	if (out_path && (rc = cli_plainfile_check(ctx->name, out_path, force)) == CLI_OK)
+		rc = cli_plainfile_open(&f, ctx->name, out_path, force);
 	if (rc != CLI_OK)
 		goto out;
 	outbuf_init_fd(&o, out_path ? f.fd : STDOUT_FILENO);
@@ -335,7 +337,8 @@ static int run_read(struct cli_ctx *ctx, bool export)
 		rc = CLI_EIO;
 	}
 	if (out_path)
-		rc = rc == CLI_OK ? cli_outfile_commit(ctx->name, &f) : (cli_outfile_abort(&f), rc);
+		rc = rc == CLI_OK ? cli_plainfile_commit(&f, ctx->name)
+				  : (cli_plainfile_abort(&f), rc);
 out:
 	audit_records_free(recs, n);
 	if (v == -EBADMSG && rc == CLI_OK) {

@@ -44,7 +44,7 @@ static int check(struct cli_ctx *ctx)
 		cli_error("backup: --backup-password and --key-file exclude each other");
 		return CLI_EUSAGE;
 	}
-	return CLI_OK;
+	return out_path ? cli_plainfile_check("backup", out_path, force) : CLI_OK;
 }
 
 static void summary(const struct vault_backup_info *info)
@@ -94,13 +94,13 @@ static int run(struct cli_ctx *ctx)
 	AUTO_SECRET struct secret *pw = NULL, *material = NULL;
 	struct vault *v = NULL;
 	struct vault_backup_info info;
-	struct cli_outfile f = { .fd = -1, .dfd = -1 };
+	struct cli_plainfile f = { .fd = -1 };
 	enum vault_backup_mode mode;
 	int rc = cli_vault_unlock_pw(ctx->password_stdin, 0, &v, &pw);
 	if (rc != CLI_OK)
 		return rc;
 	if ((rc = key_material(&pw, &material, &mode)) != CLI_OK ||
-	    (out_path && (rc = cli_outfile_open("backup", out_path, force, &f)) != CLI_OK))
+	    (out_path && (rc = cli_plainfile_open(&f, "backup", out_path, force)) != CLI_OK))
 		goto out;
 	int r = vault_backup(v, with_audit ? VAULT_BACKUP_WITH_AUDIT : 0, mode, material,
 			     out_path ? f.fd : STDOUT_FILENO, &info, &err);
@@ -108,10 +108,11 @@ static int run(struct cli_ctx *ctx)
 		cli_error("backup: %s%s", reterr_str(&err, r),
 			  out_path ? "; no file was written" : "");
 		rc = cli_exit_from_errno(r);
-		cli_outfile_abort(&f);
+		if (out_path)
+			cli_plainfile_abort(&f);
 		goto out;
 	}
-	if (out_path && (rc = cli_outfile_commit("backup", &f)) != CLI_OK)
+	if (out_path && (rc = cli_plainfile_commit(&f, "backup")) != CLI_OK)
 		goto out;
 	summary(&info);
 out:

@@ -45,14 +45,14 @@ keys=[x[5] for x in r[1:]]; assert "alpha" in keys and "'"'"'-x" in keys, keys' 
 	jq -e 'length >= 3' "$BATS_TEST_TMPDIR/log.json"
 	echo keep >"$BATS_TEST_TMPDIR/other"
 	run -1 --separate-stderr sc audit export -f csv -o "$BATS_TEST_TMPDIR/other"
-	[[ $stderr == *"already exists (pass --force to replace it)"* ]]
+	[[ $stderr == *"exists (add --force to replace it)"* ]]
 	[ "$(cat "$BATS_TEST_TMPDIR/other")" = keep ]
 	run -0 sc audit export -f csv -o "$BATS_TEST_TMPDIR/other" --force
 	head -1 "$BATS_TEST_TMPDIR/other" | grep -q '^seq,ts,'
 	# no temporary file is left behind
 	[ "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name '.*tmp' | wc -l)" = 0 ]
 	run -5 --separate-stderr sc audit export -o "$BATS_TEST_TMPDIR/nodir/log.json"
-	[[ $stderr == *"cannot open the directory"* ]]
+	[[ $stderr == *"cannot create a file beside"* ]]
 }
 
 @test "audit prune needs --older-than, and --force without a terminal" {

@@ -159,7 +159,7 @@ other() { SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/restored "$@"; }
 	[[ $stderr == *"exclude each other"* ]]
 	echo keep >"$BK"
 	run -1 --separate-stderr sc backup -o "$BK"
-	[[ $stderr == *"already exists (pass --force to replace it)"* ]]
+	[[ $stderr == *"exists (add --force to replace it)"* ]]
 	[ "$(cat "$BK")" = keep ]
 	run -0 sc backup -o "$BK" --force --json
 	[ "$(jq -r .with_audit <<<"$output")" = false ]
