@@ -29,6 +29,18 @@ static void send_exit(int fd, int status)
 		(void)agent_send(fd, &b, NULL, 0);
 }
 
+/* A child may write to its control channel just before it ends (a vault found replaced is
+ * reported that way): read what it left before its slot goes, or the report is lost. */
+static void drain_ctl(struct agent_state *a, struct agent_conn_slot *c)
+{
+	for (int k = 0; k < 64 && c->ctl >= 0; k++) {
+		struct pollfd p = { .fd = c->ctl, .events = POLLIN };
+		if (poll(&p, 1, 0) != 1)
+			return;
+		agent_ctl_input(a, c);
+	}
+}
+
 static void reap(struct agent_state *a)
 {
 	int st;
@@ -38,10 +50,12 @@ static void reap(struct agent_state *a)
 			struct agent_conn_slot *c = &a->conns[i];
 			if (c->pid != pid)
 				continue;
+			c->pid = 0; /* reaped: no signal may go to its (reusable) pid */
 			if (c->fd >= 0)
 				send_exit(c->fd, st);
 			if (c->exec)
 				a->last_use = agent_boot_now();
+			drain_ctl(a, c);
 			agent_slot_close(c);
 		}
 	}

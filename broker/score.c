@@ -99,7 +99,8 @@ static unsigned pct(size_t part, size_t total)
 static int find_duplicates(struct scan *sc, const struct vault_meta *metas, bool *dup,
 			   struct broker_score *ret)
 {
-	qsort(sc->prints, sc->n, sizeof(*sc->prints), cmp_print);
+	if (sc->n) /* an empty vault has no prints (NULL): qsort wants an array */
+		qsort(sc->prints, sc->n, sizeof(*sc->prints), cmp_print);
 	for (size_t i = 0; i < sc->n;) {
 		size_t j = i + 1;
 		while (j < sc->n &&

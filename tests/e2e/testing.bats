@@ -36,7 +36,7 @@ setup() {
 	cp "$BATS_TEST_DIRNAME/../run-all.sh" "$BATS_TEST_TMPDIR/tree/tests/run-all.sh"
 	mkdir -p "$BATS_TEST_TMPDIR/tree/build/tests/unit"
 	ln -s "$BIN" "$BATS_TEST_TMPDIR/tree/build/secretctl"
-	run -1 env -u MUST_WORK -u SCTL_SANDBOX_OK -u TESTS_FILTER SANDBOX_PROBE=false "$BATS_TEST_TMPDIR/tree/tests/run-all.sh"
+	run -1 env -u MUST_WORK -u SCTL_SANDBOX_OK -u TESTS_FILTER -u BUILD -u SECRETCTL_ASAN SANDBOX_PROBE=false "$BATS_TEST_TMPDIR/tree/tests/run-all.sh"
 	[[ $output == *"tests/needs.bats: 0 passed, 0 failed"* ]]
 	[[ $output == *"WARNING: 1 tests SKIPPED"*"SANDBOX UNAVAILABLE"* ]]
 	# nothing passed, so the run as a whole is not a success either
