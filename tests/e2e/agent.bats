@@ -241,9 +241,10 @@ allowed_commands: [sh, cat, sleep, ls]'
 	unlock >/dev/null
 	run -0 sc_nopw run -k API_KEY -- ls
 	# Ctrl-C reaches the command through the agent; the client ends as it did.
-	setsid -w "$BIN" run -k API_KEY -- sleep 30 &
+	setsid -w "$BIN" run -k API_KEY -- sleep 31 &
 	client=$!
-	sleep 1
+	# Once the command runs (a sanitizer build starts slowly, so not after a fixed pause).
+	for _ in $(seq 300); do pgrep -x -f 'sleep 31' >/dev/null && break; sleep 0.1; done
 	kill -INT "$client"
 	rc=0
 	wait "$client" || rc=$?
