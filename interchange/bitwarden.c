@@ -255,13 +255,8 @@ static int item(struct bp *s, size_t node, char **ret_folder_id)
 	if (notes.len && (r = ix_item_field(s->d, it, "notes", notes, true)) < 0)
 		return r == -E2BIG ? bad(s, node, "too many fields") : r;
 	dates(s, it, node);
-	if (!it->nfields) {
-		char shown[72];
-		ix_name_show(it->name, shown);
-		ix_item_drop_last(s->d);
-		return ix_warn(s->d, "line %u: \"%s\" holds nothing to store: skipped",
-			       s->j->nodes[node].line, shown);
-	}
+	if (!it->nfields)
+		return ix_item_skip_empty(s->d);
 	struct ix_span fid;
 	if (ixj_string(s->j, get(s, node, "folderId"), &fid) > 0 &&
 	    (r = ix_span_str(s->d, fid, ret_folder_id)) < 0)

@@ -133,10 +133,16 @@ void ix_doc_truncate(struct ix_doc *d, size_t n)
 		item_release(&d->items[--d->n]);
 }
 
-void ix_item_drop_last(struct ix_doc *d)
+int ix_item_skip_empty(struct ix_doc *d)
 {
-	if (d->n)
-		item_release(&d->items[--d->n]);
+	char shown[72];
+	if (!d->n)
+		return 0;
+	struct ix_item *it = &d->items[--d->n];
+	unsigned line = it->line;
+	ix_name_show(it->name, shown);
+	item_release(it);
+	return ix_warn(d, "line %u: \"%s\" holds nothing to store: skipped", line, shown);
 }
 
 int ix_item_field(struct ix_doc *d, struct ix_item *it, const char *name, struct ix_span s,

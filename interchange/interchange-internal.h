@@ -37,8 +37,9 @@ bool ix_span_eq(const struct ix_doc *d, struct ix_span s, const char *str, bool 
 /* Append an item (zeroed, line set) and return it, or NULL (ENOMEM, or E2BIG past
  * IX_ITEMS_MAX: *ret_err says which). */
 struct ix_item *ix_item_add(struct ix_doc *d, unsigned line, int *ret_err);
-/* Drop the last item (one that turned out to hold nothing). */
-void ix_item_drop_last(struct ix_doc *d);
+/* Drop the last item, which turned out to hold nothing to store, with a warning naming its line
+ * and name. 0 or -ENOMEM. */
+int ix_item_skip_empty(struct ix_doc *d);
 /* Add a field whose value is the span s (name copied). -E2BIG past VAULT_FIELDS_MAX. */
 int ix_item_field(struct ix_doc *d, struct ix_item *it, const char *name, struct ix_span s,
 		  bool sensitive);

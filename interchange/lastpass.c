@@ -62,12 +62,9 @@ static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *
 	if (!note && !url_ok && url.len && (r = ix_item_field(d, it, "url", url, false)) < 0)
 		return reterr_set(err, r, "out of memory");
 	if (!it->nfields) {
-		char shown[72];
-		ix_name_show(it->name, shown);
-		ix_item_drop_last(d);
 		free(*ret_folder);
 		*ret_folder = NULL;
-		if (ix_warn(d, "line %u: \"%s\" holds nothing to store: skipped", line, shown) < 0)
+		if (ix_item_skip_empty(d) < 0)
 			return reterr_set(err, -ENOMEM, "out of memory");
 	}
 	return 0;

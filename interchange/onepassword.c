@@ -102,13 +102,8 @@ static int row(struct ix_doc *d, const struct ix_span *f, size_t nf, const int *
 	    (ix_span_eq(d, col(f, nf, c[C_ARCHIVED]), "true", true) &&
 	     (r = ix_item_tag(d, it, "archived")) < 0))
 		return reterr_set(err, r, "out of memory");
-	if (!it->nfields) {
-		char shown[72];
-		ix_name_show(it->name, shown);
-		ix_item_drop_last(d);
-		if (ix_warn(d, "line %u: \"%s\" holds nothing to store: skipped", line, shown) < 0)
-			return reterr_set(err, -ENOMEM, "out of memory");
-	}
+	if (!it->nfields && ix_item_skip_empty(d) < 0)
+		return reterr_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
