@@ -10,6 +10,7 @@
 
 static struct {
 	struct cli_meta meta;
+	const char *folder;
 	char **remove_fields, **sensitive, **not_sensitive, **unbind;
 	bool clear_bindings;
 } o;
@@ -50,6 +51,8 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
 	       "value (repeatable; adds to or replaces the binding of ENV)"),
+	CLI_STRING(0, "folder", "PATH", &o.folder,
+		   "move it into the folder PATH (\"\" takes it out of its folder)"),
 	CLI_OPT_END,
 };
 
@@ -58,7 +61,7 @@ static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
 	if (!cli_meta_given(&o.meta) && !o.remove_fields && !o.sensitive && !o.not_sensitive &&
-	    !o.unbind && !o.clear_bindings) {
+	    !o.unbind && !o.clear_bindings && !o.folder) {
 		cli_error(
 			"edit: nothing to change (see 'secretctl edit --help'; to change a value, "
 			"use 'secretctl set')");
@@ -73,6 +76,11 @@ static int check(struct cli_ctx *ctx)
 				return CLI_EUSAGE;
 			}
 		}
+	}
+	struct reterr err = RETERR_INIT;
+	if (o.folder && *o.folder && vault_folder_path_check(o.folder, &err) < 0) {
+		cli_error("edit: invalid --folder: %s", reterr_str(&err, -EINVAL));
+		return CLI_EUSAGE;
 	}
 	return cli_meta_check(&o.meta, "edit");
 }
@@ -123,8 +131,13 @@ static int run(struct cli_ctx *ctx)
 		.nunbind = strv_len(o.unbind),
 		.bindings = o.meta.bindings,
 		.nbindings = o.meta.nbindings,
+		.folder = o.folder,
 	};
 	int r = vault_edit(ctx->vault, &in, &changed, &err);
+	if (r == -ENOENT && o.folder && *o.folder && strstr(reterr_str(&err, r), "no folder")) {
+		cli_error("edit: %s; nothing changed", reterr_str(&err, r));
+		return CLI_ENOTFOUND;
+	}
 	if (r == -ENOENT) {
 		cli_error("edit: no secret named '%s' (see 'secretctl list'; 'secretctl set' "
 			  "creates one)",
@@ -152,15 +165,15 @@ const struct cli_command cli_cmd_edit = {
 	.synopsis = "KEY [--notes TEXT] [--tags a,b] [--url URL] [--expires DURATION]\n"
 		    "[--remove-field NAME]... [--sensitive NAME]... [--not-sensitive NAME]...\n"
 		    "[--clear-bindings] [--unbind ENV]... [--binding ENV=FIELD|ENV=]...\n"
-		    "[--password-stdin]",
+		    "[--folder PATH] [--password-stdin]",
 	.about = "Change an existing secret without re-entering its value: notes, URL, tags, "
 		 "expiry,\nwhich fields are sensitive, which fields exist (remove only; 'set "
-		 "--field' adds),\nand the bindings 'secretctl run' injects. Everything happens in "
-		 "one transaction\nand one audit entry, which names what changed but never a value "
-		 "or a note. Nothing\nis read from standard input (except the password line with "
-		 "--password-stdin).\nBindings: --clear-bindings first, then --unbind, then "
-		 "--binding, which adds or\nreplaces one; a binding left naming a removed field is "
-		 "refused.",
+		 "--field' adds),\nthe bindings 'secretctl run' injects, and the folder it is in. "
+		 "Everything happens\nin one transaction and one audit entry, which names what "
+		 "changed but never a value\nor a note. Nothing is read from standard input "
+		 "(except the password line with\n--password-stdin). Bindings: --clear-bindings "
+		 "first, then --unbind, then --binding,\nwhich adds or replaces one; a binding "
+		 "left naming a removed field is refused.",
 	.notes = "Exit status: 0 edited (or already as asked), 1 invalid options or a refused "
 		 "change\n(nothing is changed), 2 no such secret or vault, 3 password problems, "
 		 "4 integrity.\nSee also: secretctl set, secretctl get --show-metadata.",

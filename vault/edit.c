@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vault edit: change an existing secret without touching its values (metadata, removed fields,
- * sensitivity, bindings) as one audited row rewrite, naming what changed and nothing else. */
+ * sensitivity, bindings, its folder) as one audited row rewrite, naming what changed and nothing
+ * else. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
@@ -16,11 +17,13 @@ enum edit_change {
 	CH_FIELDS = 1u << 4,
 	CH_SENSITIVITY = 1u << 5,
 	CH_BINDINGS = 1u << 6,
+	CH_FOLDER = 1u << 7, /* a link beside the row: the row itself is not rewritten for it */
 };
-static const char *const change_names[] = { "notes",  "url",	     "tags",	"expires",
-					    "fields", "sensitivity", "bindings" };
+static const char *const change_names[] = { "notes",  "url",	     "tags",	 "expires",
+					    "fields", "sensitivity", "bindings", "folder" };
 
 struct edit {
+	struct vault *v;
 	const struct vault_edit_in *in;
 	unsigned changed;
 	/* names for the audit detail: borrowed from in */
@@ -62,6 +65,8 @@ static int input_check(const struct vault_edit_in *in, struct reterr *err)
 	    !names_ok(in->not_sensitive, in->nnot_sensitive, VAULT_FIELDS_MAX) ||
 	    !names_ok(in->unbind, in->nunbind, VAULT_BINDINGS_MAX))
 		return reterr_set(err, -EINVAL, "invalid list of fields or bindings to edit");
+	if (in->folder && *in->folder && (r = vault_folder_path_check(in->folder, err)) < 0)
+		return r;
 	for (size_t i = 0; i < in->nsensitive; i++)
 		for (size_t j = 0; j < in->nnot_sensitive; j++)
 			if (!strcmp(in->sensitive[i], in->not_sensitive[j]))
@@ -301,6 +306,39 @@ static void detail_names(struct outbuf *o, const char *label, const char *const 
 	outbuf_puts(o, "]");
 }
 
+/* File the secret in in->folder ("" none) inside the rewrite's transaction, when it is not there
+ * already. */
+static int folder_apply(struct edit *ed, struct reterr *err)
+{
+	const char *to = ed->in->folder;
+	struct vault_folder_tree *t = NULL;
+	unsigned char id[VAULT_HASH_BYTES];
+	if (!to)
+		return 0;
+	int r = vault_folder_tree_load(ed->v, &t, err);
+	if (r < 0)
+		return r;
+	ssize_t want = *to ? vault_folder_tree_find(t, to) : -1;
+	if (*to && want < 0) {
+		r = reterr_set(err, -ENOENT, "no folder named %s (see 'secretctl folder list')",
+			       to);
+		goto out;
+	}
+	vault_name_hash(ed->v, ed->in->key, id);
+	const unsigned char *cur = NULL;
+	for (size_t i = 0; i < t->nlinks && !cur; i++)
+		if (!memcmp(t->links[i].id, id, sizeof(id)))
+			cur = t->links[i].fid;
+	const unsigned char *fid = want < 0 ? NULL : t->f[want].fid;
+	if (fid ? !(cur && !memcmp(cur, fid, VAULT_FOLDER_ID_BYTES)) : cur != NULL) {
+		if ((r = vault_folder_link(ed->v, id, fid, err)) == 0)
+			ed->changed |= CH_FOLDER;
+	}
+out:
+	vault_folder_tree_free(t);
+	return r;
+}
+
 /* The audit detail: which attributes changed, and the names of fields and bindings involved;
  * never a value, note, URL or tag. */
 static int detail_write(const struct edit *ed, struct buf *detail)
@@ -322,6 +360,11 @@ static int detail_write(const struct edit *ed, struct buf *detail)
 	detail_names(&o, "bindings_removed", ed->unbound, ed->nunbound);
 	if (ed->in->clear_bindings)
 		outbuf_puts(&o, ",\"bindings_cleared\":true");
+	if (ed->changed & CH_FOLDER) {
+		/* A path, as `secret.move` records it (checked: no value can be in it). */
+		outbuf_puts(&o, ",\"folder\":");
+		outbuf_json_cstr(&o, ed->in->folder);
+	}
 	outbuf_puts(&o, "}");
 	return outbuf_finish(&o);
 }
@@ -332,11 +375,12 @@ static int apply(struct vault_entry *e, void *ctx, struct buf *detail, struct re
 	int r;
 	if ((r = meta_apply(&e->meta, ed->in, &ed->changed, err)) < 0 ||
 	    (r = fields_apply(e, ed, err)) < 0 || (r = bindings_apply(&e->meta, ed, err)) < 0 ||
-	    (r = result_check(&e->meta, err)) < 0)
+	    (r = result_check(&e->meta, err)) < 0 || (r = folder_apply(ed, err)) < 0)
 		return r;
 	if (detail_write(ed, detail) < 0)
 		return reterr_set(err, -ENOMEM, "out of memory");
-	return ed->changed ? 1 : 0;
+	/* A folder change alone commits the link and its audit entry without a new row. */
+	return ed->changed & ~(unsigned)CH_FOLDER ? 1 : 0;
 }
 
 static char *changed_list(unsigned changed)
@@ -356,7 +400,7 @@ static char *changed_list(unsigned changed)
 int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_changed,
 	       struct reterr *err)
 {
-	struct edit ed = { .in = in };
+	struct edit ed = { .v = v, .in = in };
 	if (!in)
 		return reterr_set(err, -EINVAL, "nothing to edit");
 	int r = input_check(in, err);

@@ -224,18 +224,21 @@ struct vault_edit_in {
 	const struct vault_binding *bindings; /* added, or replacing the binding of the same env;
 					       * field "" names the single value */
 	size_t nbindings;
+	const char *folder; /* NULL = keep; "" = in no folder; else a folder's path */
 };
 
 /* Edit an existing secret in one IMMEDIATE transaction: metadata, then removed fields, then
- * sensitivity, then bindings (clear, unbind, bind), in that order. The result must still be a
- * secret: a value or a field, and every binding naming one (a binding to a removed field must be
- * dropped or rebound in the same edit). A field may not be both marked and unmarked sensitive.
- * Values are not changed (they are re-encrypted under the row's new version); updated_at is
- * bumped only when something changed. One `secret.edit` audit event names what changed (which
- * attributes, and field and env names; never values, notes, URLs or tags); a refused edit is
- * audited as a failure with its reason. -ENOENT when absent; -EINVAL/-E2BIG naming the problem
- * with nothing changed. *ret_changed (optional; caller frees): what changed, comma-separated
- * ("tags,notes,fields,sensitivity,bindings,..."), "" when the edit changed nothing. */
+ * sensitivity, then bindings (clear, unbind, bind), then its folder, in that order. The result
+ * must still be a secret: a value or a field, and every binding naming one (a binding to a
+ * removed field must be dropped or rebound in the same edit). A field may not be both marked and
+ * unmarked sensitive. Values are not changed (they are re-encrypted under the row's new
+ * version); updated_at is bumped only when something in the row changed (a folder change alone
+ * writes the link but no new row version). One `secret.edit` audit event names what changed
+ * (which attributes, field and env names, the folder's path; never values, notes, URLs or tags);
+ * a refused edit is audited as a failure with its reason. -ENOENT when the secret or the folder
+ * is absent; -EINVAL/-E2BIG naming the problem with nothing changed. *ret_changed (optional;
+ * caller frees): what changed, comma-separated ("tags,notes,fields,sensitivity,bindings,
+ * folder,..."), "" when the edit changed nothing. */
 int vault_edit(struct vault *v, const struct vault_edit_in *in, char **ret_changed,
 	       struct reterr *err);
 

@@ -76,6 +76,37 @@ setup() {
 	run -1 sc list --folder 'bad*path'
 }
 
+@test "edit --folder moves a secret without its value; atomic with other edits; audited" {
+	sc folder create work >/dev/null
+	sc folder create ops >/dev/null
+	put db/url 'folder-edit-value-12345' --folder work
+	run -0 sc edit db/url --folder ops
+	[ "$output" = "edited db/url: folder" ]
+	[ "$(sc list --folder ops)" = db/url ]
+	[ -z "$(sc list --folder work)" ]
+	# The value is untouched and no new version was made for a move alone.
+	[ "$(sc get db/url)" = folder-edit-value-12345 ]
+	[ "$(sc history db/url --json | jq ".versions | length")" = 0 ]
+	# Already there: nothing changes.
+	run -0 sc edit db/url --folder ops
+	[ "$output" = "unchanged db/url (it already had these settings)" ]
+	# With another change, in the same transaction and audit entry.
+	run -0 sc edit db/url --folder '' --notes 'moved out'
+	[ "$output" = "edited db/url: notes, folder" ]
+	[ -z "$(sc list --folder ops)" ]
+	entry=$(sc audit list --json | jq -c '[.[] | select(.action == "secret.edit")] | last')
+	[ "$(jq -c .detail.changed <<<"$entry")" = '["notes","folder"]' ]
+	[ "$(jq -r .detail.folder <<<"$entry")" = "" ]
+	# A missing folder: nothing changes, not even the other options.
+	run -2 --separate-stderr sc edit db/url --folder nope --notes 'never stored'
+	[[ $stderr == *"no folder named nope"* ]]
+	[ "$(sc get db/url --show-metadata --json | jq -r .notes)" = 'moved out' ]
+	run -1 --separate-stderr sc edit db/url --folder 'bad*path'
+	[[ $stderr == *"invalid --folder"* ]]
+	run -2 sc edit no/such --folder work
+	run -0 sc audit verify
+}
+
 @test "folder rename and move keep what is inside; no cycles, no clashes" {
 	sc folder create work >/dev/null
 	sc folder create aws --parent work >/dev/null

@@ -225,6 +225,54 @@ START_TEST(test_edit_refusals)
 }
 END_TEST
 
+START_TEST(test_edit_folder)
+{
+	char *dir = vtu_vault_path();
+	struct vault *v = vtu_vault_new(dir);
+	struct reterr err = { 0 };
+	char *changed = NULL, **keys = NULL;
+	ck_assert_int_eq(vtu_set(v, "api", "the-api-token-value"), 0);
+	ck_assert_int_eq(vault_folder_create(v, "work", NULL, NULL, NULL, NULL, &err), 0);
+	struct vault_edit_in mv = { .key = "api", .folder = "work" };
+	ck_assert_int_eq(vault_edit(v, &mv, &changed, &err), 0);
+	ck_assert_str_eq(changed, "folder");
+	free(changed);
+	ck_assert_int_eq(vault_folder_keys(v, "work", &keys, &err), 0);
+	ck_assert_str_eq(keys[0], "api");
+	ck_assert_ptr_null(keys[1]);
+	strv_free(keys);
+	/* Already there: nothing changed. */
+	ck_assert_int_eq(vault_edit(v, &mv, &changed, &err), 0);
+	ck_assert_str_eq(changed, "");
+	free(changed);
+	/* A missing folder refuses the whole edit: the notes are not stored either. */
+	struct vault_edit_in bad = { .key = "api", .folder = "nope", .notes = "never" };
+	ck_assert_int_eq(vault_edit(v, &bad, NULL, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no folder named nope"));
+	struct vault_entry *e = NULL;
+	ck_assert_int_eq(vault_get(v, "api", VAULT_GET_NO_AUDIT, &e, &err), 0);
+	ck_assert_ptr_null(e->meta.notes);
+	e = vault_entry_free(e);
+	struct vault_edit_in badpath = { .key = "api", .folder = "a*b" };
+	ck_assert_int_eq(vault_edit(v, &badpath, NULL, &err), -EINVAL);
+	/* Out of its folder, with a note, in one audited edit. */
+	struct vault_edit_in out = { .key = "api", .folder = "", .notes = "filed out" };
+	ck_assert_int_eq(vault_edit(v, &out, &changed, &err), 0);
+	ck_assert_str_eq(changed, "notes,folder");
+	free(changed);
+	ck_assert_int_eq(vault_folder_keys(v, "work", &keys, &err), 0);
+	ck_assert_ptr_null(keys[0]);
+	strv_free(keys);
+	size_t n = 0;
+	struct audit_record *all = NULL;
+	struct audit_record *last = last_audit(v, &n, &all);
+	ck_assert_str_eq(last->action, "secret.edit");
+	ck_assert_ptr_nonnull(strstr(last->detail, "\"folder\":\"\""));
+	audit_records_free(all, n);
+	verify_and_close(dir, v);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("vault-edit");
@@ -233,6 +281,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_edit_meta_keeps_values);
 	tcase_add_test(tc, test_edit_fields_and_bindings);
 	tcase_add_test(tc, test_edit_refusals);
+	tcase_add_test(tc, test_edit_folder);
 	suite_add_tcase(s, tc);
 	return s;
 }
