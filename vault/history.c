@@ -108,14 +108,35 @@ static int history_trim(struct vault *v, const unsigned char id[VAULT_HASH_BYTES
 	return r;
 }
 
+/* Seal an info blob (when, who, size) for id's saved version. */
+static size_t info_seal(const struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+			uint64_t version, int64_t when, uint64_t size, const char *source,
+			unsigned char nonce[VAULT_NONCE_BYTES],
+			unsigned char ct[HIST_INFO_MAX + VAULT_TAG_BYTES])
+{
+	unsigned char pt[HIST_INFO_MAX], ad[HIST_AD_BYTES];
+	size_t slen = strnlen(source, VAULT_SOURCE_MAX);
+	pt[0] = HIST_CODEC_VERSION;
+	vault_le64(pt + 1, (uint64_t)when);
+	vault_le64(pt + 9, size);
+	pt[17] = (unsigned char)slen;
+	memcpy(pt + HIST_INFO_FIXED, source, slen);
+	size_t ptlen = HIST_INFO_FIXED + slen;
+	randombytes_buf(nonce, VAULT_NONCE_BYTES);
+	info_ad(v, id, version, ad);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, ptlen, ad, sizeof(ad), NULL, nonce,
+						   vault_key(v, VK_RECORD));
+	return ptlen + VAULT_TAG_BYTES;
+}
+
 /* Copy id's current row (its blobs as they are, still bound to id and its version) into the
  * history with a sealed info blob. Returns 1 saved, 0 no current row. */
 static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t size,
 			  struct reterr *err)
 {
 	sqlite3_stmt *q = NULL;
-	unsigned char pt[HIST_INFO_MAX], ct[HIST_INFO_MAX + VAULT_TAG_BYTES];
-	unsigned char nonce[VAULT_NONCE_BYTES], ad[HIST_AD_BYTES];
+	unsigned char ct[HIST_INFO_MAX + VAULT_TAG_BYTES];
+	unsigned char nonce[VAULT_NONCE_BYTES];
 	int64_t version;
 	int r = vdb_prepare(v, "SELECT version FROM secrets WHERE id = ?", &q, err);
 	if (r < 0)
@@ -129,17 +150,7 @@ static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYT
 		return 0;
 	if (rc != SQLITE_ROW)
 		return vdb_fail(v, rc, err, "reading the secret to save in the history");
-	size_t slen = strlen(v->source);
-	pt[0] = HIST_CODEC_VERSION;
-	vault_le64(pt + 1, (uint64_t)clock_now());
-	vault_le64(pt + 9, size);
-	pt[17] = (unsigned char)slen;
-	memcpy(pt + HIST_INFO_FIXED, v->source, slen);
-	size_t ptlen = HIST_INFO_FIXED + slen;
-	randombytes_buf(nonce, sizeof(nonce));
-	info_ad(v, id, (uint64_t)version, ad);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, pt, ptlen, ad, sizeof(ad), NULL, nonce,
-						   vault_key(v, VK_RECORD));
+	size_t clen = info_seal(v, id, (uint64_t)version, clock_now(), size, v->source, nonce, ct);
 	if ((r = vdb_prepare(
 		     v,
 		     "INSERT INTO history(id, version, meta_nonce, meta, value_nonce, value,"
@@ -149,8 +160,7 @@ static int history_insert(struct vault *v, const unsigned char id[VAULT_HASH_BYT
 		return r;
 	rc = SQLITE_NOMEM;
 	if (vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) == 0 &&
-	    vdb_bind_blob(q, 2, nonce, sizeof(nonce)) == 0 &&
-	    vdb_bind_blob(q, 3, ct, ptlen + VAULT_TAG_BYTES) == 0)
+	    vdb_bind_blob(q, 2, nonce, sizeof(nonce)) == 0 && vdb_bind_blob(q, 3, ct, clen) == 0)
 		rc = sqlite3_step(q);
 	r = rc == SQLITE_DONE ? 1 : vdb_fail(v, rc, err, "saving the previous version");
 	sqlite3_finalize(q);
@@ -208,18 +218,19 @@ int vault_history_keep_store(struct vault *v, unsigned keep, struct reterr *err)
 	return r;
 }
 
-/* Decrypt and parse the info blob of the current row of q (columns: version, info_nonce, info). */
+/* Decrypt and parse the info blob of the current row of q (columns: version at 0, info_nonce at
+ * icol, info at icol + 1). */
 static int info_open(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], sqlite3_stmt *q,
-		     struct vault_version *out)
+		     int icol, struct vault_version *out)
 {
 	const unsigned char *nonce, *ct;
 	size_t nlen, clen;
 	unsigned char pt[HIST_INFO_MAX], ad[HIST_AD_BYTES];
 	int64_t version;
 	if (vdb_col_i64(q, 0, &version) < 0 || version < 0 ||
-	    vdb_col_blob(q, 1, VAULT_NONCE_BYTES, VAULT_NONCE_BYTES, &nonce, &nlen) < 0 ||
-	    vdb_col_blob(q, 2, HIST_INFO_FIXED + VAULT_TAG_BYTES, HIST_INFO_MAX + VAULT_TAG_BYTES,
-			 &ct, &clen) < 0)
+	    vdb_col_blob(q, icol, VAULT_NONCE_BYTES, VAULT_NONCE_BYTES, &nonce, &nlen) < 0 ||
+	    vdb_col_blob(q, icol + 1, HIST_INFO_FIXED + VAULT_TAG_BYTES,
+			 HIST_INFO_MAX + VAULT_TAG_BYTES, &ct, &clen) < 0)
 		return -EBADMSG;
 	info_ad(v, id, (uint64_t)version, ad);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct, clen, ad, sizeof(ad),
@@ -264,7 +275,7 @@ int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES]
 				       "setting allows (vault tampered with?)");
 			goto out;
 		}
-		if (info_open(v, id, q, &a[n]) < 0) {
+		if (info_open(v, id, q, 1, &a[n]) < 0) {
 			r = reterr_set(err, -EBADMSG,
 				       "a saved version does not authenticate: the "
 				       "history was altered or corrupted");
@@ -283,4 +294,76 @@ out:
 	*ret = a;
 	*ret_n = n;
 	return 0;
+}
+
+void vault_row_blobs_release(struct vault_row_blobs *b)
+{
+	free(b->meta);
+	free(b->value);
+	memset(b, 0, sizeof(*b));
+}
+
+int vault_history_each(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		       vault_history_fn fn, void *ctx, struct reterr *err)
+{
+	bool exists = false;
+	sqlite3_stmt *q = NULL;
+	struct vault_version info;
+	int r = history_exists(v, &exists, err);
+	if (r < 0 || !exists)
+		return r;
+	if ((r = vdb_prepare(v,
+			     "SELECT version, meta_nonce, meta, value_nonce, value, info_nonce, "
+			     "info FROM history WHERE id = ? ORDER BY n",
+			     &q, err)) < 0)
+		return r;
+	int rc = vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) < 0 ? SQLITE_NOMEM : SQLITE_OK;
+	for (size_t n = 0; rc == SQLITE_OK || rc == SQLITE_ROW; n++) {
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+			break;
+		if (n > VAULT_HISTORY_KEEP_MAX || info_open(v, id, q, 5, &info) < 0) {
+			r = reterr_set(err, -EBADMSG,
+				       "a saved version does not authenticate: the history was "
+				       "altered or corrupted");
+			goto out;
+		}
+		if ((r = fn(ctx, q, &info, err)) < 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? 0 : vdb_fail(v, rc, err, "reading the history");
+out:
+	sqlite3_finalize(q);
+	return r;
+}
+
+int vault_history_insert_sealed(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+				const struct vault_row_blobs *b, const struct vault_version *info,
+				struct reterr *err)
+{
+	sqlite3_stmt *q = NULL;
+	unsigned char ct[HIST_INFO_MAX + VAULT_TAG_BYTES], nonce[VAULT_NONCE_BYTES];
+	if (info->version > INT64_MAX)
+		return reterr_set(err, -EINVAL, "invalid version");
+	int r = vault_history_migrate(v, err);
+	if (r < 0)
+		return r;
+	size_t clen = info_seal(v, id, info->version, info->replaced_at, info->size, info->source,
+				nonce, ct);
+	if ((r = vdb_prepare(v,
+			     "INSERT INTO history(id, version, meta_nonce, meta, value_nonce, "
+			     "value, info_nonce, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			     &q, err)) < 0)
+		return r;
+	int rc = SQLITE_NOMEM;
+	if (vdb_bind_blob(q, 1, id, VAULT_HASH_BYTES) == 0 &&
+	    sqlite3_bind_int64(q, 2, (int64_t)info->version) == SQLITE_OK &&
+	    vdb_bind_blob(q, 3, b->mnonce, sizeof(b->mnonce)) == 0 &&
+	    vdb_bind_blob(q, 4, b->meta, b->meta_len) == 0 &&
+	    vdb_bind_blob(q, 5, b->vnonce, sizeof(b->vnonce)) == 0 &&
+	    vdb_bind_blob(q, 6, b->value, b->value_len) == 0 &&
+	    vdb_bind_blob(q, 7, nonce, sizeof(nonce)) == 0 && vdb_bind_blob(q, 8, ct, clen) == 0)
+		rc = sqlite3_step(q);
+	r = rc == SQLITE_DONE ? 0 : vdb_fail(v, rc, err, "saving a version in the history");
+	sqlite3_finalize(q);
+	return r;
 }

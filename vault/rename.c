@@ -1,11 +1,51 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vault rename and copy: a secret re-encrypted under another name (its row id and AD change
- * with the name), in one IMMEDIATE transaction with its manifest update and audit entry. */
+ * with the name), in one IMMEDIATE transaction with its manifest update and audit entry; a
+ * rename carries the saved versions along, re-encrypted the same way. */
 #include "vault/vault-internal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+struct carry {
+	struct vault *v;
+	const char *from, *to;
+	const unsigned char *to_id;
+	const unsigned char *from_id;
+};
+
+/* One saved version of from, opened and sealed again for to (same version number, the same
+ * when/who/size). */
+static int carry_one(void *ctx, sqlite3_stmt *q, const struct vault_version *info,
+		     struct reterr *err)
+{
+	struct carry *c = ctx;
+	struct vault_entry e = { 0 };
+	struct vault_row_blobs b = { 0 };
+	int64_t version;
+	int r = vault_row_open(c->v, c->from, c->from_id, q, 0, true, &e, &version);
+	if (r < 0 || (uint64_t)version != info->version) {
+		r = reterr_set(err, -EBADMSG,
+			       "a saved version of %s does not authenticate: the history was "
+			       "altered or corrupted",
+			       c->from);
+		goto out;
+	}
+	char *name = strdup(c->to);
+	if (!name) {
+		r = reterr_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	free(e.meta.key);
+	e.meta.key = name;
+	if ((r = vault_row_seal(c->v, c->to_id, info->version, &e.meta, &e, &b, err)) == 0)
+		r = vault_history_insert_sealed(c->v, c->to_id, &b, info, err);
+out:
+	vault_row_blobs_release(&b);
+	vault_entry_release(&e);
+	return r;
+}
 
 static int move(struct vault *v, const char *from, const char *to, bool keep_source,
 		struct reterr *err)
@@ -59,7 +99,9 @@ static int move(struct vault *v, const char *from, const char *to, bool keep_sou
 	if (keep_source)
 		e.meta.created_at = e.meta.updated_at;
 	/* The new row first (its version is the next generation), then the old one goes. */
+	struct carry c = { .v = v, .from = from, .to = to, .from_id = from_id, .to_id = to_id };
 	if ((r = vault_entry_store(v, &st, to_id, &e.meta, &e, false, 0, err)) < 0 ||
+	    (!keep_source && (r = vault_history_each(v, from_id, carry_one, &c, err)) < 0) ||
 	    (r = vault_folder_link_move(v, from_id, to_id, keep_source, err)) < 0 ||
 	    (!keep_source && (r = vault_row_delete(v, &st, from_id, from_version, err)) < 0) ||
 	    (r = vault_audit_in_tx(v, &st, action, keys, true, NULL, NULL, err)) < 0 ||

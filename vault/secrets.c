@@ -941,6 +941,37 @@ int vault_entry_store(struct vault *v, struct vault_state *st,
 	return r;
 }
 
+int vault_row_seal(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t version,
+		   const struct vault_meta *m, const struct vault_entry *e,
+		   struct vault_row_blobs *ret, struct reterr *err)
+{
+	struct buf mb = BUF_INIT;
+	struct secret *values = NULL;
+	struct vault_row_blobs b = { 0 };
+	int r = vault_meta_encode(m, &mb);
+	if (r == 0)
+		r = vault_values_encode(m->has_value, e->value, m->value_len, e->field_values,
+					e->field_lens, m->nfields, &values);
+	if (r == 0 && (r = seal(v, id, version, 'm', (const unsigned char *)mb.data, mb.len,
+				b.mnonce, &b.meta)) == 0) {
+		b.meta_len = mb.len + VAULT_TAG_BYTES;
+		if ((r = seal(v, id, version, 'v', values->data, values->len, b.vnonce,
+			      &b.value)) == 0)
+			b.value_len = values->len + VAULT_TAG_BYTES;
+	}
+	if (r < 0) {
+		reterr_set(err, r, r == -ENOMEM ? "out of memory" : "secret too large");
+		vault_row_blobs_release(&b);
+	} else {
+		*ret = b;
+	}
+	if (mb.data)
+		sodium_memzero(mb.data, mb.cap);
+	buf_release(&mb);
+	secret_free(values);
+	return r;
+}
+
 int vault_row_delete(struct vault *v, struct vault_state *st,
 		     const unsigned char id[VAULT_HASH_BYTES], int64_t version, struct reterr *err)
 {

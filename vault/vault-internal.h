@@ -498,13 +498,33 @@ int vault_history_migrate(struct vault *v, struct reterr *err);
  * then trims id's history to the keep count. */
 int vault_history_push(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t size,
 		       struct reterr *err);
-/* Forget every saved version of id (delete, rename). */
+/* Forget every saved version of id (delete; rename after carrying them). */
 int vault_history_purge(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 			struct reterr *err);
 /* The keep count (VAULT_HISTORY_KEEP_DEFAULT when never set); store it (migrating) and trim
  * every secret's history to it. */
 int vault_history_keep_read(struct vault *v, unsigned *ret, struct reterr *err);
 int vault_history_keep_store(struct vault *v, unsigned keep, struct reterr *err);
+/* A saved version's sealed row blobs (as the secrets table holds them, bound to an id and a
+ * version). */
+struct vault_row_blobs {
+	unsigned char mnonce[VAULT_NONCE_BYTES], vnonce[VAULT_NONCE_BYTES];
+	unsigned char *meta, *value; /* ciphertexts with their tags (malloc) */
+	size_t meta_len, value_len;
+};
+void vault_row_blobs_release(struct vault_row_blobs *b);
+/* Call fn for each saved version of id, oldest first, its info authenticated; q's columns from 0
+ * are version, meta_nonce, meta, value_nonce, value (for vault_row_open). fn returns 0 or -errno
+ * (which stops the walk). -EBADMSG when an info blob does not authenticate. */
+typedef int (*vault_history_fn)(void *ctx, sqlite3_stmt *q, const struct vault_version *info,
+				struct reterr *err);
+int vault_history_each(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+		       vault_history_fn fn, void *ctx, struct reterr *err);
+/* Save blobs (sealed for id and info->version) as the newest saved version of id, with info
+ * (when, who, size) sealed for id. The keep count is not applied. */
+int vault_history_insert_sealed(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
+				const struct vault_row_blobs *b, const struct vault_version *info,
+				struct reterr *err);
 /* id's saved versions, newest first, info authenticated. *ret freed with free(). */
 int vault_history_read(struct vault *v, const unsigned char id[VAULT_HASH_BYTES],
 		       struct vault_version **ret, size_t *ret_n, struct reterr *err);
@@ -575,6 +595,11 @@ int vault_entry_store(struct vault *v, struct vault_state *st,
 /* Delete id's row (at version) and its history, updating the manifest. */
 int vault_row_delete(struct vault *v, struct vault_state *st,
 		     const unsigned char id[VAULT_HASH_BYTES], int64_t version, struct reterr *err);
+/* Seal m with e's values for id at version: the blobs of a row or a saved version. -ENOMEM,
+ * -E2BIG with err. */
+int vault_row_seal(struct vault *v, const unsigned char id[VAULT_HASH_BYTES], uint64_t version,
+		   const struct vault_meta *m, const struct vault_entry *e,
+		   struct vault_row_blobs *ret, struct reterr *err);
 /* Bytes of a loaded entry's value and field values (history's size column). */
 uint64_t vault_entry_size(const struct vault_entry *e);
 /* Append an event about key inside the caller's transaction (st advanced). */

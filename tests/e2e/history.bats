@@ -124,6 +124,38 @@ setup() {
 	[ "$(jq -r '.[] | select(.action == "secret.copy") | .keys | join(",")' <<<"$json")" = new/name,copy/name ]
 }
 
+@test "rename carries the saved versions (re-encrypted for the new name); copy starts none" {
+	put old/pw 'carry-value-one-0001'
+	put old/pw 'carry-value-two-00002'
+	put old/pw 'carry-value-three-000003'
+	before=$(sc history old/pw --json | jq -c '[.versions[] | [.version, .size, .source]]')
+	[ "$(jq length <<<"$before")" = 2 ]
+	run -0 sc rename old/pw new/pw
+	# Same versions, sizes and sources under the new name; the old name has none left.
+	[ "$(sc history new/pw --json | jq -c '[.versions[] | [.version, .size, .source]]')" = "$before" ]
+	run -2 sc history old/pw
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM history')" = 2 ]
+	# They are bound to the new name: rollback works there.
+	run -0 sc rollback new/pw
+	[ "$(sc get new/pw)" = carry-value-two-00002 ]
+	first=$(jq -r '.[1][0]' <<<"$before")
+	run -0 sc rollback new/pw --version "$first"
+	[ "$(sc get new/pw)" = carry-value-one-0001 ]
+	# A second rename carries them again; a copy starts with none.
+	sc rename new/pw third/pw >/dev/null
+	[ "$(sc history third/pw --json | jq '.versions | length')" = 4 ]
+	sc copy third/pw copied/pw >/dev/null
+	[ "$(sc history copied/pw --json | jq '.versions | length')" = 0 ]
+	! grep -a -q carry-value "$DB"
+	run -0 sc audit verify
+	# A saved version that does not authenticate stops the rename: nothing changes.
+	sqlite3 "$DB" "UPDATE history SET value = zeroblob(length(value)) WHERE n = (SELECT min(n) FROM history)"
+	run -4 --separate-stderr sc rename third/pw fourth/pw
+	[[ $stderr == *"does not authenticate"* ]]
+	[ "$(sc get third/pw)" = carry-value-one-0001 ]
+	run -2 sc get fourth/pw
+}
+
 @test "rename and copy refuse an existing target, a missing source, bad names" {
 	put a 'value-a-1234567890'
 	put b 'value-b-1234567890'

@@ -84,8 +84,26 @@ START_TEST(test_rename_copy)
 	ck_assert_int_eq(vault_rename(v, "a", "a", &err), -EINVAL);
 	ck_assert_int_eq(vault_rename(v, "a", "bad name", &err), -EINVAL);
 	expect_value(v, "b", "value-b");
+	ck_assert_int_eq(vtu_set(v, "a", "value-a2"), 0);
+	ck_assert_int_eq(vtu_set(v, "a", "value-a"), 0);
 	ck_assert_int_eq(vault_rename(v, "a", "c/d", &err), 0);
 	ck_assert_int_eq(vault_copy(v, "c/d", "e", &err), 0);
+	/* The rename carried the two saved versions; the copy has none. */
+	struct vault_version *hv = NULL;
+	size_t hn = 0;
+	ck_assert_int_eq(vault_history(v, "c/d", &hv, &hn, &err), 0);
+	ck_assert_uint_eq(hn, 2);
+	uint64_t hv_newest = hv[0].version;
+	free(hv);
+	ck_assert_int_eq(vault_history(v, "e", &hv, &hn, &err), 0);
+	ck_assert_uint_eq(hn, 0);
+	free(hv);
+	uint64_t back = 0;
+	ck_assert_int_eq(vault_rollback(v, "c/d", 0, &back, &err), 0);
+	ck_assert_uint_eq(back, hv_newest);
+	expect_value(v, "c/d", "value-a2");
+	ck_assert_int_eq(vault_rollback(v, "c/d", 0, NULL, &err), 0); /* the value just replaced */
+	expect_value(v, "c/d", "value-a");
 	struct vault_entry *e = NULL;
 	ck_assert_int_eq(vault_get(v, "a", VAULT_GET_NO_AUDIT, &e, &err), -ENOENT);
 	expect_value(v, "c/d", "value-a");
