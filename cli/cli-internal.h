@@ -188,6 +188,9 @@ void cli_progress_init(struct cli_progress *p, const char *label, size_t total);
 void cli_progress_update(struct cli_progress *p, size_t done);
 /* Erase the bar. */
 void cli_progress_done(struct cli_progress *p);
+/* A struct vault_progress callback drawing on ctx (a struct cli_progress, initialised with
+ * cli_progress_init(p, NULL, 0)): one bar per step of a backup or restore, labelled with it. */
+void cli_progress_vault(void *ctx, enum vault_progress_step step, uint64_t done, uint64_t total);
 
 /* `audit prune` (cmd_audit_prune.c), a subcommand of `audit`. */
 extern const struct cli_command cli_cmd_audit_prune;
