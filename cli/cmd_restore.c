@@ -246,6 +246,8 @@ static void merge_report(const struct vault_merge_result *res, const struct vaul
 		merge_json(res, info);
 		return;
 	}
+	report(info, "", "merged");
+	fflush(stdout); /* before the lines written to the fd directly */
 	struct outbuf o;
 	outbuf_init_fd(&o, STDOUT_FILENO);
 	for (size_t i = 0; dry_run && i < res->n; i++) {
@@ -402,9 +404,9 @@ const struct cli_command cli_cmd_restore = {
 		 "On a terminal, standard error shows a progress bar (bytes decrypted, pages "
 		 "written,\nsecrets merged); never otherwise.",
 	.notes = "Exit status: 0 done (or verified); 1 usage, a vault exists without --force, a "
-		 "key\nexists under --on-conflict error; 2 no such file, no vault to merge into; 3 "
-		 "wrong\npassword or key; 4 the backup is damaged, truncated or tampered with; 5 "
-		 "I/O.\nOn any failure nothing was changed.",
+		 "key\nexists under --on-conflict error; 2 no such file, no vault to merge into, a "
+		 "folder\nthe vault lacks; 3 wrong password or key; 4 the backup is damaged, "
+		 "truncated or\ntampered with; 5 I/O. On any failure nothing was changed.",
 	.opts = opts,
 	.flags = CLI_HARDEN | CLI_PASSWORD,
 	.max_args = 1,
