@@ -176,6 +176,12 @@ void cli_warn_plaintext(const char *cmd, const char *where);
  * CLI_EUSAGE). */
 int cli_clipboard_copy(const char *cmd, const unsigned char *p, size_t n);
 
+/* --conflict / --on-conflict of import and restore (conflict.c): arg is "error", "skip" or
+ * "overwrite"; *slot gets the mode's static name (given twice, the option must agree) and *ret
+ * the mode. cmd and opt start the messages. CLI_OK, or CLI_EUSAGE after saying why. */
+int cli_conflict_parse(const char *cmd, const char *opt, const char *arg, const char **slot,
+		       enum vault_conflict *ret);
+
 /* ---- progress (progress.c) ---------------------------------------------------------------------- */
 
 /* A bar on stderr for an operation of total steps, only when stderr is a terminal. */

@@ -20,20 +20,7 @@ static enum vault_conflict mode;
 /* --on-conflict (and --conflict, as import has both): merge into the existing vault. */
 static int opt_conflict(const char *arg)
 {
-	static const char *const modes[] = { "error", "skip", "overwrite" };
-	if (conflict && strcmp(conflict, arg)) {
-		cli_error("restore: --on-conflict given twice with different modes (give it once)");
-		return CLI_EUSAGE;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		if (!strcmp(arg, modes[i])) {
-			conflict = modes[i];
-			mode = (enum vault_conflict)i;
-			return CLI_OK;
-		}
-	}
-	cli_error("restore: unknown --on-conflict '%s' (use skip, overwrite or error)", arg);
-	return CLI_EUSAGE;
+	return cli_conflict_parse("restore", "--on-conflict", arg, &conflict, &mode);
 }
 
 static const struct cli_opt opts[] = {
