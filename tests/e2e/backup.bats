@@ -357,3 +357,19 @@ dry run: would merge 4 secrets of the backup: 1 created, 0 overwritten, 3 skippe
 	[ -z "$stderr" ]
 	[[ $output != *"["* ]]
 }
+
+@test "restore --on-conflict on a terminal asks for the backed-up vault's password when it differs" {
+	OPW='a different master passphrase 42'
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
+	printf 'other-value-123' | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
+		SECRETCTL_PASSWORD="$OPW" setsid -w "$BIN" set other/key >/dev/null 2>&1
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" backup -o "$BK" >/dev/null 2>&1
+	run -0 python3 "$BATS_TEST_DIRNAME/lib/ptydrive.py" --wait 'assword' --send "$PW\r" \
+		--wait 'of the backed-up vault' --send "$OPW\r" -- "$BIN" restore --on-conflict skip "$BK"
+	[[ $output == *"merged 1 secret of the backup: 1 created, 0 overwritten, 0 skipped"* ]]
+	run -0 sc get other/key
+	[ "$output" = other-value-123 ]
+	run -0 sc audit verify
+}
