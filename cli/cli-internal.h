@@ -176,6 +176,12 @@ void cli_warn_plaintext(const char *cmd, const char *where);
  * CLI_EUSAGE). */
 int cli_clipboard_copy(const char *cmd, const unsigned char *p, size_t n);
 
+/* --conflict / --on-conflict of import and restore (conflict.c): arg is "error", "skip" or
+ * "overwrite"; *slot gets the mode's static name (given twice, the option must agree) and *ret
+ * the mode. cmd and opt start the messages. CLI_OK, or CLI_EUSAGE after saying why. */
+int cli_conflict_parse(const char *cmd, const char *opt, const char *arg, const char **slot,
+		       enum vault_conflict *ret);
+
 /* ---- progress (progress.c) ---------------------------------------------------------------------- */
 
 /* A bar on stderr for an operation of total steps, only when stderr is a terminal. */
@@ -188,6 +194,9 @@ void cli_progress_init(struct cli_progress *p, const char *label, size_t total);
 void cli_progress_update(struct cli_progress *p, size_t done);
 /* Erase the bar. */
 void cli_progress_done(struct cli_progress *p);
+/* A struct vault_progress callback drawing on ctx (a struct cli_progress, initialised with
+ * cli_progress_init(p, NULL, 0)): one bar per step of a backup or restore, labelled with it. */
+void cli_progress_vault(void *ctx, enum vault_progress_step step, uint64_t done, uint64_t total);
 
 /* `audit prune` (cmd_audit_prune.c), a subcommand of `audit`. */
 extern const struct cli_command cli_cmd_audit_prune;

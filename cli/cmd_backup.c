@@ -102,8 +102,12 @@ static int run(struct cli_ctx *ctx)
 	if ((rc = key_material(&pw, &material, &mode)) != CLI_OK ||
 	    (out_path && (rc = cli_plainfile_open(&f, "backup", out_path, force)) != CLI_OK))
 		goto out;
+	struct cli_progress bar;
+	cli_progress_init(&bar, NULL, 0);
+	struct vault_progress progress = { .fn = cli_progress_vault, .ctx = &bar };
 	int r = vault_backup(v, with_audit ? VAULT_BACKUP_WITH_AUDIT : 0, mode, material,
-			     out_path ? f.fd : STDOUT_FILENO, &info, &err);
+			     out_path ? f.fd : STDOUT_FILENO, &progress, &info, &err);
+	cli_progress_done(&bar);
 	if (r < 0) {
 		cli_error("backup: %s%s", reterr_str(&err, r),
 			  out_path ? "; no file was written" : "");
@@ -132,7 +136,8 @@ const struct cli_command cli_cmd_backup = {
 		 "appended data and any edit are detected\nby `secretctl restore`. Without "
 		 "--with-audit the copy's audit log is cut behind an\nauthenticated checkpoint "
 		 "(it still verifies); with it the whole log is carried.\nThe backup is "
-		 "recorded in the audit log (vault.backup).",
+		 "recorded in the audit log (vault.backup). On a terminal, standard error\n"
+		 "shows a progress bar (pages copied, bytes encrypted); never otherwise.",
 	.notes = "Exit status: 0 written; 1 usage (no destination, FILE exists without --force);\n"
 		 "3 password; 4 the vault does not verify; 5 I/O.",
 	.opts = opts,

@@ -23,20 +23,7 @@ static struct {
 
 static int opt_conflict(const char *arg)
 {
-	static const char *const modes[] = { "error", "skip", "overwrite" };
-	if (o.conflict && strcmp(o.conflict, arg)) {
-		cli_error("import: --conflict given twice with different modes (give it once)");
-		return CLI_EUSAGE;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		if (!strcmp(arg, modes[i])) {
-			o.conflict = modes[i];
-			o.mode = (enum vault_conflict)i;
-			return CLI_OK;
-		}
-	}
-	cli_error("import: unknown --conflict '%s' (use skip, overwrite or error)", arg);
-	return CLI_EUSAGE;
+	return cli_conflict_parse("import", "--conflict", arg, &o.conflict, &o.mode);
 }
 
 static const struct cli_opt opts[] = {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cli: a progress bar for long operations, drawn on standard error only when it is a terminal
  * (scripts and logs get nothing), redrawn at most once per percent, erased at the end. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,4 +45,22 @@ void cli_progress_done(struct cli_progress *p)
 	if (p->on && p->shown != (size_t)-1)
 		(void)fd_write_all(STDERR_FILENO, "\r\033[K", 4);
 	p->on = false;
+}
+
+void cli_progress_vault(void *ctx, enum vault_progress_step step, uint64_t done, uint64_t total)
+{
+	static const char *const labels[] = {
+		[VAULT_PROGRESS_COPY] = "copying",    [VAULT_PROGRESS_SEAL] = "encrypting",
+		[VAULT_PROGRESS_OPEN] = "decrypting", [VAULT_PROGRESS_WRITE] = "writing",
+		[VAULT_PROGRESS_MERGE] = "merging",
+	};
+	struct cli_progress *p = ctx;
+	const char *label = (size_t)step < ARRAY_SIZE(labels) ? labels[step] : "working";
+	if (total > SIZE_MAX || done > total)
+		return;
+	if (p->label != label || p->total != (size_t)total) {
+		cli_progress_done(p);
+		cli_progress_init(p, label, (size_t)total);
+	}
+	cli_progress_update(p, (size_t)done);
 }

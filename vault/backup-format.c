@@ -121,7 +121,8 @@ int vault_backup_key(const struct vault_backup_header *h, const struct secret *m
 }
 
 int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAULT_KEY_BYTES],
-		      const unsigned char *img, int fd, struct reterr *err)
+		      const unsigned char *img, int fd, const struct vault_progress *progress,
+		      struct reterr *err)
 {
 	crypto_secretstream_xchacha20poly1305_state st;
 	unsigned char hdr[VAULT_BACKUP_HEADER_BYTES];
@@ -144,6 +145,8 @@ int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAU
 			off == 0 ? VAULT_BACKUP_AD_BYTES : 0, last ? SS_TAG_FINAL : 0);
 		r = fd_write_all(fd, chunk, 4 + n + SS_ABYTES);
 		off += n;
+		if (r >= 0)
+			vault_progress_tell(progress, VAULT_PROGRESS_SEAL, off, h->image_len);
 	}
 	sodium_memzero(&st, sizeof(st));
 	free(chunk);
@@ -151,7 +154,8 @@ int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAU
 }
 
 int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char key[VAULT_KEY_BYTES],
-			unsigned char **ret_img, size_t *ret_len, struct reterr *err)
+			const struct vault_progress *progress, unsigned char **ret_img,
+			size_t *ret_len, struct reterr *err)
 {
 	struct vault_backup_header h;
 	crypto_secretstream_xchacha20poly1305_state st;
@@ -211,6 +215,7 @@ int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char ke
 		}
 		off += c;
 		got += (size_t)m;
+		vault_progress_tell(progress, VAULT_PROGRESS_OPEN, got, h.image_len);
 		if (tag != 0 && tag != SS_TAG_FINAL) {
 			r = reterr_set(err, -EBADMSG, "the backup is damaged (unexpected tag)");
 			goto out;

@@ -9,9 +9,10 @@
 
 #define BACKUP_BUSY_TRIES 200 /* x 50 ms: as long as VAULT_BUSY_MS */
 
-/* Copy src's main database into a new in-memory connection, page by page under SQLite's
- * locking (a writer in the middle of a transaction is waited for, never half-copied). */
-int vault_db_snapshot(sqlite3 *src, sqlite3 **ret, struct reterr *err)
+/* Copy src's main database into a new in-memory connection under SQLite's locking (a writer
+ * in the middle of a transaction is waited for, never half-copied). */
+int vault_db_snapshot(sqlite3 *src, const struct vault_progress *progress, sqlite3 **ret,
+		      struct reterr *err)
 {
 	sqlite3 *mem = NULL;
 	int rc =
@@ -20,22 +21,10 @@ int vault_db_snapshot(sqlite3 *src, sqlite3 **ret, struct reterr *err)
 		sqlite3_close(mem);
 		return reterr_set(err, -ENOMEM, "cannot open an in-memory database");
 	}
-	sqlite3_backup *b = sqlite3_backup_init(mem, "main", src, "main");
-	if (!b) {
+	int r = vault_db_copy(mem, src, BACKUP_BUSY_TRIES, progress, VAULT_PROGRESS_COPY, err);
+	if (r < 0) {
 		sqlite3_close(mem);
-		return reterr_set(err, -EIO, "cannot start the database backup");
-	}
-	for (int tries = 0;; tries++) {
-		rc = sqlite3_backup_step(b, -1);
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries >= BACKUP_BUSY_TRIES)
-			break;
-		sqlite3_sleep(50);
-	}
-	int fin = sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE || fin != SQLITE_OK) {
-		sqlite3_close(mem);
-		return reterr_set(err, rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? -EBUSY : -EIO,
-				  "cannot copy the database: %s", sqlite3_errstr(rc));
+		return r;
 	}
 	*ret = mem;
 	return 0;
@@ -75,7 +64,7 @@ static const char *mode_name(enum vault_backup_mode m)
 }
 
 static int seal_image(struct vault_backup_header *bh, sqlite3 *mem, const struct secret *material,
-		      int fd, struct reterr *err)
+		      int fd, const struct vault_progress *progress, struct reterr *err)
 {
 	sqlite3_int64 size = 0;
 	unsigned char *img = sqlite3_serialize(mem, "main", &size, 0);
@@ -99,7 +88,7 @@ static int seal_image(struct vault_backup_header *bh, sqlite3 *mem, const struct
 	}
 	if ((r = vault_backup_key(bh, material, key->data, err)) < 0)
 		goto out;
-	r = vault_backup_seal(bh, key->data, img, fd, err);
+	r = vault_backup_seal(bh, key->data, img, fd, progress, err);
 out:
 	secret_free(key);
 	sqlite3_free(img);
@@ -107,8 +96,8 @@ out:
 }
 
 int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
-		 const struct secret *key_material, int fd, struct vault_backup_info *ret,
-		 struct reterr *err)
+		 const struct secret *key_material, int fd, const struct vault_progress *progress,
+		 struct vault_backup_info *ret, struct reterr *err)
 {
 	struct vault_header h;
 	sqlite3 *mem = NULL;
@@ -129,7 +118,7 @@ int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
 		bh.kdf = h.kdf; /* the vault's own cost: a backup is no cheaper to attack */
 	randombytes_buf(bh.salt, sizeof(bh.salt));
 	memcpy(bh.vault_id, v->vault_id, VAULT_ID_BYTES);
-	if ((r = vault_db_snapshot(v->db, &mem, err)) < 0)
+	if ((r = vault_db_snapshot(v->db, progress, &mem, err)) < 0)
 		return r;
 	struct vault c = *v; /* the snapshot with v's keys: borrowed, never freed through c */
 	c.db = mem;
@@ -138,7 +127,7 @@ int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
 		       with_audit ? "true" : "false", mode_name(mode));
 	struct audit_event ev = { .action = "vault.backup", .success = true, .detail = detail };
 	if ((r = vault_snapshot_prepare(&c, with_audit, &ev, err)) < 0 ||
-	    (r = seal_image(&bh, mem, key_material, fd, err)) < 0)
+	    (r = seal_image(&bh, mem, key_material, fd, progress, err)) < 0)
 		goto out;
 	/* The vault itself records that a copy of it left (the copy records it as well). */
 	if ((r = audit_append(v, &ev, err)) < 0)

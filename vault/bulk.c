@@ -53,6 +53,7 @@ static int item_store(struct vault *v, struct vault_state *st, struct vault_bulk
 		.only_new = conflict != VAULT_CONFLICT_OVERWRITE,
 		.created_at = it->created_at,
 		.updated_at = it->updated_at,
+		.replace = it->replace,
 	};
 	bool created = false;
 	int r = vault_set_locked(v, st, &it->in, &so, &created, err);

@@ -113,8 +113,9 @@ static int image_verify(struct vault_restore *rs, const struct secret *password,
 }
 
 int vault_restore_open(const void *file, size_t len, const struct secret *key_material,
-		       const struct secret *password, struct vault_restore **ret,
-		       struct vault_backup_info *ret_info, struct reterr *err)
+		       const struct secret *password, const struct vault_progress *progress,
+		       struct vault_restore **ret, struct vault_backup_info *ret_info,
+		       struct reterr *err)
 {
 	unsigned char *img = NULL;
 	size_t img_len = 0;
@@ -127,7 +128,7 @@ int vault_restore_open(const void *file, size_t len, const struct secret *key_ma
 	}
 	if ((r = vault_backup_header_parse(file, len, &rs->h, err)) < 0 ||
 	    (r = vault_backup_key(&rs->h, key_material, key->data, err)) < 0 ||
-	    (r = vault_backup_unseal(file, len, key->data, &img, &img_len, err)) < 0 ||
+	    (r = vault_backup_unseal(file, len, key->data, progress, &img, &img_len, err)) < 0 ||
 	    (r = image_load(rs->v, img, img_len, err)) < 0 ||
 	    (r = image_verify(rs, password, err)) < 0)
 		goto out;
@@ -153,6 +154,11 @@ out:
 	return r;
 }
 
+struct vault *vault_restore_vault(const struct vault_restore *rs)
+{
+	return rs->v;
+}
+
 struct vault_restore *vault_restore_free(struct vault_restore *rs)
 {
 	if (rs) {
@@ -164,7 +170,7 @@ struct vault_restore *vault_restore_free(struct vault_restore *rs)
 
 /* Write the image into a new 0600 file tmp in dfd through the backup API, synced. */
 static int image_write(struct vault_restore *rs, int dfd, const char *dir, const char *tmp,
-		       struct reterr *err)
+		       const struct vault_progress *progress, struct reterr *err)
 {
 	char path[4096];
 	sqlite3 *out = NULL;
@@ -178,12 +184,8 @@ static int image_write(struct vault_restore *rs, int dfd, const char *dir, const
 	if (r == 0 && sqlite3_open_v2(path, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
 				      NULL) != SQLITE_OK)
 		r = reterr_set(err, -EIO, "cannot open %s: %s", path, sqlite3_errmsg(out));
-	if (r == 0) {
-		sqlite3_backup *b = sqlite3_backup_init(out, "main", rs->v->db, "main");
-		int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
-		if ((b ? sqlite3_backup_finish(b) : SQLITE_ERROR) != SQLITE_OK || rc != SQLITE_DONE)
-			r = reterr_set(err, -EIO, "cannot write %s: %s", path, sqlite3_errmsg(out));
-	}
+	if (r == 0 && vault_db_copy(out, rs->v->db, 0, progress, VAULT_PROGRESS_WRITE, NULL) < 0)
+		r = reterr_set(err, -EIO, "cannot write %s: %s", path, sqlite3_errmsg(out));
 	if (sqlite3_close(out) != SQLITE_OK && r == 0)
 		r = reterr_set(err, -EIO, "cannot close %s", path);
 	if (r == 0 && fsync(fd) < 0)
@@ -219,7 +221,7 @@ static int target_open(const char *dir, bool replace, struct reterr *err)
 }
 
 int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flags,
-			struct reterr *err)
+			const struct vault_progress *progress, struct reterr *err)
 {
 	char tmp[64];
 	bool with_audit = flags & VAULT_BACKUP_WITH_AUDIT;
@@ -240,7 +242,7 @@ int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flag
 	if ((r = vault_snapshot_prepare(rs->v, with_audit, &ev, err)) < 0)
 		goto out;
 	(void)snprintf(tmp, sizeof(tmp), ".%s.restore.%08x", VAULT_DB_NAME, randombytes_random());
-	if ((r = image_write(rs, dfd, dir, tmp, err)) < 0 ||
+	if ((r = image_write(rs, dfd, dir, tmp, progress, err)) < 0 ||
 	    (renameat(dfd, tmp, dfd, VAULT_DB_NAME) < 0 &&
 	     (r = reterr_set(err, -errno, "cannot replace %s/%s: %s", dir, VAULT_DB_NAME,
 			     strerror(errno))) < 0)) {

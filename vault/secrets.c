@@ -556,8 +556,10 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 		goto out;
 	}
 	int64_t now = clock_now();
-	if (created) {
-		if (st->count >= VAULT_SECRETS_MAX) {
+	/* A replaced secret starts afresh like a new one, keeping only its creation time (its
+	 * history saves the old row as for any update). */
+	if (created || (o && o->replace)) {
+		if (created && st->count >= VAULT_SECRETS_MAX) {
 			r = reterr_set(err, -E2BIG, "vault is full (%d secrets)",
 				       VAULT_SECRETS_MAX);
 			goto out;
@@ -567,7 +569,10 @@ int vault_set_locked(struct vault *v, struct vault_state *st, const struct vault
 			r = reterr_set(err, -ENOMEM, "out of memory");
 			goto out;
 		}
-		m.created_at = o && o->created_at > 0 ? o->created_at : now;
+		m.created_at = !created			? old.meta.created_at
+			       : o && o->created_at > 0 ? o->created_at
+							: now;
+		old_size = created ? 0 : vault_entry_size(&old);
 	} else {
 		old_size = vault_entry_size(&old);
 		m = old.meta;

@@ -3,7 +3,8 @@
  * first. A file uses only what lower layers declare, never a file that uses it back
  * (tests/lint/file-cycles.py fails on a circle; with --layers it prints the layers):
  *   0  files.c db.c kdf.c codec.c       dir and file checks, new files, SQLite, KDF and subkeys,
- *      pwform.c backup-format.c         blob codec, the password's NFC form; the backup container
+ *      pwform.c backup-format.c         blob codec, the password's NFC form; the backup container;
+ *      dbcopy.c                         database copies through the online backup API
  *   1  header.c manifest.c strength.c   the header row (wrapped data key, checksum), the rows'
  *                                       manifest, password strength
  *      history.c folderdb.c             saved previous versions; folder records and links
@@ -16,6 +17,7 @@
  *      edit.c backup.c restore.c        edit; backups
  *      versions.c rename.c folders.c    history list, rollback; rename and copy; folder verbs
  *   6  unlock.c keys.c                  vault_unlock; the session agent's keys
+ *      restore-merge.c                  a verified backup's secrets read and merged into a vault
  *   7  recover.c                        rebuilding a damaged vault
  * Never included from another module (unit tests and fuzz targets of vault/ may). */
 #ifndef SECRETCTL_VAULT_INTERNAL_H
@@ -146,6 +148,14 @@ static inline unsigned char *vault_ad_begin(unsigned char *p, const char *domain
 	return p + len + 4 + VAULT_ID_BYTES;
 }
 
+/* Tell p (may be NULL, or without fn) how far step has come. */
+static inline void vault_progress_tell(const struct vault_progress *p,
+				       enum vault_progress_step step, uint64_t done, uint64_t total)
+{
+	if (p && p->fn)
+		p->fn(p->ctx, step, done, total);
+}
+
 /* ---- files.c: the vault directory and file checks -------------------------------------------- */
 
 /* The vault directory dir with its parents resolved (realpath: a symlink above it is fine) and
@@ -198,6 +208,12 @@ int vdb_col_blob(sqlite3_stmt *st, int col, size_t min, size_t max, const unsign
 int vdb_col_blob_exact(sqlite3_stmt *st, int col, void *out, size_t len);
 int vdb_col_i64(sqlite3_stmt *st, int col, int64_t *ret);
 int vdb_bind_blob(sqlite3_stmt *st, int col, const void *p, size_t len);
+/* SQLite's online backup from src into dst ("main" of both), a slice of pages at a time so that
+ * progress hears step (pages copied of the source's pages). busy_tries: how often a busy
+ * source is waited for (50 ms each) before -EBUSY. 0 or -errno with err saying what failed. */
+int vault_db_copy(sqlite3 *dst, sqlite3 *src, int busy_tries, const struct vault_progress *progress,
+		  enum vault_progress_step step, struct reterr *err);
+
 /* Whether the table name exists (tables added by a later migration may not, yet). */
 int vdb_table_exists(struct vault *v, const char *name, bool *ret, struct reterr *err);
 
@@ -367,19 +383,28 @@ int vault_backup_key(const struct vault_backup_header *h, const struct secret *m
 /* Write the header and img (h->image_len bytes) as secretstream chunks to fd; fills
  * h->check and h->ss_header. The first chunk's AD is the header; the last is tagged FINAL. */
 int vault_backup_seal(struct vault_backup_header *h, const unsigned char key[VAULT_KEY_BYTES],
-		      const unsigned char *img, int fd, struct reterr *err);
+		      const unsigned char *img, int fd, const struct vault_progress *progress,
+		      struct reterr *err);
 /* Decrypt a whole backup file (p, n) into *ret_img (malloc'd, *ret_len bytes): every chunk
  * authenticates, the last is FINAL and ends the file, the sizes add up. -EKEYREJECTED when the
  * header's check does not match the key (wrong key, or the header was altered), -EBADMSG for
  * everything else; nothing returned. */
 int vault_backup_unseal(const unsigned char *p, size_t n, const unsigned char key[VAULT_KEY_BYTES],
-			unsigned char **ret_img, size_t *ret_len, struct reterr *err);
+			const struct vault_progress *progress, unsigned char **ret_img,
+			size_t *ret_len, struct reterr *err);
+
+/* ---- restore.c: the verified backup, for restore-merge.c ------------------------------------ */
+
+/* The backup's vault: an in-memory database, unlocked with its keys, verified; nothing that
+ * reads it may write to it (it is what vault_restore_apply would install). */
+struct vault *vault_restore_vault(const struct vault_restore *rs);
 
 /* ---- backup.c: snapshots (also used by restore.c) ---------------------------------------------- */
 
 /* A consistent copy of src's main database in a new in-memory connection (*ret, caller
  * closes), through SQLite's online backup API. */
-int vault_db_snapshot(sqlite3 *src, sqlite3 **ret, struct reterr *err);
+int vault_db_snapshot(sqlite3 *src, const struct vault_progress *progress, sqlite3 **ret,
+		      struct reterr *err);
 /* On a snapshot handle c (its own db, the keys of the vault it came from): reset the local
  * unlock counter and queue, then append ev, keeping the log (keep_log) or cutting every entry
  * before ev behind a checkpoint (and vacuuming the freed pages away). */
@@ -434,6 +459,7 @@ struct vault_set_opts {
 	bool only_new;	    /* -EEXIST (nothing written) when the key exists already */
 	int64_t created_at; /* > 0: the creation time of a new secret, instead of now */
 	int64_t updated_at; /* > 0: the update time, instead of now */
+	bool replace; /* an existing secret is replaced whole, not updated (created_at kept) */
 };
 
 /* Check in, then create or update its secret as vault_set does (row, manifest; st comes from

@@ -294,6 +294,10 @@ struct vault_bulk_item {
 	struct vault_set_in in; /* borrowed, as for vault_set */
 	int64_t created_at;	/* > 0: creation time of a new secret (imports keep their dates) */
 	int64_t updated_at;	/* > 0: update time instead of now */
+	/* With VAULT_CONFLICT_OVERWRITE: the item replaces a stored secret whole (what it leaves
+	 * NULL is cleared; the stored fields, bindings and sensitivity it does not name go; the
+	 * creation time stays) instead of updating it. */
+	bool replace;
 	enum vault_outcome
 		outcome; /* out: every item's on success; on failure FAILED marks the item
 				     * at fault (none when the database or the audit log failed) */
@@ -321,6 +325,22 @@ int vault_set_many(struct vault *v, struct vault_bulk_item *items, size_t n,
 		   const struct vault_bulk_opts *o, struct reterr *err);
 
 /* ---- backup and restore (docs/vault-format.md "Backups") ----------------------------------- */
+
+/* What a long backup or restore reports as it goes: one step after the other, each counting its
+ * own units from 0 to total. */
+enum vault_progress_step {
+	VAULT_PROGRESS_COPY,  /* backup: database pages copied (SQLite's online backup) */
+	VAULT_PROGRESS_SEAL,  /* backup: bytes of the image encrypted and written */
+	VAULT_PROGRESS_OPEN,  /* restore: bytes of the image decrypted and authenticated */
+	VAULT_PROGRESS_WRITE, /* restore: database pages written into the new vault file */
+	VAULT_PROGRESS_MERGE, /* restore into a vault (vault_restore_merge): secrets stored */
+};
+/* A progress callback (NULL fn: none). Called in the caller's thread, in the middle of the
+ * operation: it must not use the vault, and it must return promptly. */
+struct vault_progress {
+	void (*fn)(void *ctx, enum vault_progress_step step, uint64_t done, uint64_t total);
+	void *ctx;
+};
 
 /* What a backup's stream key comes from. */
 enum vault_backup_mode {
@@ -350,10 +370,11 @@ struct vault_backup_info {
  * entries are cut behind an authenticated checkpoint, so the copy still verifies), encrypted
  * with a secretstream key from key_material (the master password, a backup password or key
  * file bytes, per mode; borrowed). Audits `vault.backup`. Blocks for the KDF and the I/O.
- * *ret (optional) describes what was written. */
+ * progress (optional, borrowed) hears COPY then SEAL. *ret (optional) describes what was
+ * written. */
 int vault_backup(struct vault *v, unsigned flags, enum vault_backup_mode mode,
-		 const struct secret *key_material, int fd, struct vault_backup_info *ret,
-		 struct reterr *err);
+		 const struct secret *key_material, int fd, const struct vault_progress *progress,
+		 struct vault_backup_info *ret, struct reterr *err);
 
 /* Read the header of a backup file (no key needed): its version, mode and flags, so a caller
  * knows which key to ask for. -EBADMSG not a backup or damaged, -EPROTO other version. */
@@ -367,18 +388,59 @@ struct vault_restore;
  * unlock it: the master password the vault had when it was backed up), its manifest and its
  * audit chain. key_material as for vault_backup (for VAULT_BACKUP_MASTER pass the password).
  * -EBADMSG (damaged, tampered, wrong key), -EKEYREJECTED (the password does not unlock the
- * vault inside), -EPROTO. *ret owned by caller (vault_restore_free). Blocks for the KDF. */
+ * vault inside), -EPROTO. progress (optional, borrowed) hears OPEN. *ret owned by caller
+ * (vault_restore_free). Blocks for the KDF. */
 int vault_restore_open(const void *file, size_t len, const struct secret *key_material,
-		       const struct secret *password, struct vault_restore **ret,
-		       struct vault_backup_info *ret_info, struct reterr *err);
+		       const struct secret *password, const struct vault_progress *progress,
+		       struct vault_restore **ret, struct vault_backup_info *ret_info,
+		       struct reterr *err);
 /* Make the verified backup the vault in dir, atomically (a new file renamed over vault.db; the
  * directory is created 0700 when missing). An existing vault is refused (-EEXIST) unless
  * VAULT_RESTORE_REPLACE. The audit log is carried when the backup has it and
  * VAULT_BACKUP_WITH_AUDIT is given (else -EINVAL when asked for and absent; without it the
- * backup's log is cut behind a checkpoint); a `vault.restore` entry is appended either way. */
+ * backup's log is cut behind a checkpoint); a `vault.restore` entry is appended either way.
+ * progress (optional, borrowed) hears WRITE. */
 int vault_restore_apply(struct vault_restore *rs, const char *dir, unsigned flags,
-			struct reterr *err);
+			const struct vault_progress *progress, struct reterr *err);
 struct vault_restore *vault_restore_free(struct vault_restore *rs);
+
+/* Reading a verified backup (rs from vault_restore_open) secret by secret. Nothing is audited:
+ * the backup's vault is not the user's (what is done with what is read is). */
+/* The keys of the backup's secrets, sorted (*ret: strv_free). */
+int vault_restore_keys(struct vault_restore *rs, char ***ret, struct reterr *err);
+/* One secret of the backup with its values, as vault_get gives it (*ret: vault_entry_free),
+ * and the path of its folder in the backup (*ret_folder, optional: malloc'd, "" in none).
+ * -ENOENT no such key. */
+int vault_restore_get(struct vault_restore *rs, const char *key, struct vault_entry **ret,
+		      char **ret_folder, struct reterr *err);
+
+/* How vault_restore_merge goes. */
+struct vault_merge_opts {
+	enum vault_conflict conflict; /* for a key both have */
+	bool dry_run;		      /* compute every outcome, write nothing, audit nothing */
+	const struct vault_progress *progress; /* optional: hears MERGE */
+};
+struct vault_merge_item {
+	char *key;
+	enum vault_outcome outcome; /* CREATED, UPDATED (overwritten) or SKIPPED */
+};
+struct vault_merge_result {
+	struct vault_merge_item *items; /* every secret of the backup, sorted by key */
+	size_t n, created, updated, skipped;
+	uint64_t versions; /* saved previous versions in the backup: never merged */
+};
+/* Merge every secret of the verified backup into the unlocked vault v, in one transaction
+ * through vault_set_many: all of them or none. Each secret is carried whole (value, fields and
+ * their sensitivity, notes, URL, tags, expiry, bindings, creation and update times, and its
+ * folder, which v must have: -ENOENT naming it otherwise); a key v has already is refused
+ * (VAULT_CONFLICT_ERROR: -EEXIST naming the first such key), kept (SKIP), or replaced whole
+ * (OVERWRITE: v's previous version goes into its history, as vault_set does). The backup's own
+ * saved versions are not merged (counted in ret->versions). Audited as one `vault.restore`
+ * entry listing the keys written, with the counts ({"created","updated","skipped"}). *ret
+ * (vault_merge_result_release) on success only. */
+int vault_restore_merge(struct vault_restore *rs, struct vault *v, const struct vault_merge_opts *o,
+			struct vault_merge_result *ret, struct reterr *err);
+void vault_merge_result_release(struct vault_merge_result *r);
 
 /* ---- history, rename, copy ----------------------------------------------------------------- */
 

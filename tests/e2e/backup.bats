@@ -188,3 +188,188 @@ other() { SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/restored "$@"; }
 	[[ $stderr == *"name the backup file"* ]]
 	run -1 sc_nopw restore a b
 }
+
+# ---- restore --on-conflict: merging a backup into the existing vault -------------------------
+
+# Everything the vault holds, values included, for before/after comparisons.
+snapshot() { sc export -f json --with-metadata 2>/dev/null; }
+
+# The vault after the backup: one key changed, one deleted, one added.
+diverge() {
+	put db/prod/password 'changed-after-backup'
+	sc delete api/token --yes >/dev/null 2>&1
+	put local/only 'only-in-this-vault'
+}
+
+@test "restore --on-conflict error names the first key it has and writes nothing" {
+	sc backup -o "$BK" >/dev/null
+	diverge
+	before=$(snapshot)
+	grep -q changed-after-backup <<<"$before"
+	run -1 --separate-stderr sc restore --on-conflict error "$BK"
+	[ "$stderr" = "secretctl: restore: app/login exists in this vault; nothing was restored (use --on-conflict skip or overwrite)" ]
+	[ "$(snapshot)" = "$before" ]
+	run -2 sc get api/token
+	run -0 sc audit verify
+	run -0 sc audit list --json
+	[[ $output != *'"vault.restore"'* ]]
+}
+
+@test "restore --on-conflict skip keeps this vault's secrets and adds the backup's others" {
+	sc backup -o "$BK" >/dev/null
+	diverge
+	run -0 --separate-stderr sc restore --on-conflict skip --dry-run "$BK"
+	made=$(sc restore --verify-only --json "$BK" | jq -r .created_at)
+	[ "$output" = "backup OK: 4 secrets, 1 audit entries (log not included), made $made
+would create api/token
+would skip app/login (exists)
+would skip db/prod/password (exists)
+would skip multi/line (exists)
+dry run: would merge 4 secrets of the backup: 1 created, 0 overwritten, 3 skipped; nothing was written" ] ||
+		{ echo "$output"; false; }
+	run -2 sc get api/token
+	run -0 --separate-stderr sc restore --on-conflict skip "$BK"
+	[[ $output == *"merged 4 secrets of the backup: 1 created, 0 overwritten, 3 skipped" ]]
+	run -0 sc get api/token
+	[ "$output" = 'backup value with spaces "and" $quotes' ]
+	run -0 sc get db/prod/password
+	[ "$output" = changed-after-backup ]
+	run -0 sc get local/only
+	run -0 sc audit verify
+	detail=$(sc audit list --json | jq -c '[.[] | select(.action == "vault.restore")] | .[0] | [.keys, .detail]')
+	[ "$detail" = '[["api/token"],{"created":1,"updated":0,"skipped":3}]' ]
+}
+
+@test "restore --on-conflict overwrite replaces whole secrets; history keeps what they were" {
+	printf 'first' | sc set multi/line >/dev/null 2>&1
+	printf 'line1\nline2' | sc set multi/line >/dev/null 2>&1
+	sc backup -o "$BK" >/dev/null
+	diverge
+	sc edit app/login --notes 'added after the backup' >/dev/null 2>&1
+	run -0 --separate-stderr sc restore --on-conflict overwrite --dry-run --json "$BK"
+	[ "$(jq -c '[.result, .created, .updated, .skipped]' <<<"$output")" = \
+		'["dry-run",["api/token"],["app/login","db/prod/password","multi/line"],[]]' ]
+	run -0 sc get db/prod/password
+	[ "$output" = changed-after-backup ]
+	run -0 --separate-stderr sc restore --conflict overwrite "$BK"
+	[[ $output == *"merged 4 secrets of the backup: 1 created, 3 overwritten, 0 skipped" ]]
+	# the backup's own saved versions stay behind, and the user is told
+	[[ $stderr == *"the backup's 2 saved previous versions are not merged"* ]]
+	run -0 sc get db/prod/password
+	[ "$output" = backup-value-one-1 ]
+	run -0 sc get app/login --field pass
+	[ "$output" = hunter2-long ]
+	run -0 sc get app/login --fields --json
+	[ "$(jq -r .notes <<<"$output")" = null ]
+	run -0 sc get local/only
+	run -0 sc history db/prod/password --json
+	v=$(jq -r '.versions[0].version' <<<"$output")
+	run -0 sc rollback db/prod/password --version "$v"
+	run -0 sc get db/prod/password
+	[ "$output" = changed-after-backup ]
+	run -0 sc audit verify
+}
+
+@test "restore --on-conflict: damaged backups and wrong passwords change nothing" {
+	SECRETCTL_BACKUP_PASSWORD='separate backup pw' sc backup --backup-password -o "$BK" >/dev/null
+	diverge
+	before=$(snapshot)
+	size=$(stat -c %s "$BK")
+	head -c $((size - 1)) "$BK" >"$BK.trunc"
+	cp "$BK" "$BK.flip"
+	printf '\x55' | dd of="$BK.flip" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	for f in "$BK.trunc" "$BK.flip"; do
+		run -4 --separate-stderr env SECRETCTL_BACKUP_PASSWORD='separate backup pw' \
+			SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" restore --on-conflict overwrite "$f"
+		[[ $stderr == *"nothing was changed"* ]]
+		[ "$(snapshot)" = "$before" ]
+	done
+	run -3 --separate-stderr env SECRETCTL_BACKUP_PASSWORD='wrong backup pw!' \
+		SECRETCTL_PASSWORD="$PW" setsid -w "$BIN" restore --on-conflict overwrite "$BK"
+	[[ $stderr == *"does not open with this password"* ]]
+	[ "$(snapshot)" = "$before" ]
+	# a backup of a vault with another master password cannot be opened without a prompt
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD='a different master passphrase 42' \
+		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
+	printf 'x-value-123' | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
+		SECRETCTL_PASSWORD='a different master passphrase 42' setsid -w "$BIN" set other/key >/dev/null 2>&1
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD='a different master passphrase 42' \
+		setsid -w "$BIN" backup -o "$BK.other" >/dev/null 2>&1
+	run -3 --separate-stderr sc restore --on-conflict skip "$BK.other"
+	[[ $stderr == *"the backed-up vault's master password is not this vault's"* ]]
+	[ "$(snapshot)" = "$before" ]
+	run -0 sc audit verify
+}
+
+@test "restore --on-conflict: usage errors; no vault to merge into; a folder it lacks" {
+	sc backup -o "$BK" >/dev/null
+	run -1 --separate-stderr sc_nopw restore --on-conflict skip --with-audit "$BK"
+	[[ $stderr == *"takes neither --with-audit nor --force"* ]]
+	run -1 --separate-stderr sc_nopw restore --on-conflict skip --force "$BK"
+	run -1 --separate-stderr sc_nopw restore --on-conflict skip --verify-only "$BK"
+	run -1 --separate-stderr sc_nopw restore --on-conflict maybe "$BK"
+	[[ $stderr == *"unknown --on-conflict 'maybe' (use skip, overwrite or error)"* ]]
+	run -1 --separate-stderr sc_nopw restore --on-conflict skip --conflict overwrite "$BK"
+	# bash completion offers the flag and its modes
+	source <("$BIN" completion bash)
+	COMP_WORDS=(secretctl restore --on-c)
+	COMP_CWORD=2
+	_secretctl
+	[ "${COMPREPLY[*]}" = --on-conflict ]
+	COMP_WORDS=(secretctl restore --on-conflict o)
+	COMP_CWORD=3
+	_secretctl
+	[ "${COMPREPLY[*]}" = overwrite ]
+	run -2 --separate-stderr other sc restore --on-conflict skip "$BK"
+	[ ! -e "$BATS_TEST_TMPDIR/restored/vault.db" ]
+	# the backup files a secret in a folder this vault does not have
+	sc folder create team >/dev/null
+	printf 'in-a-folder-1' | sc set team/key --folder team >/dev/null 2>&1
+	sc backup -o "$BK.f" --force >/dev/null
+	other sc restore "$BK" >/dev/null
+	before=$(other sc export -f json)
+	run -2 --separate-stderr other sc restore --on-conflict skip "$BK.f"
+	[[ $stderr == *"team/key is in folder team in the backup, which this vault does not have"* ]]
+	[ "$(other sc export -f json)" = "$before" ]
+	other sc folder create team >/dev/null
+	run -0 other sc restore --on-conflict skip "$BK.f"
+	run -0 other sc folder info team --json
+	[[ $output == *'"team/key"'* ]]
+}
+
+@test "backup and restore show progress on a terminal, nothing of it otherwise" {
+	run -0 env SECRETCTL_PASSWORD="$PW" script -qec "$BIN backup -o $BK" /dev/null
+	[[ $output == *"copying ["*"] 100% "* ]]
+	[[ $output == *"encrypting ["*"] 100% "* ]]
+	run -0 env SECRETCTL_PASSWORD="$PW" SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/restored" \
+		script -qec "$BIN restore $BK" /dev/null
+	[[ $output == *"decrypting ["*"] 100% "* ]]
+	[[ $output == *"writing ["*"] 100% "* ]]
+	run -0 env SECRETCTL_PASSWORD="$PW" script -qec "$BIN restore --on-conflict overwrite $BK" /dev/null
+	[[ $output == *"merging ["*"] 100% 4/4"* ]]
+	run -0 --separate-stderr sc backup -o "$BK" --force
+	[ -z "$stderr" ]
+	run -0 --separate-stderr sc restore --on-conflict overwrite "$BK"
+	# only the warning that the backup's saved versions stay behind
+	[[ $stderr != *"["* && $stderr != *$'\r'* ]]
+	[[ $stderr == "secretctl: warning: restore: the backup's "*" not merged "* ]]
+	run -0 --separate-stderr other sc restore --force "$BK"
+	[ -z "$stderr" ]
+	[[ $output != *"["* ]]
+}
+
+@test "restore --on-conflict on a terminal asks for the backed-up vault's password when it differs" {
+	OPW='a different master passphrase 42'
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
+	printf 'other-value-123' | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
+		SECRETCTL_PASSWORD="$OPW" setsid -w "$BIN" set other/key >/dev/null 2>&1
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" backup -o "$BK" >/dev/null 2>&1
+	run -0 python3 "$BATS_TEST_DIRNAME/lib/ptydrive.py" --wait 'assword' --send "$PW\r" \
+		--wait 'of the backed-up vault' --send "$OPW\r" -- "$BIN" restore --on-conflict skip "$BK"
+	[[ $output == *"merged 1 secret of the backup: 1 created, 0 overwritten, 0 skipped"* ]]
+	run -0 sc get other/key
+	[ "$output" = other-value-123 ]
+	run -0 sc audit verify
+}

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	vault_backup_header_check(copy, key, copy + VAULT_BACKUP_AD_BYTES);
 	alloc_guard(size + 4096);
-	r = vault_backup_unseal(copy, size, key, &img, &img_len, NULL);
+	r = vault_backup_unseal(copy, size, key, NULL, &img, &img_len, NULL);
 	alloc_guard(0);
 	if (r == 0) {
 		if (!img || img_len == 0 || img_len != h.image_len || img_len > size)
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The whole restore check: image, header, password, manifest, audit chain. */
 		struct vault_restore *rs = NULL;
 		struct vault_backup_info ri;
-		if (vault_restore_open(copy, size, kf, pw, &rs, &ri, NULL) == 0) {
+		if (vault_restore_open(copy, size, kf, pw, NULL, &rs, &ri, NULL) == 0) {
 			if (!rs || ri.secrets > VAULT_SECRETS_MAX ||
 			    ri.mode != VAULT_BACKUP_KEYFILE)
 				abort();

@@ -315,7 +315,7 @@ static void emit_backup(struct vault *v, unsigned flags, enum vault_backup_mode 
 	struct buf b = BUF_INIT;
 	char n[64];
 	int fd = memfd_create("backup", MFD_CLOEXEC);
-	if (fd < 0 || vault_backup(v, flags, mode, key, fd, NULL, NULL) < 0 ||
+	if (fd < 0 || vault_backup(v, flags, mode, key, fd, NULL, NULL, NULL) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0 || fd_read_all(fd, VAULT_BACKUP_IMAGE_MAX, &b) < 0) {
 		fprintf(stderr, "gen_corpus: cannot make the %s backup\n", name);
 		failed = 1;

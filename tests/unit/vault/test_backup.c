@@ -26,7 +26,7 @@ static struct buf backup_of(struct vault *v, unsigned flags, enum vault_backup_m
 	struct secret *k = vtu_pw(key);
 	int fd = memfd_create("backup", MFD_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_msg(vault_backup(v, flags, mode, k, fd, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vault_backup(v, flags, mode, k, fd, NULL, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
 	ck_assert_int_eq(fd_read_all(fd, VAULT_BACKUP_IMAGE_MAX, &b), 0);
 	close(fd);
@@ -38,7 +38,7 @@ static int open_backup(const struct buf *b, const char *key, struct vault_restor
 		       struct vault_backup_info *info, struct reterr *err)
 {
 	struct secret *k = vtu_pw(key), *pw = vtu_pw(VTU_PASSWORD);
-	int r = vault_restore_open(b->data, b->len, k, pw, rs, info, err);
+	int r = vault_restore_open(b->data, b->len, k, pw, NULL, rs, info, err);
 	secret_free(k);
 	secret_free(pw);
 	return r;
@@ -74,7 +74,7 @@ static void round_trip(enum vault_backup_mode mode, const char *key, unsigned fl
 	ck_assert_uint_eq(info.secrets, 2);
 	ck_assert_int_eq(info.mode, mode);
 	ck_assert_uint_eq(info.flags, flags);
-	ck_assert_msg(vault_restore_apply(rs, dst, flags, &err) == 0, "%s", err.msg);
+	ck_assert_msg(vault_restore_apply(rs, dst, flags, NULL, &err) == 0, "%s", err.msg);
 	vault_restore_free(rs);
 	struct stat sb;
 	char path[4096];
@@ -159,8 +159,8 @@ START_TEST(test_without_audit_leaves_no_trace)
 	size_t n = 0;
 	ck_assert_int_eq(vault_backup_header_parse((unsigned char *)b.data, b.len, &h, &err), 0);
 	ck_assert_int_eq(vault_backup_key(&h, k, key, &err), 0);
-	ck_assert_int_eq(vault_backup_unseal((unsigned char *)b.data, b.len, key, &img, &n, &err),
-			 0);
+	ck_assert_int_eq(
+		vault_backup_unseal((unsigned char *)b.data, b.len, key, NULL, &img, &n, &err), 0);
 	ck_assert_ptr_null(memmem(img, n, gone, sizeof(gone)));
 	/* One entry (vault.backup) is left: count rows in the image. */
 	sqlite3 *db = NULL;
@@ -242,12 +242,13 @@ START_TEST(test_restore_refuses_existing_and_missing_log)
 	struct buf b = backup_of(v, 0, VAULT_BACKUP_MASTER, VTU_PASSWORD);
 	struct vault_restore *rs = NULL;
 	ck_assert_int_eq(open_backup(&b, VTU_PASSWORD, &rs, NULL, &err), 0);
-	ck_assert_int_eq(vault_restore_apply(rs, dst, VAULT_BACKUP_WITH_AUDIT, &err), -EINVAL);
-	ck_assert_int_eq(vault_restore_apply(rs, dst, 0, &err), -EEXIST);
+	ck_assert_int_eq(vault_restore_apply(rs, dst, VAULT_BACKUP_WITH_AUDIT, NULL, &err),
+			 -EINVAL);
+	ck_assert_int_eq(vault_restore_apply(rs, dst, 0, NULL, &err), -EEXIST);
 	ck_assert_int_eq(vtu_vault_reopen(dst, &other, &err), 0);
 	expect_value(other, "mine", "keep-this-value");
 	vault_free(other);
-	ck_assert_int_eq(vault_restore_apply(rs, dst, VAULT_RESTORE_REPLACE, &err), 0);
+	ck_assert_int_eq(vault_restore_apply(rs, dst, VAULT_RESTORE_REPLACE, NULL, &err), 0);
 	vault_restore_free(rs);
 	ck_assert_int_eq(vtu_vault_reopen(dst, &other, &err), 0);
 	expect_value(other, "api/token", "tok-0123456789");
@@ -256,7 +257,8 @@ START_TEST(test_restore_refuses_existing_and_missing_log)
 	vault_free(other);
 	/* The master password of the vault inside must unlock it. */
 	struct secret *k = vtu_pw(VTU_PASSWORD), *bad = vtu_pw("not the password");
-	ck_assert_int_eq(vault_restore_open(b.data, b.len, k, bad, &rs, NULL, &err), -EKEYREJECTED);
+	ck_assert_int_eq(vault_restore_open(b.data, b.len, k, bad, NULL, &rs, NULL, &err),
+			 -EKEYREJECTED);
 	secret_free(k);
 	secret_free(bad);
 	buf_release(&b);
