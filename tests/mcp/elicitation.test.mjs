@@ -10,7 +10,8 @@
 // nothing run, audited.
 // Run: tests/mcp/node --test tests/mcp/elicitation.test.mjs   (tests/mcp/elicitation.bats does)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { CLIENTS, text } from './lib/clients.mjs';
@@ -153,6 +154,60 @@ describe('v1 SDK: an unanswered question times out', () => {
 		}
 		assert.equal(runsOf('echo late').length, 0);
 		assert.match(deniedOf('echo late')[0].error, /approval timeout/);
+	});
+});
+
+// ---- through the session agent: the relay passes the question; approval_channel: agent ------
+
+/** secretctl in another process, without a terminal; with the password when pw. */
+async function sc(args, { pw = false, input } = {}) {
+	const env = { PATH: process.env.PATH, HOME: process.env.HOME, SECRETCTL_VAULT_DIR: vault.vaultDir };
+	if (pw) env.SECRETCTL_PASSWORD = vault.password;
+	const p = promisify(execFile)('setsid', ['-w', BIN, ...args], { env, encoding: 'utf8' });
+	if (input !== undefined) p.child.stdin.end(input);
+	return (await p).stdout;
+}
+
+describe('v1 SDK through the session agent', () => {
+	const AGENT_ENV = () => ({ SECRETCTL_VAULT_DIR: vault.vaultDir }); // no password
+	after(() => sc(['lock']).catch(() => {}));
+
+	test('elicitation through the relay; approval_channel: agent waits for secretctl approve', async () => {
+		writePolicy(vault, POLICY('always'));
+		await sc(['unlock', '--password-stdin'], { input: `${vault.password}\n` });
+		const asked = [];
+		let s = await CLIENTS.v1.connect({ env: AGENT_ENV(), cwd: vault.dir,
+			elicit: async p => { asked.push(p); return { action: 'accept', content: { decision: 'allow_once' } }; } });
+		try {
+			const r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo via-agent"' });
+			assert.equal(r.isError, undefined, text(r));
+			assert.equal(r.structuredContent.stdout, 'via-agent\n');
+			assert.equal(asked.length, 1);
+		} finally {
+			await s.close();
+		}
+		await sc(['lock']);
+		writePolicy(vault, POLICY('always') + 'approval_channel: agent\n');
+		await sc(['unlock', '--password-stdin'], { input: `${vault.password}\n` });
+		s = await CLIENTS.v1.connect({ env: AGENT_ENV(), cwd: vault.dir,
+			elicit: async p => { asked.push(p); return { action: 'accept', content: { decision: 'allow_once' } }; } });
+		try {
+			const pending = s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo via-approve"' });
+			let w = [];
+			for (let i = 0; i < 75 && !w.length; i++) {
+				w = JSON.parse(await sc(['approvals', '--json']));
+				if (!w.length) await sleep(200);
+			}
+			assert.equal(w.length, 1, 'the question waits in the agent');
+			assert.deepEqual(w[0].argv, ['sh', '-c', 'echo via-approve']);
+			await sc(['approve', String(w[0].id)], { pw: true });
+			const r = await pending;
+			assert.equal(r.isError, undefined, text(r));
+			assert.equal(r.structuredContent.stdout, 'via-approve\n');
+			assert.equal(asked.length, 1, 'the client was not asked');
+		} finally {
+			await s.close();
+		}
 	});
 });
 
