@@ -190,8 +190,7 @@ static int take_answer(struct mcp_approver *a, uint64_t id, char *action, size_t
 	return 0;
 }
 
-static int ask_front(struct mcp_approver *a, const struct broker_approval *ask,
-		     struct reterr *err)
+static int ask_front(struct mcp_approver *a, const struct broker_approval *ask, struct reterr *err)
 {
 	AUTO_BUF struct buf out = BUF_INIT;
 	struct mcp_wire_enc enc;
@@ -364,8 +363,8 @@ static int answer_modern(struct mcp_approver *a, const struct broker_approval *a
 int mcp_approve(void *ctx, const struct broker_approval *ask, struct reterr *err)
 {
 	struct mcp_approver *a = ctx;
-	const struct mcp_wire_field *f = a->call ? mcp_wire_get(a->call, "elicitation", MCP_WK_INT)
-						 : NULL;
+	const struct mcp_wire_field *f =
+		a->call ? mcp_wire_get(a->call, "elicitation", MCP_WK_INT) : NULL;
 	int64_t how = f ? f->i : MCP_ELICIT_NONE;
 	/* A grant lives in the agent; approval_channel: agent keeps every answer behind the
 	 * master password (a same-uid process can start a server of its own whose client
