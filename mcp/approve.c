@@ -372,6 +372,13 @@ int mcp_approve(void *ctx, const struct broker_approval *ask, struct reterr *err
 	if (ask->require_grant || how == MCP_ELICIT_NONE ||
 	    policy_approval_channel(broker_policy(a->b)) == POLICY_CHANNEL_AGENT)
 		return a->agent ? agent_child_approve(a->agent, ask, err) : -ENOSYS;
+	/* A live grant (or an earlier `approve --session`) in the agent spares the question. */
+	if (a->agent) {
+		int r = agent_child_covered(a->agent, ask, err);
+		if (r != -EACCES)
+			return r;
+		*err = (struct reterr)RETERR_INIT;
+	}
 	if (remembered(a, ask))
 		return BROKER_APPROVED_CLIENT;
 	if (how == MCP_ELICIT_FORM)

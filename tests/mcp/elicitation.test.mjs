@@ -172,17 +172,26 @@ describe('v1 SDK through the session agent', () => {
 	const AGENT_ENV = () => ({ SECRETCTL_VAULT_DIR: vault.vaultDir }); // no password
 	after(() => sc(['lock']).catch(() => {}));
 
-	test('elicitation through the relay; approval_channel: agent waits for secretctl approve', async () => {
+	test('elicitation through the relay; a grant spares it; approval_channel: agent waits for secretctl approve', async () => {
 		writePolicy(vault, POLICY('always'));
 		await sc(['unlock', '--password-stdin'], { input: `${vault.password}\n` });
 		const asked = [];
 		let s = await CLIENTS.v1.connect({ env: AGENT_ENV(), cwd: vault.dir,
 			elicit: async p => { asked.push(p); return { action: 'accept', content: { decision: 'allow_once' } }; } });
 		try {
-			const r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo via-agent"' });
+			let r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo via-agent"' });
 			assert.equal(r.isError, undefined, text(r));
 			assert.equal(r.structuredContent.stdout, 'via-agent\n');
 			assert.equal(asked.length, 1);
+			// A live grant spares the question (and counts the run).
+			await sc(['grant', '--runs', '1', 'API_*'], { pw: true });
+			r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo granted"' });
+			assert.equal(r.structuredContent.stdout, 'granted\n', text(r));
+			assert.equal(asked.length, 1, 'the grant answered, not the client');
+			assert.equal(JSON.parse(await sc(['grants', '--json'])).length, 0, 'its one run is used');
+			r = await s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo asked"' });
+			assert.equal(r.structuredContent.stdout, 'asked\n', text(r));
+			assert.equal(asked.length, 2);
 		} finally {
 			await s.close();
 		}
@@ -204,7 +213,7 @@ describe('v1 SDK through the session agent', () => {
 			const r = await pending;
 			assert.equal(r.isError, undefined, text(r));
 			assert.equal(r.structuredContent.stdout, 'via-approve\n');
-			assert.equal(asked.length, 1, 'the client was not asked');
+			assert.equal(asked.length, 2, 'the client was not asked');
 		} finally {
 			await s.close();
 		}
