@@ -50,10 +50,12 @@ START_TEST(test_result_parse)
 	} cases[] = {
 		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"allow_once\"}}", 0, "accept",
 		  "allow_once" },
-		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"allow_session\"}}", 0, "accept",
-		  "allow_session" },
-		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"deny\"}}", 0, "accept", "deny" },
-		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"allow_all\"}}", 0, "accept", "" },
+		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"allow_session\"}}", 0,
+		  "accept", "allow_session" },
+		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"deny\"}}", 0, "accept",
+		  "deny" },
+		{ "{\"action\":\"accept\",\"content\":{\"decision\":\"allow_all\"}}", 0, "accept",
+		  "" },
 		{ "{\"action\":\"accept\",\"content\":{\"decision\":1}}", 0, "accept", "" },
 		{ "{\"action\":\"accept\"}", 0, "accept", "" },
 		{ "{\"action\":\"decline\"}", 0, "decline", "" },
@@ -186,8 +188,9 @@ START_TEST(test_legacy_round_trip)
 		      "\"action\":\"accept\"}}");
 	sess_send(&s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}");
 	ck_assert(!sess_broker_recv(&s, &m, 100));
-	sess_result(&s, w, false, "{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\",\"duration_ms\":"
-				  "1,\"sanitized\":false,\"timed_out\":false,\"truncated\":false}",
+	sess_result(&s, w, false,
+		    "{\"exit_code\":0,\"stdout\":\"\",\"stderr\":\"\",\"duration_ms\":"
+		    "1,\"sanitized\":false,\"timed_out\":false,\"truncated\":false}",
 		    NULL);
 	cJSON *r = sess_read(&s, SESS_TIMEOUT_MS);
 	ck_assert_int_eq(jget(r, "id")->valueint, 1);
@@ -300,7 +303,8 @@ START_TEST(test_modern)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		sess_sendf(&s,
 			   "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"tools/call\",\"params\":{"
-			   "\"name\":\"secret_run\",\"arguments\":" RUN_ARGS ",%s," META_ELICIT "}}",
+			   "\"name\":\"secret_run\",\"arguments\":" RUN_ARGS ",%s," META_ELICIT
+			   "}}",
 			   10 + i, bad[i]);
 		cJSON *er = sess_read(&s, SESS_TIMEOUT_MS);
 		ck_assert_int_eq(jget(er, "error|code")->valueint, MCP_RPC_INVALID_PARAMS);
