@@ -16,6 +16,7 @@
 #include "mcp/mcp-server.h"
 #include "mcp/mcp.h"
 
+#define QUESTION_MAX (64u << 10) /* bytes of the text a client shows the person */
 #define STATE_VERSION 1
 #define NONCE_BYTES 16
 /* version, nonce, expiry (8 bytes), MAC */
@@ -75,7 +76,20 @@ static int question(const struct broker_approval *ask, struct buf *out)
 	outbuf_escaped(&o, ask->why, strlen(ask->why));
 	outbuf_puts(&o, "\nThe values stay in the vault: the command gets them, you and the agent "
 			"do not.");
-	return outbuf_finish(&o);
+	int e = outbuf_finish(&o);
+	/* Never a cut command: the person must see all of it, or nothing runs. */
+	return e == 0 && out->len > QUESTION_MAX ? -E2BIG : e;
+}
+
+/* A question that could not be made. */
+static int unaskable(int e, struct reterr *err)
+{
+	if (e == -E2BIG)
+		return reterr_set(err, -EACCES,
+				  "not approved: the command is too long to show the person (the "
+				  "question may hold at most %u KiB)",
+				  QUESTION_MAX >> 10);
+	return e;
 }
 
 /* What "allow for this session" covers, as the agent keeps it: the program, the keys and the
@@ -198,7 +212,7 @@ static int ask_front(struct mcp_approver *a, const struct broker_approval *ask, 
 	uint64_t id = a->call->id;
 	int e = question(ask, &a->message);
 	if (e < 0)
-		return e;
+		return unaskable(e, err);
 	mcp_wire_begin(&enc, &out, MCP_W_ELICIT, id);
 	mcp_wire_str(&enc, "message", a->message.data, a->message.len);
 	mcp_wire_int(&enc, "timeout", ask->timeout_ms);
@@ -266,7 +280,7 @@ static int issue(struct mcp_approver *a, const struct broker_approval *ask, stru
 	unsigned char tok[STATE_BYTES], nonce[NONCE_BYTES];
 	int e = question(ask, &a->message);
 	if (e < 0)
-		return e;
+		return unaskable(e, err);
 	randombytes_buf(nonce, sizeof(nonce));
 	mac_input(tok, nonce, mono_ms() + ask->timeout_ms);
 	state_mac(a, tok, ask->run_hash, tok + 1 + NONCE_BYTES + 8);

@@ -291,6 +291,9 @@ describe('2026-07-28 requestState attacks (raw JSON lines)', () => {
 			st = await state('sh -c "echo RAW-EXPIRED"');
 			await sleep(1500);
 			await refused('sh -c "echo RAW-EXPIRED"', { requestState: st, ...ALLOW }, /has expired/);
+			// A command too long to show in full is not asked about: refused.
+			await refused('sh', { arguments: { keys: ['API_KEY'], command: 'sh',
+				args: ['-c', 'echo RAW-LONG', ...Array(80).fill('y'.repeat(1000))] } }, /too long to show the person/);
 			// Malformed params are -32602.
 			for (const bad of [{ requestState: 7 }, { requestState: 'x'.repeat(200) }, { inputResponses: [] },
 				{ requestState: st, inputResponses: { approval: { action: 'yes' } } },
@@ -301,7 +304,7 @@ describe('2026-07-28 requestState attacks (raw JSON lines)', () => {
 		} finally {
 			await srv.close();
 		}
-		for (const cmd of ['RAW-FORGED', 'RAW-ALTERED', 'RAW-B', 'RAW-NOANSWER', 'RAW-NOSTATE', 'RAW-EXPIRED', 'RAW-MALFORMED'])
+		for (const cmd of ['RAW-FORGED', 'RAW-ALTERED', 'RAW-B', 'RAW-NOANSWER', 'RAW-NOSTATE', 'RAW-EXPIRED', 'RAW-MALFORMED', 'RAW-LONG'])
 			assert.equal(runsOf(cmd).length, 0, `${cmd} did not run`);
 		assert.equal(runsOf('RAW-OK').length, 1, 'the replay did not run it twice');
 		for (const cmd of ['RAW-OK', 'RAW-FORGED', 'RAW-ALTERED', 'RAW-B', 'RAW-NOANSWER', 'RAW-NOSTATE', 'RAW-EXPIRED'])
