@@ -31,7 +31,9 @@ static int64_t mono_ms(void)
 
 int mcp_approver_init(struct mcp_approver *a, struct broker *b, struct agent_child *agent)
 {
-	*a = (struct mcp_approver){ .b = b, .agent = agent, .front = -1, .message = BUF_INIT };
+	*a = (struct mcp_approver){
+		.b = b, .agent = agent, .front = -1, .sigfd = -1, .message = BUF_INIT
+	};
 	if (sodium_init() < 0)
 		return -EIO;
 	crypto_auth_keygen(a->key);
@@ -234,11 +236,14 @@ static int ask_front(struct mcp_approver *a, const struct broker_approval *ask, 
 					  "not approved: no answer through the MCP client within "
 					  "the approval timeout (%lld s)",
 					  (long long)(ask->timeout_ms / 1000));
-		struct pollfd p = { .fd = a->front, .events = POLLIN };
-		int n = poll(&p, 1, (int)left);
+		struct pollfd p[2] = { { .fd = a->front, .events = POLLIN },
+				       { .fd = a->sigfd, .events = POLLIN } };
+		int n = poll(p, 2, (int)left);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (n <= 0)
+		if (n > 0 && p[1].revents) /* left for the loop to read: it stops the server */
+			return reterr_set(err, -EACCES, "not approved: the server is stopping");
+		if (n <= 0 || !p[0].revents)
 			continue;
 		char tmp[65536];
 		ssize_t got = fd_read(a->front, tmp, sizeof(tmp));

@@ -89,6 +89,7 @@ struct mcp_approver {
 	struct broker *b;
 	struct agent_child *agent; /* the session agent's child, or NULL (the password unlocked) */
 	int front;		   /* the front's socket (blocking) */
+	int sigfd;		   /* the loop's signalfd: a stop signal ends a wait (-1 none) */
 	struct buf *in;		   /* bytes from the front not handled yet (the loop's buffer) */
 	const struct mcp_wire_msg *call; /* the call being served (set around mcp_run_start) */
 	/* Set by the hook when the question goes back to a 2026-07-28 client: the question and

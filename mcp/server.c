@@ -427,6 +427,7 @@ static int progress_due(struct server *s, int64_t now)
 static int loop(struct server *s)
 {
 	int64_t deadline = 0;
+	s->ap.sigfd = s->sigfd; /* a stop signal also ends a wait for an approval */
 	for (;;) {
 		if (s->stopping && s->nruns == 0)
 			return 0;

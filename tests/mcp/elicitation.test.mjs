@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import readline from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { CLIENTS, text } from './lib/clients.mjs';
-import { BIN, auditLog, findLeaks, haystacks, makeVault, sleep, wire, writePolicy } from './lib/harness.mjs';
+import { BIN, auditLog, findLeaks, haystacks, makeVault, sleep, waitFor, wire, writePolicy } from './lib/harness.mjs';
 
 const VALUE = 'elicitation-test-value-5f3a9c1e7b';
 const POLICY = approval => `version: 1\nallowed_commands: [sh]\ncommands:\n  - match: sh\n    approval: ${approval}\n`;
@@ -154,6 +154,25 @@ describe('v1 SDK: an unanswered question times out', () => {
 		}
 		assert.equal(runsOf('echo late').length, 0);
 		assert.match(deniedOf('echo late')[0].error, /approval timeout/);
+	});
+});
+
+describe('v1 SDK: SIGTERM while a question waits', () => {
+	test('the server stops at once (status 0), the run denied and recorded', async () => {
+		writePolicy(vault, POLICY('always'));
+		let asked = 0;
+		const { s } = await connect(CLIENTS.v1, () => { asked++; return new Promise(() => {}); });
+		const rec = wire.procs.find(p => p.pid === s.pid);
+		const pending = s.call('secret_run', { keys: ['API_KEY'], command: 'sh -c "echo stopped"' }).catch(e => e);
+		assert.ok(await waitFor(() => asked === 1, 10000) >= 0, 'the client was asked');
+		process.kill(s.pid, 'SIGTERM');
+		const took = await waitFor(() => rec.exit !== null, 5000);
+		assert.ok(took >= 0 && took < 3000, `stopped in ${took} ms`);
+		assert.deepEqual(rec.exit, { code: 0, signal: null });
+		await pending;
+		await s.close().catch(() => {});
+		assert.equal(runsOf('echo stopped').length, 0);
+		assert.match(deniedOf('echo stopped')[0].error, /the server is stopping/);
 	});
 });
 
