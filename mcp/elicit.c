@@ -27,47 +27,58 @@ static const struct {
 	{ "deny", "Deny" },
 };
 
-struct cJSON *mcp_elicit_params(const char *message, size_t len)
+/* The one property: a titled single-select enum (2025-11-25 on: oneOf of const and title), or
+ * for a 2025-06-18 client the form it knows (enum with enumNames). */
+static bool add_decision(cJSON *props, bool legacy)
 {
+	cJSON *dec = cJSON_AddObjectToObject(props, "decision"), *v, *names = NULL;
+	if (!dec || !cJSON_AddStringToObject(dec, "type", "string") ||
+	    !cJSON_AddStringToObject(dec, "title", "Decision") ||
+	    !cJSON_AddStringToObject(dec, "description",
+				     "Run the command above with the named secrets?") ||
+	    !(v = cJSON_AddArrayToObject(dec, legacy ? "enum" : "oneOf")) ||
+	    (legacy && !(names = cJSON_AddArrayToObject(dec, "enumNames"))))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
+		cJSON *c = legacy ? cJSON_CreateString(choices[i].value) : cJSON_CreateObject();
+		if (!c)
+			return false;
+		cJSON_AddItemToArray(v, c);
+		if (legacy ? !cJSON_AddItemToArray(names, cJSON_CreateString(choices[i].title))
+			   : !cJSON_AddStringToObject(c, "const", choices[i].value) ||
+				     !cJSON_AddStringToObject(c, "title", choices[i].title))
+			return false;
+	}
+	return true;
+}
+
+struct cJSON *mcp_elicit_params(const char *message, size_t len, enum mcp_proto proto)
+{
+	bool legacy = proto < MCP_PROTO_2025_11_25;
 	struct buf text = BUF_INIT;
-	cJSON *p = cJSON_CreateObject(), *schema, *props, *dec, *one, *req;
+	cJSON *p = cJSON_CreateObject(), *schema, *props, *req;
 	if (!p || mcp_utf8_clean(message, len, &text) < 0 ||
-	    !cJSON_AddStringToObject(p, "mode", "form") ||
+	    (!legacy && !cJSON_AddStringToObject(p, "mode", "form")) ||
 	    !cJSON_AddStringToObject(p, "message", text.data ? text.data : "") ||
 	    !(schema = cJSON_AddObjectToObject(p, "requestedSchema")) ||
 	    !cJSON_AddStringToObject(schema, "type", "object") ||
 	    !(props = cJSON_AddObjectToObject(schema, "properties")) ||
-	    !(dec = cJSON_AddObjectToObject(props, "decision")) ||
-	    !cJSON_AddStringToObject(dec, "type", "string") ||
-	    !cJSON_AddStringToObject(dec, "title", "Decision") ||
-	    !cJSON_AddStringToObject(dec, "description",
-				     "Run the command above with the named secrets?") ||
-	    !(one = cJSON_AddArrayToObject(dec, "oneOf")))
-		goto fail;
-	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
-		cJSON *c = cJSON_CreateObject();
-		if (!c)
-			goto fail;
-		cJSON_AddItemToArray(one, c);
-		if (!cJSON_AddStringToObject(c, "const", choices[i].value) ||
-		    !cJSON_AddStringToObject(c, "title", choices[i].title))
-			goto fail;
+	    !add_decision(props, legacy) ||
+	    !(req = cJSON_CreateStringArray((const char *[]){ "decision" }, 1))) {
+		buf_release(&text);
+		cJSON_Delete(p);
+		return NULL;
 	}
-	if (!(req = cJSON_CreateStringArray((const char *[]){ "decision" }, 1)))
-		goto fail;
 	cJSON_AddItemToObject(schema, "required", req);
 	buf_release(&text);
 	return p;
-fail:
-	buf_release(&text);
-	cJSON_Delete(p);
-	return NULL;
 }
 
 struct cJSON *mcp_elicit_input_required(const char *message, size_t len, const char *state,
 					size_t state_len)
 {
-	cJSON *res = cJSON_CreateObject(), *reqs, *ask, *params = mcp_elicit_params(message, len);
+	cJSON *res = cJSON_CreateObject(), *reqs, *ask,
+	      *params = mcp_elicit_params(message, len, MCP_PROTO_2026_07_28);
 	struct buf st = BUF_INIT;
 	if (!res || !params || mcp_utf8_clean(state, state_len, &st) < 0 ||
 	    !cJSON_AddStringToObject(res, "resultType", "input_required") ||

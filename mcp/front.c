@@ -260,7 +260,8 @@ static int do_initialize(struct mcp_front *f, const struct req *r)
 	    !cJSON_AddStringToObject(res, "instructions", INSTRUCTIONS))
 		goto nomem;
 	f->session = p;
-	f->elicit_form = mcp_elicit_form_declared(caps);
+	/* Elicitation exists from 2025-06-18. */
+	f->elicit_form = p >= MCP_PROTO_2025_06_18 && mcp_elicit_form_declared(caps);
 	return reply_result(f, r->id, false, res);
 nomem:
 	cJSON_Delete(res);
@@ -857,7 +858,8 @@ static int broker_elicit(struct mcp_front *f, const struct mcp_wire_msg *m)
 		return send_answer(f, c->wire_id, "error", "");
 	c->asking = ++f->next_ask;
 	snprintf(id, sizeof(id), ASK_PREFIX "%llu", (unsigned long long)c->asking);
-	cJSON *req = cJSON_CreateObject(), *params = mcp_elicit_params(msg->str, msg->len);
+	cJSON *req = cJSON_CreateObject(),
+	      *params = mcp_elicit_params(msg->str, msg->len, c->proto);
 	if (!req || !params || !cJSON_AddStringToObject(req, "jsonrpc", "2.0") ||
 	    !cJSON_AddStringToObject(req, "id", id) ||
 	    !cJSON_AddStringToObject(req, "method", "elicitation/create")) {

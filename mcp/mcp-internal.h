@@ -234,10 +234,10 @@ struct mcp_call_approval {
 /* Whether client capabilities caps declare form elicitation: "elicitation" is {} or has
  * "form" ({"url": {}} alone does not). */
 bool mcp_elicit_form_declared(const struct cJSON *caps);
-/* The params of an elicitation/create request asking message (mode form; requestedSchema:
- * one required string property "decision", oneOf allow_once / allow_session / deny with
- * titles). NULL on ENOMEM. */
-struct cJSON *mcp_elicit_params(const char *message, size_t len);
+/* The params of an elicitation/create request asking message in revision proto (mode form;
+ * requestedSchema: one required string property "decision", oneOf allow_once / allow_session /
+ * deny with titles; for 2025-06-18, no mode and enum with enumNames). NULL on ENOMEM. */
+struct cJSON *mcp_elicit_params(const char *message, size_t len, enum mcp_proto proto);
 /* A 2026-07-28 tools/call result asking that question: resultType input_required,
  * inputRequests.approval (elicitation/create) and requestState. NULL on ENOMEM. */
 struct cJSON *mcp_elicit_input_required(const char *message, size_t len, const char *state,

@@ -78,7 +78,7 @@ END_TEST
 
 START_TEST(test_form_params)
 {
-	cJSON *p = mcp_elicit_params("run \xff this?", 11);
+	cJSON *p = mcp_elicit_params("run \xff this?", 11, MCP_PROTO_2025_11_25);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(jstr(p, "mode"), "form");
 	ck_assert_str_eq(jstr(p, "message"), "run \xef\xbf\xbd this?"); /* cleaned UTF-8 */
@@ -92,20 +92,34 @@ START_TEST(test_form_params)
 	ck_assert_str_eq(jstr(cJSON_GetArrayItem(one, 2), "const"), "deny");
 	ck_assert_ptr_nonnull(jstr(cJSON_GetArrayItem(one, 1), "title"));
 	cJSON_Delete(p);
+	/* 2025-06-18 clients know enum with enumNames, and no mode. */
+	p = mcp_elicit_params("q", 1, MCP_PROTO_2025_06_18);
+	ck_assert_ptr_null(jget(p, "mode"));
+	ck_assert(jeq(jget(p, "requestedSchema|properties|decision|enum"),
+		      "[\"allow_once\",\"allow_session\",\"deny\"]"));
+	ck_assert_int_eq(
+		cJSON_GetArraySize(jget(p, "requestedSchema|properties|decision|enumNames")), 3);
+	ck_assert_ptr_null(jget(p, "requestedSchema|properties|decision|oneOf"));
+	cJSON_Delete(p);
 }
 END_TEST
 
-static void init_with(struct session *s, const char *caps)
+static void init_version(struct session *s, const char *version, const char *caps)
 {
 	sess_sendf(s,
 		   "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
-		   "\"protocolVersion\":\"2025-11-25\",\"capabilities\":%s,"
+		   "\"protocolVersion\":\"%s\",\"capabilities\":%s,"
 		   "\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}",
-		   caps);
+		   version, caps);
 	cJSON *r = sess_read(s, SESS_TIMEOUT_MS);
 	ck_assert_ptr_nonnull(r);
 	cJSON_Delete(r);
 	sess_send(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+}
+
+static void init_with(struct session *s, const char *caps)
+{
+	init_version(s, "2025-11-25", caps);
 }
 
 static uint64_t run_call(struct session *s, int id, struct mcp_wire_msg *m)
@@ -242,6 +256,25 @@ START_TEST(test_legacy_without_capability)
 	send_elicit(&s, w); /* a broker that asks anyway gets "error" at once */
 	expect_answer(&s, w, "error", "");
 	ck_assert(sess_quiet(&s, 50));
+	ck_assert_int_eq(sess_finish(&s), 0);
+	sess_release(&s);
+	/* Before 2025-06-18 there is no elicitation, whatever the capabilities say. */
+	sess_start(&s, true);
+	init_version(&s, "2025-03-26", "{\"elicitation\":{}}");
+	run_call(&s, 1, &m);
+	ck_assert_ptr_null(mcp_wire_get(&m, "elicitation", MCP_WK_INT));
+	ck_assert_int_eq(sess_finish(&s), 0);
+	sess_release(&s);
+	/* 2025-06-18: asked, with the enum form that revision knows. */
+	sess_start(&s, true);
+	init_version(&s, "2025-06-18", "{\"elicitation\":{}}");
+	w = run_call(&s, 1, &m);
+	ck_assert_int_eq(mcp_wire_get(&m, "elicitation", MCP_WK_INT)->i, MCP_ELICIT_FORM);
+	send_elicit(&s, w);
+	cJSON *q = sess_read(&s, SESS_TIMEOUT_MS);
+	ck_assert_str_eq(jstr(q, "method"), "elicitation/create");
+	ck_assert_ptr_nonnull(jget(q, "params|requestedSchema|properties|decision|enumNames"));
+	cJSON_Delete(q);
 	ck_assert_int_eq(sess_finish(&s), 0);
 	sess_release(&s);
 }
