@@ -119,6 +119,7 @@ enum agent_tag {
 	AGENT_T_USED,	 /* runs let through */
 	AGENT_T_ALL,
 	AGENT_T_COUNT,
+	AGENT_T_NO_WAIT, /* ASK: 1 answer from grants and earlier answers only; never queue it */
 };
 
 struct agent_field {

@@ -138,6 +138,11 @@ enum agent_verdict {
  * ask->timeout_ms passes. 0 allowed; -EACCES denied or timed out (err says which); -EPIPE the
  * agent is gone. Blocks. */
 int agent_child_approve(void *ctx, const struct broker_approval *ask, struct reterr *err);
+/* The same question, answered at once from what the agent holds: a live grant that covers the
+ * run (it counts as used) or an earlier "allow for this session" answer. 0 covered; -EACCES
+ * not covered (nobody is asked); -EPIPE the agent is gone. */
+int agent_child_covered(struct agent_child *c, const struct broker_approval *ask,
+			struct reterr *err);
 
 /* A waiting approval as `secretctl approvals` shows it. Strings are untrusted text (an agent
  * wrote the command): escape them before printing. */

@@ -51,9 +51,9 @@ static int wait_answer(struct agent_child *c, int64_t serial, int timeout_ms, st
 	}
 }
 
-int agent_child_approve(void *ctx, const struct broker_approval *ask, struct reterr *err)
+static int ask_agent(struct agent_child *c, const struct broker_approval *ask, bool no_wait,
+		     struct reterr *err)
 {
-	struct agent_child *c = ctx;
 	AUTO_BUF struct buf req = BUF_INIT;
 	struct agent_enc e;
 	int64_t serial = ++ask_serial;
@@ -71,6 +71,8 @@ int agent_child_approve(void *ctx, const struct broker_approval *ask, struct ret
 	agent_enc_cstr(&e, AGENT_T_PROFILE, ask->profile);
 	agent_enc_int(&e, AGENT_T_NETWORK, ask->deny_network);
 	agent_enc_int(&e, AGENT_T_TIMEOUT, ask->timeout_ms);
+	if (no_wait)
+		agent_enc_int(&e, AGENT_T_NO_WAIT, 1);
 	int r = agent_enc_end(&e);
 	if (r == 0 && req.len > AGENT_DGRAM_MAX)
 		r = -E2BIG;
@@ -79,6 +81,17 @@ int agent_child_approve(void *ctx, const struct broker_approval *ask, struct ret
 	if ((r = agent_send(c->ctl, &req, NULL, 0)) < 0)
 		return reterr_set(err, -EPIPE, "the session agent is gone: %s", strerror(-r));
 	return wait_answer(c, serial, (int)ask->timeout_ms + AGENT_ASK_GRACE_MS, err);
+}
+
+int agent_child_approve(void *ctx, const struct broker_approval *ask, struct reterr *err)
+{
+	return ask_agent(ctx, ask, false, err);
+}
+
+int agent_child_covered(struct agent_child *c, const struct broker_approval *ask,
+			struct reterr *err)
+{
+	return ask_agent(c, ask, true, err);
 }
 
 void agent_pending_info_release(struct agent_pending_info *p)

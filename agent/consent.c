@@ -117,6 +117,8 @@ void agent_consent_ask(struct agent_state *a, struct agent_conn_slot *c, const s
 	if (remembered(a, c, (enum policy_approval)level, what))
 		return answer(c, serial, AGENT_ALLOW_ONCE,
 			      "allowed earlier (approve --session) for this program and keys");
+	if (agent_msg_int(m, AGENT_T_NO_WAIT, 0))
+		return answer(c, serial, AGENT_DENY, "no grant or earlier answer covers this run");
 	struct agent_pending *p = NULL;
 	for (size_t i = 0; i < AGENT_PENDING_MAX && !p; i++)
 		if (!a->pending[i].id)

@@ -47,6 +47,8 @@ struct broker_run {
 	/* what decide and prepare worked out */
 	bool judged;
 	bool consent_denied; /* refused for want of approval or grant: audited as secret.run_denied */
+	bool consent_pending;	  /* the question went back to the client (-EAGAIN): not audited */
+	const char *approved_via; /* "agent" or "elicitation" when the person approved; static */
 	struct policy_decision decision;
 	struct broker_item *items;
 	size_t nitems, cap;
@@ -89,6 +91,11 @@ typedef const struct secret *(*broker_lookup_fn)(void *ctx, const char *name, si
  * (*ret_mem) and a malloc'd pointer vector into it (*ret_argv). */
 int broker_cmdline_expand(const char *line, char *const *argv, broker_lookup_fn lookup, void *ctx,
 			  struct secret **ret_mem, char ***ret_argv, struct reterr *err);
+
+/* approval.c: the digest of run r injecting the stored keys keys (sorted, unique, NULL-terminated)
+ * at approval level level (broker_approval.run_hash). Pure. */
+void broker_run_hash(const struct broker_run *r, char *const *keys, int level,
+		     unsigned char out[BROKER_RUN_HASH_BYTES]);
 
 /* run.c: append a warning for the caller to show (copied). */
 int broker_run_warn(struct broker_run *r, const char *fmt, ...)

@@ -25,6 +25,9 @@
 
 struct broker;
 
+/* The digest of a run as the broker will make it (broker_approval.run_hash). */
+#define BROKER_RUN_HASH_BYTES 32
+
 /* What the person is asked to approve (docs/policy.md "Approvals"): everything borrowed, for the
  * length of the call. Holds no value: nothing is decrypted yet. */
 struct broker_approval {
@@ -39,6 +42,18 @@ struct broker_approval {
 	const char *profile;	    /* "standard", "strict", "off" */
 	bool deny_network;
 	int64_t timeout_ms; /* how long to wait for an answer */
+	/* A keyed-free digest (BLAKE2b) of everything the run will use and the question shows:
+	 * source, argv, program, keys, the variables' alias and prefix, the bindings key, the
+	 * sandbox (profile, network, timeout, output and memory caps, writable paths, sockets),
+	 * the working directory and the approval level. Two runs with the same digest are the
+	 * same run (a stateless answer is bound to it: mcp/approve.c). */
+	unsigned char run_hash[BROKER_RUN_HASH_BYTES];
+};
+
+/* What the approval hook (broker_opts.approve) returns besides -errno. */
+enum {
+	BROKER_APPROVED = 0,	    /* approved by the session agent (an answer or a grant) */
+	BROKER_APPROVED_CLIENT = 1, /* approved through the MCP client (elicitation): audited so */
 };
 
 struct broker_opts {
@@ -65,10 +80,14 @@ struct broker_opts {
 	uint64_t default_max_output;
 	/* Ask the person when the policy wants a run approved (policy_approval_for) or its keys
 	 * need a grant (policy_requires_grant): called once the keys are named and checked,
-	 * before any value is decrypted. 0 approved (or a live grant covers it); -EACCES refused
-	 * (err says why: denied, timed out, no grant, no one to ask); another -errno a failure.
-	 * NULL: such a run is refused, naming the session agent as the way to ask. Either
-	 * refusal is audited as secret.run_denied with the reason. */
+	 * before any value is decrypted. BROKER_APPROVED (or a live grant covers it) or
+	 * BROKER_APPROVED_CLIENT (the run's secret.run record says "approved_via"); -EACCES
+	 * refused (err says why: denied, timed out, no grant, no one to ask); -EAGAIN the
+	 * question went back to the client, which repeats the call with the answer (MCP
+	 * 2026-07-28 input_required: the run stops here and nothing is audited); -ENOSYS no one
+	 * to ask here (as for a NULL hook); another -errno a failure. NULL: such a run is
+	 * refused, naming the session agent as the way to ask. Either refusal is audited as
+	 * secret.run_denied with the reason. */
 	int (*approve)(void *ctx, const struct broker_approval *ask, struct reterr *err);
 	void *approve_ctx;
 };

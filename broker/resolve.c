@@ -374,14 +374,22 @@ static int approve(struct broker_run *r, const struct wants *w, struct reterr *e
 		.deny_network = r->sandbox.deny_network,
 		.timeout_ms = policy_approval_timeout_ms(r->b->policy),
 	};
-	if (r->b->approve)
-		e = r->b->approve(r->b->approve_ctx, &ask, err);
-	else if (grant)
+	broker_run_hash(r, keys, (int)level, ask.run_hash);
+	e = r->b->approve ? r->b->approve(r->b->approve_ctx, &ask, err) : -ENOSYS;
+	if (e >= 0) {
+		r->approved_via = e == BROKER_APPROVED_CLIENT ? "elicitation" : "agent";
+		return 0;
+	}
+	if (e == -EAGAIN) {
+		r->consent_pending = true; /* asked again with the answer: no record now */
+		return e;
+	}
+	if (e == -ENOSYS && grant)
 		e = reterr_set(err, -EACCES,
 			       "%s; grants live in the session agent: run 'secretctl unlock', then "
 			       "'secretctl grant' (see 'man secretctl-grant')",
 			       gwhy);
-	else
+	else if (e == -ENOSYS)
 		e = reterr_set(err, -EACCES,
 			       "this run needs the person's approval (%s), which is asked through "
 			       "the session agent: run 'secretctl unlock' (see 'man "

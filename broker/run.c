@@ -555,7 +555,7 @@ int broker_run_prepare(struct broker_run *r, struct reterr *err)
 	broker_items_free(r);
 	return 0;
 refuse:
-	if (command)
+	if (command && !r->consent_pending)
 		broker_run_audit_refusal(r, r->consent_denied ? "secret.run_denied" : "secret.run",
 					 err ? err->msg : strerror(-e));
 	broker_items_free(r);
@@ -739,6 +739,8 @@ static int audit_detail(const struct broker_run *r, const struct broker_result *
 		outbuf_json_cstr(&o, r->decision.rule);
 		outbuf_puts(&o, ",");
 	}
+	if (r->approved_via)
+		outbuf_printf(&o, "\"approved_via\":\"%s\",", r->approved_via);
 	outbuf_puts(&o, "\"protections\":[");
 	bool first = true;
 	for (unsigned bit = 1; bit && bit <= SUP_PROT_LAST; bit <<= 1) {

@@ -16,28 +16,6 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-/* A word as a shell would need it quoted; every non-printable byte as \xNN. */
-static void out_word(struct outbuf *o, const char *w)
-{
-	bool plain = *w != '\0';
-	for (const char *p = w; *p && plain; p++)
-		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			       "_-./=:,@%+",
-			       *p) != NULL;
-	if (plain) {
-		outbuf_escaped(o, w, strlen(w));
-		return;
-	}
-	outbuf_puts(o, "'");
-	for (const char *p = w; *p; p++) {
-		if (*p == '\'')
-			outbuf_puts(o, "'\\''");
-		else
-			outbuf_escaped(o, p, 1);
-	}
-	outbuf_puts(o, "'");
-}
-
 static void text_one(struct outbuf *o, const struct agent_pending_info *p)
 {
 	char waited[32], left[32];
@@ -49,7 +27,7 @@ static void text_one(struct outbuf *o, const struct agent_pending_info *p)
 	for (size_t i = 0; p->argv && p->argv[i]; i++) {
 		if (i)
 			outbuf_puts(o, " ");
-		out_word(o, p->argv[i]);
+		outbuf_shell_word(o, p->argv[i]);
 	}
 	outbuf_puts(o, "\n  program: ");
 	outbuf_escaped(o, p->program, strlen(p->program));

@@ -235,6 +235,12 @@ static bool print_text(const struct policy *p, const struct policy_decision *d,
 		policy_approval_for(p, d, o->keys, o->keys ? strv_len(o->keys) : 0, why);
 	printf("%-12s %s%s%s%s\n", "approval:", policy_approval_name(a), *why ? " (" : "", why,
 	       *why ? ")" : "");
+	if (a != POLICY_APPROVAL_NEVER)
+		printf("%-12s %s\n", "asked via:",
+		       policy_approval_channel(p) == POLICY_CHANNEL_AGENT
+			       ? "the session agent (approval_channel: agent)"
+			       : "the MCP client's elicitation when it offers one, else the "
+				 "session agent (approval_channel: client)");
 	printf("%-12s %s\n", "policy:", pshown ? pshown : "?");
 	free(shown);
 	free(pshown);
@@ -334,6 +340,8 @@ static int print_json(const struct policy *p, const struct policy_decision *d,
 		cJSON_AddStringToObject(j, "approval", policy_approval_name(a));
 		cJSON_AddItemToObject(j, "approval_rule",
 				      *why ? cJSON_CreateString(why) : cJSON_CreateNull());
+		cJSON_AddStringToObject(j, "approval_channel",
+					policy_approval_channel_name(policy_approval_channel(p)));
 		cJSON_AddItemToObject(j, "sandbox", json_sandbox(&d->sandbox));
 		cJSON_AddStringToObject(j, "policy", ppath ? ppath : "?");
 		cJSON_AddBoolToObject(j, "allowed", ok);

@@ -229,6 +229,10 @@ void outbuf_json_strv(struct outbuf *o, char *const *v);
  * UTF-8 is shown as text, except C1 controls and invisible characters that reorder or hide
  * text (bidi controls, zero-width characters, separators), whose bytes stay \xNN. */
 void outbuf_escaped(struct outbuf *o, const void *p, size_t n);
+/* A command word as a shell would need it quoted ('...' unless it is made of safe characters
+ * only), every byte outbuf_escaped would escape as \xNN (`secretctl approvals`, MCP
+ * elicitation). */
+void outbuf_shell_word(struct outbuf *o, const char *w);
 void outbuf_set_utf8_text(bool on);
 /* Flush and wipe. 0 or the first error. */
 int outbuf_finish(struct outbuf *o);

@@ -256,6 +256,27 @@ void outbuf_json_strv(struct outbuf *o, char *const *v)
 
 static bool text_utf8; /* outbuf_set_utf8_text */
 
+void outbuf_shell_word(struct outbuf *o, const char *w)
+{
+	bool plain = *w != '\0';
+	for (const char *p = w; *p && plain; p++)
+		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			       "_-./=:,@%+",
+			       *p) != NULL;
+	if (plain) {
+		outbuf_escaped(o, w, strlen(w));
+		return;
+	}
+	outbuf_puts(o, "'");
+	for (const char *p = w; *p; p++) {
+		if (*p == '\'')
+			outbuf_puts(o, "'\\''");
+		else
+			outbuf_escaped(o, p, 1);
+	}
+	outbuf_puts(o, "'");
+}
+
 void outbuf_set_utf8_text(bool on)
 {
 	text_utf8 = on;

@@ -16,6 +16,9 @@
 #include "mcp/mcp-internal.h"
 
 #define SERVER_NAME "secretctl"
+#define META_VERSION "io.modelcontextprotocol/protocolVersion"
+#define META_CAPS "io.modelcontextprotocol/clientCapabilities"
+#define META_INFO "io.modelcontextprotocol/clientInfo"
 #define LIST_TTL_MS 3600000 /* tools/list and server/discover: the list is fixed per binary */
 #define INSTRUCTIONS                                                                           \
 	"secretctl keeps secrets in a local vault and lets you use them without seeing them. " \
@@ -34,6 +37,7 @@ struct call {
 	bool modern;
 	bool progressed;
 	double progress; /* the last progress sent */
+	uint64_t asking; /* n of our elicitation/create "secretctl-approval-<n>" waiting, or 0 */
 };
 
 enum broker_state {
@@ -59,6 +63,8 @@ struct mcp_front {
 	struct buf out;	    /* scratch: one line to the client */
 	struct buf wire;    /* scratch: one message to the broker */
 	bool folder_writes; /* the policy offers the tools that change folders (READY says) */
+	bool elicit_form;   /* initialize declared form elicitation (2025 handshake era) */
+	uint64_t next_ask;  /* our elicitation/create requests so far */
 };
 
 /* One request being handled. */
@@ -125,8 +131,9 @@ static int decorate(struct mcp_front *f, cJSON *result)
 	cJSON *meta = cJSON_AddObjectToObject(result, "_meta");
 	cJSON *info =
 		meta ? cJSON_AddObjectToObject(meta, "io.modelcontextprotocol/serverInfo") : NULL;
-	if (!cJSON_AddStringToObject(result, "resultType", "complete") || !info ||
-	    !cJSON_AddStringToObject(info, "name", SERVER_NAME) ||
+	if ((!cJSON_HasObjectItem(result, "resultType") &&
+	     !cJSON_AddStringToObject(result, "resultType", "complete")) ||
+	    !info || !cJSON_AddStringToObject(info, "name", SERVER_NAME) ||
 	    !cJSON_AddStringToObject(info, "version", f->version))
 		return -ENOMEM;
 	return 0;
@@ -156,6 +163,9 @@ static int send_wire(struct mcp_front *f)
 }
 
 /* ---- calls in flight ---------------------------------------------------------------------- */
+
+static int ask_withdraw(struct mcp_front *f, struct call *c);
+static int client_response(struct mcp_front *f, const cJSON *msg, const cJSON *id);
 
 static struct call *call_by_wire(struct mcp_front *f, uint64_t wire_id)
 {
@@ -250,6 +260,8 @@ static int do_initialize(struct mcp_front *f, const struct req *r)
 	    !cJSON_AddStringToObject(res, "instructions", INSTRUCTIONS))
 		goto nomem;
 	f->session = p;
+	/* Elicitation exists from 2025-06-18. */
+	f->elicit_form = p >= MCP_PROTO_2025_06_18 && mcp_elicit_form_declared(caps);
 	return reply_result(f, r->id, false, res);
 nomem:
 	cJSON_Delete(res);
@@ -349,11 +361,23 @@ static int do_tools_call(struct mcp_front *f, const struct req *r)
 				   "Invalid Request: this id belongs to a request still in flight",
 				   NULL);
 
+	/* How the person can be asked about a run: per request in 2026-07-28 (its answer comes
+	 * back in this request), per connection in the handshake era. */
+	struct mcp_call_approval ap = { 0 };
+	if (r->modern) {
+		const cJSON *caps = cJSON_GetObjectItemCaseSensitive(r->meta, META_CAPS);
+		ap.elicitation =
+			mcp_elicit_form_declared(caps) ? MCP_ELICIT_INPUT : MCP_ELICIT_NONE;
+		if (mcp_elicit_call_params(r->params, &ap, &err) < 0)
+			return reply_err(f, r->id, &err);
+	} else if (f->elicit_form) {
+		ap.elicitation = MCP_ELICIT_FORM;
+	}
 	/* The wire id is taken only when the call is sent. */
 	uint64_t wire_id = f->next_wire + 1;
 	buf_reset(&f->wire);
-	int e = mcp_tool_encode_call(t, cJSON_IsObject(args) ? args : NULL, token != NULL, wire_id,
-				     &f->wire, &err);
+	int e = mcp_tool_encode_call(t, cJSON_IsObject(args) ? args : NULL, token != NULL, &ap,
+				     wire_id, &f->wire, &err);
 	if (e < 0)
 		return reply_err(f, r->id, &err);
 
@@ -418,10 +442,6 @@ static const struct method *find_method(const char *name)
 			return &methods[i];
 	return NULL;
 }
-
-#define META_VERSION "io.modelcontextprotocol/protocolVersion"
-#define META_CAPS "io.modelcontextprotocol/clientCapabilities"
-#define META_INFO "io.modelcontextprotocol/clientInfo"
 
 /* A request with 2026-07-28 _meta: check its version and the required fields. */
 static int check_modern(struct mcp_front *f, struct req *r, const cJSON *version)
@@ -531,6 +551,10 @@ static int handle_notification(struct mcp_front *f, const struct mcp_rpc *rpc)
 		struct mcp_wire_enc e;
 		buf_reset(&f->wire);
 		mcp_wire_begin(&e, &f->wire, MCP_W_CANCEL, c->wire_id);
+		if (ask_withdraw(f, c) < 0) {
+			call_drop(f, c);
+			return -EPIPE;
+		}
 		call_drop(f, c);
 		if (mcp_wire_end(&e) < 0)
 			return 0;
@@ -572,7 +596,7 @@ static int handle_message(struct mcp_front *f, const cJSON *msg)
 	switch (rpc.kind) {
 	case MCP_RPC_REQUEST: return handle_request(f, &rpc);
 	case MCP_RPC_NOTIFICATION: return handle_notification(f, &rpc);
-	case MCP_RPC_RESPONSE: break; /* we send no requests: nothing waits for an answer */
+	case MCP_RPC_RESPONSE: return client_response(f, msg, id);
 	}
 	return 0;
 }
@@ -738,15 +762,62 @@ int mcp_front_ready(struct mcp_front *f, const char *version, size_t version_len
 
 /* ---- broker messages ---------------------------------------------------------------------- */
 
+#define ASK_PREFIX "secretctl-approval-"
+
+/* Our elicitation/create for call c is moot (its call was answered: the broker gave up
+ * waiting, or the client went on): tell the client, and forget it, so that a late answer finds
+ * nothing to answer. */
+static int ask_withdraw(struct mcp_front *f, struct call *c)
+{
+	char id[48];
+	if (!c->asking)
+		return 0;
+	snprintf(id, sizeof(id), ASK_PREFIX "%llu", (unsigned long long)c->asking);
+	c->asking = 0;
+	cJSON *params = cJSON_CreateObject();
+	if (!params || !cJSON_AddStringToObject(params, "requestId", id) ||
+	    !cJSON_AddStringToObject(params, "reason", "the approval is no longer needed")) {
+		cJSON_Delete(params);
+		return sent(-ENOMEM);
+	}
+	return sent(send_json(f, mcp_rpc_notification("notifications/cancelled", params)));
+}
+
+/* A run waits for the person (2026-07-28): answer with the question and the broker's
+ * requestState; the client repeats the call with both. */
+static int input_required(struct mcp_front *f, struct call *c, const struct mcp_wire_msg *m)
+{
+	const struct mcp_wire_field *msg = mcp_wire_get(m, "message", MCP_WK_STR);
+	const struct mcp_wire_field *st = mcp_wire_get(m, "request_state", MCP_WK_STR);
+	if (!c->modern || !msg || !st) {
+		mcp_log("%s: an input_required result for a call that cannot take one",
+			mcp_tool_name(c->tool));
+		return reply_error(f, c->id, MCP_RPC_INTERNAL_ERROR,
+				   "Internal error: the broker sent an unusable result", NULL);
+	}
+	return reply_result(f, c->id, true,
+			    mcp_elicit_input_required(msg->str, msg->len, st->str, st->len));
+}
+
 static int broker_result(struct mcp_front *f, const struct mcp_wire_msg *m)
 {
 	struct call *c = call_by_wire(f, m->id);
+	const struct mcp_wire_field *ir = mcp_wire_get(m, "input_required", MCP_WK_BOOL);
 	struct mcp_rpc_err err = { 0 };
 	cJSON *res = NULL;
 	int r;
 
 	if (!c)
 		return 0; /* cancelled: no answer */
+	if ((r = ask_withdraw(f, c)) < 0) {
+		call_drop(f, c);
+		return r;
+	}
+	if (ir && ir->b) {
+		r = input_required(f, c, m);
+		call_drop(f, c);
+		return r;
+	}
 	/* Room for the envelope: id (at most MCP_JSON_ID_MAX bytes, escaped) and _meta. */
 	int e = mcp_tool_result(c->tool, c->proto, m, MCP_RESPONSE_MAX - 4096, &res, &err);
 	if (e == -EPROTO) {
@@ -758,6 +829,72 @@ static int broker_result(struct mcp_front *f, const struct mcp_wire_msg *m)
 	}
 	call_drop(f, c);
 	return r;
+}
+
+/* Tell the broker what the client answered to the question about call c. */
+static int send_answer(struct mcp_front *f, uint64_t wire_id, const char *action,
+		       const char *decision)
+{
+	struct mcp_wire_enc e;
+	buf_reset(&f->wire);
+	mcp_wire_begin(&e, &f->wire, MCP_W_ANSWER, wire_id);
+	mcp_wire_cstr(&e, "action", action);
+	mcp_wire_cstr(&e, "decision", decision);
+	if (mcp_wire_end(&e) < 0)
+		return sent(-ENOMEM);
+	return send_wire(f);
+}
+
+/* The broker wants the person asked about call m->id (2025 handshake era): send the client an
+ * elicitation/create request of our own. */
+static int broker_elicit(struct mcp_front *f, const struct mcp_wire_msg *m)
+{
+	struct call *c = call_by_wire(f, m->id);
+	const struct mcp_wire_field *msg = mcp_wire_get(m, "message", MCP_WK_STR);
+	char id[48];
+	if (!c)
+		return 0; /* cancelled meanwhile: the broker sees the CANCEL */
+	if (!msg || c->modern || !f->elicit_form || c->asking)
+		return send_answer(f, c->wire_id, "error", "");
+	c->asking = ++f->next_ask;
+	snprintf(id, sizeof(id), ASK_PREFIX "%llu", (unsigned long long)c->asking);
+	cJSON *req = cJSON_CreateObject(),
+	      *params = mcp_elicit_params(msg->str, msg->len, c->proto);
+	if (!req || !params || !cJSON_AddStringToObject(req, "jsonrpc", "2.0") ||
+	    !cJSON_AddStringToObject(req, "id", id) ||
+	    !cJSON_AddStringToObject(req, "method", "elicitation/create")) {
+		cJSON_Delete(req);
+		cJSON_Delete(params);
+		c->asking = 0;
+		return send_answer(f, c->wire_id, "error", "");
+	}
+	cJSON_AddItemToObject(req, "params", params);
+	return send_json(f, req);
+}
+
+/* A response from the client: the answer to one of our elicitation/create requests, or
+ * something nothing waits for (ignored). */
+static int client_response(struct mcp_front *f, const cJSON *msg, const cJSON *id)
+{
+	const char *action = "error", *decision = "";
+	unsigned long long n = 0;
+	int used = 0;
+	if (!cJSON_IsString(id) || sscanf(id->valuestring, ASK_PREFIX "%llu%n", &n, &used) != 1 ||
+	    id->valuestring[used] != '\0' || !n)
+		return 0;
+	struct call *c = NULL;
+	for (size_t i = 0; i < MCP_CALLS_MAX && !c; i++)
+		if (f->calls[i].wire_id && f->calls[i].asking == n)
+			c = &f->calls[i];
+	if (!c)
+		return 0; /* too late: the broker gave up, or the call was cancelled */
+	c->asking = 0;
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(msg, "result");
+	if (res && mcp_elicit_result_parse(res, &action, &decision) < 0) {
+		action = "error"; /* malformed: denied */
+		decision = "";
+	}
+	return send_answer(f, c->wire_id, action, decision);
 }
 
 static int broker_progress(struct mcp_front *f, const struct mcp_wire_msg *m)
@@ -804,6 +941,7 @@ int mcp_front_broker(struct mcp_front *f, const struct mcp_wire_msg *m)
 	switch (m->type) {
 	case MCP_W_RESULT: return broker_result(f, m);
 	case MCP_W_PROGRESS: return broker_progress(f, m);
+	case MCP_W_ELICIT: return broker_elicit(f, m);
 	default: return -EPROTO;
 	}
 }

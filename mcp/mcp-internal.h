@@ -46,7 +46,11 @@ enum mcp_wire_type {
 	MCP_W_RESULT, /* broker -> front: the answer to CALL id (fields: error, json, message) */
 	MCP_W_PROGRESS, /* broker -> front: a run is in flight (fields: progress, total, message) */
 	MCP_W_CANCEL,	/* front -> broker: stop CALL id (a run's tree is killed); no answer */
-	MCP_W_TYPE_MAX = MCP_W_CANCEL,
+	MCP_W_ELICIT,	/* broker -> front: ask the client about CALL id (fields: message,
+			 * timeout ms): an elicitation/create request (2025 handshake era) */
+	MCP_W_ANSWER,	/* front -> broker: the client's answer to ELICIT id (fields: action
+			 * accept|decline|cancel|error, decision) */
+	MCP_W_TYPE_MAX = MCP_W_ANSWER,
 };
 
 enum mcp_wire_kind {
@@ -140,6 +144,9 @@ int mcp_wire_recv(int fd, struct buf *b);
  *   json      STR   the structuredContent object as JSON text (present when error is false; may
  *                   be present with error true, e.g. a run that timed out)
  *   message   STR   one human line (always present when error is true)
+ *   input_required BOOL  the run waits for the person's answer (2026-07-28): the front answers
+ *                  with an input_required result asking message (STR) and carrying
+ *                  request_state (STR); error is false and json absent
  * PROGRESS fields: progress INT (ms elapsed), total INT (ms timeout), message STR. */
 
 /* Entry point of the front process: JSON-RPC on in_fd/out_fd (newline-delimited), the broker on
@@ -206,6 +213,44 @@ struct mcp_rpc_err {
 int mcp_rpc_fail(struct mcp_rpc_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mcp_rpc_err_release(struct mcp_rpc_err *err);
+
+/* ---- approvals through the client (mcp/elicit.c; docs/mcp.md "Approvals") ---- */
+#define MCP_REQUEST_STATE_MAX 128 /* bytes of a requestState (ours are 76) */
+enum {
+	MCP_ELICIT_NONE = 0, /* no elicitation: the session agent asks (secretctl approve) */
+	MCP_ELICIT_FORM,     /* 2025: the front sends elicitation/create (ELICIT -> ANSWER) */
+	MCP_ELICIT_INPUT,    /* 2026-07-28: an input_required result, answered in a new call */
+};
+
+/* How a tools/call may ask the person, and a 2026-07-28 call's answer (CALL fields
+ * "elicitation", "request_state", "approval_action", "approval_decision": mcp/mcp-server.h).
+ * Strings are borrowed from the request. */
+struct mcp_call_approval {
+	int elicitation;      /* MCP_ELICIT_* */
+	const char *state;    /* params.requestState, or NULL */
+	const char *action;   /* inputResponses.approval.action, or NULL when absent */
+	const char *decision; /* its content.decision when one of ours, else "" */
+};
+/* Whether client capabilities caps declare form elicitation: "elicitation" is {} or has
+ * "form" ({"url": {}} alone does not). */
+bool mcp_elicit_form_declared(const struct cJSON *caps);
+/* The params of an elicitation/create request asking message in revision proto (mode form;
+ * requestedSchema: one required string property "decision", oneOf allow_once / allow_session /
+ * deny with titles; for 2025-06-18, no mode and enum with enumNames). NULL on ENOMEM. */
+struct cJSON *mcp_elicit_params(const char *message, size_t len, enum mcp_proto proto);
+/* A 2026-07-28 tools/call result asking that question: resultType input_required,
+ * inputRequests.approval (elicitation/create) and requestState. NULL on ENOMEM. */
+struct cJSON *mcp_elicit_input_required(const char *message, size_t len, const char *state,
+					size_t state_len);
+/* An ElicitResult: 0 with *ret_action ("accept", "decline", "cancel") and *ret_decision (one
+ * of the choices, or "" for none or an unknown one), static strings; -EINVAL when it is not an
+ * object with a known action and an object content (if any). */
+int mcp_elicit_result_parse(const struct cJSON *res, const char **ret_action,
+			    const char **ret_decision);
+/* Read params.requestState and params.inputResponses.approval of a 2026-07-28 tools/call into
+ * *ret (its elicitation is kept). 0, or -EINVAL with err (-32602) for a malformed one. */
+int mcp_elicit_call_params(const struct cJSON *params, struct mcp_call_approval *ret,
+			   struct mcp_rpc_err *err);
 
 /* ---- the streaming JSON scanner (mcp/jsonrpc.c) ----
  * Checks one message while its bytes arrive, before anything is buffered or parsed: strict
@@ -317,10 +362,12 @@ bool mcp_tool_folder_write(const struct mcp_tool *t);
 /* The output schema of a tool as a new tree (caller frees), NULL on ENOMEM. */
 struct cJSON *mcp_tool_output_schema(const struct mcp_tool *t);
 /* Validate args (an object or NULL for none) against the tool's input schema and limits and
- * append the CALL message (id, fields tool, progress and the arguments) to out. 0, or -EINVAL
+ * append the CALL message (id, fields tool, progress, the approval fields of ap (may be NULL)
+ * and the arguments) to out. 0, or -EINVAL
  * with err (MCP_RPC_INVALID_PARAMS, a message naming the property), -ENOMEM, -E2BIG. */
 int mcp_tool_encode_call(const struct mcp_tool *t, const struct cJSON *args, bool progress,
-			 uint64_t id, struct buf *out, struct mcp_rpc_err *err);
+			 const struct mcp_call_approval *ap, uint64_t id, struct buf *out,
+			 struct mcp_rpc_err *err);
 /* Turn a RESULT message into a CallToolResult (content, structuredContent from 2025-06-18,
  * isError) whose compact JSON is at most max bytes (a text that repeats structuredContent is
  * shortened first, then a run's stdout/stderr are cut (truncated: true), else the result is a

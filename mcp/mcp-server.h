@@ -75,6 +75,48 @@ int mcp_run_finish(struct mcp_run *run, struct mcp_reply *rp);
 void mcp_run_cancel(struct mcp_run *run);
 struct mcp_run *mcp_run_free(struct mcp_run *run);
 
+/* ---- approvals (approve.c) --------------------------------------------------------------
+ * The broker's approval hook (broker_opts.approve). The front says in each CALL how the client
+ * can be asked: field "elicitation" (INT, MCP_ELICIT_*); a 2026-07-28 call repeated with an
+ * answer adds "request_state" (STR: params.requestState), "approval_action" (STR: accept,
+ * decline or cancel) and "approval_decision" (STR: content.decision), from
+ * params.inputResponses.approval. */
+#define MCP_STATES_USED_MAX 1024 /* answered requestStates kept (until they expire) */
+#define MCP_ALLOWED_MAX 64	 /* "allow for this session" answers kept (oldest go first) */
+
+struct agent_child;
+struct mcp_approver {
+	struct broker *b;
+	struct agent_child *agent; /* the session agent's child, or NULL (the password unlocked) */
+	int front;		   /* the front's socket (blocking) */
+	int sigfd;		   /* the loop's signalfd: a stop signal ends a wait (-1 none) */
+	struct buf *in;		   /* bytes from the front not handled yet (the loop's buffer) */
+	const struct mcp_wire_msg *call; /* the call being served (set around mcp_run_start) */
+	/* Set by the hook when the question goes back to a 2026-07-28 client: the question and
+	 * the requestState to answer with (input_required). */
+	bool input_required;
+	struct buf message;
+	char state[MCP_REQUEST_STATE_MAX + 1];
+	unsigned char key[32]; /* crypto_auth key of this process: requestStates are ours */
+	struct {
+		unsigned char nonce[16];
+		int64_t expiry;
+	} used[MCP_STATES_USED_MAX];
+	size_t nused;
+	char *allowed[MCP_ALLOWED_MAX]; /* what "allow_session" answers cover */
+	size_t nallowed, next_allowed;
+};
+/* A new random key; b and agent are borrowed. 0 or -EIO. */
+int mcp_approver_init(struct mcp_approver *a, struct broker *b, struct agent_child *agent);
+void mcp_approver_release(struct mcp_approver *a);
+/* The hook (ctx: a struct mcp_approver). Through the client when the call says it can be asked
+ * and the policy's approval_channel is client (and no grant is required), else through the
+ * session agent (-ENOSYS without one). A 2025 question waits for the ANSWER up to
+ * ask->timeout_ms, keeping every other front message in *in; a 2026 question sets
+ * input_required and returns -EAGAIN; an answer with a requestState is checked (MAC, run
+ * digest, expiry, single use) before it counts. */
+int mcp_approve(void *ctx, const struct broker_approval *ask, struct reterr *err);
+
 /* ---- through the session agent (relay.c) ------------------------------------------------ */
 
 struct agent_conn;

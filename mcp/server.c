@@ -182,6 +182,7 @@ struct server {
 	unsigned max_runs;
 	bool stopping;
 	bool signalled; /* SIGTERM, SIGINT or SIGHUP ended the server (a client's way to stop it) */
+	struct mcp_approver ap; /* asks the person about runs the policy wants approved */
 };
 
 static int send_reply(struct server *s, uint64_t id, const struct mcp_reply *rp)
@@ -206,6 +207,21 @@ static int send_reply(struct server *s, uint64_t id, const struct mcp_reply *rp)
 		buf_release(&small.message);
 		return e;
 	}
+	return e < 0 ? e : mcp_wire_send(s->front, &out);
+}
+
+/* A 2026-07-28 run waits for the person: the front answers input_required with this question
+ * and requestState; the client repeats the call with both. */
+static int send_input_required(struct server *s, uint64_t id)
+{
+	AUTO_BUF struct buf out = BUF_INIT;
+	struct mcp_wire_enc enc;
+	mcp_wire_begin(&enc, &out, MCP_W_RESULT, id);
+	mcp_wire_bool(&enc, "error", false);
+	mcp_wire_bool(&enc, "input_required", true);
+	mcp_wire_str(&enc, "message", s->ap.message.data, s->ap.message.len);
+	mcp_wire_cstr(&enc, "request_state", s->ap.state);
+	int e = mcp_wire_end(&enc);
 	return e < 0 ? e : mcp_wire_send(s->front, &out);
 }
 
@@ -287,10 +303,17 @@ static int on_call(struct server *s, const struct mcp_wire_msg *m)
 	if (s->agent)
 		agent_child_touch(s->agent); /* a call is use: the idle limit starts again */
 	if (!strcmp(tool, "secret_run") || !strcmp(tool, "secret_run_with_bindings")) {
+		s->ap.call = m;
+		s->ap.input_required = false;
 		e = start_run(s, tool, m, &rp);
+		s->ap.call = NULL;
 		if (e == 0) {
 			reply_release(&rp);
 			return 0; /* answered when the worker reports */
+		}
+		if (e > 0 && s->ap.input_required) {
+			reply_release(&rp);
+			return send_input_required(s, m->id);
 		}
 	} else {
 		e = mcp_call_folder(s->b, tool, m, &rp);
@@ -314,7 +337,9 @@ static void on_cancel(struct server *s, uint64_t id)
 			mcp_run_cancel(s->runs[i]);
 }
 
-/* Whole messages from the front, as they arrive. -EPROTO ends the server. */
+/* Whole messages from the front, as they arrive. Each is copied out of s->in before it is
+ * handled: a run's approval may read more of the front's messages into s->in while it waits
+ * (those are handled next, in order). -EPROTO ends the server. */
 static int read_front(struct server *s)
 {
 	char tmp[65536];
@@ -325,27 +350,29 @@ static int read_front(struct server *s)
 		return 1; /* the front ended: stdin closed */
 	if (buf_append(&s->in, tmp, (size_t)n) < 0)
 		return -ENOMEM;
-	size_t off = 0;
+	AUTO_BUF struct buf one = BUF_INIT;
 	int e = 0;
 	while (e == 0) {
-		ssize_t need = mcp_wire_frame_len(s->in.data + off, s->in.len - off);
+		ssize_t need = mcp_wire_frame_len(s->in.data, s->in.len);
 		if (need < 0)
 			return (int)need;
-		if (need == 0 || (size_t)need > s->in.len - off)
+		if (need == 0 || (size_t)need > s->in.len)
 			break;
+		buf_reset(&one);
+		if (buf_append(&one, s->in.data, (size_t)need) < 0)
+			return -ENOMEM;
+		memmove(s->in.data, s->in.data + need, s->in.len - (size_t)need);
+		s->in.len -= (size_t)need;
 		struct mcp_wire_msg m;
-		if ((e = mcp_wire_decode(s->in.data + off, (size_t)need, &m)) < 0)
+		if ((e = mcp_wire_decode(one.data, one.len, &m)) < 0)
 			return e;
 		if (m.type == MCP_W_CALL)
 			e = on_call(s, &m);
 		else if (m.type == MCP_W_CANCEL)
 			on_cancel(s, m.id);
-		else
+		else if (m.type != MCP_W_ANSWER) /* an answer after its question gave up: none */
 			e = -EPROTO;
-		off += (size_t)need;
 	}
-	memmove(s->in.data, s->in.data + off, s->in.len - off);
-	s->in.len -= off;
 	return e;
 }
 
@@ -400,6 +427,7 @@ static int progress_due(struct server *s, int64_t now)
 static int loop(struct server *s)
 {
 	int64_t deadline = 0;
+	s->ap.sigfd = s->sigfd; /* a stop signal also ends a wait for an approval */
 	for (;;) {
 		if (s->stopping && s->nruns == 0)
 			return 0;
@@ -503,6 +531,8 @@ static int serve(struct server *s, struct vault *v)
 {
 	int e;
 	broker_set_vault(s->b, v);
+	s->ap.front = s->front;
+	s->ap.in = &s->in;
 	s->max_runs = policy_max_concurrent_runs(broker_policy(s->b));
 	if (!broker_policy(s->b))
 		logmsg("no policy file yet: secret_run is refused until %s exists (mode 0600)",
@@ -547,9 +577,10 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 		.policy_file = ppath,
 		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
 		.default_max_output = MCP_OUTPUT_DEFAULT,
-		/* Runs the policy wants approved wait in the agent for the person's answer. */
-		.approve = agent_child_approve,
-		.approve_ctx = c,
+		/* Runs the policy wants approved ask through the client (elicitation) or wait in
+		 * the agent for the person's answer. */
+		.approve = mcp_approve,
+		.approve_ctx = &s.ap,
 	};
 	struct vault *v = NULL;
 	int e, rc = 1;
@@ -557,6 +588,11 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 	signal(SIGPIPE, SIG_IGN);
 	if (broker_new(&bo, &s.b, &err) < 0) {
 		logmsg("%s", err.msg);
+		return 1;
+	}
+	if (mcp_approver_init(&s.ap, s.b, c) < 0) {
+		logmsg("cannot initialise libsodium");
+		broker_free(s.b);
 		return 1;
 	}
 	/* Inherited from the agent: the user namespace (entered at unlock) and the hardening. */
@@ -578,6 +614,7 @@ int mcp_agent_broker_main(struct agent_child *c, int fd)
 		close(s.sigfd);
 	close(fd);
 	buf_release(&s.in);
+	mcp_approver_release(&s.ap);
 	vault_free(v);
 	broker_free(s.b);
 	return rc;
@@ -650,13 +687,18 @@ static int serve_unlocked(const struct mcp_server_opts *o)
 		.policy_may_be_missing = true,
 		.default_timeout_ms = MCP_RUN_TIMEOUT_DEFAULT_MS,
 		.default_max_output = MCP_OUTPUT_DEFAULT,
+		/* Runs the policy wants approved ask through the client when it can be asked
+		 * (without a session agent there is no one else to ask). */
+		.approve = mcp_approve,
+		.approve_ctx = &s.ap,
 	};
 	int sv[2], st, rc;
 
 	/* The policy (hostile input) is read and checked before anything else. */
-	if (broker_new(&bo, &s.b, &err) < 0) {
+	if (broker_new(&bo, &s.b, &err) < 0 || mcp_approver_init(&s.ap, s.b, NULL) < 0) {
 		proc_scrub_env(VAULT_PASSWORD_ENV);
-		logmsg("%s", err.msg);
+		logmsg("%s", err.msg[0] ? err.msg : "cannot initialise libsodium");
+		broker_free(s.b);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -698,6 +740,7 @@ static int serve_unlocked(const struct mcp_server_opts *o)
 	if (s.sigfd >= 0)
 		close(s.sigfd);
 	buf_release(&s.in);
+	mcp_approver_release(&s.ap);
 	broker_free(s.b);
 	return rc;
 }

@@ -755,8 +755,9 @@ bad_type:
 			    a->name, type_text(a));
 }
 
-int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progress, uint64_t id,
-			 struct buf *out, struct mcp_rpc_err *err)
+int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progress,
+			 const struct mcp_call_approval *ap, uint64_t id, struct buf *out,
+			 struct mcp_rpc_err *err)
 {
 	struct mcp_wire_enc e;
 	int r;
@@ -775,6 +776,14 @@ int mcp_tool_encode_call(const struct mcp_tool *t, const cJSON *args, bool progr
 	mcp_wire_begin(&e, out, MCP_W_CALL, id);
 	mcp_wire_cstr(&e, "tool", t->name);
 	mcp_wire_bool(&e, "progress", progress);
+	if (ap && ap->elicitation)
+		mcp_wire_int(&e, "elicitation", ap->elicitation);
+	if (ap && ap->state)
+		mcp_wire_cstr(&e, "request_state", ap->state);
+	if (ap && ap->action) {
+		mcp_wire_cstr(&e, "approval_action", ap->action);
+		mcp_wire_cstr(&e, "approval_decision", ap->decision ? ap->decision : "");
+	}
 	for (size_t i = 0; i < t->nargs; i++) {
 		const struct arg *a = &t->args[i];
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, a->name);

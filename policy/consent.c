@@ -90,3 +90,13 @@ int64_t policy_approval_timeout_ms(const struct policy *p)
 	return p && p->approval_timeout_ms ? p->approval_timeout_ms
 					   : POLICY_APPROVAL_TIMEOUT_DEFAULT_MS;
 }
+
+enum policy_approval_channel policy_approval_channel(const struct policy *p)
+{
+	return p ? p->approval_channel : POLICY_CHANNEL_CLIENT;
+}
+
+const char *policy_approval_channel_name(enum policy_approval_channel c)
+{
+	return c == POLICY_CHANNEL_AGENT ? "agent" : "client";
+}

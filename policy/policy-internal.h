@@ -143,8 +143,9 @@ struct policy {
 	bool mcp_folder_writes; /* the MCP folder_create / folder_move_secret tools are offered */
 	/* consent.c */
 	enum policy_approval approval;
-	int approval_line;	     /* 0 when absent */
-	int64_t approval_timeout_ms; /* 0 when absent */
+	int approval_line;			       /* 0 when absent */
+	int64_t approval_timeout_ms;		       /* 0 when absent */
+	enum policy_approval_channel approval_channel; /* CLIENT when absent */
 	struct policy_key_rule *key_rules;
 	size_t nkey_rules;
 };
@@ -166,6 +167,7 @@ int policy_parse_mcp_folder_writes(struct policy *p, const struct ynode *v, stru
  * sections (consent.c reads what they set). */
 int policy_parse_approval(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struct reterr *err);
+int policy_parse_approval_channel(struct policy *p, const struct ynode *v, struct reterr *err);
 int policy_parse_key_rules(struct policy *p, const struct ynode *v, struct reterr *err);
 /* Checks across sections, once every section is parsed (an entry in both command lists, a
  * sandbox that asks for network deny without a sandbox). */

@@ -251,12 +251,13 @@ static const struct policy_section {
 	{ "mcp_folder_writes", policy_parse_mcp_folder_writes },
 	{ "approval", policy_parse_approval },
 	{ "approval_timeout", policy_parse_approval_timeout },
+	{ "approval_channel", policy_parse_approval_channel },
 	{ "keys", policy_parse_key_rules },
 };
 
 static int unknown_key(const struct ynode *k, struct reterr *err)
 {
-	char buf[YSHOW_MAX], known[256];
+	char buf[YSHOW_MAX], known[320];
 	size_t o = 0;
 	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
 		int n = snprintf(known + o, sizeof(known) - o, "%s%s", s ? ", " : "",

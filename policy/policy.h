@@ -228,6 +228,17 @@ bool policy_requires_grant(const struct policy *p, char *const *keys, size_t n,
 			   char ret_why[POLICY_RULE_MAX]);
 /* How long a run waits for an answer: `approval_timeout`, else the default. */
 int64_t policy_approval_timeout_ms(const struct policy *p);
+/* Who is asked (`approval_channel`): CLIENT asks through the MCP client's elicitation when the
+ * client declares it (else the session agent); AGENT always asks through the session agent
+ * (`secretctl approve`, which needs the master password). */
+enum policy_approval_channel {
+	POLICY_CHANNEL_CLIENT = 0,
+	POLICY_CHANNEL_AGENT,
+};
+/* `approval_channel`, CLIENT when absent or p is NULL. */
+enum policy_approval_channel policy_approval_channel(const struct policy *p);
+/* "client", "agent". */
+const char *policy_approval_channel_name(enum policy_approval_channel c);
 
 /* max_concurrent_runs (POLICY_CONCURRENT_DEFAULT when absent or p is NULL). */
 unsigned policy_max_concurrent_runs(const struct policy *p);

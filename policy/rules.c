@@ -608,7 +608,7 @@ int policy_parse_sandbox(struct policy *p, const struct ynode *v, struct reterr 
 	return 0;
 }
 
-/* ---- consent: approval, approval_timeout, keys ------------------------------------------- */
+/* ---- consent: approval, approval_timeout, approval_channel, keys ------------------------- */
 
 static int parse_approval_word(const struct ynode *v, enum policy_approval *ret, struct reterr *err)
 {
@@ -640,6 +640,16 @@ int policy_parse_approval_timeout(struct policy *p, const struct ynode *v, struc
 				     "45s or 2m, not '%s'",
 				     ynode_show(v, buf));
 	p->approval_timeout_ms = ms;
+	return 0;
+}
+
+int policy_parse_approval_channel(struct policy *p, const struct ynode *v, struct reterr *err)
+{
+	static const char *const words[] = { "client", "agent", NULL };
+	int r = expect_word(v, "'approval_channel'", words, "client or agent", err);
+	if (r < 0)
+		return r;
+	p->approval_channel = (enum policy_approval_channel)r;
 	return 0;
 }
 

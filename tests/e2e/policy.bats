@@ -366,3 +366,29 @@ EOF
 	[ "$(jq -c .sandbox.defaults <<<"$output")" = '["profile","network","max_output"]' ]
 	[ "$(jq -r .command_index <<<"$output")" = null ]
 }
+
+@test "check: an approved command says who is asked (approval_channel)" {
+	pol <<'EOF2'
+version: 1
+default_action: allow
+commands:
+  - match: psql
+    approval: session
+EOF2
+	run -0 chk -- psql
+	[[ $output == *"approval:    session (commands entry 'psql' (line 5): approval session)"* ]]
+	[[ $output == *"asked via:   the MCP client's elicitation when it offers one, else the session agent (approval_channel: client)"* ]]
+	run -0 chk --json -- psql
+	[ "$(jq -r .approval_channel <<<"$output")" = client ]
+	run -0 chk -- node
+	[[ $output != *"asked via:"* ]]
+	printf 'approval_channel: agent\n' >>"$POL"
+	run -0 chk -- psql
+	[[ $output == *"asked via:   the session agent (approval_channel: agent)"* ]]
+	run -0 chk --json -- psql
+	[ "$(jq -r .approval_channel <<<"$output")" = agent ]
+	sed -i 's/^approval_channel: agent$/approval_channel: nobody/' "$POL"
+	run chk -- psql
+	[ "$status" -ne 0 ]
+	[[ $output == *"'approval_channel' must be client or agent, not 'nobody'"* ]]
+}

@@ -200,7 +200,7 @@ START_TEST(test_encode_call)
 	struct buf b = BUF_INIT;
 	struct mcp_rpc_err err = { 0 };
 	struct mcp_wire_msg m;
-	ck_assert_int_eq(mcp_tool_encode_call(t, args, true, 77, &b, &err), 0);
+	ck_assert_int_eq(mcp_tool_encode_call(t, args, true, NULL, 77, &b, &err), 0);
 	ck_assert_int_eq(mcp_wire_decode(b.data, b.len, &m), 0);
 	ck_assert_int_eq(m.type, MCP_W_CALL);
 	ck_assert_uint_eq(m.id, 77);
@@ -216,12 +216,12 @@ START_TEST(test_encode_call)
 	/* An error leaves the buffer as it was. */
 	size_t before = b.len;
 	args = cJSON_Parse("{\"command\":\"make\",\"keys\":[\"a/*\"],\"timeout\":\"soon\"}");
-	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, 78, &b, &err), -EINVAL);
+	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, NULL, 78, &b, &err), -EINVAL);
 	ck_assert_int_eq(err.code, MCP_RPC_INVALID_PARAMS);
 	ck_assert_uint_eq(b.len, before);
 	cJSON_Delete(args);
 	args = cJSON_Parse("{\"keys\":[\"a/*\"]}");
-	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, 78, &b, &err), -EINVAL);
+	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, NULL, 78, &b, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "Invalid arguments for tool secret_run: missing required "
 				  "property 'command'");
 	ck_assert_uint_eq(b.len, before);
@@ -230,7 +230,7 @@ START_TEST(test_encode_call)
 	/* A timeout of exactly an hour is kept as written. */
 	buf_reset(&b);
 	args = cJSON_Parse("{\"command\":\"make\",\"keys\":[\"a\"],\"timeout\":\"60m\"}");
-	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, 1, &b, &err), 0);
+	ck_assert_int_eq(mcp_tool_encode_call(t, args, false, NULL, 1, &b, &err), 0);
 	ck_assert_int_eq(mcp_wire_decode(b.data, b.len, &m), 0);
 	f = mcp_wire_get(&m, "timeout", MCP_WK_STR);
 	ck_assert(f->len == 3 && memcmp(f->str, "60m", 3) == 0);
@@ -238,8 +238,9 @@ START_TEST(test_encode_call)
 
 	/* No arguments object at all. */
 	buf_reset(&b);
-	ck_assert_int_eq(
-		mcp_tool_encode_call(mcp_tool_find("security_score"), NULL, false, 2, &b, &err), 0);
+	ck_assert_int_eq(mcp_tool_encode_call(mcp_tool_find("security_score"), NULL, false, NULL, 2,
+					      &b, &err),
+			 0);
 	ck_assert_int_eq(mcp_wire_decode(b.data, b.len, &m), 0);
 	ck_assert_uint_eq(m.nfields, 2);
 	buf_release(&b);

@@ -45,6 +45,17 @@ START_TEST(test_parse)
 	ck_assert_int_eq(p->approval, POLICY_APPROVAL_NEVER);
 	ck_assert_int_eq(policy_approval_timeout_ms(p), POLICY_APPROVAL_TIMEOUT_DEFAULT_MS);
 	ck_assert_int_eq(policy_approval_timeout_ms(NULL), POLICY_APPROVAL_TIMEOUT_DEFAULT_MS);
+	/* approval_channel: the client (elicitation) unless the policy says agent. */
+	ck_assert_int_eq(policy_approval_channel(p), POLICY_CHANNEL_CLIENT);
+	ck_assert_int_eq(policy_approval_channel(NULL), POLICY_CHANNEL_CLIENT);
+	policy_free(p);
+	p = pu_load_ok("version: 1\napproval_channel: agent\n");
+	ck_assert_int_eq(policy_approval_channel(p), POLICY_CHANNEL_AGENT);
+	ck_assert_str_eq(policy_approval_channel_name(policy_approval_channel(p)), "agent");
+	policy_free(p);
+	p = pu_load_ok("version: 1\napproval_channel: client\n");
+	ck_assert_int_eq(policy_approval_channel(p), POLICY_CHANNEL_CLIENT);
+	ck_assert_str_eq(policy_approval_channel_name(policy_approval_channel(p)), "client");
 	policy_free(p);
 }
 END_TEST
@@ -59,6 +70,10 @@ START_TEST(test_errors)
 	pu_load_bad("version: 1\napproval_timeout: 0s\n", -EINVAL, 2, 19,
 		    "'approval_timeout' must be a duration from 1s to 10m");
 	pu_load_bad("version: 1\napproval_timeout: 11m\n", -EINVAL, 2, 19, "from 1s to 10m");
+	pu_load_bad("version: 1\napproval_channel: password\n", -EINVAL, 2, 19,
+		    "'approval_channel' must be client or agent, not 'password'");
+	pu_load_bad("version: 1\napproval_channel: [agent]\n", -EINVAL, 2, 19,
+		    "'approval_channel'");
 	pu_load_bad("version: 1\nkeys: {match: a}\n", -EINVAL, 2, 7, "'keys'");
 	pu_load_bad("version: 1\nkeys:\n  - match: \"aws/*\"\n", -EINVAL, 3, 5,
 		    "a 'keys' entry needs 'match' (a key glob) and 'approval'");

@@ -194,7 +194,7 @@ START_TEST(test_schema_errors)
 		 "unknown key 'allowed_command' (known keys: version, default_action, "
 		 "allowed_commands, denied_commands, allowed_keys, denied_keys, env_aliases, "
 		 "sandbox, commands, max_concurrent_runs, mcp_folder_writes, approval, "
-		 "approval_timeout, keys)");
+		 "approval_timeout, approval_channel, keys)");
 	/* mcp_folder_writes: true or false, off when absent */
 	struct policy *fw = load_ok("version: 1\nmcp_folder_writes: true\n");
 	ck_assert(policy_mcp_folder_writes(fw));
