@@ -6,10 +6,11 @@
  *                               vault's maximum value) and redact it whole and line by line
  *                               through a PTY (CRLF), each in a stream of its own; prints
  *                               "build_s rss_kib redact_s nodes keys forms out_bytes" on one line
- *   san_bench scan FILE SECRETS N   the CPU cost of each pass over FILE (read into memory first)
- *                               with the first N secrets of SECRETS, fed in 256 KiB chunks as
- *                               `secretctl redact` reads a pipe: "term_ns redact_ns" per byte,
- *                               best of 3 (docs/sanitizer.md, "Pipes")
+ *   san_bench scan FILE SECRETS N [IMPL]   the CPU cost of each pass over FILE (read into memory
+ *                               first) with the first N secrets of SECRETS, fed in 256 KiB chunks
+ *                               as `secretctl redact` reads a pipe: "term_ns redact_ns" per byte,
+ *                               best of 3 (docs/sanitizer.md, "Pipes"); IMPL: the pre-scan
+ *                               (san_scan_select; default: the CPU's best)
  * The bundle is deterministic, so runs compare. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +150,10 @@ static int discard(void *ctx, const void *p, size_t n)
 
 #define SCAN_CHUNK (256u * 1024u)
 
-static int scan(const char *file, const char *secrets, long n)
+static int scan(const char *file, const char *secrets, long n, const char *impl)
 {
+	if (impl && san_scan_select((unsigned)strtoul(impl, NULL, 10)) < 0)
+		return 1;
 	FILE *f = fopen(file, "r");
 	struct san_set *set = load(secrets, n);
 	if (!f || !set || fseek(f, 0, SEEK_END) < 0)
@@ -204,8 +207,9 @@ static int scan(const char *file, const char *secrets, long n)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "scan"))
-		return scan(argv[2], argv[3], strtol(argv[4], NULL, 10));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "scan"))
+		return scan(argv[2], argv[3], strtol(argv[4], NULL, 10),
+			    argc == 6 ? argv[5] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "patterns"))
 		return patterns(argv[2], strtol(argv[3], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "big"))
