@@ -170,12 +170,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(&k, t, n, seed ^ 0xabcdef, 4096, false);
 	if (first.len != k.all.len || (first.len && memcmp(first.data, k.all.data, first.len)))
 		abort(); /* (b) chunking changed the output */
-	/* (e) the batched pre-scan (the default where the CPU has it) against the word-by-word
+	/* (e) the default pre-scan (batched where the CPU has AVX-512) against the word-by-word
 	 * reference, same chunking */
-	if (san_scan_select(2) == 0) {
+	unsigned def = san_scan_default();
+	if (def > 2 && san_scan_select(2) == 0) {
 		buf_reset(&k.all);
 		run(&k, t, n, seed ^ 0xabcdef, 4096, false);
-		if (san_scan_select(3) < 0 || first.len != k.all.len ||
+		if (san_scan_select(def) < 0 || first.len != k.all.len ||
 		    (first.len && memcmp(first.data, k.all.data, first.len)))
 			abort();
 	}

@@ -645,7 +645,7 @@ START_TEST(test_prescan)
 			for (size_t k = 0; k < other && i < sizeof(t); k++)
 				t[i++] = (uint8_t)pick[rnd() % (sizeof(pick) - 1)];
 		}
-		for (unsigned impl = 0; impl < 4; impl++) {
+		for (unsigned impl = 0; impl < 5; impl++) {
 			struct san_runs rs = { 0, 0 };
 			struct san_word m;
 			uint64_t cand;
