@@ -549,7 +549,7 @@ __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, 
  * same candidate: the batches only skip words that hold none. CLASSES(v) sets A (run bytes), L
  * (LFs) and X (introducers and CRs) of the 64 bytes v. */
 #define BATCH_BODY(CLASSES)                                                                         \
-	const __m512i top = _mm512_set1_epi64((long long)1 << 63);                                  \
+	const __m512i top = _mm512_set1_epi64((long long)(1ull << 63));                             \
 	uint64_t ma[8], ml[8], mx[8];                                                               \
 	/* the word before the batch (lane 7) */                                                    \
 	__m512i prev_a = _mm512_set1_epi64((long long)rs->a);                                       \

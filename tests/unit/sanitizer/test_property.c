@@ -632,7 +632,8 @@ START_TEST(test_prescan)
 			size_t run = rnd() % 26, every = round < 600 ? 3000 : 300;
 			for (size_t k = 0; k < run && i < sizeof(t); k++)
 				t[i++] = (uint8_t)pick[rnd() % 9];
-			t[i++] = rnd() % 5 ? ' ' : '\n';
+			if (i < sizeof(t))
+				t[i++] = rnd() % 5 ? ' ' : '\n';
 			if (rnd() % every == 0 && i < sizeof(t))
 				t[i++] = (uint8_t)pick[9 + rnd() % (sizeof(pick) - 10)];
 		}
