@@ -547,7 +547,9 @@ __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, 
  * before were 30 of the 45 instructions per word). A batch with an introducer, a CR or a
  * candidate, and the words after the last whole batch, go through scan_avx512, which finds the
  * same candidate: the batches only skip words that hold none. CLASSES(v) sets A (run bytes), L
- * (LFs) and X (introducers and CRs) of the 64 bytes v. */
+ * (LFs) and X (introducers and CRs) of the 64 bytes v. "near" (m) has bit j when the word before
+ * has a byte outside the run alphabet at 40 + j or later: the window of byte j reaches back
+ * to 40 + j. */
 #define BATCH_BODY(CLASSES)                                                                         \
 	const __m512i top = _mm512_set1_epi64((long long)(1ull << 63));                             \
 	uint64_t ma[8], ml[8], mx[8];                                                               \
@@ -576,8 +578,7 @@ __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, 
 		__m512i s8 = _mm512_or_si512(s4, _mm512_slli_epi64(s4, 4));                         \
 		__m512i s24 = _mm512_ternarylogic_epi64(s8, _mm512_slli_epi64(s8, 8),               \
 							_mm512_slli_epi64(s8, 16), 0xFE);           \
-		/* bytes of the word before that are not run bytes, among its last 24: bit j when \
-		 * one is at 40 + j or later (the window of byte j reaches back to 40 + j) */ \
+		/* near: the word before's non-run bytes among its last 24 (see above) */           \
 		__m512i m = _mm512_srli_epi64(_mm512_ternarylogic_epi64(P, P, P, 0x55), 40);        \
 		m = _mm512_or_si512(m, _mm512_srli_epi64(m, 1));                                    \
 		m = _mm512_or_si512(m, _mm512_srli_epi64(m, 2));                                    \
