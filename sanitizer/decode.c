@@ -514,17 +514,21 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const uint8_t *p, size_t
 #undef MASKS_AVX2
 }
 
+/* The nibble tables and the constants of the AVX-512 scans. */
+#define NIB_AVX512                                                          \
+	const __m512i nib = _mm512_set1_epi8(0x0F);                         \
+	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_LO)); \
+	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_HI)); \
+	const __m512i alpha_b = _mm512_set1_epi8(0x0F), lf = _mm512_set1_epi8('\n')
+
 /* The same with 64-byte registers and mask results: a third of the instructions. */
 __attribute__((target("avx512bw"))) static size_t scan_avx512(const uint8_t *p, size_t nwords,
 							      struct san_runs *rs,
 							      struct san_word *ret_word,
 							      uint64_t *ret_cand)
 {
-	const __m512i nib = _mm512_set1_epi8(0x0F);
-	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_LO));
-	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_HI));
-	const __m512i alpha_b = _mm512_set1_epi8(0x0F), intro_b = _mm512_set1_epi8(0x70);
-	const __m512i lf = _mm512_set1_epi8('\n');
+	NIB_AVX512;
+	const __m512i intro_b = _mm512_set1_epi8(0x70);
 #define MASKS_AVX512                                                                           \
 	do {                                                                                   \
 		__m512i v_ = _mm512_loadu_si512((const void *)p);                              \
@@ -611,11 +615,8 @@ __attribute__((target("avx512bw"))) static size_t scan_avx512_batch(const uint8_
 								    struct san_word *ret_word,
 								    uint64_t *ret_cand)
 {
-	const __m512i nib = _mm512_set1_epi8(0x0F);
-	const __m512i lo_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_LO));
-	const __m512i hi_t = _mm512_broadcast_i32x4(_mm_setr_epi8(NIB_HI));
-	const __m512i alpha_b = _mm512_set1_epi8(0x0F), special_b = _mm512_set1_epi8((char)0xF0);
-	const __m512i lf = _mm512_set1_epi8('\n');
+	NIB_AVX512;
+	const __m512i special_b = _mm512_set1_epi8((char)0xF0);
 #define CLASSES_NIBBLE                                                                        \
 	do {                                                                                  \
 		__m512i c_ = _mm512_and_si512(                                                \
@@ -656,6 +657,7 @@ scan_avx512_vbmi(const uint8_t *p, size_t nwords, struct san_runs *rs, struct sa
 #undef CLASSES_VBMI
 }
 #undef BATCH_BODY
+#undef NIB_AVX512
 
 #endif
 
