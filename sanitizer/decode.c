@@ -637,11 +637,8 @@ __attribute__((target("avx512bw,avx512vbmi"))) static size_t
 scan_avx512_vbmi(const uint8_t *p, size_t nwords, struct san_runs *rs, struct san_word *ret_word,
 		 uint64_t *ret_cand)
 {
-	uint8_t tab[128];
-	for (unsigned b = 0; b < 128; b++)
-		tab[b] = san_class[b];
-	const __m512i t0 = _mm512_loadu_si512((const void *)tab);
-	const __m512i t1 = _mm512_loadu_si512((const void *)(tab + 64));
+	const __m512i t0 = _mm512_loadu_si512((const void *)san_class);
+	const __m512i t1 = _mm512_loadu_si512((const void *)(san_class + 64));
 	const __m512i high = _mm512_set1_epi8((char)0x80), alpha_b = _mm512_set1_epi8(SAN_C_ALPHA);
 	const __m512i lf_b = _mm512_set1_epi8(SAN_C_LF);
 	const __m512i special_b = _mm512_set1_epi8(SAN_C_INTRO | SAN_C_CR);
