@@ -37,6 +37,8 @@ static void detect(struct san_cpu *c)
 	c->avx2 = avx && (x & 6) == 6 && (b & bit_AVX2);
 	/* AVX512F (EBX 16) and AVX512BW (EBX 30) */
 	c->avx512bw = c->avx2 && (x & 0xE6) == 0xE6 && (b & (1u << 16)) && (b & (1u << 30));
+	/* AVX512_VBMI (ECX 1): byte permutes across 64 bytes (the pre-scan's class lookup) */
+	c->avx512vbmi = c->avx512bw && (cx & (1u << 1));
 }
 #endif
 

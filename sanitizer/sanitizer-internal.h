@@ -14,9 +14,10 @@
  * What the scans with several implementations may use: asked once (CPUID and the OS's saved
  * register state), then constant. All false on other architectures. */
 struct san_cpu {
-	bool bmi2;     /* variable shifts without flags (the prefilter's sampling loop) */
-	bool avx2;     /* 32-byte vectors */
-	bool avx512bw; /* 64-byte vectors with byte operations and mask registers */
+	bool bmi2;	 /* variable shifts without flags (the prefilter's sampling loop) */
+	bool avx2;	 /* 32-byte vectors */
+	bool avx512bw;	 /* 64-byte vectors with byte operations and mask registers */
+	bool avx512vbmi; /* permutes of bytes across 64-byte vectors (with avx512bw only) */
 };
 const struct san_cpu *san_cpu(void);
 
@@ -86,10 +87,17 @@ struct san_word {
  * known and counts as a run byte), or nwords. Uses AVX-512 or AVX2 when the CPU has it. */
 size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs,
 		      struct san_word *ret_word, uint64_t *ret_cand);
-/* san_scan_words with a given implementation (0 portable, 1 AVX2, 2 AVX-512), for the tests;
- * SIZE_MAX when the CPU lacks it. */
+/* san_scan_words with a given implementation (0 portable, 1 AVX2, 2 AVX-512 word by word, 3
+ * AVX-512 in batches of 8 words, 4 the same with the classes looked up by AVX512-VBMI; the
+ * default is the last the CPU has), for the tests; SIZE_MAX when the CPU lacks it. */
 size_t san_scan_words_impl(unsigned impl, const uint8_t *p, size_t nwords, struct san_runs *rs,
 			   struct san_word *ret_word, uint64_t *ret_cand);
+/* Make every stream's pre-scan use implementation impl from now on (the numbers above), for the
+ * differential tests: the word-by-word scans are the reference the batched ones are checked
+ * against. 0, or -ENOTSUP when the CPU lacks it. Not thread-safe; never called by secretctl.
+ * san_scan_default: the implementation streams use unless told otherwise. */
+int san_scan_select(unsigned impl);
+unsigned san_scan_default(void);
 /* The classes of one word (a partial one padded by the caller), and the step of rs over it. */
 void san_word_masks(const uint8_t *p, struct san_word *ret_word);
 void san_runs_step(struct san_runs *rs, const struct san_word *w);

@@ -3,7 +3,8 @@
  * filter. Checks that (a) nothing crashes, (b) two different chunkings give byte-identical output,
  * and (c) no registered raw secret survives: between two placeholders the output is an untouched
  * run of input bytes, and no such run contains a whole secret, also with idle flushes at
- * arbitrary points; (d) behind the filter in STRIP_ALL mode no escape byte is left.
+ * arbitrary points; (d) behind the filter in STRIP_ALL mode no escape byte is left; (e) the
+ * batched pre-scan and the word-by-word one it replaced give byte-identical output.
  * Input: byte 0 = bits 0-1 number of secrets - 1, bit 2 long secrets (keys and extension),
  * bits 3-4 terminal filter mode for the chained run; per secret one length byte (4..19 bytes
  * follow; a long secret is 200..710 bytes stretched from them) and its bytes; the rest is the
@@ -169,6 +170,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(&k, t, n, seed ^ 0xabcdef, 4096, false);
 	if (first.len != k.all.len || (first.len && memcmp(first.data, k.all.data, first.len)))
 		abort(); /* (b) chunking changed the output */
+	/* (e) the default pre-scan (batched where the CPU has AVX-512) against the word-by-word
+	 * reference, same chunking */
+	unsigned def = san_scan_default();
+	if (def > 2 && san_scan_select(2) == 0) {
+		buf_reset(&k.all);
+		run(&k, t, n, seed ^ 0xabcdef, 4096, false);
+		if (san_scan_select(def) < 0 || first.len != k.all.len ||
+		    (first.len && memcmp(first.data, k.all.data, first.len)))
+			abort();
+	}
 	buf_release(&first);
 	buf_reset(&k.all);
 	run(&k, t, n, seed + 7, 1 + seed % 5, true);
