@@ -4,17 +4,12 @@ bats_require_minimum_version 1.5.0
 # Approvals of MCP runs through the session agent under the official clients (v1 SDK, v2 pinned
 # to 2026-07-28, v2 legacy), answered from another process: approvals.test.mjs.
 
+load lib/node-test
+
 setup() {
-	MCP=$BATS_TEST_DIRNAME
-	export SECRETCTL_BIN=${SECRETCTL_BIN:-$(realpath "$MCP/../../build/secretctl")}
-	[ -x "$SECRETCTL_BIN" ] || { echo "no $SECRETCTL_BIN: run make" >&2; return 1; }
-	unset SECRETCTL_PASSWORD SECRETCTL_VAULT_DIR SECRETCTL_POLICY
-	export NO_COLOR=1
+	node_test_setup
 }
 
 @test "MCP runs wait for secretctl approve/deny, under the v1 SDK and the v2 client" {
-	run timeout 300 "$MCP/node" --test --test-reporter=spec --test-timeout=120000 "$MCP/approvals.test.mjs"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ $output == *"ℹ fail 0"* ]]
+	node_test approvals.test.mjs
 }

@@ -9,23 +9,10 @@ bats_require_minimum_version 1.5.0
 # any byte the client received (with a self-test of that scan). Each program runs under node's
 # built-in test runner (node:test) through the pinned node 22; its report is printed on failure.
 
-setup() {
-	MCP=$BATS_TEST_DIRNAME
-	export SECRETCTL_BIN=${SECRETCTL_BIN:-$(realpath "$MCP/../../build/secretctl")}
-	[ -x "$SECRETCTL_BIN" ] || { echo "no $SECRETCTL_BIN: run make" >&2; return 1; }
-	# The clients pass SECRETCTL_* explicitly; make sure nothing leaks in from the caller.
-	unset SECRETCTL_PASSWORD SECRETCTL_VAULT_DIR SECRETCTL_POLICY
-	export NO_COLOR=1
-}
+load lib/node-test
 
-# node_test FILE [env...]: run one test program; show the report; fail when it failed.
-node_test() {
-	local file=$1
-	shift
-	run env "$@" timeout 300 "$MCP/node" --test --test-reporter=spec --test-timeout=120000 "$MCP/$file"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ $output == *"ℹ fail 0"* ]]
+setup() {
+	node_test_setup
 }
 
 @test "v1 SDK client (@modelcontextprotocol/sdk): every tool, schemas, progress, cancel, concurrency, no leak" {
