@@ -75,6 +75,7 @@ struct cli_meta {
 	int64_t expires_at; /* with set_expires: a time, or 0 for never */
 	struct vault_binding bindings[VAULT_BINDINGS_MAX]; /* field "" is the single value */
 	size_t nbindings;
+	const char *folder; /* --folder PATH: NULL not given, "" out of any folder; borrowed */
 };
 /* --tags a,b (replaces an earlier one: CLI_FN1 refuses a second). */
 int cli_meta_tags(struct cli_meta *m, const char *cmd, const char *arg);
@@ -82,7 +83,8 @@ int cli_meta_tags(struct cli_meta *m, const char *cmd, const char *arg);
 int cli_meta_expires(struct cli_meta *m, const char *cmd, const char *arg);
 /* --binding ENV=FIELD or ENV= (the single value); an ENV given twice is refused. */
 int cli_meta_binding(struct cli_meta *m, const char *cmd, const char *arg);
-/* The vault's limits on notes, URL and tags, checked before the password is asked for. */
+/* The vault's limits on notes, URL and tags, and the folder path's syntax, checked before the
+ * password is asked for. */
 int cli_meta_check(const struct cli_meta *m, const char *cmd);
 /* Whether any of these options was given. */
 bool cli_meta_given(const struct cli_meta *m);

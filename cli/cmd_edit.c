@@ -10,7 +10,6 @@
 
 static struct {
 	struct cli_meta meta;
-	const char *folder;
 	char **remove_fields, **sensitive, **not_sensitive, **unbind;
 	bool clear_bindings;
 } o;
@@ -51,7 +50,7 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
 	       "value (repeatable; adds to or replaces the binding of ENV)"),
-	CLI_STRING(0, "folder", "PATH", &o.folder,
+	CLI_STRING(0, "folder", "PATH", &o.meta.folder,
 		   "move it into the folder PATH (\"\" takes it out of its folder)"),
 	CLI_OPT_END,
 };
@@ -61,7 +60,7 @@ static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
 	if (!cli_meta_given(&o.meta) && !o.remove_fields && !o.sensitive && !o.not_sensitive &&
-	    !o.unbind && !o.clear_bindings && !o.folder) {
+	    !o.unbind && !o.clear_bindings && !o.meta.folder) {
 		cli_error(
 			"edit: nothing to change (see 'secretctl edit --help'; to change a value, "
 			"use 'secretctl set')");
@@ -76,11 +75,6 @@ static int check(struct cli_ctx *ctx)
 				return CLI_EUSAGE;
 			}
 		}
-	}
-	struct reterr err = RETERR_INIT;
-	if (o.folder && *o.folder && vault_folder_path_check(o.folder, &err) < 0) {
-		cli_error("edit: invalid --folder: %s", reterr_str(&err, -EINVAL));
-		return CLI_EUSAGE;
 	}
 	return cli_meta_check(&o.meta, "edit");
 }
@@ -131,10 +125,11 @@ static int run(struct cli_ctx *ctx)
 		.nunbind = strv_len(o.unbind),
 		.bindings = o.meta.bindings,
 		.nbindings = o.meta.nbindings,
-		.folder = o.folder,
+		.folder = o.meta.folder,
 	};
 	int r = vault_edit(ctx->vault, &in, &changed, &err);
-	if (r == -ENOENT && o.folder && *o.folder && strstr(reterr_str(&err, r), "no folder")) {
+	if (r == -ENOENT && o.meta.folder && *o.meta.folder &&
+	    strstr(reterr_str(&err, r), "no folder")) {
 		cli_error("edit: %s; nothing changed", reterr_str(&err, r));
 		return CLI_ENOTFOUND;
 	}

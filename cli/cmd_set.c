@@ -26,7 +26,7 @@ static struct {
 	struct cli_meta meta;
 	bool binary;
 	struct secret *value;
-	const char *key, *template, *folder;
+	const char *key, *template;
 } o;
 
 /* An empty value: when only metadata was given, the user most likely meant `edit`. */
@@ -189,7 +189,7 @@ static const struct cli_opt opts[] = {
 	CLI_FN(0, "binding", "ENV=FIELD", opt_binding,
 	       "inject FIELD as ENV in 'secretctl run'; ENV= injects the single\n"
 	       "value (repeatable; replaces the secret's bindings)"),
-	CLI_STRING(0, "folder", "PATH", &o.folder,
+	CLI_STRING(0, "folder", "PATH", &o.meta.folder,
 		   "file it in the folder PATH (\"\" takes it out "
 		   "of its folder)"),
 	CLI_FLAG(0, "binary", &o.binary,
@@ -246,11 +246,6 @@ static int check(struct cli_ctx *ctx)
 {
 	(void)ctx;
 	int rc = cli_meta_check(&o.meta, "set");
-	struct reterr err = RETERR_INIT;
-	if (rc == CLI_OK && o.folder && *o.folder && vault_folder_path_check(o.folder, &err) < 0) {
-		cli_error("set: invalid --folder: %s", reterr_str(&err, -EINVAL));
-		return CLI_EUSAGE;
-	}
 	if (rc == CLI_OK && o.template)
 		rc = apply_template();
 	if (rc != CLI_OK)
@@ -414,7 +409,7 @@ static int run(struct cli_ctx *ctx)
 		.nsensitive = strv_len(o.sensitive),
 		.bindings = o.meta.bindings,
 		.nbindings = o.meta.nbindings,
-		.folder = o.folder,
+		.folder = o.meta.folder,
 	};
 	int r = vault_set(ctx->vault, &in, &created, &err);
 	if (r < 0) {

@@ -95,6 +95,11 @@ int cli_meta_check(const struct cli_meta *m, const char *cmd)
 			return CLI_EUSAGE;
 		}
 	}
+	struct reterr err = RETERR_INIT;
+	if (m->folder && *m->folder && vault_folder_path_check(m->folder, &err) < 0) {
+		cli_error("%s: invalid --folder: %s", cmd, reterr_str(&err, -EINVAL));
+		return CLI_EUSAGE;
+	}
 	return CLI_OK;
 }
 
