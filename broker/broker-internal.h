@@ -103,4 +103,9 @@ int broker_run_warn(struct broker_run *r, const char *fmt, ...)
 /* audit a refusal or failure of this run (no-op without a vault). */
 void broker_run_audit_refusal(struct broker_run *r, const char *action, const char *reason);
 
+/* redact.c: broker_redact_fd with the input read by a second thread (threads, the default) or
+ * by the filtering thread itself (the fallback when no thread can be started), for the tests. */
+int broker_redact_fds(struct broker_run *r, int in_fd, int out_fd, bool threads,
+		      uint64_t **ret_counts, struct reterr *err);
+
 #endif
