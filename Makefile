@@ -10,6 +10,9 @@ BUILD   ?= build
 ifeq ($(VARIANT),asan)
 BUILD   := build-asan
 endif
+ifeq ($(VARIANT),tsan)
+BUILD   := build-tsan
+endif
 
 CC      ?= cc
 Q       := $(if $(V),,@)
@@ -39,6 +42,9 @@ HARDEN_LD := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 ifeq ($(VARIANT),asan)
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 OPT_LD := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+OPT_LD := -fsanitize=thread
 else
 OPT := -O2 -g -D_FORTIFY_SOURCE=3
 OPT_LD :=
@@ -77,7 +83,7 @@ UNIT_UTIL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %-util.c,$(UNIT_SRCS)))
 # The one main of every unit test (tests/unit/unit.h).
 UNIT_MAIN_OBJ := $(BUILD)/tests/unit/unit-main.o
 
-.PHONY: all deps demo check check-asan test tests test-extras install uninstall clean help analyze \
+.PHONY: all deps demo check check-asan check-tsan test tests test-extras install uninstall clean help analyze \
 	format format-check headers-check
 
 all: $(BIN) ## build build/secretctl (VARIANT=asan: build-asan/, ASan+UBSan)
@@ -127,6 +133,13 @@ check-asan: deps ## make check on the ASan+UBSan build
 	$(MAKE) --no-print-directory VARIANT=asan all tests test-extras
 	BUILD=build-asan SECRETCTL_ASAN=1 tests/run-all.sh
 
+# `make check-tsan`: the code that runs threads (redact's reader thread, broker/redact.c) under
+# ThreadSanitizer: its unit test and the end-to-end redact suite on a -fsanitize=thread build.
+check-tsan: deps ## the multithreaded code's tests on a ThreadSanitizer build
+	$(MAKE) --no-print-directory VARIANT=tsan all build-tsan/tests/unit/broker/test_redact
+	BUILD=build-tsan TSAN_OPTIONS='halt_on_error=1 exitcode=66' TESTS_FILTER='unit/broker/test_redact$$|e2e/redact\.bats$$' \
+		tests/run-all.sh
+
 test-extras:
 
 # `make test [T=REGEX]`: the quick loop: build and run the test files whose path matches REGEX
@@ -165,7 +178,7 @@ uninstall: ## remove what install installed
 	rm -f $(DESTDIR)$(PREFIX)/bin/secretctl $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/*.1)))
 
 clean: ## remove the build directories
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 # Per-area extras (fuzz, bench, ...) live in mk/*.mk so areas do not edit one file.
 -include $(sort $(wildcard mk/*.mk))
