@@ -253,16 +253,16 @@ static void ring_release(struct ring *g, uint32_t t)
 }
 
 /* Start the reader thread, with every signal blocked in it (they keep going to the thread that
- * handled them before). false when it cannot be started: the filter then reads by itself. */
-static bool ring_start(struct ring *g)
+ * handled them before). g->threaded tells whether it started: if not, the filter reads by
+ * itself. */
+static void ring_start(struct ring *g)
 {
 	sigset_t all, old;
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-		return false;
+		return;
 	g->threaded = pthread_create(&g->thread, NULL, ring_reader, g) == 0;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return g->threaded;
 }
 
 /* End the reader: after the end of input it has returned already; otherwise (the filter gave
@@ -303,13 +303,11 @@ static int filter(struct san_term *t, struct san_stream *st, struct ring *g, str
 	bool spin = false;
 	int r;
 	for (uint32_t s = 0;; s++) {
-		int timeout = san_stream_pending(st) ? SAN_IDLE_FLUSH_MS : -1;
-		while (!ring_wait(g, s, spin, timeout)) {
+		while (!ring_wait(g, s, spin, san_stream_pending(st) ? SAN_IDLE_FLUSH_MS : -1)) {
 			o->in = NULL;
 			o->in_len = 0;
 			if ((r = san_flush_idle(st, rout_emit, o)) < 0 || (r = rout_flush(o)) < 0)
 				return out_error(r, err);
-			timeout = san_stream_pending(st) ? SAN_IDLE_FLUSH_MS : -1;
 			spin = false;
 		}
 		unsigned char *in = g->buf + (size_t)(s % RING_SLOTS) * RING_SLOT;
@@ -370,7 +368,7 @@ int broker_redact_fds(struct broker_run *r, int in_fd, int out_fd, bool threads,
 	(void)fcntl(in_fd, F_SETPIPE_SZ, RING_SLOTS * RING_SLOT);
 	(void)fcntl(out_fd, F_SETPIPE_SZ, RING_SLOTS * RING_SLOT);
 	if (threads)
-		(void)ring_start(g);
+		ring_start(g);
 	e = filter(t, st, g, o, err);
 	ring_stop(g);
 	if (e == 0 && ret_counts) {

@@ -194,6 +194,17 @@ other() { SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/restored "$@"; }
 # Everything the vault holds, values included, for before/after comparisons.
 snapshot() { sc export -f json --with-metadata 2>/dev/null; }
 
+# Another vault (another master password, OPW) holding other/key=VALUE, backed up to OUT.
+OPW='a different master passphrase 42'
+backup_other() { # VALUE OUT
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
+	printf '%s' "$1" | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
+		SECRETCTL_PASSWORD="$OPW" setsid -w "$BIN" set other/key >/dev/null 2>&1
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
+		setsid -w "$BIN" backup -o "$2" >/dev/null 2>&1
+}
+
 # The vault after the backup: one key changed, one deleted, one added.
 diverge() {
 	put db/prod/password 'changed-after-backup'
@@ -289,12 +300,7 @@ dry run: would merge 4 secrets of the backup: 1 created, 0 overwritten, 3 skippe
 	[[ $stderr == *"does not open with this password"* ]]
 	[ "$(snapshot)" = "$before" ]
 	# a backup of a vault with another master password cannot be opened without a prompt
-	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD='a different master passphrase 42' \
-		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
-	printf 'x-value-123' | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
-		SECRETCTL_PASSWORD='a different master passphrase 42' setsid -w "$BIN" set other/key >/dev/null 2>&1
-	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD='a different master passphrase 42' \
-		setsid -w "$BIN" backup -o "$BK.other" >/dev/null 2>&1
+	backup_other 'x-value-123' "$BK.other"
 	run -3 --separate-stderr sc restore --on-conflict skip "$BK.other"
 	[[ $stderr == *"the backed-up vault's master password is not this vault's"* ]]
 	[ "$(snapshot)" = "$before" ]
@@ -359,13 +365,7 @@ dry run: would merge 4 secrets of the backup: 1 created, 0 overwritten, 3 skippe
 }
 
 @test "restore --on-conflict on a terminal asks for the backed-up vault's password when it differs" {
-	OPW='a different master passphrase 42'
-	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
-		setsid -w "$BIN" init --kdf test >/dev/null 2>&1
-	printf 'other-value-123' | SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other \
-		SECRETCTL_PASSWORD="$OPW" setsid -w "$BIN" set other/key >/dev/null 2>&1
-	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/other SECRETCTL_PASSWORD="$OPW" \
-		setsid -w "$BIN" backup -o "$BK" >/dev/null 2>&1
+	backup_other 'other-value-123' "$BK"
 	run -0 python3 "$BATS_TEST_DIRNAME/lib/ptydrive.py" --wait 'assword' --send "$PW\r" \
 		--wait 'of the backed-up vault' --send "$OPW\r" -- "$BIN" restore --on-conflict skip "$BK"
 	[[ $output == *"merged 1 secret of the backup: 1 created, 0 overwritten, 0 skipped"* ]]
