@@ -660,7 +660,7 @@ scan_avx512_vbmi(const uint8_t *p, size_t nwords, struct san_runs *rs, struct sa
 
 typedef size_t (*scan_fn)(const uint8_t *p, size_t nwords, struct san_runs *rs,
 			  struct san_word *ret_word, uint64_t *ret_cand);
-static scan_fn scan_chosen = scan_scalar;
+static scan_fn scan_chosen = scan_scalar, scan_word_chosen = scan_scalar;
 
 static scan_fn scan_impl_fn(unsigned impl)
 {
@@ -676,6 +676,14 @@ static scan_fn scan_impl_fn(unsigned impl)
 	}
 }
 
+/* The word-by-word implementation of the same family: where candidates are dense (a base64 or
+ * hex blob wrapped at every 60-100 bytes), a batch of 8 words would be computed and then
+ * scanned again word by word for nearly every candidate. */
+static unsigned word_impl(unsigned impl)
+{
+	return impl >= 3 ? 2 : impl;
+}
+
 void san_decode_init(void)
 {
 	if (decode_ready)
@@ -685,6 +693,7 @@ void san_decode_init(void)
 	use_vbmi = use_avx512 && san_cpu()->avx512vbmi;
 	decode_ready = true;
 	scan_chosen = scan_impl_fn(san_scan_default());
+	scan_word_chosen = scan_impl_fn(word_impl(san_scan_default()));
 }
 
 unsigned san_scan_default(void)
@@ -700,6 +709,7 @@ int san_scan_select(unsigned impl)
 	if (!f)
 		return -ENOTSUP;
 	scan_chosen = f;
+	scan_word_chosen = scan_impl_fn(word_impl(impl));
 	return 0;
 }
 
@@ -707,6 +717,12 @@ size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs,
 		      struct san_word *ret_word, uint64_t *ret_cand)
 {
 	return scan_chosen(p, nwords, rs, ret_word, ret_cand);
+}
+
+size_t san_scan_words_dense(const uint8_t *p, size_t nwords, struct san_runs *rs,
+			    struct san_word *ret_word, uint64_t *ret_cand)
+{
+	return scan_word_chosen(p, nwords, rs, ret_word, ret_cand);
 }
 
 size_t san_scan_words_impl(unsigned impl, const uint8_t *p, size_t nwords, struct san_runs *rs,

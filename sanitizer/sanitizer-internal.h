@@ -87,6 +87,10 @@ struct san_word {
  * known and counts as a run byte), or nwords. Uses AVX-512 or AVX2 when the CPU has it. */
 size_t san_scan_words(const uint8_t *p, size_t nwords, struct san_runs *rs,
 		      struct san_word *ret_word, uint64_t *ret_cand);
+/* The same, word by word whatever the CPU (no batches): for a stretch where candidates are
+ * dense, as in a wrapped base64 blob; same results. */
+size_t san_scan_words_dense(const uint8_t *p, size_t nwords, struct san_runs *rs,
+			    struct san_word *ret_word, uint64_t *ret_cand);
 /* san_scan_words with a given implementation (0 portable, 1 AVX2, 2 AVX-512 word by word, 3
  * AVX-512 in batches of 8 words, 4 the same with the classes looked up by AVX512-VBMI; the
  * default is the last the CPU has), for the tests; SIZE_MAX when the CPU lacks it. */

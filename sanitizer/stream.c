@@ -70,14 +70,11 @@ struct san_stream {
 	uint64_t scanned;
 	uint64_t ev_end;      /* end of the last event (introducers before it are inside it) */
 	struct san_runs runs; /* rule 4's run state of the 64 bytes before `scanned` */
+	bool dense;	      /* the last words held candidates close together: scan word by word */
 	uint64_t pend;
 	uint8_t *carry; /* secure, SAN_ESC_MAX bytes */
 	size_t carry_len;
 	uint8_t *work; /* secure: carry + the start of the next chunk */
-	/* The last HIST bytes of input before hist_end (secure): the line rules look back at them
-	 * from the start of a range. */
-	uint8_t *hist;
-	uint64_t hist_end;
 
 	/* The range being processed: bytes [chunk_base, chunk_base + chunk_len) at chunk. */
 	const uint8_t *chunk;
@@ -89,7 +86,8 @@ struct san_stream {
 };
 
 #define WORK_CHUNK 4096u
-#define HIST (SAN_ESC_MAX + 64u)
+/* Words the pre-scan goes word by word after a candidate came within that many (see prescan). */
+#define DENSE_WORDS 8u
 #define NONE UINT64_MAX
 
 struct san_stream *san_stream_new(const struct san_set *set)
@@ -102,7 +100,7 @@ struct san_stream *san_stream_new(const struct san_set *set)
 	st->set = set;
 	st->counts = calloc(set->nsecrets ? set->nsecrets : 1, sizeof(uint64_t));
 	st->ring = calloc(RING, sizeof(uint64_t));
-	st->carry = secure_alloc(SAN_ESC_MAX + SAN_ESC_MAX + WORK_CHUNK + HIST);
+	st->carry = secure_alloc(SAN_ESC_MAX + SAN_ESC_MAX + WORK_CHUNK);
 	if (!st->counts || !st->ring || !st->carry) {
 		free(st->counts);
 		free(st->ring);
@@ -111,7 +109,6 @@ struct san_stream *san_stream_new(const struct san_set *set)
 		return NULL;
 	}
 	st->work = st->carry + SAN_ESC_MAX;
-	st->hist = st->work + SAN_ESC_MAX + WORK_CHUNK;
 	st->pend = NONE;
 	return st;
 }
@@ -480,15 +477,29 @@ static int ev_push(struct san_stream *st, const struct san_ev *ev)
 	return 0;
 }
 
-static int lf_event(const struct san_stream *st, uint64_t x);
+/* Rule 4's last condition for the LF at x, which has its run before it: 1 when a run byte
+ * follows (the LF shows nothing), 0 when another byte does, -EAGAIN when the next byte has not
+ * been seen yet. */
+static int lf_follow(const struct san_stream *st, uint64_t x)
+{
+	/* the byte after it last: ordinary lines end without waiting for the next one */
+	if (x + 1 >= st->chunk_base + st->chunk_len)
+		return st->eof ? 0 : -EAGAIN;
+	return san_run_alpha(st->chunk[x + 1 - st->chunk_base]);
+}
 
 /* The candidates of one word at w0 (bits of cand, bytes at p): each outside an earlier event
  * becomes an event or nothing. 1 when one waits for bytes not seen yet (then st->pend, and
  * scanned is its position), 0, or a negative errno. */
 static __attribute__((noinline)) int word_events(struct san_stream *st, const uint8_t *p,
-						 uint64_t w0, uint64_t cand)
+						 uint64_t w0, const struct san_word *m,
+						 uint64_t cand)
 {
 	uint64_t end = st->chunk_base + st->chunk_len;
+	/* the run bytes and CRs of the 128 bytes up to the end of this word (st->runs: the 64
+	 * before it); bit i is the byte at w0 - 64 + i */
+	unsigned __int128 runs = (unsigned __int128)m->alpha << 64 | st->runs.a;
+	unsigned __int128 crs = (unsigned __int128)m->cr << 64 | st->runs.c;
 	int r;
 	for (; cand; cand &= cand - 1) {
 		unsigned b = (unsigned)__builtin_ctzll(cand);
@@ -496,8 +507,22 @@ static __attribute__((noinline)) int word_events(struct san_stream *st, const ui
 		if (x < st->ev_end)
 			continue;
 		struct san_ev ev = { .start = x };
-		int l = p[b] == '\n' ? lf_event(st, x)
-				     : san_decode_esc(p + b, (size_t)(end - x), st->eof, 0, &ev);
+		int l;
+		if (p[b] != '\n') {
+			l = san_decode_esc(p + b, (size_t)(end - x), st->eof, 0, &ev);
+		} else {
+			/* Rule 4 from the masks (every line of a wrapped blob): the CRs right
+			 * before the LF (bit 63: the byte before it), then 24 run bytes. */
+			uint64_t cb = (uint64_t)(crs >> b);
+			unsigned ncr = ~cb ? (unsigned)__builtin_clzll(~cb) : 64;
+			if (ncr >
+			    SAN_CR_MAX) /* (so the run lies within the masks: b + 40 >= ncr) */
+				l = 0;
+			else
+				l = ((uint64_t)(runs >> (b + 40 - ncr)) & 0xFFFFFF) == 0xFFFFFF
+					    ? lf_follow(st, x)
+					    : 0;
+		}
 		if (l == -EAGAIN) {
 			st->pend = x;
 			return 1;
@@ -516,7 +541,7 @@ static __attribute__((noinline)) int word_events(struct san_stream *st, const ui
  * an earlier event that may show differently in the decoded view becomes an event or nothing
  * (san_scan_words finds them 64 bytes at a time; ordinary text has none). Stops at one whose
  * meaning depends on bytes not seen yet (st->pend). */
-static int prescan(struct san_stream *st, uint64_t upto)
+static __attribute__((noinline)) int prescan_more(struct san_stream *st, uint64_t upto)
 {
 	uint64_t end = st->chunk_base + st->chunk_len;
 	int r;
@@ -531,14 +556,26 @@ static int prescan(struct san_stream *st, uint64_t upto)
 		struct san_word m;
 		uint64_t cand;
 		if (nw) {
-			size_t w = san_scan_words(p, nw, &st->runs, &m, &cand);
+			/* Batches of 8 words pay off where candidates are rare; where they come every
+			 * line (a wrapped base64 blob), word by word until 8 words hold none. */
+			size_t w, lw = nw;
+			if (st->dense) {
+				lw = nw < DENSE_WORDS ? nw : DENSE_WORDS;
+				w = san_scan_words_dense(p, lw, &st->runs, &m, &cand);
+				if (w == DENSE_WORDS)
+					st->dense = false;
+			} else {
+				w = san_scan_words(p, nw, &st->runs, &m, &cand);
+				if (w < DENSE_WORDS && w < nw)
+					st->dense = true;
+			}
 			st->scanned = w0 + 64 * w;
-			if (w == nw)
+			if (w == lw)
 				continue;
 			w0 += 64 * w;
 			p += 64 * w;
 			struct san_runs before = st->runs;
-			if ((r = word_events(st, p, w0, cand))) {
+			if ((r = word_events(st, p, w0, &m, cand))) {
 				if (r < 0)
 					return r;
 				/* wait at pend, with the state of the 64 bytes before it */
@@ -563,7 +600,7 @@ static int prescan(struct san_stream *st, uint64_t upto)
 		memcpy(tmp, p, n);
 		san_word_masks(tmp, &m);
 		cand = san_word_cands(&st->runs, &m, (uint64_t)1 << (n - 1));
-		if (cand && (r = word_events(st, p, w0, cand))) {
+		if (cand && (r = word_events(st, p, w0, &m, cand))) {
 			if (r < 0)
 				return r;
 			n = (size_t)(st->pend - w0);
@@ -582,39 +619,14 @@ static int prescan(struct san_stream *st, uint64_t upto)
 	return 0;
 }
 
-/* Byte at position y (it may lie before the range: from the history), -1 when unknown. */
-static inline int byte_back(const struct san_stream *st, uint64_t y)
+/* prescan_more, called only when there is something to do: it is asked at every sample and
+ * every step, and has nearly always done it already. */
+static inline int prescan(struct san_stream *st, uint64_t upto)
 {
-	if (y >= st->chunk_base)
-		return st->chunk[y - st->chunk_base];
-	if (y < st->hist_end && st->hist_end - y <= HIST)
-		return st->hist[HIST - (st->hist_end - y)];
-	return -1;
-}
-
-/* Rule 4 for the LF at x: 1 when it shows nothing (24 run bytes before it, CRs between not
- * counted, and one after it), 0 when it shows itself, -EAGAIN when that depends on the byte
- * after it, not seen yet. */
-static int lf_event(const struct san_stream *st, uint64_t x)
-{
-	uint64_t end = st->chunk_base + st->chunk_len, y = x;
-	while (y > 0 && x - y < SAN_CR_MAX && byte_back(st, y - 1) == '\r')
-		y--;
-	if (y < SAN_RUN_MIN)
+	if (st->scanned >= upto || st->pend != NONE ||
+	    st->scanned >= st->chunk_base + st->chunk_len)
 		return 0;
-	int b = byte_back(st, y - 1);
-	if (b < 0 || !san_run_alpha((uint8_t)b)) /* most lines end in a sign or space */
-		return 0;
-	/* (the pre-scan's masks made this LF a candidate; only candidates get here) */
-	for (uint64_t k = 2; k <= SAN_RUN_MIN; k++) {
-		int d = byte_back(st, y - k);
-		if (d < 0 || !san_run_alpha((uint8_t)d))
-			return 0;
-	}
-	/* the byte after it last: ordinary lines end without waiting for the next one */
-	if (x + 1 >= end)
-		return st->eof ? 0 : -EAGAIN;
-	return san_run_alpha(st->chunk[x + 1 - st->chunk_base]);
+	return prescan_more(st, upto);
 }
 
 /* ---- scanning ------------------------------------------------------------------------------- */
@@ -719,8 +731,17 @@ static bool dec_gram_hit(struct san_stream *st, uint64_t q)
 	unsigned n = 0, first = 1, want = set->gram + 3;
 	uint8_t g[8 + 3];
 	size_t e = ev_after(st, st->ev_lo, q);
+	/* one pre-scan for the usual case (no long escape among the symbols) */
+	if (prescan(st, q + want) < 0)
+		return true;
+	/* No event among the gram's bytes (the window's event lay before q): the decoded gram is
+	 * the raw one, which the caller has tested. */
+	if ((e == st->ev_hi || EV(st, e)->start >= q + set->gram) && q + set->gram <= end &&
+	    q + set->gram <= st->scanned && q + set->gram <= st->pend)
+		return false;
 	while (n < want) {
-		if (y >= end || y >= st->pend || prescan(st, y + 1) < 0 || st->scanned <= y)
+		if (y >= end || y >= st->pend ||
+		    (st->scanned <= y && (prescan(st, y + 1) < 0 || st->scanned <= y)))
 			break;
 		if (e < st->ev_hi && EV(st, e)->start <= y) {
 			const struct san_ev *ev = EV(st, e++);
@@ -731,8 +752,16 @@ static bool dec_gram_hit(struct san_stream *st, uint64_t q)
 			y = ev->start + ev->len;
 			continue;
 		}
-		g[n++] = st->chunk[y - st->chunk_base];
-		y++;
+		/* plain bytes up to the next event, the scanned end or the range's end */
+		uint64_t stop = e < st->ev_hi ? EV(st, e)->start : end;
+		if (stop > end)
+			stop = end;
+		if (stop > st->scanned)
+			stop = st->scanned;
+		if (stop > st->pend)
+			stop = st->pend;
+		while (n < want && y < stop)
+			g[n++] = st->chunk[y++ - st->chunk_base];
 	}
 	for (unsigned a = 0; a < first; a++) {
 		if (a + set->gram > n)
@@ -919,14 +948,6 @@ static int feed_range(struct san_stream *st, const uint8_t *p, uint64_t base, si
 		return r;
 	if ((r = release_and_hold(st, w)) < 0)
 		return r;
-	/* The last bytes, for the line rules' look back from the next range. */
-	if (end > st->hist_end) {
-		uint64_t from = end - st->hist_end < HIST ? st->hist_end : end - HIST;
-		size_t nn = (size_t)(end - from);
-		memmove(st->hist, st->hist + nn, HIST - nn);
-		memcpy(st->hist + HIST - nn, p + (from - base), nn);
-		st->hist_end = end;
-	}
 	/* An introducer waiting for more bytes: keep them to parse it again with the next ones. */
 	if (st->pend != NONE && st->pend >= base) {
 		size_t n = (size_t)(end - st->pend);

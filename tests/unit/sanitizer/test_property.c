@@ -307,6 +307,13 @@ static void check_text(const struct pats *ps, const struct san_set *set, const u
 
 static size_t min_secret = SAN_MIN_SECRET_LEN, spread_secret = 6;
 
+/* Back to the secret lengths the other tests expect. */
+static void default_lengths(void)
+{
+	min_secret = SAN_MIN_SECRET_LEN;
+	spread_secret = 6;
+}
+
 static struct san_set *make_set(const char *alpha, size_t nalpha, size_t nsec, struct pats *ps)
 {
 	struct san_set *set = san_set_new();
@@ -393,8 +400,7 @@ START_TEST(test_property_stride)
 	rng_state = 0x5eed0006;
 	for (int it = 0; it < 500; it++)
 		one_round("abc", 3, 1 + rnd() % 3, 1 + rnd() % 400, 1 + rnd() % 40);
-	min_secret = SAN_MIN_SECRET_LEN;
-	spread_secret = 6;
+	default_lengths();
 }
 END_TEST
 
@@ -495,8 +501,7 @@ START_TEST(test_property_escapes)
 		pats_free(&ps);
 		san_set_free(set);
 	}
-	min_secret = SAN_MIN_SECRET_LEN;
-	spread_secret = 6;
+	default_lengths();
 }
 END_TEST
 
@@ -527,8 +532,46 @@ START_TEST(test_property_escaped_secrets)
 		pats_free(&ps);
 		san_set_free(set);
 	}
-	min_secret = SAN_MIN_SECRET_LEN;
-	spread_secret = 6;
+	default_lengths();
+}
+END_TEST
+
+/* Rule 4 at its edges, at every position of the LF within a 64-byte word of the pre-scan (the
+ * run and the CRs before it then lie in this word, the word before, or both): a secret split by
+ * c CRs and a LF, after a run of R bytes. Joined for R >= 24 and c <= SAN_CR_MAX only. */
+START_TEST(test_property_run_breaks)
+{
+	static const char al[] = "ab";
+	rng_state = 0x5eed000b;
+	min_secret = 40;
+	spread_secret = 1;
+	struct pats ps = { 0 };
+	struct san_set *set = make_set(al, 2, 1, &ps);
+	const uint8_t *v = last_val[0];
+	for (size_t off = 0; off < 72; off++)
+		for (size_t run = SAN_RUN_MIN - 1; run <= SAN_RUN_MIN + 1; run++)
+			for (size_t c = 0; c <= SAN_CR_MAX + 2; c++) {
+				uint64_t seed = rng_state;
+				uint8_t t[256];
+				size_t n = 0, cut = 20;
+				memset(t, '.', off);
+				n = off;
+				for (size_t j = cut; j < run; j++)
+					t[n++] = (uint8_t)al[rnd() % 2];
+				memcpy(t + n, v, cut);
+				n += cut;
+				memset(t + n, '\r', c);
+				n += c;
+				t[n++] = '\n';
+				memcpy(t + n, v + cut, 40 - cut);
+				n += 40 - cut;
+				memcpy(t + n, " end\n", 5);
+				n += 5;
+				check_text(&ps, set, t, n, 1 + rnd() % 80, seed);
+			}
+	pats_free(&ps);
+	san_set_free(set);
+	default_lengths();
 }
 END_TEST
 
@@ -579,8 +622,7 @@ START_TEST(test_property_long)
 		pats_free(&ps);
 		san_set_free(set);
 	}
-	min_secret = SAN_MIN_SECRET_LEN;
-	spread_secret = 6;
+	default_lengths();
 }
 END_TEST
 
@@ -688,6 +730,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_property_escapes);
 	tcase_add_test(tc, test_property_escaped_secrets);
 	tcase_add_test(tc, test_property_long);
+	tcase_add_test(tc, test_property_run_breaks);
 	tcase_add_test(tc, test_prescan);
 	suite_add_tcase(s, tc);
 	return s;
