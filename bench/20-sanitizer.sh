@@ -14,19 +14,22 @@
 # on how the kernel places the two processes on the CPUs (docs/sanitizer.md, "Pipes"). Where the
 # kernel puts the two cats on different vCPUs, `cat | cat` slows down several times on a VM
 # (a wake-up across vCPUs per pipe buffer); the pipe is therefore also compared with both cats
-# pinned to one CPU (`taskset -c 0`), the fastest this two-process pipe runs on this machine.
+# pinned to one CPU (`taskset -c 0`), the fastest this two-process pipe runs on this machine,
+# and with a consumer that does nothing but read (`bench/pipe_drain`: 1 MiB pipe, 1 MiB reads)
+# as the kernel places it, the fastest a consumer reading in one thread can be.
 # Env: SAN_BENCH_MIB (input size, default 1024), SAN_BENCH_DIR (default /var/tmp/secretctl-bench),
 #      SAN_BENCH_NS (default "1 16 100 1000"), SAN_BENCH_REPS (best of, default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SECRETCTL_BIN:-$PWD/build/secretctl}
 GEN=${SAN_GEN:-$PWD/build/bench/san_gen}
+DRAIN=${PIPE_DRAIN:-$PWD/build/bench/pipe_drain}
 SB=${SAN_BENCH:-$PWD/build/bench/san_bench}
 MIB=${SAN_BENCH_MIB:-1024}
 DIR=${SAN_BENCH_DIR:-/var/tmp/secretctl-bench}
 NS=${SAN_BENCH_NS:-1 16 100 1000}
 REPS=${SAN_BENCH_REPS:-3}
-[ -x "$GEN" ] && [ -x "$SB" ] || { echo "20-sanitizer: $GEN or $SB not built (make bench builds them)"; exit 1; }
+[ -x "$GEN" ] && [ -x "$SB" ] && [ -x "$DRAIN" ] || { echo "20-sanitizer: $GEN, $SB or $DRAIN not built (make bench builds them)"; exit 1; }
 command -v rg >/dev/null || { echo "20-sanitizer: ripgrep missing"; exit 1; }
 mkdir -p "$DIR"
 log=$DIR/log-${MIB}m.txt
@@ -35,6 +38,18 @@ log=$DIR/log-${MIB}m.txt
 bytes=$(stat -c %s "$log")
 "$GEN" secrets 1000 > "$DIR/secrets.env"
 cat "$log" > /dev/null # page cache
+
+# use_secrets N: the first N secrets in the environment, and as --from-env arguments in args;
+# drop_secrets N: out of the environment again.
+use_secrets() {
+	args=()
+	for k in $(cut -d= -f1 "$DIR/s$1.env"); do args+=(--from-env "$k"); done
+	set -a
+	# shellcheck disable=SC1090
+	. "$DIR/s$1.env"
+	set +a
+}
+drop_secrets() { for k in $(cut -d= -f1 "$DIR/s$1.env"); do unset "$k"; done; }
 
 # best VAR CMD...: best wall time (s) of REPS runs into VAR; max RSS (KiB) into $rss; the best
 # consumer CPU (user+sys, s) into $cpu when CMD writes it to $DIR/cpu.
@@ -66,15 +81,11 @@ rss=0 t_us=0 t_rg=0 t_pipe=0 cpu=0 rows=()
 best t_cat sh -c "cat '$log' | $TIMECPU cat"
 cpu_cat=$cpu
 best t_cat1 sh -c "taskset -c 0 cat '$log' | taskset -c 0 cat"
+best t_drain sh -c "cat '$log' | '$DRAIN'"
 for n in $NS; do
 	head -n "$n" "$DIR/secrets.env" > "$DIR/s$n.env"
 	cut -d= -f2 "$DIR/s$n.env" > "$DIR/p$n.txt"
-	args=()
-	for k in $(cut -d= -f1 "$DIR/s$n.env"); do args+=(--from-env "$k"); done
-	set -a
-	# shellcheck disable=SC1090
-	. "$DIR/s$n.env"
-	set +a
+	use_secrets "$n"
 	best t_us sh -c '"$@" < "$0"' "$log" "$BIN" redact "${args[@]}"
 	rss_us=$rss
 	# (exit 1: no match, as in a small log with few secrets)
@@ -85,25 +96,45 @@ for n in $NS; do
 	t_cat=$(awk -v a="$t_cat" -v b="$t_cat2" 'BEGIN{print (a < b) ? a : b}')
 	best t_cat2 sh -c "taskset -c 0 cat '$log' | taskset -c 0 cat"
 	t_cat1=$(awk -v a="$t_cat1" -v b="$t_cat2" 'BEGIN{print (a < b) ? a : b}')
+	best t_cat2 sh -c "cat '$log' | '$DRAIN'"
+	t_drain=$(awk -v a="$t_drain" -v b="$t_cat2" 'BEGIN{print (a < b) ? a : b}')
 	cpu_cat=$(awk -v a="$cpu_cat" -v b="$cpu" 'BEGIN{print (a < b) ? a : b}')
 	if [ "$rss_pipe" -gt "$rss_us" ]; then rss_us=$rss_pipe; fi
 	rows+=("$n $("$SB" patterns "$DIR/secrets.env" "$n") $t_us $t_rg $t_pipe $cpu_us $rss_us")
-	for k in $(cut -d= -f1 "$DIR/s$n.env"); do unset "$k"; done
+	drop_secrets "$n"
 done
 # Every pipe is compared with the best `cat | cat` of the whole invocation (the fastest the
 # machine managed), not with the one measured next to it.
-echo "| secrets N | patterns | secretctl file→/dev/null | ripgrep \`--passthru -F -r\` | vs rg | secretctl in a pipe | \`cat \| cat\` (best) | vs cat | \`cat \| cat\` on one CPU (best) | vs that | consumer CPU secretctl / cat | max RSS |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| secrets N | patterns | secretctl file→/dev/null | ripgrep \`--passthru -F -r\` | vs rg | secretctl in a pipe | \`cat \| cat\` (best) | vs cat | \`cat \| cat\` on one CPU (best) | vs that | \`cat \| pipe_drain\` (best) | vs that | consumer CPU secretctl / cat | max RSS |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do
 	read -r n np t_us t_rg t_pipe cpu_us rss_us <<<"$row"
-	printf '| %s | %s | %s MB/s | %s MB/s | %s× | %s MB/s | %s MB/s | %s× | %s MB/s | %s× | %s / %s ns/B | %s MiB |\n' \
+	printf '| %s | %s | %s MB/s | %s MB/s | %s× | %s MB/s | %s MB/s | %s× | %s MB/s | %s× | %s MB/s | %s× | %s / %s ns/B | %s MiB |\n' \
 		"$n" "$np" "$(mbs "$t_us")" "$(mbs "$t_rg")" "$(ratio "$t_us" "$t_rg")" \
 		"$(mbs "$t_pipe")" "$(mbs "$t_cat")" "$(ratio "$t_pipe" "$t_cat")" \
 		"$(mbs "$t_cat1")" "$(ratio "$t_pipe" "$t_cat1")" \
+		"$(mbs "$t_drain")" "$(ratio "$t_pipe" "$t_drain")" \
 		"$(nsb "$cpu_us")" "$(nsb "$cpu_cat")" "$(awk -v r="$rss_us" 'BEGIN{printf "%.1f", r / 1024}')"
 done
 echo
 echo "Times are wall-clock, best of $REPS; throughput counts input bytes. \"vs\" is how many times faster than the peer."
+echo
+# Wrapped base64 (random bytes through `base64`, 76 columns): every line break lies inside a run
+# and the decoded view joins it (docs/sanitizer.md, rule 4), the densest events ordinary output
+# has. N = 16, from a file, against ripgrep on the same file.
+b64=$DIR/b64-${MIB}m.txt
+[ -s "$b64" ] || { echo "generating $b64 ..." >&2; head -c $((MIB * 786432)) /dev/urandom | base64 -w 76 > "$b64.tmp" && mv "$b64.tmp" "$b64"; }
+cat "$b64" > /dev/null
+b64_bytes=$(stat -c %s "$b64")
+head -n 16 "$DIR/secrets.env" > "$DIR/s16.env"
+cut -d= -f2 "$DIR/s16.env" > "$DIR/p16.txt"
+use_secrets 16
+best t_b64 sh -c '"$@" < "$0"' "$b64" "$BIN" redact "${args[@]}"
+best t_b64rg sh -c 'rg "$@"; [ $? -le 1 ]' rg --passthru -F -f "$DIR/p16.txt" -r '[REDACTED]' "$b64"
+drop_secrets 16
+echo "Wrapped base64 ($((b64_bytes >> 20)) MiB of \`base64\` output, 76 columns; every line break is joined in the" \
+	"decoded view), N = 16, file→/dev/null: secretctl $(awk -v b="$b64_bytes" -v t="$t_b64" 'BEGIN{printf "%.0f", b / t / 1e6}') MB/s," \
+	"ripgrep $(awk -v b="$b64_bytes" -v t="$t_b64rg" 'BEGIN{printf "%.0f", b / t / 1e6}') MB/s ($(ratio "$t_b64" "$t_b64rg")×)."
 echo
 big=() best_b=999999
 for ((i = 0; i < REPS; i++)); do
