@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { CLIENTS, text } from './lib/clients.mjs';
-import { BIN, auditLog, checkWire, findLeaks, haystacks, makeVault, wire, writePolicy } from './lib/harness.mjs';
+import { BIN, auditLog, checkWire, findLeaks, haystacks, makeVault, waitFor, wire, writePolicy } from './lib/harness.mjs';
 
 const VALUE = 'agent-test-value-4f2a9c7e1b';
 let vault;
@@ -90,6 +90,8 @@ describe('without an agent', () => {
 		bare(['lock']);
 		await assert.rejects(CLIENTS.v1.connect({ env: { SECRETCTL_VAULT_DIR: vault.vaultDir }, cwd: vault.dir }));
 		const rec = wire.procs.at(-1);
+		// the client gives up when stdout ends; stderr may still be on its way
+		assert.ok(await waitFor(() => rec.closed, 10000) >= 0, 'the server\'s stderr never ended');
 		assert.match(Buffer.concat(rec.err).toString(), /no master password and no session agent: run 'secretctl unlock'/);
 	});
 

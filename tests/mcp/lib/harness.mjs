@@ -97,7 +97,8 @@ export function auditLog(vault) {
 // ---- recording the wire -------------------------------------------------------------------
 
 /** Every server process any patched transport started: {pid, out: Buffer[], err: Buffer[],
- *  sent: [messages the client wrote], exit: {code, signal} | null}. */
+ *  sent: [messages the client wrote], exit: {code, signal} | null, closed: its stdout and
+ *  stderr have ended, so out and err are complete}. */
 export const wire = { procs: [] };
 
 /**
@@ -112,12 +113,13 @@ export function recordTransport(Cls) {
 		const p = start.apply(this, a); // spawns synchronously inside the promise executor
 		const proc = this._process;
 		if (proc) {
-			const rec = { pid: proc.pid, out: [], err: [], sent: [], exit: null };
+			const rec = { pid: proc.pid, out: [], err: [], sent: [], exit: null, closed: false };
 			wire.procs.push(rec);
 			this.__sctlRec = rec;
 			proc.stdout?.on('data', c => rec.out.push(Buffer.from(c)));
 			proc.stderr?.on('data', c => rec.err.push(Buffer.from(c)));
 			proc.on('exit', (code, signal) => { rec.exit = { code, signal }; });
+			proc.on('close', () => { rec.closed = true; });
 		}
 		return p;
 	};
