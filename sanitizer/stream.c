@@ -512,11 +512,11 @@ static __attribute__((noinline)) int word_events(struct san_stream *st, const ui
 			l = san_decode_esc(p + b, (size_t)(end - x), st->eof, 0, &ev);
 		} else {
 			/* Rule 4 from the masks (every line of a wrapped blob): the CRs right
-			 * before the LF (bit 63: the byte before it), then 24 run bytes. */
+			 * before the LF (bit 63: the byte before it), then 24 run bytes. With at
+			 * most SAN_CR_MAX CRs the run lies within the masks (b + 40 >= ncr). */
 			uint64_t cb = (uint64_t)(crs >> b);
 			unsigned ncr = ~cb ? (unsigned)__builtin_clzll(~cb) : 64;
-			if (ncr >
-			    SAN_CR_MAX) /* (so the run lies within the masks: b + 40 >= ncr) */
+			if (ncr > SAN_CR_MAX)
 				l = 0;
 			else
 				l = ((uint64_t)(runs >> (b + 40 - ncr)) & 0xFFFFFF) == 0xFFFFFF
