@@ -39,9 +39,11 @@ bytes=$(stat -c %s "$log")
 "$GEN" secrets 1000 > "$DIR/secrets.env"
 cat "$log" > /dev/null # page cache
 
-# use_secrets N: the first N secrets in the environment, and as --from-env arguments in args;
-# drop_secrets N: out of the environment again.
+# use_secrets N: the first N secrets into s$N.env (and their values into p$N.txt, for ripgrep),
+# the environment, and --from-env arguments in args; drop_secrets N: out of the environment again.
 use_secrets() {
+	head -n "$1" "$DIR/secrets.env" > "$DIR/s$1.env"
+	cut -d= -f2 "$DIR/s$1.env" > "$DIR/p$1.txt"
 	args=()
 	for k in $(cut -d= -f1 "$DIR/s$1.env"); do args+=(--from-env "$k"); done
 	set -a
@@ -70,7 +72,7 @@ best() {
 	done
 	printf -v "$out" '%s' "$b"
 }
-mbs() { awk -v b="$bytes" -v t="$1" 'BEGIN{ if (t <= 0) t = 0.001; printf "%.0f", b / t / 1e6 }'; }
+mbs() { awk -v b="${2:-$bytes}" -v t="$1" 'BEGIN{ if (t <= 0) t = 0.001; printf "%.0f", b / t / 1e6 }'; }
 nsb() { awk -v b="$bytes" -v t="$1" 'BEGIN{ printf "%.2f", t * 1e9 / b }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ printf "%.2f", b / a }'; } # time a vs time b: b/a
 TIMECPU="/usr/bin/time -f %U\ %S -o $DIR/cpu"
@@ -83,8 +85,6 @@ cpu_cat=$cpu
 best t_cat1 sh -c "taskset -c 0 cat '$log' | taskset -c 0 cat"
 best t_drain sh -c "cat '$log' | '$DRAIN'"
 for n in $NS; do
-	head -n "$n" "$DIR/secrets.env" > "$DIR/s$n.env"
-	cut -d= -f2 "$DIR/s$n.env" > "$DIR/p$n.txt"
 	use_secrets "$n"
 	best t_us sh -c '"$@" < "$0"' "$log" "$BIN" redact "${args[@]}"
 	rss_us=$rss
@@ -126,15 +126,13 @@ b64=$DIR/b64-${MIB}m.txt
 [ -s "$b64" ] || { echo "generating $b64 ..." >&2; head -c $((MIB * 786432)) /dev/urandom | base64 -w 76 > "$b64.tmp" && mv "$b64.tmp" "$b64"; }
 cat "$b64" > /dev/null
 b64_bytes=$(stat -c %s "$b64")
-head -n 16 "$DIR/secrets.env" > "$DIR/s16.env"
-cut -d= -f2 "$DIR/s16.env" > "$DIR/p16.txt"
 use_secrets 16
 best t_b64 sh -c '"$@" < "$0"' "$b64" "$BIN" redact "${args[@]}"
 best t_b64rg sh -c 'rg "$@"; [ $? -le 1 ]' rg --passthru -F -f "$DIR/p16.txt" -r '[REDACTED]' "$b64"
 drop_secrets 16
 echo "Wrapped base64 ($((b64_bytes >> 20)) MiB of \`base64\` output, 76 columns; every line break is joined in the" \
-	"decoded view), N = 16, file→/dev/null: secretctl $(awk -v b="$b64_bytes" -v t="$t_b64" 'BEGIN{printf "%.0f", b / t / 1e6}') MB/s," \
-	"ripgrep $(awk -v b="$b64_bytes" -v t="$t_b64rg" 'BEGIN{printf "%.0f", b / t / 1e6}') MB/s ($(ratio "$t_b64" "$t_b64rg")×)."
+	"decoded view), N = 16, file→/dev/null: secretctl $(mbs "$t_b64" "$b64_bytes") MB/s," \
+	"ripgrep $(mbs "$t_b64rg" "$b64_bytes") MB/s ($(ratio "$t_b64" "$t_b64rg")×)."
 echo
 big=() best_b=999999
 for ((i = 0; i < REPS; i++)); do
